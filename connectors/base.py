@@ -1,0 +1,95 @@
+"""The connector contract every source system implements (after Singer/Airbyte: check, read, write).
+
+A connector yields :class:`Page` objects. The caller stores a page's records and quarantined rows
+*first* and commits ``page.cursor`` only afterwards, so the sync state never runs ahead of the data:
+a crash between two pages resumes from the last stored page without loss or duplicates.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from connectors.credentials import Credentials
+from connectors.mapping import FieldMapping
+from schemas import CustomerRecord, QuarantinedRecord, SourceConfig
+
+
+class ConnectorError(RuntimeError):
+    """A source failed in a way retries did not fix; names the system, operation and record."""
+
+    def __init__(self, system: str, operation: str, message: str, record_id: str | None = None):
+        self.system, self.operation, self.record_id = system, operation, record_id
+        where = f"{system}.{operation}" + (f" record {record_id}" if record_id else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class Page:
+    """One page pulled from a source: valid records, rejected rows, and the cursor after this page."""
+
+    records: list[CustomerRecord] = field(default_factory=list)
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class PushUpdate:
+    """What the hub writes back to one source record: its golden id and the surviving field values.
+
+    ``fields`` uses canonical field names (``given_name``, ``emails``, ``phones``, ``street`` ...);
+    the connector maps them back to its own fields and ignores those the system does not have.
+    """
+
+    source_id: str
+    golden_id: str
+    fields: dict[str, Any]
+
+
+@dataclass
+class PushResult:
+    pushed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # source_id -> reason
+
+
+class SourceConnector(ABC):
+    """Base of all connectors: configured once from a :class:`SourceConfig` and credentials."""
+
+    #: Canonical-field mapping used when the YAML gives none (source field -> canonical field).
+    default_mapping: dict[str, str] = {}
+
+    def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
+        self.config = config
+        self.credentials = credentials or Credentials()
+        self.mapping = FieldMapping({**self.default_mapping, **config.mapping})
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @abstractmethod
+    def check(self) -> None:
+        """Reach the system and authenticate; raise :class:`ConnectorError` with the reason if not."""
+
+    @abstractmethod
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        """Yield pages of records changed since ``cursor`` (``None`` = full refresh)."""
+
+    @abstractmethod
+    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
+        """Write golden ids and surviving fields back; idempotent (same update twice = no change)."""
+
+    def to_page(self, rows: Sequence[dict[str, Any]], cursor: str | None) -> Page:
+        """Map raw source rows onto canonical records, quarantining each row that does not validate."""
+        page = Page(cursor=cursor)
+        for row in rows:
+            try:
+                page.records.append(self.mapping.to_record(self.name, row))
+            except (ValidationError, ValueError, TypeError) as exc:
+                source_id = self.mapping.source_id_of(row)
+                page.quarantined.append(QuarantinedRecord.from_error(self.name, source_id, exc, row))
+        return page

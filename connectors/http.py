@@ -1,0 +1,80 @@
+"""One configured ``requests.Session`` per connector: timeouts, retries with back-off, rate limit.
+
+Retries (urllib3 ``Retry``) cover connection errors, 429 (honouring ``Retry-After``) and 5xx with
+exponential back-off and jitter, so no call site retries by hand. SOAP connectors hand the same
+session to zeep's ``Transport``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+
+
+class RateLimiter:
+    """At most ``per_second`` calls per second, shared by all threads using the session."""
+
+    def __init__(self, per_second: float | None):
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            delay = max(0.0, self._next - now)
+            self._next = max(now, self._next) + self.interval
+        if delay:
+            time.sleep(delay)
+
+
+class HubSession(requests.Session):
+    """A session with a default timeout and a rate limit applied to every request."""
+
+    def __init__(self, timeout: tuple[float, float], rate_limit: float | None):
+        super().__init__()
+        self.default_timeout = timeout
+        self.limiter = RateLimiter(rate_limit)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", self.default_timeout)
+        self.limiter.wait()
+        return super().request(method, url, *args, **kwargs)
+
+
+def build_session(
+    retries: int = 4,
+    backoff_factor: float = 0.2,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    rate_limit: float | None = None,
+    retry_methods: frozenset[str] | None = None,
+) -> HubSession:
+    """A session that retries transient failures; ``retry_methods`` defaults to all methods because
+    our pushes are idempotent (upserts keyed by source id)."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff_factor,
+        backoff_jitter=backoff_factor,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=retry_methods or frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = HubSession(timeout, rate_limit)
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

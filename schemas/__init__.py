@@ -1,0 +1,32 @@
+"""Pydantic models: the contract between connectors, matching, the hub store, the API and config.
+
+Everything that crosses a layer boundary is one of these models; inside the hot matching loop the
+same data travels as columns (see :mod:`matching.frame`).
+"""
+
+from schemas.config import HubConfig, MatchingConfig, SourceConfig, load_config
+from schemas.customer import Address, CustomerRecord, RecordKey, RecordType
+from schemas.golden import FieldLineage, GoldenRecord, SourceRef
+from schemas.matching import FieldComparison, MatchDecision, MatchPair
+from schemas.quarantine import QuarantinedRecord
+from schemas.steward import DecisionKind, StewardDecision
+
+__all__ = [
+    "Address",
+    "CustomerRecord",
+    "DecisionKind",
+    "FieldComparison",
+    "FieldLineage",
+    "GoldenRecord",
+    "HubConfig",
+    "MatchDecision",
+    "MatchPair",
+    "MatchingConfig",
+    "QuarantinedRecord",
+    "RecordKey",
+    "RecordType",
+    "SourceConfig",
+    "SourceRef",
+    "StewardDecision",
+    "load_config",
+]

@@ -1,0 +1,98 @@
+"""Configuration that IT staff edit: which systems to sync, how, when, and how strictly to match.
+
+The YAML holds no secrets: each source names a ``connection_id`` that is resolved from Airflow
+Connections (or ``CRMHUB_CONN_*`` / ``AIRFLOW_CONN_*`` environment variables outside Airflow).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SourceKind = Literal["soap_erp", "rest_shop", "sql", "csv"]
+
+DEFAULT_DATABASE_URL = "sqlite:///var/crmhub.db"
+
+
+class SourceConfig(BaseModel):
+    """One source system: how to reach it and how its fields map onto the canonical record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    kind: SourceKind
+    connection_id: str | None = None
+    enabled: bool = True
+    #: Survivorship: lower numbers win when values conflict (1 = most trusted system).
+    trust: int = Field(default=10, ge=1)
+    #: Whether golden ids and surviving fields are written back to this system.
+    push_back: bool = True
+    page_size: int = Field(default=100, ge=1, le=10_000)
+    #: Connector-specific settings (table, query, file folder, encoding, ...). No secrets here.
+    options: dict[str, Any] = Field(default_factory=dict)
+    #: Source field -> canonical field; merged over the connector's default mapping.
+    mapping: dict[str, str] = Field(default_factory=dict)
+
+
+class MatchingConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: Pairs scoring at or above this probability are merged automatically.
+    match_threshold: float = Field(default=0.92, gt=0, lt=1)
+    #: Pairs between the two thresholds go to the data stewards.
+    review_threshold: float = Field(default=0.5, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MatchingConfig:
+        if self.review_threshold >= self.match_threshold:
+            raise ValueError("review_threshold must be below match_threshold")
+        return self
+
+
+class HubConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: SQLAlchemy URL of the hub store; ``CRMHUB_DATABASE_URL`` overrides it.
+    database_url: str = DEFAULT_DATABASE_URL
+    #: Airflow schedule of the sync DAG (cron or preset such as ``@hourly``); ``null`` = manual only.
+    schedule: str | None = "@hourly"
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    sources: list[SourceConfig]
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in sources]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"source names must be unique, repeated: {', '.join(duplicates)}")
+        return sources
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(f"no source named {name!r} in the configuration")
+
+    @property
+    def enabled_sources(self) -> list[SourceConfig]:
+        return [s for s in self.sources if s.enabled]
+
+
+#: Where the configuration is looked for when no path is given.
+CONFIG_ENV = "CRMHUB_CONFIG"
+DEFAULT_CONFIG_PATH = Path("config/crmhub.yaml")
+
+
+def load_config(path: str | Path | None = None) -> HubConfig:
+    """Read the YAML configuration; environment variables override the store URL."""
+    path = Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    config = HubConfig.model_validate(data)
+    if url := os.environ.get("CRMHUB_DATABASE_URL"):
+        config = config.model_copy(update={"database_url": url})
+    return config

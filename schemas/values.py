@@ -1,0 +1,64 @@
+"""Cleaning of single values into their canonical form (E.164 phones, lower-case e-mails, ISO countries).
+
+These functions raise ``ValueError`` with a readable reason; the models call them from validators so
+that a bad value turns into a quarantined record with that reason instead of a crash or a silent drop.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+
+#: Longest text we accept in one field; longer values are malformed input, not customer data.
+MAX_TEXT_LENGTH = 500
+
+
+def clean_text(value: object) -> str | None:
+    """NFC-normalise, collapse white space and refuse control characters; empty becomes ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    if _CONTROL.search(value):
+        raise ValueError("contains control characters")
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValueError(f"longer than {MAX_TEXT_LENGTH} characters")
+    return text or None
+
+
+def clean_email(value: str) -> str:
+    """Validate syntax (no DNS look-up) and return the normalised, lower-cased address."""
+    try:
+        info = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"invalid e-mail {value!r}: {exc}") from None
+    return info.normalized.lower()
+
+
+def clean_phone(value: str, country: str | None) -> str:
+    """Parse a phone number in the record's country and return it in E.164 (``+49301234567``)."""
+    try:
+        number = phonenumbers.parse(value, country.upper() if country else None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"invalid phone {value!r}: {exc}") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError(f"impossible phone number {value!r} for country {country or '?'}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_country(value: str | None) -> str | None:
+    """Upper-case ISO 3166 alpha-2; anything else is refused."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    code = text.upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise ValueError(f"country must be ISO 3166 alpha-2, got {value!r}")
+    return code
