@@ -14,6 +14,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SourceKind = Literal["soap_erp", "rest_shop", "sql", "csv"]
+PushField = Literal[
+    "given_name", "family_name", "full_name", "organization_name", "emails", "phones",
+    "street", "postal_code", "city", "country", "date_of_birth", "tax_id",
+]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/crmhub.db"
 
@@ -31,6 +35,9 @@ class SourceConfig(BaseModel):
     trust: int = Field(default=10, ge=1)
     #: Whether golden ids and surviving fields are written back to this system.
     push_back: bool = True
+    #: Golden fields written back besides the golden id, only where the source's value differs.
+    #: Empty by default: each system keeps names in its own script; opt in per system.
+    push_fields: list[PushField] = Field(default_factory=list)
     page_size: int = Field(default=100, ge=1, le=10_000)
     #: Connector-specific settings (table, query, file folder, encoding, ...). No secrets here.
     options: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,31 @@
+"""Which connector class serves which ``kind`` of source in the YAML configuration.
+
+Imports are lazy so that a deployment only needs the client libraries of the systems it uses.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from connectors.base import SourceConnector
+from connectors.credentials import Credentials
+from schemas import SourceConfig
+
+CONNECTOR_CLASSES: dict[str, str] = {
+    "soap_erp": "connectors.soap_erp:ErpSoapConnector",
+    "rest_shop": "connectors.rest_shop:WebShopConnector",
+    "sql": "connectors.sql_table:SqlTableConnector",
+    "csv": "connectors.flat_files:CsvFolderConnector",
+}
+
+
+def connector_class(kind: str) -> type[SourceConnector]:
+    try:
+        module_name, class_name = CONNECTOR_CLASSES[kind].split(":")
+    except KeyError:
+        raise ValueError(f"unknown source kind {kind!r}; known: {', '.join(sorted(CONNECTOR_CLASSES))}") from None
+    return getattr(import_module(module_name), class_name)
+
+
+def build_connector(config: SourceConfig, credentials: Credentials) -> SourceConnector:
+    return connector_class(config.kind)(config, credentials)

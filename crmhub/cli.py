@@ -1,0 +1,167 @@
+"""``crmhub`` command line: the same pipeline as the Airflow DAG, plus matching alone and the demo systems."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from schemas import load_config
+
+
+def _store(args: argparse.Namespace):
+    from hub.store import HubStore
+
+    return HubStore(load_config(args.config).database_url)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from crmhub.summary import format_run_summary
+    from hub.pipeline import SyncPipeline
+
+    config = load_config(args.config)
+    pipeline = SyncPipeline(config)
+    summary = pipeline.run(run_id=args.run_id, full_refresh=args.full_refresh)
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2, default=str))
+    else:
+        print(format_run_summary(pipeline.store.run_steps(summary.run_id), pipeline.store.counts()))
+    for where, error in summary.failed.items():
+        print(f"FAILED {where}: {error}", file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from crmhub.summary import format_run_summary
+
+    store = _store(args)
+    print(format_run_summary(store.run_steps(args.run_id), store.counts()))
+    return 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from matching import match_frame, read_flat_csv
+    from schemas import MatchingConfig
+
+    matching = load_config(args.config).matching if args.config else MatchingConfig()
+    if args.match_threshold or args.review_threshold:
+        matching = MatchingConfig(match_threshold=args.match_threshold or matching.match_threshold,
+                                  review_threshold=args.review_threshold or matching.review_threshold)
+    result = match_frame(read_flat_csv(args.input), config=matching)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.write(out)
+    stats = result.stats
+    print(f"{stats.get('records')} records, {stats.get('candidate_pairs')} candidate pairs, "
+          f"decisions {stats.get('pairs_by_decision')}, {result.clusters['cluster_id'].n_unique()} clusters")
+    print(f"wrote {out / 'clusters.csv'} and {out / 'pairs.csv'}")
+    if args.explain:
+        for pair in result.pair_models()[: args.explain]:
+            print(f"\n{pair.left} ~ {pair.right}: score {pair.score:.3f} -> {pair.decision.value}")
+            for comparison in pair.comparisons:
+                print(f"    {comparison.field:<14} {comparison.level:<22} {comparison.weight:+6.2f}  "
+                      f"{comparison.left!s:.30} | {comparison.right!s:.30}")
+    return 0
+
+
+def cmd_sources_serve(args: argparse.Namespace) -> int:
+    from sources.run import DEFAULT_PORTS, start_local_sources
+
+    data_dir = Path(args.data_dir)
+    ports = dict(DEFAULT_PORTS)
+    if args.erp_port:
+        ports["erp"] = args.erp_port
+    if args.webshop_port:
+        ports["webshop"] = args.webshop_port
+    local = start_local_sources(data_dir, records=args.records, seed=args.seed, ports=ports)
+    env_file = data_dir / "connections.env"
+    local.write_env_file(env_file)
+    for name, server in local.servers.items():
+        print(f"{name:<10} serving on {server.url}")
+    print(f"connections for Airflow written to {env_file} (source it: . {env_file})", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    local.stop()
+    return 0
+
+
+def cmd_sources_show(args: argparse.Namespace) -> int:
+    from sources.run import system_class
+
+    system = system_class(args.system)(Path(args.data_dir) / args.system)
+    record = system.inspect(args.source_id)
+    print(json.dumps(record, indent=2, ensure_ascii=False, default=str))
+    return 0 if record is not None else 1
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    for row in _store(args).quarantine(args.source):
+        print(f"{row.source_system}:{row.source_id or '?'}  {row.reason}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    _store(args)  # opening the store migrates it to the latest revision
+    print("hub store is at the latest schema revision")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crmhub", description=__doc__)
+    parser.add_argument("--config", help="YAML configuration (default: $CRMHUB_CONFIG or config/crmhub.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sync", help="pull every source, match, merge and push back (no Airflow needed)")
+    p.add_argument("--full-refresh", action="store_true", help="ignore the stored cursors and pull everything")
+    p.add_argument("--run-id", help="name of this run in the run log")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("summary", help="what the last (or a given) sync run did")
+    p.add_argument("--run-id")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("match", help="match a flat CSV file alone and write clusters.csv and pairs.csv")
+    p.add_argument("input", help="UTF-8 CSV: source_system,source_id,record_type,given_name,...")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--match-threshold", type=float)
+    p.add_argument("--review-threshold", type=float)
+    p.add_argument("--explain", type=int, default=0, metavar="N", help="print the explanation of N pairs")
+    p.set_defaults(func=cmd_match)
+
+    p = sub.add_parser("quarantine", help="list quarantined source rows and why")
+    p.add_argument("--source")
+    p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser("db-upgrade", help="migrate the hub store to the latest schema")
+    p.set_defaults(func=cmd_db_upgrade)
+
+    sources = sub.add_parser("sources", help="the local demo source systems").add_subparsers(
+        dest="sources_command", required=True)
+    p = sources.add_parser("serve", help="seed and serve the local ERP, web shop, legacy DB and CSV export")
+    p.add_argument("--data-dir", default="var/sources")
+    p.add_argument("--records", type=int, default=400)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--erp-port", type=int)
+    p.add_argument("--webshop-port", type=int)
+    p.set_defaults(func=cmd_sources_serve)
+    p = sources.add_parser("show", help="read one record back from a local source system")
+    p.add_argument("system", choices=["erp", "webshop", "legacy_db", "legacy_csv"])
+    p.add_argument("source_id")
+    p.add_argument("--data-dir", default="var/sources")
+    p.set_defaults(func=cmd_sources_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Alembic environment: migrates the URL handed over by :func:`hub.db.migrate` (or alembic.ini)."""
+
+from alembic import context
+
+from hub.db import make_engine
+from hub.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite")
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()

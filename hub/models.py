@@ -1,0 +1,161 @@
+"""SQLAlchemy 2 typed ORM models of the hub store. Schema changes go through Alembic (hub/migrations).
+
+Source records keep the flat canonical columns next to the full JSON so that matching can read them
+as columns straight from SQL (one query into a polars frame), without building a model per record.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class SourceRecordRow(Base):
+    """The latest canonical version of one record in one source system (the staging area)."""
+
+    __tablename__ = "source_records"
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(16))
+    given_name: Mapped[str | None] = mapped_column(Text)
+    family_name: Mapped[str | None] = mapped_column(Text)
+    full_name: Mapped[str | None] = mapped_column(Text)
+    organization_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)  # ';'-joined, primary first
+    phone: Mapped[str | None] = mapped_column(Text)  # ';'-joined E.164, primary first
+    street: Mapped[str | None] = mapped_column(Text)
+    postal_code: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    tax_id: Mapped[str | None] = mapped_column(String(64))
+    source_updated_at: Mapped[datetime | None]
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    record: Mapped[dict[str, Any]]  # the full CustomerRecord as JSON, raw payload included
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_run_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class QuarantineRow(Base):
+    """A source row refused at the door, kept with the reason until a steward or a fix releases it."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_system: Mapped[str] = mapped_column(String(64), index=True)
+    source_id: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]]
+    run_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GoldenRecordRow(Base):
+    """One real customer. Retired ids (merged away) stay, pointing at their survivor."""
+
+    __tablename__ = "golden_records"
+
+    golden_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | retired
+    merged_into: Mapped[str | None] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(Text)
+    record: Mapped[dict[str, Any]]  # GoldenRecord as JSON, lineage included
+    content_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrossReference(Base):
+    """Golden id <-> every source system id, plus what was last pushed back to that source record."""
+
+    __tablename__ = "cross_references"
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    golden_id: Mapped[str] = mapped_column(String(64), index=True)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    pushed_hash: Mapped[str | None] = mapped_column(String(64))
+    pushed_at: Mapped[datetime | None]
+
+
+class MatchPairRow(Base):
+    """A scored pair from the last matching run that touched it; ``review`` pairs form the steward queue."""
+
+    __tablename__ = "match_pairs"
+    __table_args__ = (
+        UniqueConstraint("left_system", "left_id", "right_system", "right_id", name="uq_match_pair"),
+        Index("ix_match_pairs_decision", "decision"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    left_system: Mapped[str] = mapped_column(String(64))
+    left_id: Mapped[str] = mapped_column(String(128))
+    right_system: Mapped[str] = mapped_column(String(64))
+    right_id: Mapped[str] = mapped_column(String(128))
+    score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(16))
+    explanation: Mapped[list[Any]]
+    run_id: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StewardDecisionRow(Base):
+    """A data steward's decision; active decisions constrain every later matching run."""
+
+    __tablename__ = "steward_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    left_system: Mapped[str | None] = mapped_column(String(64))
+    left_id: Mapped[str | None] = mapped_column(String(128))
+    right_system: Mapped[str | None] = mapped_column(String(64))
+    right_id: Mapped[str | None] = mapped_column(String(128))
+    golden_id: Mapped[str | None] = mapped_column(String(64))
+    field: Mapped[str | None] = mapped_column(String(64))
+    value: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"value": ...}
+    user: Mapped[str] = mapped_column(String(128))
+    comment: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SyncCursor(Base):
+    """Where the last stored page of a source stream ended; never ahead of the stored data."""
+
+    __tablename__ = "sync_cursors"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True, default="customers")
+    cursor: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RunLog(Base):
+    """One step of one sync run (extract of a source, match, publish to a source) and what it did."""
+
+    __tablename__ = "run_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(128), index=True)
+    step: Mapped[str] = mapped_column(String(32))  # extract | match | publish
+    source: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | success | failed
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -1,0 +1,229 @@
+"""The sync pipeline as three steps the CLI and the Airflow DAG both call: extract, match, publish.
+
+No Airflow here: the DAG's tasks are one-line calls into :class:`SyncPipeline`, which keeps the whole
+flow testable in-process. Each step writes a run-log entry with what it did.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from connectors.base import PushUpdate, SourceConnector
+from connectors.credentials import Credentials, credentials_from_env
+from connectors.registry import build_connector
+from hub.golden import assign_golden_ids, build_golden
+from hub.store import HubStore, StageStats, StoredMatch, content_hash
+from schemas import CustomerRecord, GoldenRecord, HubConfig, RecordKey, SourceConfig
+from schemas.steward import DecisionKind
+
+CredentialsProvider = Callable[[str], Credentials]
+
+
+def new_run_id() -> str:
+    return f"manual__{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class SyncSummary:
+    run_id: str
+    extracted: dict[str, dict[str, Any]] = field(default_factory=dict)
+    matched: dict[str, Any] = field(default_factory=dict)
+    published: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # "extract:erp" -> error
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SyncPipeline:
+    def __init__(self, config: HubConfig, store: HubStore | None = None,
+                 credentials: CredentialsProvider = credentials_from_env):
+        self.config = config
+        self.store = store or HubStore(config.database_url)
+        self.credentials = credentials
+
+    def connector(self, source: SourceConfig) -> SourceConnector:
+        creds = self.credentials(source.connection_id) if source.connection_id else Credentials()
+        return build_connector(source, creds)
+
+    # ---- extract -------------------------------------------------------------------------------
+
+    def extract(self, source_name: str, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
+        """Pull what changed since the stored cursor, page by page; each page commits with its cursor."""
+        source = self.config.source(source_name)
+        step = self.store.start_step(run_id, "extract", source_name)
+        stats, pages = StageStats(), 0
+        try:
+            connector = self.connector(source)
+            cursor = None if full_refresh else self.store.get_cursor(source_name)
+            for page in connector.pull(cursor):
+                stats.add(self.store.stage_page(source_name, page.records, page.quarantined, page.cursor, run_id))
+                pages += 1
+        except Exception as exc:
+            self.store.finish_step(step, {**asdict(stats), "pages": pages}, error=f"{type(exc).__name__}: {exc}")
+            raise
+        result = {**asdict(stats), "pages": pages}
+        self.store.finish_step(step, result)
+        return result
+
+    # ---- match ---------------------------------------------------------------------------------
+
+    def match(self, run_id: str) -> dict[str, Any]:
+        """Match all live source records, honouring steward decisions, and rebuild golden records."""
+        from matching import Constraints, match_frame  # heavy imports only where matching runs
+
+        step = self.store.start_step(run_id, "match")
+        try:
+            decisions = self.store.active_decisions()
+            constraints = Constraints(
+                must_link=[(d.left, d.right) for d in decisions if d.kind == DecisionKind.SAME],
+                cannot_link=[(d.left, d.right) for d in decisions if d.kind == DecisionKind.NOT_SAME],
+            )
+            frame = self.store.load_match_frame()
+            result = match_frame(frame, config=self.config.matching, constraints=constraints)
+            clusters: dict[int, list[RecordKey]] = defaultdict(list)
+            for system, source_id, cluster in result.clusters.select(
+                    "source_system", "source_id", "cluster_id").iter_rows():
+                clusters[cluster].append(RecordKey(system, source_id))
+            self._apply_unmerges(clusters, decisions)
+            previous = self.store.membership()
+            ids, retired = assign_golden_ids(clusters, previous, self.store.golden_ids())
+            records = self.store.load_records()
+            overrides = _overrides_by_golden(decisions, retired)
+            trust = {s.name: s.trust for s in self.config.sources}
+            golden = [build_golden(ids[c], [records[k] for k in members], trust, overrides.get(ids[c]))
+                      for c, members in clusters.items()]
+            membership = {key: ids[c] for c, members in clusters.items() for key in members}
+            pairs = _pair_rows(result.pairs)
+            counts = self.store.save_match(StoredMatch(golden=golden, retired=retired, membership=membership,
+                                                       pairs=pairs, run_id=run_id))
+        except Exception as exc:
+            self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
+            raise
+        by_decision = defaultdict(int)
+        for pair in pairs:
+            by_decision[pair["decision"]] += 1
+        merged = sum(1 for members in clusters.values() if len(members) > 1)
+        cross_system = sum(1 for m in clusters.values() if len({k.source_system for k in m}) > 1)
+        stats = {"records": frame.height, "golden_records": len(golden), "merged_golden_records": merged,
+                 "cross_system_golden_records": cross_system, "pairs": dict(by_decision),
+                 "retired": len(retired), **counts, "matcher": result.stats}
+        self.store.finish_step(step, stats)
+        return stats
+
+    @staticmethod
+    def _apply_unmerges(clusters: dict[Any, list[RecordKey]], decisions: list) -> None:
+        """An unmerged record stands alone until a steward says otherwise."""
+        unmerged = {d.left for d in decisions if d.kind == DecisionKind.UNMERGE}
+        if not unmerged:
+            return
+        for cluster in list(clusters):
+            members = clusters[cluster]
+            if len(members) > 1:
+                for key in [k for k in members if k in unmerged]:
+                    members.remove(key)
+                    clusters[("unmerged", str(key))] = [key]
+
+    # ---- publish -------------------------------------------------------------------------------
+
+    def publish(self, source_name: str, run_id: str) -> dict[str, Any]:
+        """Push golden ids and the configured surviving fields back; only what changed since last push."""
+        source = self.config.source(source_name)
+        step = self.store.start_step(run_id, "publish", source_name)
+        if not source.push_back:
+            self.store.finish_step(step, {"skipped": "push_back disabled"})
+            return {"pushed": 0, "failed": 0, "unchanged": 0, "skipped": True}
+        try:
+            updates, hashes, unchanged = [], {}, 0
+            for record, golden, pushed_hash in self.store.push_state(source_name):
+                desired = desired_state(source, golden)
+                digest = content_hash(desired)
+                if digest == pushed_hash:
+                    unchanged += 1
+                    continue
+                updates.append(PushUpdate(source_id=record.source_id, golden_id=golden.golden_id,
+                                          fields=changed_fields(desired["fields"], record)))
+                hashes[record.source_id] = digest
+            result = self.connector(source).push(updates) if updates else None
+            pushed = result.pushed if result else []
+            self.store.mark_pushed(source_name, {sid: hashes[sid] for sid in pushed})
+            failed = result.failed if result else {}
+        except Exception as exc:
+            self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
+            raise
+        stats = {"pushed": len(pushed), "failed": len(failed), "unchanged": unchanged,
+                 "fields_changed": sum(1 for u in updates if u.fields and u.source_id in set(pushed)),
+                 "failures": dict(list(failed.items())[:20])}
+        self.store.finish_step(step, stats)
+        return stats
+
+    # ---- whole run -----------------------------------------------------------------------------
+
+    def run(self, run_id: str | None = None, full_refresh: bool = False) -> SyncSummary:
+        """Extract every enabled source (a failing source does not stop the others), match, publish."""
+        summary = SyncSummary(run_id=run_id or new_run_id())
+        for source in self.config.enabled_sources:
+            try:
+                summary.extracted[source.name] = self.extract(source.name, summary.run_id, full_refresh)
+            except Exception as exc:  # noqa: BLE001 - reported per source, the others go on
+                summary.failed[f"extract:{source.name}"] = f"{type(exc).__name__}: {exc}"
+        summary.matched = self.match(summary.run_id)
+        for source in self.config.enabled_sources:
+            try:
+                summary.published[source.name] = self.publish(source.name, summary.run_id)
+            except Exception as exc:  # noqa: BLE001
+                summary.failed[f"publish:{source.name}"] = f"{type(exc).__name__}: {exc}"
+        return summary
+
+
+def golden_value(golden: GoldenRecord, field_name: str) -> Any:
+    if field_name in ("street", "postal_code", "city"):
+        return getattr(golden.addresses[0], field_name) if golden.addresses else None
+    value = getattr(golden, field_name)
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def record_value(record: CustomerRecord, field_name: str) -> Any:
+    if field_name in ("street", "postal_code", "city"):
+        return getattr(record.addresses[0], field_name) if record.addresses else None
+    value = getattr(record, field_name)
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def desired_state(source: SourceConfig, golden: GoldenRecord) -> dict[str, Any]:
+    """What this source should hold after the push: the golden id and the configured golden fields."""
+    return {"golden_id": golden.golden_id,
+            "fields": {name: golden_value(golden, name) for name in source.push_fields}}
+
+
+def changed_fields(fields: dict[str, Any], record: CustomerRecord) -> dict[str, Any]:
+    return {name: value for name, value in fields.items()
+            if value not in (None, [], "") and value != record_value(record, name)}
+
+
+def _overrides_by_golden(decisions: list, retired: dict[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for d in decisions:
+        if d.kind == DecisionKind.FIELD_OVERRIDE:
+            out[retired.get(d.golden_id, d.golden_id)][d.field] = d.value
+    return out
+
+
+def _pair_rows(pairs: Any) -> list[dict[str, Any]]:
+    """Keep match and review pairs (the steward queue and the evidence of merges) in the store."""
+    import json
+
+    rows = []
+    for row in pairs.filter(pairs["decision"] != "distinct").iter_rows(named=True):
+        explanation = row.get("explanation")
+        rows.append({
+            "left_system": row["left_system"], "left_id": row["left_id"],
+            "right_system": row["right_system"], "right_id": row["right_id"],
+            "score": float(row["score"]), "decision": row["decision"],
+            "explanation": json.loads(explanation) if isinstance(explanation, str) else (explanation or []),
+        })
+    return rows

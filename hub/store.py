@@ -1,0 +1,378 @@
+"""The hub store's repository: every read and write of the pipeline goes through :class:`HubStore`.
+
+Each method is one transaction with one job, so that a crash leaves the store consistent: a page of
+records and its cursor commit together; a matching result (golden records, cross-references, pairs)
+commits as a whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from hub.db import make_engine, migrate, session_factory
+from hub.models import (
+    CrossReference,
+    GoldenRecordRow,
+    MatchPairRow,
+    QuarantineRow,
+    RunLog,
+    SourceRecordRow,
+    StewardDecisionRow,
+    SyncCursor,
+    utcnow,
+)
+from schemas import CustomerRecord, GoldenRecord, QuarantinedRecord, RecordKey, StewardDecision
+
+FLAT_COLUMNS = (
+    "source_system", "source_id", "record_type", "given_name", "family_name", "full_name",
+    "organization_name", "email", "phone", "street", "postal_code", "city", "country",
+    "date_of_birth", "tax_id",
+)
+
+
+def content_hash(data: Any) -> str:
+    """Stable hash of JSON-able data: tells a real change from a re-delivery of the same content."""
+    blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def record_hash(record: CustomerRecord) -> str:
+    return content_hash(record.model_dump(mode="json", exclude={"raw", "updated_at"}))
+
+
+@dataclass
+class StageStats:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+
+    def add(self, other: StageStats) -> None:
+        for name in ("inserted", "updated", "unchanged", "quarantined"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class StoredMatch:
+    """What one matching run decided, ready to be written in one transaction."""
+
+    golden: list[GoldenRecord]
+    retired: dict[str, str]  # retired golden id -> surviving golden id
+    membership: dict[RecordKey, str]  # source record -> golden id
+    pairs: list[dict[str, Any]]  # rows for match_pairs (match + review + distinct above the floor)
+    run_id: str
+
+
+class HubStore:
+    def __init__(self, url: str, *, run_migrations: bool = True):
+        if run_migrations:
+            migrate(url)
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = session_factory(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- staging -------------------------------------------------------------------------------
+
+    def get_cursor(self, source: str, stream: str = "customers") -> str | None:
+        with self.sessions() as session:
+            row = session.get(SyncCursor, (source, stream))
+            return row.cursor if row else None
+
+    def reset_cursor(self, source: str, stream: str = "customers") -> None:
+        with self.sessions.begin() as session:
+            row = session.get(SyncCursor, (source, stream))
+            if row:
+                session.delete(row)
+
+    def stage_page(
+        self,
+        source: str,
+        records: Sequence[CustomerRecord],
+        quarantined: Sequence[QuarantinedRecord],
+        cursor: str | None,
+        run_id: str | None = None,
+        stream: str = "customers",
+    ) -> StageStats:
+        """Store one page and move the source's cursor in the same transaction."""
+        stats = StageStats(quarantined=len(quarantined))
+        now = utcnow()
+        with self.sessions.begin() as session:
+            existing = self._rows_by_key(session, source, [r.source_id for r in records])
+            for record in records:
+                if record.source_system != source:
+                    raise ValueError(f"record {record.key} delivered by source {source!r}")
+                digest = record_hash(record)
+                row = existing.get(record.source_id)
+                if row is None:
+                    row = SourceRecordRow(source_system=source, source_id=record.source_id,
+                                          first_seen_at=now, changed_at=now)
+                    session.add(row)
+                    existing[record.source_id] = row
+                    stats.inserted += 1
+                elif row.content_hash == digest and row.deleted == record.deleted:
+                    stats.unchanged += 1
+                    row.last_run_id = run_id
+                    continue
+                else:
+                    stats.updated += 1
+                    row.changed_at = now
+                _fill_row(row, record, digest)
+                row.last_run_id = run_id
+            for bad in quarantined:
+                session.add(QuarantineRow(source_system=bad.source_system, source_id=bad.source_id,
+                                          reason=bad.reason, payload=_jsonable(bad.payload), run_id=run_id))
+            if cursor is not None:
+                row = session.get(SyncCursor, (source, stream))
+                if row is None:
+                    session.add(SyncCursor(source=source, stream=stream, cursor=cursor, updated_at=now))
+                else:
+                    row.cursor, row.updated_at = cursor, now
+        return stats
+
+    @staticmethod
+    def _rows_by_key(session: Session, source: str, ids: Sequence[str]) -> dict[str, SourceRecordRow]:
+        rows: dict[str, SourceRecordRow] = {}
+        for start in range(0, len(ids), 500):  # stay under every database's bound-parameter limit
+            chunk = ids[start:start + 500]
+            query = select(SourceRecordRow).where(SourceRecordRow.source_system == source,
+                                                  SourceRecordRow.source_id.in_(chunk))
+            rows.update({row.source_id: row for row in session.scalars(query)})
+        return rows
+
+    # ---- matching input ------------------------------------------------------------------------
+
+    def load_match_frame(self) -> pl.DataFrame:
+        """All live source records as flat columns (the matcher's input), read in one query."""
+        columns = [getattr(SourceRecordRow, name) for name in FLAT_COLUMNS]
+        query = select(*columns).where(SourceRecordRow.deleted.is_(False))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        data = {name: [None if v is None else str(v) for v in values]
+                for name, values in zip(FLAT_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(FLAT_COLUMNS),
+                                        strict=True)}
+        return pl.DataFrame(data, schema={name: pl.Utf8 for name in FLAT_COLUMNS})
+
+    def load_records(self, keys: Iterable[RecordKey] | None = None) -> dict[RecordKey, CustomerRecord]:
+        query = select(SourceRecordRow.record).where(SourceRecordRow.deleted.is_(False))
+        wanted = set(keys) if keys is not None else None
+        out: dict[RecordKey, CustomerRecord] = {}
+        with self.sessions() as session:
+            for data in session.scalars(query):
+                record = CustomerRecord.model_validate(data)
+                if wanted is None or record.key in wanted:
+                    out[record.key] = record
+        return out
+
+    def membership(self) -> dict[RecordKey, str]:
+        with self.sessions() as session:
+            rows = session.execute(select(CrossReference.source_system, CrossReference.source_id,
+                                          CrossReference.golden_id))
+            return {RecordKey(s, i): g for s, i, g in rows}
+
+    def golden_ids(self) -> set[str]:
+        with self.sessions() as session:
+            return set(session.scalars(select(GoldenRecordRow.golden_id)))
+
+    def active_decisions(self) -> list[StewardDecision]:
+        with self.sessions() as session:
+            rows = session.scalars(select(StewardDecisionRow).where(StewardDecisionRow.active.is_(True))
+                                   .order_by(StewardDecisionRow.id))
+            return [_decision_model(row) for row in rows]
+
+    # ---- matching output -----------------------------------------------------------------------
+
+    def save_match(self, result: StoredMatch) -> dict[str, int]:
+        """Write golden records, retirements, cross-references and pairs of one run atomically."""
+        now = utcnow()
+        counts = {"golden_created": 0, "golden_updated": 0, "golden_retired": 0, "links_changed": 0}
+        with self.sessions.begin() as session:
+            current = {row.golden_id: row for row in session.scalars(select(GoldenRecordRow))}
+            for golden in result.golden:
+                data = golden.model_dump(mode="json")
+                digest = content_hash({k: v for k, v in data.items() if k != "lineage"})
+                row = current.get(golden.golden_id)
+                if row is None:
+                    session.add(GoldenRecordRow(golden_id=golden.golden_id, record=data, content_hash=digest,
+                                                display_name=golden.display_name, created_at=now,
+                                                updated_at=now))
+                    counts["golden_created"] += 1
+                elif row.content_hash != digest or row.status != "active":
+                    row.record, row.content_hash, row.display_name = data, digest, golden.display_name
+                    row.status, row.merged_into = "active", None
+                    row.version += 1
+                    row.updated_at = now
+                    counts["golden_updated"] += 1
+            live = {g.golden_id for g in result.golden}
+            for golden_id, row in current.items():
+                if golden_id not in live and row.status == "active":
+                    row.status, row.merged_into = "retired", result.retired.get(golden_id)
+                    row.updated_at, row.version = now, row.version + 1
+                    counts["golden_retired"] += 1
+            links = {RecordKey(x.source_system, x.source_id): x for x in session.scalars(select(CrossReference))}
+            for key, golden_id in result.membership.items():
+                link = links.pop(key, None)
+                if link is None:
+                    session.add(CrossReference(source_system=key.source_system, source_id=key.source_id,
+                                               golden_id=golden_id, linked_at=now))
+                    counts["links_changed"] += 1
+                elif link.golden_id != golden_id:
+                    link.golden_id, link.linked_at = golden_id, now
+                    counts["links_changed"] += 1
+            for stale in links.values():  # records deleted at the source
+                session.delete(stale)
+            session.execute(MatchPairRow.__table__.delete())
+            if result.pairs:
+                session.execute(MatchPairRow.__table__.insert(),
+                                [{**pair, "run_id": result.run_id, "updated_at": now} for pair in result.pairs])
+        return counts
+
+    # ---- publish -------------------------------------------------------------------------------
+
+    def push_state(self, source: str) -> list[tuple[CustomerRecord, GoldenRecord, str | None]]:
+        """Every live record of ``source`` with its golden record and the hash of what was last pushed."""
+        query = (
+            select(SourceRecordRow.record, GoldenRecordRow.record, CrossReference.pushed_hash)
+            .join(CrossReference, (CrossReference.source_system == SourceRecordRow.source_system)
+                  & (CrossReference.source_id == SourceRecordRow.source_id))
+            .join(GoldenRecordRow, GoldenRecordRow.golden_id == CrossReference.golden_id)
+            .where(SourceRecordRow.source_system == source, SourceRecordRow.deleted.is_(False))
+            .order_by(SourceRecordRow.source_id)
+        )
+        with self.sessions() as session:
+            return [(CustomerRecord.model_validate(r), GoldenRecord.model_validate(g), h)
+                    for r, g, h in session.execute(query)]
+
+    def mark_pushed(self, source: str, hashes: dict[str, str]) -> None:
+        now = utcnow()
+        with self.sessions.begin() as session:
+            for source_id, digest in hashes.items():
+                session.execute(update(CrossReference)
+                                .where(CrossReference.source_system == source,
+                                       CrossReference.source_id == source_id)
+                                .values(pushed_hash=digest, pushed_at=now))
+
+    # ---- steward decisions ---------------------------------------------------------------------
+
+    def add_decision(self, decision: StewardDecision) -> int:
+        with self.sessions.begin() as session:
+            row = StewardDecisionRow(
+                kind=decision.kind.value,
+                left_system=decision.left.source_system if decision.left else None,
+                left_id=decision.left.source_id if decision.left else None,
+                right_system=decision.right.source_system if decision.right else None,
+                right_id=decision.right.source_id if decision.right else None,
+                golden_id=decision.golden_id, field=decision.field,
+                value=None if decision.value is None else {"value": decision.value},
+                user=decision.user, comment=decision.comment, decided_at=decision.decided_at,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    # ---- run log and reading -------------------------------------------------------------------
+
+    def start_step(self, run_id: str, step: str, source: str | None = None) -> int:
+        with self.sessions.begin() as session:
+            row = RunLog(run_id=run_id, step=step, source=source, stats={})
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def finish_step(self, step_id: int, stats: dict[str, Any], error: str | None = None) -> None:
+        with self.sessions.begin() as session:
+            row = session.get(RunLog, step_id)
+            row.status = "failed" if error else "success"
+            row.stats, row.error, row.finished_at = _jsonable(stats), error, utcnow()
+
+    def run_steps(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """The run log of one run (default: the latest run), in the order the steps started."""
+        with self.sessions() as session:
+            if run_id is None:
+                run_id = session.scalar(select(RunLog.run_id).order_by(RunLog.id.desc()).limit(1))
+            rows = session.scalars(select(RunLog).where(RunLog.run_id == run_id).order_by(RunLog.id))
+            return [{"run_id": r.run_id, "step": r.step, "source": r.source, "status": r.status,
+                     "stats": r.stats, "error": r.error} for r in rows]
+
+    def get_golden(self, golden_id: str) -> GoldenRecord | None:
+        """The golden record, following retired ids to their survivor."""
+        with self.sessions() as session:
+            seen: set[str] = set()
+            while golden_id not in seen:
+                seen.add(golden_id)
+                row = session.get(GoldenRecordRow, golden_id)
+                if row is None:
+                    return None
+                if row.status == "active" or not row.merged_into:
+                    return GoldenRecord.model_validate(row.record)
+                golden_id = row.merged_into
+            return None
+
+    def counts(self) -> dict[str, Any]:
+        with self.sessions() as session:
+            def count(model: Any, *where: Any) -> int:
+                return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+            per_source = dict(session.execute(
+                select(SourceRecordRow.source_system, func.count()).group_by(SourceRecordRow.source_system)).all())
+            decisions = dict(session.execute(
+                select(MatchPairRow.decision, func.count()).group_by(MatchPairRow.decision)).all())
+            return {
+                "source_records": per_source,
+                "golden_active": count(GoldenRecordRow, GoldenRecordRow.status == "active"),
+                "golden_retired": count(GoldenRecordRow, GoldenRecordRow.status == "retired"),
+                "pairs": decisions,
+                "quarantined": count(QuarantineRow),
+            }
+
+    def quarantine(self, source: str | None = None) -> list[QuarantinedRecord]:
+        query = select(QuarantineRow).order_by(QuarantineRow.id)
+        if source:
+            query = query.where(QuarantineRow.source_system == source)
+        with self.sessions() as session:
+            return [QuarantinedRecord(source_system=r.source_system, source_id=r.source_id, reason=r.reason,
+                                      payload=r.payload) for r in session.scalars(query)]
+
+
+def _fill_row(row: SourceRecordRow, record: CustomerRecord, digest: str) -> None:
+    address = record.addresses[0] if record.addresses else None
+    row.record_type = record.record_type
+    row.given_name, row.family_name = record.given_name, record.family_name
+    row.full_name, row.organization_name = record.full_name, record.organization_name
+    row.email = ";".join(record.emails) or None
+    row.phone = ";".join(record.phones) or None
+    row.street = address.street if address else None
+    row.postal_code = address.postal_code if address else None
+    row.city = address.city if address else None
+    row.country = record.country or (address.country if address else None)
+    row.date_of_birth, row.tax_id = record.date_of_birth, record.tax_id
+    row.source_updated_at, row.deleted = record.updated_at, record.deleted
+    row.record = record.model_dump(mode="json")
+    row.content_hash = digest
+
+
+def _jsonable(data: Any) -> Any:
+    return json.loads(json.dumps(data, default=str))
+
+
+def _decision_model(row: StewardDecisionRow) -> StewardDecision:
+    def key(system: str | None, source_id: str | None) -> RecordKey | None:
+        return RecordKey(system, source_id) if system and source_id else None
+
+    return StewardDecision(
+        kind=row.kind, left=key(row.left_system, row.left_id), right=key(row.right_system, row.right_id),
+        golden_id=row.golden_id, field=row.field, value=(row.value or {}).get("value"), user=row.user,
+        comment=row.comment, decided_at=row.decided_at,
+    )
+
+
