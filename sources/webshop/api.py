@@ -1,0 +1,192 @@
+"""The web shop's REST API, modelled on WooCommerce REST API v3 (``/wp-json/wc/v3``).
+
+Same paths, query parameters, JSON shapes, paging headers (``X-WP-Total``, ``X-WP-TotalPages``) and
+error bodies (``{"code", "message", "data": {"status"}}``) as WooCommerce, so the connector would
+work against a real shop. Local extensions, documented where they are: ``orderby=modified`` and
+``modified_after`` on customers (WooCommerce has them on orders/products only), and ``/_admin/faults``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+
+from sources.webshop.faults import MALFORMED_EMAIL, Faults
+from sources.webshop.store import ORDER_BY, ShopStore
+
+API = "/wp-json/wc/v3"
+MAX_PER_PAGE = 100  # WooCommerce's limit
+
+OrderBy = Literal[tuple(ORDER_BY)]  # type: ignore[valid-type]
+# Module level: with postponed annotations FastAPI resolves ``Depends(basic)`` in module globals.
+basic = HTTPBasic(auto_error=False)
+
+
+class WooError(Exception):
+    def __init__(self, status: int, code: str, message: str, **data: Any):
+        self.status, self.code, self.message, self.data = status, code, message, data
+
+
+def woo_error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+              **data: Any) -> JSONResponse:
+    """WooCommerce's error body: ``{"code", "message", "data": {"status", ...}}``."""
+    return JSONResponse({"code": code, "message": message, "data": {"status": status, **data}},
+                        status_code=status, headers=headers)
+
+
+def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secret: str) -> FastAPI:
+    app = FastAPI(title="Local web shop (WooCommerce REST API v3 subset)")
+
+    def authenticate(
+        credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
+        consumer_key_q: Annotated[str | None, Query(alias="consumer_key")] = None,
+        consumer_secret_q: Annotated[str | None, Query(alias="consumer_secret")] = None,
+    ) -> None:
+        """Basic auth with the consumer key/secret, or WooCommerce's query-string variant."""
+        key, secret = (credentials.username, credentials.password) if credentials else (consumer_key_q,
+                                                                                      consumer_secret_q)
+        if key is None:
+            raise WooError(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+        if not (secrets.compare_digest(key.encode(), consumer_key.encode())
+                and secrets.compare_digest((secret or "").encode(), consumer_secret.encode())):
+            raise WooError(401, "woocommerce_rest_authentication_error", "Consumer key is invalid.")
+
+    authed = [Depends(authenticate)]
+
+    @app.exception_handler(WooError)
+    async def _woo_error(request: Request, exc: WooError) -> JSONResponse:
+        return woo_error(exc.status, exc.code, exc.message, **exc.data)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_param(request: Request, exc: RequestValidationError) -> JSONResponse:
+        params = {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
+        message = f"Invalid parameter(s): {', '.join(params)}"
+        return woo_error(400, "rest_invalid_param", message, params=params)
+
+    @app.middleware("http")
+    async def _inject_faults(request: Request, call_next):
+        if request.url.path.startswith("/wp-json/") and (error := faults.take_error()):
+            status, headers = error
+            return woo_error(status, "injected_fault", f"injected fault: HTTP {status}", headers=headers)
+        return await call_next(request)
+
+    @app.get(f"{API}/customers", dependencies=authed)
+    def list_customers(
+        page: Annotated[int, Query(ge=1)] = 1,
+        per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
+        orderby: OrderBy = "name",
+        order: Literal["asc", "desc"] = "asc",
+        modified_after: str | None = None,
+        email: str | None = None,
+    ) -> Response:
+        after = parse_gmt("modified_after", modified_after) if modified_after else None
+        customers, total = store.list_customers(page=page, per_page=per_page, orderby=orderby, order=order,
+                                                modified_after=after, email=email)
+        body = [customer_json(c) for c in customers]
+        if body and faults.take("malformed"):
+            body[0]["email"] = MALFORMED_EMAIL
+        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
+        content = json.dumps(body, ensure_ascii=False).encode()
+        if faults.take("truncate"):
+            content = content[: len(content) // 2]
+        return Response(content, media_type="application/json", headers=headers)
+
+    @app.get(f"{API}/customers/{{customer_id}}", dependencies=authed)
+    def get_customer(customer_id: int) -> dict[str, Any]:
+        return customer_json(_existing(store.get_customer(customer_id)))
+
+    @app.put(f"{API}/customers/{{customer_id}}", dependencies=authed)
+    async def update_customer(customer_id: int, request: Request) -> dict[str, Any]:
+        try:
+            changes = json.loads(await request.body() or b"{}")
+        except json.JSONDecodeError as exc:
+            raise WooError(400, "rest_invalid_json", f"Invalid JSON body passed: {exc}") from None
+        if not isinstance(changes, dict):
+            raise WooError(400, "rest_invalid_json", "Invalid JSON body passed: expected an object.")
+        _check_update(changes)
+        return customer_json(_existing(store.update_customer(customer_id, changes)))
+
+    @app.get(f"{API}/orders", dependencies=authed)
+    def list_orders(
+        customer: int | None = None,
+        page: Annotated[int, Query(ge=1)] = 1,
+        per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
+    ) -> Response:
+        orders, total = store.list_orders(customer_id=customer, page=page, per_page=per_page)
+        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
+        return JSONResponse([order_json(o) for o in orders], headers=headers)
+
+    @app.post("/_admin/faults", dependencies=authed)
+    async def set_faults(request: Request) -> dict[str, int]:
+        """Local extension: arm faults, e.g. ``{"fail": 2, "fail_status": 503}`` or ``{"throttle": 1}``."""
+        try:
+            return vars(faults.update(**(await request.json())))
+        except (ValueError, TypeError) as exc:
+            raise WooError(400, "rest_invalid_param", str(exc)) from None
+
+    return app
+
+
+def customer_json(customer: dict[str, Any]) -> dict[str, Any]:
+    """Stored customer -> WooCommerce customer JSON (the shop runs in GMT, so local dates equal GMT)."""
+    return {
+        "id": customer["id"],
+        "date_created": customer["date_created_gmt"],
+        "date_created_gmt": customer["date_created_gmt"],
+        "date_modified": customer["date_modified_gmt"],
+        "date_modified_gmt": customer["date_modified_gmt"],
+        "email": customer["email"],
+        "first_name": customer["first_name"],
+        "last_name": customer["last_name"],
+        "role": "customer",
+        "username": customer["username"],
+        "billing": customer["billing"],
+        "meta_data": customer["meta_data"],
+    }
+
+
+def order_json(order: dict[str, Any]) -> dict[str, Any]:
+    return {**order, "date_created": order["date_created_gmt"], "prices_include_tax": True}
+
+
+def parse_gmt(name: str, value: str) -> str:
+    """An ISO 8601 query value -> the stored GMT format, so comparisons are plain string comparisons."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise WooError(400, "rest_invalid_param", f"Invalid parameter(s): {name}",
+                       params={name: "Invalid date."}) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _check_update(changes: dict[str, Any]) -> None:
+    """Reject what WooCommerce rejects: a syntactically invalid e-mail, a non-object billing/meta."""
+    emails = [changes.get("email"), (changes.get("billing") or {}).get("email")]
+    for email in emails:
+        if email is not None and (not isinstance(email, str) or "@" not in email or " " in email.strip()):
+            raise WooError(400, "rest_invalid_param", "Invalid parameter(s): email",
+                           params={"email": f"{email!r} is not a valid email address."})
+    if "billing" in changes and not isinstance(changes["billing"], dict):
+        raise WooError(400, "rest_invalid_param", "Invalid parameter(s): billing",
+                       params={"billing": "billing is not of type object."})
+    if "meta_data" in changes and not (
+        isinstance(changes["meta_data"], list) and all(isinstance(m, dict) for m in changes["meta_data"])
+    ):
+        raise WooError(400, "rest_invalid_param", "Invalid parameter(s): meta_data",
+                       params={"meta_data": "meta_data is not of type array of objects."})
+
+
+def _existing(customer: dict[str, Any] | None) -> dict[str, Any]:
+    if customer is None:
+        raise WooError(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+    return customer
