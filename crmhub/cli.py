@@ -99,6 +99,13 @@ def cmd_sources_show(args: argparse.Namespace) -> int:
     return 0 if record is not None else 1
 
 
+def cmd_demo_evidence(args: argparse.Namespace) -> int:
+    from crmhub.demo import pushback_evidence
+
+    print(pushback_evidence(_store(args), Path(args.data_dir)))
+    return 0
+
+
 def cmd_quarantine(args: argparse.Namespace) -> int:
     for row in _store(args).quarantine(args.source):
         print(f"{row.source_system}:{row.source_id or '?'}  {row.reason}")
@@ -137,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("quarantine", help="list quarantined source rows and why")
     p.add_argument("--source")
     p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser("demo-evidence", help="show one merged customer read back from every local system")
+    p.add_argument("--data-dir", default="var/sources")
+    p.set_defaults(func=cmd_demo_evidence)
 
     p = sub.add_parser("db-upgrade", help="migrate the hub store to the latest schema")
     p.set_defaults(func=cmd_db_upgrade)

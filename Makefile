@@ -1,0 +1,34 @@
+# CRM Hub — the README's two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: install demo test lint stop-sources bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml scripts/install-os-packages.sh
+	./scripts/install-os-packages.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[airflow,dev,bench]'
+	touch $@
+
+demo: install
+	./scripts/demo.sh
+
+test: install
+	./scripts/test.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+stop-sources:
+	./scripts/sources.sh stop
+
+bench: install
+	$(PY) -m bench.matching_benchmark
+
+clean: stop-sources
+	rm -rf var

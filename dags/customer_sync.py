@@ -1,0 +1,56 @@
+"""customer_sync: pull every configured source, match and merge into golden records, push back.
+
+Thin on purpose: each task is one call into :class:`hub.pipeline.SyncPipeline`; the configuration
+(sources, schedule, thresholds) is the YAML file named by ``CRMHUB_CONFIG``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from airflow.sdk import dag, get_current_context, task
+
+from schemas import load_config
+
+CONFIG_PATH = os.environ.get("CRMHUB_CONFIG", str(Path(__file__).resolve().parents[1] / "config" / "crmhub.yaml"))
+CONFIG = load_config(CONFIG_PATH)
+SOURCES = [source.name for source in CONFIG.enabled_sources]
+
+
+def _pipeline():
+    from connectors.airflow_hooks import airflow_credentials
+    from hub.pipeline import SyncPipeline
+
+    return SyncPipeline(load_config(CONFIG_PATH), credentials=airflow_credentials)
+
+
+@dag(
+    dag_id="customer_sync",
+    schedule=CONFIG.schedule,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,  # runs share the hub store's cursors; one at a time keeps them in order
+    tags=["crmhub"],
+    default_args={"retries": int(os.environ.get("CRMHUB_TASK_RETRIES", "2")),
+                  "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    doc_md=__doc__,
+)
+def customer_sync():
+    @task
+    def extract(source: str) -> dict:
+        return _pipeline().extract(source, get_current_context()["run_id"])
+
+    @task(trigger_rule="all_done")  # a failed source must not stop matching of what the others stored
+    def match_and_merge() -> dict:
+        return _pipeline().match(get_current_context()["run_id"])
+
+    @task
+    def publish(source: str) -> dict:
+        return _pipeline().publish(source, get_current_context()["run_id"])
+
+    extract.expand(source=SOURCES) >> match_and_merge() >> publish.expand(source=SOURCES)
+
+
+customer_sync()

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages CRM Hub's demo and tests need, only when they are missing:
+# PostgreSQL (second hub-store backend), Chromium (browser tests), docker-compose (validates the compose file).
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "installing OS packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
