@@ -1,0 +1,143 @@
+"""The CustomerService operations behind the WSDL: XML payload in, XML payload out.
+
+Requests are validated against the XSD embedded in ``customer.wsdl`` before anything is read from
+them, so the WSDL is the single definition of what the service accepts and returns.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+from collections.abc import Callable
+from functools import cached_property
+from importlib import resources
+
+from lxml import etree
+from lxml.builder import ElementMaker
+
+from sources.erp.fields import CUSTOMER_FIELDS, NAMESPACE, WRITABLE_FIELDS, parse_stamp
+from sources.erp.soap import SoapFault, hardened_parser
+from sources.erp.store import CustomerStore
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
+WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
+XSD_NS = "http://www.w3.org/2001/XMLSchema"
+E = ElementMaker(namespace=NAMESPACE, nsmap={"erp": NAMESPACE})
+
+
+class ServiceDescription:
+    """The packaged WSDL: served with the caller's address, and the XSD that requests must satisfy."""
+
+    def __init__(self) -> None:
+        text = resources.files("sources.erp").joinpath("customer.wsdl").read_bytes()
+        self.document = etree.fromstring(text, parser=hardened_parser())
+
+    def wsdl(self, address: str) -> bytes:
+        document = copy.deepcopy(self.document)
+        for node in document.iter(f"{{{WSDL_SOAP_NS}}}address"):
+            node.set("location", address)
+        return etree.tostring(document, xml_declaration=True, encoding="utf-8")
+
+    @cached_property
+    def schema(self) -> etree.XMLSchema:
+        return etree.XMLSchema(self.document.find(f"{{{WSDL_NS}}}types/{{{XSD_NS}}}schema"))
+
+    def validate(self, payload: etree._Element) -> None:
+        standalone = copy.deepcopy(payload)
+        if not self.schema.validate(standalone):
+            errors = "; ".join(f"line {e.line}: {e.message}" for e in list(self.schema.error_log)[:3])
+            raise SoapFault(f"request does not match the WSDL schema: {errors}", "SCHEMA_VIOLATION")
+
+
+class CustomerService:
+    """Dispatches a validated request element to its operation."""
+
+    def __init__(self, store: CustomerStore, description: ServiceDescription,
+                 corrupt_next_page: Callable[[], bool] = lambda: False):
+        self.store = store
+        self.description = description
+        #: Fault injection hook: when it returns True, one customer of the next page is corrupted.
+        self.corrupt_next_page = corrupt_next_page
+        self.operations: dict[str, Callable[[etree._Element], etree._Element]] = {
+            "ListChangedCustomers": self.list_changed_customers,
+            "GetCustomer": self.get_customer,
+            "UpsertCustomer": self.upsert_customer,
+        }
+
+    def handle(self, payload: etree._Element) -> etree._Element:
+        qname = etree.QName(payload)
+        operation = self.operations.get(qname.localname) if qname.namespace == NAMESPACE else None
+        if operation is None:
+            raise SoapFault(f"unknown operation {qname.text}", "UNKNOWN_OPERATION")
+        self.description.validate(payload)
+        return operation(payload)
+
+    def list_changed_customers(self, request: etree._Element) -> etree._Element:
+        size = min(int(_text(request, "pageSize") or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+        token, since = _text(request, "pageToken"), _text(request, "changedSince")
+        after = decode_page_token(token) if token else None
+        changed_since = parse_stamp(since) if since and after is None else None
+        rows = self.store.list_changed(changed_since, after, size + 1)
+        page, more = rows[:size], len(rows) > size
+        if page and self.corrupt_next_page():
+            page[0] = {**page[0], "SMTP_ADDR": "not-an-e-mail@@broken"}
+        response = E.ListChangedCustomersResponse(*(customer_element(row) for row in page))
+        if page:
+            response.append(E.nextPageToken(encode_page_token(page[-1]["CHANGED_AT"], page[-1]["KUNNR"])))
+        response.append(E.moreAvailable("true" if more else "false"))
+        return response
+
+    def get_customer(self, request: etree._Element) -> etree._Element:
+        kunnr = _text(request, "KUNNR")
+        customer = self.store.get(kunnr)
+        if customer is None:
+            raise SoapFault(f"customer {kunnr} does not exist", "CUSTOMER_NOT_FOUND")
+        return E.GetCustomerResponse(customer_element(customer))
+
+    def upsert_customer(self, request: etree._Element) -> etree._Element:
+        node = request.find(f"{{{NAMESPACE}}}customer")
+        given = {etree.QName(child).localname: (child.text or "") for child in node}
+        kunnr = given.get("KUNNR") or None
+        fields = {k: v for k, v in given.items() if k in WRITABLE_FIELDS}
+        if "GBDAT" in fields:
+            fields["GBDAT"] = fields["GBDAT"][:10]  # xsd:date may carry a time zone; the ERP keeps the day
+        is_new = kunnr is None or self.store.get(kunnr) is None
+        if is_new and not (fields.get("KTOKD") and fields.get("NAME1")):
+            raise SoapFault("a new customer needs KTOKD and NAME1", "MISSING_FIELD")
+        outcome = self.store.upsert(kunnr, fields)
+        return E.UpsertCustomerResponse(
+            customer_element(outcome.customer),
+            E.created("true" if outcome.created else "false"),
+            E.changed("true" if outcome.changed else "false"),
+        )
+
+
+def customer_element(customer: dict[str, str | None], tag: str = "customer") -> etree._Element:
+    node = E(tag)
+    for name in CUSTOMER_FIELDS:
+        if customer.get(name) not in (None, ""):
+            etree.SubElement(node, f"{{{NAMESPACE}}}{name}").text = customer[name]
+    return node
+
+
+def encode_page_token(stamp: str, kunnr: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([stamp, kunnr]).encode()).decode()
+
+
+def decode_page_token(token: str) -> tuple[str, str]:
+    """Opaque to clients; a token that is not ours is the client's error, not a reason to restart."""
+    try:
+        stamp, kunnr = json.loads(base64.urlsafe_b64decode(token.encode()))
+        parse_stamp(stamp)
+        return str(stamp), str(kunnr)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise SoapFault(f"invalid pageToken: {exc}", "INVALID_PAGE_TOKEN") from None
+
+
+def _text(request: etree._Element, name: str) -> str | None:
+    value = request.findtext(f"{{{NAMESPACE}}}{name}")
+    return value.strip() if value is not None else None

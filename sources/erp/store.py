@@ -1,0 +1,134 @@
+"""SQLite persistence of the ERP's customer master, keyed by KUNNR and ordered by change time.
+
+Every change gets a strictly increasing UTC change stamp (never two changes with the same stamp), so
+keyset paging over (stamp, KUNNR) neither skips nor repeats a customer, and a customer changed after
+a client's last page sorts after that page. Each call opens its own connection: the store is used
+from the server's worker threads and from the seeding/inspecting process alike.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sources.erp.fields import WRITABLE_FIELDS, change_stamp, customer_number, parse_stamp
+
+FIRST_CUSTOMER_NUMBER = 100_000
+_COLUMNS = ("KUNNR", *WRITABLE_FIELDS, "CHANGED_AT")
+
+
+@dataclass(frozen=True)
+class UpsertOutcome:
+    customer: dict[str, str | None]
+    created: bool
+    changed: bool
+
+
+class CustomerStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            columns = ", ".join(f"{c} TEXT" for c in WRITABLE_FIELDS)
+            db.execute(f"CREATE TABLE IF NOT EXISTS kna1 "
+                       f"(KUNNR TEXT PRIMARY KEY, {columns}, CHANGED_AT TEXT NOT NULL)")
+            db.execute("CREATE INDEX IF NOT EXISTS kna1_changes ON kna1 (CHANGED_AT, KUNNR)")
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def get(self, kunnr: str) -> dict[str, str | None] | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM kna1 WHERE KUNNR = ?", (customer_number(kunnr),)).fetchone()
+        return _customer(row) if row else None
+
+    def count(self) -> int:
+        with self._connect() as db:
+            return db.execute("SELECT COUNT(*) FROM kna1").fetchone()[0]
+
+    def list_changed(
+        self, since: datetime | None, after: tuple[str, str] | None, limit: int
+    ) -> list[dict[str, str | None]]:
+        """Up to ``limit`` customers ordered by (change stamp, KUNNR): changed at/after ``since``, or
+        strictly after the ``(stamp, KUNNR)`` position ``after`` when given."""
+        if after is not None:
+            where, params = "(CHANGED_AT, KUNNR) > (?, ?)", [after[0], after[1]]
+        elif since is not None:
+            where, params = "CHANGED_AT >= ?", [change_stamp(since)]
+        else:
+            where, params = "1 = 1", []
+        sql = f"SELECT * FROM kna1 WHERE {where} ORDER BY CHANGED_AT, KUNNR LIMIT ?"
+        with self._connect() as db:
+            return [_customer(row) for row in db.execute(sql, [*params, limit])]
+
+    def upsert(
+        self, kunnr: str | None, fields: Mapping[str, str | None], changed_at: datetime | None = None
+    ) -> UpsertOutcome:
+        """Create or update one customer with the given writable fields (others stay as they are).
+
+        The change stamp moves only when a value really changes, so writing the same data twice is a
+        no-op that clients will not see as a new change. ``changed_at`` back-dates a change (seeding
+        historic data); otherwise the stamp is "now", kept strictly after every earlier stamp.
+        """
+        unknown = set(fields) - set(WRITABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"not writable customer fields: {', '.join(sorted(unknown))}")
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                outcome = self._upsert(db, kunnr, fields, changed_at)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return outcome
+
+    def _upsert(
+        self, db: sqlite3.Connection, kunnr: str | None, fields: Mapping[str, str | None],
+        changed_at: datetime | None,
+    ) -> UpsertOutcome:
+        if kunnr is None:
+            highest = db.execute("SELECT MAX(CAST(KUNNR AS INTEGER)) FROM kna1").fetchone()[0]
+            kunnr = customer_number(str(max(highest or 0, FIRST_CUSTOMER_NUMBER - 1) + 1))
+        else:
+            kunnr = customer_number(kunnr)
+        row = db.execute("SELECT * FROM kna1 WHERE KUNNR = ?", (kunnr,)).fetchone()
+        current = {f: row[f] for f in WRITABLE_FIELDS} if row else dict.fromkeys(WRITABLE_FIELDS)
+        wanted = {**current, **{k: (v or None) for k, v in fields.items()}}
+        if row is not None and wanted == current:
+            return UpsertOutcome(_customer(row), created=False, changed=False)
+        stamp = change_stamp(changed_at) if changed_at else self._next_stamp(db)
+        values = {"KUNNR": kunnr, **wanted, "CHANGED_AT": stamp}
+        placeholders = ", ".join("?" for _ in _COLUMNS)
+        db.execute(f"INSERT OR REPLACE INTO kna1 ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+                   [values[c] for c in _COLUMNS])
+        return UpsertOutcome(_customer(values), created=row is None, changed=True)
+
+    @staticmethod
+    def _next_stamp(db: sqlite3.Connection) -> str:
+        latest = db.execute("SELECT MAX(CHANGED_AT) FROM kna1").fetchone()[0]
+        now = datetime.now(UTC)
+        if latest is not None:
+            now = max(now, parse_stamp(latest) + timedelta(microseconds=1))
+        return change_stamp(now)
+
+
+def _customer(row: Mapping[str, str | None]) -> dict[str, str | None]:
+    """Stored row -> customer fields, with the change stamp split into SAP's AEDAT / AEZET (UTC)."""
+    customer: dict[str, str | None] = {f: row[f] for f in ("KUNNR", *WRITABLE_FIELDS)}
+    changed = parse_stamp(row["CHANGED_AT"])
+    customer["AEDAT"] = changed.date().isoformat()
+    customer["AEZET"] = changed.time().isoformat(timespec="microseconds")
+    customer["CHANGED_AT"] = row["CHANGED_AT"]
+    return customer
