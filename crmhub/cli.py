@@ -76,7 +76,8 @@ def cmd_sources_serve(args: argparse.Namespace) -> int:
         ports["erp"] = args.erp_port
     if args.webshop_port:
         ports["webshop"] = args.webshop_port
-    local = start_local_sources(data_dir, records=args.records, seed=args.seed, ports=ports)
+    local = start_local_sources(data_dir, records=args.records, seed=args.seed, ports=ports, host=args.host,
+                                public_host=args.public_host)
     env_file = data_dir / "connections.env"
     local.write_env_file(env_file)
     for name, server in local.servers.items():
@@ -160,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--erp-port", type=int)
     p.add_argument("--webshop-port", type=int)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
+    p.add_argument("--public-host", help="host name the connectors use (default: the bound address)")
     p.set_defaults(func=cmd_sources_serve)
     p = sources.add_parser("show", help="read one record back from a local source system")
     p.add_argument("system", choices=["erp", "webshop", "legacy_db", "legacy_csv"])

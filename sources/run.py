@@ -62,7 +62,8 @@ def seed_rows(records: int, seed: int) -> dict[str, list[dict[str, str]]]:
 
 
 def start_local_sources(data_dir: Path, records: int = 400, seed: int = 7,
-                        ports: dict[str, int] | None = None) -> LocalSources:
+                        ports: dict[str, int] | None = None, host: str = "127.0.0.1",
+                        public_host: str | None = None) -> LocalSources:
     """Create, seed (first start only) and serve every local system; return how to reach them."""
     data_dir.mkdir(parents=True, exist_ok=True)
     ports = {**{name: 0 for name in SYSTEMS}, **(ports or {})}
@@ -77,8 +78,8 @@ def start_local_sources(data_dir: Path, records: int = 400, seed: int = 7,
         app = system.app()
         base_url = None
         if app is not None:
-            local.servers[name] = serve_in_thread(app, port=ports[name])
-            base_url = local.servers[name].url
+            local.servers[name] = serve_in_thread(app, port=ports[name], host=host)
+            base_url = f"http://{public_host or host}:{local.servers[name].port}"
         local.connections[SYSTEMS[name][1]] = system.connection(base_url)
     return local
 
