@@ -46,9 +46,8 @@ def dataset_names(datasets: str, sizes: str | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def run_tool(tool: str, dataset: Dataset, records_path: Path, timeout: float) -> ToolRun:
-    """Run one tool in its own interpreter and score what it returns."""
-    out_dir = RESULTS_DIR / dataset.name / tool
+def run_tool(tool: str, dataset: Dataset, records_path: Path, out_dir: Path, timeout: float) -> ToolRun:
+    """Run one tool in its own interpreter on ``records_path`` and score what it writes to ``out_dir``."""
     for stale in ("clusters.parquet", "run.json"):
         (out_dir / stale).unlink(missing_ok=True)
     command = [sys.executable, "-m", "bench.worker", tool, str(records_path), str(out_dir), dataset.link_type]
@@ -84,7 +83,7 @@ def benchmark(names: list[str], tools: list[str], seed: int, timeout: float) -> 
         report = DatasetReport(dataset.name, dataset.link_type, dataset.frame.height, dataset.notes)
         for tool in tools:
             print(f"[bench] {dataset.name}: running {tool}", file=sys.stderr, flush=True)
-            run = run_tool(tool, dataset, records_path, timeout)
+            run = run_tool(tool, dataset, records_path, RESULTS_DIR / dataset.name / tool, timeout)
             status = f"failed: {run.error.splitlines()[-1]}" if run.error else f"{run.wall_s:.1f} s"
             print(f"[bench] {dataset.name}: {tool} {status}", file=sys.stderr, flush=True)
             report.runs.append(run)
