@@ -1,0 +1,312 @@
+"""Folder of CSV exports -> canonical records; golden ids back as a CSV file in an import folder.
+
+Built for systems whose only interface is files. Each export file is processed exactly once: the
+cursor is JSON holding ``{file name: fingerprint}`` of completed files (``sha256`` of the content by
+default, or ``stat`` = size + mtime for huge folders) plus the byte offset reached in the file being
+read. A file counts as processed only in the cursor of its *last* page, so a crash mid-file resumes at
+the byte after the last stored page; a file rewritten under the same name has a new fingerprint and is
+read again.
+
+Files are read as bytes, one physical line at a time, and each line is decoded on its own: a line that
+is not valid in the configured encoding is quarantined with the offending bytes while the rest of the
+file is kept, and a large file is never loaded whole. This needs an ASCII-compatible encoding (UTF-8,
+Windows/ISO code pages, KOI8 ...); UTF-16 exports must be converted first. Quoted fields may span lines.
+
+Options: ``export_dir`` / ``import_dir`` (default ``<extra.path>/export`` and ``<extra.path>/import`` of
+the ``fs`` connection), ``pattern`` (``*.csv``), ``encoding`` and ``delimiter`` (default: the
+connection's ``extra``, else ``utf-8-sig`` and ``;``), ``fingerprint`` (``sha256`` | ``stat``),
+``golden_id_column``, plus the value-decoding options of :class:`connectors.legacy_values.LegacyValues`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.credentials import Credentials
+from connectors.legacy_values import LegacyValues
+from schemas import QuarantinedRecord, SourceConfig
+from schemas.quarantine import describe_error
+
+#: A quoted field spanning more lines than this is taken to be an unbalanced quote, not data.
+MAX_RECORD_LINES = 50
+IMPORT_PREFIX = "golden_ids_"
+
+
+@dataclass
+class FolderState:
+    """The connector's cursor: completed files and the position inside the file being read."""
+
+    done: dict[str, str] = field(default_factory=dict)
+    file: str | None = None
+    fingerprint: str | None = None
+    offset: int = 0
+    line: int = 0
+
+    @classmethod
+    def decode(cls, cursor: str | None) -> FolderState:
+        if not cursor:
+            return cls()
+        try:
+            return cls(**json.loads(cursor))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"not a CSV folder cursor: {cursor!r}") from exc
+
+    def encode(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=True, ensure_ascii=False)
+
+    def resumes(self, name: str, fingerprint: str) -> bool:
+        return self.file == name and self.fingerprint == fingerprint
+
+    def reading(self, name: str, fingerprint: str, offset: int, line: int) -> str:
+        self.file, self.fingerprint, self.offset, self.line = name, fingerprint, offset, line
+        return self.encode()
+
+    def finished(self, name: str, fingerprint: str) -> str:
+        self.done[name] = fingerprint
+        self.file, self.fingerprint, self.offset, self.line = None, None, 0, 0
+        return self.encode()
+
+
+@dataclass
+class RawRecord:
+    """One record as read from the file: its fields, or why it could not be read."""
+
+    line: int  # physical line the record starts on (1-based)
+    end: int  # byte offset just after it
+    text: str
+    fields: list[str] | None = None
+    error: str | None = None
+
+
+class CsvFolderConnector(SourceConnector):
+    """CSV files dropped by a legacy branch system (see :mod:`sources.legacy.csv_export`)."""
+
+    default_mapping = {
+        "KDNR": "source_id", "ART": "record_type", "VORNAME": "given_name", "NACHNAME": "family_name",
+        "NAME": "full_name", "FIRMA": "organization_name", "STRASSE": "street", "PLZ": "postal_code",
+        "ORT": "city", "LAND": "country", "TELEFON": "phone", "EMAIL": "email", "GEBDAT": "date_of_birth",
+        "USTID": "tax_id", "GEAEND": "updated_at",
+    }
+    default_options: dict[str, Any] = {
+        "pattern": "*.csv",
+        "encoding": "utf-8-sig",
+        "delimiter": ";",
+        "fingerprint": "sha256",
+        "golden_id_column": "GOLDEN_ID",
+        "date_formats": ["%d.%m.%Y", "%Y-%m-%d", "%Y%m%d"],
+        "value_maps": {"ART": {"PRIV": "person", "FIRMA": "organization"}},
+    }
+
+    def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
+        super().__init__(config, credentials)
+        extra = self.credentials.extra
+        from_connection = {k: extra[k] for k in ("encoding", "delimiter") if extra.get(k)}
+        self.options = {**self.default_options, **from_connection, **config.options}
+        self.encoding: str = codecs.lookup(self.options["encoding"]).name
+        self.delimiter: str = self.options["delimiter"]
+        _require_ascii_compatible(self.encoding, self.delimiter)
+        self.export_dir = self._folder("export_dir", "export")
+        self.import_dir = self._folder("import_dir", "import")
+        self.values = LegacyValues.from_options(self.options, self.mapping)
+        self.id_column = self._mapped_from("source_id")
+
+    def _folder(self, option: str, default_name: str) -> Path:
+        if self.options.get(option):
+            return Path(self.options[option])
+        base = self.credentials.extra.get("path") or self.credentials.host
+        if not base:
+            raise ValueError(f"source {self.name!r}: set options.{option} or the connection's extra.path")
+        return Path(base) / default_name
+
+    def _mapped_from(self, target: str) -> str:
+        for source_field, canonical in self.mapping.mapping.items():
+            if canonical == target:
+                return source_field
+        raise ValueError(f"source {self.name!r}: no column is mapped to {target!r}")
+
+    def check(self) -> None:
+        if not self.export_dir.is_dir() or not os.access(self.export_dir, os.R_OK | os.X_OK):
+            raise ConnectorError(self.name, "check", f"cannot read export folder {self.export_dir}")
+        writable = self.import_dir.is_dir() and os.access(self.import_dir, os.W_OK)
+        if self.config.push_back and not writable:
+            raise ConnectorError(self.name, "check", f"cannot write import folder {self.import_dir}")
+
+    # -- pull ------------------------------------------------------------------------------------
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        state = FolderState.decode(cursor)
+        for path in sorted(p for p in self.export_dir.glob(self.options["pattern"]) if p.is_file()):
+            fingerprint = self._fingerprint(path)
+            if state.done.get(path.name) != fingerprint:
+                yield from self._pull_file(path, fingerprint, state)
+
+    def _fingerprint(self, path: Path) -> str:
+        if self.options["fingerprint"] == "stat":
+            stat = path.stat()
+            return f"stat:{stat.st_size}:{stat.st_mtime_ns}"
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return f"sha256:{digest.hexdigest()}"
+
+    def _pull_file(self, path: Path, fingerprint: str, state: FolderState) -> Iterator[Page]:
+        with path.open("rb") as handle:
+            header_record = next(self._records(handle, 0), None)
+            if header_record is None or header_record.fields is None:
+                reason = header_record.error if header_record else "empty file"
+                bad = [] if header_record is None else [self._quarantine(path, header_record, None, reason)]
+                yield Page(quarantined=bad, cursor=state.finished(path.name, fingerprint))
+                return
+            header = [name.strip().lstrip("\ufeff") for name in header_record.fields]
+            if state.resumes(path.name, fingerprint):
+                handle.seek(state.offset)
+                records = self._records(handle, state.line)
+            else:
+                records = self._records(handle, 1)
+            batch: list[RawRecord] = []
+            for record in records:
+                if len(batch) == self.config.page_size:  # only now is it known that this page is not the last
+                    end = batch[-1]
+                    yield self._page(path, header, batch, state.reading(path.name, fingerprint, end.end,
+                                                                        end.line + end.text.count("\n") - 1))
+                    batch = []
+                batch.append(record)
+            yield self._page(path, header, batch, state.finished(path.name, fingerprint))
+
+    def _records(self, handle: BinaryIO, line_no: int) -> Iterator[RawRecord]:
+        """Physical lines -> records; each line decoded separately so one bad line costs one record."""
+        pending: list[str] = []
+        start = line_no + 1
+        while raw := handle.readline():
+            line_no += 1
+            try:
+                text = raw.decode(self.encoding)
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start:exc.end].hex(" ")
+                yield RawRecord(line_no, handle.tell(), raw.decode(self.encoding, errors="replace"),
+                                error=f"line {line_no}: bytes {bad} at byte {exc.start + 1} are not valid "
+                                      f"{self.encoding}")
+                pending = []
+                continue
+            if not pending:
+                start = line_no
+            pending.append(text)
+            if sum(part.count('"') for part in pending) % 2 and len(pending) < MAX_RECORD_LINES:
+                continue  # a quoted field continues on the next line
+            lines, pending = pending, []
+            if len(lines) == 1 and not text.strip():
+                continue
+            try:
+                fields = next(csv.reader(lines, delimiter=self.delimiter, strict=True))
+                yield RawRecord(start, handle.tell(), "".join(lines), fields=fields)
+            except csv.Error as exc:
+                yield RawRecord(start, handle.tell(), "".join(lines), error=f"line {start}: {exc}")
+        if pending:
+            yield RawRecord(start, handle.tell(), "".join(pending),
+                            error=f"line {start}: quoted field never closed")
+
+    def _page(self, path: Path, header: list[str], batch: list[RawRecord], cursor: str) -> Page:
+        rows: list[dict[str, Any]] = []
+        bad: list[QuarantinedRecord] = []
+        for record in batch:
+            if record.fields is None:
+                bad.append(self._quarantine(path, record, header, record.error or "unreadable"))
+            elif len(record.fields) != len(header):
+                reason = f"line {record.line}: expected {len(header)} fields, got {len(record.fields)}"
+                bad.append(self._quarantine(path, record, header, reason))
+            else:
+                rows.append({**dict(zip(header, record.fields, strict=True)),
+                             "_file": path.name, "_line": record.line})
+        good, unconvertible = self.values.convert_rows(self.name, self.mapping, rows)
+        page = self.to_page(good, cursor)
+        page.quarantined.extend(bad + unconvertible)
+        return page
+
+    def _quarantine(self, path: Path, record: RawRecord, header: list[str] | None,
+                    reason: str) -> QuarantinedRecord:
+        source_id = None
+        if header and self.id_column in header:
+            fields = next(csv.reader([record.text.strip("\r\n")], delimiter=self.delimiter), [])
+            position = header.index(self.id_column)
+            source_id = (fields[position].strip() or None) if position < len(fields) else None
+        return QuarantinedRecord(source_system=self.name, source_id=source_id, reason=f"{path.name} {reason}",
+                                 payload={"_file": path.name, "_line": record.line, "text": record.text})
+
+    # -- push ------------------------------------------------------------------------------------
+
+    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
+        """Write ``golden_ids_<UTC timestamp>.csv`` (id, golden id, surviving fields) into the import folder.
+
+        Records the file's encoding cannot hold fail individually. If the content equals the latest
+        file already there, nothing is written: pushing the same updates twice is a no-op.
+        """
+        result = PushResult()
+        rows: dict[str, dict[str, Any]] = {}
+        # The id is the key, and the change stamp is the system's own, never the hub's.
+        skipped = {self.id_column, *self.values.datetime_columns}
+        golden_column = self.options["golden_id_column"]
+        for item in updates:
+            try:
+                values = {col: self.values.to_legacy(col, value)
+                          for col, value in self.mapping.to_source(item.fields).items() if col not in skipped}
+                row = {self.id_column: item.source_id, golden_column: item.golden_id, **values}
+                self._encode([row], list(row))
+            except (ValueError, TypeError) as exc:
+                result.failed[item.source_id] = describe_error(exc)
+                continue
+            rows[item.source_id] = row
+        if not rows:
+            return result
+        present = {col for row in rows.values() for col in row}
+        columns = [self.id_column, golden_column, *(c for c in self.mapping.mapping if c in present - {
+            self.id_column, golden_column})]
+        content = self._encode([rows[key] for key in sorted(rows)], columns, header=True)
+        try:
+            self._write_import(content)
+        except OSError as exc:
+            raise ConnectorError(self.name, "push", f"cannot write into {self.import_dir}: {exc}") from exc
+        result.pushed.extend(rows)
+        return result
+
+    def _encode(self, rows: Iterable[dict[str, Any]], columns: list[str], header: bool = False) -> bytes:
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(buffer, columns, delimiter=self.delimiter, lineterminator="\r\n")
+        if header:
+            writer.writeheader()
+        writer.writerows(rows)
+        try:
+            return buffer.getvalue().encode(self.encoding)
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start:exc.end]
+            raise ValueError(f"{bad!r} cannot be written in {self.encoding}") from None
+
+    def _write_import(self, content: bytes) -> Path | None:
+        existing = sorted(self.import_dir.glob(f"{IMPORT_PREFIX}*.csv"))
+        if existing and existing[-1].read_bytes() == content:
+            return None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        path = self.import_dir / f"{IMPORT_PREFIX}{stamp}.csv"
+        tmp = self.import_dir / f".{path.name}.part"  # renamed when complete: no reader sees half a file
+        tmp.write_bytes(content)
+        os.replace(tmp, path)
+        return path
+
+
+def _require_ascii_compatible(encoding: str, delimiter: str) -> None:
+    plain = "utf-8" if encoding == "utf-8-sig" else encoding  # the BOM aside, utf-8-sig is UTF-8
+    for char in ("\n", '"', delimiter):
+        if char.encode(plain) != char.encode("ascii"):
+            raise ValueError(f"encoding {encoding!r} is not ASCII-compatible; line-by-line reading needs one "
+                             "(UTF-8, a Windows or ISO code page, KOI8 ...)")

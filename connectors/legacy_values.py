@@ -1,0 +1,151 @@
+"""Decoding of legacy value conventions (mixed date formats, one-letter type codes) before validation.
+
+Old systems keep dates as text in whatever format the input screen of the day used and encode the
+record type as a code. Converting those values *before* the canonical model sees them keeps the model
+strict: a value that none of the configured formats or codes explains is quarantined with exactly that
+reason instead of being guessed. The reverse direction (:meth:`LegacyValues.to_legacy`) writes pushed
+values back in the system's own convention. Shared by the SQL and the flat-file connectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from connectors.mapping import FieldMapping
+from schemas import QuarantinedRecord
+
+#: Tried in order; the first one is also the format written back unless ``date_write_format`` is set.
+DEFAULT_DATE_FORMATS = ("%Y%m%d", "%d.%m.%Y", "%Y-%m-%d")
+DEFAULT_DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z",
+    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y%m%d%H%M%S", "%Y%m%d",
+)
+
+
+@dataclass(frozen=True)
+class LegacyValues:
+    """How one source encodes values; built from a connector's options and field mapping.
+
+    Options read: ``value_maps`` (``{column: {code: canonical value}}``), ``date_columns`` and
+    ``datetime_columns`` (default: the columns mapped to ``date_of_birth`` / ``updated_at``),
+    ``date_formats``, ``datetime_formats``, ``date_write_format`` and ``timezone`` (IANA name that
+    naive legacy timestamps are in; default ``UTC``).
+    """
+
+    value_maps: Mapping[str, Mapping[str, str]]
+    date_columns: frozenset[str]
+    datetime_columns: frozenset[str]
+    date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+    datetime_formats: tuple[str, ...] = DEFAULT_DATETIME_FORMATS
+    date_write_format: str = DEFAULT_DATE_FORMATS[0]
+    timezone: tzinfo = UTC
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], mapping: FieldMapping) -> LegacyValues:
+        def mapped_to(target: str) -> list[str]:
+            return [source for source, canonical in mapping.mapping.items() if canonical == target]
+
+        date_formats = tuple(options.get("date_formats") or DEFAULT_DATE_FORMATS)
+        return cls(
+            value_maps={col: {str(k).strip().upper(): v for k, v in codes.items()}
+                        for col, codes in (options.get("value_maps") or {}).items()},
+            date_columns=frozenset(options.get("date_columns") or mapped_to("date_of_birth")),
+            datetime_columns=frozenset(options.get("datetime_columns") or mapped_to("updated_at")),
+            date_formats=date_formats,
+            datetime_formats=tuple(options.get("datetime_formats") or DEFAULT_DATETIME_FORMATS),
+            date_write_format=options.get("date_write_format") or date_formats[0],
+            timezone=ZoneInfo(options["timezone"]) if options.get("timezone") else UTC,
+        )
+
+    # -- source -> canonical -------------------------------------------------------------------
+
+    def convert(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Return a copy of ``row`` with coded and dated columns decoded; ``ValueError`` names the column."""
+        out = dict(row)
+        for column, codes in self.value_maps.items():
+            if column in out:
+                out[column] = self._decode_code(column, out[column], codes)
+        for column in self.date_columns & out.keys():
+            out[column] = self._parse_date(column, out[column])
+        for column in self.datetime_columns & out.keys():
+            out[column] = self._parse_datetime(column, out[column])
+        return out
+
+    def convert_rows(self, system: str, mapping: FieldMapping, rows: Iterable[Mapping[str, Any]]
+                     ) -> tuple[list[dict[str, Any]], list[QuarantinedRecord]]:
+        """Split rows into decoded ones and quarantined ones (with the column and value that failed)."""
+        good: list[dict[str, Any]] = []
+        bad: list[QuarantinedRecord] = []
+        for row in rows:
+            try:
+                good.append(self.convert(row))
+            except ValueError as exc:
+                bad.append(QuarantinedRecord.from_error(system, mapping.source_id_of(row), exc, dict(row)))
+        return good, bad
+
+    def _decode_code(self, column: str, value: Any, codes: Mapping[str, str]) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        key = str(value).strip().upper()
+        if key in codes:
+            return codes[key]
+        if value in codes.values():  # already canonical (e.g. a view that decodes it)
+            return value
+        raise ValueError(f"{column}: unknown code {value!r} (known: {', '.join(codes)})")
+
+    def _parse_date(self, column: str, value: Any) -> date | None:
+        if value is None or isinstance(value, date):
+            return value.date() if isinstance(value, datetime) else value
+        text = str(value).strip()
+        if not text or set(text) <= {"0", ".", "-"}:  # '00000000' / '00.00.0000': the legacy "unknown"
+            return None
+        for fmt in self.date_formats:
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        formats = ", ".join(self.date_formats)
+        raise ValueError(f"{column}: {value!r} is not a date in any of the formats {formats}")
+
+    def _parse_datetime(self, column: str, value: Any) -> datetime | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, datetime):
+            parsed = value
+        elif isinstance(value, date):
+            parsed = datetime(value.year, value.month, value.day)
+        else:
+            parsed = self._strptime_any(column, str(value).strip())
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=self.timezone)
+
+    def _strptime_any(self, column: str, text: str) -> datetime:
+        for fmt in self.datetime_formats:
+            try:
+                return datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{column}: {text!r} is not a timestamp in any of the formats "
+                             f"{', '.join(self.datetime_formats)}") from None
+
+    # -- canonical -> source -------------------------------------------------------------------
+
+    def to_legacy(self, column: str, value: Any) -> Any:
+        """Encode a pushed canonical value the way the legacy column stores it."""
+        if value is None:
+            return None
+        if column in self.value_maps:
+            reverse = {canonical: code for code, canonical in self.value_maps[column].items()}
+            return reverse.get(value, value)
+        if column in self.date_columns:
+            parsed = value if isinstance(value, date) else date.fromisoformat(str(value))
+            return parsed.strftime(self.date_write_format)
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            return "; ".join(str(v) for v in value)
+        return value

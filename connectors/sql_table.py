@@ -1,0 +1,324 @@
+"""Generic SQL connector (SQLAlchemy): keyset-paged pulls from a table or query, golden ids pushed by UPDATE.
+
+Works against any SQLAlchemy URL. The URL is built from the Airflow connection (:func:`sqlalchemy_url`):
+
+* ``conn_type`` ``sqlite``: ``host`` is the database file path (Airflow's SQLite convention);
+* ``postgres``/``mysql``/``mssql``: ``host``, ``port``, ``login``, ``password`` and ``schema`` (= the
+  database name); ``extra.driver`` overrides the SQLAlchemy driver (default ``postgresql+psycopg``,
+  ``mysql+pymysql``, ``mssql+pyodbc``), every other ``extra`` key becomes a URL query argument.
+
+Options (``SourceConfig.options``): ``table`` and/or ``query`` (pulls read the query when given, pushes
+update the table), ``table_schema``, ``id_column``, ``cursor_column``, ``columns``, ``golden_id_column``
+plus the value-decoding options of :class:`connectors.legacy_values.LegacyValues`.
+
+Paging is keyset paging in its portable form — ``WHERE cur > :c OR (cur = :c AND id > :i) ORDER BY cur,
+id`` with ``LIMIT`` rendered per dialect — so every page costs one index range scan however deep the
+sync is, and no value is ever formatted into SQL text. Rows whose cursor column is NULL (legacy rows
+nobody touched since the column was added) are read first, ordered by id, so they are not lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    FromClause,
+    MetaData,
+    Table,
+    and_,
+    column,
+    create_engine,
+    event,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+
+from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.credentials import Credentials
+from connectors.legacy_values import LegacyValues
+from schemas import SourceConfig
+from schemas.quarantine import describe_error
+
+DEFAULT_DRIVERS = {
+    "postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql", "mssql": "mssql+pyodbc",
+}
+
+
+def sqlalchemy_url(credentials: Credentials) -> URL:
+    """Turn an Airflow-style connection into a SQLAlchemy URL (see the module docstring)."""
+    conn_type = (credentials.conn_type or "").lower()
+    if not conn_type:
+        raise ValueError("SQL connection has no conn_type (sqlite, postgres, mysql, mssql)")
+    extra = dict(credentials.extra)
+    if conn_type == "sqlite":
+        path = credentials.host or credentials.schema
+        if not path:
+            raise ValueError("sqlite connection needs the database file path in 'host'")
+        return URL.create("sqlite", database=path)
+    driver = extra.pop("driver", None) or DEFAULT_DRIVERS.get(conn_type, conn_type)
+    return URL.create(driver, username=credentials.login, password=credentials.password,
+                      host=credentials.host, port=credentials.port, database=credentials.schema,
+                      query={k: str(v) for k, v in extra.items()})
+
+
+def make_engine(url: URL | str) -> Engine:
+    """Engine whose SAVEPOINTs work on SQLite too (SQLAlchemy's documented pysqlite recipe)."""
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _no_implicit_transactions(dbapi_connection, _record):  # noqa: ANN001
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _explicit_begin(connection):  # noqa: ANN001
+            connection.exec_driver_sql("BEGIN")
+    return engine
+
+
+class SqlTableConnector(SourceConnector):
+    """Legacy customer table (``CUST_MASTER`` by default) or any query, over SQLAlchemy."""
+
+    default_mapping = {
+        "CUSTNO": "source_id", "CUST_TYPE": "record_type", "FNAME": "given_name", "LNAME": "family_name",
+        "FULLNAME": "full_name", "COMPANY": "organization_name", "STREET": "street", "ZIP": "postal_code",
+        "CITY": "city", "CTRY": "country", "TEL": "phone", "EMAIL": "email", "BIRTHDT": "date_of_birth",
+        "TAXNO": "tax_id", "LAST_CHG": "updated_at",
+    }
+    default_options: dict[str, Any] = {
+        "golden_id_column": "GOLDEN_ID",
+        "value_maps": {"CUST_TYPE": {"P": "person", "F": "organization"}},
+    }
+
+    def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
+        super().__init__(config, credentials)
+        self.options = {**self.default_options, **config.options}
+        self.table_name: str | None = self.options.get("table")
+        self.query: str | None = self.options.get("query")
+        if not (self.table_name or self.query):
+            raise ValueError(f"source {config.name!r}: set options.table (and/or options.query)")
+        self.id_column: str = self.options.get("id_column") or self._mapped_from("source_id")
+        self.cursor_column: str = self.options.get("cursor_column") or self._mapped_from("updated_at")
+        self.columns: list[str] | None = self.options.get("columns")
+        self.golden_id_column: str = self.options["golden_id_column"]
+        self.values = LegacyValues.from_options(self.options, self.mapping)
+        self._engine: Engine | None = None
+        self._table: Table | None = None
+
+    def _mapped_from(self, target: str) -> str:
+        for source_field, canonical in self.mapping.mapping.items():
+            if canonical == target:
+                return source_field
+        raise ValueError(f"source {self.name!r}: no column is mapped to {target!r}; set it in options")
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            url = sqlalchemy_url(self.credentials)
+            if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+                # SQLite would silently create an empty database; a missing file is a configuration error.
+                raise ConnectorError(self.name, "connect", f"SQLite file {url.database!r} does not exist")
+            self._engine = make_engine(url)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # -- schema ----------------------------------------------------------------------------------
+
+    def table(self) -> Table:
+        """The reflected table (cached): its column types make bound cursor values compare correctly."""
+        if self._table is None:
+            if not self.table_name:
+                raise ConnectorError(self.name, "push", "pushing needs options.table (the table to update)")
+            try:
+                self._table = Table(self.table_name, MetaData(), schema=self.options.get("table_schema"),
+                                    autoload_with=self.engine)
+            except NoSuchTableError:
+                raise ConnectorError(self.name, "reflect", f"no table {self.table_name!r}") from None
+            except SQLAlchemyError as exc:
+                raise ConnectorError(self.name, "reflect", describe_error(exc)) from exc
+        return self._table
+
+    def _source(self) -> FromClause:
+        if self.query:
+            wanted = {self.id_column, self.cursor_column, *(self.columns or [])}
+            return text(self.query).columns(*(column(name) for name in wanted)).subquery("src")
+        table = self.table()
+        missing = {self.id_column, self.cursor_column, *(self.columns or [])} - set(table.c.keys())
+        if missing:
+            raise ConnectorError(self.name, "pull", f"table {self.table_name!r} has no column(s) "
+                                 f"{', '.join(sorted(missing))}")
+        return table
+
+    def check(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(literal_column("1"))).scalar_one()
+            source = self._source()
+            if self.table_name and self.golden_id_column not in self.table().c:
+                raise ConnectorError(self.name, "check", f"table {self.table_name!r} has no golden-id column "
+                                     f"{self.golden_id_column!r}")
+            with self.engine.connect() as conn:
+                conn.execute(select(literal_column("1")).select_from(source).limit(1)).all()
+        except SQLAlchemyError as exc:
+            raise ConnectorError(self.name, "check", describe_error(exc)) from exc
+
+    # -- pull ------------------------------------------------------------------------------------
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        position = KeysetPosition.decode(cursor)
+        source = self._source()
+        id_col, cur_col = source.c[self.id_column], source.c[self.cursor_column]
+        selected = self._selected(source)
+        while True:
+            stmt = select(*selected).select_from(source).where(position.condition(cur_col, id_col))
+            order = (id_col,) if position.phase == "null" else (cur_col, id_col)
+            stmt = stmt.order_by(*order).limit(self.config.page_size)
+            try:
+                with self.engine.connect() as conn:
+                    rows = [dict(row) for row in conn.execute(stmt).mappings()]
+            except SQLAlchemyError as exc:
+                raise ConnectorError(self.name, "pull", describe_error(exc)) from exc
+            if rows:
+                last = rows[-1]
+                position = position.after(last[self.cursor_column], last[self.id_column])
+                yield self._page(rows, position.encode())
+            if len(rows) < self.config.page_size:
+                if position.phase == "value":
+                    return
+                position = position.to_value_phase()
+
+    def _selected(self, source: FromClause) -> list[Any]:
+        # Typed table columns (not ``*``) so that result values, and the cursor taken from them, carry
+        # the column's Python type; a query's columns are untyped and come back as the driver gives them.
+        if self.columns:
+            names = dict.fromkeys([*self.columns, self.id_column, self.cursor_column])
+            return [source.c[name] for name in names]
+        return list(source.c) if isinstance(source, Table) else [literal_column("*")]
+
+    def _page(self, rows: list[dict[str, Any]], cursor: str) -> Page:
+        good, bad = self.values.convert_rows(self.name, self.mapping, rows)
+        page = self.to_page(good, cursor)
+        page.quarantined.extend(bad)
+        return page
+
+    # -- push ------------------------------------------------------------------------------------
+
+    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
+        """UPDATE the mapped columns and the golden id by id; one transaction per page of updates.
+
+        Each record runs in its own SAVEPOINT so one failing row (value too long, constraint) is
+        reported in ``failed`` without undoing the rest of the page. The id and cursor columns are
+        never written: the cursor column is the system's own change marker, and bumping it would make
+        the next incremental pull fetch back what the hub just wrote.
+        """
+        table = self.table()
+        id_col = table.c[self.id_column]
+        result = PushResult()
+        for chunk in _chunks(updates, self.config.page_size):
+            try:
+                with self.engine.begin() as conn:
+                    for item in chunk:
+                        try:
+                            values = self._row_values(item, table)
+                            with conn.begin_nested():
+                                changed = conn.execute(update(table).where(id_col == item.source_id)
+                                                       .values(values)).rowcount
+                        except (SQLAlchemyError, ValueError, TypeError) as exc:
+                            result.failed[item.source_id] = describe_error(exc)
+                            continue
+                        if changed:
+                            result.pushed.append(item.source_id)
+                        else:
+                            reason = f"no row with {self.id_column} = {item.source_id!r}"
+                            result.failed[item.source_id] = reason
+            except SQLAlchemyError as exc:
+                raise ConnectorError(self.name, "push", describe_error(exc)) from exc
+        return result
+
+    def _row_values(self, item: PushUpdate, table: Table) -> dict[str, Any]:
+        protected = {self.id_column, self.cursor_column}
+        values = {col: self.values.to_legacy(col, value)
+                  for col, value in self.mapping.to_source(item.fields).items()
+                  if col in table.c and col not in protected}
+        values[self.golden_id_column] = item.golden_id
+        return values
+
+
+class KeysetPosition:
+    """Where a pull stands: phase ``null`` (rows without cursor value, by id) then ``value`` (by cursor, id).
+
+    Encoded as JSON with typed values so a ``datetime`` cursor binds back as a ``datetime`` (and a
+    string as a string): comparing a timestamp column to a differently formatted string would skip
+    or repeat rows on databases that store timestamps as text, such as SQLite.
+    """
+
+    def __init__(self, phase: str = "null", cursor_value: Any = None, last_id: Any = None):
+        self.phase, self.cursor_value, self.last_id = phase, cursor_value, last_id
+
+    @classmethod
+    def decode(cls, cursor: str | None) -> KeysetPosition:
+        if not cursor:
+            return cls()
+        try:
+            data = json.loads(cursor)
+            return cls(data["phase"], _decode_value(data.get("c")), _decode_value(data.get("i")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"not a SQL connector cursor: {cursor!r}") from exc
+
+    def encode(self) -> str:
+        return json.dumps({"phase": self.phase, "c": _encode_value(self.cursor_value),
+                           "i": _encode_value(self.last_id)}, sort_keys=True)
+
+    def after(self, cursor_value: Any, last_id: Any) -> KeysetPosition:
+        return KeysetPosition(self.phase, cursor_value if self.phase == "value" else None, last_id)
+
+    def to_value_phase(self) -> KeysetPosition:
+        return KeysetPosition("value")
+
+    def condition(self, cur: ColumnElement, id_: ColumnElement) -> ColumnElement[bool]:
+        if self.phase == "null":
+            return cur.is_(None) if self.last_id is None else and_(cur.is_(None), id_ > self.last_id)
+        if self.last_id is None:
+            return cur.is_not(None)
+        return or_(cur > self.cursor_value, and_(cur == self.cursor_value, id_ > self.last_id))
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        (kind, text_value), = value.items()
+        parse = {"datetime": datetime.fromisoformat, "date": date.fromisoformat, "decimal": Decimal}[kind]
+        return parse(text_value)
+    return value
+
+
+def _chunks(items: Sequence[PushUpdate], size: int) -> Iterator[list[PushUpdate]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
