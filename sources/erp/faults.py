@@ -7,7 +7,7 @@ that the connector's retries absorbed exactly those failures.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,4 +52,5 @@ class FaultPlan:
 
     def state(self) -> dict[str, object]:
         with self._lock:
-            return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+            counts = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+            return {**counts, "served": dict(self.served)}

@@ -1,0 +1,116 @@
+"""Reusable zeep plumbing for SOAP sources: a hardened client on the hub's session, and calls that retry
+faults the server marks as transient.
+
+Two retry layers, each for what it can judge: the HTTP session retries 429/502/503/504 and connection
+errors; :class:`SoapCaller` retries SOAP faults whose detail says ``transient=true`` (a locked record,
+a busy backend), with exponential back-off and jitter. HTTP 500 is *not* retried by the session
+because SOAP 1.1 sends every fault, client errors included, as 500; the fault detail decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import requests
+import tenacity
+import zeep
+from lxml import etree
+from zeep.exceptions import Error as ZeepError
+from zeep.exceptions import Fault, TransportError
+from zeep.transports import Transport
+from zeep.wsse.username import UsernameToken
+
+from connectors.base import ConnectorError
+from connectors.credentials import Credentials
+from connectors.http import DEFAULT_TIMEOUT, HubSession, build_session
+
+
+class SoapFaultError(ConnectorError):
+    """The service answered with a SOAP fault that retrying did not (or could not) fix."""
+
+    def __init__(self, system: str, operation: str, fault: Fault, record_id: str | None = None):
+        self.fault = fault
+        self.detail = fault_detail(fault)
+        self.code = self.detail.get("code") or str(fault.code)
+        self.transient = is_transient(fault)
+        message = f"SOAP fault {fault.code} ({self.code}): {fault.message}"
+        super().__init__(system, operation, message, record_id)
+
+
+def fault_detail(fault: Fault) -> dict[str, str]:
+    """Children of the fault's first detail element by local name (``{"code": ..., "transient": ...}``)."""
+    detail = fault.detail
+    if not isinstance(detail, etree._Element):
+        return {}
+    entries = [child for child in detail if isinstance(child.tag, str)]
+    if not entries:
+        return {}
+    return {etree.QName(child).localname: (child.text or "").strip() for child in entries[0]
+            if isinstance(child.tag, str)}
+
+
+def is_transient(error: BaseException) -> bool:
+    return isinstance(error, Fault) and fault_detail(error).get("transient", "").lower() in ("true", "1")
+
+
+def soap_session(
+    retries: int = 4,
+    backoff_factor: float = 0.2,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    rate_limit: float | None = None,
+) -> HubSession:
+    """:func:`connectors.http.build_session` without the retry of HTTP 500 (see module docstring)."""
+    session = build_session(retries=retries, backoff_factor=backoff_factor, timeout=timeout,
+                            rate_limit=rate_limit)
+    for adapter in session.adapters.values():
+        retry = adapter.max_retries
+        adapter.max_retries = retry.new(status_forcelist=frozenset(retry.status_forcelist or ()) - {500})
+    return session
+
+
+def build_soap_client(
+    wsdl: str,
+    credentials: Credentials,
+    session: requests.Session,
+    *,
+    load_timeout: float = 30,
+    operation_timeout: float = 30,
+    strict: bool = True,
+    password_digest: bool = False,
+) -> zeep.Client:
+    """A zeep client that refuses DTDs, entities and external fetches, authenticates with a WS-Security
+    UsernameToken when the credentials have a login, and sends everything through ``session``."""
+    settings = zeep.Settings(strict=strict, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True,
+                             forbid_external=True)
+    transport = Transport(session=session, timeout=load_timeout, operation_timeout=operation_timeout)
+    wsse = (UsernameToken(credentials.login, credentials.password, use_digest=password_digest)
+            if credentials.login else None)
+    return zeep.Client(wsdl, transport=transport, settings=settings, wsse=wsse)
+
+
+class SoapCaller:
+    """Calls operations of one zeep service proxy, retrying transient faults, raising ConnectorErrors."""
+
+    def __init__(self, system: str, service: Any, attempts: int = 4, backoff: float = 0.2,
+                 max_wait: float = 5.0):
+        self.system = system
+        self.service = service
+        self.retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(is_transient),
+            wait=tenacity.wait_exponential_jitter(initial=backoff, max=max_wait, jitter=backoff),
+            stop=tenacity.stop_after_attempt(attempts),
+            reraise=True,
+        )
+
+    def __call__(self, operation: str, record_id: str | None = None, **arguments: Any) -> Any:
+        method: Callable[..., Any] = getattr(self.service, operation)
+        try:
+            return self.retrying(method, **arguments)
+        except Fault as fault:
+            raise SoapFaultError(self.system, operation, fault, record_id) from fault
+        except TransportError as exc:
+            raise ConnectorError(self.system, operation, f"HTTP {exc.status_code}: {exc.message}",
+                                 record_id) from exc
+        except (ZeepError, requests.RequestException, etree.XMLSyntaxError) as exc:
+            raise ConnectorError(self.system, operation, f"{type(exc).__name__}: {exc}", record_id) from exc

@@ -1,0 +1,179 @@
+"""Connector for the SAP-style ERP customer service (SOAP 1.1, WSDL at ``<endpoint>?wsdl``).
+
+Pull pages through ``ListChangedCustomers``; the cursor is the service's own page token, which points
+just after the last customer of a page in (change time, KUNNR) order. Resuming from it neither loses
+nor repeats a customer, and a customer changed later sorts after it, so the same cursor also serves the
+next incremental run. Push reads each customer, writes ``ZZ_GOLDEN_ID`` and the surviving fields, and
+skips the write when nothing would change (so pushing twice does not bump the ERP's change time).
+
+NAME1/NAME2 mean different things per account group (KTOKD): family/given name for persons, company
+name for organizations. The connector therefore adds a ``derived`` section to every row (record type,
+split names, UTC change time) that the default mapping reads; the SAP fields stay as delivered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from functools import cached_property
+from typing import Any
+
+from zeep.helpers import serialize_object
+
+from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.mapping import LIST_FIELDS
+from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, soap_session
+
+DEFAULT_ACCOUNT_GROUPS = {"ZPER": "person", "ZORG": "organization"}
+NAME_FIELDS = ("derived.family_name", "derived.given_name", "derived.organization_name")
+#: Never written back: the ERP owns identity, account group and change time.
+READ_ONLY_FIELDS = frozenset({"KUNNR", "KTOKD", "AEDAT", "AEZET", "derived.record_type",
+                              "derived.updated_at"})
+
+
+class ErpSoapConnector(SourceConnector):
+    """Options: ``wsdl_path`` (URL or file; default ``<endpoint>?wsdl``), ``timeout`` (seconds per call),
+    ``retries`` (HTTP), ``fault_attempts`` (transient SOAP faults), ``backoff``, ``rate_limit``,
+    ``password_digest``, ``strict``, ``golden_id_field`` and ``account_groups`` (KTOKD -> record type)."""
+
+    default_mapping = {
+        "KUNNR": "source_id",
+        "derived.record_type": "record_type",
+        "derived.family_name": "family_name",
+        "derived.given_name": "given_name",
+        "derived.organization_name": "organization_name",
+        "derived.updated_at": "updated_at",
+        "STRAS": "street",
+        "PSTLZ": "postal_code",
+        "ORT01": "city",
+        "LAND1": "country",
+        "TELF1": "phone",
+        "TELF2": "phone",
+        "SMTP_ADDR": "email",
+        "STCD1": "tax_id",
+        "GBDAT": "date_of_birth",
+    }
+
+    @property
+    def golden_id_field(self) -> str:
+        return self.config.options.get("golden_id_field", "ZZ_GOLDEN_ID")
+
+    @property
+    def account_groups(self) -> dict[str, str]:
+        return self.config.options.get("account_groups", DEFAULT_ACCOUNT_GROUPS)
+
+    @cached_property
+    def call(self) -> SoapCaller:
+        """Loads the WSDL on first use, so building a connector never touches the network."""
+        options = self.config.options
+        if not self.credentials.host and not options.get("wsdl_path"):
+            raise ConnectorError(self.name, "connect", "no host in the connection and no options.wsdl_path")
+        endpoint = self.credentials.base_url() if self.credentials.host else None
+        wsdl = options.get("wsdl_path") or f"{endpoint}?wsdl"
+        timeout = float(options.get("timeout", 30))
+        session = soap_session(retries=int(options.get("retries", 4)),
+                               backoff_factor=float(options.get("backoff", 0.2)),
+                               timeout=(5.0, timeout), rate_limit=options.get("rate_limit"))
+        try:
+            client = build_soap_client(wsdl, self.credentials, session, load_timeout=timeout,
+                                       operation_timeout=timeout, strict=bool(options.get("strict", True)),
+                                       password_digest=bool(options.get("password_digest", False)))
+        except Exception as exc:  # zeep raises many types while loading a WSDL; all mean "cannot connect"
+            raise ConnectorError(self.name, "load_wsdl", f"{type(exc).__name__}: {exc}") from exc
+        service = client.service
+        if options.get("wsdl_path") and endpoint:
+            # A WSDL from a file or another host: talk to the endpoint of *this* connection instead.
+            service = client.create_service(next(iter(client.wsdl.bindings)), endpoint)
+        return SoapCaller(self.name, service, attempts=int(options.get("fault_attempts", 4)),
+                          backoff=float(options.get("backoff", 0.2)))
+
+    def check(self) -> None:
+        self.call("ListChangedCustomers", pageSize=1)
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        token = cursor
+        while True:
+            response = self.call("ListChangedCustomers", pageToken=token, pageSize=self.config.page_size)
+            customers = response.customer or []
+            if not customers:
+                return
+            token = response.nextPageToken
+            yield self.to_page([self.row(customer) for customer in customers], token)
+            if not response.moreAvailable:
+                return
+
+    def row(self, customer: Any) -> dict[str, Any]:
+        """A zeep Customer -> the SAP fields as text plus the ``derived`` section the mapping reads."""
+        fields = {name: _text(value) for name, value in serialize_object(customer, dict).items()}
+        person = self.account_groups.get(fields.get("KTOKD") or "") != "organization"
+        changed = None
+        if fields.get("AEDAT"):
+            day = date.fromisoformat(fields["AEDAT"])
+            clock = time.fromisoformat(fields["AEZET"]) if fields.get("AEZET") else time()
+            changed = datetime.combine(day, clock.replace(tzinfo=None), tzinfo=UTC).isoformat()
+        fields["derived"] = {
+            # An unknown account group stays visible so the record is quarantined, not mis-typed.
+            "record_type": self.account_groups.get(fields.get("KTOKD") or "", fields.get("KTOKD")),
+            "family_name": fields.get("NAME1") if person else None,
+            "given_name": fields.get("NAME2") if person else None,
+            "organization_name": None if person else fields.get("NAME1"),
+            "updated_at": changed,
+        }
+        return fields
+
+    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
+        result = PushResult()
+        for update in updates:
+            try:
+                if self._push_one(update):
+                    result.pushed.append(update.source_id)
+            except SoapFaultError as exc:
+                result.failed[update.source_id] = str(exc)
+        return result
+
+    def _push_one(self, update: PushUpdate) -> bool:
+        current = self.row(self.call("GetCustomer", record_id=update.source_id, KUNNR=update.source_id))
+        changes = self.source_changes(update, current)
+        if changes:
+            self.call("UpsertCustomer", record_id=update.source_id,
+                      customer={"KUNNR": current["KUNNR"], **changes})
+        return True
+
+    def source_changes(self, update: PushUpdate, current: Mapping[str, Any]) -> dict[str, str]:
+        """SAP fields whose value the update changes (``None`` values never clear anything)."""
+        wanted = self.mapping.to_source(update.fields)
+        wanted.update(self._spread_list_fields(update.fields))
+        names = {key.removeprefix("derived."): wanted.pop(key) for key in NAME_FIELDS if key in wanted}
+        if current["derived"]["record_type"] == "organization":
+            name_fields = {"NAME1": names.get("organization_name")}
+        else:
+            name_fields = {"NAME1": names.get("family_name"), "NAME2": names.get("given_name")}
+        wanted.update({field: value for field, value in name_fields.items() if value is not None})
+        wanted[self.golden_id_field] = update.golden_id
+        changes = {}
+        for field, value in wanted.items():
+            text = _text(value)
+            if field in READ_ONLY_FIELDS or text is None or text == current.get(field):
+                continue
+            changes[field] = text
+        return changes
+
+    def _spread_list_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Several SAP fields fed one list (TELF1, TELF2 -> phones): write the values back in order
+        instead of the primary value into each of them; fields beyond the list stay untouched (None)."""
+        spread: dict[str, Any] = {}
+        for canonical in ("emails", "phones"):
+            values = fields.get(canonical)
+            sources = [s for s, t in self.mapping.mapping.items() if LIST_FIELDS.get(t) == canonical]
+            if len(sources) > 1 and isinstance(values, list):
+                spread.update({s: values[i] if i < len(values) else None for i, s in enumerate(sources)})
+        return spread
+
+
+def _text(value: Any) -> str | None:
+    """Zeep values -> text as the ERP stores it (dates ISO 8601); empty means unknown."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date | time | datetime):
+        return value.isoformat()
+    return str(value)
