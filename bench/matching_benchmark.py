@@ -3,8 +3,10 @@
     python -m bench.matching_benchmark --datasets febrl3,febrl4,multi_10k
     python -m bench.matching_benchmark --datasets multi --sizes 10k,100k,1m --tools crmhub,splink
 
-Prepared inputs go to ``bench/data/`` and per-tool outputs plus the report to ``bench/results/`` (both
-git-ignored). A tool that fails or times out is reported as failed; the other tools still run.
+Prepared inputs go to ``bench/data/``; the report, and per tool and data set the clusters plus examples
+of wrong merges (``impure_examples.csv``) and missed merges (``split_examples.csv``), go to
+``bench/results/`` (both git-ignored). A tool that fails or times out is reported as failed; the other
+tools still run.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from bench.datasets import Dataset, load_dataset
+from bench.errors import error_examples
 from bench.metrics import score_clusters
 from bench.report import DatasetReport, ToolRun, render
 from bench.tools import TOOLS
@@ -61,11 +64,14 @@ def run_tool(tool: str, dataset: Dataset, records_path: Path, out_dir: Path, tim
         tail = done.stderr.strip()[-ERROR_TAIL:] or f"exit status {done.returncode}"
         return ToolRun(dataset.name, tool, dataset.frame.height, total_s=total, error=tail)
     run = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+    clusters = pl.read_parquet(out_dir / "clusters.parquet")
     try:
-        scores = score_clusters(dataset.truth, pl.read_parquet(out_dir / "clusters.parquet"))
+        scores = score_clusters(dataset.truth, clusters)
     except ValueError as exc:  # a tool returning keys it was never given is a tool failure, not a score
         error = f"invalid output: {exc}"
         return ToolRun(dataset.name, tool, dataset.frame.height, total_s=total, error=error)
+    for kind in ("impure", "split"):
+        error_examples(dataset.frame, clusters, kind).write_csv(out_dir / f"{kind}_examples.csv")
     return ToolRun(
         dataset.name, tool, dataset.frame.height, scores=scores,
         wall_s=run["wall_s"], peak_rss_mb=run["peak_rss_mb"], total_s=total,

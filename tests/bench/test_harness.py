@@ -6,6 +6,7 @@ import polars as pl
 
 from bench.baseline import exact_key_clusters
 from bench.datasets import Dataset, to_flat
+from bench.errors import error_examples
 from bench.matching_benchmark import dataset_names, run_tool
 from bench.metrics import score_clusters
 from bench.report import DatasetReport, ToolRun, render
@@ -74,3 +75,17 @@ def test_multi_expands_to_one_data_set_per_size() -> None:
     assert dataset_names("febrl3,multi", "10k,1m") == ["febrl3", "multi_10k", "multi_1m"]
     assert dataset_names("febrl4", "100k") == ["febrl4", "multi_100k"]
     assert dataset_names("febrl3,multi_10k", None) == ["febrl3", "multi_10k"]
+
+
+def test_error_examples_show_wrong_and_missed_merges() -> None:
+    data = dataset()
+    # cluster "m" fuses t2 and t3; t1 is split over "a" and "b"
+    clusters = data.truth.with_columns(
+        cluster_id=pl.Series(["a", "a", "b", "m", "m", "m"])
+    ).drop("truth_id")
+    impure = error_examples(data.frame, clusters, "impure")
+    assert impure["cluster_id"].unique().to_list() == ["m"] and impure.height == 3
+    split = error_examples(data.frame, clusters, "split")
+    assert split["truth_id"].unique().to_list() == ["t1"]
+    assert sorted(split["cluster_id"].to_list()) == ["a", "a", "b"]
+    assert "given_name" in split.columns
