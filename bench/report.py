@@ -116,4 +116,6 @@ LEGEND = [
     "Impure: predicted clusters mixing two or more real customers (wrong merges).",
     "Wall s: the matcher call alone (Splink: training + prediction + clustering), in its own process; "
     "Peak MB: that process's peak RSS. Ratio row: CRM Hub value / Splink value.",
+    "Examples of each tool's wrong and missed merges: bench/results/<data set>/<tool>/"
+    "{impure,split}_examples.csv.",
 ]
