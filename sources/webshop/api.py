@@ -82,14 +82,15 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
     def list_customers(
         page: Annotated[int, Query(ge=1)] = 1,
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
+        offset: Annotated[int | None, Query(ge=0)] = None,
         orderby: OrderBy = "name",
         order: Literal["asc", "desc"] = "asc",
         modified_after: str | None = None,
         email: str | None = None,
     ) -> Response:
         after = parse_gmt("modified_after", modified_after) if modified_after else None
-        customers, total = store.list_customers(page=page, per_page=per_page, orderby=orderby, order=order,
-                                                modified_after=after, email=email)
+        customers, total = store.list_customers(page=page, per_page=per_page, offset=offset, orderby=orderby,
+                                                order=order, modified_after=after, email=email)
         body = [customer_json(c) for c in customers]
         if body and faults.take("malformed"):
             body[0]["email"] = MALFORMED_EMAIL

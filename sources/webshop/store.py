@@ -81,10 +81,10 @@ class ShopStore:
     # -- customers -------------------------------------------------------------------------------
 
     def list_customers(
-        self, *, page: int, per_page: int, orderby: str = "id", order: str = "asc",
+        self, *, page: int, per_page: int, offset: int | None = None, orderby: str = "id", order: str = "asc",
         modified_after: str | None = None, email: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
-        """One page of customers and the total count matching the filters."""
+        """One page of customers and the total count matching the filters; ``offset`` overrides ``page``."""
         where, params = [], []
         if modified_after:
             where.append("date_modified_gmt > ?")
@@ -99,7 +99,7 @@ class ShopStore:
             total = db.execute(f"SELECT count(*) FROM customers {clause}", params).fetchone()[0]
             rows = db.execute(
                 f"SELECT * FROM customers {clause} ORDER BY {sort} LIMIT ? OFFSET ?",
-                [*params, per_page, (page - 1) * per_page],
+                [*params, per_page, (page - 1) * per_page if offset is None else offset],
             ).fetchall()
         return [_customer(row) for row in rows], total
 

@@ -1,0 +1,205 @@
+"""WebShopConnector against the local shop over real HTTP: paging, resume, faults, push-back."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import UTC
+
+import pytest
+import requests
+
+from connectors.base import ConnectorError, PushUpdate
+from connectors.rest_shop import Watermark, changed_fields
+
+VALID_IDS = [str(i) for i in range(1, 11) if i != 9]  # customer 9 has a malformed e-mail
+
+
+def pulled_ids(pages) -> list[str]:
+    return [r.source_id for page in pages for r in page.records]
+
+
+def touch(shop, customer_id: int, **billing: str) -> None:
+    """Edit a customer through the shop's API, as a shop user would (bumps date_modified_gmt)."""
+    response = requests.put(f"{shop.url}/wp-json/wc/v3/customers/{customer_id}", json={"billing": billing},
+                            auth=shop.auth, timeout=5)
+    response.raise_for_status()
+
+
+def test_check_authenticates(shop):
+    shop.connector().check()
+    expected = r"^webshop\.check: GET /customers -> HTTP 401: Consumer key is invalid"
+    with pytest.raises(ConnectorError, match=expected):
+        shop.connector(password="wrong").check()
+
+
+def test_full_pull_maps_every_script_and_quarantines_the_malformed_row(shop):
+    pages = list(shop.connector().pull(None))
+    records = {r.source_id: r for page in pages for r in page.records}
+    quarantined = [q for page in pages for q in page.quarantined]
+    assert sorted(records, key=int) == VALID_IDS
+    assert [(q.source_id, "emails" in q.reason) for q in quarantined] == [("9", True)]
+    assert quarantined[0].payload["email"] == "broken@@example"
+    assert (records["1"].given_name, records["1"].family_name) == ("Иван", "Петров")
+    assert records["1"].phones == ["+359881234567"] and str(records["1"].date_of_birth) == "1980-05-17"
+    assert records["1"].addresses[0].city == "София" and records["1"].addresses[0].country == "BG"
+    assert records["2"].given_name == "สมชาย" and records["3"].family_name == "陳"
+    assert records["4"].given_name == "Văn An" and records["7"].family_name == "رضایی"
+    assert records["5"].emails == ["j.mueller@example.de", "juergen@work.example.de"]
+    company = records["6"]
+    assert (company.record_type, company.organization_name, company.tax_id) == (
+        "organization", "Müller Bau GmbH", "DE123456789")
+    assert records["8"].record_type == "person"
+    assert all(r.updated_at.tzinfo is UTC for r in records.values())
+    assert records["5"].updated_at.isoformat() == "2024-01-01T08:00:04+00:00"
+
+
+def test_pages_come_in_modified_order_with_a_cursor_after_each(shop):
+    pages = list(shop.connector(page_size=4).pull(None))
+    assert pulled_ids(pages) == ["5", "1", "2", "3", "4", "6", "7", "8", "10"]  # 5 is oldest in GMT
+    assert [q.source_id for page in pages for q in page.quarantined] == ["9"]
+    assert all(page.cursor for page in pages)
+    assert Watermark.decode(pages[-1].cursor) == Watermark.decode("wm1|2024-01-01T10:00:09|10")
+
+
+def test_resume_after_a_crash_loses_and_repeats_nothing(shop):
+    connector = shop.connector(page_size=3)
+    first_two = list(itertools.islice(connector.pull(None), 2))  # then the worker "crashes"
+    resumed = list(shop.connector(page_size=3).pull(first_two[-1].cursor))
+    ids = pulled_ids(first_two) + pulled_ids(resumed)
+    assert sorted(ids, key=int) == VALID_IDS and len(ids) == len(set(ids))
+
+
+def test_incremental_run_pulls_only_what_changed_after_the_cursor(shop):
+    connector = shop.connector(page_size=4)
+    cursor = list(connector.pull(None))[-1].cursor
+    assert list(connector.pull(cursor)) == []
+    touch(shop, 3, city="新北市")
+    touch(shop, 1, city="Пловдив")
+    changed = list(connector.pull(cursor))
+    records = {r.source_id: r for page in changed for r in page.records}
+    assert sorted(records) == ["1", "3"]  # same second: then by id
+    assert records["1"].addresses[0].city == "Пловдив" and records["3"].addresses[0].city == "新北市"
+    assert list(connector.pull(changed[-1].cursor)) == []
+
+
+def test_rows_edited_during_a_run_are_not_skipped(shop):
+    # With page=1,2,3 paging, moving customer 5 to the end would shift customer 3 onto page 1 unseen.
+    pages = shop.connector(page_size=3).pull(None)
+    ids = pulled_ids([next(pages)])
+    touch(shop, 5, city="Hamburg")
+    ids += pulled_ids(pages)
+    assert set(ids) == set(VALID_IDS) and ids.count("5") == 2 and len(ids) == len(VALID_IDS) + 1
+
+
+def test_a_tie_group_larger_than_a_page_is_read_completely_even_while_it_shrinks(make_shop, flat_row):
+    rows = [flat_row(i, "2024-03-01T00:00:00Z", given_name=f"Kunde{i}", family_name="Tie",
+                     email=f"k{i}@example.de", country="DE") for i in range(100, 125)]
+    shop = make_shop(rows)
+    pages = shop.connector(page_size=4).pull(None)
+    ids = pulled_ids(itertools.islice(pages, 3))
+    for edited in (100, 101, 102, 112):  # some already delivered, one not yet: the group shrinks by 4
+        touch(shop, edited, city="Köln")
+    ids += pulled_ids(pages)
+    assert set(ids) == {str(i) for i in range(100, 125)}
+    assert ids.count("112") == 1 and len(ids) == 25 + 3  # delivered-then-edited ones come again, once
+
+
+def test_resume_inside_a_tie_group(make_shop, flat_row):
+    rows = [flat_row(i, "2024-03-01T00:00:00Z", given_name=f"Kunde{i}", email=f"k{i}@example.de")
+            for i in range(200, 211)]
+    shop = make_shop(rows)
+    first = next(shop.connector(page_size=4).pull(None))
+    rest = list(shop.connector(page_size=4).pull(first.cursor))
+    ids = pulled_ids([first, *rest])
+    assert ids == [str(i) for i in range(200, 211)]
+
+
+def test_503_and_429_are_retried(shop):
+    shop.system.faults.fail_next(2, status=503)
+    assert sorted(pulled_ids(shop.connector().pull(None)), key=int) == VALID_IDS
+    shop.system.faults.throttle_next(1, retry_after=1)
+    started = time.monotonic()
+    assert sorted(pulled_ids(shop.connector().pull(None)), key=int) == VALID_IDS
+    assert time.monotonic() - started >= 1.0  # Retry-After was honoured
+
+
+def test_persistent_5xx_becomes_a_connector_error(shop):
+    shop.system.faults.fail_next(50, status=500)
+    with pytest.raises(ConnectorError, match=r"webshop\.pull: page 1: GET /customers -> HTTP 500"):
+        list(shop.connector().pull(None))
+
+
+def test_a_malformed_record_is_quarantined_and_the_rest_of_the_page_kept(shop):
+    shop.system.faults.malform_next()
+    (page,) = list(shop.connector().pull(None))
+    assert len(page.records) == len(VALID_IDS) - 1
+    reasons = {q.source_id: q.reason for q in page.quarantined}
+    assert set(reasons) == {"5", "9"}  # 5 is first in modified order and got the injected bad e-mail
+    assert "not-an-e-mail" in reasons["5"]
+
+
+def test_truncated_json_names_system_operation_and_page(shop):
+    connector = shop.connector(page_size=4)
+    pages = connector.pull(None)
+    next(pages)
+    shop.system.faults.truncate_next()
+    with pytest.raises(ConnectorError, match=r"^webshop\.pull: page 2 malformed JSON") as error:
+        next(pages)
+    assert (error.value.system, error.value.operation) == ("webshop", "pull")
+
+
+def test_invalid_cursor_is_a_clear_error(shop):
+    with pytest.raises(ConnectorError, match="invalid cursor 'page=3'"):
+        list(shop.connector().pull("page=3"))
+
+
+def test_push_writes_golden_id_and_changed_fields_idempotently(shop):
+    connector = shop.connector()
+    update = PushUpdate("4", "G-000004", {"given_name": "Văn An", "family_name": "Nguyễn",
+                                           "emails": ["an.nguyen@example.vn"], "phones": ["+84912345678"],
+                                           "city": "Hà Nội", "postal_code": "100000", "updated_at": "x"})
+    assert connector.push([update]).pushed == ["4"]
+    stored = shop.system.inspect("4")
+    assert stored["golden_id"] == "G-000004"
+    assert stored["billing"]["postcode"] == "100000" and stored["billing"]["phone"] == "+84912345678"
+    modified = stored["date_modified_gmt"]
+    time.sleep(1.1)  # a second write would now get a later date_modified_gmt
+    assert connector.push([update]).pushed == ["4"]
+    assert shop.system.inspect("4")["date_modified_gmt"] == modified
+
+
+def test_push_failures_are_reported_per_record(shop):
+    result = shop.connector().push([
+        PushUpdate("999", "G-1", {}),
+        PushUpdate("ABC", "G-2", {}),
+        PushUpdate("8", "G-3", {"emails": ["not valid"]}),
+        PushUpdate("10", "G-4", {}),
+    ])
+    assert result.pushed == ["10"]
+    assert "HTTP 404: Invalid resource ID" in result.failed["999"]
+    assert "integers" in result.failed["ABC"]
+    assert "HTTP 400" in result.failed["8"] and "email" in result.failed["8"]
+    assert shop.system.inspect("10")["golden_id"] == "G-4"
+
+
+def test_push_golden_id_only_when_fields_are_not_pushed(shop):
+    shop.connector(push_fields=False).push([PushUpdate("2", "G-2", {"given_name": "Somchai"})])
+    stored = shop.system.inspect("2")
+    assert (stored["golden_id"], stored["first_name"]) == ("G-2", "สมชาย")
+
+
+def test_changed_fields_sends_only_differences():
+    current = {"email": "a@example.com", "first_name": "Ann", "billing": {"city": "Wien", "phone": "1"},
+               "meta_data": [{"key": "vat_number", "value": "ATU1"}], "id": 5}
+    desired = {"email": "a@example.com", "first_name": "Anna", "billing.city": "Wien", "billing.phone": "",
+               "meta.vat_number": "ATU2", "id": "6", "date_modified_gmt": "2030-01-01T00:00:00",
+               "record_type": "organization"}
+    assert changed_fields(current, desired) == {
+        "first_name": "Anna", "meta_data": [{"key": "vat_number", "value": "ATU2"}]}
+
+
+def test_orders_of_a_customer(shop):
+    orders = shop.connector().orders("1")
+    assert orders == [{**o, "date_created": o["date_created_gmt"], "prices_include_tax": True}
+                      for o in shop.system.store.list_orders(customer_id=1, page=1, per_page=100)[0]]

@@ -1,0 +1,107 @@
+"""The local web shop speaks WooCommerce REST v3 over real HTTP and persists in SQLite."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from sources.webshop import WebShopSystem
+
+CUSTOMERS = "/wp-json/wc/v3/customers"
+
+
+def test_missing_or_wrong_credentials_get_woocommerce_401(shop):
+    missing = requests.get(shop.url + CUSTOMERS, timeout=5)
+    wrong = requests.get(shop.url + CUSTOMERS, auth=(shop.auth[0], "nope"), timeout=5)
+    assert (missing.status_code, missing.json()["code"]) == (401, "woocommerce_rest_cannot_view")
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "woocommerce_rest_authentication_error")
+    assert wrong.json()["data"] == {"status": 401}
+
+
+def test_list_pages_with_wp_total_headers(shop):
+    response = requests.get(shop.url + CUSTOMERS, params={"per_page": 4, "page": 3, "orderby": "id"},
+                            auth=shop.auth, timeout=5)
+    assert response.headers["X-WP-Total"] == "10"
+    assert response.headers["X-WP-TotalPages"] == "3"
+    assert [c["id"] for c in response.json()] == [9, 10]
+    too_big = requests.get(shop.url + CUSTOMERS, params={"per_page": 101}, auth=shop.auth, timeout=5)
+    assert too_big.status_code == 400 and too_big.json()["code"] == "rest_invalid_param"
+
+
+def test_modified_after_is_strict_and_timezone_aware(shop):
+    # Row 5 was seeded as 10:00:04+02:00, i.e. 08:00:04 GMT: the oldest customer of all.
+    response = requests.get(shop.url + CUSTOMERS, auth=shop.auth, timeout=5, params={
+        "orderby": "modified", "modified_after": "2024-01-01T10:00:07Z", "per_page": 100})
+    assert [c["id"] for c in response.json()] == [9, 10]
+    assert shop.system.inspect("5")["date_modified_gmt"] == "2024-01-01T08:00:04"
+
+
+def test_seeding_stores_the_native_woocommerce_shape(shop):
+    person = shop.system.inspect("5")
+    assert (person["first_name"], person["email"], person["billing"]["email"]) == (
+        "Jürgen", "J.Mueller@Example.de", "juergen@work.example.de")
+    assert person["billing"]["phone"] == "030 1234567"  # as typed; the connector normalises
+    assert {"key": "additional_phones", "value": "0171 1234567"} in [
+        {"key": m["key"], "value": m["value"]} for m in person["meta_data"]]
+    company = shop.system.inspect("6")
+    assert (company["first_name"], company["last_name"], company["billing"]["company"]) == (
+        "", "", "Müller Bau GmbH")
+    assert shop.system.inspect("1")["last_name"] == "Петров"
+    assert shop.system.inspect("404") is None and shop.system.inspect("abc") is None
+
+
+def test_put_is_a_partial_update_and_a_no_op_keeps_date_modified(shop):
+    url = f"{shop.url}{CUSTOMERS}/3"
+    before = requests.get(url, auth=shop.auth, timeout=5).json()
+    body = {"billing": {"city": "臺北市"}, "meta_data": [{"key": "crm_golden_id", "value": "G-42"}]}
+    after = requests.put(url, json=body, auth=shop.auth, timeout=5).json()
+    assert after["billing"] == {**before["billing"], "city": "臺北市"}
+    assert after["first_name"] == "志明" and after["date_modified_gmt"] > before["date_modified_gmt"]
+    again = requests.put(url, json=body, auth=shop.auth, timeout=5).json()
+    assert again["date_modified_gmt"] == after["date_modified_gmt"]
+    assert shop.system.inspect("3")["golden_id"] == "G-42"
+    bad = requests.put(url, json={"email": "no at sign"}, auth=shop.auth, timeout=5)
+    assert bad.status_code == 400 and bad.json()["code"] == "rest_invalid_param"
+    missing = requests.put(f"{shop.url}{CUSTOMERS}/999", json=body, auth=shop.auth, timeout=5)
+    assert missing.status_code == 404 and missing.json()["code"] == "woocommerce_rest_invalid_id"
+
+
+def test_data_survives_restart_and_reseeding_keeps_pushed_values(shop, sample_rows):
+    requests.put(f"{shop.url}{CUSTOMERS}/1", json={"meta_data": [{"key": "crm_golden_id", "value": "G-1"}]},
+                 auth=shop.auth, timeout=5)
+    orders_before = shop.system.store.list_orders(customer_id=1, page=1, per_page=100)
+    restarted = WebShopSystem(shop.system.data_dir)
+    assert restarted.seed(sample_rows) == len(sample_rows)
+    assert restarted.inspect("1")["golden_id"] == "G-1"
+    assert restarted.store.list_customers(page=1, per_page=100)[1] == len(sample_rows)
+    assert restarted.store.list_orders(customer_id=1, page=1, per_page=100) == orders_before
+
+
+def test_seed_skips_other_systems_and_rejects_non_integer_ids(tmp_path, sample_rows):
+    system = WebShopSystem(tmp_path)
+    assert system.seed([{**sample_rows[0], "source_system": "erp"}]) == 0
+    with pytest.raises(ValueError, match="WS-1"):
+        system.seed([{**sample_rows[0], "source_id": "WS-1"}])
+
+
+def test_orders_per_customer_with_totals(shop):
+    response = requests.get(f"{shop.url}/wp-json/wc/v3/orders", params={"customer": 1, "per_page": 100},
+                            auth=shop.auth, timeout=5)
+    orders = response.json()
+    assert response.headers["X-WP-Total"] == str(len(orders))
+    assert all(o["customer_id"] == 1 and o["currency"] == "BGN" for o in orders)
+    all_orders = shop.system.store.list_orders(customer_id=None, page=1, per_page=1000)[0]
+    assert len(all_orders) > 0  # a few orders per customer, deterministic per id
+    expected = sum(float(o["total"]) for o in orders if o["status"] in ("completed", "processing"))
+    assert shop.system.lifetime_value("1") == round(expected, 2)
+
+
+def test_admin_endpoint_arms_faults(shop):
+    armed = requests.post(f"{shop.url}/_admin/faults", json={"fail": 1, "fail_status": 502},
+                          auth=shop.auth, timeout=5)
+    assert armed.json()["fail"] == 1
+    first = requests.get(shop.url + CUSTOMERS, auth=shop.auth, timeout=5)
+    second = requests.get(shop.url + CUSTOMERS, auth=shop.auth, timeout=5)
+    assert (first.status_code, second.status_code) == (502, 200)
+    unknown = requests.post(f"{shop.url}/_admin/faults", json={"explode": 1}, auth=shop.auth, timeout=5)
+    assert unknown.status_code == 400 and "explode" in unknown.json()["message"]
