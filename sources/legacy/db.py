@@ -73,7 +73,8 @@ class LegacyDbSystem:
             for custno, row in native.items():
                 old = existing.get(custno)
                 if old is None:
-                    conn.execute(cust_master.insert().values({**row, "LAST_CHG": row["LAST_CHG"] or now_utc()}))
+                    stamped = {**row, "LAST_CHG": row["LAST_CHG"] or now_utc()}
+                    conn.execute(cust_master.insert().values(stamped))
                 elif any(old[c] != row[c] for c in DATA_COLUMNS) or (row["LAST_CHG"] and
                                                                       old["LAST_CHG"] != row["LAST_CHG"]):
                     changes = {**row, "LAST_CHG": row["LAST_CHG"] or now_utc()}
@@ -83,9 +84,9 @@ class LegacyDbSystem:
     def edit(self, custno: str, **columns: Any) -> None:
         """Change a record the way the legacy application does: the columns plus ``LAST_CHG = now``."""
         with self.engine.begin() as conn:
-            changed = conn.execute(update(cust_master).where(custno_column == custno)
-                                   .values({**columns, "LAST_CHG": columns.get("LAST_CHG") or now_utc()})).rowcount
-        if not changed:
+            stamped = {**columns, "LAST_CHG": columns.get("LAST_CHG") or now_utc()}
+            result = conn.execute(update(cust_master).where(custno_column == custno).values(stamped))
+        if not result.rowcount:
             raise KeyError(f"no CUST_MASTER row {custno!r}")
 
     # -- the source-system shape -----------------------------------------------------------------

@@ -13,12 +13,12 @@ def test_seed_stores_legacy_shape(tmp_path, rows):
     system = LegacyDbSystem(tmp_path)
     assert system.seed(rows) == len(rows)
     person, firm = system.inspect("K-1002"), system.inspect("K-1006")
-    assert (person["CUST_TYPE"], person["FNAME"], person["LNAME"], person["CITY"]) == ("P", "Иван", "Петров", "София")
+    assert [person[c] for c in ("CUST_TYPE", "FNAME", "LNAME", "CITY")] == ["P", "Иван", "Петров", "София"]
     assert firm["CUST_TYPE"] == "F" and firm["COMPANY"] == "Muster GmbH" and firm["GOLDEN_ID"] is None
     birth_dates = [r["BIRTHDT"] for r in system.rows() if r["BIRTHDT"]]
     assert any(re.fullmatch(r"\d{8}", d) for d in birth_dates), birth_dates
     assert any(re.fullmatch(r"\d\d\.\d\d\.\d{4}", d) for d in birth_dates), birth_dates
-    assert system.inspect("K-1007")["EMAIL"] == "not-an-e-mail"  # stored as typed; the connector quarantines it
+    assert system.inspect("K-1007")["EMAIL"] == "not-an-e-mail"  # as typed; the connector quarantines it
     assert system.inspect("nope") is None
     assert system.app() is None
 
