@@ -98,7 +98,9 @@ class SoapCaller:
         self.service = service
         self.retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(is_transient),
-            wait=tenacity.wait_exponential_jitter(initial=backoff, max=max_wait, jitter=backoff),
+            # exponential back-off plus random jitter (spelled so it works on tenacity 8 and 9)
+            wait=tenacity.wait_exponential(multiplier=backoff, max=max_wait)
+            + tenacity.wait_random(0, backoff),
             stop=tenacity.stop_after_attempt(attempts),
             reraise=True,
         )
