@@ -97,3 +97,13 @@ def test_bad_names_are_refused() -> None:
         load_dataset("febrl9")
     with pytest.raises(ValueError, match="k/m suffix"):
         parse_size("ten")
+
+
+def test_multilingual_loader_keeps_every_generated_row_and_its_truth() -> None:
+    from sources.generator import generate_dataset
+
+    dataset = load_dataset("multi_500", seed=3)
+    generated = generate_dataset(500, 3).rows
+    assert dataset.name == "multi_500" and dataset.frame.height == len(generated)
+    assert dataset.frame["truth_id"].n_unique() == len({r["truth_id"] for r in generated})
+    assert dataset.records.columns == FLAT_COLUMNS
