@@ -66,7 +66,10 @@ def customer_from_flat(row: Mapping[str, str]) -> dict[str, Any]:
 def orders_for(customer: Mapping[str, Any]) -> list[dict[str, Any]]:
     """0-4 orders, deterministic per customer id, so lifetime value is reproducible across restarts."""
     rng = random.Random(customer["id"])
-    created = datetime.fromisoformat(customer["date_created_gmt"])
+    try:
+        created = datetime.fromisoformat(customer["date_created_gmt"])
+    except ValueError:  # a corrupted import date (see gmt_timestamp)
+        created = datetime(2024, 1, 1)
     currency = CURRENCIES.get(customer["billing"].get("country", ""), "USD")
     return [
         {
@@ -81,15 +84,17 @@ def orders_for(customer: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def gmt_timestamp(value: str) -> str:
-    """ISO 8601 (date, naive = UTC, or with offset) -> WooCommerce GMT format; unparsable/empty -> now.
+    """ISO 8601 (date, naive = UTC, or with offset) -> WooCommerce GMT format; empty -> now.
 
-    A shop always has a modification time, so a missing or broken one becomes the seeding time
-    rather than a rejected customer.
+    An unparsable value is stored as it is (a corrupted import): silently replacing it would hide the
+    defect, while kept as is the connector quarantines the customer with the reason.
     """
+    if not value.strip():
+        return now_gmt()
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        return now_gmt()
+        return value
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed.strftime("%Y-%m-%dT%H:%M:%S")

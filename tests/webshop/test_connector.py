@@ -203,3 +203,25 @@ def test_orders_of_a_customer(shop):
     orders = shop.connector().orders("1")
     assert orders == [{**o, "date_created": o["date_created_gmt"], "prices_include_tax": True}
                       for o in shop.system.store.list_orders(customer_id=1, page=1, per_page=100)[0]]
+
+
+def test_every_kind_of_bad_seeded_value_is_quarantined_with_its_reason(make_shop, flat_row):
+    good = dict(given_name="Good", family_name="Row", email="good@example.de", country="DE")
+    rows = [
+        flat_row(1, "2024-02-30T00:00:00Z", record_type="organization", organization_name="Bad Date AG",
+                 country="DE"),
+        flat_row(2, "2024-01-01T00:00:02Z", **{**good, "given_name": "Ste\x07fan"}),
+        flat_row(3, "2024-01-01T00:00:03Z", **{**good, "street": "Lange Straße " * 50}),
+        flat_row(4, "2024-01-01T00:00:04Z", email="nobody@example.de", country="DE"),
+        flat_row(5, "2024-01-01T00:00:05Z", **{**good, "phone": "call me"}),
+        flat_row(6, "2024-01-01T00:00:06Z", **{**good, "country": "Deutschland"}),
+        flat_row(7, "2024-01-01T00:00:07Z", **good),
+    ]
+    shop = make_shop(rows)
+    pages = list(shop.connector(page_size=3).pull(None))
+    reasons = {q.source_id: q.reason for page in pages for q in page.quarantined}
+    assert pulled_ids(pages) == ["7"]
+    assert sorted(reasons) == ["1", "2", "3", "4", "5", "6"]
+    assert "updated_at" in reasons["1"] and "control characters" in reasons["2"]
+    assert "longer than 500" in reasons["3"] and "no name" in reasons["4"]
+    assert "phone" in reasons["5"] and "ISO 3166" in reasons["6"]
