@@ -1,0 +1,166 @@
+"""Clustering matched pairs into customers without transitive chaining.
+
+Plain connected components turn "Anna and Peter share a landline" plus "Peter's web-shop record has only
+the family name and that landline" into one customer. Here two clusters merge only if *all* scored
+evidence between them agrees: the average probability over the scored cross pairs must reach
+``average_cut`` and no cross pair may be below ``veto_cut`` (a different birth date or tax id).
+Steward constraints win over scores: must-link pairs are merged first, cannot-link pairs (and anything
+that would put them together transitively) are never merged. Match pairs that end up in different
+clusters are reported as cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass
+class ClusterParams:
+    average_cut: float = 0.5
+    veto_cut: float = 0.02
+
+
+@dataclass
+class ClusterOutcome:
+    #: Cluster label per record row: the smallest row index in the cluster.
+    labels: np.ndarray
+    constraint_conflicts: list[tuple[int, int]] = field(default_factory=list)
+
+
+class _Agglomeration:
+    """Average-link merging over a sparse graph of scored pairs, with cannot-link sets per cluster."""
+
+    def __init__(self, nodes: np.ndarray) -> None:
+        self.parent = {int(n): int(n) for n in nodes}
+        self.size = dict.fromkeys(self.parent, 1)
+        #: cluster -> neighbour cluster -> [sum of scores, count, min score]
+        self.links: dict[int, dict[int, list[float]]] = {n: {} for n in self.parent}
+        self.cannot: dict[int, set[int]] = {n: set() for n in self.parent}
+
+    def find(self, node: int) -> int:
+        root = node
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[node] != root:
+            self.parent[node], node = root, self.parent[node]
+        return root
+
+    def add_evidence(self, a: int, b: int, score: float) -> None:
+        for x, y in ((a, b), (b, a)):
+            stat = self.links[x].setdefault(y, [0.0, 0, 1.0])
+            stat[0] += score
+            stat[1] += 1
+            stat[2] = min(stat[2], score)
+
+    def forbid(self, a: int, b: int) -> None:
+        self.cannot[a].add(b)
+        self.cannot[b].add(a)
+
+    def forbidden(self, a: int, b: int) -> bool:
+        return any(self.find(c) == b for c in self.cannot[a])
+
+    def acceptable(self, a: int, b: int, params: ClusterParams) -> bool:
+        total, count, minimum = self.links[a].get(b, [0.0, 0, 1.0])
+        return count > 0 and total / count >= params.average_cut and minimum >= params.veto_cut
+
+    def merge(self, a: int, b: int) -> int:
+        if len(self.links[a]) < len(self.links[b]):
+            a, b = b, a
+        self.parent[b] = a
+        self.size[a] += self.size.pop(b)
+        for neighbour, (total, count, minimum) in self.links.pop(b).items():
+            if neighbour == a:
+                continue
+            stat = self.links[a].setdefault(neighbour, [0.0, 0, 1.0])
+            stat[0] += total
+            stat[1] += count
+            stat[2] = min(stat[2], minimum)
+            back = self.links[neighbour]
+            back.pop(b, None)
+            back[a] = stat
+        self.links[a].pop(b, None)
+        self.cannot[a] |= self.cannot.pop(b)
+        return a
+
+
+def cluster(
+    n_records: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    scores: np.ndarray,
+    is_match: np.ndarray,
+    must_link: list[tuple[int, int]] | None = None,
+    cannot_link: list[tuple[int, int]] | None = None,
+    params: ClusterParams | None = None,
+) -> ClusterOutcome:
+    """Cluster labels for ``n_records`` rows from scored pairs (row indices ``left``/``right``)."""
+    params = params or ClusterParams()
+    must_link = must_link or []
+    cannot_link = cannot_link or []
+    labels = np.arange(n_records, dtype=np.int64)
+    outcome = ClusterOutcome(labels)
+
+    # Components over everything that *could* merge; most are pairs and need no agglomeration.
+    must = np.array(must_link, dtype=np.int64).reshape(-1, 2)
+    cannot = np.array(cannot_link, dtype=np.int64).reshape(-1, 2)
+    edge_l = np.concatenate([left[is_match], must[:, 0]])
+    edge_r = np.concatenate([right[is_match], must[:, 1]])
+    graph = coo_matrix((np.ones(len(edge_l)), (edge_l, edge_r)), shape=(n_records, n_records))
+    _, component = connected_components(graph, directed=False)
+    sizes = np.bincount(component)
+    constrained = np.zeros(len(sizes), dtype=bool)
+    constrained[component[cannot.ravel()]] = True
+
+    simple = is_match & (sizes[component[left]] == 2) & ~constrained[component[left]]
+    if must.size:
+        simple &= ~np.isin(component[left], component[must[:, 0]])
+    labels[np.maximum(left[simple], right[simple])] = np.minimum(left[simple], right[simple])
+
+    complex_components = np.flatnonzero((sizes > 2) | (constrained & (sizes > 1)))
+    if must.size:
+        complex_components = np.union1d(complex_components, component[must[:, 0]])
+    if not len(complex_components):
+        return outcome
+
+    in_complex = np.isin(component, complex_components)
+    evidence = in_complex[left] & (component[left] == component[right])
+    agg = _Agglomeration(np.flatnonzero(in_complex))
+    for a, b, s in zip(
+        left[evidence].tolist(), right[evidence].tolist(), scores[evidence].tolist(), strict=True
+    ):
+        agg.add_evidence(a, b, s)
+    for a, b in cannot.tolist():
+        if a in agg.parent and b in agg.parent:
+            agg.forbid(a, b)
+
+    for a, b in must.tolist():
+        ra, rb = agg.find(a), agg.find(b)
+        if ra == rb:
+            continue
+        if agg.forbidden(ra, rb):
+            outcome.constraint_conflicts.append((a, b))
+            continue
+        agg.merge(ra, rb)
+
+    order = np.argsort(-scores[evidence & is_match], kind="stable")
+    match_l = left[evidence & is_match][order].tolist()
+    match_r = right[evidence & is_match][order].tolist()
+    for a, b in zip(match_l, match_r, strict=True):
+        ra, rb = agg.find(a), agg.find(b)
+        if ra != rb and not agg.forbidden(ra, rb) and agg.acceptable(ra, rb, params):
+            agg.merge(ra, rb)
+
+    roots = {}
+    for node in agg.parent:
+        root = agg.find(node)
+        roots[node] = root
+    smallest: dict[int, int] = {}
+    for node, root in roots.items():
+        smallest[root] = min(smallest.get(root, node), node)
+    for node, root in roots.items():
+        labels[node] = smallest[root]
+    return outcome

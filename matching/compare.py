@@ -1,0 +1,215 @@
+"""Declarative comparisons (Splink-style): each field compares into ordered levels, column-wise.
+
+A comparison turns all candidate pairs at once into one small integer per pair, the level reached
+(0 is always "null": one side has no value, which carries no evidence). String similarities come from
+``rapidfuzz.process.cpdist`` over whole arrays with worker threads; multi-valued fields (e-mails,
+phones) are checked for any shared value with polars joins. No Python code runs per pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+WORKERS = 2
+
+
+class PairContext:
+    """Columns of the left and right record of every candidate pair, fetched lazily and cached."""
+
+    def __init__(self, features: pl.DataFrame, pairs: pl.DataFrame, workers: int = WORKERS) -> None:
+        self.features = features
+        self.pairs = pairs
+        self.left = pairs["l"].to_numpy()
+        self.right = pairs["r"].to_numpy()
+        self.workers = workers
+        self._cache: dict[str, tuple[pl.Series, pl.Series]] = {}
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+    def sides(self, column: str) -> tuple[pl.Series, pl.Series]:
+        """The column's values for the left and for the right record of each pair."""
+        if column not in self._cache:
+            values = self.features[column]
+            self._cache[column] = (values.gather(self.left), values.gather(self.right))
+        return self._cache[column]
+
+    def null(self, column: str) -> np.ndarray:
+        a, b = self.sides(column)
+        return (a.is_null() | b.is_null()).to_numpy()
+
+    def equal(self, column: str) -> np.ndarray:
+        a, b = self.sides(column)
+        return (a == b).fill_null(False).to_numpy()
+
+    def similarity(self, column: str, scorer: Callable = JaroWinkler.normalized_similarity) -> np.ndarray:
+        """Similarity in [0, 1] (or the scorer's distance) per pair; meaningless where a side is null."""
+        a, b = (side.fill_null("").to_numpy() for side in self.sides(column))
+        scores = process.cpdist(a, b, scorer=scorer, workers=self.workers, dtype=np.float32)
+        return scores / 100.0 if scorer in _PERCENT_SCORERS else scores
+
+    def any_shared(self, column: str) -> np.ndarray:
+        """True where the two records share at least one value of a list column."""
+        values = self.features.select(pl.col("_row"), pl.col(column).alias("v")).explode("v").drop_nulls()
+        indexed = self.pairs.with_row_index("_pair")
+        hits = (
+            indexed.join(values, left_on="l", right_on="_row")
+            .join(values, left_on=["r", "v"], right_on=["_row", "v"], how="semi")
+            .select("_pair")
+            .unique()
+        )
+        out = np.zeros(len(self), dtype=bool)
+        out[hits["_pair"].to_numpy()] = True
+        return out
+
+    def list_null(self, column: str) -> np.ndarray:
+        counts = self.features[column].list.len().fill_null(0).to_numpy()
+        return (counts[self.left] == 0) | (counts[self.right] == 0)
+
+
+_PERCENT_SCORERS = (fuzz.token_set_ratio, fuzz.token_sort_ratio, fuzz.ratio, fuzz.partial_ratio)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One field's comparison: level names (index 0 = null), priors for m and u, the level function."""
+
+    name: str
+    levels: tuple[str, ...]
+    #: Fallback P(level | match) and P(level | non-match) for levels 1..n, used before/without estimation.
+    prior_m: tuple[float, ...]
+    prior_u: tuple[float, ...]
+    compute: Callable[[PairContext], np.ndarray]
+    #: Feature column shown to stewards as the compared value.
+    display: str
+    #: Whether the exact level gets a term-frequency adjustment (common names are weaker evidence).
+    tf_column: str | None = None
+
+
+def _levels(null: np.ndarray, *conditions: np.ndarray) -> np.ndarray:
+    """First true condition wins: level 1, 2, ...; last level is "else"; null overrides all."""
+    result = np.select(list(conditions), list(range(1, len(conditions) + 1)), default=len(conditions) + 1)
+    result[null] = 0
+    return result.astype(np.int8)
+
+
+def _name(ctx: PairContext) -> np.ndarray:
+    exact = ctx.equal("any_name_key")
+    phonetic = ctx.equal("name_phon")
+    jw = ctx.similarity("any_name_key")
+    token_set = ctx.similarity("any_name_key", fuzz.token_set_ratio)
+    return _levels(
+        ctx.null("any_name_key"),
+        exact,
+        phonetic | (jw >= 0.95),
+        jw >= 0.88,
+        # one name contained in the other (a missing middle name); NOT merely "shares the family
+        # name", which is what a household does
+        token_set >= 0.95,
+    )
+
+
+def _legal_form(ctx: PairContext) -> np.ndarray:
+    return _levels(ctx.null("org_form"), ctx.equal("org_form"))
+
+
+def _email(ctx: PairContext) -> np.ndarray:
+    return _levels(ctx.list_null("emails"), ctx.any_shared("emails"), ctx.similarity("email1") >= 0.92)
+
+
+def _phone(ctx: PairContext) -> np.ndarray:
+    return _levels(ctx.list_null("phones"), ctx.any_shared("phones"))
+
+
+def _swap_day_month(dates: pl.Series) -> pl.Series:
+    """ "1980-03-07" -> "1980-07-03": the US and European orders of the same date."""
+    return dates.str.slice(0, 5) + dates.str.slice(8, 2) + "-" + dates.str.slice(5, 2)
+
+
+def _dob(ctx: PairContext) -> np.ndarray:
+    a, b = ctx.sides("dob")
+    swapped = (_swap_day_month(a) == b).fill_null(False)
+    typo = ctx.similarity("dob", Levenshtein.distance) <= 1
+    same_year = a.str.slice(0, 4) == b.str.slice(0, 4)
+    return _levels(
+        ctx.null("dob"), ctx.equal("dob"), swapped.to_numpy(), typo, same_year.fill_null(False).to_numpy()
+    )
+
+
+def _tax(ctx: PairContext) -> np.ndarray:
+    return _levels(ctx.null("tax"), ctx.equal("tax"))
+
+
+def _address(ctx: PairContext) -> np.ndarray:
+    """Street, postal code and city as ONE comparison: they are not independent evidence.
+
+    Scoring them separately would count "same address" three times, which is exactly how a household
+    (or colleagues at one office) outweighs different names and birth dates.
+    """
+    postal = ctx.equal("postal")
+    postal_null = ctx.null("postal")
+    street_null = ctx.null("street")
+    street_sim = ctx.similarity("street", fuzz.token_set_ratio)
+    city = ctx.equal("city") | (~ctx.null("city") & (ctx.similarity("city") >= 0.88))
+    same_place = postal | (postal_null & city)
+    null = postal_null & street_null & ctx.null("city")
+    return _levels(
+        null,
+        same_place & ~street_null & ctx.equal("street"),
+        same_place & ~street_null & (street_sim >= 0.85),
+        same_place,
+        city,
+    )
+
+
+DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "name",
+        ("null", "exact", "phonetic", "fuzzy", "partial", "else"),
+        (0.75, 0.1, 0.08, 0.05, 0.02),
+        (0.0005, 0.001, 0.003, 0.01, 0.9855),
+        _name,
+        display="name",
+        tf_column="any_name_key",
+    ),
+    Comparison("legal_form", ("null", "same", "different"), (0.9, 0.1), (0.4, 0.6), _legal_form, "org_form"),
+    Comparison(
+        "email",
+        ("null", "exact", "fuzzy", "else"),
+        (0.8, 0.05, 0.15),
+        (0.0001, 0.0005, 0.9994),
+        _email,
+        "email1",
+    ),
+    Comparison("phone", ("null", "exact", "else"), (0.75, 0.25), (0.001, 0.999), _phone, "phones"),
+    Comparison(
+        "date_of_birth",
+        ("null", "exact", "day_month_swapped", "one_typo", "same_year", "else"),
+        (0.9, 0.02, 0.04, 0.02, 0.02),
+        (0.0001, 0.00001, 0.002, 0.015, 0.9829),
+        _dob,
+        "dob",
+    ),
+    Comparison("tax_id", ("null", "exact", "else"), (0.97, 0.03), (0.00001, 0.99999), _tax, "tax"),
+    Comparison(
+        "address",
+        ("null", "exact", "same_street", "same_postal_code", "same_city", "else"),
+        (0.55, 0.15, 0.2, 0.05, 0.05),
+        (0.0002, 0.0005, 0.01, 0.04, 0.9493),
+        _address,
+        "address",
+    ),
+)
+
+
+def compare_pairs(ctx: PairContext, comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS) -> np.ndarray:
+    """Level matrix: one row per candidate pair, one int8 column per comparison."""
+    if len(ctx) == 0:
+        return np.zeros((0, len(comparisons)), dtype=np.int8)
+    return np.column_stack([c.compute(ctx) for c in comparisons]).astype(np.int8)

@@ -1,0 +1,232 @@
+"""The matching pipeline: normalise -> block -> compare -> score -> decide -> cluster -> explain."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from matching.block import DEFAULT_KEYS, BlockingKey, candidate_pairs
+from matching.cluster import ClusterParams, cluster
+from matching.compare import DEFAULT_COMPARISONS, Comparison, PairContext, compare_pairs
+from matching.explain import explanation_column, field_comparisons, rule_entry
+from matching.features import build_features
+from matching.frame import conform
+from matching.score import FSModel, estimate_m, estimate_u, match_weights, probabilities
+from schemas import DecisionKind, MatchDecision, MatchingConfig, MatchPair, RecordKey, StewardDecision
+
+#: Agreement on one of these is needed for an automatic merge: phones and addresses are shared by
+#: households and colleagues, so they can support a match but never make one on their own.
+IDENTIFYING_LEVELS: dict[str, frozenset[str]] = {
+    "name": frozenset({"exact", "phonetic", "fuzzy"}),
+    "email": frozenset({"exact"}),
+    "tax_id": frozenset({"exact"}),
+}
+
+
+@dataclass
+class Constraints:
+    """Steward decisions as pair constraints; they override any score."""
+
+    must_link: list[tuple[RecordKey, RecordKey]] = field(default_factory=list)
+    cannot_link: list[tuple[RecordKey, RecordKey]] = field(default_factory=list)
+
+    @classmethod
+    def from_decisions(cls, decisions: Iterable[StewardDecision]) -> Constraints:
+        constraints = cls()
+        for d in decisions:
+            if d.kind is DecisionKind.SAME and d.left and d.right:
+                constraints.must_link.append((RecordKey(*d.left), RecordKey(*d.right)))
+            elif d.kind is DecisionKind.NOT_SAME and d.left and d.right:
+                constraints.cannot_link.append((RecordKey(*d.left), RecordKey(*d.right)))
+        return constraints
+
+
+@dataclass
+class MatchResult:
+    pairs: pl.DataFrame
+    clusters: pl.DataFrame
+    stats: dict[str, Any]
+    model: FSModel | None = None
+
+    def pair_models(self) -> list[MatchPair]:
+        """Match and review pairs as pydantic models for the store and the steward queue."""
+        wanted = self.pairs.filter(pl.col("decision").is_in([MatchDecision.MATCH, MatchDecision.REVIEW]))
+        return [
+            MatchPair(
+                left=RecordKey(row["left_system"], row["left_id"]),
+                right=RecordKey(row["right_system"], row["right_id"]),
+                score=row["score"],
+                decision=MatchDecision(row["decision"]),
+                comparisons=field_comparisons(row["explanation"]),
+                reason="cut by clustering: the records' clusters disagree elsewhere" if row["cut"] else None,
+            )
+            for row in wanted.iter_rows(named=True)
+        ]
+
+    def write(self, out_dir: str | Path) -> tuple[Path, Path]:
+        """Write ``clusters.csv`` (source_system, source_id, golden_id) and ``pairs.csv``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        clusters_path, pairs_path = out / "clusters.csv", out / "pairs.csv"
+        self.clusters.select(
+            "source_system", "source_id", ("G" + pl.col("cluster_id").cast(pl.Utf8)).alias("golden_id")
+        ).write_csv(clusters_path)
+        self.pairs.select(
+            "left_system", "left_id", "right_system", "right_id", "score", "decision"
+        ).write_csv(pairs_path)
+        return clusters_path, pairs_path
+
+
+def _rows_for(
+    keys: list[tuple[RecordKey, RecordKey]], index: dict[tuple[str, str], int]
+) -> tuple[list[tuple[int, int]], int]:
+    rows, unknown = [], 0
+    for a, b in keys:
+        ra, rb = index.get(tuple(a)), index.get(tuple(b))
+        if ra is None or rb is None or ra == rb:
+            unknown += 1
+            continue
+        rows.append((min(ra, rb), max(ra, rb)))
+    return rows, unknown
+
+
+def _pair_mask(left: np.ndarray, right: np.ndarray, rows: list[tuple[int, int]]) -> np.ndarray:
+    if not rows:
+        return np.zeros(len(left), dtype=bool)
+    wanted = pl.DataFrame(rows, schema={"l": pl.Int64, "r": pl.Int64}, orient="row").with_columns(
+        pl.lit(True).alias("hit")
+    )
+    frame = pl.DataFrame({"l": left.astype(np.int64), "r": right.astype(np.int64)})
+    return (
+        frame.join(wanted, on=["l", "r"], how="left", maintain_order="left")["hit"]
+        .fill_null(False)
+        .to_numpy()
+    )
+
+
+def match_frame(
+    frame: pl.DataFrame,
+    config: MatchingConfig | None = None,
+    constraints: Constraints | None = None,
+    *,
+    comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS,
+    blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
+    cluster_params: ClusterParams | None = None,
+    train: bool = True,
+) -> MatchResult:
+    """Deduplicate a flat frame (see :mod:`matching.frame`) into scored pairs and clusters."""
+    config = config or MatchingConfig()
+    constraints = constraints or Constraints()
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = round(now - clock, 3)
+        clock = now
+
+    frame = conform(frame)
+    features = build_features(frame)
+    lap("normalize")
+
+    pairs, block_stats = candidate_pairs(features, blocking_keys)
+    lap("block")
+
+    ctx = PairContext(features, pairs)
+    levels = compare_pairs(ctx, comparisons)
+    lap("compare")
+
+    model = FSModel.from_priors(comparisons)
+    if train:
+        estimate_u(features, model)
+        estimate_m(levels, model)
+    weights = match_weights(ctx, levels, model)
+    scores = probabilities(weights, model)
+    lap("score")
+
+    index = {
+        k: i
+        for i, k in enumerate(
+            zip(frame["source_system"].to_list(), frame["source_id"].to_list(), strict=True)
+        )
+    }
+    must_rows, unknown_must = _rows_for(constraints.must_link, index)
+    cannot_rows, unknown_cannot = _rows_for(constraints.cannot_link, index)
+    left, right = ctx.left.astype(np.int64), ctx.right.astype(np.int64)
+    must_mask = _pair_mask(left, right, must_rows)
+    cannot_mask = _pair_mask(left, right, cannot_rows)
+
+    identifying = np.zeros(len(pairs), dtype=bool)
+    for i, comparison in enumerate(comparisons):
+        good = IDENTIFYING_LEVELS.get(comparison.name)
+        if good:
+            level_ok = np.array([name in good for name in comparison.levels])
+            identifying |= level_ok[levels[:, i]]
+    is_match = (scores >= config.match_threshold) & identifying & ~cannot_mask | must_mask
+    is_review = ~is_match & ~cannot_mask & (scores >= config.review_threshold)
+    no_identity = (scores >= config.match_threshold) & ~identifying & ~cannot_mask & ~must_mask
+    lap("decide")
+
+    outcome = cluster(frame.height, left, right, scores, is_match, must_rows, cannot_rows, cluster_params)
+    labels = outcome.labels
+    cut = is_match & (labels[left] != labels[right])
+    lap("cluster")
+
+    decision = np.where(is_match, "match", np.where(is_review, "review", "distinct"))
+    rules = [
+        rule_entry("no_identifying_field_agrees", no_identity),
+        rule_entry("steward_must_link", must_mask),
+        rule_entry("steward_cannot_link", cannot_mask),
+        rule_entry("cut_by_clustering", cut),
+    ]
+    extra = (
+        pl.DataFrame(rules)
+        .select(pl.concat_str(pl.all(), separator=",", ignore_nulls=True).replace("", None))
+        .to_series()
+    )
+    explanation = explanation_column(ctx, levels, weights, comparisons, extra)
+    systems, ids = frame["source_system"], frame["source_id"]
+    pairs_out = pl.DataFrame(
+        {
+            "left_system": systems.gather(left),
+            "left_id": ids.gather(left),
+            "right_system": systems.gather(right),
+            "right_id": ids.gather(right),
+            "score": pl.Series(scores, dtype=pl.Float64),
+            "decision": pl.Series(decision, dtype=pl.Utf8),
+            "cut": pl.Series(cut, dtype=pl.Boolean),
+            "explanation": explanation,
+        }
+    )
+    clusters = pl.DataFrame(
+        {"source_system": systems, "source_id": ids, "cluster_id": pl.Series(labels, dtype=pl.Int64)}
+    )
+    lap("explain")
+
+    counts = pairs_out["decision"].value_counts()
+    stats = {
+        "records": frame.height,
+        "candidate_pairs": len(pairs),
+        "pairs_by_decision": {d: 0 for d in ("match", "review", "distinct")}
+        | dict(zip(counts["decision"].to_list(), counts["count"].to_list(), strict=True)),
+        "blocking_keys": block_stats.pairs_by_key,
+        "oversized_blocks": block_stats.oversized_blocks,
+        "clusters": int(np.unique(labels).size),
+        "cut_pairs": int(cut.sum()),
+        "constraints": {
+            "must_link": len(must_rows),
+            "cannot_link": len(cannot_rows),
+            "unknown_records": unknown_must + unknown_cannot,
+            "conflicts": len(outcome.constraint_conflicts),
+        },
+        "model": {"match_rate": model.match_rate, "em_iterations": model.em_iterations},
+        "seconds": seconds,
+    }
+    return MatchResult(pairs_out, clusters, stats, model)

@@ -1,0 +1,83 @@
+"""From a conformed flat frame to the normalised feature columns that blocking and comparison use."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from matching import normalize as nz
+
+
+def _display_name() -> pl.Expr:
+    given_family = pl.concat_str(
+        [pl.col("given_name").fill_null(""), pl.col("family_name").fill_null("")], separator=" "
+    ).str.strip_chars()
+    person = pl.when(given_family != "").then(given_family).otherwise(pl.col("full_name"))
+    org = pl.coalesce("organization_name", "full_name", given_family.replace("", None))
+    return pl.when(pl.col("record_type") == "organization").then(org).otherwise(person).alias("name")
+
+
+def _normalised_list(frame: pl.DataFrame, column: str, func, with_country: bool = False) -> pl.Series:
+    """Split a ';'-joined cell, normalise every element (once per distinct value), drop unusable ones."""
+    exploded = frame.select(
+        pl.col("_row"), nz.split_multi(frame[column]).alias("v"), pl.col("country")
+    ).explode("v")
+    if with_country:
+        text = pl.concat_str([pl.col("country").fill_null(""), pl.col("v")], separator="|")
+        exploded = exploded.with_columns(text.alias("v"))
+
+        def func_with_country(value: str) -> str | None:
+            country, _, phone = value.partition("|")
+            return func(phone, country or None)
+
+        mapped = nz.map_unique(exploded["v"], func_with_country)
+    else:
+        mapped = nz.map_unique(exploded["v"], func)
+    lists = (
+        exploded.with_columns(mapped.alias("v"))
+        .group_by("_row", maintain_order=True)
+        .agg(pl.col("v").drop_nulls().unique(maintain_order=True))
+    )
+    return frame.select("_row").join(lists, on="_row", how="left")["v"].alias(column)
+
+
+def build_features(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per record (same order as ``frame``) with ``_row`` = position and normalised fields."""
+    base = frame.with_row_index("_row").with_columns(_display_name())
+    is_org = base["record_type"] == "organization"
+    name = base["name"]
+    person_name = name.zip_with(~is_org, pl.Series([None] * len(name), dtype=pl.Utf8))
+    org_name = name.zip_with(is_org, pl.Series([None] * len(name), dtype=pl.Utf8))
+    features = pl.DataFrame(
+        {
+            "_row": base["_row"],
+            "record_type": base["record_type"],
+            "name": name,
+            "name_key": nz.map_unique(person_name, nz.name_key),
+            "name_phon": nz.map_unique(person_name, nz.phonetic_key).fill_null(
+                nz.map_unique(org_name, nz.organization_phonetic_key)
+            ),
+            "family_key": nz.map_unique(base["family_name"], nz.name_key),
+            "org_key": nz.map_unique(org_name, nz.organization_key),
+            "org_form": nz.map_unique(org_name, nz.legal_form),
+            "emails": _normalised_list(base, "email", nz.email_key),
+            "phones": _normalised_list(base, "phone", nz.phone_key, with_country=True),
+            "dob": nz.map_unique(base["date_of_birth"], nz.date_key),
+            "tax": nz.map_unique(base["tax_id"], nz.tax_key),
+            "postal": nz.map_unique(base["postal_code"], nz.postal_key),
+            "city": nz.map_unique(base["city"], nz.city_key),
+            "street": nz.map_unique(base["street"], nz.street_key),
+            "country": base["country"].str.to_uppercase(),
+            # as written, for explanations
+            "address": base.select(
+                pl.concat_str(["street", "postal_code", "city"], separator=", ", ignore_nulls=True).replace(
+                    "", None
+                )
+            ).to_series(),
+        }
+    )
+    # any_name_key / name_phon: the person key, or the organisation key without its legal form.
+    return features.with_columns(
+        pl.coalesce("name_key", "org_key").alias("any_name_key"),
+        pl.col("emails").list.first().alias("email1"),
+        pl.col("dob").str.slice(0, 4).alias("birth_year"),
+    )

@@ -1,0 +1,441 @@
+"""Normalisers: one function per field kind, turning values written in any script into comparable keys.
+
+Names arrive in Thai, Vietnamese, Traditional Chinese, Persian, Bulgarian, English and German, in the
+native script in one system and in upper-case ASCII in another. Everything here folds both spellings
+onto the same ASCII key so that blocking joins and string comparisons see them as equal.
+
+Each ``*_column`` function works on a whole polars column: cheap steps run natively in polars, the
+Python step (transliteration) runs once per *distinct* value, never once per row or per pair.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+import phonenumbers
+import polars as pl
+from anyascii import anyascii
+
+# --- script-specific folding before transliteration -------------------------------------------------
+
+#: Arabic and Persian write the same letters with different code points (ي/ی, ك/ک); ZWNJ joins
+#: word parts in Persian ("نوری‌زاده") but is often dropped when typed elsewhere.
+_ARABIC_PERSIAN = str.maketrans(
+    {
+        "ي": "ی",
+        "ى": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "ۀ": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "ٱ": "ا",
+        "\u200c": None,  # ZWNJ
+        "\u200d": None,  # ZWJ
+        "\u200f": None,  # RLM
+        "\u200e": None,  # LRM
+        "\u0640": None,  # tatweel
+        # Persian pronounces these alike; romanised spellings follow the sound ("Rezaei" for رضایی).
+        "ض": "ز",
+        "ذ": "ز",
+        "ظ": "ز",
+        "ث": "س",
+        "ص": "س",
+        "ط": "ت",
+        "ح": "ه",
+    }
+)
+
+#: Bulgarian romanisation (Streamlined System) differs from anyascii's Russian-style defaults.
+_BULGARIAN = str.maketrans(
+    {"х": "h", "Х": "H", "щ": "sht", "Щ": "Sht", "ъ": "a", "Ъ": "A", "ь": "y", "Ь": "Y"}
+)
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+#: Honorifics glued to the name in scripts that write no spaces (คุณสมชาย, 陳先生).
+_NATIVE_TITLE_PREFIX = re.compile(
+    r"(?:^|(?<=\s))(?:นางสาว|นาง|นาย|คุณ|ดร\.?|آقای|آقا|خانم|دکتر|سید(?=ه?\s)ه?)\s*"
+)
+_NATIVE_TITLE_SUFFIX = re.compile(r"(?:先生|女士|小姐|太太|博士)(?=\s|$)")
+
+#: Honorifics after transliteration (compared as whole ASCII tokens).
+TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "mme",
+        "mlle",
+        "m",
+        "herr",
+        "frau",
+        "fr",
+        "hr",
+        "dipl",
+        "ing",
+        "dott",
+        "sig",
+        "g-n",
+        "g-zha",
+        "g-ca",
+        "gn",
+        "gzha",
+        "gospodin",
+        "gospozha",
+        "d-r",
+        "ong",
+        "ba",
+        "aqay",
+        "aqa",
+        "agha",
+        "khanm",
+        "khanom",
+        "doktor",
+        "khun",
+        "nai",
+        "nang",
+        "nangsaw",
+    ]
+)
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def fold_script(text: str) -> str:
+    """NFKC + script fixes, so that the same name typed on different keyboards is the same string."""
+    text = unicodedata.normalize("NFKC", text).translate(_ARABIC_PERSIAN).translate(_BULGARIAN)
+    text = _NATIVE_TITLE_PREFIX.sub(" ", text)
+    return _NATIVE_TITLE_SUFFIX.sub("", text)
+
+
+def _cjk_run(match: re.Match[str]) -> str:
+    """Chinese names have no spaces: family name = first syllable, given name = the rest joined.
+
+    陳志明 becomes "chen zhiming", which is how an ASCII system writes it ("CHEN Zhi-Ming").
+    """
+    syllables = [anyascii(ch) for ch in match.group(0)]
+    if 2 <= len(syllables) <= 4:
+        return f" {syllables[0]} {''.join(syllables[1:])} "
+    return " " + " ".join(syllables) + " "
+
+
+@lru_cache(maxsize=200_000)
+def ascii_fold(text: str) -> str:
+    """Any script -> lower-case ASCII words separated by single spaces (hyphens and dots removed)."""
+    folded = fold_script(text)
+    folded = _CJK.sub(_cjk_run, folded)
+    folded = anyascii(folded).casefold()
+    folded = re.sub(r"(?<=[a-z])['\-.](?=[a-z])", "", folded)  # Chih-Ming, O'Neil, g-n
+    return " ".join(_NON_ALNUM.sub(" ", folded).split())
+
+
+_UMLAUT_SPELLING = re.compile(r"([aou])e")
+
+
+def name_tokens(text: str) -> list[str]:
+    """ASCII tokens of a personal name without honorifics.
+
+    German ASCII systems spell ü as "ue" while anyascii gives "u"; folding "ue"->"u" on both sides makes
+    "Müller" and "MUELLER" one key (symmetric, so names that really contain "ue" are unaffected in effect).
+    """
+    return [_UMLAUT_SPELLING.sub(r"\1", t) for t in ascii_fold(text).split() if t not in TITLES]
+
+
+def name_key(text: str) -> str | None:
+    """Order-insensitive key: sorted tokens ("Chen Zhiming" == "Zhiming CHEN")."""
+    tokens = sorted(name_tokens(text))
+    return " ".join(tokens) or None
+
+
+# --- phonetic-ish key: survives romanisation systems (Wade-Giles vs pinyin, RTGS vs anyascii) --------
+
+_DIGRAPHS = [
+    ("sch", "s"),
+    ("tch", "j"),
+    ("sh", "s"),
+    ("zh", "j"),
+    ("ch", "j"),
+    ("hs", "s"),
+    ("ts", "j"),
+    ("tz", "j"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("kh", "k"),
+    ("gh", "g"),
+    ("ck", "k"),
+    ("dh", "d"),
+    ("ae", "a"),
+    ("oe", "o"),
+    ("ue", "u"),
+]
+_LETTER_CLASS = str.maketrans("bpdtgkqfvwjzxsclrmn", "ppttkkkfffsssssrrmn")
+_VOWELS = re.compile(r"[aeiouyh]")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=200_000)
+def phonetic_token(token: str) -> str:
+    """Consonant skeleton with sound classes merged: "chihming" and "zhiming" both give "smnk".
+
+    Deliberately lossy; it only feeds a weaker comparison level and a blocking key, never an exact one.
+    """
+    for old, new in _DIGRAPHS:
+        token = token.replace(old, new)
+    token = re.sub(r"c(?=[eiy])", "s", token).replace("c", "k")
+    token = _VOWELS.sub("", token.translate(_LETTER_CLASS))
+    return _REPEATS.sub(r"\1", token)
+
+
+def phonetic_key(text: str) -> str | None:
+    tokens = sorted(t for t in (phonetic_token(t) for t in name_tokens(text)) if t)
+    return " ".join(tokens) or None
+
+
+# --- organisations ------------------------------------------------------------------------------------
+
+#: Legal forms written in a native script, removed before transliteration because they are often glued
+#: to the name (台積電股份有限公司, บริษัทสยามฟู้ดจำกัด). Longest first so "股份有限公司" wins over "公司".
+_NATIVE_LEGAL_FORMS_AS_WRITTEN: dict[str, str] = {
+    "股份有限公司": "co ltd",
+    "有限公司": "co ltd",
+    "公司": "co",
+    "บริษัท": "co",
+    "จำกัด (มหาชน)": "plc",
+    "จำกัด(มหาชน)": "plc",
+    "มหาชน": "plc",
+    "จำกัด": "ltd",
+    "ห้างหุ้นส่วนจำกัด": "ltd partnership",
+    "شرکت": "co",
+    "سهامی خاص": "jsc",
+    "سهامی عام": "plc",
+    "با مسئولیت محدود": "ltd",
+    "ЕООД": "ltd",
+    "ООД": "ltd",
+    "ЕАД": "jsc",
+    "АД": "jsc",
+    "ЕТ": "sole",
+    "ООО": "ltd",
+    "АО": "jsc",
+}
+#: Input is NFKC-normalised first (which decomposes Thai SARA AM), so the patterns must be too.
+_NATIVE_LEGAL_FORMS = {unicodedata.normalize("NFKC", k): v for k, v in _NATIVE_LEGAL_FORMS_AS_WRITTEN.items()}
+
+
+def _native_pattern(form: str) -> str:
+    """Cyrillic forms (АД, ЕТ) are short enough to occur inside words; CJK and Thai have no spaces."""
+    if re.search(r"[\u0400-\u04ff]", form):
+        return rf"(?<!\w){re.escape(form)}(?!\w)"
+    return re.escape(form)
+
+
+_NATIVE_LEGAL_RE = re.compile(
+    "|".join(_native_pattern(k) for k in sorted(_NATIVE_LEGAL_FORMS, key=len, reverse=True))
+)
+
+#: Legal forms after ASCII folding (Latin-script systems and Vietnamese).
+_LEGAL_FORMS: dict[str, str] = {
+    "cong ty co phan": "jsc",
+    "cong ty tnhh mtv": "ltd",
+    "cong ty tnhh": "ltd",
+    "cong ty": "co",
+    "tnhh": "ltd",
+    "company limited": "co ltd",
+    "co ltd": "co ltd",
+    "pte ltd": "ltd",
+    "pty ltd": "ltd",
+    "limited": "ltd",
+    "ltd": "ltd",
+    "plc": "plc",
+    "public company limited": "plc",
+    "pcl": "plc",
+    "llc": "llc",
+    "inc": "inc",
+    "incorporated": "inc",
+    "corp": "inc",
+    "corporation": "inc",
+    "gmbh co kg": "kg",
+    "gmbh": "gmbh",
+    "ggmbh": "gmbh",
+    "ug haftungsbeschrankt": "gmbh",
+    "ag": "ag",
+    "kg": "kg",
+    "ohg": "ohg",
+    "ev": "ev",
+    "eood": "ltd",
+    "ood": "ltd",
+    "ead": "jsc",
+    "ad": "jsc",
+    "et": "sole",
+    "jsc": "jsc",
+    "ojsc": "jsc",
+    "pjsc": "jsc",
+    "sa": "sa",
+    "srl": "ltd",
+    "bv": "ltd",
+    "nv": "plc",
+    "co": "co",
+    "company": "co",
+}
+_LEGAL_RE = re.compile(
+    r"(?:^|\s)(" + "|".join(re.escape(k) for k in sorted(_LEGAL_FORMS, key=len, reverse=True)) + r")(?=\s|$)"
+)
+#: "co ltd" and "ltd" are one signal; "plc" vs "ltd" is not.
+_FORM_RANK = (
+    "plc",
+    "jsc",
+    "ag",
+    "sa",
+    "kg",
+    "ohg",
+    "ev",
+    "gmbh",
+    "llc",
+    "inc",
+    "ltd partnership",
+    "co ltd",
+    "ltd",
+)
+
+
+@lru_cache(maxsize=200_000)
+def split_organization(text: str) -> tuple[str | None, str | None]:
+    """Organisation name -> (name key without legal forms, canonical legal form).
+
+    "Công ty TNHH Minh Phát" and "MINH PHAT CO., LTD." both give ("minh phat", "ltd"): the name is
+    compared on its own and the legal form is kept as a separate, weaker signal.
+    """
+    native = unicodedata.normalize("NFKC", text)
+    forms = [_NATIVE_LEGAL_FORMS[m.group(0)] for m in _NATIVE_LEGAL_RE.finditer(native)]
+    folded = ascii_fold(_NATIVE_LEGAL_RE.sub(" ", native))
+    forms += [_LEGAL_FORMS[m.group(1)] for m in _LEGAL_RE.finditer(folded)]
+    core = " ".join(_LEGAL_RE.sub(" ", folded).split())
+    form = next((f for f in _FORM_RANK if f in forms), forms[0] if forms else None)
+    if form == "co ltd":
+        form = "ltd"
+    return core or folded or ascii_fold(text) or None, form
+
+
+def organization_phonetic_key(text: str) -> str | None:
+    core = split_organization(text)[0]
+    return phonetic_key(core) if core else None
+
+
+def organization_key(text: str) -> str | None:
+    return split_organization(text)[0]
+
+
+def legal_form(text: str) -> str | None:
+    return split_organization(text)[1]
+
+
+# --- contact fields -----------------------------------------------------------------------------------
+
+
+def email_key(text: str) -> str | None:
+    email = text.strip().casefold()
+    return email if "@" in email else None
+
+
+@lru_cache(maxsize=512)
+def _phone_prefix(country: str | None) -> tuple[str, str]:
+    """(country calling code, national trunk prefix) for a region, from phonenumbers' metadata."""
+    if not country:
+        return "", ""
+    code = phonenumbers.country_code_for_region(country.upper())
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(country.upper())
+    trunk = (meta.national_prefix or "") if meta else ""
+    return (str(code) if code else ""), trunk
+
+
+def phone_key(text: str, country: str | None = None) -> str | None:
+    """E.164 digits without validation: "+49 30 1234567", "030 1234567" (DE) and "0049301234567" agree.
+
+    Validity is the connectors' job; here we only need equal numbers to produce equal keys, quickly.
+    """
+    text = text.strip()
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 6:
+        return None
+    if text.startswith("+"):
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    code, trunk = _phone_prefix(country)
+    if not code:
+        return "+" + digits
+    if trunk and digits.startswith(trunk):
+        digits = digits[len(trunk) :]
+    elif digits.startswith(code) and len(digits) > 10:
+        return "+" + digits
+    return f"+{code}{digits}"
+
+
+def tax_key(text: str) -> str | None:
+    """Alphanumerics only, without a leading ISO country prefix ("DE 123 456 789" == "123456789")."""
+    key = re.sub(r"[^0-9A-Z]", "", anyascii(unicodedata.normalize("NFKC", text)).upper())
+    key = re.sub(r"^[A-Z]{2}(?=\d{6,})", "", key)
+    return key or None
+
+
+def postal_key(text: str) -> str | None:
+    key = re.sub(r"[^0-9A-Z]", "", text.upper())
+    return key or None
+
+
+_STREET_WORDS = {
+    "str": "strasse",
+    "st": "street",
+    "rd": "road",
+    "ave": "avenue",
+    "duong": "duong",
+    "ul": "ulitsa",
+    "bul": "bulevard",
+    "bulv": "bulevard",
+    "khiyaban": "khiaban",
+}
+
+
+def street_key(text: str) -> str | None:
+    # German glues the street word on: "Invalidenstr." == "Invalidenstraße" == "INVALIDENSTRASSE"
+    tokens = re.sub(r"(?<=[a-z])(strasse|str)\b", r" \1", ascii_fold(text)).split()
+    key = " ".join(_STREET_WORDS.get(t, t) for t in tokens)
+    return key or None
+
+
+def city_key(text: str) -> str | None:
+    return ascii_fold(text) or None
+
+
+def date_key(text: str) -> str | None:
+    """ISO date (first 10 characters of an ISO date or datetime) or ``None`` when unparseable."""
+    text = text.strip()[:10]
+    return text if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+
+
+# --- column helpers -----------------------------------------------------------------------------------
+
+
+def map_unique(column: pl.Series, func: Callable[[str], str | None]) -> pl.Series:
+    """Apply a Python normaliser once per distinct non-null value and broadcast the result back."""
+    uniques = column.drop_nulls().unique()
+    mapped = pl.Series([func(v) for v in uniques.to_list()], dtype=pl.Utf8)
+    return column.replace_strict(uniques, mapped, default=None, return_dtype=pl.Utf8).alias(column.name)
+
+
+def split_multi(column: pl.Series) -> pl.Series:
+    """ "a; b" -> ["a", "b"] (several e-mails or phones in one flat cell)."""
+    return (
+        column.str.split(";")
+        .list.eval(pl.element().str.strip_chars())
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )

@@ -1,0 +1,190 @@
+"""The whole matching pipeline on hand-made multilingual records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from fixtures import BRIDGE, HOUSEHOLD, ORGANIZATIONS, PEOPLE, frame
+
+from matching import Constraints, FlatFrameError, MatchResult, match_frame, read_flat_csv, records_to_frame
+from schemas import CustomerRecord, MatchDecision, MatchingConfig, RecordKey
+
+
+def _groups(result: MatchResult, data: pl.DataFrame) -> dict[str, set[int]]:
+    """truth_id -> set of cluster ids the engine gave its records."""
+    joined = result.clusters.join(
+        data.select("source_system", "source_id", "truth_id"), on=["source_system", "source_id"]
+    )
+    return {t: set(g["cluster_id"].to_list()) for (t,), g in joined.group_by("truth_id")}
+
+
+def _assert_exact_clusters(result: MatchResult, data: pl.DataFrame) -> None:
+    groups = _groups(result, data)
+    assert all(len(ids) == 1 for ids in groups.values()), groups
+    assert len({next(iter(ids)) for ids in groups.values()}) == len(groups), "two customers fused"
+
+
+def test_duplicates_across_scripts_merge_and_nothing_else() -> None:
+    data = frame(PEOPLE, ORGANIZATIONS)
+    result = match_frame(data)
+    _assert_exact_clusters(result, data)
+    assert result.clusters.height == data.height
+    assert result.clusters["cluster_id"].dtype == pl.Int64
+
+
+def test_household_does_not_chain_into_one_customer() -> None:
+    data = frame(HOUSEHOLD, BRIDGE)
+    result = match_frame(data)
+    groups = _groups(result, data)
+    people = [next(iter(groups[t])) for t in ("anna", "peter", "lena")]
+    assert all(len(groups[t]) == 1 for t in ("anna", "peter", "lena")), groups  # own duplicates merge
+    assert len(set(people)) == 3, groups  # ... but the three stay three
+    # sharing the landline and address never makes a match on its own
+    household_pairs = result.pairs.filter(pl.col("left_id").str.slice(0, 1) == "H")
+    for row in household_pairs.iter_rows(named=True):
+        levels = {e["field"]: e["level"] for e in json.loads(row["explanation"])}
+        if levels["name"] in ("else", "null") and levels["email"] != "exact":
+            assert row["decision"] != "match", row
+
+
+def test_shared_phone_alone_is_never_a_match() -> None:
+    rows = [
+        dict(
+            source_system="erp", source_id="1", full_name="Maria Weber", phone="+49 89 1234567", country="DE"
+        ),
+        dict(
+            source_system="webshop",
+            source_id="2",
+            full_name="Klaus Fischer",
+            phone="089 1234567",
+            country="DE",
+        ),
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    assert result.pairs.height == 1
+    assert result.pairs["decision"][0] == "distinct"
+    assert result.clusters["cluster_id"].n_unique() == 2
+
+
+def test_different_birth_date_is_strong_evidence_against() -> None:
+    base = dict(full_name="Anna Schneider", postal_code="14193", city="Berlin", country="DE")
+    rows = [
+        {**base, "source_system": "erp", "source_id": "1", "date_of_birth": "1970-02-14"},
+        {**base, "source_system": "webshop", "source_id": "2", "date_of_birth": "1993-11-30"},
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    assert result.pairs["decision"][0] != "match"
+
+
+def test_cannot_link_is_honoured_even_transitively() -> None:
+    data = frame(PEOPLE)
+    chen = Constraints(cannot_link=[(RecordKey("legacy_db", "L1"), RecordKey("webshop", "W1"))])
+    result = match_frame(data, constraints=chen)
+    ids = dict(zip(result.clusters["source_id"], result.clusters["cluster_id"], strict=True))
+    assert ids["L1"] != ids["W1"]  # never together, neither directly nor via E1
+    assert ids["E1"] in (ids["L1"], ids["W1"])
+    pair = result.pairs.filter((pl.col("left_id") == "L1") & (pl.col("right_id") == "W1"))
+    if pair.height:
+        assert pair["decision"][0] == "distinct"
+        assert "steward_cannot_link" in pair["explanation"][0]
+
+
+def test_must_link_merges_what_scores_would_not() -> None:
+    rows = [
+        dict(source_system="erp", source_id="1", full_name="Maria Weber", email="maria@example.de"),
+        dict(source_system="webshop", source_id="2", full_name="Maria Becker", email="m.becker@example.de"),
+    ]
+    keys = (RecordKey("erp", "1"), RecordKey("webshop", "2"))
+    alone = match_frame(pl.DataFrame(rows))
+    assert alone.clusters["cluster_id"].n_unique() == 2
+    forced = match_frame(pl.DataFrame(rows), constraints=Constraints(must_link=[keys]))
+    assert forced.clusters["cluster_id"].n_unique() == 1
+    assert forced.stats["constraints"]["must_link"] == 1
+
+
+def test_review_pairs_are_not_merged() -> None:
+    data = frame(PEOPLE)
+    strict = MatchingConfig(match_threshold=0.999999999, review_threshold=0.5)
+    result = match_frame(data, config=strict)
+    review = result.pairs.filter(pl.col("decision") == "review")
+    assert review.height > 0
+    ids = dict(zip(result.clusters["source_id"], result.clusters["cluster_id"], strict=True))
+    for row in review.iter_rows(named=True):
+        assert ids[row["left_id"]] != ids[row["right_id"]]
+
+
+def test_explanations_name_every_field_with_level_weight_and_values() -> None:
+    result = match_frame(frame(PEOPLE))
+    row = result.pairs.filter((pl.col("left_id") == "E1") & (pl.col("right_id") == "L1")).row(0, named=True)
+    entries = {e["field"]: e for e in json.loads(row["explanation"])}
+    assert {"name", "email", "phone", "date_of_birth", "tax_id", "address"} <= set(entries)
+    assert entries["name"]["left"] == "陳志明" and entries["name"]["right"] == "CHIH-MING CHEN"
+    assert entries["name"]["level"] == "phonetic" and entries["name"]["weight"] > 0
+    assert entries["date_of_birth"]["level"] == "exact"
+    assert entries["tax_id"]["level"] == "null" and entries["tax_id"]["weight"] == 0
+    models = result.pair_models()
+    assert models and all(m.decision in (MatchDecision.MATCH, MatchDecision.REVIEW) for m in models)
+    assert (
+        any(c.field == "phone" and c.level == "exact" for c in models[0].comparisons) or models[0].comparisons
+    )
+
+
+def test_write_creates_clusters_and_pairs_csv(tmp_path: Path) -> None:
+    data = frame(PEOPLE)
+    result = match_frame(data)
+    clusters_path, pairs_path = result.write(tmp_path / "out")
+    clusters = pl.read_csv(clusters_path, infer_schema=False)
+    pairs = pl.read_csv(pairs_path, infer_schema=False)
+    assert clusters.columns == ["source_system", "source_id", "golden_id"]
+    assert clusters.height == data.height and clusters["golden_id"].str.starts_with("G").all()
+    assert pairs.columns == ["left_system", "left_id", "right_system", "right_id", "score", "decision"]
+    assert set(pairs["decision"]) <= {"match", "review", "distinct"}
+
+
+def test_stats_report_stages_and_keys() -> None:
+    result = match_frame(frame(PEOPLE, HOUSEHOLD))
+    stats = result.stats
+    assert stats["records"] == len(PEOPLE) + len(HOUSEHOLD)
+    assert stats["candidate_pairs"] == result.pairs.height
+    assert sum(stats["pairs_by_decision"].values()) == result.pairs.height
+    assert {"normalize", "block", "compare", "score", "cluster"} <= set(stats["seconds"])
+    assert stats["blocking_keys"]["email"] >= 1
+
+
+def test_read_flat_csv_and_records_to_frame_agree(tmp_path: Path) -> None:
+    path = tmp_path / "flat.csv"
+    path.write_text(
+        "source_system,source_id,full_name,email,phone,country\n"
+        "erp,1,Иван Петров,ivan@example.bg;ivan.p@example.bg,02 123 4567,BG\n"
+        "webshop,2,Ivan Petrov,,,\n",
+        encoding="utf-8",
+    )
+    flat = read_flat_csv(path)
+    assert flat.schema["date_of_birth"] == pl.Utf8 and flat["email"][1] is None
+    record = CustomerRecord(
+        source_system="erp",
+        source_id="1",
+        full_name="Иван Петров",
+        country="BG",
+        emails=["ivan@example.bg", "ivan.p@example.bg"],
+        phones=["02 123 4567"],
+    )
+    from_records = records_to_frame([record])
+    assert from_records["email"][0] == "ivan@example.bg;ivan.p@example.bg"
+    assert from_records["phone"][0] == "+35921234567"
+    # the same name in two scripts and nothing else: a steward decides, no automatic merge
+    assert match_frame(flat).pairs["decision"].to_list() == ["review"]
+
+
+def test_bad_input_is_refused_with_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(FlatFrameError, match="without source_system/source_id"):
+        match_frame(pl.DataFrame([dict(source_system="erp", source_id=None, full_name="X")]))
+    with pytest.raises(FlatFrameError, match="duplicate record key"):
+        match_frame(pl.DataFrame([dict(source_system="erp", source_id="1")] * 2))
+    path = tmp_path / "bad.csv"
+    path.write_text("name,email\nx,y\n", encoding="utf-8")
+    with pytest.raises(FlatFrameError, match="source_system and source_id"):
+        read_flat_csv(path)

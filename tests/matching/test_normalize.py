@@ -1,0 +1,103 @@
+"""Normalisers on real spellings from every script the customers write in."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching import normalize as nz
+
+
+@pytest.mark.parametrize(
+    ("native", "ascii_spelling"),
+    [
+        ("Иван Петров", "IVAN PETROV"),  # Bulgarian Cyrillic
+        ("Щерьо Търновски", "Shteryo Tarnovski"),  # Bulgarian щ/ъ/ь, not the Russian shch
+        ("Nguyễn Văn Ánh", "NGUYEN VAN ANH"),  # Vietnamese diacritics
+        ("陳志明", "Chen Zhiming"),  # Traditional Chinese, family name first
+        ("陳志明", "ZHIMING CHEN"),  # ... or given name first
+        ("Jürgen Müller", "MUELLER, JUERGEN"),  # German umlauts typed as ue
+        ("Straße", "STRASSE"),
+    ],
+)
+def test_name_key_equal_across_scripts(native: str, ascii_spelling: str) -> None:
+    assert nz.name_key(native) == nz.name_key(ascii_spelling)
+
+
+def test_persian_letters_and_zwnj_fold_together() -> None:
+    arabic_letters = "علي نوري\u200cزاده"  # Arabic yeh, ZWNJ
+    persian_letters = "علی نوریزاده"  # Persian yeh, no ZWNJ
+    assert nz.fold_script(arabic_letters) == nz.fold_script(persian_letters)
+    assert nz.name_key(arabic_letters) == nz.name_key(persian_letters) == "ly nwryzdh"
+    assert nz.fold_script("كريم") == nz.fold_script("کریم")  # Arabic vs Persian kaf
+
+
+@pytest.mark.parametrize(
+    ("with_title", "without"),
+    [
+        ("Herr Dr. Jürgen Müller", "Jürgen Müller"),
+        ("Mrs. Anna Smith", "Anna Smith"),
+        ("г-н Иван Петров", "Иван Петров"),
+        ("คุณสมชาย ใจดี", "สมชาย ใจดี"),  # Thai honorific glued to the name
+        ("陳先生", "陳"),
+        ("آقای محمد رضایی", "محمد رضایی"),
+        ("Ông Nguyễn Văn Ánh", "Nguyễn Văn Ánh"),
+    ],
+)
+def test_titles_are_dropped(with_title: str, without: str) -> None:
+    assert nz.name_key(with_title) == nz.name_key(without)
+
+
+def test_romanisation_variants_share_a_phonetic_key() -> None:
+    # Wade-Giles (Taiwan) vs pinyin, Thai script vs RTGS, Persian script vs English spelling
+    assert nz.phonetic_key("CHEN Chih-Ming") == nz.phonetic_key("Chen Zhiming") == nz.phonetic_key("陳志明")
+    assert nz.phonetic_key("สมชาย ใจดี") == nz.phonetic_key("Somchai Jaidee")
+    assert nz.phonetic_key("محمد رضایی") == nz.phonetic_key("Mohammad Rezaei")
+    assert nz.phonetic_key("Anna Schneider") != nz.phonetic_key("Lena Schneider")
+
+
+@pytest.mark.parametrize(
+    ("name", "core", "form"),
+    [
+        ("Công ty TNHH Minh Phát", "minh phat", "ltd"),
+        ("MINH PHAT CO., LTD.", "minh phat", "ltd"),
+        ("„Балкан Трейд“ ЕООД", "balkan treyd", "ltd"),
+        ("Адам АД", "adam", "jsc"),
+        ("Müller GmbH", "muller", "gmbh"),
+        ("Siemens AG", "siemens", "ag"),
+        ("鴻海精密工業股份有限公司", "hong hai jing mi gong ye", "ltd"),
+        ("บริษัท สยามฟู้ด จำกัด", "syamfud", "ltd"),
+        ("บริษัท สยามฟู้ด จำกัด (มหาชน)", "syamfud", "plc"),
+        ("شرکت پارس سهامی خاص", "prs", "jsc"),
+        ("Acme, Inc.", "acme", "inc"),
+        ("Acme LLC", "acme", "llc"),
+        ("Bosch", "bosch", None),
+    ],
+)
+def test_legal_forms_are_split_off(name: str, core: str, form: str | None) -> None:
+    assert nz.split_organization(name) == (core, form)
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "e164"),
+    [
+        ("+49 30 1234567", None, "+49301234567"),
+        ("030 1234567", "DE", "+49301234567"),
+        ("0049 30 1234567", "DE", "+49301234567"),
+        ("(415) 555-1234", "US", "+14155551234"),
+        ("02 123 4567", "TH", "+6621234567"),
+        ("021 8888 1234", "IR", "+982188881234"),
+        ("02 2345 6789", "TW", "+886223456789"),
+        ("123", "DE", None),
+    ],
+)
+def test_phone_key_makes_national_numbers_e164(raw: str, country: str | None, e164: str | None) -> None:
+    assert nz.phone_key(raw, country) == e164
+
+
+def test_other_keys() -> None:
+    assert nz.tax_key("DE 123 456 789") == nz.tax_key("123456789") == "123456789"
+    assert nz.email_key(" Anna@Example.DE ") == "anna@example.de"
+    assert nz.email_key("not an email") is None
+    assert nz.date_key("1980-03-07T00:00:00") == "1980-03-07"
+    assert nz.date_key("07.03.1980") is None
+    assert nz.street_key("Invalidenstr. 5") == nz.street_key("INVALIDENSTRASSE 5")
