@@ -23,6 +23,7 @@ from zeep.helpers import serialize_object
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.mapping import LIST_FIELDS
 from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, soap_session
+from schemas import QuarantinedRecord
 
 DEFAULT_ACCOUNT_GROUPS = {"ZPER": "person", "ZORG": "organization"}
 NAME_FIELDS = ("derived.family_name", "derived.given_name", "derived.organization_name")
@@ -102,6 +103,17 @@ class ErpSoapConnector(SourceConnector):
             if not response.moreAvailable:
                 return
 
+    def to_page(self, rows: Sequence[dict[str, Any]], cursor: str | None) -> Page:
+        """As the base class, but a row the ERP could not transmit intact is quarantined, not mapped."""
+        damaged = {id(row): reason for row in rows if (reason := transmission_damage(row))}
+        page = super().to_page([row for row in rows if id(row) not in damaged], cursor)
+        page.quarantined.extend(
+            QuarantinedRecord(source_system=self.name, source_id=row.get("KUNNR"), reason=damaged[id(row)],
+                              payload=row)
+            for row in rows if id(row) in damaged
+        )
+        return page
+
     def row(self, customer: Any) -> dict[str, Any]:
         """A zeep Customer -> the SAP fields as text plus the ``derived`` section the mapping reads."""
         fields = {name: _text(value) for name, value in serialize_object(customer, dict).items()}
@@ -168,6 +180,16 @@ class ErpSoapConnector(SourceConnector):
             if len(sources) > 1 and isinstance(values, list):
                 spread.update({s: values[i] if i < len(values) else None for i, s in enumerate(sources)})
         return spread
+
+
+def transmission_damage(row: Mapping[str, Any]) -> str | None:
+    """The service sends characters XML cannot carry (control characters) as U+FFFD: the stored value
+    is unknown, so the record must not be matched on what arrived."""
+    damaged = [name for name, value in row.items() if isinstance(value, str) and "\ufffd" in value]
+    if not damaged:
+        return None
+    return (f"{', '.join(damaged)}: holds characters the ERP could not send (U+FFFD in place of control "
+            "characters); fix the customer in the ERP")
 
 
 def _text(value: Any) -> str | None:

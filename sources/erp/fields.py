@@ -52,7 +52,7 @@ def parse_stamp(text: str) -> datetime:
 
 
 def from_flat(row: Mapping[str, str | None]) -> tuple[dict[str, str | None], datetime | None]:
-    """One flat-format row -> (native ERP fields, its ``updated_at`` if given).
+    """One flat-format row -> (native ERP fields, its ``updated_at`` if given and valid).
 
     Persons keep NAME1 = family name, NAME2 = given name (a person known only by a full name gets it
     in NAME1); organizations keep the company name in NAME1. The ERP holds one e-mail and two phones:
@@ -83,8 +83,15 @@ def from_flat(row: Mapping[str, str | None]) -> tuple[dict[str, str | None], dat
         "STCD1": row.get("tax_id"),
         "GBDAT": row.get("date_of_birth"),
     }
-    updated = row.get("updated_at")
-    return {k: (v or None) for k, v in native.items()}, parse_stamp(updated) if updated else None
+    return {k: (v or None) for k, v in native.items()}, _change_time(row.get("updated_at"))
+
+
+def _change_time(value: str | None) -> datetime | None:
+    """The ERP sets AEDAT/AEZET itself and cannot hold an impossible one: such a row gets "now"."""
+    try:
+        return parse_stamp(value) if value else None
+    except ValueError:
+        return None
 
 
 def _split(value: str | None) -> list[str]:

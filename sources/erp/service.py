@@ -10,6 +10,7 @@ import base64
 import binascii
 import copy
 import json
+import re
 from collections.abc import Callable
 from functools import cached_property
 from importlib import resources
@@ -103,8 +104,6 @@ class CustomerService:
         given = {etree.QName(child).localname: (child.text or "") for child in node}
         kunnr = given.get("KUNNR") or None
         fields = {k: v for k, v in given.items() if k in WRITABLE_FIELDS}
-        if "GBDAT" in fields:
-            fields["GBDAT"] = fields["GBDAT"][:10]  # xsd:date may carry a time zone; the ERP keeps the day
         is_new = kunnr is None or self.store.get(kunnr) is None
         if is_new and not (fields.get("KTOKD") and fields.get("NAME1")):
             raise SoapFault("a new customer needs KTOKD and NAME1", "MISSING_FIELD")
@@ -120,8 +119,18 @@ def customer_element(customer: dict[str, str | None], tag: str = "customer") -> 
     node = E(tag)
     for name in CUSTOMER_FIELDS:
         if customer.get(name) not in (None, ""):
-            etree.SubElement(node, f"{{{NAMESPACE}}}{name}").text = customer[name]
+            etree.SubElement(node, f"{{{NAMESPACE}}}{name}").text = xml_safe(customer[name])
     return node
+
+
+#: Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Old data may hold control characters; one bad customer must not break every page it is on, so
+    they go out as U+FFFD (as the WSDL documents) and the client can quarantine that customer."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def encode_page_token(stamp: str, kunnr: str) -> str:

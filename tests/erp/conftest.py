@@ -92,18 +92,29 @@ MALFORMED_ID = "0000001006"
 ALL_IDS = [f"000000{100 + i}" for i in range(1, 7)]
 
 
+def connector_for(
+    system: ErpSystem, server: RunningServer, page_size: int = 2, **options: object
+) -> ErpSoapConnector:
+    """Built like the Airflow hook does: from the system's connection JSON."""
+    credentials = parse_connection(json.dumps(system.connection(server.url)))
+    config = SourceConfig(
+        name="erp", kind="soap_erp", page_size=page_size, options={"backoff": 0.05, **options}
+    )
+    return ErpSoapConnector(config, credentials)
+
+
 @dataclass
 class RunningErp:
     system: ErpSystem
     server: RunningServer
 
     def connector(self, page_size: int = 2, **options: object) -> ErpSoapConnector:
-        """Built like the Airflow hook does: from the system's connection JSON."""
-        credentials = parse_connection(json.dumps(self.system.connection(self.server.url)))
-        config = SourceConfig(
-            name="erp", kind="soap_erp", page_size=page_size, options={"backoff": 0.05, **options}
-        )
-        return ErpSoapConnector(config, credentials)
+        return connector_for(self.system, self.server, page_size, **options)
+
+
+@pytest.fixture
+def erp_connector_for():
+    return connector_for
 
 
 @pytest.fixture
