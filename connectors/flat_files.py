@@ -163,18 +163,16 @@ class CsvFolderConnector(SourceConnector):
 
     def _pull_file(self, path: Path, fingerprint: str, state: FolderState) -> Iterator[Page]:
         with path.open("rb") as handle:
-            header_record = next(self._records(handle, 0), None)
-            if header_record is None or header_record.fields is None:
-                reason = header_record.error if header_record else "empty file"
-                bad = [] if header_record is None else [self._quarantine(path, header_record, None, reason)]
+            header, header_lines = self._read_header(handle)
+            if isinstance(header, RawRecord) or header is None:
+                bad = [self._quarantine(path, header, None, header.error or "?")] if header else []
                 yield Page(quarantined=bad, cursor=state.finished(path.name, fingerprint))
                 return
-            header = [name.strip().lstrip("\ufeff") for name in header_record.fields]
             if state.resumes(path.name, fingerprint):
                 handle.seek(state.offset)
                 records = self._records(handle, state.line)
             else:
-                records = self._records(handle, 1)
+                records = self._records(handle, header_lines)
             batch: list[RawRecord] = []
             for record in records:
                 if len(batch) == self.config.page_size:  # only now is it known that this page is not the last
@@ -184,6 +182,24 @@ class CsvFolderConnector(SourceConnector):
                     batch = []
                 batch.append(record)
             yield self._page(path, header, batch, state.finished(path.name, fingerprint))
+
+    def _read_header(self, handle: BinaryIO) -> tuple[list[str] | RawRecord | None, int]:
+        """Column names and the lines they took; or the unreadable header record (``None``: empty file)."""
+        record = next(self._records(handle, 0), None)
+        if record is None or record.fields is None:
+            return record, 0
+        return [name.strip().lstrip("\ufeff") for name in record.fields], record.text.count("\n") or 1
+
+    def _continues(self, pending: list[str]) -> bool:
+        """Whether the record goes on in the next line: a quoted field is still open."""
+        return bool(sum(part.count('"') for part in pending) % 2) and len(pending) < MAX_RECORD_LINES
+
+    def _split(self, lines: list[str]) -> list[str]:
+        return next(csv.reader(lines, delimiter=self.delimiter, strict=True))
+
+    def _split_leniently(self, text: str) -> list[str]:
+        """Best-effort fields of a rejected record, only to name its id in the quarantine."""
+        return next(csv.reader([text], delimiter=self.delimiter), [])
 
     def _records(self, handle: BinaryIO, line_no: int) -> Iterator[RawRecord]:
         """Physical lines -> records; each line decoded separately so one bad line costs one record."""
@@ -203,15 +219,14 @@ class CsvFolderConnector(SourceConnector):
             if not pending:
                 start = line_no
             pending.append(text)
-            if sum(part.count('"') for part in pending) % 2 and len(pending) < MAX_RECORD_LINES:
-                continue  # a quoted field continues on the next line
+            if self._continues(pending):
+                continue
             lines, pending = pending, []
             if len(lines) == 1 and not text.strip():
                 continue
             try:
-                fields = next(csv.reader(lines, delimiter=self.delimiter, strict=True))
-                yield RawRecord(start, handle.tell(), "".join(lines), fields=fields)
-            except csv.Error as exc:
+                yield RawRecord(start, handle.tell(), "".join(lines), fields=self._split(lines))
+            except (csv.Error, ValueError) as exc:
                 yield RawRecord(start, handle.tell(), "".join(lines), error=f"line {start}: {exc}")
         if pending:
             yield RawRecord(start, handle.tell(), "".join(pending),
@@ -229,16 +244,15 @@ class CsvFolderConnector(SourceConnector):
             else:
                 rows.append({**dict(zip(header, record.fields, strict=True)),
                              "_file": path.name, "_line": record.line})
-        good, unconvertible = self.values.convert_rows(self.name, self.mapping, rows)
-        page = self.to_page(good, cursor)
-        page.quarantined.extend(bad + unconvertible)
+        page = self.values.to_page(self.name, self.mapping, rows, cursor)
+        page.quarantined.extend(bad)
         return page
 
     def _quarantine(self, path: Path, record: RawRecord, header: list[str] | None,
                     reason: str) -> QuarantinedRecord:
         source_id = None
         if header and self.id_column in header:
-            fields = next(csv.reader([record.text.strip("\r\n")], delimiter=self.delimiter), [])
+            fields = self._split_leniently(record.text.strip("\r\n"))
             position = header.index(self.id_column)
             source_id = (fields[position].strip() or None) if position < len(fields) else None
         return QuarantinedRecord(source_system=self.name, source_id=source_id, reason=f"{path.name} {reason}",
@@ -310,3 +324,43 @@ def _require_ascii_compatible(encoding: str, delimiter: str) -> None:
         if char.encode(plain) != char.encode("ascii"):
             raise ValueError(f"encoding {encoding!r} is not ASCII-compatible; line-by-line reading needs one "
                              "(UTF-8, a Windows or ISO code page, KOI8 ...)")
+
+
+class FixedWidthFolderConnector(CsvFolderConnector):
+    """Folder of fixed-width exports (mainframe / COBOL style): same cursor, paging and push as CSV.
+
+    Options: ``fields`` = ``[[column, width], ...]`` in record order (required) and ``header_lines``
+    (lines to skip at the top, default 0). Widths count characters after decoding; values are stripped;
+    a line shorter than the layout is padded (trailing blanks are often trimmed), a longer one is
+    quarantined. Golden ids go back as a CSV file exactly like :class:`CsvFolderConnector`.
+    """
+
+    def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
+        super().__init__(config, credentials)
+        layout = self.options.get("fields")
+        if not layout:
+            raise ValueError(f"source {self.name!r}: options.fields = [[column, width], ...] is required")
+        self.layout = [(str(name), int(width)) for name, width in layout]
+        self.record_length = sum(width for _, width in self.layout)
+
+    def _read_header(self, handle: BinaryIO) -> tuple[list[str] | RawRecord | None, int]:
+        skip = int(self.options.get("header_lines", 0))
+        for _ in range(skip):
+            handle.readline()
+        return [name for name, _ in self.layout], skip
+
+    def _continues(self, pending: list[str]) -> bool:
+        return False
+
+    def _split(self, lines: list[str]) -> list[str]:
+        line = lines[0].rstrip("\r\n")
+        if len(line) > self.record_length:
+            raise ValueError(f"line has {len(line)} characters, the layout {self.record_length}")
+        return self._split_leniently(line)
+
+    def _split_leniently(self, text: str) -> list[str]:
+        fields, start = [], 0
+        for _, width in self.layout:
+            fields.append(text[start:start + width].strip())
+            start += width
+        return fields

@@ -15,6 +15,9 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
+from connectors.base import Page
 from connectors.mapping import FieldMapping
 from schemas import QuarantinedRecord
 
@@ -32,8 +35,9 @@ class LegacyValues:
 
     Options read: ``value_maps`` (``{column: {code: canonical value}}``), ``date_columns`` and
     ``datetime_columns`` (default: the columns mapped to ``date_of_birth`` / ``updated_at``),
-    ``date_formats``, ``datetime_formats``, ``date_write_format`` and ``timezone`` (IANA name that
-    naive legacy timestamps are in; default ``UTC``).
+    ``date_formats``, ``datetime_formats``, ``date_write_format``, ``timezone`` (IANA name that
+    naive legacy timestamps are in; default ``UTC``), ``list_columns`` (default: the columns mapped to
+    e-mails and phones) and ``list_separator`` (``;``): old systems keep several numbers in one field.
     """
 
     value_maps: Mapping[str, Mapping[str, str]]
@@ -43,6 +47,8 @@ class LegacyValues:
     datetime_formats: tuple[str, ...] = DEFAULT_DATETIME_FORMATS
     date_write_format: str = DEFAULT_DATE_FORMATS[0]
     timezone: tzinfo = UTC
+    list_columns: frozenset[str] = frozenset()
+    list_separator: str = ";"
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], mapping: FieldMapping) -> LegacyValues:
@@ -59,6 +65,9 @@ class LegacyValues:
             datetime_formats=tuple(options.get("datetime_formats") or DEFAULT_DATETIME_FORMATS),
             date_write_format=options.get("date_write_format") or date_formats[0],
             timezone=ZoneInfo(options["timezone"]) if options.get("timezone") else UTC,
+            list_columns=frozenset(options.get("list_columns") or [
+                *mapped_to("email"), *mapped_to("emails"), *mapped_to("phone"), *mapped_to("phones")]),
+            list_separator=options.get("list_separator") or ";",
         )
 
     # -- source -> canonical -------------------------------------------------------------------
@@ -73,19 +82,28 @@ class LegacyValues:
             out[column] = self._parse_date(column, out[column])
         for column in self.datetime_columns & out.keys():
             out[column] = self._parse_datetime(column, out[column])
+        for column in self.list_columns & out.keys():
+            if isinstance(out[column], str):
+                out[column] = [v.strip() for v in out[column].split(self.list_separator) if v.strip()]
         return out
 
-    def convert_rows(self, system: str, mapping: FieldMapping, rows: Iterable[Mapping[str, Any]]
-                     ) -> tuple[list[dict[str, Any]], list[QuarantinedRecord]]:
-        """Split rows into decoded ones and quarantined ones (with the column and value that failed)."""
-        good: list[dict[str, Any]] = []
-        bad: list[QuarantinedRecord] = []
+    def to_page(self, system: str, mapping: FieldMapping, rows: Iterable[Mapping[str, Any]],
+                cursor: str | None) -> Page:
+        """Decode, map and validate rows like :meth:`SourceConnector.to_page`, keeping the *stored* values.
+
+        ``raw`` and quarantine payloads hold the row as the legacy system has it (``'03.04.1985'``,
+        ``'P'``), not the decoded values, so stewards and lineage see what the source really says.
+        """
+        page = Page(cursor=cursor)
         for row in rows:
             try:
-                good.append(self.convert(row))
-            except ValueError as exc:
-                bad.append(QuarantinedRecord.from_error(system, mapping.source_id_of(row), exc, dict(row)))
-        return good, bad
+                record = mapping.to_record(system, self.convert(row))
+            except (ValidationError, ValueError, TypeError) as exc:
+                page.quarantined.append(QuarantinedRecord.from_error(system, mapping.source_id_of(row), exc,
+                                                                     dict(row)))
+                continue
+            page.records.append(record.model_copy(update={"raw": dict(row)}))
+        return page
 
     def _decode_code(self, column: str, value: Any, codes: Mapping[str, str]) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):

@@ -213,10 +213,7 @@ class SqlTableConnector(SourceConnector):
         return list(source.c) if isinstance(source, Table) else [literal_column("*")]
 
     def _page(self, rows: list[dict[str, Any]], cursor: str) -> Page:
-        good, bad = self.values.convert_rows(self.name, self.mapping, rows)
-        page = self.to_page(good, cursor)
-        page.quarantined.extend(bad)
-        return page
+        return self.values.to_page(self.name, self.mapping, rows, cursor)
 
     # -- push ------------------------------------------------------------------------------------
 

@@ -27,8 +27,8 @@ def flat(source_id: str, **values: str) -> dict[str, str]:
 #: Three rows share one timestamp so that paging must break the tie by id.
 ROWS = [
     flat("K-1001", given_name="Jürgen", family_name="Müller", email="juergen.mueller@example.de",
-         phone="030 1234567", street="Hauptstraße 5", postal_code="10115", city="Berlin", country="DE",
-         date_of_birth="1980-02-29", updated_at="2026-01-01T10:00:00+00:00"),
+         phone="030 1234567;0171 2345678", street="Hauptstraße 5", postal_code="10115", city="Berlin",
+         country="DE", date_of_birth="1980-02-29", updated_at="2026-01-01T10:00:00+00:00"),
     flat("K-1002", given_name="Иван", family_name="Петров", email="ivan.petrov@example.bg",
          phone="+359 2 987 6543", city="София", country="BG", date_of_birth="1975-12-31",
          updated_at="2026-01-02T10:00:00+00:00"),

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from connectors.base import ConnectorError, PushUpdate
-from connectors.flat_files import CsvFolderConnector
+from connectors.flat_files import CsvFolderConnector, FixedWidthFolderConnector
 from sources.legacy import LegacyCsvSystem
 from sources.legacy.csv_export import to_native
 
@@ -45,6 +45,7 @@ def test_pull_default_utf8_export(tmp_path, rows, connect, valid_ids):
     records = {r.source_id: r for p in pages for r in p.records}
     assert records["K-1003"].given_name == "สมชาย" and records["K-1004"].full_name == "陳大文"
     assert records["K-1001"].date_of_birth == date(1980, 2, 29) and records["K-1001"].updated_at.year == 2026
+    assert records["K-1001"].phones == ["+49301234567", "+491712345678"]
     assert records["K-1006"].record_type == "organization"
     assert records["K-1008"].given_name.startswith("Robert');")
     [bad] = [q for p in pages for q in p.quarantined]
@@ -157,3 +158,24 @@ def test_check_and_configuration_errors(tmp_path, connect):
         connector.check()
     with pytest.raises(ValueError, match="not ASCII-compatible"):
         connect(system, encoding="utf-16")
+
+
+def test_fixed_width_export(tmp_path, make_config):
+    export = tmp_path / "export"
+    export.mkdir()
+    layout = [["KDNR", 8], ["ART", 5], ["NACHNAME", 12], ["VORNAME", 10], ["LAND", 2], ["GEBDAT", 10]]
+    lines = ["CUSTOMER EXPORT 2026-11-01",
+             "F-1     PRIV Петров      Иван      BG31.12.1975",
+             "F-2     PRIV Nguyễn Thị  Hương     VN",  # trailing blanks trimmed by the exporter
+             "F-3     PRIV Far         Too       DE01.01.1970 overflow",
+             "F-4     FIRMAAcme Ltd              GB"]
+    (export / "customers.txt").write_bytes("\r\n".join(lines).encode("utf-8"))
+    config = make_config("legacy_fw", "csv", 2, export_dir=str(export), import_dir=str(tmp_path / "import"),
+                         pattern="*.txt", encoding="utf-8", fields=layout, header_lines=1)
+    pages = list(FixedWidthFolderConnector(config).pull(None))
+    assert ids(pages) == ["F-1", "F-2", "F-4"] and len(pages) == 2
+    records = {r.source_id: r for p in pages for r in p.records}
+    assert (records["F-1"].family_name, records["F-1"].date_of_birth) == ("Петров", date(1975, 12, 31))
+    assert records["F-2"].given_name == "Hương" and records["F-4"].record_type == "organization"
+    [bad] = [q for p in pages for q in p.quarantined]
+    assert bad.source_id == "F-3" and "line 4: line has 56 characters, the layout 47" in bad.reason

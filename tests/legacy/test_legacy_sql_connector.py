@@ -47,11 +47,12 @@ def test_full_pull_decodes_legacy_values_and_quarantines_bad_rows(connect, valid
     assert ids(pages) == valid_ids
     records = {r.source_id: r for p in pages for r in p.records}
     juergen, thai, firm = records["K-1001"], records["K-1003"], records["K-1006"]
-    assert juergen.date_of_birth == date(1980, 2, 29) and juergen.phones == ["+49301234567"]
+    assert juergen.date_of_birth == date(1980, 2, 29) and juergen.phones == ["+49301234567", "+491712345678"]
     assert juergen.addresses[0].city == "Berlin" and juergen.updated_at.tzinfo is not None
     assert (thai.given_name, thai.family_name, thai.date_of_birth) == ("สมชาย", "ใจดี", date(1990, 7, 15))
     assert records["K-1004"].full_name == "陳大文" and records["K-1005"].family_name == "Nguyễn Thị"
     assert firm.record_type == "organization" and firm.organization_name == "Muster GmbH"
+    assert firm.raw["CUST_TYPE"] == "F" and juergen.raw["TEL"] == "030 1234567;0171 2345678"  # as stored
     assert records["K-1008"].given_name == "Robert'); DROP TABLE CUST_MASTER;--"
     [bad] = [q for p in pages for q in p.quarantined]
     assert bad.source_id == "K-1007" and "not-an-e-mail" in bad.reason
