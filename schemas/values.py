@@ -44,13 +44,26 @@ def clean_email(value: str) -> str:
 
 def clean_phone(value: str, country: str | None) -> str:
     """Parse a phone number in the record's country and return it in E.164 (``+49301234567``)."""
-    try:
-        number = phonenumbers.parse(value, country.upper() if country else None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"invalid phone {value!r}: {exc}") from None
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError(f"impossible phone number {value!r} for country {country or '?'}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    region = country.upper() if country else None
+    candidates = [value]
+    stripped = value.strip()
+    if stripped.startswith("00"):
+        # "00" is the international prefix in most of the world, but not in every region's metadata
+        # (e.g. Thailand dials 001): read it as "+" when the regional reading fails.
+        candidates.append("+" + stripped[2:])
+    parse_error: phonenumbers.NumberParseException | None = None
+    for candidate in candidates:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException as exc:
+            parse_error = parse_error or exc
+            continue
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        parse_error = None  # it parsed: the number itself is wrong, not its syntax
+    if parse_error is not None:
+        raise ValueError(f"invalid phone {value!r}: {parse_error}")
+    raise ValueError(f"impossible phone number {value!r} for country {country or '?'}")
 
 
 def clean_country(value: str | None) -> str | None:
