@@ -146,7 +146,8 @@ class SyncPipeline:
                     unchanged += 1
                     continue
                 updates.append(PushUpdate(source_id=record.source_id, golden_id=golden.golden_id,
-                                          fields=changed_fields(desired["fields"], record)))
+                                          fields=changed_fields(desired["fields"], record,
+                                                                source.push_overwrite)))
                 hashes[record.source_id] = digest
             result = self.connector(source).push(updates) if updates else None
             pushed = result.pushed if result else []
@@ -200,9 +201,16 @@ def desired_state(source: SourceConfig, golden: GoldenRecord) -> dict[str, Any]:
             "fields": {name: golden_value(golden, name) for name in source.push_fields}}
 
 
-def changed_fields(fields: dict[str, Any], record: CustomerRecord) -> dict[str, Any]:
-    return {name: value for name, value in fields.items()
-            if value not in (None, [], "") and value != record_value(record, name)}
+def changed_fields(fields: dict[str, Any], record: CustomerRecord, overwrite: bool) -> dict[str, Any]:
+    """Golden values the source should receive: missing ones, and differing ones when ``overwrite``."""
+    out = {}
+    for name, value in fields.items():
+        current = record_value(record, name)
+        if value in (None, [], "") or value == current:
+            continue
+        if overwrite or current in (None, [], ""):
+            out[name] = value
+    return out
 
 
 def _overrides_by_golden(decisions: list, retired: dict[str, str]) -> dict[str, dict[str, Any]]:

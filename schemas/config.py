@@ -38,6 +38,8 @@ class SourceConfig(BaseModel):
     #: Golden fields written back besides the golden id, only where the source's value differs.
     #: Empty by default: each system keeps names in its own script; opt in per system.
     push_fields: list[PushField] = Field(default_factory=list)
+    #: False (default): push_fields only fill values the source lacks; True: also overwrite differing ones.
+    push_overwrite: bool = False
     page_size: int = Field(default=100, ge=1, le=10_000)
     #: Connector-specific settings (table, query, file folder, encoding, ...). No secrets here.
     options: dict[str, Any] = Field(default_factory=dict)
