@@ -120,7 +120,10 @@ def _legal_form(ctx: PairContext) -> np.ndarray:
 
 
 def _email(ctx: PairContext) -> np.ndarray:
-    return _levels(ctx.list_null("emails"), ctx.any_shared("emails"), ctx.similarity("email1") >= 0.92)
+    # "fuzzy" only for a typo-sized difference: ghasemi.bahram78@ vs ghasemi.bahram64@ are two people
+    return _levels(
+        ctx.list_null("emails"), ctx.any_shared("emails"), ctx.similarity("email1", Levenshtein.distance) <= 1
+    )
 
 
 def _phone(ctx: PairContext) -> np.ndarray:
@@ -191,7 +194,7 @@ DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "date_of_birth",
         ("null", "exact", "day_month_swapped", "one_typo", "same_year", "else"),
-        (0.9, 0.02, 0.04, 0.02, 0.02),
+        (0.91, 0.02, 0.04, 0.025, 0.005),
         (0.0001, 0.00001, 0.002, 0.015, 0.9829),
         _dob,
         "dob",

@@ -27,6 +27,14 @@ IDENTIFYING_LEVELS: dict[str, frozenset[str]] = {
     "email": frozenset({"exact"}),
     "tax_id": frozenset({"exact"}),
 }
+#: ... and at least this many fields must agree in all (a namesake shares only the name).
+SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
+    **IDENTIFYING_LEVELS,
+    "phone": frozenset({"exact"}),
+    "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
+    "address": frozenset({"exact", "same_street"}),
+}
+MIN_AGREEING_FIELDS = 2
 
 
 @dataclass
@@ -110,6 +118,17 @@ def _pair_mask(left: np.ndarray, right: np.ndarray, rows: list[tuple[int, int]])
     )
 
 
+def _agreeing(
+    levels: np.ndarray, comparisons: tuple[Comparison, ...], wanted: dict[str, frozenset[str]]
+) -> np.ndarray:
+    """Per pair, how many comparisons reached one of the ``wanted`` levels."""
+    count = np.zeros(len(levels), dtype=np.int8)
+    for i, comparison in enumerate(comparisons):
+        if good := wanted.get(comparison.name):
+            count += np.array([name in good for name in comparison.levels])[levels[:, i]]
+    return count
+
+
 def match_frame(
     frame: pl.DataFrame,
     config: MatchingConfig | None = None,
@@ -119,8 +138,13 @@ def match_frame(
     blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
     cluster_params: ClusterParams | None = None,
     train: bool = True,
+    em: bool = False,
 ) -> MatchResult:
-    """Deduplicate a flat frame (see :mod:`matching.frame`) into scored pairs and clusters."""
+    """Deduplicate a flat frame (see :mod:`matching.frame`) into scored pairs and clusters.
+
+    ``train`` estimates u from random pairs of this data; ``em`` additionally re-estimates m with EM
+    (off by default: on the generated multilingual set it still drifts towards "everything matches").
+    """
     config = config or MatchingConfig()
     constraints = constraints or Constraints()
     seconds: dict[str, float] = {}
@@ -146,6 +170,7 @@ def match_frame(
     model = FSModel.from_priors(comparisons)
     if train:
         estimate_u(features, model)
+    if em:
         estimate_m(levels, model)
     weights = match_weights(ctx, levels, model)
     scores = probabilities(weights, model)
@@ -163,12 +188,8 @@ def match_frame(
     must_mask = _pair_mask(left, right, must_rows)
     cannot_mask = _pair_mask(left, right, cannot_rows)
 
-    identifying = np.zeros(len(pairs), dtype=bool)
-    for i, comparison in enumerate(comparisons):
-        good = IDENTIFYING_LEVELS.get(comparison.name)
-        if good:
-            level_ok = np.array([name in good for name in comparison.levels])
-            identifying |= level_ok[levels[:, i]]
+    identifying = _agreeing(levels, comparisons, IDENTIFYING_LEVELS) > 0
+    identifying &= _agreeing(levels, comparisons, SUPPORTING_LEVELS) >= MIN_AGREEING_FIELDS
     is_match = (scores >= config.match_threshold) & identifying & ~cannot_mask | must_mask
     is_review = ~is_match & ~cannot_mask & (scores >= config.review_threshold)
     no_identity = (scores >= config.match_threshold) & ~identifying & ~cannot_mask & ~must_mask
@@ -181,7 +202,7 @@ def match_frame(
 
     decision = np.where(is_match, "match", np.where(is_review, "review", "distinct"))
     rules = [
-        rule_entry("no_identifying_field_agrees", no_identity),
+        rule_entry("too_few_identifying_fields_agree", no_identity),
         rule_entry("steward_must_link", must_mask),
         rule_entry("steward_cannot_link", cannot_mask),
         rule_entry("cut_by_clustering", cut),

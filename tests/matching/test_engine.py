@@ -28,11 +28,19 @@ def _assert_exact_clusters(result: MatchResult, data: pl.DataFrame) -> None:
 
 
 def test_duplicates_across_scripts_merge_and_nothing_else() -> None:
-    data = frame(PEOPLE, ORGANIZATIONS)
+    data = frame(PEOPLE, ORGANIZATIONS[:2])
     result = match_frame(data)
     _assert_exact_clusters(result, data)
     assert result.clusters.height == data.height
     assert result.clusters["cluster_id"].dtype == pl.Int64
+
+
+def test_name_and_postal_code_alone_go_to_review() -> None:
+    # "Балкан Трейд ЕООД" vs "Balkan Trade EOOD": same name in two scripts, same postal code, nothing
+    # else in common -> one agreeing identifying field is not enough for an automatic merge
+    result = match_frame(frame(ORGANIZATIONS[2:]))
+    assert result.pairs["decision"].to_list() == ["review"]
+    assert "too_few_identifying_fields_agree" in result.pairs["explanation"][0]
 
 
 def test_household_does_not_chain_into_one_customer() -> None:
