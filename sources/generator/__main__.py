@@ -19,9 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=1000, help="approximate number of source records")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", required=True, help="CSV file to write (parent folders are created)")
-    parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)}")
-    parser.add_argument("--malformed-rate", type=float, default=DEFAULT_MALFORMED_RATE,
-                        help="share of deliberately malformed BAD- rows (0 to leave them out)")
+    parser.add_argument(
+        "--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)}"
+    )
+    parser.add_argument(
+        "--malformed-rate",
+        type=float,
+        default=DEFAULT_MALFORMED_RATE,
+        help="share of deliberately malformed BAD- rows (0 to leave them out)",
+    )
     parser.add_argument("--no-truth", action="store_true", help="omit the truth_id column")
     args = parser.parse_args(argv)
     systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())

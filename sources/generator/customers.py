@@ -139,9 +139,17 @@ class CustomerFactory:
 
     # --- persons ----------------------------------------------------------------------------------
 
-    def person(self, loc: Locale, *, female: bool | None = None, family: Name | None = None,
-               given: Name | None = None, address: Address | None = None, landline: PhoneNumber | None = None,
-               dob: date | None = None) -> Customer:
+    def person(
+        self,
+        loc: Locale,
+        *,
+        female: bool | None = None,
+        family: Name | None = None,
+        given: Name | None = None,
+        address: Address | None = None,
+        landline: PhoneNumber | None = None,
+        dob: date | None = None,
+    ) -> Customer:
         """One person; pass ``family`` (masculine/base form), ``given``, ... to build look-alikes."""
         rng = self.rng
         female = rng.random() < 0.5 if female is None else female
@@ -168,14 +176,31 @@ class CustomerFactory:
             nickname = Name(rng.choice(loc.nicknames[g_latin]), "", ())
         g, f = slug(g_latin), slug(f_latin)
         yy = str(rng.randint(60, 99) if rng.random() < 0.5 else rng.randint(0, 9999))
-        emails = [self.email([f"{g}.{f}", f"{g}{f}", f"{g[:1]}{f}", f"{g}_{f}{yy}", f"{f}.{g}{yy}", f"{g}{yy}"],
-                             loc.mail_domains)]
+        emails = [
+            self.email(
+                [f"{g}.{f}", f"{g}{f}", f"{g[:1]}{f}", f"{g}_{f}{yy}", f"{f}.{g}{yy}", f"{g}{yy}"],
+                loc.mail_domains,
+            )
+        ]
         if rng.random() < 0.25:
             parts = loc.company
-            employer = f"{slug(loc.latin(rng.choice(parts.stems)))}{slug(loc.latin(rng.choice(parts.industries)))}"
+            employer = (
+                f"{slug(loc.latin(rng.choice(parts.stems)))}{slug(loc.latin(rng.choice(parts.industries)))}"
+            )
             emails.append(self.email([f"{g}.{f}", f"{g[:1]}.{f}", f], (f"{employer}.{parts.tld}",)))
-        customer = Customer(self._truth_id(), loc, "person", addr, emails, phones, given=given, family=family,
-                            family_base=family_base, nickname=nickname, dob=dob or self.dob())
+        customer = Customer(
+            self._truth_id(),
+            loc,
+            "person",
+            addr,
+            emails,
+            phones,
+            given=given,
+            family=family,
+            family_base=family_base,
+            nickname=nickname,
+            dob=dob or self.dob(),
+        )
         if rng.random() < 0.15:
             customer.other_email = self.email([f"{g}{f}{yy}", f"{f}{g}", f"{g}.{f}.{yy}"], loc.mail_domains)
         self._history(customer)
@@ -191,9 +216,18 @@ class CustomerFactory:
 
     # --- organizations ----------------------------------------------------------------------------
 
-    def organization(self, loc: Locale, *, stem: Name | None = None, industry: Name | None = None,
-                     branch: Name | None = None, form=None, city=None,
-                     switchboard: PhoneNumber | None = None, domain: str | None = None) -> Customer:
+    def organization(
+        self,
+        loc: Locale,
+        *,
+        stem: Name | None = None,
+        industry: Name | None = None,
+        branch: Name | None = None,
+        form=None,
+        city=None,
+        switchboard: PhoneNumber | None = None,
+        domain: str | None = None,
+    ) -> Customer:
         rng = self.rng
         parts = loc.company
         stem = stem or rng.choice(parts.stems)
@@ -216,9 +250,19 @@ class CustomerFactory:
         emails = [self.email(boxes, (domain,))]
         if rng.random() < 0.3:
             emails.append(self.email(boxes, (domain,)))
-        customer = Customer(self._truth_id(), loc, "organization", addr, emails, phones, org_native=native,
-                            org_latin=latin, org_short_native=short_native, org_short_latin=short_latin,
-                            tax_id=loc.tax_id(rng))
+        customer = Customer(
+            self._truth_id(),
+            loc,
+            "organization",
+            addr,
+            emails,
+            phones,
+            org_native=native,
+            org_latin=latin,
+            org_short_native=short_native,
+            org_short_latin=short_latin,
+            tax_id=loc.tax_id(rng),
+        )
         customer.extra["domain"] = domain
         self._history(customer)
         return customer
@@ -263,17 +307,30 @@ class CustomerFactory:
         """Same common name, different people: different dob, address, phone and e-mail."""
         first = self.person(loc)
         female = first.family is not first.family_base
-        return [first, *(self.person(loc, female=female, given=first.given, family=first.family_base)
-                         for _ in range(self.rng.randint(1, 2)))]
+        return [
+            first,
+            *(
+                self.person(loc, female=female, given=first.given, family=first.family_base)
+                for _ in range(self.rng.randint(1, 2))
+            ),
+        ]
 
     def junior_senior(self, loc: Locale) -> list[Customer]:
         """Father and son with the same name at the same address; only dob (and Jr./Sr.) tell them apart."""
         address, landline = self._home(loc)
-        senior = self.person(loc, female=False, address=address, landline=landline,
-                             dob=self.dob(min_age=48, max_age=85))
+        senior = self.person(
+            loc, female=False, address=address, landline=landline, dob=self.dob(min_age=48, max_age=85)
+        )
         gap = timedelta(days=self.rng.randint(20 * 365, 30 * 365))
-        junior = self.person(loc, female=False, given=senior.given, family=senior.family_base, address=address,
-                             landline=landline, dob=senior.dob + gap)
+        junior = self.person(
+            loc,
+            female=False,
+            given=senior.given,
+            family=senior.family_base,
+            address=address,
+            landline=landline,
+            dob=senior.dob + gap,
+        )
         senior.suffix, junior.suffix = "Sr.", "Jr."
         return [senior, junior]
 
@@ -288,11 +345,25 @@ class CustomerFactory:
         members = [first]
         used = {first.org_native}
         for branch in rng.sample(parts.branches, k=rng.randint(1, 2)):
-            member = self.organization(loc, stem=stem, industry=industry, branch=branch if rng.random() < 0.7 else None,
-                                       city=city, switchboard=shared, domain=first.extra["domain"])
+            member = self.organization(
+                loc,
+                stem=stem,
+                industry=industry,
+                branch=branch if rng.random() < 0.7 else None,
+                city=city,
+                switchboard=shared,
+                domain=first.extra["domain"],
+            )
             if member.org_native in used:  # same form and no branch: force the branch to differ
-                member = self.organization(loc, stem=stem, industry=industry, branch=branch, city=city,
-                                           switchboard=shared, domain=first.extra["domain"])
+                member = self.organization(
+                    loc,
+                    stem=stem,
+                    industry=industry,
+                    branch=branch,
+                    city=city,
+                    switchboard=shared,
+                    domain=first.extra["domain"],
+                )
             used.add(member.org_native)
             members.append(member)
         return members

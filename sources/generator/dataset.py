@@ -48,7 +48,9 @@ class Dataset:
 
     def truth_pairs(self) -> set[frozenset[tuple[str, str]]]:
         """All pairs of source records that are the same real customer."""
-        return {frozenset(pair) for keys in self.clusters().values() for pair in itertools.combinations(keys, 2)}
+        return {
+            frozenset(pair) for keys in self.clusters().values() for pair in itertools.combinations(keys, 2)
+        }
 
     @property
     def malformed_rows(self) -> list[dict[str, str]]:
@@ -83,7 +85,9 @@ def _system_subsets(systems: tuple[str, ...]) -> tuple[list[tuple[str, ...]], li
     for k in range(1, len(systems) + 1):
         combos = list(itertools.combinations(systems, k))
         raw = [_product(_SYSTEM_WEIGHTS[s] for s in combo) for combo in combos]
-        size_weight = _SYSTEM_COUNT_WEIGHTS[k - 1] if k < len(systems) else sum(_SYSTEM_COUNT_WEIGHTS[k - 1:])
+        size_weight = (
+            _SYSTEM_COUNT_WEIGHTS[k - 1] if k < len(systems) else sum(_SYSTEM_COUNT_WEIGHTS[k - 1 :])
+        )
         for combo, w in zip(combos, raw, strict=True):
             subsets.append(combo)
             weights.append(size_weight * w / sum(raw))
@@ -109,10 +113,15 @@ def _check_args(n_records: int, systems: tuple[str, ...], malformed_rate: float)
         raise ValueError(f"malformed_rate must be in [0, 0.5), got {malformed_rate}")
 
 
-def iter_chunks(n_records: int, seed: int = 7, systems: tuple[str, ...] = SYSTEMS,
-                malformed_rate: float = DEFAULT_MALFORMED_RATE, as_of: datetime = DEFAULT_AS_OF,
-                hard_negatives: list[HardNegative] | None = None) -> Iterator[list[dict[str, str]]]:
-    """Yield shuffled chunks of rows until about ``n_records`` rows exist; fills ``hard_negatives`` if given."""
+def iter_chunks(
+    n_records: int,
+    seed: int = 7,
+    systems: tuple[str, ...] = SYSTEMS,
+    malformed_rate: float = DEFAULT_MALFORMED_RATE,
+    as_of: datetime = DEFAULT_AS_OF,
+    hard_negatives: list[HardNegative] | None = None,
+) -> Iterator[list[dict[str, str]]]:
+    """Yield shuffled chunks of rows until about ``n_records`` exist; fills ``hard_negatives`` if given."""
     systems = tuple(systems)
     _check_args(n_records, systems, malformed_rate)
     rng = random.Random(seed)
@@ -153,20 +162,31 @@ def iter_chunks(n_records: int, seed: int = 7, systems: tuple[str, ...] = SYSTEM
         yield chunk
 
 
-def iter_rows(n_records: int, seed: int = 7, systems: tuple[str, ...] = SYSTEMS,
-              malformed_rate: float = DEFAULT_MALFORMED_RATE, as_of: datetime = DEFAULT_AS_OF) -> Iterator[dict[str, str]]:
+def iter_rows(
+    n_records: int,
+    seed: int = 7,
+    systems: tuple[str, ...] = SYSTEMS,
+    malformed_rate: float = DEFAULT_MALFORMED_RATE,
+    as_of: datetime = DEFAULT_AS_OF,
+) -> Iterator[dict[str, str]]:
     """Stream rows (for CSVs too big to hold); same rows, same order as :func:`generate_dataset`."""
     for chunk in iter_chunks(n_records, seed, systems, malformed_rate, as_of):
         yield from chunk
 
 
-def generate_dataset(n_records: int = 1000, seed: int = 7, systems: tuple[str, ...] = SYSTEMS,
-                     malformed_rate: float = DEFAULT_MALFORMED_RATE, as_of: datetime = DEFAULT_AS_OF) -> Dataset:
+def generate_dataset(
+    n_records: int = 1000,
+    seed: int = 7,
+    systems: tuple[str, ...] = SYSTEMS,
+    malformed_rate: float = DEFAULT_MALFORMED_RATE,
+    as_of: datetime = DEFAULT_AS_OF,
+) -> Dataset:
     """Generate about ``n_records`` source records (all systems together) with known truth.
 
     Deterministic for ``seed`` (and ``as_of``). ``malformed_rate=0.0`` leaves out the BAD- rows.
     """
     hard: list[HardNegative] = []
-    rows = [row for chunk in iter_chunks(n_records, seed, systems, malformed_rate, as_of, hard) for row in chunk]
+    rows = [
+        row for chunk in iter_chunks(n_records, seed, systems, malformed_rate, as_of, hard) for row in chunk
+    ]
     return Dataset(rows=rows, hard_negatives=hard, seed=seed)
-

@@ -14,14 +14,28 @@ from typing import Any
 from schemas import CustomerRecord
 
 FLAT_COLUMNS: tuple[str, ...] = (
-    "source_system", "source_id", "record_type", "given_name", "family_name", "full_name", "organization_name",
-    "email", "phone", "street", "postal_code", "city", "country", "date_of_birth", "tax_id", "updated_at",
+    "source_system",
+    "source_id",
+    "record_type",
+    "given_name",
+    "family_name",
+    "full_name",
+    "organization_name",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "date_of_birth",
+    "tax_id",
+    "updated_at",
 )
 TRUTH_COLUMN = "truth_id"
 
 
 def write_flat_csv(rows: Iterable[Mapping[str, str]], path: str | Path, include_truth: bool = True) -> int:
-    """Write rows as UTF-8 CSV with a header; returns the number of rows. Streams, so rows may be a generator."""
+    """Write rows as UTF-8 CSV with a header and return the row count; ``rows`` may be a generator."""
     columns = (*FLAT_COLUMNS, TRUTH_COLUMN) if include_truth else FLAT_COLUMNS
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,19 +60,38 @@ def _split(value: str) -> list[str]:
 
 
 def to_record_data(row: Mapping[str, str]) -> dict[str, Any]:
-    """Map one flat row onto ``CustomerRecord`` input: lists split on ``;``, street/postal/city(+country) as one address."""
+    """Flat row -> ``CustomerRecord`` input: lists split on ``;``, street/postal/city as one address."""
+
     def val(key: str) -> str | None:
         return row.get(key) or None
 
-    data: dict[str, Any] = {key: val(key) for key in (
-        "source_system", "source_id", "given_name", "family_name", "full_name", "organization_name",
-        "country", "date_of_birth", "tax_id", "updated_at")}
+    data: dict[str, Any] = {
+        key: val(key)
+        for key in (
+            "source_system",
+            "source_id",
+            "given_name",
+            "family_name",
+            "full_name",
+            "organization_name",
+            "country",
+            "date_of_birth",
+            "tax_id",
+            "updated_at",
+        )
+    }
     data["record_type"] = row.get("record_type") or "person"
     data["emails"] = _split(row.get("email", ""))
     data["phones"] = _split(row.get("phone", ""))
     if any(row.get(k) for k in ("street", "postal_code", "city")):
-        data["addresses"] = [{"street": val("street"), "postal_code": val("postal_code"), "city": val("city"),
-                              "country": val("country")}]
+        data["addresses"] = [
+            {
+                "street": val("street"),
+                "postal_code": val("postal_code"),
+                "city": val("city"),
+                "country": val("country"),
+            }
+        ]
     data["raw"] = dict(row)
     return data
 

@@ -43,7 +43,7 @@ def bg_eik(rng: random.Random) -> str:
 
 
 def tw_ubn(rng: random.Random) -> str:
-    """Taiwan 統一編號: 8 digits, weighted digit-sum divisible by 10 (also valid under the 2023 mod-5 rule)."""
+    """Taiwan 統一編號: 8 digits, weighted digit-sum divisible by 10 (valid under the 2023 mod-5 rule too)."""
     weights = (1, 2, 1, 2, 1, 2, 4, 1)
     while True:
         body = digits(rng, 7)
@@ -89,7 +89,9 @@ def gb_vat(rng: random.Random) -> str:
 
 def us_ein(rng: random.Random) -> str:
     """US employer identification number NN-NNNNNNN with a prefix the IRS actually assigns."""
-    return f"{rng.choice(('12', '13', '20', '26', '27', '45', '46', '47', '81', '94', '95'))}-{digits(rng, 7)}"
+    return (
+        f"{rng.choice(('12', '13', '20', '26', '27', '45', '46', '47', '81', '94', '95'))}-{digits(rng, 7)}"
+    )
 
 
 def hk_brn(rng: random.Random) -> str:
@@ -132,7 +134,9 @@ class PhoneNumber:
     @classmethod
     def draw(cls, rng: random.Random, country: str, plan: PhonePlan) -> PhoneNumber:
         if country == "US":  # NANP exchange codes never start with 0 or 1
-            return cls(country, plan.prefix + rng.choice("23456789") + digits(rng, plan.rest - 1), plan.groups)
+            return cls(
+                country, plan.prefix + rng.choice("23456789") + digits(rng, plan.rest - 1), plan.groups
+            )
         return cls(country, plan.prefix + digits(rng, plan.rest), plan.groups)
 
     @property
@@ -142,7 +146,7 @@ class PhoneNumber:
     def _parts(self) -> list[str]:
         parts, pos = [], 0
         for size in self.groups:
-            parts.append(self.nsn[pos:pos + size])
+            parts.append(self.nsn[pos : pos + size])
             pos += size
         return parts
 

@@ -21,14 +21,25 @@ MALFORMED_KINDS = (
 
 BAD_PREFIX = "BAD-"
 _NAME_FIELDS = ("given_name", "family_name", "full_name", "organization_name")
-_COUNTRY_WORDS = ("Deutschland", "Thailand", "Viet Nam", "Taiwan", "Iran", "България", "United Kingdom", "USA")
+_COUNTRY_WORDS = (
+    "Deutschland",
+    "Thailand",
+    "Viet Nam",
+    "Taiwan",
+    "Iran",
+    "България",
+    "United Kingdom",
+    "USA",
+)
 
 
 def corrupt(rng: random.Random, row: dict[str, str], kind: str, serial: int) -> dict[str, str]:
     """Return ``row`` (modified in place) with one defect of ``kind`` and a ``BAD-`` truth id."""
     if kind == "invalid_email":
         local = row["email"].split("@")[0].split(";")[0] or "customer"
-        row["email"] = rng.choice((f"{local}.gmail.com", f"{local}@@mail.com", f"{local}@", f"{local} at home"))
+        row["email"] = rng.choice(
+            (f"{local}.gmail.com", f"{local}@@mail.com", f"{local}@", f"{local} at home")
+        )
     elif kind == "impossible_date":
         year = rng.randint(1950, 2000)
         field = "date_of_birth" if row["record_type"] == "person" else "updated_at"

@@ -376,12 +376,30 @@ Roberts
 Wright
 """)
 EN_NICKNAMES = {
-    "James": ("Jim", "Jamie"), "John": ("Jack", "Johnny"), "Robert": ("Bob", "Rob"), "Michael": ("Mike",),
-    "William": ("Bill", "Will"), "David": ("Dave",), "Richard": ("Rick", "Dick"), "Thomas": ("Tom",),
-    "Charles": ("Charlie", "Chuck"), "Daniel": ("Dan", "Danny"), "Matthew": ("Matt",), "Oliver": ("Ollie",),
-    "Harry": ("Hal",), "Christopher": ("Chris",), "Edward": ("Ed", "Ted"), "Patricia": ("Pat", "Trish"),
-    "Jennifer": ("Jen", "Jenny"), "Elizabeth": ("Liz", "Beth"), "Jessica": ("Jess",), "Margaret": ("Maggie", "Peggy"),
-    "Susan": ("Sue",), "Charlotte": ("Lottie",), "Katherine": ("Kate", "Kathy"), "Rebecca": ("Becky",),
+    "James": ("Jim", "Jamie"),
+    "John": ("Jack", "Johnny"),
+    "Robert": ("Bob", "Rob"),
+    "Michael": ("Mike",),
+    "William": ("Bill", "Will"),
+    "David": ("Dave",),
+    "Richard": ("Rick", "Dick"),
+    "Thomas": ("Tom",),
+    "Charles": ("Charlie", "Chuck"),
+    "Daniel": ("Dan", "Danny"),
+    "Matthew": ("Matt",),
+    "Oliver": ("Ollie",),
+    "Harry": ("Hal",),
+    "Christopher": ("Chris",),
+    "Edward": ("Ed", "Ted"),
+    "Patricia": ("Pat", "Trish"),
+    "Jennifer": ("Jen", "Jenny"),
+    "Elizabeth": ("Liz", "Beth"),
+    "Jessica": ("Jess",),
+    "Margaret": ("Maggie", "Peggy"),
+    "Susan": ("Sue",),
+    "Charlotte": ("Lottie",),
+    "Katherine": ("Kate", "Kathy"),
+    "Rebecca": ("Becky",),
 }
 
 DE_GIVEN_M = table("""
@@ -445,7 +463,16 @@ Weiß
 Jäger
 """)
 DE_NICKNAMES = {
-    "Thomas": ("Tom", "Thomy"), "Michael": ("Micha",), "Andreas": ("Andi",), "Stefan": ("Steffen",),
-    "Maximilian": ("Max",), "Matthias": ("Matze",), "Katharina": ("Kathi", "Katja"), "Andrea": ("Andi",),
-    "Wolfgang": ("Wolf",), "Jürgen": ("Jürgi",), "Ursula": ("Uschi",), "Sabine": ("Bine",),
+    "Thomas": ("Tom", "Thomy"),
+    "Michael": ("Micha",),
+    "Andreas": ("Andi",),
+    "Stefan": ("Steffen",),
+    "Maximilian": ("Max",),
+    "Matthias": ("Matze",),
+    "Katharina": ("Kathi", "Katja"),
+    "Andrea": ("Andi",),
+    "Wolfgang": ("Wolf",),
+    "Jürgen": ("Jürgi",),
+    "Ursula": ("Uschi",),
+    "Sabine": ("Bine",),
 }

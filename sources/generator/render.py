@@ -23,8 +23,13 @@ from sources.generator.text import arabic_letters, decompose, legacy_upper, typo
 SYSTEMS = ("erp", "webshop", "legacy_db", "legacy_csv")
 
 _CSV_ABBREVIATIONS = (
-    (" PUBLIC COMPANY LIMITED", " PCL"), (" LIMITED PARTNERSHIP", " LP"), (" LIMITED", " LTD"),
-    (" CORPORATION", " CORP"), (" COMPANY", " CO"), (" INTERNATIONAL", " INTL"), (" HOLDINGS", " HLDGS"),
+    (" PUBLIC COMPANY LIMITED", " PCL"),
+    (" LIMITED PARTNERSHIP", " LP"),
+    (" LIMITED", " LTD"),
+    (" CORPORATION", " CORP"),
+    (" COMPANY", " CO"),
+    (" INTERNATIONAL", " INTL"),
+    (" HOLDINGS", " HLDGS"),
 )
 
 
@@ -42,7 +47,9 @@ class Renderer:
 
     # --- one customer in all its systems ----------------------------------------------------------
 
-    def customer_rows(self, c: Customer, systems: tuple[str, ...], duplicate_in: str | None) -> list[dict[str, str]]:
+    def customer_rows(
+        self, c: Customer, systems: tuple[str, ...], duplicate_in: str | None
+    ) -> list[dict[str, str]]:
         """Rows of ``c`` in ``systems`` (+ a second row in ``duplicate_in``), with history spread over them.
 
         If the customer moved, one system (preferably a legacy one) still has the old address, and its
@@ -82,25 +89,38 @@ class Renderer:
         row["country"] = loc.country
         row["phone"] = self._phones(c, old, 0.15, both=0.5, missing=0.08)
         if c.record_type == "organization":
-            row.update(record_type="organization", given_name="", family_name="", full_name="",
-                       organization_name=c.org_native, date_of_birth="",
-                       tax_id=c.tax_id if rnd() < 0.85 else "",
-                       email=";".join(c.emails) if rnd() < 0.4 else c.emails[0])
+            row.update(
+                record_type="organization",
+                given_name="",
+                family_name="",
+                full_name="",
+                organization_name=c.org_native,
+                date_of_birth="",
+                tax_id=c.tax_id if rnd() < 0.85 else "",
+                email=";".join(c.emails) if rnd() < 0.4 else c.emails[0],
+            )
             return row
         full = _full(loc, c.given.native, c.family.native, c.suffix)
         emails = c.emails if rnd() < 0.2 else c.emails[-1:] if rnd() < 0.4 else c.emails[:1]
-        row.update(record_type="person", given_name=c.given.native, family_name=c.family.native,
-                   full_name=full if c.suffix or rnd() < 0.8 else "", organization_name="",
-                   date_of_birth=c.dob.isoformat() if rnd() < 0.85 else "", tax_id="",
-                   email=";".join(emails) if rnd() > 0.1 else "")
+        row.update(
+            record_type="person",
+            given_name=c.given.native,
+            family_name=c.family.native,
+            full_name=full if c.suffix or rnd() < 0.8 else "",
+            organization_name="",
+            date_of_birth=c.dob.isoformat() if rnd() < 0.85 else "",
+            tax_id="",
+            email=";".join(emails) if rnd() > 0.1 else "",
+        )
         return row
 
     def _legacy_db(self, c: Customer, old: bool, csv: bool = False) -> dict[str, str]:
         rng = self.rng
         rnd = rng.random
         loc = c.locale
-        row = self._address(c.old_address if old and c.old_address else c.address, "abbrev" if csv else "latin",
-                            missing=0.05)
+        row = self._address(
+            c.old_address if old and c.old_address else c.address, "abbrev" if csv else "latin", missing=0.05
+        )
         row["country"] = loc.country if rnd() < 0.92 else ""
         row["phone"] = self._phones(c, old, 0.4 if row["country"] else 1.0, both=0.2, missing=0.2)
         email = c.emails[0] if rnd() < 0.55 else ""
@@ -112,8 +132,15 @@ class Renderer:
             if csv:
                 name = _abbreviate(name) if rnd() < 0.7 else name
                 name = legacy_upper(c.org_short_latin) if rnd() < 0.15 else name
-            row.update(record_type="organization", given_name="", family_name="", full_name="",
-                       organization_name=name, date_of_birth="", tax_id=_tax_variant(rng, c.tax_id, 0.5))
+            row.update(
+                record_type="organization",
+                given_name="",
+                family_name="",
+                full_name="",
+                organization_name=name,
+                date_of_birth="",
+                tax_id=_tax_variant(rng, c.tax_id, 0.5),
+            )
             return row
         given = legacy_upper(self._latin(loc, c.given, 0.2))
         family = legacy_upper(self._latin(loc, c.family, 0.2))
@@ -132,8 +159,15 @@ class Renderer:
         dob = c.dob
         if rnd() < 0.05 and dob.day <= 12 and dob.day != dob.month:
             dob = date(dob.year, dob.day, dob.month)
-        row.update(record_type="person", given_name=given, family_name=family, full_name=full,
-                   organization_name="", date_of_birth=dob.isoformat() if rnd() < 0.75 else "", tax_id="")
+        row.update(
+            record_type="person",
+            given_name=given,
+            family_name=family,
+            full_name=full,
+            organization_name="",
+            date_of_birth=dob.isoformat() if rnd() < 0.75 else "",
+            tax_id="",
+        )
         return row
 
     def _legacy_csv(self, c: Customer, old: bool) -> dict[str, str]:
@@ -144,19 +178,32 @@ class Renderer:
         rnd = rng.random
         loc = c.locale
         native = rnd() < (0.85 if loc.script.startswith("Latin") else 0.5)
-        row = self._address(c.old_address if old and c.old_address else c.address,
-                            "native" if native else "typed", missing=0.15)
+        row = self._address(
+            c.old_address if old and c.old_address else c.address,
+            "native" if native else "typed",
+            missing=0.15,
+        )
         row["country"] = loc.country if rnd() < 0.95 else ""
         row["phone"] = self._phones(c, old, 0.3 if row["country"] else 1.0, both=0.0, missing=0.3)
         case = rnd()
         if c.record_type == "organization":
-            name = (c.org_short_native if native else c.org_short_latin) if rnd() < 0.5 else (
-                c.org_native if native else c.org_latin)
+            name = (
+                (c.org_short_native if native else c.org_short_latin)
+                if rnd() < 0.5
+                else (c.org_native if native else c.org_latin)
+            )
             if rnd() < 0.1:
                 name = typo(rng, name)
-            row.update(record_type="organization", given_name="", family_name="", full_name="",
-                       organization_name=_case(name, case), date_of_birth="",
-                       tax_id=_tax_variant(rng, c.tax_id, 0.25), email=rng.choice(c.emails))
+            row.update(
+                record_type="organization",
+                given_name="",
+                family_name="",
+                full_name="",
+                organization_name=_case(name, case),
+                date_of_birth="",
+                tax_id=_tax_variant(rng, c.tax_id, 0.25),
+                email=rng.choice(c.emails),
+            )
             return row
         if native:
             given, family = c.given.native, c.family.native
@@ -180,9 +227,16 @@ class Renderer:
             full = _full(loc, given, family, c.suffix if rnd() < 0.5 else "", western)
             given = family = ""
         email = c.other_email if c.other_email and rnd() < 0.5 else c.emails[0]
-        row.update(record_type="person", given_name=_case(given, case), family_name=_case(family, case),
-                   full_name=_case(full, case), organization_name="",
-                   date_of_birth=c.dob.isoformat() if rnd() < 0.4 else "", tax_id="", email=email)
+        row.update(
+            record_type="person",
+            given_name=_case(given, case),
+            family_name=_case(family, case),
+            full_name=_case(full, case),
+            organization_name="",
+            date_of_birth=c.dob.isoformat() if rnd() < 0.4 else "",
+            tax_id="",
+            email=email,
+        )
         return row
 
     # --- parts ------------------------------------------------------------------------------------
@@ -250,9 +304,10 @@ def _tax_variant(rng: random.Random, tax_id: str, present: float) -> str:
     r = rng.random()
     if r >= present:
         return ""
-    if tax_id[:2].isalpha() and r < present * 0.3:
-        return tax_id[2:]
+    prefix, number = (tax_id[:2], tax_id[2:]) if tax_id[:2].isalpha() else ("", tax_id)
+    if prefix and r < present * 0.3:
+        return number
     if r < present * 0.45:
-        return " ".join(tax_id[i:i + 3] for i in range(0, len(tax_id), 3))
+        spaced = " ".join(number[i : i + 3] for i in range(0, len(number), 3))
+        return f"{prefix} {spaced}" if prefix else spaced
     return tax_id
-

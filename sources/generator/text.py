@@ -43,18 +43,18 @@ def typo(rng: random.Random, text: str, edits: int = 1) -> str:
         i = rng.choice(letters)
         op = rng.random()
         if op < 0.3:
-            text = text[:i] + text[i + 1:]
+            text = text[:i] + text[i + 1 :]
         elif op < 0.5:
             text = text[:i] + text[i] + text[i:]
         elif op < 0.75 and i + 1 < len(text) and text[i + 1].isalpha() and text[i + 1] != text[i]:
-            text = text[:i] + text[i + 1] + text[i] + text[i + 2:]
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
         else:
             donor = text[rng.choice(letters)]
             if donor.lower() == text[i].lower():
                 donor = _neighbour(text[i])
             if text[i].isupper():
                 donor = donor.upper()
-            text = text[:i] + donor + text[i + 1:]
+            text = text[:i] + donor + text[i + 1 :]
     return text
 
 
@@ -62,7 +62,7 @@ _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 
 
 def _neighbour(ch: str) -> str:
-    """A key next to ``ch`` on a QWERTY keyboard (non-Latin letters get a nearby code point of the same block)."""
+    """A key next to ``ch`` on a QWERTY keyboard (other scripts: a neighbouring code point)."""
     low = ch.lower()
     for row in _ROWS:
         pos = row.find(low)
