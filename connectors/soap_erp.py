@@ -7,14 +7,15 @@ next incremental run. Push reads each customer, writes ``ZZ_GOLDEN_ID`` and the 
 skips the write when nothing would change (so pushing twice does not bump the ERP's change time).
 
 NAME1/NAME2 mean different things per account group (KTOKD): family/given name for persons, company
-name for organizations. The connector therefore adds a ``derived`` section to every row (record type,
-split names, UTC change time) that the default mapping reads; the SAP fields stay as delivered.
+name for organizations (NAME3 holds a person's full name). The connector therefore adds a ``derived``
+section to every row (record type, names by meaning, UTC change time) that the default mapping reads;
+the SAP fields stay as delivered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
 
@@ -26,7 +27,7 @@ from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, soap_
 from schemas import QuarantinedRecord
 
 DEFAULT_ACCOUNT_GROUPS = {"ZPER": "person", "ZORG": "organization"}
-NAME_FIELDS = ("derived.family_name", "derived.given_name", "derived.organization_name")
+NAME_FIELDS = ("derived.family_name", "derived.given_name", "derived.full_name", "derived.organization_name")
 #: Never written back: the ERP owns identity, account group and change time.
 READ_ONLY_FIELDS = frozenset({"KUNNR", "KTOKD", "AEDAT", "AEZET", "derived.record_type",
                               "derived.updated_at"})
@@ -43,6 +44,7 @@ class ErpSoapConnector(SourceConnector):
         "derived.family_name": "family_name",
         "derived.given_name": "given_name",
         "derived.organization_name": "organization_name",
+        "derived.full_name": "full_name",
         "derived.updated_at": "updated_at",
         "STRAS": "street",
         "PSTLZ": "postal_code",
@@ -118,16 +120,14 @@ class ErpSoapConnector(SourceConnector):
         """A zeep Customer -> the SAP fields as text plus the ``derived`` section the mapping reads."""
         fields = {name: _text(value) for name, value in serialize_object(customer, dict).items()}
         person = self.account_groups.get(fields.get("KTOKD") or "") != "organization"
-        changed = None
-        if fields.get("AEDAT"):
-            day = date.fromisoformat(fields["AEDAT"])
-            clock = time.fromisoformat(fields["AEZET"]) if fields.get("AEZET") else time()
-            changed = datetime.combine(day, clock.replace(tzinfo=None), tzinfo=UTC).isoformat()
+        # Left as text for the record's validation: migrated customers can carry an impossible AEDAT.
+        changed = f"{fields['AEDAT']}T{fields.get('AEZET') or '00:00:00'}Z" if fields.get("AEDAT") else None
         fields["derived"] = {
             # An unknown account group stays visible so the record is quarantined, not mis-typed.
             "record_type": self.account_groups.get(fields.get("KTOKD") or "", fields.get("KTOKD")),
             "family_name": fields.get("NAME1") if person else None,
             "given_name": fields.get("NAME2") if person else None,
+            "full_name": fields.get("NAME3") if person else None,
             "organization_name": None if person else fields.get("NAME1"),
             "updated_at": changed,
         }
@@ -159,7 +159,8 @@ class ErpSoapConnector(SourceConnector):
         if current["derived"]["record_type"] == "organization":
             name_fields = {"NAME1": names.get("organization_name")}
         else:
-            name_fields = {"NAME1": names.get("family_name"), "NAME2": names.get("given_name")}
+            name_fields = {"NAME1": names.get("family_name"), "NAME2": names.get("given_name"),
+                           "NAME3": names.get("full_name")}
         wanted.update({field: value for field, value in name_fields.items() if value is not None})
         wanted[self.golden_id_field] = update.golden_id
         changes = {}

@@ -15,12 +15,12 @@ NAMESPACE = "urn:crmhub:erp:customer:v1"
 
 #: Customer fields in XSD sequence order (``Customer`` complex type in ``customer.wsdl``).
 CUSTOMER_FIELDS = (
-    "KUNNR", "KTOKD", "NAME1", "NAME2", "STRAS", "PSTLZ", "ORT01", "LAND1", "TELF1", "TELF2",
+    "KUNNR", "KTOKD", "NAME1", "NAME2", "NAME3", "STRAS", "PSTLZ", "ORT01", "LAND1", "TELF1", "TELF2",
     "SMTP_ADDR", "STCD1", "GBDAT", "AEDAT", "AEZET", "ZZ_GOLDEN_ID",
 )
 #: Fields the server maintains itself; ignored on input.
 SERVER_FIELDS = frozenset({"KUNNR", "AEDAT", "AEZET"})
-#: Fields a client may write with UpsertCustomer.
+#: Fields a client may write with UpsertCustomer (the store also keeps AEDAT/AEZET).
 WRITABLE_FIELDS = tuple(f for f in CUSTOMER_FIELDS if f not in SERVER_FIELDS)
 
 PERSON, ORGANIZATION = "ZPER", "ZORG"
@@ -52,27 +52,27 @@ def parse_stamp(text: str) -> datetime:
 
 
 def from_flat(row: Mapping[str, str | None]) -> tuple[dict[str, str | None], datetime | None]:
-    """One flat-format row -> (native ERP fields, its ``updated_at`` if given and valid).
+    """One flat-format row -> (native ERP fields incl. AEDAT/AEZET, its ``updated_at`` if valid).
 
-    Persons keep NAME1 = family name, NAME2 = given name (a person known only by a full name gets it
-    in NAME1); organizations keep the company name in NAME1. The ERP holds one e-mail and two phones:
-    further values of a ``;``-joined list are not part of this system's data.
+    Persons keep NAME1 = family name, NAME2 = given name, NAME3 = full name; organizations keep the
+    company name in NAME1. The ERP holds one e-mail and two phones: further values of a ``;``-joined
+    list are not part of this system's data. An impossible ``updated_at`` is kept as text in
+    AEDAT/AEZET (as migrated SAP data can hold), while the change order uses the seeding time.
     """
     record_type = (row.get("record_type") or "person").strip()
     if record_type not in ACCOUNT_GROUPS:
         raise ValueError(f"record_type must be person or organization, got {record_type!r}")
     if record_type == "organization":
-        name1, name2 = row.get("organization_name") or row.get("full_name"), None
-    elif row.get("family_name") or row.get("given_name"):
-        name1, name2 = row.get("family_name"), row.get("given_name")
+        name1, name2, name3 = row.get("organization_name") or row.get("full_name"), None, None
     else:
-        name1, name2 = row.get("full_name"), None
+        name1, name2, name3 = row.get("family_name"), row.get("given_name"), row.get("full_name")
     phones = _split(row.get("phone"))
     native = {
         "KUNNR": customer_number(row.get("source_id") or ""),
         "KTOKD": ACCOUNT_GROUPS[record_type],
         "NAME1": name1,
         "NAME2": name2,
+        "NAME3": name3,
         "STRAS": row.get("street"),
         "PSTLZ": row.get("postal_code"),
         "ORT01": row.get("city"),
@@ -83,15 +83,26 @@ def from_flat(row: Mapping[str, str | None]) -> tuple[dict[str, str | None], dat
         "STCD1": row.get("tax_id"),
         "GBDAT": row.get("date_of_birth"),
     }
-    return {k: (v or None) for k, v in native.items()}, _change_time(row.get("updated_at"))
+    changed, native["AEDAT"], native["AEZET"] = _change_time(row.get("updated_at"))
+    return {k: (v or None) for k, v in native.items()}, changed
 
 
-def _change_time(value: str | None) -> datetime | None:
-    """The ERP sets AEDAT/AEZET itself and cannot hold an impossible one: such a row gets "now"."""
+def _change_time(value: str | None) -> tuple[datetime | None, str | None, str | None]:
+    """(valid change time or None, AEDAT text, AEZET text) of a flat ``updated_at``."""
+    if not value:
+        return None, None, None
     try:
-        return parse_stamp(value) if value else None
+        moment = parse_stamp(value)
     except ValueError:
-        return None
+        day, _, clock = value.strip().partition("T")
+        return None, day, clock.rstrip("Z") or "00:00:00"
+    return moment, *split_stamp(change_stamp(moment))
+
+
+def split_stamp(stamp: str) -> tuple[str, str]:
+    """A change stamp -> SAP's AEDAT (date) and AEZET (time of day), both UTC."""
+    moment = parse_stamp(stamp)
+    return moment.date().isoformat(), moment.time().isoformat(timespec="microseconds")
 
 
 def _split(value: str | None) -> list[str]:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sources.erp.fields import WRITABLE_FIELDS, change_stamp, customer_number, parse_stamp
+from sources.erp.fields import WRITABLE_FIELDS, change_stamp, customer_number, parse_stamp, split_stamp
 
 FIRST_CUSTOMER_NUMBER = 100_000
-_COLUMNS = ("KUNNR", *WRITABLE_FIELDS, "CHANGED_AT")
+_COLUMNS = ("KUNNR", *WRITABLE_FIELDS, "AEDAT", "AEZET", "CHANGED_AT")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class CustomerStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            columns = ", ".join(f"{c} TEXT" for c in WRITABLE_FIELDS)
+            columns = ", ".join(f"{c} TEXT" for c in (*WRITABLE_FIELDS, "AEDAT", "AEZET"))
             db.execute(f"CREATE TABLE IF NOT EXISTS kna1 "
                        f"(KUNNR TEXT PRIMARY KEY, {columns}, CHANGED_AT TEXT NOT NULL)")
             db.execute("CREATE INDEX IF NOT EXISTS kna1_changes ON kna1 (CHANGED_AT, KUNNR)")
@@ -79,15 +79,18 @@ class CustomerStore:
 
         The change stamp moves only when a value really changes, so writing the same data twice is a
         no-op that clients will not see as a new change. ``changed_at`` back-dates a change (seeding
-        historic data); otherwise the stamp is "now", kept strictly after every earlier stamp.
+        historic data); otherwise the stamp is "now", kept strictly after every earlier stamp. AEDAT /
+        AEZET follow the stamp unless given in ``fields`` (seeding keeps migrated values as they are).
         """
+        fields = dict(fields)
+        recorded = (fields.pop("AEDAT", None), fields.pop("AEZET", None))
         unknown = set(fields) - set(WRITABLE_FIELDS)
         if unknown:
             raise ValueError(f"not writable customer fields: {', '.join(sorted(unknown))}")
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                outcome = self._upsert(db, kunnr, fields, changed_at)
+                outcome = self._upsert(db, kunnr, fields, changed_at, recorded)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -96,7 +99,7 @@ class CustomerStore:
 
     def _upsert(
         self, db: sqlite3.Connection, kunnr: str | None, fields: Mapping[str, str | None],
-        changed_at: datetime | None,
+        changed_at: datetime | None, recorded: tuple[str | None, str | None],
     ) -> UpsertOutcome:
         if kunnr is None:
             highest = db.execute("SELECT MAX(CAST(KUNNR AS INTEGER)) FROM kna1").fetchone()[0]
@@ -109,7 +112,8 @@ class CustomerStore:
         if row is not None and wanted == current:
             return UpsertOutcome(_customer(row), created=False, changed=False)
         stamp = change_stamp(changed_at) if changed_at else self._next_stamp(db)
-        values = {"KUNNR": kunnr, **wanted, "CHANGED_AT": stamp}
+        aedat, aezet = recorded if recorded[0] else split_stamp(stamp)
+        values = {"KUNNR": kunnr, **wanted, "AEDAT": aedat, "AEZET": aezet, "CHANGED_AT": stamp}
         placeholders = ", ".join("?" for _ in _COLUMNS)
         db.execute(f"INSERT OR REPLACE INTO kna1 ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
                    [values[c] for c in _COLUMNS])
@@ -125,10 +129,5 @@ class CustomerStore:
 
 
 def _customer(row: Mapping[str, str | None]) -> dict[str, str | None]:
-    """Stored row -> customer fields, with the change stamp split into SAP's AEDAT / AEZET (UTC)."""
-    customer: dict[str, str | None] = {f: row[f] for f in ("KUNNR", *WRITABLE_FIELDS)}
-    changed = parse_stamp(row["CHANGED_AT"])
-    customer["AEDAT"] = changed.date().isoformat()
-    customer["AEZET"] = changed.time().isoformat(timespec="microseconds")
-    customer["CHANGED_AT"] = row["CHANGED_AT"]
-    return customer
+    """Stored row -> customer fields plus CHANGED_AT, the position in the change order."""
+    return {f: row[f] for f in _COLUMNS}

@@ -58,6 +58,7 @@ ROWS = [
         "source_id": "1004",
         "record_type": "person",
         "given_name": "Thị Lan",
+        "full_name": "Nguyễn Thị Lan",
         "family_name": "Nguyễn",
         "email": "lan.nguyen@example.vn",
         "city": "Hà Nội",

@@ -37,7 +37,8 @@ def test_full_refresh_maps_every_script_and_quarantines_the_malformed_row(erp):
     assert anna.updated_at.isoformat() == "2024-03-01T08:00:00+00:00"
     assert anna.raw["KUNNR"] == "0000001001" and anna.raw["NAME1"] == "Иванова"
     assert (records["0000001002"].family_name, records["0000001003"].given_name) == ("ใจดี", "志明")
-    assert records["0000001004"].family_name == "Nguyễn"
+    lan = records["0000001004"]
+    assert (lan.family_name, lan.given_name, lan.full_name) == ("Nguyễn", "Thị Lan", "Nguyễn Thị Lan")
     company = records["0000001005"]
     assert (company.record_type, company.organization_name, company.family_name) == (
         "organization",
@@ -161,3 +162,17 @@ def test_a_wsdl_from_a_file_is_bound_to_the_connections_endpoint(erp):
     erp.system.faults.arm(FaultSettings(http_429=1, retry_after=0))  # proves the call went to our server
     assert sorted(ids(list(connector.pull(None)))) == ALL_IDS
     assert erp.system.faults.served == {"http_429": 1}
+
+
+def test_an_impossible_migrated_change_date_is_kept_and_quarantined(erp, erp_rows):
+    connector = erp.connector(page_size=10)
+    cursor = list(connector.pull(None))[-1].cursor
+    migrated = {**erp_rows[4], "source_id": "1007", "updated_at": "2019-13-05T10:00:00Z"}
+    erp.system.seed([migrated])
+    assert (erp.system.inspect("1007")["AEDAT"], erp.system.inspect("1007")["AEZET"]) == (
+        "2019-13-05",
+        "10:00:00",
+    )
+    [page] = list(connector.pull(cursor))
+    assert page.records == [] and [q.source_id for q in page.quarantined] == ["0000001007"]
+    assert "updated_at" in page.quarantined[0].reason
