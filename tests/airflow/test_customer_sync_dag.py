@@ -10,15 +10,16 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def airflow_db():
+    """A fresh Airflow metadata DB in the suite's temporary AIRFLOW_HOME (see tests/conftest.py)."""
     from airflow.utils import db
 
     db.resetdb()
 
 
 def test_dag_parses_with_one_mapped_extract_per_source():
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(REPO / "dags"))
     assert bag.import_errors == {}
@@ -27,8 +28,8 @@ def test_dag_parses_with_one_mapped_extract_per_source():
     assert dag.get_task("match_and_merge").trigger_rule == "all_done"
 
 
-def test_dag_test_runs_the_whole_sync(airflow_db, local_sources, tmp_path, monkeypatch):
-    from airflow.models.dagbag import DagBag
+def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState
 
     config = yaml.safe_load((REPO / "config" / "crmhub.yaml").read_text(encoding="utf-8"))
