@@ -1,6 +1,6 @@
 """Assemble customers, renderings, duplicates and malformed rows into a deterministic dataset.
 
-Generation streams in chunks of a few thousand customers: each chunk is shuffled before source ids
+Generation streams in chunks of about 20k rows: each chunk is shuffled before source ids
 are assigned, so neither row order nor id order leaks which rows belong together, and a 1M-record
 CSV never needs all rows in memory (``iter_rows``). ``generate_dataset`` collects for convenience.
 """

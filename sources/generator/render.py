@@ -15,12 +15,14 @@ import time
 from datetime import date
 
 from sources.generator.customers import Address, Customer
+from sources.generator.flat import FLAT_COLUMNS, TRUTH_COLUMN
 from sources.generator.identifiers import PhoneNumber
 from sources.generator.locales import Locale
 from sources.generator.names import Name
 from sources.generator.text import arabic_letters, decompose, legacy_upper, typo
 
 SYSTEMS = ("erp", "webshop", "legacy_db", "legacy_csv")
+ROW_COLUMNS = (*FLAT_COLUMNS, TRUTH_COLUMN)
 
 _CSV_ABBREVIATIONS = (
     (" PUBLIC COMPANY LIMITED", " PCL"),
@@ -72,13 +74,12 @@ class Renderer:
         return rows
 
     def row(self, c: Customer, system: str, ts: int, old: bool) -> dict[str, str]:
-        render = getattr(self, f"_{system}")
-        row = render(c, old)
+        row = getattr(self, f"_{system}")(c, old)
         row["source_system"] = system
         row["source_id"] = ""
         row["updated_at"] = iso_timestamp(ts)
         row["truth_id"] = c.truth_id
-        return row
+        return {column: row[column] for column in ROW_COLUMNS}  # stable column order for every row
 
     # --- systems ----------------------------------------------------------------------------------
 
@@ -209,7 +210,9 @@ class Renderer:
             given, family = c.given.native, c.family.native
         else:
             given, family = self._latin(loc, c.given, 0.35), self._latin(loc, c.family, 0.35)
-        if c.nickname is not None and rnd() < 0.3:
+        # Nicknames: Thai ชื่อเล่น in either script, Western short forms, or the adopted English name of a
+        # Taiwanese/Hong Kong customer (only when typing in Latin letters).
+        if c.nickname is not None and (c.nickname.latin or not native or not loc.english_m) and rnd() < 0.3:
             given = c.nickname.native if native or not c.nickname.latin else c.nickname.latin
         if rnd() < 0.15:
             edits = 2 if rnd() < 0.2 else 1

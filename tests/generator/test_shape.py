@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +110,25 @@ def test_cli_rejects_unknown_system(tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["--records", "10", "--systems", "erp,crm", "--out", str(tmp_path / "x.csv")])
     assert exc.value.code == 2
+
+
+def test_output_does_not_depend_on_the_interpreter_hash_seed(tmp_path):
+    # Set iteration order changes with PYTHONHASHSEED; the generator must never depend on it.
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"h{hash_seed}.csv"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        cmd = [
+            sys.executable,
+            "-m",
+            "sources.generator",
+            "--records",
+            "300",
+            "--seed",
+            "4",
+            "--out",
+            str(out),
+        ]
+        subprocess.run(cmd, check=True, env=env, cwd=Path(__file__).parents[2], capture_output=True)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
