@@ -37,7 +37,9 @@ def legacy_upper(text: str) -> str:
 def typo(rng: random.Random, text: str, edits: int = 1) -> str:
     """Apply ``edits`` (1-2) random keyboard-style edits: drop, double, swap or replace a letter."""
     for _ in range(edits):
-        letters = [i for i, ch in enumerate(text) if ch.isalpha()]
+        # Leave letters that carry a combining mark (Thai vowels/tones) alone: editing them would
+        # strand the mark on the wrong letter or at the start of the word.
+        letters = [i for i, ch in enumerate(text) if ch.isalpha() and not _carries_mark(text, i)]
         if len(letters) < 3:
             return text
         i = rng.choice(letters)
@@ -52,13 +54,16 @@ def typo(rng: random.Random, text: str, edits: int = 1) -> str:
             donor = text[rng.choice(letters)]
             if donor.lower() == text[i].lower():
                 donor = _neighbour(text[i])
-            if text[i].isupper():
-                donor = donor.upper()
+            donor = donor.upper() if text[i].isupper() else donor.lower()
             text = text[:i] + donor + text[i + 1 :]
     return text
 
 
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def _carries_mark(text: str, i: int) -> bool:
+    return i + 1 < len(text) and unicodedata.category(text[i + 1]).startswith("M")
 
 
 def _neighbour(ch: str) -> str:
