@@ -13,9 +13,17 @@ from schemas import SourceConfig
 
 CONNECTOR_CLASSES: dict[str, str] = {
     "soap_erp": "connectors.soap_erp:ErpSoapConnector",
+    "soap": "connectors.soap_generic:GenericSoapConnector",
+    "salesforce": "connectors.salesforce:SalesforceConnector",
     "rest_shop": "connectors.rest_shop:WebShopConnector",
+    "woocommerce": "connectors.rest_shop:WebShopConnector",
+    "shopify": "connectors.shopify:ShopifyConnector",
+    "sugarcrm": "connectors.sugarcrm:SugarCrmConnector",
+    "vtiger": "connectors.vtiger:VtigerConnector",
+    "odoo": "connectors.odoo:OdooConnector",
     "sql": "connectors.sql_table:SqlTableConnector",
     "csv": "connectors.flat_files:CsvFolderConnector",
+    "fixed_width": "connectors.flat_files:FixedWidthFolderConnector",
 }
 
 

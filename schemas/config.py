@@ -13,7 +13,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SourceKind = Literal["soap_erp", "rest_shop", "sql", "csv"]
+SourceKind = Literal[
+    "soap_erp", "soap", "salesforce", "rest_shop", "woocommerce", "shopify", "sugarcrm", "vtiger", "odoo",
+    "sql", "csv", "fixed_width",
+]
 PushField = Literal[
     "given_name", "family_name", "full_name", "organization_name", "emails", "phones",
     "street", "postal_code", "city", "country", "date_of_birth", "tax_id",
