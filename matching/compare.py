@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 WORKERS = 2
+#: Name tokens compared one by one (longer names: the rest is ignored by the token comparison).
+MAX_TOKENS = 4
 
 
 class PairContext:
@@ -68,6 +70,56 @@ class PairContext:
         out[hits["_pair"].to_numpy()] = True
         return out
 
+    def token_cover(self, column: str, max_tokens: int = MAX_TOKENS) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair, how well every token of each side is matched by some token of the other side.
+
+        Returns (left_cover, right_cover): the weakest best Jaro-Winkler over the left (right) tokens.
+        Order-insensitive and per token, so "hoffmann jurgen" vs "hoffmann stefan" is 0.6 (one name
+        differs), while a typo or another romanisation of each token stays high. Computed as
+        ``max_tokens**2`` vectorised cpdist calls, never per pair.
+        """
+        key = f"_cover:{column}"
+        if key not in self._cache:
+            tokens = self.features[column]
+            cols = [tokens.list.get(i, null_on_oob=True) for i in range(max_tokens)]
+            lefts = [c.gather(self.left) for c in cols]
+            rights = [c.gather(self.right) for c in cols]
+            l_valid = [c.is_not_null().to_numpy() for c in lefts]
+            r_valid = [c.is_not_null().to_numpy() for c in rights]
+            l_text = [c.fill_null("").to_numpy() for c in lefts]
+            r_text = [c.fill_null("").to_numpy() for c in rights]
+            n = len(self)
+            best_l = [np.zeros(n, dtype=np.float32) for _ in range(max_tokens)]
+            best_r = [np.zeros(n, dtype=np.float32) for _ in range(max_tokens)]
+            for i in range(max_tokens):
+                if not l_valid[i].any():
+                    continue
+                for j in range(max_tokens):
+                    both = l_valid[i] & r_valid[j]
+                    if not both.any():
+                        continue
+                    sim = process.cpdist(
+                        l_text[i],
+                        r_text[j],
+                        scorer=JaroWinkler.normalized_similarity,
+                        workers=self.workers,
+                        dtype=np.float32,
+                    )
+                    sim = np.where(both, sim, 0.0)
+                    np.maximum(best_l[i], sim, out=best_l[i])
+                    np.maximum(best_r[j], sim, out=best_r[j])
+            cover_l = np.ones(n, dtype=np.float32)
+            cover_r = np.ones(n, dtype=np.float32)
+            for i in range(max_tokens):
+                cover_l = np.where(l_valid[i], np.minimum(cover_l, best_l[i]), cover_l)
+                cover_r = np.where(r_valid[i], np.minimum(cover_r, best_r[i]), cover_r)
+            self._cache[key] = (cover_l, cover_r)  # type: ignore[assignment]
+        return self._cache[key]  # type: ignore[return-value]
+
+    def list_len(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        counts = self.features[column].list.len().fill_null(0).to_numpy()
+        return counts[self.left], counts[self.right]
+
     def list_null(self, column: str) -> np.ndarray:
         counts = self.features[column].list.len().fill_null(0).to_numpy()
         return (counts[self.left] == 0) | (counts[self.right] == 0)
@@ -100,19 +152,30 @@ def _levels(null: np.ndarray, *conditions: np.ndarray) -> np.ndarray:
 
 
 def _name(ctx: PairContext) -> np.ndarray:
+    """Name levels from whole-key equality and a per-token alignment (see ``PairContext.token_cover``).
+
+    Sorted-key Jaro-Winkler alone ranks "hoffmann jurgen" / "hoffmann stefan" as fuzzy (the shared
+    family name dominates the prefix); requiring every token on both sides to find a partner does not.
+    """
     exact = ctx.equal("any_name_key")
     phonetic = ctx.equal("name_phon")
-    jw = ctx.similarity("any_name_key")
-    token_set = ctx.similarity("any_name_key", fuzz.token_set_ratio)
+    cover_l, cover_r = ctx.token_cover("name_tokens")
+    both = np.minimum(cover_l, cover_r)
+    n_l, n_r = ctx.list_len("name_tokens")
+    # one name's tokens all inside the other's (a missing middle name), the shorter having >= 2 tokens
+    subset = ((cover_l >= 0.95) & (n_l >= 2)) | ((cover_r >= 0.95) & (n_r >= 2))
     return _levels(
         ctx.null("any_name_key"),
         exact,
-        phonetic | (jw >= 0.95),
-        jw >= 0.88,
-        # one name contained in the other (a missing middle name); NOT merely "shares the family
-        # name", which is what a household does
-        token_set >= 0.95,
+        phonetic | (both >= 0.95),
+        both >= 0.88,
+        subset,
     )
+
+
+def _suffix(ctx: PairContext) -> np.ndarray:
+    """Jr./Sr./II/III: equal is weak support, different is father vs son (a veto)."""
+    return _levels(ctx.null("suffix"), ctx.equal("suffix"))
 
 
 def _legal_form(ctx: PairContext) -> np.ndarray:
@@ -120,10 +183,15 @@ def _legal_form(ctx: PairContext) -> np.ndarray:
 
 
 def _email(ctx: PairContext) -> np.ndarray:
-    # "fuzzy" only for a typo-sized difference: ghasemi.bahram78@ vs ghasemi.bahram64@ are two people
-    return _levels(
-        ctx.list_null("emails"), ctx.any_shared("emails"), ctx.similarity("email1", Levenshtein.distance) <= 1
+    # "fuzzy" only for a typo-sized difference in a personal-looking address: ghasemi.bahram78@ vs
+    # ghasemi.bahram64@ are two people, and info@ vs info1@ at one domain are two sister companies.
+    a, b = ctx.sides("email1")
+    local = np.minimum(
+        a.str.split("@").list.first().str.len_chars().fill_null(0).to_numpy(),
+        b.str.split("@").list.first().str.len_chars().fill_null(0).to_numpy(),
     )
+    fuzzy = (ctx.similarity("email1", Levenshtein.distance) <= 1) & (local >= 8)
+    return _levels(ctx.list_null("emails"), ctx.any_shared("emails"), fuzzy)
 
 
 def _phone(ctx: PairContext) -> np.ndarray:
@@ -146,7 +214,8 @@ def _dob(ctx: PairContext) -> np.ndarray:
 
 
 def _tax(ctx: PairContext) -> np.ndarray:
-    return _levels(ctx.null("tax"), ctx.equal("tax"))
+    # a one-keystroke difference (typo, transposed digits) is a mistyped id, not another entity
+    return _levels(ctx.null("tax"), ctx.equal("tax"), ctx.similarity("tax", OSA.distance) <= 1)
 
 
 def _address(ctx: PairContext) -> np.ndarray:
@@ -181,7 +250,10 @@ DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
         display="name",
         tf_column="any_name_key",
     ),
-    Comparison("legal_form", ("null", "same", "different"), (0.9, 0.1), (0.4, 0.6), _legal_form, "org_form"),
+    Comparison(
+        "legal_form", ("null", "same", "different"), (0.97, 0.03), (0.4, 0.6), _legal_form, "org_form"
+    ),
+    Comparison("suffix", ("null", "same", "different"), (0.999, 0.001), (0.5, 0.5), _suffix, "suffix"),
     Comparison(
         "email",
         ("null", "exact", "fuzzy", "else"),
@@ -194,12 +266,19 @@ DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "date_of_birth",
         ("null", "exact", "day_month_swapped", "one_typo", "same_year", "else"),
-        (0.91, 0.02, 0.04, 0.025, 0.005),
+        (0.91, 0.02, 0.04, 0.0295, 0.0005),
         (0.0001, 0.00001, 0.002, 0.015, 0.9829),
         _dob,
         "dob",
     ),
-    Comparison("tax_id", ("null", "exact", "else"), (0.97, 0.03), (0.00001, 0.99999), _tax, "tax"),
+    Comparison(
+        "tax_id",
+        ("null", "exact", "one_typo", "else"),
+        (0.9, 0.07, 0.03),
+        (0.00001, 0.0001, 0.99989),
+        _tax,
+        "tax",
+    ),
     Comparison(
         "address",
         ("null", "exact", "same_street", "same_postal_code", "same_city", "else"),

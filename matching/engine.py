@@ -35,6 +35,18 @@ SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
     "address": frozenset({"exact", "same_street"}),
 }
 MIN_AGREEING_FIELDS = 2
+#: Levels that say "two different customers" whatever else agrees: father and son share name, address
+#: and landline but not the birth date or the Jr./Sr.; sister companies share name stem, switchboard and
+#: e-mail domain but not the tax id or the legal form. A vetoed pair is never merged, not even
+#: transitively (clustering sees it as score 0). An equal tax id lifts the vetoes: it identifies the
+#: customer, so "Co., Ltd." vs "Corporation" is one entity written two ways and a differing birth date
+#: is a data-entry error (the FS weights still count it against the pair).
+VETO_LEVELS: dict[str, frozenset[str]] = {
+    "date_of_birth": frozenset({"else"}),
+    "suffix": frozenset({"different"}),
+    "tax_id": frozenset({"else"}),
+    "legal_form": frozenset({"different"}),
+}
 
 
 @dataclass
@@ -129,6 +141,22 @@ def _agreeing(
     return count
 
 
+def _vetoed(levels: np.ndarray, comparisons: tuple[Comparison, ...], ctx: PairContext) -> np.ndarray:
+    """Pairs a VETO_LEVELS field rules out (see there for the tax-id exceptions)."""
+    names = [c.name for c in comparisons]
+    if "tax_id" not in names:
+        return _agreeing(levels, comparisons, VETO_LEVELS) > 0
+    tax_level = np.array(comparisons[names.index("tax_id")].levels)[levels[:, names.index("tax_id")]]
+    # a person's "tax id" field often holds some other number (social security id re-issued, FEBRL's
+    # soc_sec_id); only an organisation's tax id reliably names the legal entity
+    organization = ctx.equal("record_type") & (ctx.sides("record_type")[0] == "organization").to_numpy()
+    tax_veto = (tax_level == "else") & organization
+    rest = {k: v for k, v in VETO_LEVELS.items() if k != "tax_id"}
+    return (
+        (_agreeing(levels, comparisons, rest) > 0) & ~np.isin(tax_level, ["exact", "one_typo"])
+    ) | tax_veto
+
+
 def match_frame(
     frame: pl.DataFrame,
     config: MatchingConfig | None = None,
@@ -188,14 +216,25 @@ def match_frame(
     must_mask = _pair_mask(left, right, must_rows)
     cannot_mask = _pair_mask(left, right, cannot_rows)
 
+    veto = _vetoed(levels, comparisons, ctx) & ~must_mask
     identifying = _agreeing(levels, comparisons, IDENTIFYING_LEVELS) > 0
     identifying &= _agreeing(levels, comparisons, SUPPORTING_LEVELS) >= MIN_AGREEING_FIELDS
-    is_match = (scores >= config.match_threshold) & identifying & ~cannot_mask | must_mask
-    is_review = ~is_match & ~cannot_mask & (scores >= config.review_threshold)
-    no_identity = (scores >= config.match_threshold) & ~identifying & ~cannot_mask & ~must_mask
+    is_match = (scores >= config.match_threshold) & identifying & ~cannot_mask & ~veto | must_mask
+    is_review = ~is_match & ~cannot_mask & ~veto & (scores >= config.review_threshold)
+    no_identity = (scores >= config.match_threshold) & ~identifying & ~cannot_mask & ~must_mask & ~veto
+    vetoed = veto & (scores >= config.review_threshold)
     lap("decide")
 
-    outcome = cluster(frame.height, left, right, scores, is_match, must_rows, cannot_rows, cluster_params)
+    outcome = cluster(
+        frame.height,
+        left,
+        right,
+        np.where(veto, 0.0, scores),
+        is_match,
+        must_rows,
+        cannot_rows,
+        cluster_params,
+    )
     labels = outcome.labels
     cut = is_match & (labels[left] != labels[right])
     lap("cluster")
@@ -203,6 +242,7 @@ def match_frame(
     decision = np.where(is_match, "match", np.where(is_review, "review", "distinct"))
     rules = [
         rule_entry("too_few_identifying_fields_agree", no_identity),
+        rule_entry("vetoed_by_disagreeing_field", vetoed),
         rule_entry("steward_must_link", must_mask),
         rule_entry("steward_cannot_link", cannot_mask),
         rule_entry("cut_by_clustering", cut),

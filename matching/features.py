@@ -45,17 +45,27 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
     base = frame.with_row_index("_row").with_columns(_display_name())
     is_org = base["record_type"] == "organization"
     name = base["name"]
-    person_name = name.zip_with(~is_org, pl.Series([None] * len(name), dtype=pl.Utf8))
     org_name = name.zip_with(is_org, pl.Series([None] * len(name), dtype=pl.Utf8))
+    # persons: given and family folded separately (see nz.person_name); the full name only as fallback
+    parts = base.select(
+        pl.when(~is_org).then(
+            pl.concat_str(
+                [pl.col(c).fill_null("") for c in ("given_name", "family_name", "full_name")],
+                separator=nz.PARTS_SEPARATOR,
+            )
+        )
+    ).to_series()
+    person_tokens = nz.map_unique(parts, nz.person_name)
     features = pl.DataFrame(
         {
             "_row": base["_row"],
             "record_type": base["record_type"],
             "name": name,
-            "name_key": nz.map_unique(person_name, nz.name_key),
-            "name_phon": nz.map_unique(person_name, nz.phonetic_key).fill_null(
+            "name_key": nz.map_unique(person_tokens, nz.tokens_key),
+            "name_phon": nz.map_unique(person_tokens, nz.tokens_phonetic_key).fill_null(
                 nz.map_unique(org_name, nz.organization_phonetic_key)
             ),
+            "suffix": nz.map_unique(parts, nz.person_suffix),
             "family_key": nz.map_unique(base["family_name"], nz.name_key),
             "org_key": nz.map_unique(org_name, nz.organization_key),
             "org_form": nz.map_unique(org_name, nz.legal_form),
@@ -78,6 +88,7 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
     # any_name_key / name_phon: the person key, or the organisation key without its legal form.
     return features.with_columns(
         pl.coalesce("name_key", "org_key").alias("any_name_key"),
+        pl.coalesce("name_key", "org_key").str.split(" ").alias("name_tokens"),
         pl.col("emails").list.first().alias("email1"),
         pl.col("dob").str.slice(0, 4).alias("birth_year"),
     )

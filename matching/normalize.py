@@ -129,11 +129,19 @@ def _cjk_run(match: re.Match[str]) -> str:
     return " " + " ".join(syllables) + " "
 
 
+def _cjk_joined(match: re.Match[str]) -> str:
+    """A CJK run inside ONE name part (given or family) is one word: 詩涵 -> "shihan" like "SHIH-HAN"."""
+    return " " + "".join(anyascii(ch) for ch in match.group(0)) + " "
+
+
 @lru_cache(maxsize=200_000)
-def ascii_fold(text: str) -> str:
-    """Any script -> lower-case ASCII words separated by single spaces (hyphens and dots removed)."""
+def ascii_fold(text: str, cjk_part: bool = False) -> str:
+    """Any script -> lower-case ASCII words separated by single spaces (hyphens and dots removed).
+
+    ``cjk_part``: the text is a single name part, so a CJK run is not split into family + given.
+    """
     folded = fold_script(text)
-    folded = _CJK.sub(_cjk_run, folded)
+    folded = _CJK.sub(_cjk_joined if cjk_part else _cjk_run, folded)
     folded = anyascii(folded).casefold()
     folded = re.sub(r"(?<=[a-z])['\-.](?=[a-z])", "", folded)  # Chih-Ming, O'Neil, g-n
     return " ".join(_NON_ALNUM.sub(" ", folded).split())
@@ -142,13 +150,74 @@ def ascii_fold(text: str) -> str:
 _UMLAUT_SPELLING = re.compile(r"([aou])e")
 
 
-def name_tokens(text: str) -> list[str]:
-    """ASCII tokens of a personal name without honorifics.
+#: Generational suffixes. They are NOT titles: "Thomas Smith Sr." and "Thomas Smith Jr." are father and
+#: son, so the suffix is kept apart from the name and compared as its own (disagreement) signal.
+SUFFIXES: dict[str, str] = {
+    "jr": "jr",
+    "junior": "jr",
+    "jun": "jr",
+    "sr": "sr",
+    "senior": "sr",
+    "sen": "sr",
+    "ii": "ii",
+    "2nd": "ii",
+    "iii": "iii",
+    "3rd": "iii",
+    "iv": "iv",
+}
+
+
+def _token_key(token: str) -> str:
+    return _UMLAUT_SPELLING.sub(r"\1", token)
+
+
+def name_tokens(text: str, cjk_part: bool = False) -> list[str]:
+    """ASCII tokens of a personal name without honorifics and generational suffixes.
 
     German ASCII systems spell ü as "ue" while anyascii gives "u"; folding "ue"->"u" on both sides makes
     "Müller" and "MUELLER" one key (symmetric, so names that really contain "ue" are unaffected in effect).
     """
-    return [_UMLAUT_SPELLING.sub(r"\1", t) for t in ascii_fold(text).split() if t not in TITLES]
+    return [
+        _token_key(t) for t in ascii_fold(text, cjk_part).split() if t not in TITLES and t not in SUFFIXES
+    ]
+
+
+def name_suffix(text: str) -> str | None:
+    """The generational suffix ("jr", "sr", "ii", ...) written anywhere in a name, else ``None``."""
+    found = {SUFFIXES[t] for t in ascii_fold(text).split() if t in SUFFIXES}
+    return "/".join(sorted(found)) or None
+
+
+PARTS_SEPARATOR = "\x1f"
+
+
+@lru_cache(maxsize=200_000)
+def person_name(parts: str) -> str | None:
+    """ "given<US>family<US>full" -> space-joined ASCII name tokens (no titles, no suffix).
+
+    Given and family name are folded separately (a two-character Chinese given name stays one word);
+    the full name is used only when neither part is known.
+    """
+    given, family, full = (parts.split(PARTS_SEPARATOR) + ["", "", ""])[:3]
+    if given.strip() or family.strip():
+        tokens = name_tokens(given, cjk_part=True) + name_tokens(family, cjk_part=True)
+    else:
+        tokens = name_tokens(full)
+    return " ".join(tokens) or None
+
+
+def person_suffix(parts: str) -> str | None:
+    return name_suffix(parts.replace(PARTS_SEPARATOR, " "))
+
+
+def tokens_key(tokens: str) -> str | None:
+    """Order-insensitive key of already folded tokens ("chen zhiming" == "zhiming chen")."""
+    return " ".join(sorted(tokens.split())) or None
+
+
+def tokens_phonetic_key(tokens: str) -> str | None:
+    keys = sorted(t for t in (phonetic_token(t) for t in tokens.split()) if t)
+    return " ".join(keys) or None
 
 
 def name_key(text: str) -> str | None:
@@ -206,7 +275,7 @@ def phonetic_key(text: str) -> str | None:
 #: Legal forms written in a native script, removed before transliteration because they are often glued
 #: to the name (台積電股份有限公司, บริษัทสยามฟู้ดจำกัด). Longest first so "股份有限公司" wins over "公司".
 _NATIVE_LEGAL_FORMS_AS_WRITTEN: dict[str, str] = {
-    "股份有限公司": "co ltd",
+    "股份有限公司": "inc",
     "有限公司": "co ltd",
     "公司": "co",
     "บริษัท": "co",
@@ -214,14 +283,15 @@ _NATIVE_LEGAL_FORMS_AS_WRITTEN: dict[str, str] = {
     "จำกัด(มหาชน)": "plc",
     "มหาชน": "plc",
     "จำกัด": "ltd",
-    "ห้างหุ้นส่วนจำกัด": "ltd partnership",
+    "ห้างหุ้นส่วนจำกัด": "lp",
     "شرکت": "co",
     "سهامی خاص": "jsc",
     "سهامی عام": "plc",
     "با مسئولیت محدود": "ltd",
-    "ЕООД": "ltd",
+    # single-owner forms are different legal entities from their multi-owner siblings
+    "ЕООД": "sole ltd",
     "ООД": "ltd",
-    "ЕАД": "jsc",
+    "ЕАД": "sole jsc",
     "АД": "jsc",
     "ЕТ": "sole",
     "ООО": "ltd",
@@ -246,6 +316,14 @@ _NATIVE_LEGAL_RE = re.compile(
 _LEGAL_FORMS: dict[str, str] = {
     "cong ty co phan": "jsc",
     "cong ty tnhh mtv": "ltd",
+    "one member co ltd": "ltd",
+    "limited partnership": "lp",
+    "ltd partnership": "lp",
+    "lp": "lp",
+    "llp": "llp",
+    "public jsc": "plc",
+    "pjs": "jsc",
+    "pjsc": "jsc",
     "cong ty tnhh": "ltd",
     "cong ty": "co",
     "tnhh": "ltd",
@@ -258,7 +336,7 @@ _LEGAL_FORMS: dict[str, str] = {
     "plc": "plc",
     "public company limited": "plc",
     "pcl": "plc",
-    "llc": "llc",
+    "llc": "ltd",
     "inc": "inc",
     "incorporated": "inc",
     "corp": "inc",
@@ -266,19 +344,19 @@ _LEGAL_FORMS: dict[str, str] = {
     "gmbh co kg": "kg",
     "gmbh": "gmbh",
     "ggmbh": "gmbh",
-    "ug haftungsbeschrankt": "gmbh",
+    "ug haftungsbeschrankt": "ug",
+    "ug haftungsbeschraenkt": "ug",
     "ag": "ag",
     "kg": "kg",
     "ohg": "ohg",
     "ev": "ev",
-    "eood": "ltd",
+    "eood": "sole ltd",
     "ood": "ltd",
-    "ead": "jsc",
+    "ead": "sole jsc",
     "ad": "jsc",
     "et": "sole",
     "jsc": "jsc",
     "ojsc": "jsc",
-    "pjsc": "jsc",
     "sa": "sa",
     "srl": "ltd",
     "bv": "ltd",
@@ -292,6 +370,7 @@ _LEGAL_RE = re.compile(
 #: "co ltd" and "ltd" are one signal; "plc" vs "ltd" is not.
 _FORM_RANK = (
     "plc",
+    "sole jsc",
     "jsc",
     "ag",
     "sa",
@@ -299,12 +378,26 @@ _FORM_RANK = (
     "ohg",
     "ev",
     "gmbh",
-    "llc",
+    "ug",
     "inc",
-    "ltd partnership",
+    "lp",
+    "llp",
+    "sole ltd",
     "co ltd",
     "ltd",
+    "sole",
+    "co",
 )
+
+
+#: Abbreviations that CSV exports use inside organisation names.
+_ORG_WORDS = {
+    "intl": "international",
+    "hldgs": "holdings",
+    "hldg": "holding",
+    "grp": "group",
+    "jituan": "group",
+}
 
 
 @lru_cache(maxsize=200_000)
@@ -318,7 +411,7 @@ def split_organization(text: str) -> tuple[str | None, str | None]:
     forms = [_NATIVE_LEGAL_FORMS[m.group(0)] for m in _NATIVE_LEGAL_RE.finditer(native)]
     folded = ascii_fold(_NATIVE_LEGAL_RE.sub(" ", native))
     forms += [_LEGAL_FORMS[m.group(1)] for m in _LEGAL_RE.finditer(folded)]
-    core = " ".join(_LEGAL_RE.sub(" ", folded).split())
+    core = " ".join(_ORG_WORDS.get(t, t) for t in _LEGAL_RE.sub(" ", folded).split())
     form = next((f for f in _FORM_RANK if f in forms), forms[0] if forms else None)
     if form == "co ltd":
         form = "ltd"

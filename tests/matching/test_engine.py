@@ -196,3 +196,141 @@ def test_bad_input_is_refused_with_a_reason(tmp_path: Path) -> None:
     path.write_text("name,email\nx,y\n", encoding="utf-8")
     with pytest.raises(FlatFrameError, match="source_system and source_id"):
         read_flat_csv(path)
+
+
+def test_father_and_son_with_jr_sr_stay_apart() -> None:
+    # same name, address and landline; the ERP writes the suffix only in the full name
+    home = dict(
+        street="12 Oak Street", postal_code="60601", city="Chicago", country="US", phone="+13125550100"
+    )
+    rows = [
+        dict(
+            home,
+            source_system="erp",
+            source_id="1",
+            given_name="Thomas",
+            family_name="Smith",
+            full_name="Thomas Smith Sr.",
+            email="tsmith@example.com",
+        ),
+        dict(
+            home,
+            source_system="erp",
+            source_id="2",
+            given_name="Thomas",
+            family_name="Smith",
+            full_name="Thomas Smith Jr.",
+            email="thomas.smith@example.com",
+        ),
+        dict(
+            home,
+            source_system="legacy_db",
+            source_id="3",
+            given_name="THOMAS",
+            family_name="SMITH JR",
+            email="THOMAS.SMITH@EXAMPLE.COM",
+        ),
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    ids = dict(zip(result.clusters["source_id"], result.clusters["cluster_id"], strict=True))
+    assert ids["1"] != ids["2"]
+    assert ids["2"] == ids["3"]  # the son's own records still merge
+    pair = result.pairs.filter((pl.col("left_id") == "1") & (pl.col("right_id") == "2"))
+    entries = {e["field"]: e for e in json.loads(pair["explanation"][0])}
+    assert entries["suffix"]["level"] == "different" and entries["suffix"]["weight"] < 0
+    assert pair["decision"][0] == "distinct"
+
+
+def test_different_birth_date_vetoes_even_with_everything_else_shared() -> None:
+    base = dict(
+        full_name="David Hall",
+        street="3 Elm Road",
+        postal_code="LS1 9SE",
+        city="Leeds",
+        country="GB",
+        phone="+441132579510",
+        email="",
+    )
+    rows = [
+        {**base, "source_system": "erp", "source_id": "1", "date_of_birth": "1950-03-01"},
+        {**base, "source_system": "webshop", "source_id": "2", "date_of_birth": "1978-07-21"},
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    assert result.pairs["decision"][0] == "distinct"
+    assert "vetoed_by_disagreeing_field" in result.pairs["explanation"][0]
+    assert result.clusters["cluster_id"].n_unique() == 2
+
+
+def test_sister_companies_with_own_tax_ids_stay_apart() -> None:
+    shared = dict(record_type="organization", city="Sofia", country="BG", phone="+35929700100")
+    rows = [
+        dict(
+            shared,
+            source_system="erp",
+            source_id="1",
+            organization_name="Балкан Софт Юг АД",
+            tax_id="BG131234567",
+            email="office@balkansoft.bg",
+            street="бул. Витоша 1",
+            postal_code="1000",
+        ),
+        dict(
+            shared,
+            source_system="legacy_db",
+            source_id="2",
+            organization_name="BALKAN SOFT SERVICE OOD",
+            tax_id="204567890",
+            email="SALES@BALKANSOFT.BG",
+            street="UL. RAKOVSKI 5",
+            postal_code="1202",
+        ),
+        dict(
+            shared,
+            source_system="webshop",
+            source_id="3",
+            organization_name="Balkan Soft EOOD",
+            tax_id="BG 205 111 222",
+            email="info@balkansoft.bg",
+            street="",
+            postal_code="",
+        ),
+        dict(
+            shared,
+            source_system="legacy_csv",
+            source_id="4",
+            organization_name="BALKAN SOFT YUG AD",
+            tax_id="131234567",
+            email="",
+            street="BUL. VITOSHA 1",
+            postal_code="1000",
+        ),
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    ids = dict(zip(result.clusters["source_id"], result.clusters["cluster_id"], strict=True))
+    assert len({ids["1"], ids["2"], ids["3"]}) == 3
+    assert ids["1"] == ids["4"]
+
+
+def test_two_character_chinese_given_name_matches_its_romanisation() -> None:
+    rows = [
+        dict(
+            source_system="erp",
+            source_id="1",
+            given_name="詩涵",
+            family_name="黃",
+            phone="+886912661446",
+            date_of_birth="1962-01-17",
+            country="TW",
+        ),
+        dict(
+            source_system="legacy_db",
+            source_id="2",
+            given_name="SHIHAN",
+            family_name="HUANG",
+            phone="+886912661446",
+            date_of_birth="1962-01-17",
+            country="TW",
+        ),
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    assert result.pairs["decision"][0] == "match"

@@ -60,16 +60,25 @@ def test_romanisation_variants_share_a_phonetic_key() -> None:
     [
         ("Công ty TNHH Minh Phát", "minh phat", "ltd"),
         ("MINH PHAT CO., LTD.", "minh phat", "ltd"),
-        ("„Балкан Трейд“ ЕООД", "balkan treyd", "ltd"),
+        # single-owner EOOD is another legal entity than an OOD sibling
+        ("„Балкан Трейд“ ЕООД", "balkan treyd", "sole ltd"),
+        ("BALKAN SOFT SERVICE OOD", "balkan soft service", "ltd"),
         ("Адам АД", "adam", "jsc"),
         ("Müller GmbH", "muller", "gmbh"),
         ("Siemens AG", "siemens", "ag"),
-        ("鴻海精密工業股份有限公司", "hong hai jing mi gong ye", "ltd"),
+        # company limited by shares = "Corporation" in its English name
+        ("鴻海精密工業股份有限公司", "hong hai jing mi gong ye", "inc"),
+        ("HON HAI PRECISION CORPORATION", "hon hai precision", "inc"),
         ("บริษัท สยามฟู้ด จำกัด", "syamfud", "ltd"),
         ("บริษัท สยามฟู้ด จำกัด (มหาชน)", "syamfud", "plc"),
         ("شرکت پارس سهامی خاص", "prs", "jsc"),
         ("Acme, Inc.", "acme", "inc"),
-        ("Acme LLC", "acme", "llc"),
+        # LLC and با مسئولیت محدود are the same (limited liability) form
+        ("Acme LLC", "acme", "ltd"),
+        ("KINGSLEY TRADING LLP", "kingsley trading", "llp"),
+        ("SIAM FOOD LIMITED PARTNERSHIP", "siam food", "lp"),
+        ("Sonnenberg Immobilien UG (haftungsbeschraenkt)", "sonnenberg immobilien", "ug"),
+        ("BLUE RIDGE FOODS HLDGS CORP.", "blue ridge foods holdings", "inc"),
         ("Bosch", "bosch", None),
     ],
 )
