@@ -1,22 +1,40 @@
 """Golden records from clusters: stable ids across runs and field-level survivorship with lineage.
 
-Ids: a cluster keeps the golden id most of its members already had (ties: the older id, i.e. the
-smaller one); the other ids it absorbs are retired and point to it. A new cluster's id is derived
-from its smallest member key, so a full rebuild on the same data gives the same ids.
+Ids: a cluster keeps the golden id most of its members already had (ties: the smaller id); the
+other ids it absorbs are retired and point to it. A new cluster's id is derived from its smallest
+member key, so a full rebuild on the same data gives the same ids.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas import Address, CustomerRecord, FieldLineage, GoldenRecord, RecordKey, SourceRef
+from schemas import (
+    Address,
+    CustomerRecord,
+    FieldLineage,
+    GoldenRecord,
+    RecordKey,
+    SourceRef,
+    SurvivorshipConfig,
+)
 
-SCALAR_FIELDS = ("record_type", "given_name", "family_name", "full_name", "organization_name", "country",
-                 "date_of_birth", "tax_id")
+SCALAR_FIELDS = (
+    "record_type",
+    "given_name",
+    "family_name",
+    "full_name",
+    "organization_name",
+    "country",
+    "date_of_birth",
+    "tax_id",
+)
 LIST_FIELDS = ("emails", "phones", "addresses")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -30,33 +48,71 @@ def new_golden_id(members: Sequence[RecordKey], taken: set[str]) -> str:
     return candidate
 
 
+@dataclass
+class IdAssignment:
+    ids: dict[Any, str]  # cluster -> golden id
+    retired: dict[str, str]  # retired golden id -> surviving golden id
+    split_from: dict[str, str]  # new golden id -> the id whose records it took
+
+
 def assign_golden_ids(
     clusters: Mapping[Any, Sequence[RecordKey]], previous: Mapping[RecordKey, str], existing: set[str]
-) -> tuple[dict[Any, str], dict[str, str]]:
-    """Map each cluster to a golden id; return (cluster -> id, retired id -> surviving id)."""
-    claims: list[tuple[int, str, Any]] = []
+) -> IdAssignment:
+    """Map each cluster to a golden id, deterministically, preferring the ids its members had."""
+    claims: list[tuple[int, str, str, Any]] = []
     for cluster, members in clusters.items():
         for golden_id, votes in Counter(previous[k] for k in members if k in previous).items():
-            claims.append((-votes, golden_id, cluster))
-    assigned: dict[Any, str] = {}
+            claims.append((-votes, golden_id, min(str(k) for k in members), cluster))
+    ids: dict[Any, str] = {}
     used: set[str] = set()
     # Strongest claims first: a split keeps the id with the part holding most of its old members.
-    for _votes, golden_id, cluster in sorted(claims, key=lambda c: (c[0], c[1], str(c[2]))):
-        if cluster not in assigned and golden_id not in used:
-            assigned[cluster] = golden_id
+    for _votes, golden_id, _order, cluster in sorted(claims, key=lambda c: c[:3]):
+        if cluster not in ids and golden_id not in used:
+            ids[cluster] = golden_id
             used.add(golden_id)
     taken = set(existing) | used
+    split_from: dict[str, str] = {}
     for cluster, members in sorted(clusters.items(), key=lambda item: min(str(k) for k in item[1])):
-        if cluster not in assigned:
-            assigned[cluster] = new_golden_id(members, taken)
-            taken.add(assigned[cluster])
+        if cluster not in ids:
+            ids[cluster] = new_golden_id(members, taken)
+            taken.add(ids[cluster])
+            olds = Counter(previous[k] for k in members if k in previous)
+            if olds:
+                split_from[ids[cluster]] = min(olds, key=lambda g: (-olds[g], g))
     retired: dict[str, str] = {}
-    for cluster, members in clusters.items():
-        for key in members:
+    for cluster, members in sorted(clusters.items(), key=lambda item: min(str(k) for k in item[1])):
+        for key in sorted(members):
             old = previous.get(key)
             if old and old not in used and old not in retired:
-                retired[old] = assigned[cluster]
-    return assigned, retired
+                retired[old] = ids[cluster]
+    return IdAssignment(ids=ids, retired=retired, split_from=split_from)
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, str):
+        return re.sub(r"[\W_]+", "", value.casefold())
+    return value
+
+
+def _rule_key(rule: str, trust: Mapping[str, int], counts: Counter) -> Callable[[CustomerRecord, Any], Any]:
+    if rule == "source_trust":
+        return lambda r, v: trust.get(r.source_system, 100)
+    if rule == "most_recent":
+        return lambda r, v: -(r.updated_at or _EPOCH).timestamp()
+    if rule == "most_complete":
+        return lambda r, v: -len(str(v.model_dump() if isinstance(v, Address) else v))
+    if rule == "most_frequent":
+        return lambda r, v: -counts[_comparable(v)]
+    raise ValueError(f"unknown survivorship rule {rule!r}")
+
+
+def rank(
+    candidates: Sequence[tuple[CustomerRecord, Any]], rules: Sequence[str], trust: Mapping[str, int]
+) -> list[tuple[CustomerRecord, Any]]:
+    """Order (record, value) candidates by the rules; the record key breaks the last ties."""
+    counts = Counter(_comparable(v) for _, v in candidates)
+    keys = [_rule_key(rule, trust, counts) for rule in rules]
+    return sorted(candidates, key=lambda c: (*[k(*c) for k in keys], str(c[0].key)))
 
 
 def build_golden(
@@ -64,47 +120,94 @@ def build_golden(
     records: Sequence[CustomerRecord],
     trust: Mapping[str, int],
     overrides: Mapping[str, Any] | None = None,
+    survivorship: SurvivorshipConfig | None = None,
 ) -> GoldenRecord:
-    """Survivorship: per field the value of the most trusted source, then the most recent record.
-
-    Lists (e-mails, phones, addresses) keep every distinct value, the survivor's first. A steward's
-    override beats every source. Each field's lineage records the rule and the values it beat.
-    """
-    ranked = sorted(records, key=lambda r: (trust.get(r.source_system, 100),
-                                            -(r.updated_at or _EPOCH).timestamp(), str(r.key)))
+    """Survivorship per field with lineage: which source record and rule supplied the value, and the
+    values it beat. A steward's override beats every source."""
+    survivorship = survivorship or SurvivorshipConfig()
+    overrides = overrides or {}
     data: dict[str, Any] = {}
     lineage: dict[str, FieldLineage] = {}
-    overrides = overrides or {}
     for field in SCALAR_FIELDS:
-        candidates = [(r, getattr(r, field)) for r in ranked if getattr(r, field) not in (None, "")]
+        candidates = rank(
+            [(r, getattr(r, field)) for r in records if getattr(r, field) not in (None, "")],
+            survivorship.rules(field),
+            trust,
+        )
         if field in overrides:
             data[field] = overrides[field]
-            lineage[field] = FieldLineage(field=field, value=overrides[field], source=None,
-                                          rule="steward_override", competing=_competing(candidates, None))
+            lineage[field] = FieldLineage(
+                field=field,
+                value=_plain(overrides[field]),
+                source=None,
+                rule="steward_override",
+                competing=_grouped(candidates),
+            )
         elif candidates:
             winner, value = candidates[0]
             data[field] = value
-            lineage[field] = FieldLineage(field=field, value=_plain(value), source=_ref(winner),
-                                          rule="source_trust_then_recency",
-                                          competing=_competing(candidates[1:], value))
+            lineage[field] = FieldLineage(
+                field=field,
+                value=_plain(value),
+                source=_ref(winner),
+                rule="+".join(survivorship.rules(field)),
+                competing=[c for c in _grouped(candidates) if c["value"] != _plain(value)],
+            )
     for field in LIST_FIELDS:
-        values: dict[Any, CustomerRecord] = {}
-        for record in ranked:
-            for value in getattr(record, field):
-                if isinstance(value, Address) and value.is_empty():
-                    continue
-                values.setdefault(value, record)
-        data[field] = list(values)
+        candidates = rank(
+            [
+                (r, v)
+                for r in records
+                for v in getattr(r, field)
+                if not (isinstance(v, Address) and v.is_empty())
+            ],
+            survivorship.rules(field),
+            trust,
+        )
+        values = list(dict.fromkeys(v for _, v in candidates))
+        if field in overrides:
+            values = list(dict.fromkeys([overrides[field], *values])) if field != "addresses" else values
+        data[field] = values
         if values:
-            first_value, first_record = next(iter(values.items()))
-            lineage[field] = FieldLineage(field=field, value=_plain(first_value), source=_ref(first_record),
-                                          rule="union_primary_from_most_trusted",
-                                          competing=[{"value": _plain(v), "source": str(r.key)}
-                                                     for v, r in list(values.items())[1:]])
+            lineage[field] = FieldLineage(
+                field=field,
+                value=_plain(values[0]),
+                source=_ref(candidates[0][0]) if candidates and candidates[0][1] == values[0] else None,
+                rule="steward_override"
+                if field in overrides
+                else "all_values_primary_by_" + "+".join(survivorship.rules(field)),
+                competing=_grouped(candidates),
+            )
     data["updated_at"] = max((r.updated_at for r in records if r.updated_at), default=None)
-    return GoldenRecord(golden_id=golden_id, sources=sorted((_ref(r) for r in records),
-                                                            key=lambda s: (s.source_system, s.source_id)),
-                        lineage=lineage, **data)
+    return GoldenRecord(
+        golden_id=golden_id,
+        sources=sorted((_ref(r) for r in records), key=lambda s: (s.source_system, s.source_id)),
+        lineage=lineage,
+        **data,
+    )
+
+
+def field_conflicts(
+    records: Sequence[CustomerRecord], fields: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Fields on which the cluster's records hold different values (ignoring case and punctuation)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for field in fields:
+        candidates = [(r, getattr(r, field, None)) for r in records]
+        candidates = [(r, v) for r, v in candidates if v not in (None, "", [])]
+        if len({_comparable(_plain(v)) for _, v in candidates}) > 1:
+            out[field] = _grouped(candidates)
+    return out
+
+
+def _grouped(candidates: Sequence[tuple[CustomerRecord, Any]]) -> list[dict[str, Any]]:
+    """Every distinct value with the source records holding it, in ranking order."""
+    groups: dict[str, dict[str, Any]] = {}
+    for record, value in candidates:
+        plain = _plain(value)
+        entry = groups.setdefault(repr(plain), {"value": plain, "sources": []})
+        entry["sources"].append(str(record.key))
+    return list(groups.values())
 
 
 def _ref(record: CustomerRecord) -> SourceRef:
@@ -115,7 +218,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Address):
         return value.model_dump()
     return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def _competing(candidates: Sequence[tuple[CustomerRecord, Any]], winner: Any) -> list[dict[str, Any]]:
-    return [{"value": _plain(v), "source": str(r.key)} for r, v in candidates if v != winner]

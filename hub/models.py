@@ -159,3 +159,64 @@ class RunLog(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Append-only audit log: every merge, split, override, decision, push and erasure, who did it,
+    and the state before and after. Rows are never updated, except that erasure blanks personal data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))  # "run:<run id>" or the steward's user name
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    golden_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    source_system: Mapped[str | None] = mapped_column(String(64))
+    source_id: Mapped[str | None] = mapped_column(String(128))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OutboxEvent(Base):
+    """Ordered feed of golden-record changes; ``seq`` is the cursor every consumer keeps."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    change: Mapped[str] = mapped_column(String(16))  # create | update | merge | split | delete
+    golden_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: merge: the retired id now pointing at golden_id; split: the id the new record split from
+    related_id: Mapped[str | None] = mapped_column(String(64))
+    run_id: Mapped[str | None] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the golden record after the change
+
+
+class FieldConflict(Base):
+    """Two sources disagree on a field that must not silently pick a winner (e.g. tax id)."""
+
+    __tablename__ = "field_conflicts"
+    __table_args__ = (UniqueConstraint("golden_id", "field", name="uq_field_conflict"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    golden_id: Mapped[str] = mapped_column(String(64), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    values: Mapped[list[Any]]  # [{"value": ..., "sources": ["erp:1", ...]}, ...]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ErasedKey(Base):
+    """A source record erased on request (GDPR art. 17): never staged again, delete queued to its source.
+
+    Only the key is kept (not personal data by itself) so later pulls can refuse the record.
+    """
+
+    __tablename__ = "erased_keys"
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delete_status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | unsupported
+    delete_detail: Mapped[str | None] = mapped_column(Text)

@@ -15,8 +15,8 @@ from typing import Any
 from connectors.base import PushUpdate, SourceConnector
 from connectors.credentials import Credentials, credentials_from_env
 from connectors.registry import build_connector
-from hub.golden import assign_golden_ids, build_golden
-from hub.store import HubStore, StageStats, StoredMatch, content_hash
+from hub.consolidate import consolidate
+from hub.store import HubStore, StageStats, content_hash
 from schemas import CustomerRecord, GoldenRecord, HubConfig, RecordKey, SourceConfig
 from schemas.steward import DecisionKind
 
@@ -40,8 +40,12 @@ class SyncSummary:
 
 
 class SyncPipeline:
-    def __init__(self, config: HubConfig, store: HubStore | None = None,
-                 credentials: CredentialsProvider = credentials_from_env):
+    def __init__(
+        self,
+        config: HubConfig,
+        store: HubStore | None = None,
+        credentials: CredentialsProvider = credentials_from_env,
+    ):
         self.config = config
         self.store = store or HubStore(config.database_url)
         self.credentials = credentials
@@ -61,10 +65,14 @@ class SyncPipeline:
             connector = self.connector(source)
             cursor = None if full_refresh else self.store.get_cursor(source_name)
             for page in connector.pull(cursor):
-                stats.add(self.store.stage_page(source_name, page.records, page.quarantined, page.cursor, run_id))
+                stats.add(
+                    self.store.stage_page(source_name, page.records, page.quarantined, page.cursor, run_id)
+                )
                 pages += 1
         except Exception as exc:
-            self.store.finish_step(step, {**asdict(stats), "pages": pages}, error=f"{type(exc).__name__}: {exc}")
+            self.store.finish_step(
+                step, {**asdict(stats), "pages": pages}, error=f"{type(exc).__name__}: {exc}"
+            )
             raise
         result = {**asdict(stats), "pages": pages}
         self.store.finish_step(step, result)
@@ -85,48 +93,22 @@ class SyncPipeline:
             )
             frame = self.store.load_match_frame()
             result = match_frame(frame, config=self.config.matching, constraints=constraints)
-            clusters: dict[int, list[RecordKey]] = defaultdict(list)
+            clusters: dict[Any, list[RecordKey]] = defaultdict(list)
             for system, source_id, cluster in result.clusters.select(
-                    "source_system", "source_id", "cluster_id").iter_rows():
+                "source_system", "source_id", "cluster_id"
+            ).iter_rows():
                 clusters[cluster].append(RecordKey(system, source_id))
-            self._apply_unmerges(clusters, decisions)
-            previous = self.store.membership()
-            ids, retired = assign_golden_ids(clusters, previous, self.store.golden_ids())
-            records = self.store.load_records()
-            overrides = _overrides_by_golden(decisions, retired)
-            trust = {s.name: s.trust for s in self.config.sources}
-            golden = [build_golden(ids[c], [records[k] for k in members], trust, overrides.get(ids[c]))
-                      for c, members in clusters.items()]
-            membership = {key: ids[c] for c, members in clusters.items() for key in members}
             pairs = _pair_rows(result.pairs)
-            counts = self.store.save_match(StoredMatch(golden=golden, retired=retired, membership=membership,
-                                                       pairs=pairs, run_id=run_id))
+            counts = consolidate(self.store, self.config, clusters, run_id=run_id, pairs=pairs)
         except Exception as exc:
             self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
             raise
-        by_decision = defaultdict(int)
+        by_decision: dict[str, int] = defaultdict(int)
         for pair in pairs:
             by_decision[pair["decision"]] += 1
-        merged = sum(1 for members in clusters.values() if len(members) > 1)
-        cross_system = sum(1 for m in clusters.values() if len({k.source_system for k in m}) > 1)
-        stats = {"records": frame.height, "golden_records": len(golden), "merged_golden_records": merged,
-                 "cross_system_golden_records": cross_system, "pairs": dict(by_decision),
-                 "retired": len(retired), **counts, "matcher": result.stats}
+        stats = {"records": frame.height, "pairs": dict(by_decision), **counts, "matcher": result.stats}
         self.store.finish_step(step, stats)
         return stats
-
-    @staticmethod
-    def _apply_unmerges(clusters: dict[Any, list[RecordKey]], decisions: list) -> None:
-        """An unmerged record stands alone until a steward says otherwise."""
-        unmerged = {d.left for d in decisions if d.kind == DecisionKind.UNMERGE}
-        if not unmerged:
-            return
-        for cluster in list(clusters):
-            members = clusters[cluster]
-            if len(members) > 1:
-                for key in [k for k in members if k in unmerged]:
-                    members.remove(key)
-                    clusters[("unmerged", str(key))] = [key]
 
     # ---- publish -------------------------------------------------------------------------------
 
@@ -145,9 +127,13 @@ class SyncPipeline:
                 if digest == pushed_hash:
                     unchanged += 1
                     continue
-                updates.append(PushUpdate(source_id=record.source_id, golden_id=golden.golden_id,
-                                          fields=changed_fields(desired["fields"], record,
-                                                                source.push_overwrite)))
+                updates.append(
+                    PushUpdate(
+                        source_id=record.source_id,
+                        golden_id=golden.golden_id,
+                        fields=changed_fields(desired["fields"], record, source.push_overwrite),
+                    )
+                )
                 hashes[record.source_id] = digest
             result = self.connector(source).push(updates) if updates else None
             pushed = result.pushed if result else []
@@ -156,9 +142,13 @@ class SyncPipeline:
         except Exception as exc:
             self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
             raise
-        stats = {"pushed": len(pushed), "failed": len(failed), "unchanged": unchanged,
-                 "fields_changed": sum(1 for u in updates if u.fields and u.source_id in set(pushed)),
-                 "failures": dict(list(failed.items())[:20])}
+        stats = {
+            "pushed": len(pushed),
+            "failed": len(failed),
+            "unchanged": unchanged,
+            "fields_changed": sum(1 for u in updates if u.fields and u.source_id in set(pushed)),
+            "failures": dict(list(failed.items())[:20]),
+        }
         self.store.finish_step(step, stats)
         return stats
 
@@ -197,8 +187,10 @@ def record_value(record: CustomerRecord, field_name: str) -> Any:
 
 def desired_state(source: SourceConfig, golden: GoldenRecord) -> dict[str, Any]:
     """What this source should hold after the push: the golden id and the configured golden fields."""
-    return {"golden_id": golden.golden_id,
-            "fields": {name: golden_value(golden, name) for name in source.push_fields}}
+    return {
+        "golden_id": golden.golden_id,
+        "fields": {name: golden_value(golden, name) for name in source.push_fields},
+    }
 
 
 def changed_fields(fields: dict[str, Any], record: CustomerRecord, overwrite: bool) -> dict[str, Any]:
@@ -213,14 +205,6 @@ def changed_fields(fields: dict[str, Any], record: CustomerRecord, overwrite: bo
     return out
 
 
-def _overrides_by_golden(decisions: list, retired: dict[str, str]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = defaultdict(dict)
-    for d in decisions:
-        if d.kind == DecisionKind.FIELD_OVERRIDE:
-            out[retired.get(d.golden_id, d.golden_id)][d.field] = d.value
-    return out
-
-
 def _pair_rows(pairs: Any) -> list[dict[str, Any]]:
     """Keep match and review pairs (the steward queue and the evidence of merges) in the store."""
     import json
@@ -228,10 +212,17 @@ def _pair_rows(pairs: Any) -> list[dict[str, Any]]:
     rows = []
     for row in pairs.filter(pairs["decision"] != "distinct").iter_rows(named=True):
         explanation = row.get("explanation")
-        rows.append({
-            "left_system": row["left_system"], "left_id": row["left_id"],
-            "right_system": row["right_system"], "right_id": row["right_id"],
-            "score": float(row["score"]), "decision": row["decision"],
-            "explanation": json.loads(explanation) if isinstance(explanation, str) else (explanation or []),
-        })
+        rows.append(
+            {
+                "left_system": row["left_system"],
+                "left_id": row["left_id"],
+                "right_system": row["right_system"],
+                "right_id": row["right_id"],
+                "score": float(row["score"]),
+                "decision": row["decision"],
+                "explanation": json.loads(explanation)
+                if isinstance(explanation, str)
+                else (explanation or []),
+            }
+        )
     return rows

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -19,9 +20,12 @@ from sqlalchemy.orm import Session
 
 from hub.db import make_engine, migrate, session_factory
 from hub.models import (
+    AuditEntry,
     CrossReference,
+    FieldConflict,
     GoldenRecordRow,
     MatchPairRow,
+    OutboxEvent,
     QuarantineRow,
     RunLog,
     SourceRecordRow,
@@ -32,9 +36,21 @@ from hub.models import (
 from schemas import CustomerRecord, GoldenRecord, QuarantinedRecord, RecordKey, StewardDecision
 
 FLAT_COLUMNS = (
-    "source_system", "source_id", "record_type", "given_name", "family_name", "full_name",
-    "organization_name", "email", "phone", "street", "postal_code", "city", "country",
-    "date_of_birth", "tax_id",
+    "source_system",
+    "source_id",
+    "record_type",
+    "given_name",
+    "family_name",
+    "full_name",
+    "organization_name",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "date_of_birth",
+    "tax_id",
 )
 
 
@@ -62,13 +78,23 @@ class StageStats:
 
 @dataclass
 class StoredMatch:
-    """What one matching run decided, ready to be written in one transaction."""
+    """What one matching run decided, ready to be written in one transaction.
+
+    ``scope`` limits the write to some source records (a steward decision, an incremental run):
+    only golden records that held or now hold those records are touched. ``None`` = everything.
+    """
 
     golden: list[GoldenRecord]
     retired: dict[str, str]  # retired golden id -> surviving golden id
     membership: dict[RecordKey, str]  # source record -> golden id
-    pairs: list[dict[str, Any]]  # rows for match_pairs (match + review + distinct above the floor)
-    run_id: str
+    pairs: list[dict[str, Any]]  # rows for match_pairs (match + review pairs)
+    run_id: str | None
+    actor: str = "hub"
+    split_from: dict[str, str] = field(default_factory=dict)  # new golden id -> id it split from
+    conflicts: dict[str, dict[str, list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )  # golden -> field -> values
+    scope: set[RecordKey] | None = None
 
 
 class HubStore:
@@ -115,8 +141,9 @@ class HubStore:
                 digest = record_hash(record)
                 row = existing.get(record.source_id)
                 if row is None:
-                    row = SourceRecordRow(source_system=source, source_id=record.source_id,
-                                          first_seen_at=now, changed_at=now)
+                    row = SourceRecordRow(
+                        source_system=source, source_id=record.source_id, first_seen_at=now, changed_at=now
+                    )
                     session.add(row)
                     existing[record.source_id] = row
                     stats.inserted += 1
@@ -130,8 +157,15 @@ class HubStore:
                 _fill_row(row, record, digest)
                 row.last_run_id = run_id
             for bad in quarantined:
-                session.add(QuarantineRow(source_system=bad.source_system, source_id=bad.source_id,
-                                          reason=bad.reason, payload=_jsonable(bad.payload), run_id=run_id))
+                session.add(
+                    QuarantineRow(
+                        source_system=bad.source_system,
+                        source_id=bad.source_id,
+                        reason=bad.reason,
+                        payload=_jsonable(bad.payload),
+                        run_id=run_id,
+                    )
+                )
             if cursor is not None:
                 row = session.get(SyncCursor, (source, stream))
                 if row is None:
@@ -144,9 +178,10 @@ class HubStore:
     def _rows_by_key(session: Session, source: str, ids: Sequence[str]) -> dict[str, SourceRecordRow]:
         rows: dict[str, SourceRecordRow] = {}
         for start in range(0, len(ids), 500):  # stay under every database's bound-parameter limit
-            chunk = ids[start:start + 500]
-            query = select(SourceRecordRow).where(SourceRecordRow.source_system == source,
-                                                  SourceRecordRow.source_id.in_(chunk))
+            chunk = ids[start : start + 500]
+            query = select(SourceRecordRow).where(
+                SourceRecordRow.source_system == source, SourceRecordRow.source_id.in_(chunk)
+            )
             rows.update({row.source_id: row for row in session.scalars(query)})
         return rows
 
@@ -158,9 +193,12 @@ class HubStore:
         query = select(*columns).where(SourceRecordRow.deleted.is_(False))
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
-        data = {name: [None if v is None else str(v) for v in values]
-                for name, values in zip(FLAT_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(FLAT_COLUMNS),
-                                        strict=True)}
+        data = {
+            name: [None if v is None else str(v) for v in values]
+            for name, values in zip(
+                FLAT_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(FLAT_COLUMNS), strict=True
+            )
+        }
         return pl.DataFrame(data, schema={name: pl.Utf8 for name in FLAT_COLUMNS})
 
     def load_records(self, keys: Iterable[RecordKey] | None = None) -> dict[RecordKey, CustomerRecord]:
@@ -176,8 +214,9 @@ class HubStore:
 
     def membership(self) -> dict[RecordKey, str]:
         with self.sessions() as session:
-            rows = session.execute(select(CrossReference.source_system, CrossReference.source_id,
-                                          CrossReference.golden_id))
+            rows = session.execute(
+                select(CrossReference.source_system, CrossReference.source_id, CrossReference.golden_id)
+            )
             return {RecordKey(s, i): g for s, i, g in rows}
 
     def golden_ids(self) -> set[str]:
@@ -186,56 +225,164 @@ class HubStore:
 
     def active_decisions(self) -> list[StewardDecision]:
         with self.sessions() as session:
-            rows = session.scalars(select(StewardDecisionRow).where(StewardDecisionRow.active.is_(True))
-                                   .order_by(StewardDecisionRow.id))
+            rows = session.scalars(
+                select(StewardDecisionRow)
+                .where(StewardDecisionRow.active.is_(True))
+                .order_by(StewardDecisionRow.id)
+            )
             return [_decision_model(row) for row in rows]
 
     # ---- matching output -----------------------------------------------------------------------
 
     def save_match(self, result: StoredMatch) -> dict[str, int]:
-        """Write golden records, retirements, cross-references and pairs of one run atomically."""
+        """Write golden records, retirements, cross-references, pairs, conflicts, the audit trail and
+        the outbox of one run (or one scoped change) atomically."""
         now = utcnow()
         counts = {"golden_created": 0, "golden_updated": 0, "golden_retired": 0, "links_changed": 0}
+        scope = result.scope
         with self.sessions.begin() as session:
-            current = {row.golden_id: row for row in session.scalars(select(GoldenRecordRow))}
+            links = {
+                RecordKey(x.source_system, x.source_id): x for x in session.scalars(select(CrossReference))
+            }
+            if scope is None:
+                touched_ids = set(
+                    session.scalars(
+                        select(GoldenRecordRow.golden_id).where(GoldenRecordRow.status == "active")
+                    )
+                )
+            else:
+                touched_ids = {links[k].golden_id for k in scope if k in links}
+            touched_ids |= {g.golden_id for g in result.golden}
+            current = (
+                {
+                    row.golden_id: row
+                    for row in session.scalars(
+                        select(GoldenRecordRow).where(GoldenRecordRow.golden_id.in_(touched_ids))
+                    )
+                }
+                if touched_ids
+                else {}
+            )
+            audit, outbox = _Trail(session, result.actor, result.run_id, now), []
             for golden in result.golden:
                 data = golden.model_dump(mode="json")
                 digest = content_hash({k: v for k, v in data.items() if k != "lineage"})
                 row = current.get(golden.golden_id)
                 if row is None:
-                    session.add(GoldenRecordRow(golden_id=golden.golden_id, record=data, content_hash=digest,
-                                                display_name=golden.display_name, created_at=now,
-                                                updated_at=now))
+                    session.add(
+                        GoldenRecordRow(
+                            golden_id=golden.golden_id,
+                            record=data,
+                            content_hash=digest,
+                            display_name=golden.display_name,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
                     counts["golden_created"] += 1
+                    origin = result.split_from.get(golden.golden_id)
+                    outbox.append(("split" if origin else "create", golden.golden_id, origin, data))
+                    audit.add("split" if origin else "create", golden.golden_id, None, data, related=origin)
                 elif row.content_hash != digest or row.status != "active":
+                    audit.add("update", golden.golden_id, row.record, data)
                     row.record, row.content_hash, row.display_name = data, digest, golden.display_name
                     row.status, row.merged_into = "active", None
                     row.version += 1
                     row.updated_at = now
                     counts["golden_updated"] += 1
+                    outbox.append(("update", golden.golden_id, None, data))
             live = {g.golden_id for g in result.golden}
             for golden_id, row in current.items():
                 if golden_id not in live and row.status == "active":
-                    row.status, row.merged_into = "retired", result.retired.get(golden_id)
+                    survivor = result.retired.get(golden_id)
+                    row.status, row.merged_into = "retired", survivor
                     row.updated_at, row.version = now, row.version + 1
                     counts["golden_retired"] += 1
-            links = {RecordKey(x.source_system, x.source_id): x for x in session.scalars(select(CrossReference))}
+                    outbox.append(
+                        (
+                            "merge" if survivor else "delete",
+                            survivor or golden_id,
+                            golden_id if survivor else None,
+                            None,
+                        )
+                    )
+                    audit.add(
+                        "merge" if survivor else "delete",
+                        golden_id,
+                        row.record,
+                        {"merged_into": survivor},
+                        related=survivor,
+                    )
             for key, golden_id in result.membership.items():
                 link = links.pop(key, None)
                 if link is None:
-                    session.add(CrossReference(source_system=key.source_system, source_id=key.source_id,
-                                               golden_id=golden_id, linked_at=now))
+                    session.add(
+                        CrossReference(
+                            source_system=key.source_system,
+                            source_id=key.source_id,
+                            golden_id=golden_id,
+                            linked_at=now,
+                        )
+                    )
                     counts["links_changed"] += 1
                 elif link.golden_id != golden_id:
+                    audit.add(
+                        "relink", golden_id, {"golden_id": link.golden_id}, {"golden_id": golden_id}, key=key
+                    )
                     link.golden_id, link.linked_at = golden_id, now
                     counts["links_changed"] += 1
-            for stale in links.values():  # records deleted at the source
-                session.delete(stale)
-            session.execute(MatchPairRow.__table__.delete())
-            if result.pairs:
-                session.execute(MatchPairRow.__table__.insert(),
-                                [{**pair, "run_id": result.run_id, "updated_at": now} for pair in result.pairs])
+            for key, stale in links.items():  # records deleted at the source (within the scope)
+                if scope is None or key in scope:
+                    session.delete(stale)
+            self._replace_pairs(session, result, now)
+            self._replace_conflicts(session, result, touched_ids, now)
+            for change, golden_id, related, payload in outbox:
+                session.add(
+                    OutboxEvent(
+                        at=now,
+                        change=change,
+                        golden_id=golden_id,
+                        related_id=related,
+                        run_id=result.run_id,
+                        payload=payload,
+                    )
+                )
         return counts
+
+    @staticmethod
+    def _replace_pairs(session: Session, result: StoredMatch, now: datetime) -> None:
+        table = MatchPairRow.__table__
+        if result.scope is None:
+            session.execute(table.delete())
+        else:
+            for key in result.scope:
+                session.execute(
+                    table.delete().where(
+                        ((table.c.left_system == key.source_system) & (table.c.left_id == key.source_id))
+                        | ((table.c.right_system == key.source_system) & (table.c.right_id == key.source_id))
+                    )
+                )
+        if result.pairs:
+            session.execute(
+                table.insert(),
+                [{**pair, "run_id": result.run_id, "updated_at": now} for pair in result.pairs],
+            )
+
+    @staticmethod
+    def _replace_conflicts(session: Session, result: StoredMatch, touched: set[str], now: datetime) -> None:
+        if touched:
+            session.execute(FieldConflict.__table__.delete().where(FieldConflict.golden_id.in_(touched)))
+        for golden_id, fields in result.conflicts.items():
+            for name, values in fields.items():
+                session.add(
+                    FieldConflict(
+                        golden_id=golden_id,
+                        field=name,
+                        values=_jsonable(values),
+                        status="open",
+                        updated_at=now,
+                    )
+                )
 
     # ---- publish -------------------------------------------------------------------------------
 
@@ -243,24 +390,30 @@ class HubStore:
         """Every live record of ``source`` with its golden record and the hash of what was last pushed."""
         query = (
             select(SourceRecordRow.record, GoldenRecordRow.record, CrossReference.pushed_hash)
-            .join(CrossReference, (CrossReference.source_system == SourceRecordRow.source_system)
-                  & (CrossReference.source_id == SourceRecordRow.source_id))
+            .join(
+                CrossReference,
+                (CrossReference.source_system == SourceRecordRow.source_system)
+                & (CrossReference.source_id == SourceRecordRow.source_id),
+            )
             .join(GoldenRecordRow, GoldenRecordRow.golden_id == CrossReference.golden_id)
             .where(SourceRecordRow.source_system == source, SourceRecordRow.deleted.is_(False))
             .order_by(SourceRecordRow.source_id)
         )
         with self.sessions() as session:
-            return [(CustomerRecord.model_validate(r), GoldenRecord.model_validate(g), h)
-                    for r, g, h in session.execute(query)]
+            return [
+                (CustomerRecord.model_validate(r), GoldenRecord.model_validate(g), h)
+                for r, g, h in session.execute(query)
+            ]
 
     def mark_pushed(self, source: str, hashes: dict[str, str]) -> None:
         now = utcnow()
         with self.sessions.begin() as session:
             for source_id, digest in hashes.items():
-                session.execute(update(CrossReference)
-                                .where(CrossReference.source_system == source,
-                                       CrossReference.source_id == source_id)
-                                .values(pushed_hash=digest, pushed_at=now))
+                session.execute(
+                    update(CrossReference)
+                    .where(CrossReference.source_system == source, CrossReference.source_id == source_id)
+                    .values(pushed_hash=digest, pushed_at=now)
+                )
 
     # ---- steward decisions ---------------------------------------------------------------------
 
@@ -272,9 +425,12 @@ class HubStore:
                 left_id=decision.left.source_id if decision.left else None,
                 right_system=decision.right.source_system if decision.right else None,
                 right_id=decision.right.source_id if decision.right else None,
-                golden_id=decision.golden_id, field=decision.field,
+                golden_id=decision.golden_id,
+                field=decision.field,
                 value=None if decision.value is None else {"value": decision.value},
-                user=decision.user, comment=decision.comment, decided_at=decision.decided_at,
+                user=decision.user,
+                comment=decision.comment,
+                decided_at=decision.decided_at,
             )
             session.add(row)
             session.flush()
@@ -301,8 +457,17 @@ class HubStore:
             if run_id is None:
                 run_id = session.scalar(select(RunLog.run_id).order_by(RunLog.id.desc()).limit(1))
             rows = session.scalars(select(RunLog).where(RunLog.run_id == run_id).order_by(RunLog.id))
-            return [{"run_id": r.run_id, "step": r.step, "source": r.source, "status": r.status,
-                     "stats": r.stats, "error": r.error} for r in rows]
+            return [
+                {
+                    "run_id": r.run_id,
+                    "step": r.step,
+                    "source": r.source,
+                    "status": r.status,
+                    "stats": r.stats,
+                    "error": r.error,
+                }
+                for r in rows
+            ]
 
     def get_golden(self, golden_id: str) -> GoldenRecord | None:
         """The golden record, following retired ids to their survivor."""
@@ -320,13 +485,22 @@ class HubStore:
 
     def counts(self) -> dict[str, Any]:
         with self.sessions() as session:
+
             def count(model: Any, *where: Any) -> int:
                 return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
-            per_source = dict(session.execute(
-                select(SourceRecordRow.source_system, func.count()).group_by(SourceRecordRow.source_system)).all())
-            decisions = dict(session.execute(
-                select(MatchPairRow.decision, func.count()).group_by(MatchPairRow.decision)).all())
+            per_source = dict(
+                session.execute(
+                    select(SourceRecordRow.source_system, func.count()).group_by(
+                        SourceRecordRow.source_system
+                    )
+                ).all()
+            )
+            decisions = dict(
+                session.execute(
+                    select(MatchPairRow.decision, func.count()).group_by(MatchPairRow.decision)
+                ).all()
+            )
             return {
                 "source_records": per_source,
                 "golden_active": count(GoldenRecordRow, GoldenRecordRow.status == "active"),
@@ -340,8 +514,44 @@ class HubStore:
         if source:
             query = query.where(QuarantineRow.source_system == source)
         with self.sessions() as session:
-            return [QuarantinedRecord(source_system=r.source_system, source_id=r.source_id, reason=r.reason,
-                                      payload=r.payload) for r in session.scalars(query)]
+            return [
+                QuarantinedRecord(
+                    source_system=r.source_system, source_id=r.source_id, reason=r.reason, payload=r.payload
+                )
+                for r in session.scalars(query)
+            ]
+
+
+class _Trail:
+    """Appends audit entries for one transaction."""
+
+    def __init__(self, session: Session, actor: str, run_id: str | None, at: datetime):
+        self.session, self.at = session, at
+        self.actor = actor if actor != "hub" or not run_id else f"run:{run_id}"
+
+    def add(
+        self,
+        action: str,
+        golden_id: str | None,
+        before: Any,
+        after: Any,
+        related: str | None = None,
+        key: RecordKey | None = None,
+    ) -> None:
+        if related:
+            after = {**(after or {}), "related_id": related}
+        self.session.add(
+            AuditEntry(
+                at=self.at,
+                actor=self.actor,
+                action=action,
+                golden_id=golden_id,
+                source_system=key.source_system if key else None,
+                source_id=key.source_id if key else None,
+                before=_jsonable(before),
+                after=_jsonable(after),
+            )
+        )
 
 
 def _fill_row(row: SourceRecordRow, record: CustomerRecord, digest: str) -> None:
@@ -370,9 +580,13 @@ def _decision_model(row: StewardDecisionRow) -> StewardDecision:
         return RecordKey(system, source_id) if system and source_id else None
 
     return StewardDecision(
-        kind=row.kind, left=key(row.left_system, row.left_id), right=key(row.right_system, row.right_id),
-        golden_id=row.golden_id, field=row.field, value=(row.value or {}).get("value"), user=row.user,
-        comment=row.comment, decided_at=row.decided_at,
+        kind=row.kind,
+        left=key(row.left_system, row.left_id),
+        right=key(row.right_system, row.right_id),
+        golden_id=row.golden_id,
+        field=row.field,
+        value=(row.value or {}).get("value"),
+        user=row.user,
+        comment=row.comment,
+        decided_at=row.decided_at,
     )
-
-

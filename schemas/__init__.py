@@ -4,7 +4,7 @@ Everything that crosses a layer boundary is one of these models; inside the hot 
 same data travels as columns (see :mod:`matching.frame`).
 """
 
-from schemas.config import HubConfig, MatchingConfig, SourceConfig, load_config
+from schemas.config import HubConfig, MatchingConfig, SourceConfig, SurvivorshipConfig, load_config
 from schemas.customer import Address, CustomerRecord, RecordKey, RecordType
 from schemas.golden import FieldLineage, GoldenRecord, SourceRef
 from schemas.matching import FieldComparison, MatchDecision, MatchPair
@@ -27,6 +27,7 @@ __all__ = [
     "RecordType",
     "SourceConfig",
     "SourceRef",
+    "SurvivorshipConfig",
     "StewardDecision",
     "load_config",
 ]

@@ -14,12 +14,32 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SourceKind = Literal[
-    "soap_erp", "soap", "salesforce", "rest_shop", "woocommerce", "shopify", "sugarcrm", "vtiger", "odoo",
-    "sql", "csv", "fixed_width",
+    "soap_erp",
+    "soap",
+    "salesforce",
+    "rest_shop",
+    "woocommerce",
+    "shopify",
+    "sugarcrm",
+    "vtiger",
+    "odoo",
+    "sql",
+    "csv",
+    "fixed_width",
 ]
 PushField = Literal[
-    "given_name", "family_name", "full_name", "organization_name", "emails", "phones",
-    "street", "postal_code", "city", "country", "date_of_birth", "tax_id",
+    "given_name",
+    "family_name",
+    "full_name",
+    "organization_name",
+    "emails",
+    "phones",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "date_of_birth",
+    "tax_id",
 ]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/crmhub.db"
@@ -65,6 +85,28 @@ class MatchingConfig(BaseModel):
         return self
 
 
+SurvivorshipRule = Literal["source_trust", "most_recent", "most_complete", "most_frequent"]
+
+
+class SurvivorshipConfig(BaseModel):
+    """How a golden field picks its value among the cluster's source records.
+
+    Rules are applied in order, each breaking the ties of the one before; a steward's override
+    always wins. Multi-valued fields (e-mails, phones, addresses) keep every distinct value and use
+    the rules only to choose the primary one.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    default: list[SurvivorshipRule] = Field(default_factory=lambda: ["source_trust", "most_recent"])
+    fields: dict[str, list[SurvivorshipRule]] = Field(default_factory=dict)
+    #: Fields on which two different values are a conflict raised to the data stewards.
+    conflict_fields: list[str] = Field(default_factory=lambda: ["tax_id", "date_of_birth"])
+
+    def rules(self, field_name: str) -> list[SurvivorshipRule]:
+        return self.fields.get(field_name, self.default)
+
+
 class HubConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -73,6 +115,7 @@ class HubConfig(BaseModel):
     #: Airflow schedule of the sync DAG (cron or preset such as ``@hourly``); ``null`` = manual only.
     schedule: str | None = "@hourly"
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
     sources: list[SourceConfig]
 
     @field_validator("sources")

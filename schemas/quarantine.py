@@ -17,8 +17,9 @@ class QuarantinedRecord(BaseModel):
     def from_error(
         cls, source_system: str, source_id: str | None, error: Exception, payload: dict[str, Any]
     ) -> QuarantinedRecord:
-        return cls(source_system=source_system, source_id=source_id, reason=describe_error(error),
-                   payload=payload)
+        return cls(
+            source_system=source_system, source_id=source_id, reason=describe_error(error), payload=payload
+        )
 
 
 def describe_error(error: Exception) -> str:

@@ -4,37 +4,48 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hub.golden import assign_golden_ids, build_golden
-from schemas import CustomerRecord, RecordKey
+from hub.golden import assign_golden_ids, build_golden, field_conflicts
+from schemas import CustomerRecord, RecordKey, SurvivorshipConfig
 
-A, B, C, D = (RecordKey("erp", "1"), RecordKey("webshop", "2"), RecordKey("legacy_db", "3"),
-              RecordKey("legacy_csv", "4"))
+A, B, C, D = (
+    RecordKey("erp", "1"),
+    RecordKey("webshop", "2"),
+    RecordKey("legacy_db", "3"),
+    RecordKey("legacy_csv", "4"),
+)
 
 
 def test_new_ids_are_deterministic_for_the_same_members():
-    first, _ = assign_golden_ids({0: [A, B], 1: [C]}, {}, set())
-    again, _ = assign_golden_ids({7: [B, A], 3: [C]}, {}, set())
+    first = assign_golden_ids({0: [A, B], 1: [C]}, {}, set()).ids
+    again = assign_golden_ids({7: [B, A], 3: [C]}, {}, set()).ids
     assert first[0] == again[7] and first[1] == again[3] and first[0] != first[1]
 
 
 def test_merge_keeps_the_id_of_the_majority_and_retires_the_other():
     previous = {A: "G-old1", B: "G-old1", C: "G-old2"}
-    ids, retired = assign_golden_ids({0: [A, B, C]}, previous, {"G-old1", "G-old2"})
-    assert ids[0] == "G-old1"
-    assert retired == {"G-old2": "G-old1"}
+    assignment = assign_golden_ids({0: [A, B, C]}, previous, {"G-old1", "G-old2"})
+    assert assignment.ids[0] == "G-old1"
+    assert assignment.retired == {"G-old2": "G-old1"}
 
 
 def test_split_keeps_the_id_with_the_larger_part_and_gives_the_rest_a_new_one():
     previous = {A: "G-1", B: "G-1", C: "G-1"}
-    ids, retired = assign_golden_ids({0: [A, B], 1: [C]}, previous, {"G-1"})
-    assert ids[0] == "G-1" and ids[1] not in ("G-1",) and ids[1].startswith("G-")
-    assert retired == {}
+    assignment = assign_golden_ids({0: [A, B], 1: [C]}, previous, {"G-1"})
+    assert assignment.ids[0] == "G-1" and assignment.ids[1] != "G-1" and assignment.ids[1].startswith("G-")
+    assert assignment.retired == {}
+    assert assignment.split_from == {assignment.ids[1]: "G-1"}
 
 
 def _person(key: RecordKey, given: str, updated: int, **extra) -> CustomerRecord:
-    return CustomerRecord(source_system=key.source_system, source_id=key.source_id, given_name=given,
-                          family_name="Nguyễn", country="VN",
-                          updated_at=datetime(2026, 1, updated, tzinfo=UTC), **extra)
+    return CustomerRecord(
+        source_system=key.source_system,
+        source_id=key.source_id,
+        given_name=given,
+        family_name="Nguyễn",
+        country="VN",
+        updated_at=datetime(2026, 1, updated, tzinfo=UTC),
+        **extra,
+    )
 
 
 def test_survivorship_trust_then_recency_with_lineage_and_override():
@@ -44,9 +55,30 @@ def test_survivorship_trust_then_recency_with_lineage_and_override():
     assert golden.given_name == "Văn An"  # the ERP is more trusted than the newer web-shop record
     assert golden.emails == ["an@corp.vn", "an.nguyen@gmail.com"]
     assert golden.lineage["given_name"].source.source_id == "1"
-    assert golden.lineage["given_name"].competing == [{"value": "VAN AN", "source": "webshop:2"}]
+    assert golden.lineage["given_name"].competing == [{"value": "VAN AN", "sources": ["webshop:2"]}]
+    assert golden.lineage["emails"].competing == [
+        {"value": "an@corp.vn", "sources": ["erp:1", "webshop:2"]},
+        {"value": "an.nguyen@gmail.com", "sources": ["webshop:2"]},
+    ]
     assert golden.updated_at == datetime(2026, 1, 9, tzinfo=UTC)
 
-    overridden = build_golden("G-x", [shop, erp], trust={"erp": 1, "webshop": 3},
-                              overrides={"given_name": "An"})
+    overridden = build_golden(
+        "G-x", [shop, erp], trust={"erp": 1, "webshop": 3}, overrides={"given_name": "An"}
+    )
     assert overridden.given_name == "An" and overridden.lineage["given_name"].rule == "steward_override"
+
+
+def test_rules_are_configurable_per_field_and_conflicts_are_found():
+    erp = _person(A, "Văn An", 1, tax_id="0312345678")
+    shop = _person(B, "Van An Nguyen", 9, tax_id="0312345679")
+    csv = _person(D, "Van An Nguyen", 5)
+    rules = SurvivorshipConfig(fields={"given_name": ["most_frequent", "most_recent"]})
+    golden = build_golden("G-y", [erp, shop, csv], {"erp": 1, "webshop": 3, "legacy_csv": 4}, survivorship=rules)
+    assert golden.given_name == "Van An Nguyen"  # two sources agree, beating the trusted ERP
+    assert golden.tax_id == "0312345678"  # default rules: trust first
+    assert golden.lineage["given_name"].rule == "most_frequent+most_recent"
+    conflicts = field_conflicts([erp, shop, csv], ["tax_id", "date_of_birth"])
+    assert list(conflicts) == ["tax_id"]
+    assert {c["value"] for c in conflicts["tax_id"]} == {"0312345678", "0312345679"}
+    same_id_other_spelling = _person(B, "Van An", 2, tax_id="0312-345-678")
+    assert field_conflicts([erp, same_id_other_spelling], ["tax_id"]) == {}

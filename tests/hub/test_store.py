@@ -11,9 +11,17 @@ from schemas import CustomerRecord, GoldenRecord, QuarantinedRecord, RecordKey, 
 
 
 def _record(source_id: str, given: str = "Иван", email: str | None = None, **extra) -> CustomerRecord:
-    return CustomerRecord(source_system="erp", source_id=source_id, given_name=given, family_name="Петров",
-                          emails=[email] if email else [], phones=["02 987 6543"], country="BG",
-                          updated_at=datetime(2026, 1, 1, tzinfo=UTC), **extra)
+    return CustomerRecord(
+        source_system="erp",
+        source_id=source_id,
+        given_name=given,
+        family_name="Петров",
+        emails=[email] if email else [],
+        phones=["02 987 6543"],
+        country="BG",
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -40,7 +48,11 @@ def test_match_frame_holds_flat_columns_in_any_script(store):
     frame = store.load_match_frame()
     row = frame.row(0, named=True)
     assert (row["given_name"], row["family_name"], row["email"], row["phone"]) == (
-        "Иван", "Петров", "ivan@example.bg", "+35929876543")
+        "Иван",
+        "Петров",
+        "ivan@example.bg",
+        "+35929876543",
+    )
     assert store.load_records()[RecordKey("erp", "1")].country == "BG"
 
 
@@ -56,17 +68,41 @@ def test_save_match_retires_merged_ids_and_follows_them(store):
     a, b = RecordKey("erp", "1"), RecordKey("erp", "2")
 
     def golden(gid: str, *keys: RecordKey) -> GoldenRecord:
-        return GoldenRecord(golden_id=gid, given_name="Иван",
-                            sources=[SourceRef(source_system=k.source_system, source_id=k.source_id) for k in keys])
+        return GoldenRecord(
+            golden_id=gid,
+            given_name="Иван",
+            sources=[SourceRef(source_system=k.source_system, source_id=k.source_id) for k in keys],
+        )
 
-    first = store.save_match(StoredMatch(golden=[golden("G-a", a), golden("G-b", b)], retired={},
-                                         membership={a: "G-a", b: "G-b"}, pairs=[], run_id="r1"))
+    first = store.save_match(
+        StoredMatch(
+            golden=[golden("G-a", a), golden("G-b", b)],
+            retired={},
+            membership={a: "G-a", b: "G-b"},
+            pairs=[],
+            run_id="r1",
+        )
+    )
     assert first["golden_created"] == 2
-    second = store.save_match(StoredMatch(
-        golden=[golden("G-a", a, b)], retired={"G-b": "G-a"}, membership={a: "G-a", b: "G-a"},
-        pairs=[{"left_system": "erp", "left_id": "1", "right_system": "erp", "right_id": "2", "score": 0.97,
-                "decision": "match", "explanation": [{"field": "name", "level": "exact", "weight": 4.0}]}],
-        run_id="r2"))
+    second = store.save_match(
+        StoredMatch(
+            golden=[golden("G-a", a, b)],
+            retired={"G-b": "G-a"},
+            membership={a: "G-a", b: "G-a"},
+            pairs=[
+                {
+                    "left_system": "erp",
+                    "left_id": "1",
+                    "right_system": "erp",
+                    "right_id": "2",
+                    "score": 0.97,
+                    "decision": "match",
+                    "explanation": [{"field": "name", "level": "exact", "weight": 4.0}],
+                }
+            ],
+            run_id="r2",
+        )
+    )
     assert (second["golden_updated"], second["golden_retired"], second["links_changed"]) == (1, 1, 1)
     assert store.get_golden("G-b").golden_id == "G-a"
     assert store.membership() == {a: "G-a", b: "G-a"}

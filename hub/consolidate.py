@@ -1,0 +1,100 @@
+"""From clusters of source records to stored golden records — shared by sync runs and steward decisions.
+
+Matching (or a steward) decides which source records belong together; this module turns that into
+golden records: stable ids, survivorship with lineage, steward overrides, field conflicts, and one
+atomic write with its audit trail and outbox events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hub.golden import assign_golden_ids, build_golden, field_conflicts
+from hub.store import HubStore, StoredMatch
+from schemas import HubConfig, RecordKey, StewardDecision
+from schemas.steward import DecisionKind
+
+Clusters = dict[Any, list[RecordKey]]
+
+
+def apply_unmerges(clusters: Clusters, decisions: Sequence[StewardDecision]) -> None:
+    """An unmerged record stands alone until a steward says otherwise (a later "same" decision)."""
+    unmerged = {d.left for d in decisions if d.kind == DecisionKind.UNMERGE}
+    rejoined = {k for d in decisions if d.kind == DecisionKind.SAME for k in (d.left, d.right)}
+    unmerged -= rejoined
+    if not unmerged:
+        return
+    for cluster in list(clusters):
+        members = clusters[cluster]
+        if len(members) > 1:
+            for key in [k for k in members if k in unmerged]:
+                members.remove(key)
+                clusters[("unmerged", str(key))] = [key]
+
+
+def overrides_by_golden(decisions: Sequence[StewardDecision], retired: Mapping[str, str]) -> dict[str, dict]:
+    """Field overrides keyed by the golden id they now apply to (following merges)."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in decisions:
+        if d.kind == DecisionKind.FIELD_OVERRIDE:
+            golden_id = d.golden_id
+            while golden_id in retired:
+                golden_id = retired[golden_id]
+            out.setdefault(golden_id, {})[d.field] = d.value
+    return out
+
+
+def consolidate(
+    store: HubStore,
+    config: HubConfig,
+    clusters: Clusters,
+    *,
+    run_id: str | None,
+    actor: str = "hub",
+    pairs: list[dict[str, Any]] | None = None,
+    scope: set[RecordKey] | None = None,
+) -> dict[str, Any]:
+    """Build and store the golden records of ``clusters`` (all of them, or those covering ``scope``)."""
+    decisions = store.active_decisions()
+    apply_unmerges(clusters, decisions)
+    previous = store.membership()
+    assignment = assign_golden_ids(clusters, previous, store.golden_ids())
+    keys = {k for members in clusters.values() for k in members}
+    records = store.load_records(keys)
+    overrides = overrides_by_golden(decisions, assignment.retired)
+    trust = {s.name: s.trust for s in config.sources}
+    golden, conflicts = [], {}
+    for cluster, members in clusters.items():
+        golden_id = assignment.ids[cluster]
+        cluster_records = [records[k] for k in members]
+        own = overrides.get(golden_id, {})
+        golden.append(build_golden(golden_id, cluster_records, trust, own, config.survivorship))
+        found = field_conflicts(cluster_records, config.survivorship.conflict_fields)
+        found = {name: values for name, values in found.items() if name not in own}
+        if found:
+            conflicts[golden_id] = found
+    membership = {key: assignment.ids[c] for c, members in clusters.items() for key in members}
+    counts = store.save_match(
+        StoredMatch(
+            golden=golden,
+            retired=assignment.retired,
+            membership=membership,
+            pairs=pairs or [],
+            run_id=run_id,
+            actor=actor,
+            split_from=assignment.split_from,
+            conflicts=conflicts,
+            scope=scope,
+        )
+    )
+    return {
+        **counts,
+        "golden_records": len(golden),
+        "merged_golden_records": sum(1 for m in clusters.values() if len(m) > 1),
+        "cross_system_golden_records": sum(
+            1 for m in clusters.values() if len({k.source_system for k in m}) > 1
+        ),
+        "retired": len(assignment.retired),
+        "field_conflicts": sum(len(f) for f in conflicts.values()),
+    }
