@@ -231,10 +231,12 @@ def _address(ctx: PairContext) -> np.ndarray:
     city = ctx.equal("city") | (~ctx.null("city") & (ctx.similarity("city") >= 0.88))
     same_place = postal | (postal_null & city)
     null = postal_null & street_null & ctx.null("city")
+    # same postal code and the same house number(s): the same address written in another script
+    same_number = same_place & ctx.equal("house")
     return _levels(
         null,
         same_place & ~street_null & ctx.equal("street"),
-        same_place & ~street_null & (street_sim >= 0.85),
+        same_place & ~street_null & (street_sim >= 0.85) | same_number,
         same_place,
         city,
     )
@@ -244,7 +246,7 @@ DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "name",
         ("null", "exact", "phonetic", "fuzzy", "partial", "else"),
-        (0.75, 0.1, 0.08, 0.05, 0.02),
+        (0.7, 0.09, 0.07, 0.04, 0.1),
         (0.0005, 0.001, 0.003, 0.01, 0.9855),
         _name,
         display="name",
