@@ -246,7 +246,7 @@ DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "name",
         ("null", "exact", "phonetic", "fuzzy", "partial", "else"),
-        (0.7, 0.09, 0.07, 0.04, 0.1),
+        (0.75, 0.1, 0.08, 0.05, 0.02),
         (0.0005, 0.001, 0.003, 0.01, 0.9855),
         _name,
         display="name",
