@@ -21,6 +21,8 @@ from schemas import CustomerRecord, GoldenRecord, HubConfig, RecordKey, SourceCo
 from schemas.steward import DecisionKind
 
 CredentialsProvider = Callable[[str], Credentials]
+#: The sync-cursor stream under which each source's publish step keeps its place in the outbox.
+OUTBOX_STREAM = "outbox"
 
 
 def new_run_id() -> str:
@@ -120,8 +122,12 @@ class SyncPipeline:
             self.store.finish_step(step, {"skipped": "push_back disabled"})
             return {"pushed": 0, "failed": 0, "unchanged": 0, "skipped": True}
         try:
+            # The outbox says which golden records changed since this source's last publish.
+            consumed = self.store.get_cursor(source_name, stream=OUTBOX_STREAM)
+            head = self.store.outbox_head()
+            changed = None if consumed is None else self.store.golden_ids_changed_since(int(consumed))
             updates, hashes, unchanged = [], {}, 0
-            for record, golden, pushed_hash in self.store.push_state(source_name):
+            for record, golden, pushed_hash in self.store.push_state(source_name, changed):
                 desired = desired_state(source, golden)
                 digest = content_hash(desired)
                 if digest == pushed_hash:
@@ -137,8 +143,13 @@ class SyncPipeline:
                 hashes[record.source_id] = digest
             result = self.connector(source).push(updates) if updates else None
             pushed = result.pushed if result else []
-            self.store.mark_pushed(source_name, {sid: hashes[sid] for sid in pushed})
             failed = result.failed if result else {}
+            self.store.mark_pushed(
+                source_name,
+                {**{sid: hashes[sid] for sid in pushed}, **dict.fromkeys(failed)},
+                actor=f"run:{run_id}",
+            )
+            self.store.set_cursor(source_name, str(head), stream=OUTBOX_STREAM)
         except Exception as exc:
             self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
             raise

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.db import make_engine, migrate, session_factory
@@ -386,8 +386,11 @@ class HubStore:
 
     # ---- publish -------------------------------------------------------------------------------
 
-    def push_state(self, source: str) -> list[tuple[CustomerRecord, GoldenRecord, str | None]]:
-        """Every live record of ``source`` with its golden record and the hash of what was last pushed."""
+    def push_state(
+        self, source: str, golden_ids: set[str] | None = None
+    ) -> list[tuple[CustomerRecord, GoldenRecord, str | None]]:
+        """Records of ``source`` to consider for push-back, with their golden record and the hash of
+        what was last pushed: those of ``golden_ids`` (all when ``None``) and any never pushed."""
         query = (
             select(SourceRecordRow.record, GoldenRecordRow.record, CrossReference.pushed_hash)
             .join(
@@ -403,21 +406,74 @@ class HubStore:
             return [
                 (CustomerRecord.model_validate(r), GoldenRecord.model_validate(g), h)
                 for r, g, h in session.execute(query)
+                if golden_ids is None or h is None or g["golden_id"] in golden_ids
             ]
 
-    def mark_pushed(self, source: str, hashes: dict[str, str]) -> None:
+    def mark_pushed(self, source: str, hashes: dict[str, str | None], actor: str = "hub") -> None:
+        """Remember what was pushed (``None``: the push failed, try again next time) and audit it."""
         now = utcnow()
         with self.sessions.begin() as session:
             for source_id, digest in hashes.items():
-                session.execute(
-                    update(CrossReference)
-                    .where(CrossReference.source_system == source, CrossReference.source_id == source_id)
-                    .values(pushed_hash=digest, pushed_at=now)
-                )
+                link = session.get(CrossReference, (source, source_id))
+                if link is None:
+                    continue
+                link.pushed_hash, link.pushed_at = digest, now if digest else link.pushed_at
+                if digest:
+                    session.add(
+                        AuditEntry(
+                            at=now,
+                            actor=actor,
+                            action="push",
+                            golden_id=link.golden_id,
+                            source_system=source,
+                            source_id=source_id,
+                        )
+                    )
+
+    # ---- outbox --------------------------------------------------------------------------------
+
+    def outbox_head(self) -> int:
+        with self.sessions() as session:
+            return session.scalar(select(func.max(OutboxEvent.seq))) or 0
+
+    def changes_since(self, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """Outbox events after sequence number ``after``, oldest first (the change feed)."""
+        query = select(OutboxEvent).where(OutboxEvent.seq > after).order_by(OutboxEvent.seq)
+        if limit:
+            query = query.limit(limit)
+        with self.sessions() as session:
+            return [
+                {
+                    "seq": e.seq,
+                    "at": e.at,
+                    "change": e.change,
+                    "golden_id": e.golden_id,
+                    "related_id": e.related_id,
+                    "run_id": e.run_id,
+                    "payload": e.payload,
+                }
+                for e in session.scalars(query)
+            ]
+
+    def golden_ids_changed_since(self, after: int) -> set[str]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(OutboxEvent.golden_id, OutboxEvent.related_id).where(OutboxEvent.seq > after)
+            )
+            return {g for row in rows for g in row if g}
+
+    def set_cursor(self, source: str, cursor: str, stream: str) -> None:
+        with self.sessions.begin() as session:
+            row = session.get(SyncCursor, (source, stream))
+            if row is None:
+                session.add(SyncCursor(source=source, stream=stream, cursor=cursor, updated_at=utcnow()))
+            else:
+                row.cursor, row.updated_at = cursor, utcnow()
 
     # ---- steward decisions ---------------------------------------------------------------------
 
-    def add_decision(self, decision: StewardDecision) -> int:
+    def add_decision(self, decision: StewardDecision, before: dict[str, Any] | None = None) -> int:
+        """Store a steward decision and audit it; ``before`` is the state it changes (for undo)."""
         with self.sessions.begin() as session:
             row = StewardDecisionRow(
                 kind=decision.kind.value,
@@ -434,7 +490,90 @@ class HubStore:
             )
             session.add(row)
             session.flush()
+            session.add(
+                AuditEntry(
+                    actor=decision.user,
+                    action=f"decision:{decision.kind.value}",
+                    golden_id=decision.golden_id,
+                    source_system=decision.left.source_system if decision.left else None,
+                    source_id=decision.left.source_id if decision.left else None,
+                    before=_jsonable(before),
+                    after={"decision_id": row.id, **decision.model_dump(mode="json")},
+                )
+            )
             return row.id
+
+    def last_decision(self, user: str) -> tuple[int, StewardDecision, dict[str, Any] | None] | None:
+        """The user's latest active decision with the state it replaced (from its audit entry)."""
+        with self.sessions() as session:
+            row = session.scalar(
+                select(StewardDecisionRow)
+                .where(StewardDecisionRow.user == user, StewardDecisionRow.active.is_(True))
+                .order_by(StewardDecisionRow.id.desc())
+                .limit(1)
+            )
+            if row is None:
+                return None
+            entries = session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == f"decision:{row.kind}", AuditEntry.actor == user)
+                .order_by(AuditEntry.id.desc())
+            )
+            before = next((e.before for e in entries if (e.after or {}).get("decision_id") == row.id), None)
+            return row.id, _decision_model(row), before
+
+    def deactivate_decision(self, decision_id: int, user: str) -> None:
+        with self.sessions.begin() as session:
+            row = session.get(StewardDecisionRow, decision_id)
+            row.active = False
+            session.add(
+                AuditEntry(
+                    actor=user,
+                    action="undo",
+                    golden_id=row.golden_id,
+                    source_system=row.left_system,
+                    source_id=row.left_id,
+                    after={"decision_id": decision_id, "kind": row.kind},
+                )
+            )
+
+    def members(self, golden_id: str) -> list[RecordKey]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(CrossReference.source_system, CrossReference.source_id)
+                .where(CrossReference.golden_id == golden_id)
+                .order_by(CrossReference.source_system, CrossReference.source_id)
+            )
+            return [RecordKey(s, i) for s, i in rows]
+
+    def golden_id_of(self, key: RecordKey) -> str | None:
+        with self.sessions() as session:
+            link = session.get(CrossReference, (key.source_system, key.source_id))
+            return link.golden_id if link else None
+
+    def set_pair_decision(self, left: RecordKey, right: RecordKey, decision: str, note: str) -> str | None:
+        """Record a steward's verdict on a stored pair (either order); returns the previous decision."""
+        table = MatchPairRow.__table__
+        with self.sessions.begin() as session:
+            for a, b in ((left, right), (right, left)):
+                where = (
+                    (table.c.left_system == a.source_system)
+                    & (table.c.left_id == a.source_id)
+                    & (table.c.right_system == b.source_system)
+                    & (table.c.right_id == b.source_id)
+                )
+                row = session.execute(
+                    select(table.c.id, table.c.decision, table.c.explanation).where(where)
+                ).first()
+                if row is not None:
+                    explanation = [*(row.explanation or []), {"field": "rule", "level": note, "weight": 0.0}]
+                    session.execute(
+                        table.update()
+                        .where(table.c.id == row.id)
+                        .values(decision=decision, explanation=explanation, updated_at=utcnow())
+                    )
+                    return row.decision
+        return None
 
     # ---- run log and reading -------------------------------------------------------------------
 
