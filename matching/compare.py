@@ -231,12 +231,14 @@ def _address(ctx: PairContext) -> np.ndarray:
     city = ctx.equal("city") | (~ctx.null("city") & (ctx.similarity("city") >= 0.88))
     same_place = postal | (postal_null & city)
     null = postal_null & street_null & ctx.null("city")
-    # same postal code and the same house number(s): the same address written in another script
+    # same postal code and the same house number(s): the same address written in another script; a
+    # different house number on the same street is a neighbour (or a namesake down the road), not a match
     same_number = same_place & ctx.equal("house")
+    other_number = ~ctx.null("house") & ~ctx.equal("house")
     return _levels(
         null,
         same_place & ~street_null & ctx.equal("street"),
-        same_place & ~street_null & (street_sim >= 0.85) | same_number,
+        same_place & ~street_null & (street_sim >= 0.85) & ~other_number | same_number,
         same_place,
         city,
     )
