@@ -1,0 +1,189 @@
+"""The local Odoo's external API: JSON-RPC 2.0 on ``POST /jsonrpc`` (Odoo's ``common``/``object`` services).
+
+As in Odoo's documented External API: ``common.login(db, login, password)`` answers the user id or
+``false``; ``object.execute_kw(db, uid, password, model, method, args, kwargs)`` runs an ORM method
+with the credentials checked on *every* call (the external API is stateless). Errors come back with
+HTTP 200 as a JSON-RPC ``error`` object shaped like Odoo's: ``{"code": 200, "message": "Odoo Server
+Error", "data": {"name": "odoo.exceptions.AccessDenied", "message", "arguments", "debug", "context"}}``.
+
+Local extension: ``POST /_admin/faults`` (and :class:`~sources.webshop.faults.Faults` in process) to
+inject 5xx/429 answers, one malformed partner, or a truncated body.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from sources.odoo.domain import DomainError
+from sources.odoo.store import MissingError, OdooStore, UnknownModel
+from sources.webshop.faults import MALFORMED_EMAIL, Faults
+
+SERVER_VERSION = "17.0"
+VERSION_INFO = {"server_version": SERVER_VERSION, "server_version_info": [17, 0, 0, "final", 0, ""],
+                "server_serie": SERVER_VERSION, "protocol_version": 1}
+#: ORM methods the local server exposes (Odoo has many more; these are what integrations use).
+METHODS = ("search_read", "search", "search_count", "read", "write")
+
+
+class OdooError(Exception):
+    """Becomes a JSON-RPC error; ``name`` is the Python exception path Odoo reports."""
+
+    def __init__(self, name: str, message: str, code: int = 200, title: str = "Odoo Server Error"):
+        super().__init__(message)
+        self.name, self.message, self.code, self.title = name, message, code, title
+
+
+def access_denied() -> OdooError:
+    return OdooError("odoo.exceptions.AccessDenied", "Access Denied")
+
+
+def rpc_error(request_id: Any, error: OdooError) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": {
+        "code": error.code, "message": error.title,
+        "data": {"name": error.name, "debug": f"Traceback (most recent call last):\n{error.name}: {error.message}",
+                 "message": error.message, "arguments": [error.message], "context": {}},
+    }}
+
+
+class OdooRpc:
+    """Dispatch of ``common`` and ``object`` calls for one database and one technical user."""
+
+    def __init__(self, store: OdooStore, faults: Faults, database: str, login: str, password: str, uid: int = 2):
+        self.store, self.faults = store, faults
+        self.database, self.login_name, self.password, self.uid = database, login, password, uid
+
+    def call(self, service: str, method: str, args: list[Any]) -> Any:
+        handlers: dict[tuple[str, str], Callable[..., Any]] = {
+            ("common", "version"): lambda: VERSION_INFO,
+            ("common", "login"): self.login,
+            ("common", "authenticate"): self.authenticate,
+            ("object", "execute_kw"): self.execute_kw,
+            ("object", "execute"): lambda db, uid, pw, model, method, *a: self.execute_kw(db, uid, pw, model,
+                                                                                          method, list(a)),
+        }
+        handler = handlers.get((service, method))
+        if handler is None:
+            raise OdooError("builtins.AttributeError" if service in ("common", "object") else "builtins.KeyError",
+                            f"Method not available {method}" if service in ("common", "object")
+                            else f"No such service {service!r}")
+        try:
+            return handler(*args)
+        except TypeError as exc:
+            raise OdooError("builtins.TypeError", str(exc)) from None
+
+    def login(self, db: str, login: str, password: str) -> int | bool:
+        self._check_db(db)
+        return self.uid if self._valid(login, password) else False
+
+    def authenticate(self, db: str, login: str, password: str, user_agent_env: dict | None = None) -> int | bool:
+        return self.login(db, login, password)
+
+    def execute_kw(self, db: str, uid: int, password: str, model: str, method: str,
+                   args: list[Any] | None = None, kwargs: dict[str, Any] | None = None) -> Any:
+        self._check_db(db)
+        if uid != self.uid or not self._valid(self.login_name, password):
+            raise access_denied()
+        args, kwargs = list(args or []), dict(kwargs or {})
+        context = kwargs.pop("context", None) or {}
+        if method not in METHODS:
+            raise OdooError("builtins.AttributeError",
+                            f"The method '{method}' does not exist on the model '{model}'")
+        try:
+            return self._orm(model, method, args, kwargs, active_test=context.get("active_test", True))
+        except UnknownModel:
+            raise OdooError("builtins.KeyError", repr(model)) from None
+        except MissingError as exc:
+            raise OdooError("odoo.exceptions.MissingError", str(exc)) from None
+        except (DomainError, ValueError) as exc:
+            raise OdooError("builtins.ValueError", str(exc)) from None
+        except TypeError as exc:
+            raise OdooError("builtins.TypeError", str(exc)) from None
+
+    def _orm(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], active_test: bool) -> Any:
+        store = self.store
+        if method in ("search_read", "search", "search_count"):
+            names = ("domain", "fields", "offset", "limit", "order") if method == "search_read" else (
+                ("domain", "offset", "limit", "order") if method == "search" else ("domain",))
+            params = {**dict(zip(names, args, strict=False)), **kwargs}
+            unknown = set(params) - set(names)
+            if unknown:
+                raise TypeError(f"{method}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+            domain = params.pop("domain", None)
+            if method == "search_count":
+                return len(store.search_read(model, domain, ["id"], active_test=active_test))
+            fields = params.pop("fields", None) if method == "search_read" else ["id"]
+            rows = store.search_read(model, domain, fields, offset=params.get("offset") or 0,
+                                     limit=params.get("limit"), order=params.get("order"),
+                                     active_test=active_test)
+            if method == "search":
+                return [row["id"] for row in rows]
+            if model == "res.partner" and rows and "email" in rows[0] and self.faults.take("malformed"):
+                rows[0]["email"] = MALFORMED_EMAIL
+            return rows
+        if method == "read":
+            ids, fields = (args + [None, None])[:2]
+            return store.read(model, ids, kwargs.get("fields", fields))
+        ids, values = (args + [None, None])[:2]
+        return store.write(model, ids, kwargs.get("vals", values))
+
+    def _check_db(self, db: Any) -> None:
+        if db != self.database:
+            raise OdooError("psycopg2.OperationalError",
+                            f'connection to server failed: FATAL:  database "{db}" does not exist')
+
+    def _valid(self, login: Any, password: Any) -> bool:
+        return (isinstance(login, str) and isinstance(password, str)
+                and secrets.compare_digest(login.encode(), self.login_name.encode())
+                and secrets.compare_digest(password.encode(), self.password.encode()))
+
+
+def build_app(rpc: OdooRpc) -> FastAPI:
+    app = FastAPI(title="Local Odoo (external JSON-RPC API subset)")
+    faults = rpc.faults
+
+    @app.middleware("http")
+    async def _inject_faults(request: Request, call_next):
+        if request.url.path == "/jsonrpc" and (error := faults.take_error()):
+            status, headers = error
+            return Response(f"<h1>{status}</h1>", status_code=status, headers=headers, media_type="text/html")
+        return await call_next(request)
+
+    @app.post("/jsonrpc")
+    async def jsonrpc(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            error = OdooError("werkzeug.exceptions.BadRequest", f"Invalid JSON data: {exc}")
+            return JSONResponse(rpc_error(None, error))
+        request_id = body.get("id") if isinstance(body, dict) else None
+        params = body.get("params") if isinstance(body, dict) else None
+        if not isinstance(params, dict) or body.get("method") != "call":
+            error = OdooError("werkzeug.exceptions.BadRequest", "Invalid JSON-RPC request: expected "
+                              '{"jsonrpc": "2.0", "method": "call", "params": {"service", "method", "args"}}')
+            return JSONResponse(rpc_error(request_id, error))
+        try:
+            result = rpc.call(str(params.get("service")), str(params.get("method")), list(params.get("args") or []))
+        except OdooError as error:
+            return JSONResponse(rpc_error(request_id, error))
+        content = json.dumps({"jsonrpc": "2.0", "id": request_id, "result": result}, ensure_ascii=False).encode()
+        if faults.take("truncate"):
+            content = content[: len(content) // 2]
+        return Response(content, media_type="application/json")
+
+    @app.post("/_admin/faults")
+    async def set_faults(request: Request) -> JSONResponse:
+        """Local extension: arm faults, e.g. ``{"fail": 2, "fail_status": 503}`` (needs the API password)."""
+        if request.headers.get("x-admin-password") != rpc.password:
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        try:
+            return JSONResponse(vars(faults.update(**(await request.json()))))
+        except (ValueError, TypeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+
+    return app
