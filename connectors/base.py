@@ -83,6 +83,11 @@ class SourceConnector(ABC):
     def push(self, updates: Sequence[PushUpdate]) -> PushResult:
         """Write golden ids and surviving fields back; idempotent (same update twice = no change)."""
 
+    def delete(self, source_ids: Sequence[str]) -> PushResult:
+        """Delete records at the source (erasure on request). Systems that cannot delete through their
+        API say so; the hub then reports the delete as "unsupported" for a person to carry out."""
+        raise NotImplementedError(f"{self.name}: deleting records is not supported by this connector")
+
     def to_page(self, rows: Sequence[dict[str, Any]], cursor: str | None) -> Page:
         """Map raw source rows onto canonical records, quarantining each row that does not validate."""
         page = Page(cursor=cursor)

@@ -141,7 +141,9 @@ class SyncPipeline:
                     )
                 )
                 hashes[record.source_id] = digest
-            result = self.connector(source).push(updates) if updates else None
+            connector = self.connector(source)
+            deletes = self._queued_deletes(connector, source_name)
+            result = connector.push(updates) if updates else None
             pushed = result.pushed if result else []
             failed = result.failed if result else {}
             self.store.mark_pushed(
@@ -158,10 +160,26 @@ class SyncPipeline:
             "failed": len(failed),
             "unchanged": unchanged,
             "fields_changed": sum(1 for u in updates if u.fields and u.source_id in set(pushed)),
+            "deleted": deletes,
             "failures": dict(list(failed.items())[:20]),
         }
         self.store.finish_step(step, stats)
         return stats
+
+    def _queued_deletes(self, connector: SourceConnector, source_name: str) -> dict[str, int]:
+        """Carry out deletes queued by erasure requests; report what the source could not do."""
+        pending = self.store.pending_deletes(source_name)
+        if not pending:
+            return {}
+        try:
+            result = connector.delete(pending)
+        except NotImplementedError as exc:
+            self.store.mark_deletes(source_name, {sid: ("unsupported", str(exc)) for sid in pending})
+            return {"unsupported": len(pending)}
+        outcome = {sid: ("done", None) for sid in result.pushed}
+        outcome.update({sid: ("pending", reason) for sid, reason in result.failed.items()})
+        self.store.mark_deletes(source_name, outcome)
+        return {"done": len(result.pushed), "failed": len(result.failed)}
 
     # ---- whole run -----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from hub.db import make_engine, migrate, session_factory
 from hub.models import (
     AuditEntry,
     CrossReference,
+    ErasedKey,
     FieldConflict,
     GoldenRecordRow,
     MatchPairRow,
@@ -70,9 +71,10 @@ class StageStats:
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    erased_skipped: int = 0  # records of people erased on request, refused at the door
 
     def add(self, other: StageStats) -> None:
-        for name in ("inserted", "updated", "unchanged", "quarantined"):
+        for name in ("inserted", "updated", "unchanged", "quarantined", "erased_skipped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -134,10 +136,15 @@ class HubStore:
         stats = StageStats(quarantined=len(quarantined))
         now = utcnow()
         with self.sessions.begin() as session:
-            existing = self._rows_by_key(session, source, [r.source_id for r in records])
+            ids = [r.source_id for r in records]
+            existing = self._rows_by_key(session, source, ids)
+            erased = self._erased(session, source, ids)
             for record in records:
                 if record.source_system != source:
                     raise ValueError(f"record {record.key} delivered by source {source!r}")
+                if record.source_id in erased:
+                    stats.erased_skipped += 1
+                    continue
                 digest = record_hash(record)
                 row = existing.get(record.source_id)
                 if row is None:
@@ -184,6 +191,37 @@ class HubStore:
             )
             rows.update({row.source_id: row for row in session.scalars(query)})
         return rows
+
+    @staticmethod
+    def _erased(session: Session, source: str, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            found.update(
+                session.scalars(
+                    select(ErasedKey.source_id).where(
+                        ErasedKey.source_system == source, ErasedKey.source_id.in_(ids[start : start + 500])
+                    )
+                )
+            )
+        return found
+
+    def pending_deletes(self, source: str) -> list[str]:
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(ErasedKey.source_id).where(
+                        ErasedKey.source_system == source, ErasedKey.delete_status == "pending"
+                    )
+                )
+            )
+
+    def mark_deletes(self, source: str, status: dict[str, tuple[str, str | None]]) -> None:
+        """Record the outcome of queued deletes: source id -> (done | unsupported | pending, detail)."""
+        with self.sessions.begin() as session:
+            for source_id, (state, detail) in status.items():
+                row = session.get(ErasedKey, (source, source_id))
+                if row is not None:
+                    row.delete_status, row.delete_detail = state, detail
 
     # ---- matching input ------------------------------------------------------------------------
 
@@ -615,7 +653,7 @@ class HubStore:
             while golden_id not in seen:
                 seen.add(golden_id)
                 row = session.get(GoldenRecordRow, golden_id)
-                if row is None:
+                if row is None or row.status == "erased":
                     return None
                 if row.status == "active" or not row.merged_into:
                     return GoldenRecord.model_validate(row.record)

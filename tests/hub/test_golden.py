@@ -73,7 +73,9 @@ def test_rules_are_configurable_per_field_and_conflicts_are_found():
     shop = _person(B, "Van An Nguyen", 9, tax_id="0312345679")
     csv = _person(D, "Van An Nguyen", 5)
     rules = SurvivorshipConfig(fields={"given_name": ["most_frequent", "most_recent"]})
-    golden = build_golden("G-y", [erp, shop, csv], {"erp": 1, "webshop": 3, "legacy_csv": 4}, survivorship=rules)
+    golden = build_golden(
+        "G-y", [erp, shop, csv], {"erp": 1, "webshop": 3, "legacy_csv": 4}, survivorship=rules
+    )
     assert golden.given_name == "Van An Nguyen"  # two sources agree, beating the trusted ERP
     assert golden.tax_id == "0312345678"  # default rules: trust first
     assert golden.lineage["given_name"].rule == "most_frequent+most_recent"
