@@ -93,11 +93,13 @@ class SoapCaller:
     """Calls operations of one zeep service proxy, retrying transient faults, raising ConnectorErrors."""
 
     def __init__(self, system: str, service: Any, attempts: int = 4, backoff: float = 0.2,
-                 max_wait: float = 5.0):
+                 max_wait: float = 5.0, transient: Callable[[BaseException], bool] = is_transient):
+        """``transient`` decides which errors are worth retrying: by default faults whose detail says
+        ``transient=true``; systems with their own fault vocabulary (Salesforce) pass their rule."""
         self.system = system
         self.service = service
         self.retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(is_transient),
+            retry=tenacity.retry_if_exception(transient),
             # exponential back-off plus random jitter (spelled so it works on tenacity 8 and 9)
             wait=tenacity.wait_exponential(multiplier=backoff, max=max_wait)
             + tenacity.wait_random(0, backoff),

@@ -1,0 +1,391 @@
+"""Connector for Salesforce over the SOAP Partner API (zeep): Contacts are persons, Accounts organizations.
+
+Session: ``login(username, password + security token)`` on the login URL of the connection returns a
+session id and the org's ``serverUrl``; every later call goes to ``serverUrl`` with a ``SessionHeader``.
+A session can end at any time (timeout, admin logout): on INVALID_SESSION_ID the connector logs in
+again once and repeats the call.
+
+Pull: two streams, ``Account`` then ``Contact``, each read with keyset paging in SystemModstamp order::
+
+    SELECT ... FROM Contact WHERE SystemModstamp > X OR (SystemModstamp = X AND Id > 'last id')
+    ORDER BY SystemModstamp, Id
+
+and continued batch by batch with ``queryMore`` (``QueryOptions.batchSize`` = ``page_size``; Salesforce
+may answer with larger batches). SystemModstamp alone is not a safe watermark: several records share one
+millisecond after a bulk load, so the position is the pair (SystemModstamp, Id) of the last record
+delivered. The hub keeps one cursor per source, so the cursor is a JSON object with one position per
+stream, ``{"Account": ["2024-03-01T08:00:00.000Z", "001..."], "Contact": null}``; each page's cursor
+moves only its own stream, so a resume continues exactly after the last stored page. A query locator
+that expired during a long run is replaced by a fresh keyset query from the same position.
+
+Push: ``retrieve`` the records, compare, and ``upsert`` only records whose values change (Salesforce
+moves SystemModstamp on every save, even an unchanged one, which would re-pull the record forever).
+The upsert matches on ``Id`` by default (option ``upsert_key``: the golden id must tag *this* record,
+and an upsert keyed on a not-yet-set external id would create a new one); the golden id goes into the
+custom field ``CRM_Golden_Id__c`` (option ``golden_id_field``), which the org can declare External ID so
+other integrations can upsert by golden id. Per-record errors of the upsert result land in
+``PushResult.failed`` with Salesforce's status code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+from zeep.exceptions import Fault
+
+from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.credentials import Credentials
+from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, fault_detail, soap_session
+
+PARTNER_BINDING = "{urn:partner.soap.sforce.com}SoapBinding"
+SOBJECT_NS = "urn:sobject.partner.soap.sforce.com"
+SOBJECT_TYPE = f"{{{SOBJECT_NS}}}sObject"
+STREAMS = ("Account", "Contact")
+KEY_PREFIXES = {"001": "Account", "003": "Contact"}
+RECORD_TYPES = {"Account": "organization", "Contact": "person"}
+#: What the connector selects by default (the hub's default mapping reads these).
+DEFAULT_FIELDS = {
+    "Account": (
+        "Id",
+        "Name",
+        "Phone",
+        "BillingStreet",
+        "BillingCity",
+        "BillingPostalCode",
+        "BillingCountryCode",
+        "Tax_Id__c",
+        "Website",
+        "CRM_Golden_Id__c",
+        "SystemModstamp",
+    ),
+    "Contact": (
+        "Id",
+        "FirstName",
+        "LastName",
+        "Email",
+        "Phone",
+        "MailingStreet",
+        "MailingCity",
+        "MailingPostalCode",
+        "MailingCountryCode",
+        "Birthdate",
+        "AccountId",
+        "CRM_Golden_Id__c",
+        "SystemModstamp",
+    ),
+}
+#: Never written back: Salesforce owns them (or the hub has no say in them).
+READ_ONLY_FIELDS = frozenset({"Id", "SystemModstamp", "CreatedDate", "LastModifiedDate", "AccountId"})
+MAX_UPSERT = 200  # Salesforce's limit per upsert call
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z")
+_ID = re.compile(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?")
+#: Faults worth retrying: the org is busy, not the request wrong. "TotalRequests Limit exceeded" is a
+#: 24-hour quota and is *not* retried; concurrency limits clear within seconds.
+TRANSIENT_CODES = frozenset({"SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"})
+
+
+def exception_code(error: BaseException) -> str | None:
+    """The Partner API's ``exceptionCode`` of a fault (``INVALID_SESSION_ID`` ...)."""
+    fault = error.fault if isinstance(error, SoapFaultError) else error
+    return fault_detail(fault).get("exceptionCode") if isinstance(fault, Fault) else None
+
+
+def is_transient(error: BaseException) -> bool:
+    if not isinstance(error, Fault):
+        return False
+    code = exception_code(error)
+    message = fault_detail(error).get("exceptionMessage", "")
+    return code in TRANSIENT_CODES or (code == "REQUEST_LIMIT_EXCEEDED" and "Concurrent" in message)
+
+
+class SalesforceConnector(SourceConnector):
+    """Options: ``wsdl_path`` (URL or file; default ``<scheme://host:port>/soap/wsdl.jsp?type=*``),
+    ``golden_id_field``, ``upsert_key`` (``Id``), ``extra_fields`` (``{Contact: [MobilePhone]}`` to
+    select more fields for a custom mapping), ``timeout``, ``retries``, ``fault_attempts``, ``backoff``,
+    ``rate_limit``. Connection: host/port/schema = login URL (schema ``services/Soap/u/59.0``), login,
+    password, and ``extra.security_token`` (appended to the password, as Salesforce expects)."""
+
+    default_mapping = {
+        "Id": "source_id",
+        "derived.record_type": "record_type",
+        "SystemModstamp": "updated_at",
+        "FirstName": "given_name",
+        "LastName": "family_name",
+        "Name": "organization_name",
+        "Email": "email",
+        "Phone": "phone",
+        "MailingStreet": "street",
+        "MailingPostalCode": "postal_code",
+        "MailingCity": "city",
+        "MailingCountryCode": "country",
+        "BillingStreet": "street",
+        "BillingPostalCode": "postal_code",
+        "BillingCity": "city",
+        "BillingCountryCode": "country",
+        "Birthdate": "date_of_birth",
+        "Tax_Id__c": "tax_id",
+    }
+
+    def __init__(self, config, credentials: Credentials | None = None):
+        super().__init__(config, credentials)
+        self._session_id: str | None = None
+
+    @property
+    def golden_id_field(self) -> str:
+        return self.config.options.get("golden_id_field", "CRM_Golden_Id__c")
+
+    def fields(self, sobject: str) -> list[str]:
+        extra = self.config.options.get("extra_fields", {}).get(sobject, [])
+        return list(dict.fromkeys([*DEFAULT_FIELDS[sobject], *extra]))
+
+    # -- session ------------------------------------------------------------------------------------
+    @cached_property
+    def client(self):
+        """Loads the WSDL on first use, so building a connector never touches the network."""
+        options = self.config.options
+        if not self.credentials.host and not options.get("wsdl_path"):
+            raise ConnectorError(self.name, "connect", "no host in the connection and no options.wsdl_path")
+        parts = urlsplit(self.credentials.base_url())
+        wsdl = options.get("wsdl_path") or f"{parts.scheme}://{parts.netloc}/soap/wsdl.jsp?type=*"
+        timeout = float(options.get("timeout", 30))
+        session = soap_session(
+            retries=int(options.get("retries", 4)),
+            backoff_factor=float(options.get("backoff", 0.2)),
+            timeout=(5.0, timeout),
+            rate_limit=options.get("rate_limit"),
+        )
+        try:
+            # No WS-Security: the Partner API authenticates with login() and a SessionHeader instead.
+            return build_soap_client(
+                wsdl, Credentials(), session, load_timeout=timeout, operation_timeout=timeout
+            )
+        except Exception as exc:  # zeep raises many types while loading a WSDL; all mean "cannot connect"
+            raise ConnectorError(self.name, "load_wsdl", f"{type(exc).__name__}: {exc}") from exc
+
+    def _caller(self, address: str) -> SoapCaller:
+        options = self.config.options
+        return SoapCaller(
+            self.name,
+            self.client.create_service(PARTNER_BINDING, address),
+            attempts=int(options.get("fault_attempts", 4)),
+            backoff=float(options.get("backoff", 0.2)),
+            transient=is_transient,
+        )
+
+    def login(self) -> None:
+        if not self.credentials.login or not self.credentials.password:
+            raise ConnectorError(self.name, "login", "the connection needs a login and a password")
+        token = self.credentials.extra.get("security_token", "")
+        login_url = self.credentials.base_url()
+        result = self._caller(login_url)(
+            "login", username=self.credentials.login, password=self.credentials.password + token
+        )
+        self._session_id = result.sessionId
+        self._server = self._caller(result.serverUrl)
+
+    def call(
+        self,
+        operation: str,
+        record_id: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+        **arguments: Any,
+    ) -> Any:
+        """One Partner API call on the instance, logging in first and once more if the session ended."""
+        for attempt in (1, 2):
+            if self._session_id is None:
+                self.login()
+            soap_headers = {"SessionHeader": {"sessionId": self._session_id}, **(headers or {})}
+            try:
+                return self._server(operation, record_id, _soapheaders=soap_headers, **arguments)
+            except SoapFaultError as exc:
+                if exception_code(exc) != "INVALID_SESSION_ID" or attempt == 2:
+                    raise
+                self._session_id = None
+        raise AssertionError("unreachable")
+
+    def check(self) -> None:
+        self.login()
+        for sobject in STREAMS:  # also proves every selected field exists and is readable
+            self.call("query", queryString=f"SELECT {', '.join(self.fields(sobject))} FROM {sobject} LIMIT 1")
+
+    # -- pull ---------------------------------------------------------------------------------------
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        try:
+            state = decode_cursor(cursor)
+        except ValueError as exc:
+            raise ConnectorError(self.name, "pull", str(exc)) from None
+        for sobject in STREAMS:
+            for rows in self._changed(sobject, state[sobject]):
+                last = rows[-1]
+                state[sobject] = [last["SystemModstamp"], last["Id"]]
+                yield self.to_page(rows, encode_cursor(state))
+
+    def _changed(self, sobject: str, position: list[str] | None) -> Iterator[list[dict[str, Any]]]:
+        """Batches of rows after ``position``, restarting from the last delivered row when the
+        server forgets the query locator."""
+        headers = {"QueryOptions": {"batchSize": self.config.page_size}}
+        result = self.call("query", headers=headers, queryString=self.soql(sobject, position))
+        while True:
+            rows = [self.row(record, sobject) for record in result.records or []]
+            if rows:
+                position = [rows[-1]["SystemModstamp"], rows[-1]["Id"]]
+                yield rows
+            if result.done or not result.queryLocator:
+                return
+            try:
+                result = self.call("queryMore", headers=headers, queryLocator=result.queryLocator)
+            except SoapFaultError as exc:
+                if exception_code(exc) != "INVALID_QUERY_LOCATOR":
+                    raise
+                result = self.call("query", headers=headers, queryString=self.soql(sobject, position))
+
+    def soql(self, sobject: str, position: list[str] | None) -> str:
+        select = f"SELECT {', '.join(self.fields(sobject))} FROM {sobject}"
+        where = ""
+        if position:
+            stamp, last_id = position
+            where = f" WHERE SystemModstamp > {stamp} OR (SystemModstamp = {stamp} AND Id > '{last_id}')"
+        return f"{select}{where} ORDER BY SystemModstamp, Id"
+
+    def row(self, record: Any, sobject: str) -> dict[str, Any]:
+        """A zeep sObject -> ``{field: text}``; Salesforce sends every field but Id under xsd:any."""
+        fields: dict[str, Any] = {"type": record.type or sobject, "Id": record.Id}
+        for node in record._value_1 or []:
+            if isinstance(node, etree._Element):
+                fields[etree.QName(node).localname] = node.text if node.text not in (None, "") else None
+        if not fields.get("Id") or not _STAMP.fullmatch(fields.get("SystemModstamp") or ""):
+            raise ConnectorError(
+                self.name,
+                "query",
+                f"{sobject} record without Id or SystemModstamp: {fields}",
+                fields.get("Id"),
+            )
+        fields["derived"] = {"record_type": RECORD_TYPES.get(fields["type"], fields["type"])}
+        return fields
+
+    # -- push ---------------------------------------------------------------------------------------
+    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
+        result = PushResult()
+        by_object: dict[str, list[PushUpdate]] = {}
+        for update in updates:
+            sobject = KEY_PREFIXES.get(update.source_id[:3]) if _ID.fullmatch(update.source_id) else None
+            if sobject is None:
+                result.failed[update.source_id] = "not a Salesforce Account (001...) or Contact (003...) id"
+            else:
+                by_object.setdefault(sobject, []).append(update)
+        for sobject, group in by_object.items():
+            for start in range(0, len(group), MAX_UPSERT):
+                self._push_chunk(sobject, group[start : start + MAX_UPSERT], result)
+        return result
+
+    def _push_chunk(self, sobject: str, updates: list[PushUpdate], result: PushResult) -> None:
+        writable = [f for f in self.fields(sobject) if f not in READ_ONLY_FIELDS]
+        try:
+            current = self.call(
+                "retrieve",
+                fieldList=", ".join(["Id", *writable]),
+                sObjectType=sobject,
+                ids=[u.source_id for u in updates],
+            )
+        except SoapFaultError as exc:
+            result.failed.update({u.source_id: str(exc) for u in updates})
+            return
+        changed: list[tuple[PushUpdate, dict[str, str]]] = []
+        for update, record in zip(updates, current or [], strict=False):
+            if record is None or not record.Id:
+                result.failed[update.source_id] = f"{sobject} {update.source_id} does not exist"
+                continue
+            changes = self.source_changes(update, self.row_values(record), writable)
+            if changes:
+                changed.append((update, changes))
+            else:
+                result.pushed.append(update.source_id)
+        if changed:
+            self._upsert(sobject, changed, result)
+
+    def _upsert(
+        self, sobject: str, changed: list[tuple[PushUpdate, dict[str, str]]], result: PushResult
+    ) -> None:
+        factory = self.client.get_type(SOBJECT_TYPE)
+        objects = [
+            factory(type=sobject, Id=update.source_id, _value_1=[_element(k, v) for k, v in changes.items()])
+            for update, changes in changed
+        ]
+        key = self.config.options.get("upsert_key", "Id")
+        try:
+            outcomes = self.call("upsert", externalIDFieldName=key, sObjects=objects)
+        except SoapFaultError as exc:
+            result.failed.update({update.source_id: str(exc) for update, _ in changed})
+            return
+        for (update, _), outcome in zip(changed, outcomes, strict=True):
+            if outcome.success:
+                result.pushed.append(update.source_id)
+            else:
+                reasons = "; ".join(f"{e.statusCode}: {e.message}" for e in outcome.errors or [])
+                result.failed[update.source_id] = f"{self.name}.upsert record {update.source_id}: {reasons}"
+
+    @staticmethod
+    def row_values(record: Any) -> dict[str, str | None]:
+        values = {"Id": record.Id}
+        for node in record._value_1 or []:
+            values[etree.QName(node).localname] = node.text or None
+        return values
+
+    def source_changes(
+        self, update: PushUpdate, current: Mapping[str, Any], writable: list[str]
+    ) -> dict[str, str]:
+        """Fields of this object whose value the update changes (``None`` never clears anything)."""
+        wanted = {k: v for k, v in self.mapping.to_source(update.fields).items() if k in writable}
+        wanted[self.golden_id_field] = update.golden_id
+        changes = {}
+        for field, value in wanted.items():
+            text = _text(value)
+            if text is not None and text != current.get(field):
+                changes[field] = text
+        return changes
+
+
+def decode_cursor(cursor: str | None) -> dict[str, list[str] | None]:
+    """``None`` = full refresh of both streams; otherwise validated (it is pasted into SOQL)."""
+    state: dict[str, list[str] | None] = dict.fromkeys(STREAMS)
+    if cursor is None:
+        return state
+    try:
+        data = json.loads(cursor)
+        if not isinstance(data, dict) or set(data) - set(STREAMS):
+            raise ValueError(f"expected an object with keys {', '.join(STREAMS)}")
+        for stream in STREAMS:
+            position = data.get(stream)
+            if position is not None:
+                stamp, last_id = position
+                if not _STAMP.fullmatch(str(stamp)) or not _ID.fullmatch(str(last_id)):
+                    raise ValueError(f"{stream}: expected [SystemModstamp, Id], got {position!r}")
+                state[stream] = [stamp, last_id]
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid cursor {cursor!r}: {exc}") from None
+    return state
+
+
+def encode_cursor(state: Mapping[str, list[str] | None]) -> str:
+    return json.dumps({stream: state.get(stream) for stream in STREAMS}, separators=(",", ":"))
+
+
+def _element(name: str, value: str) -> etree._Element:
+    node = etree.Element(f"{{{SOBJECT_NS}}}{name}")
+    node.text = value
+    return node
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
