@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import requests
 
 from connectors.credentials import parse_connection
 from connectors.sugarcrm import SugarCrmConnector
@@ -62,6 +63,22 @@ class Crm:
     @property
     def url(self) -> str:
         return self.server.url
+
+    def token(self) -> str:
+        oauth = self.system.oauth
+        response = requests.post(f"{self.url}/Api/access_token", timeout=5, data={
+            "grant_type": "password", "client_id": oauth.client_id, "client_secret": oauth.client_secret,
+            "username": oauth.username, "password": oauth.password})
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def touch(self, module: str, record_id: str, **attributes: str) -> dict:
+        """Edit a record through the API, as a CRM user would (stamps date_modified)."""
+        body = {"data": {"type": module, "id": record_id, "attributes": attributes}}
+        response = requests.patch(f"{self.url}/Api/V8/module", json=body, timeout=5,
+                                  headers={"Authorization": f"Bearer {self.token()}"})
+        response.raise_for_status()
+        return response.json()
 
     def connector(self, page_size: int = 100, password: str | None = None, **options) -> SugarCrmConnector:
         """Built the way the hub builds it: Airflow connection JSON -> Credentials -> connector."""
