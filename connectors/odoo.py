@@ -299,8 +299,9 @@ class OdooConnector(SourceConnector):
             uid = self._call(operation, "common", "login",
                              [self.database, self.credentials.login or "", self.credentials.password or ""])
             if not isinstance(uid, int) or isinstance(uid, bool):
-                raise ConnectorError(self.name, operation, f"login refused for user {self.credentials.login!r} "
-                                     f"on database {self.database!r} (wrong login or password/API key)")
+                raise ConnectorError(self.name, operation,
+                                     f"login refused for user {self.credentials.login!r} on database "
+                                     f"{self.database!r} (wrong login or password/API key)")
             self._uid = uid
         return self._uid
 
@@ -327,13 +328,15 @@ class OdooConnector(SourceConnector):
             raise ConnectorError(self.name, operation, f"{where}{what}: not a JSON-RPC response: "
                                  f"{str(reply)[:200]}", record_id)
         if reply.get("error"):
-            raise ConnectorError(self.name, operation, f"{where}{what}: {odoo_error(reply['error'])}", record_id)
+            raise ConnectorError(self.name, operation, f"{where}{what}: {odoo_error(reply['error'])}",
+                                 record_id)
         return reply["result"]
 
 
 def without_false(row: Mapping[str, Any]) -> dict[str, Any]:
     """Odoo reads an empty non-boolean field as ``False``; the canonical side wants ``None``."""
-    return {key: (None if value is False and key not in BOOLEAN_FIELDS else value) for key, value in row.items()}
+    return {key: (None if value is False and key not in BOOLEAN_FIELDS else value)
+            for key, value in row.items()}
 
 
 def split_multi(text: str) -> list[str]:

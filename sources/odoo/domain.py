@@ -21,10 +21,11 @@ class DomainError(ValueError):
     """A domain Odoo would refuse (``ValueError`` server-side, reported as such over JSON-RPC)."""
 
 
-def compile_domain(domain: Any, column: Callable[[str], str],
-                   value: Callable[[str, Any], Any]) -> tuple[str, list[Any]]:
+def compile_domain(domain: Any, column: Callable[[str], str], value: Callable[[str, Any], Any],
+                   booleans: frozenset[str] = frozenset()) -> tuple[str, list[Any]]:
     """``(sql, params)`` for ``domain``; ``column(field)`` gives the SQL column (raises for unknown fields),
-    ``value(field, v)`` converts a domain value to the stored representation."""
+    ``value(field, v)`` converts a domain value to the stored representation. For ``booleans``,
+    ``False`` is a value (unset counts as false, as in Odoo), for other fields it means "not set"."""
     if domain in (None, []):
         return "1 = 1", []
     if not isinstance(domain, list | tuple):
@@ -67,6 +68,9 @@ def compile_domain(domain: Any, column: Callable[[str], str],
             raise DomainError(f"Invalid leaf {term!r}")
         sql_column = column(field)
         operator = operator.lower()
+        if operator in COMPARISONS and field in booleans:
+            params.append(int(bool(raw)))
+            return f"coalesce({sql_column}, 0) {COMPARISONS[operator]} ?"
         if operator in COMPARISONS:
             if raw is False or raw is None:
                 null = "IS NULL" if operator == "=" else "IS NOT NULL"

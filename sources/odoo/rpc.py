@@ -46,7 +46,8 @@ def access_denied() -> OdooError:
 def rpc_error(request_id: Any, error: OdooError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {
         "code": error.code, "message": error.title,
-        "data": {"name": error.name, "debug": f"Traceback (most recent call last):\n{error.name}: {error.message}",
+        "data": {"name": error.name,
+                 "debug": f"Traceback (most recent call last):\n{error.name}: {error.message}",
                  "message": error.message, "arguments": [error.message], "context": {}},
     }}
 
@@ -54,7 +55,8 @@ def rpc_error(request_id: Any, error: OdooError) -> dict[str, Any]:
 class OdooRpc:
     """Dispatch of ``common`` and ``object`` calls for one database and one technical user."""
 
-    def __init__(self, store: OdooStore, faults: Faults, database: str, login: str, password: str, uid: int = 2):
+    def __init__(self, store: OdooStore, faults: Faults, database: str, login: str, password: str,
+                 uid: int = 2):
         self.store, self.faults = store, faults
         self.database, self.login_name, self.password, self.uid = database, login, password, uid
 
@@ -69,9 +71,9 @@ class OdooRpc:
         }
         handler = handlers.get((service, method))
         if handler is None:
-            raise OdooError("builtins.AttributeError" if service in ("common", "object") else "builtins.KeyError",
-                            f"Method not available {method}" if service in ("common", "object")
-                            else f"No such service {service!r}")
+            if service in ("common", "object"):
+                raise OdooError("builtins.AttributeError", f"Method not available {method}")
+            raise OdooError("builtins.KeyError", f"No such service {service!r}")
         try:
             return handler(*args)
         except TypeError as exc:
@@ -81,7 +83,8 @@ class OdooRpc:
         self._check_db(db)
         return self.uid if self._valid(login, password) else False
 
-    def authenticate(self, db: str, login: str, password: str, user_agent_env: dict | None = None) -> int | bool:
+    def authenticate(self, db: str, login: str, password: str,
+                     user_agent_env: dict | None = None) -> int | bool:
         return self.login(db, login, password)
 
     def execute_kw(self, db: str, uid: int, password: str, model: str, method: str,
@@ -105,7 +108,8 @@ class OdooRpc:
         except TypeError as exc:
             raise OdooError("builtins.TypeError", str(exc)) from None
 
-    def _orm(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], active_test: bool) -> Any:
+    def _orm(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any],
+             active_test: bool) -> Any:
         store = self.store
         if method in ("search_read", "search", "search_count"):
             names = ("domain", "fields", "offset", "limit", "order") if method == "search_read" else (
@@ -168,10 +172,12 @@ def build_app(rpc: OdooRpc) -> FastAPI:
                               '{"jsonrpc": "2.0", "method": "call", "params": {"service", "method", "args"}}')
             return JSONResponse(rpc_error(request_id, error))
         try:
-            result = rpc.call(str(params.get("service")), str(params.get("method")), list(params.get("args") or []))
+            result = rpc.call(str(params.get("service")), str(params.get("method")),
+                              list(params.get("args") or []))
         except OdooError as error:
             return JSONResponse(rpc_error(request_id, error))
-        content = json.dumps({"jsonrpc": "2.0", "id": request_id, "result": result}, ensure_ascii=False).encode()
+        reply = {"jsonrpc": "2.0", "id": request_id, "result": result}
+        content = json.dumps(reply, ensure_ascii=False).encode()
         if faults.take("truncate"):
             content = content[: len(content) // 2]
         return Response(content, media_type="application/json")

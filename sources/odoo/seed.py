@@ -16,9 +16,9 @@ from typing import Any
 from sources.odoo.store import now_utc, odoo_datetime
 
 #: English country names for the codes the generator uses (others are named by their code).
-COUNTRY_NAMES = {"BG": "Bulgaria", "DE": "Germany", "AT": "Austria", "CH": "Switzerland", "GB": "United Kingdom",
-                 "US": "United States", "TH": "Thailand", "VN": "Vietnam", "TW": "Taiwan", "HK": "Hong Kong",
-                 "IR": "Iran", "CN": "China", "FR": "France"}
+COUNTRY_NAMES = {"BG": "Bulgaria", "DE": "Germany", "AT": "Austria", "CH": "Switzerland",
+                 "GB": "United Kingdom", "US": "United States", "TH": "Thailand", "VN": "Vietnam",
+                 "TW": "Taiwan", "HK": "Hong Kong", "IR": "Iran", "CN": "China", "FR": "France"}
 
 
 def partner_id_of(row: Mapping[str, str]) -> int:

@@ -117,7 +117,9 @@ class OdooStore:
                     active_test: bool = True) -> list[dict[str, Any]]:
         table, spec = _model(model)
         names = _check_fields(model, spec, fields or list(spec))
-        where, params = compile_domain(domain, lambda f: _column(model, spec, f), lambda f, v: _value(spec, f, v))
+        booleans = frozenset(name for name, field in spec.items() if field.type == "boolean")
+        where, params = compile_domain(domain, lambda f: _column(model, spec, f),
+                                       lambda f, v: _value(spec, f, v), booleans)
         if active_test and "active" in spec and not _mentions(domain, "active"):
             where = f"({where}) AND active = 1"
         sql = f"SELECT * FROM {table} WHERE {where} ORDER BY {_order(model, spec, order)}"
@@ -128,7 +130,8 @@ class OdooStore:
             rows = db.execute(sql, params).fetchall()
             return [self._read_row(db, spec, row, names) for row in rows]
 
-    def read(self, model: str, ids: Sequence[int], fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    def read(self, model: str, ids: Sequence[int],
+             fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
         table, spec = _model(model)
         names = _check_fields(model, spec, fields or list(spec))
         ids = _ids(ids)
@@ -141,7 +144,7 @@ class OdooStore:
             return [self._read_row(db, spec, rows[i], names) for i in ids]
 
     def write(self, model: str, ids: Sequence[int], values: Mapping[str, Any]) -> bool:
-        """Odoo's ``write``: same values for every id, ``write_date`` stamped whether or not anything changed."""
+        """Odoo's ``write``: same values for every id; ``write_date`` stamped even if nothing changed."""
         table, spec = _model(model)
         ids = _ids(ids)
         columns = _writable(model, spec, values)

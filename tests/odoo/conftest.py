@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import requests
 
 from connectors.credentials import parse_connection
 from connectors.odoo import OdooConnector
@@ -63,8 +64,6 @@ class Odoo:
 
     def rpc(self, service: str, method: str, *args):
         """A raw JSON-RPC call, as any Odoo client library would send it."""
-        import requests
-
         body = {"jsonrpc": "2.0", "method": "call", "id": 7,
                 "params": {"service": service, "method": method, "args": list(args)}}
         return requests.post(f"{self.url}/jsonrpc", json=body, timeout=5)
@@ -93,3 +92,13 @@ def make_odoo(tmp_path) -> Iterator[Callable[[list[dict[str, str]]], Odoo]]:
 @pytest.fixture
 def odoo(make_odoo) -> Odoo:
     return make_odoo()
+
+
+@pytest.fixture
+def sample_rows() -> list[dict[str, str]]:
+    return [dict(row) for row in SAMPLE_ROWS]
+
+
+@pytest.fixture
+def flat_row() -> Callable[..., dict[str, str]]:
+    return flat
