@@ -3,15 +3,20 @@
 ``match_frame`` runs the whole pipeline over a flat polars frame; see :mod:`matching.engine`.
 """
 
-from matching.engine import Constraints, MatchResult, match_frame
+from matching.engine import Constraints, MatchResult, candidate_components, match_frame, train_model
 from matching.frame import FLAT_COLUMNS, FlatFrameError, read_flat_csv, records_to_frame
+from matching.model import MatchModel, ModelMismatchError
 
 __all__ = [
     "FLAT_COLUMNS",
     "Constraints",
     "FlatFrameError",
+    "MatchModel",
     "MatchResult",
+    "ModelMismatchError",
+    "candidate_components",
     "match_frame",
     "read_flat_csv",
     "records_to_frame",
+    "train_model",
 ]

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 
 @dataclass(frozen=True)
@@ -84,3 +87,32 @@ def candidate_pairs(
         result = pl.DataFrame({"l": [], "r": []}, schema={"l": pl.UInt32, "r": pl.UInt32})
     stats.candidate_pairs = result.height
     return result, stats
+
+
+def blocking_components(
+    features: pl.DataFrame,
+    keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
+    extra_edges: list[tuple[int, int]] | None = None,
+) -> np.ndarray:
+    """Component label per record row of the graph "records sharing any blocking key value".
+
+    Oversized blocks are included: a block is skipped or used depending on its size *in the frame being
+    matched*, so all of a block's records must travel together for a subset of components to see the
+    same block sizes (and so the same candidate pairs) as the full frame. Linking records through a
+    key node instead of pairwise costs one edge per record and key, never a block-sized clique.
+    """
+    n = features.height
+    parts = [
+        _key_frame(features, key).select("_row", (pl.lit(key.name + "\x1e") + pl.col("k")).alias("k"))
+        for key in keys
+    ]
+    keyed = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, "k": pl.Utf8})
+    node = keyed.select(pl.col("k").rank("dense").cast(pl.Int64) - 1 + n).to_series().to_numpy()
+    rows = keyed["_row"].cast(pl.Int64).to_numpy()
+    extra = np.array(extra_edges or [], dtype=np.int64).reshape(-1, 2)
+    left = np.concatenate([rows, extra[:, 0]])
+    right = np.concatenate([node, extra[:, 1]])
+    size = n + (int(node.max()) - n + 1 if len(node) else 0)
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    return labels[:n].astype(np.int64)

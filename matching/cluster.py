@@ -96,8 +96,14 @@ def cluster(
     must_link: list[tuple[int, int]] | None = None,
     cannot_link: list[tuple[int, int]] | None = None,
     params: ClusterParams | None = None,
+    rank: np.ndarray | None = None,
 ) -> ClusterOutcome:
-    """Cluster labels for ``n_records`` rows from scored pairs (row indices ``left``/``right``)."""
+    """Cluster labels for ``n_records`` rows from scored pairs (row indices ``left``/``right``).
+
+    ``rank``: a per-row order that does not depend on the batch (e.g. the rank of the record key).
+    Equal scores are merged in that order, so matching a subset of the rows in another order (an
+    incremental run over a few components) makes the same merges as matching them all.
+    """
     params = params or ClusterParams()
     must_link = must_link or []
     cannot_link = cannot_link or []
@@ -146,9 +152,12 @@ def cluster(
             continue
         agg.merge(ra, rb)
 
-    order = np.argsort(-scores[evidence & is_match], kind="stable")
-    match_l = left[evidence & is_match][order].tolist()
-    match_r = right[evidence & is_match][order].tolist()
+    chosen = evidence & is_match
+    rank = np.arange(n_records) if rank is None else rank
+    rank_l, rank_r = rank[left[chosen]], rank[right[chosen]]
+    order = np.lexsort((np.maximum(rank_l, rank_r), np.minimum(rank_l, rank_r), -scores[chosen]))
+    match_l = left[chosen][order].tolist()
+    match_r = right[chosen][order].tolist()
     for a, b in zip(match_l, match_r, strict=True):
         ra, rb = agg.find(a), agg.find(b)
         if ra != rb and not agg.forbidden(ra, rb) and agg.acceptable(ra, rb, params):

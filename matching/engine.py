@@ -11,12 +11,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from matching.block import DEFAULT_KEYS, BlockingKey, candidate_pairs
+from matching.block import DEFAULT_KEYS, BlockingKey, blocking_components, candidate_pairs
 from matching.cluster import ClusterParams, cluster
 from matching.compare import DEFAULT_COMPARISONS, Comparison, PairContext, compare_pairs
 from matching.explain import explanation_column, field_comparisons, rule_entry
 from matching.features import build_features
 from matching.frame import conform
+from matching.model import MatchModel
 from matching.score import FSModel, estimate_m, estimate_u, match_weights, probabilities
 from schemas import DecisionKind, MatchDecision, MatchingConfig, MatchPair, RecordKey, StewardDecision
 
@@ -72,7 +73,8 @@ class MatchResult:
     pairs: pl.DataFrame
     clusters: pl.DataFrame
     stats: dict[str, Any]
-    model: FSModel | None = None
+    #: The model the scores came from (trained on this frame unless one was passed in).
+    model: MatchModel | None = None
 
     def pair_models(self) -> list[MatchPair]:
         """Match and review pairs as pydantic models for the store and the steward queue."""
@@ -157,11 +159,106 @@ def _vetoed(levels: np.ndarray, comparisons: tuple[Comparison, ...], ctx: PairCo
     ) | tax_veto
 
 
+def _estimate(
+    features: pl.DataFrame,
+    comparisons: tuple[Comparison, ...],
+    levels: np.ndarray | None,
+    train: bool,
+) -> MatchModel:
+    """u from random pairs of ``features`` (``train``), m by EM over candidate ``levels`` (if given)."""
+    fs = FSModel.from_priors(comparisons)
+    if train:
+        estimate_u(features, fs)
+    if levels is not None:
+        estimate_m(levels, fs)
+    return MatchModel.from_estimates(fs, features)
+
+
+def train_model(
+    frame: pl.DataFrame,
+    config: MatchingConfig | None = None,
+    *,
+    comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS,
+    blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
+    em: bool = False,
+) -> MatchModel:
+    """Estimate everything data-dependent (u, optionally m by EM, term frequencies) from ``frame``.
+
+    Pass the result to ``match_frame(..., model=...)`` to score later batches exactly like this data.
+    ``config`` is accepted for symmetry with ``match_frame``; thresholds are not part of the model
+    (they are decisions, and stay in the hub's configuration).
+    """
+    del config
+    features = build_features(conform(frame))
+    levels = None
+    if em:
+        pairs, _ = candidate_pairs(features, blocking_keys)
+        levels = compare_pairs(PairContext(features, pairs), comparisons)
+    return _estimate(features, comparisons, levels, train=True)
+
+
+def _key_rank(frame: pl.DataFrame) -> np.ndarray:
+    """Per row, the rank of its (source_system, source_id): an order independent of the batch."""
+    order = frame.select(pl.arg_sort_by("source_system", "source_id")).to_series().to_numpy()
+    rank = np.empty(frame.height, dtype=np.int64)
+    rank[order] = np.arange(frame.height)
+    return rank
+
+
+def _constraint_rows(
+    frame: pl.DataFrame, constraints: Constraints
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
+    index = {
+        k: i
+        for i, k in enumerate(
+            zip(frame["source_system"].to_list(), frame["source_id"].to_list(), strict=True)
+        )
+    }
+    must_rows, unknown_must = _rows_for(constraints.must_link, index)
+    cannot_rows, unknown_cannot = _rows_for(constraints.cannot_link, index)
+    return must_rows, cannot_rows, unknown_must + unknown_cannot
+
+
+def candidate_components(
+    frame: pl.DataFrame,
+    model: MatchModel | None = None,
+    constraints: Constraints | None = None,
+    *,
+    blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
+) -> pl.DataFrame:
+    """``source_system, source_id, component`` (Int64): connected components of the blocking graph.
+
+    Normalise and block only, no scoring. Two records in different components are never compared and
+    never clustered together, so after new or changed records arrive the hub re-matches just the
+    components that contain them: ``match_frame`` over a union of whole components (with a fixed
+    ``model``) gives exactly the clusters the full frame would give those records. Every record
+    sharing any blocking value, oversized blocks included (see ``block.blocking_components``), and the
+    two sides of every must-link constraint are in one component. ``model`` is accepted so callers can
+    pass what they pass to ``match_frame``; blocking itself learns nothing from data.
+    """
+    del model
+    frame = conform(frame)
+    features = build_features(frame)
+    must_rows, _, _ = _constraint_rows(frame, constraints or Constraints())
+    labels = blocking_components(features, blocking_keys, must_rows)
+    # number components by their first row so the labels read like cluster ids
+    first = np.full(labels.max() + 1 if len(labels) else 0, len(labels), dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(len(labels)))
+    return pl.DataFrame(
+        {
+            "source_system": frame["source_system"],
+            "source_id": frame["source_id"],
+            "component": pl.Series(first[labels], dtype=pl.Int64),
+        }
+    )
+
+
 def match_frame(
     frame: pl.DataFrame,
     config: MatchingConfig | None = None,
     constraints: Constraints | None = None,
     *,
+    model: MatchModel | None = None,
     comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS,
     blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
     cluster_params: ClusterParams | None = None,
@@ -170,8 +267,12 @@ def match_frame(
 ) -> MatchResult:
     """Deduplicate a flat frame (see :mod:`matching.frame`) into scored pairs and clusters.
 
-    ``train`` estimates u from random pairs of this data; ``em`` additionally re-estimates m with EM
-    (off by default: on the generated multilingual set it still drifts towards "everything matches").
+    With ``model`` (from ``train_model``) nothing is estimated from ``frame``, term frequencies
+    included: a pair's score depends only on its two records and the model, and clusters only on the
+    pairs inside one candidate component (see ``candidate_components``). Without it a model is trained
+    on ``frame`` first: ``train`` estimates u from random pairs of this data; ``em`` additionally
+    re-estimates m with EM (off by default: on the generated multilingual set it drifts towards
+    "everything matches"). ``result.model`` is the model used either way.
     """
     config = config or MatchingConfig()
     constraints = constraints or Constraints()
@@ -195,23 +296,14 @@ def match_frame(
     levels = compare_pairs(ctx, comparisons)
     lap("compare")
 
-    model = FSModel.from_priors(comparisons)
-    if train:
-        estimate_u(features, model)
-    if em:
-        estimate_m(levels, model)
-    weights = match_weights(ctx, levels, model)
-    scores = probabilities(weights, model)
+    if model is None:
+        model = _estimate(features, comparisons, levels if em else None, train)
+    fs = model.estimates(comparisons)
+    weights = match_weights(ctx, levels, fs, model.record_frequencies(features, comparisons))
+    scores = probabilities(weights, fs)
     lap("score")
 
-    index = {
-        k: i
-        for i, k in enumerate(
-            zip(frame["source_system"].to_list(), frame["source_id"].to_list(), strict=True)
-        )
-    }
-    must_rows, unknown_must = _rows_for(constraints.must_link, index)
-    cannot_rows, unknown_cannot = _rows_for(constraints.cannot_link, index)
+    must_rows, cannot_rows, unknown = _constraint_rows(frame, constraints)
     left, right = ctx.left.astype(np.int64), ctx.right.astype(np.int64)
     must_mask = _pair_mask(left, right, must_rows)
     cannot_mask = _pair_mask(left, right, cannot_rows)
@@ -234,6 +326,7 @@ def match_frame(
         must_rows,
         cannot_rows,
         cluster_params,
+        rank=_key_rank(frame),
     )
     labels = outcome.labels
     cut = is_match & (labels[left] != labels[right])
@@ -284,10 +377,14 @@ def match_frame(
         "constraints": {
             "must_link": len(must_rows),
             "cannot_link": len(cannot_rows),
-            "unknown_records": unknown_must + unknown_cannot,
+            "unknown_records": unknown,
             "conflicts": len(outcome.constraint_conflicts),
         },
-        "model": {"match_rate": model.match_rate, "em_iterations": model.em_iterations},
+        "model": {
+            "match_rate": model.match_rate,
+            "em_iterations": model.em_iterations,
+            "trained_on_records": model.trained_on_records,
+        },
         "seconds": seconds,
     }
     return MatchResult(pairs_out, clusters, stats, model)

@@ -122,16 +122,14 @@ def estimate_m(levels: np.ndarray, model: FSModel, iterations: int = 25, toleran
     model.match_rate = rate
 
 
-def term_frequencies(features: pl.DataFrame, column: str) -> pl.Series:
-    """Share of records carrying each record's value of ``column`` (null where the value is null)."""
-    counts = features.select(pl.col(column).count().over(column).alias("n"), pl.col(column))
-    return (counts["n"].cast(pl.Float64) / features.height).zip_with(
-        counts[column].is_not_null(), pl.Series([None] * features.height, dtype=pl.Float64)
-    )
+def match_weights(
+    ctx: PairContext, levels: np.ndarray, model: FSModel, frequencies: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Weight matrix (pairs x comparisons) including the term-frequency adjustment of exact levels.
 
-
-def match_weights(ctx: PairContext, levels: np.ndarray, model: FSModel) -> np.ndarray:
-    """Weight matrix (pairs x comparisons) including the term-frequency adjustment of exact levels."""
+    ``frequencies``: comparison name -> per-record frequency of the compared value, taken from the
+    frozen model (never from the batch being matched, so a pair's score depends on the pair alone).
+    """
     tables = model.weight_table()
     weights = (
         np.column_stack([tables[i][levels[:, i]] for i in range(len(tables))])
@@ -139,9 +137,9 @@ def match_weights(ctx: PairContext, levels: np.ndarray, model: FSModel) -> np.nd
         else (np.zeros((0, len(tables))))
     )
     for i, comparison in enumerate(model.comparisons):
-        if not comparison.tf_column or not len(levels):
+        if comparison.name not in frequencies or not len(levels):
             continue
-        tf = term_frequencies(ctx.features, comparison.tf_column).fill_null(1.0).to_numpy()[ctx.left]
+        tf = frequencies[comparison.name][ctx.left]
         exact = levels[:, i] == 1
         u_exact = model.u[i][1]
         adjustment = np.clip(np.log2(u_exact / np.maximum(tf, 1e-9)), -TF_MAX_ADJUSTMENT, TF_MAX_ADJUSTMENT)

@@ -1,0 +1,153 @@
+"""Frozen models and incremental matching: a subset of whole candidate components matches like the full frame."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from matching import (
+    Constraints,
+    MatchModel,
+    ModelMismatchError,
+    candidate_components,
+    match_frame,
+    train_model,
+)
+from matching.compare import DEFAULT_COMPARISONS
+from schemas import RecordKey
+from sources.generator import generate_dataset
+
+KEY = ["source_system", "source_id"]
+
+
+@pytest.fixture(scope="module")
+def data() -> pl.DataFrame:
+    rows = generate_dataset(2_500, seed=23, malformed_rate=0).rows
+    return pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.all().cast(pl.Utf8))
+
+
+@pytest.fixture(scope="module")
+def model(data: pl.DataFrame) -> MatchModel:
+    return train_model(data)
+
+
+def _partition(clusters: pl.DataFrame, keep: pl.DataFrame) -> set[frozenset[tuple[str, str]]]:
+    """Clusters as sets of record keys, restricted to the records in ``keep``."""
+    kept = clusters.join(keep.select(KEY), on=KEY, how="semi")
+    return {
+        frozenset(zip(g["source_system"], g["source_id"], strict=True))
+        for _, g in kept.group_by("cluster_id")
+    }
+
+
+def _unordered(pairs: pl.DataFrame) -> pl.DataFrame:
+    left = pl.concat_str("left_system", "left_id", separator="|")
+    right = pl.concat_str("right_system", "right_id", separator="|")
+    return pairs.select(
+        pl.min_horizontal(left, right).alias("a"), pl.max_horizontal(left, right).alias("b"), "score"
+    )
+
+
+def test_model_json_round_trip_is_readable_and_scores_the_same(data: pl.DataFrame, model: MatchModel) -> None:
+    text = model.to_json()
+    readable = json.loads(text)
+    name = next(c for c in readable["comparisons"] if c["name"] == "name")
+    exact = next(lv for lv in name["levels"] if lv["level"] == "exact")
+    assert exact["weight"] == pytest.approx(np.log2(exact["m"] / exact["u"]), abs=1e-3)
+    assert readable["term_frequencies"]["name"]["records"] == data.height
+    assert readable["trained_on_records"] == data.height
+
+    loaded = MatchModel.from_json(text)
+    assert loaded == model
+    first = match_frame(data.head(800), model=model)
+    second = match_frame(data.head(800), model=loaded)
+    assert first.pairs["score"].to_list() == second.pairs["score"].to_list()
+    assert second.model is loaded
+
+
+def test_without_a_model_the_frame_trains_one_and_reports_it(data: pl.DataFrame) -> None:
+    trained_here = match_frame(data)
+    assert isinstance(trained_here.model, MatchModel)
+    with_model = match_frame(data, model=trained_here.model)
+    assert with_model.pairs["score"].to_list() == trained_here.pairs["score"].to_list()
+    assert with_model.clusters.equals(trained_here.clusters)
+
+
+def test_with_a_model_scores_do_not_depend_on_the_batch(data: pl.DataFrame, model: MatchModel) -> None:
+    # a batch with few records and other name frequencies than the training data: same pair, same score
+    # (a random batch splits blocks, so it may compare pairs the full run skipped: compare the common ones)
+    full = _unordered(match_frame(data, model=model).pairs)
+    batch = data.sample(fraction=0.3, seed=1)
+    part = _unordered(match_frame(batch, model=model).pairs)
+    joined = part.join(full, on=["a", "b"], suffix="_full")
+    assert joined.height > 0.3 * part.height
+    assert np.allclose(joined["score"].to_numpy(), joined["score_full"].to_numpy(), rtol=0, atol=1e-12)
+
+
+def test_union_of_whole_components_clusters_exactly_like_the_full_frame(
+    data: pl.DataFrame, model: MatchModel
+) -> None:
+    components = candidate_components(data, model)
+    assert components.select(KEY).equals(data.select(KEY))
+    assert components["component"].dtype == pl.Int64
+    sizes = components.group_by("component").len()
+    assert sizes.height > 10 and sizes["len"].max() > 2
+
+    full = match_frame(data, model=model)
+    # every match pair lies inside one component
+    comp = dict(zip(zip(components["source_system"], components["source_id"]), components["component"]))
+    for row in full.pairs.filter(pl.col("decision") != "distinct").iter_rows(named=True):
+        assert comp[(row["left_system"], row["left_id"])] == comp[(row["right_system"], row["right_id"])]
+
+    rng = np.random.default_rng(7)
+    ids = sizes["component"].to_numpy()
+    for share in (0.2, 0.5):
+        chosen = rng.choice(ids, size=max(1, int(len(ids) * share)), replace=False)
+        # the biggest component too, where capped blocks and agglomeration order matter most
+        chosen = np.union1d(chosen, sizes.sort("len")["component"].tail(1).to_numpy())
+        keep = components.filter(pl.col("component").is_in(chosen.tolist()))
+        subset = data.join(keep.select(KEY), on=KEY, how="semi").sample(fraction=1.0, shuffle=True, seed=3)
+        part = match_frame(subset, model=model)
+        assert _partition(part.clusters, keep) == _partition(full.clusters, keep)
+
+
+def test_oversized_block_records_share_one_component() -> None:
+    # 35 contacts on one switchboard: the phone block exceeds its cap and is skipped; all of them must
+    # still travel together, or a subset would see a small block and compare what the full run did not
+    rows = [
+        dict(
+            source_system="erp",
+            source_id=str(i),
+            given_name=f"Person{i}",
+            family_name=f"Family{i}",
+            phone="+49 30 1111111",
+            date_of_birth=f"19{50 + i}-01-01",
+        )
+        for i in range(35)
+    ]
+    frame = pl.DataFrame(rows)
+    components = candidate_components(frame)
+    assert components["component"].n_unique() == 1
+    assert match_frame(frame).stats["oversized_blocks"]["phone"] == 1
+    assert match_frame(frame.head(5)).stats["oversized_blocks"]["phone"] == 0
+
+
+def test_must_link_joins_components() -> None:
+    rows = [
+        dict(source_system="erp", source_id="1", given_name="Anna", family_name="Schmidt"),
+        dict(source_system="webshop", source_id="9", given_name="Jürgen", family_name="Lehmann"),
+    ]
+    frame = pl.DataFrame(rows)
+    assert candidate_components(frame)["component"].n_unique() == 2
+    link = Constraints(must_link=[(RecordKey("erp", "1"), RecordKey("webshop", "9"))])
+    assert candidate_components(frame, constraints=link)["component"].n_unique() == 1
+
+
+def test_model_for_other_comparisons_is_refused(model: MatchModel) -> None:
+    broken = model.model_copy(deep=True)
+    broken.comparisons = [c for c in broken.comparisons if c.name != "email"]
+    with pytest.raises(ModelMismatchError, match="email"):
+        broken.estimates(DEFAULT_COMPARISONS)
