@@ -1,4 +1,4 @@
-"""Frozen models and incremental matching: a subset of whole candidate components matches like the full frame."""
+"""Frozen models and incremental matching: whole candidate components match as in the full frame."""
 
 from __future__ import annotations
 
@@ -98,7 +98,8 @@ def test_union_of_whole_components_clusters_exactly_like_the_full_frame(
 
     full = match_frame(data, model=model)
     # every match pair lies inside one component
-    comp = dict(zip(zip(components["source_system"], components["source_id"]), components["component"]))
+    keys = zip(components["source_system"], components["source_id"], strict=True)
+    comp = dict(zip(keys, components["component"], strict=True))
     for row in full.pairs.filter(pl.col("decision") != "distinct").iter_rows(named=True):
         assert comp[(row["left_system"], row["left_id"])] == comp[(row["right_system"], row["right_id"])]
 
