@@ -99,7 +99,6 @@ class SugarCrmConnector(SourceConnector):
     # -- check -----------------------------------------------------------------------------------
 
     def check(self) -> None:
-        self._authenticate()
         self._json("GET", "check", f"/Api/V8/module/{self.modules[0]}", params={"page[size]": 1})
 
     # -- pull ------------------------------------------------------------------------------------
@@ -234,7 +233,8 @@ class SugarCrmConnector(SourceConnector):
         except (ValueError, KeyError, TypeError):
             raise ConnectorError(self.name, "authenticate", "token response without access_token/expires_in "
                                  f"({len(response.content)} bytes)") from None
-        self._token, self._token_expires = token, time.monotonic() + expires_in - TOKEN_MARGIN
+        margin = min(TOKEN_MARGIN, expires_in / 10)  # short-lived tokens must still be usable
+        self._token, self._token_expires = token, time.monotonic() + expires_in - margin
 
     def _json(self, method: str, operation: str, path: str, *, where: str | None = None,
               record_id: str | None = None, **kwargs: Any) -> Any:
