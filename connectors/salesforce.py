@@ -43,6 +43,8 @@ from zeep.exceptions import Fault
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, fault_detail, soap_session
+from connectors.xml_damage import replacement_damage
+from schemas import QuarantinedRecord
 
 PARTNER_BINDING = "{urn:partner.soap.sforce.com}SoapBinding"
 SOBJECT_NS = "urn:sobject.partner.soap.sforce.com"
@@ -269,6 +271,20 @@ class SalesforceConnector(SourceConnector):
             )
         fields["derived"] = {"record_type": RECORD_TYPES.get(fields["type"], fields["type"])}
         return fields
+
+    def to_page(self, rows: Sequence[dict[str, Any]], cursor: str | None) -> Page:
+        """As the base class, but a row with U+FFFD (a value the org could not send in XML) is
+        quarantined instead of matched on what arrived."""
+        damaged = {id(row): reason for row in rows if (reason := replacement_damage(row, "Salesforce"))}
+        page = super().to_page([row for row in rows if id(row) not in damaged], cursor)
+        page.quarantined.extend(
+            QuarantinedRecord(
+                source_system=self.name, source_id=row["Id"], reason=damaged[id(row)], payload=row
+            )
+            for row in rows
+            if id(row) in damaged
+        )
+        return page
 
     # -- push ---------------------------------------------------------------------------------------
     def push(self, updates: Sequence[PushUpdate]) -> PushResult:

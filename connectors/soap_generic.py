@@ -57,7 +57,7 @@ from connectors.soap import (
     is_transient,
     soap_session,
 )
-from connectors.soap_erp import transmission_damage
+from connectors.xml_damage import replacement_damage
 from schemas import QuarantinedRecord, SourceConfig
 
 
@@ -244,7 +244,7 @@ class GenericSoapConnector(SourceConnector):
         the service could not transmit) is quarantined instead of matched on what arrived."""
         if not self.options.reject_replacement_character:
             return super().to_page(rows, cursor)
-        damaged = {id(row): reason for row in rows if (reason := transmission_damage(row))}
+        damaged = {id(row): reason for row in rows if (reason := replacement_damage(row, self.name))}
         page = super().to_page([row for row in rows if id(row) not in damaged], cursor)
         page.quarantined.extend(
             QuarantinedRecord(

@@ -26,6 +26,7 @@ from typing import Any
 from lxml import etree
 from lxml.builder import ElementMaker
 
+from sources.erp.service import xml_safe
 from sources.salesforce import soql
 from sources.salesforce.objects import (
     EXTERNAL_ID_FIELDS,
@@ -281,7 +282,8 @@ class UpsertError(Exception):
 
 def sobject_element(sobject: str, row: Mapping[str, Any], fields: list[str], tag: str) -> etree._Element:
     """A record as the Partner API sends it: ``type`` and ``Id`` declared, every field under xsd:any,
-    null fields as ``xsi:nil``."""
+    null fields as ``xsi:nil``; characters XML cannot carry (control characters in imported data)
+    go out as U+FFFD so one bad record does not break the whole batch."""
     node = E(tag, S.type(sobject))
     node.set(f"{{{XSI}}}type", "sf:sObject")
     node.append(S.Id(row["Id"]))
@@ -289,7 +291,7 @@ def sobject_element(sobject: str, row: Mapping[str, Any], fields: list[str], tag
         if name == "Id":
             continue
         value = row.get(name)
-        node.append(S(name, str(value)) if value not in (None, "") else _nil(S(name)))
+        node.append(S(name, xml_safe(str(value))) if value not in (None, "") else _nil(S(name)))
     return node
 
 

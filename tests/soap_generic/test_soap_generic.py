@@ -160,3 +160,14 @@ def test_configuration_mistakes_fail_with_a_clear_reason(erp):
     no_push = erp.connector(options={"upsert_operation": None})
     with pytest.raises(ConnectorError, match="upsert_operation"):
         no_push.push([PushUpdate("0000002001", "g", {})])
+
+
+def test_a_value_the_erp_could_not_transmit_is_quarantined(erp):
+    from tests.soap_generic.conftest import ROWS
+
+    connector = erp.connector(page_size=10)
+    cursor = list(connector.pull(None))[-1].cursor
+    erp.system.seed([{**ROWS[2], "source_id": "2007", "given_name": "信宏\x01", "updated_at": ""}])
+    [page] = list(connector.pull(cursor))
+    assert page.records == [] and [q.source_id for q in page.quarantined] == ["0000002007"]
+    assert "NAME2" in page.quarantined[0].reason and "U+FFFD" in page.quarantined[0].reason
