@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from connectors.credentials import Credentials
 from connectors.mapping import FieldMapping
-from schemas import CustomerRecord, QuarantinedRecord, SourceConfig
+from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, SourceConfig
 
 
 class ConnectorError(RuntimeError):
@@ -33,6 +33,15 @@ class Page:
     """One page pulled from a source: valid records, rejected rows, and the cursor after this page."""
 
     records: list[CustomerRecord] = field(default_factory=list)
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    cursor: str | None = None
+
+
+@dataclass
+class OrderPage:
+    """One page of orders (systems that sell: web shops), with the cursor after it."""
+
+    orders: list[OrderRecord] = field(default_factory=list)
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     cursor: str | None = None
 
@@ -61,6 +70,8 @@ class SourceConnector(ABC):
 
     #: Canonical-field mapping used when the YAML gives none (source field -> canonical field).
     default_mapping: dict[str, str] = {}
+    #: Whether :meth:`pull_orders` is implemented (order history for lifetime value and retention).
+    supports_orders: bool = False
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         self.config = config
@@ -82,6 +93,10 @@ class SourceConnector(ABC):
     @abstractmethod
     def push(self, updates: Sequence[PushUpdate]) -> PushResult:
         """Write golden ids and surviving fields back; idempotent (same update twice = no change)."""
+
+    def pull_orders(self, cursor: str | None) -> Iterator[OrderPage]:
+        """Yield pages of orders created since ``cursor``; only where :attr:`supports_orders`."""
+        raise NotImplementedError(f"{self.name}: this connector has no order stream")
 
     def delete(self, source_ids: Sequence[str]) -> PushResult:
         """Delete records at the source (erasure on request). Systems that cannot delete through their

@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+from dataclasses import asdict
 from pathlib import Path
 
 from schemas import load_config
@@ -48,22 +49,28 @@ def cmd_match(args: argparse.Namespace) -> int:
 
     matching = load_config(args.config).matching if args.config else MatchingConfig()
     if args.match_threshold or args.review_threshold:
-        matching = MatchingConfig(match_threshold=args.match_threshold or matching.match_threshold,
-                                  review_threshold=args.review_threshold or matching.review_threshold)
+        matching = MatchingConfig(
+            match_threshold=args.match_threshold or matching.match_threshold,
+            review_threshold=args.review_threshold or matching.review_threshold,
+        )
     result = match_frame(read_flat_csv(args.input), config=matching)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     result.write(out)
     stats = result.stats
-    print(f"{stats.get('records')} records, {stats.get('candidate_pairs')} candidate pairs, "
-          f"decisions {stats.get('pairs_by_decision')}, {result.clusters['cluster_id'].n_unique()} clusters")
+    print(
+        f"{stats.get('records')} records, {stats.get('candidate_pairs')} candidate pairs, "
+        f"decisions {stats.get('pairs_by_decision')}, {result.clusters['cluster_id'].n_unique()} clusters"
+    )
     print(f"wrote {out / 'clusters.csv'} and {out / 'pairs.csv'}")
     if args.explain:
         for pair in result.pair_models()[: args.explain]:
             print(f"\n{pair.left} ~ {pair.right}: score {pair.score:.3f} -> {pair.decision.value}")
             for comparison in pair.comparisons:
-                print(f"    {comparison.field:<14} {comparison.level:<22} {comparison.weight:+6.2f}  "
-                      f"{comparison.left!s:.30} | {comparison.right!s:.30}")
+                print(
+                    f"    {comparison.field:<14} {comparison.level:<22} {comparison.weight:+6.2f}  "
+                    f"{comparison.left!s:.30} | {comparison.right!s:.30}"
+                )
     return 0
 
 
@@ -76,8 +83,14 @@ def cmd_sources_serve(args: argparse.Namespace) -> int:
         ports["erp"] = args.erp_port
     if args.webshop_port:
         ports["webshop"] = args.webshop_port
-    local = start_local_sources(data_dir, records=args.records, seed=args.seed, ports=ports, host=args.host,
-                                public_host=args.public_host)
+    local = start_local_sources(
+        data_dir,
+        records=args.records,
+        seed=args.seed,
+        ports=ports,
+        host=args.host,
+        public_host=args.public_host,
+    )
     env_file = data_dir / "connections.env"
     local.write_env_file(env_file)
     for name, server in local.servers.items():
@@ -107,6 +120,17 @@ def cmd_demo_evidence(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from hub.analytics import build_report, format_report
+
+    report = build_report(_store(args), period=args.period)
+    if args.json:
+        print(json.dumps(asdict(report), indent=2, default=str, ensure_ascii=False))
+    else:
+        print(format_report(report))
+    return 0
+
+
 def cmd_quarantine(args: argparse.Namespace) -> int:
     for row in _store(args).quarantine(args.source):
         print(f"{row.source_system}:{row.source_id or '?'}  {row.reason}")
@@ -125,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sync", help="pull every source, match, merge and push back (no Airflow needed)")
-    p.add_argument("--full-refresh", action="store_true", help="ignore the stored cursors and pull everything")
+    p.add_argument(
+        "--full-refresh", action="store_true", help="ignore the stored cursors and pull everything"
+    )
     p.add_argument("--run-id", help="name of this run in the run log")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_sync)
@@ -142,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", type=int, default=0, metavar="N", help="print the explanation of N pairs")
     p.set_defaults(func=cmd_match)
 
+    p = sub.add_parser(
+        "report", help="analytical CRM: source overlap, new customers, retention, lifetime value"
+    )
+    p.add_argument("--period", choices=["month", "quarter", "year"], default="quarter")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("quarantine", help="list quarantined source rows and why")
     p.add_argument("--source")
     p.set_defaults(func=cmd_quarantine)
@@ -154,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_db_upgrade)
 
     sources = sub.add_parser("sources", help="the local demo source systems").add_subparsers(
-        dest="sources_command", required=True)
+        dest="sources_command", required=True
+    )
     p = sources.add_parser("serve", help="seed and serve the local ERP, web shop, legacy DB and CSV export")
     p.add_argument("--data-dir", default="var/sources")
     p.add_argument("--records", type=int, default=400)

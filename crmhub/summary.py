@@ -15,23 +15,28 @@ def format_run_summary(steps: list[dict[str, Any]], counts: dict[str, Any]) -> s
             lines.append(f"  {step['source']:<12} FAILED: {step['error']}")
             continue
         pulled = st.get("inserted", 0) + st.get("updated", 0) + st.get("unchanged", 0)
-        lines.append(f"  {step['source']:<12} {pulled:>6} records in {st.get('pages', 0)} pages "
-                     f"(new {st.get('inserted', 0)}, changed {st.get('updated', 0)}, "
-                     f"unchanged {st.get('unchanged', 0)}), {st.get('quarantined', 0)} quarantined")
+        lines.append(
+            f"  {step['source']:<12} {pulled:>6} records in {st.get('pages', 0)} pages "
+            f"(new {st.get('inserted', 0)}, changed {st.get('updated', 0)}, "
+            f"unchanged {st.get('unchanged', 0)}), {st.get('quarantined', 0)} quarantined"
+        )
     for step in (s for s in steps if s["step"] == "match"):
         st = step["stats"]
         if step["status"] == "failed":
             lines += ["", f"Matching FAILED: {step['error']}"]
             continue
         pairs = st.get("pairs", {})
-        lines += ["", "Matched and merged:",
-                  f"  {st.get('records', 0)} source records -> {st.get('golden_records', 0)} golden records",
-                  f"  {st.get('merged_golden_records', 0)} golden records merge several source records, "
-                  f"{st.get('cross_system_golden_records', 0)} of them across systems",
-                  f"  {pairs.get('match', 0)} pairs merged automatically, {pairs.get('review', 0)} pairs sent to "
-                  f"data stewards for review",
-                  f"  golden records created {st.get('golden_created', 0)}, updated {st.get('golden_updated', 0)}, "
-                  f"retired by merges {st.get('golden_retired', 0)}"]
+        lines += [
+            "",
+            "Matched and merged:",
+            f"  {st.get('records', 0)} source records -> {st.get('golden_records', 0)} golden records",
+            f"  {st.get('merged_golden_records', 0)} golden records merge several source records, "
+            f"{st.get('cross_system_golden_records', 0)} of them across systems",
+            f"  {pairs.get('match', 0)} pairs merged automatically, {pairs.get('review', 0)} pairs sent to "
+            f"data stewards for review",
+            f"  golden records created {st.get('golden_created', 0)}, updated {st.get('golden_updated', 0)}, "
+            f"retired by merges {st.get('golden_retired', 0)}",
+        ]
     publish = [s for s in steps if s["step"] == "publish"]
     if publish:
         lines += ["", "Pushed back to sources:"]
@@ -42,9 +47,14 @@ def format_run_summary(steps: list[dict[str, Any]], counts: dict[str, Any]) -> s
             elif st.get("skipped"):
                 lines.append(f"  {step['source']:<12} skipped ({st['skipped']})")
             else:
-                lines.append(f"  {step['source']:<12} {st.get('pushed', 0):>6} records updated "
-                             f"({st.get('fields_changed', 0)} with corrected fields), "
-                             f"{st.get('unchanged', 0)} already up to date, {st.get('failed', 0)} failed")
-    lines += ["", f"Hub totals: {counts['golden_active']} active golden records, "
-                  f"{counts['golden_retired']} retired ids, {counts['quarantined']} quarantined rows"]
+                lines.append(
+                    f"  {step['source']:<12} {st.get('pushed', 0):>6} records updated "
+                    f"({st.get('fields_changed', 0)} with corrected fields), "
+                    f"{st.get('unchanged', 0)} already up to date, {st.get('failed', 0)} failed"
+                )
+    lines += [
+        "",
+        f"Hub totals: {counts['golden_active']} active golden records, "
+        f"{counts['golden_retired']} retired ids, {counts['quarantined']} quarantined rows",
+    ]
     return "\n".join(lines)

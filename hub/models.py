@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -220,3 +232,18 @@ class ErasedKey(Base):
     erased_at: Mapped[datetime] = mapped_column(default=utcnow)
     delete_status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | unsupported
     delete_detail: Mapped[str | None] = mapped_column(Text)
+
+
+class OrderRow(Base):
+    """An order pulled from a source (the web shop), linked to its customer by source id."""
+
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_customer", "source_system", "customer_source_id"),)
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    customer_source_id: Mapped[str] = mapped_column(String(128))
+    total: Mapped[float] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str | None] = mapped_column(String(32))
+    ordered_at: Mapped[datetime]

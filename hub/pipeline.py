@@ -16,7 +16,7 @@ from connectors.base import PushUpdate, SourceConnector
 from connectors.credentials import Credentials, credentials_from_env
 from connectors.registry import build_connector
 from hub.consolidate import consolidate
-from hub.store import HubStore, StageStats, content_hash
+from hub.store import ORDERS_STREAM, HubStore, StageStats, content_hash
 from schemas import CustomerRecord, GoldenRecord, HubConfig, RecordKey, SourceConfig
 from schemas.steward import DecisionKind
 
@@ -71,14 +71,26 @@ class SyncPipeline:
                     self.store.stage_page(source_name, page.records, page.quarantined, page.cursor, run_id)
                 )
                 pages += 1
+            orders = self._extract_orders(connector, source_name, run_id, full_refresh)
         except Exception as exc:
             self.store.finish_step(
                 step, {**asdict(stats), "pages": pages}, error=f"{type(exc).__name__}: {exc}"
             )
             raise
-        result = {**asdict(stats), "pages": pages}
+        result = {**asdict(stats), "pages": pages, **orders}
         self.store.finish_step(step, result)
         return result
+
+    def _extract_orders(
+        self, connector: SourceConnector, source: str, run_id: str, full_refresh: bool
+    ) -> dict[str, int]:
+        if not connector.supports_orders:
+            return {}
+        cursor = None if full_refresh else self.store.get_cursor(source, stream=ORDERS_STREAM)
+        count = 0
+        for page in connector.pull_orders(cursor):
+            count += self.store.stage_orders(source, page.orders, page.quarantined, page.cursor, run_id)
+        return {"orders": count}
 
     # ---- match ---------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from hub.models import (
     FieldConflict,
     GoldenRecordRow,
     MatchPairRow,
+    OrderRow,
     OutboxEvent,
     QuarantineRow,
     RunLog,
@@ -34,7 +35,9 @@ from hub.models import (
     SyncCursor,
     utcnow,
 )
-from schemas import CustomerRecord, GoldenRecord, QuarantinedRecord, RecordKey, StewardDecision
+from schemas import CustomerRecord, GoldenRecord, OrderRecord, QuarantinedRecord, RecordKey, StewardDecision
+
+ORDERS_STREAM = "orders"
 
 FLAT_COLUMNS = (
     "source_system",
@@ -174,11 +177,7 @@ class HubStore:
                     )
                 )
             if cursor is not None:
-                row = session.get(SyncCursor, (source, stream))
-                if row is None:
-                    session.add(SyncCursor(source=source, stream=stream, cursor=cursor, updated_at=now))
-                else:
-                    row.cursor, row.updated_at = cursor, now
+                self._put_cursor(session, source, stream, cursor)
         return stats
 
     @staticmethod
@@ -222,6 +221,49 @@ class HubStore:
                 row = session.get(ErasedKey, (source, source_id))
                 if row is not None:
                     row.delete_status, row.delete_detail = state, detail
+
+    def stage_orders(
+        self,
+        source: str,
+        orders: Sequence[OrderRecord],
+        quarantined: Sequence[QuarantinedRecord],
+        cursor: str | None,
+        run_id: str | None = None,
+    ) -> int:
+        """Upsert a page of orders and move the orders cursor in the same transaction."""
+        with self.sessions.begin() as session:
+            for order in orders:
+                row = session.get(OrderRow, (source, order.order_id)) or OrderRow(
+                    source_system=source, order_id=order.order_id
+                )
+                row.customer_source_id, row.total, row.currency = (
+                    order.customer_source_id,
+                    order.total,
+                    order.currency,
+                )
+                row.status, row.ordered_at = order.status, order.ordered_at
+                session.add(row)
+            for bad in quarantined:
+                session.add(
+                    QuarantineRow(
+                        source_system=bad.source_system,
+                        source_id=bad.source_id,
+                        reason=bad.reason,
+                        payload=_jsonable(bad.payload),
+                        run_id=run_id,
+                    )
+                )
+            if cursor is not None:
+                self._put_cursor(session, source, ORDERS_STREAM, cursor)
+        return len(orders)
+
+    @staticmethod
+    def _put_cursor(session: Session, source: str, stream: str, cursor: str) -> None:
+        row = session.get(SyncCursor, (source, stream))
+        if row is None:
+            session.add(SyncCursor(source=source, stream=stream, cursor=cursor, updated_at=utcnow()))
+        else:
+            row.cursor, row.updated_at = cursor, utcnow()
 
     # ---- matching input ------------------------------------------------------------------------
 
@@ -502,11 +544,7 @@ class HubStore:
 
     def set_cursor(self, source: str, cursor: str, stream: str) -> None:
         with self.sessions.begin() as session:
-            row = session.get(SyncCursor, (source, stream))
-            if row is None:
-                session.add(SyncCursor(source=source, stream=stream, cursor=cursor, updated_at=utcnow()))
-            else:
-                row.cursor, row.updated_at = cursor, utcnow()
+            self._put_cursor(session, source, stream, cursor)
 
     # ---- steward decisions ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from schemas.config import HubConfig, MatchingConfig, SourceConfig, Survivorship
 from schemas.customer import Address, CustomerRecord, RecordKey, RecordType
 from schemas.golden import FieldLineage, GoldenRecord, SourceRef
 from schemas.matching import FieldComparison, MatchDecision, MatchPair
+from schemas.order import OrderRecord
 from schemas.quarantine import QuarantinedRecord
 from schemas.steward import DecisionKind, StewardDecision
 
@@ -22,6 +23,7 @@ __all__ = [
     "MatchDecision",
     "MatchPair",
     "MatchingConfig",
+    "OrderRecord",
     "QuarantinedRecord",
     "RecordKey",
     "RecordType",

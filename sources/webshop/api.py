@@ -118,10 +118,14 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
     @app.get(f"{API}/orders", dependencies=authed)
     def list_orders(
         customer: int | None = None,
+        after: str | None = None,
         page: Annotated[int, Query(ge=1)] = 1,
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
     ) -> Response:
-        orders, total = store.list_orders(customer_id=customer, page=page, per_page=per_page)
+        """Orders oldest first; ``after`` (ISO 8601, as in WooCommerce) keeps those created after it."""
+        created_after = parse_gmt("after", after) if after else None
+        orders, total = store.list_orders(customer_id=customer, page=page, per_page=per_page,
+                                          created_after=created_after)
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
         return JSONResponse([order_json(o) for o in orders], headers=headers)
 

@@ -174,13 +174,20 @@ class ShopStore:
             )
 
     def list_orders(
-        self, *, customer_id: int | None, page: int, per_page: int
+        self, *, customer_id: int | None, page: int, per_page: int, created_after: str | None = None
     ) -> tuple[list[dict[str, Any]], int]:
-        clause, params = ("WHERE customer_id = ?", [customer_id]) if customer_id is not None else ("", [])
+        conditions, params = [], []
+        if customer_id is not None:
+            conditions.append("customer_id = ?")
+            params.append(customer_id)
+        if created_after is not None:
+            conditions.append("date_created_gmt > ?")
+            params.append(created_after)
+        clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         with self._connect() as db:
             total = db.execute(f"SELECT count(*) FROM orders {clause}", params).fetchone()[0]
             rows = db.execute(
-                f"SELECT * FROM orders {clause} ORDER BY id LIMIT ? OFFSET ?",
+                f"SELECT * FROM orders {clause} ORDER BY date_created_gmt, id LIMIT ? OFFSET ?",
                 [*params, per_page, (page - 1) * per_page],
             ).fetchall()
         return [dict(row) for row in rows], total
