@@ -44,7 +44,7 @@ from connectors.base import ConnectorError, Page, PushResult, PushUpdate, Source
 from connectors.credentials import Credentials
 from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, fault_detail, soap_session
 from connectors.xml_damage import replacement_damage
-from schemas import QuarantinedRecord
+from schemas import QuarantinedRecord, SourceConfig
 
 PARTNER_BINDING = "{urn:partner.soap.sforce.com}SoapBinding"
 SOBJECT_NS = "urn:sobject.partner.soap.sforce.com"
@@ -135,9 +135,10 @@ class SalesforceConnector(SourceConnector):
         "Tax_Id__c": "tax_id",
     }
 
-    def __init__(self, config, credentials: Credentials | None = None):
+    def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
         self._session_id: str | None = None
+        self._server: SoapCaller | None = None
 
     @property
     def golden_id_field(self) -> str:

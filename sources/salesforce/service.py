@@ -40,7 +40,7 @@ from sources.salesforce.soap import PARTNER_NS, SOBJECT_NS, XSI, ApiFault
 from sources.salesforce.store import OrgStore
 
 API_VERSION = "59.0"
-MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE = 2000, 500
+MAX_BATCH_SIZE = DEFAULT_BATCH_SIZE = 2000  # SOAP API docs: default and maximum 2,000, minimum 200
 MAX_UPSERT_RECORDS = 200
 ORG_ID = "00D5g000004XyzAEAS"
 USER_ID = "0055g00000AbCdEAAV"
