@@ -131,6 +131,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    from hub.erasure import erase_person
+
+    report = erase_person(_store(args), args.golden_id, actor=args.actor, reason=args.reason)
+    erased = ", ".join(report.golden_ids)
+    print(f"erased golden records {erased} and {len(report.source_records)} source records; deletes are")
+    print("queued to the sources and carried out by the next publish step")
+    return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    for event in _store(args).changes_since(args.since, limit=args.limit):
+        related = f" ({event['related_id']})" if event["related_id"] else ""
+        when = f"{event['at']:%Y-%m-%d %H:%M:%S}"
+        print(f"{event['seq']:>8} {when} {event['change']:<7} {event['golden_id']}{related}")
+    return 0
+
+
 def cmd_quarantine(args: argparse.Namespace) -> int:
     for row in _store(args).quarantine(args.source):
         print(f"{row.source_system}:{row.source_id or '?'}  {row.reason}")
@@ -174,6 +192,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", choices=["month", "quarter", "year"], default="quarter")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "erase", help="erase a person on request (GDPR art. 17) and queue deletes to the sources"
+    )
+    p.add_argument("golden_id")
+    p.add_argument("--actor", required=True, help="who asked / carried it out (kept in the audit log)")
+    p.add_argument("--reason", default="GDPR art. 17 request")
+    p.set_defaults(func=cmd_erase)
+
+    p = sub.add_parser("changes", help="the golden-record change feed (outbox) after a sequence number")
+    p.add_argument("--since", type=int, default=0)
+    p.add_argument("--limit", type=int, default=100)
+    p.set_defaults(func=cmd_changes)
 
     p = sub.add_parser("quarantine", help="list quarantined source rows and why")
     p.add_argument("--source")
