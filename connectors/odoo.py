@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -33,7 +33,7 @@ import requests
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.http import build_session
-from connectors.mapping import LIST_FIELDS
+from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
 
 CURSOR_VERSION = "od1"
@@ -236,32 +236,17 @@ class OdooConnector(SourceConnector):
         if not (isinstance(rows, list) and rows and isinstance(rows[0], Mapping)):
             raise ConnectorError(self.name, "push", f"read answered {rows!r}", update.source_id)
         current = {**self.prepare_row(rows[0]), **without_false(rows[0])}  # derived keys + stored values
-        vals = self._vals(current, self._desired(update.fields)) if self.push_fields else {}
+        vals = self._vals(current, desired_values(self.mapping, update.fields)) if self.push_fields else {}
         if current.get(self.golden_id_field) != update.golden_id:
             vals[self.golden_id_field] = update.golden_id
         if vals:
             self._execute("push", "write", [[partner_id], vals], record_id=update.source_id)
 
-    def _desired(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """Canonical values -> source keys; of several source fields feeding one list (phone, mobile)
-        only the first gets the primary value, so a push does not copy the phone into the mobile."""
-        desired = self.mapping.to_source(fields)
-        seen: set[str] = set()
-        for source_field, target in self.mapping.mapping.items():
-            if target in LIST_FIELDS and source_field in desired:
-                if LIST_FIELDS[target] in seen:
-                    desired.pop(source_field)
-                seen.add(LIST_FIELDS[target])
-        return desired
-
-    def _vals(self, current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
-        """The ``write`` values that differ from ``current``; empty values are never pushed."""
+    def _vals(self, current: Mapping[str, Any], desired: Mapping[str, str]) -> dict[str, Any]:
+        """The ``write`` values that differ from ``current`` (``desired``: source keys -> text)."""
         vals: dict[str, Any] = {}
         is_company = current.get("record_type") == "organization"
-        for key, value in desired.items():
-            if value is None or value == "" or value == []:
-                continue
-            text = value.isoformat() if isinstance(value, date | datetime) else str(value)
+        for key, text in desired.items():
             if key in WRITABLE_FIELDS:
                 target = key
             elif key == "person_name" and not is_company or key == "company_name" and is_company:

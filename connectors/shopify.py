@@ -1,0 +1,314 @@
+"""Shopify connector: customers over the REST Admin API (``/admin/api/<version>/customers.json``), via requests.
+
+Auth is the Admin API access token in ``X-Shopify-Access-Token`` (the connection's password). Shopify
+rate-limits with a leaky bucket and answers 429 with ``Retry-After: 2.0`` -- a *decimal* that urllib3's
+``Retry`` refuses to parse, so the shared session's retry policy is switched to one that accepts it
+(:func:`accept_decimal_retry_after`); everything else (5xx, connection errors, back-off, timeouts,
+``rate_limit``) is the shared :func:`connectors.http.build_session`.
+
+Incremental pull: Shopify pages with an opaque ``page_info`` token in the ``Link`` header and forbids
+filters next to it, and its ``updated_at_min`` is inclusive with second precision. A *run* therefore
+fixes ``updated_at_min = since`` on its first request and then follows ``rel="next"`` links. Before
+that first request the connector reads the server's clock (``Date`` of ``GET shop.json``): every
+customer changed after that moment has ``updated_at >= started``, whether or not this run saw it, so
+the next run may start at ``since = started`` without losing anything (rows changed during a run may
+come twice, never zero times). Cursor: ``sh1|<since>|<started>|<page_info>``; inside a run it carries
+the next page's token, after the last page it is ``sh1|<started>||`` (a fresh run). A resumed token the
+shop no longer accepts (400 on ``page_info``) restarts that run from ``since`` -- duplicates, no loss.
+
+Push: the golden id goes to a customer metafield ``crm_hub.golden_id`` (type ``single_line_text_field``;
+options ``golden_id_namespace``/``golden_id_key``) rather than to tags or the note, which staff edit
+by hand and which would bump ``updated_at``; metafield writes leave the customer's ``updated_at``
+alone, so a push does not re-trigger the next pull. Surviving fields go to the customer's own
+top-level fields (``first_name``, ``last_name``, ``email``, ``phone``, ``note``) and only when they
+differ; address fields have their own endpoint in Shopify and are not pushed.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from urllib3.util.retry import Retry
+
+from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.credentials import Credentials
+from connectors.http import HubSession, build_session
+from connectors.push_values import desired_values
+from schemas import QuarantinedRecord, SourceConfig
+
+DEFAULT_API_VERSION = "2024-10"
+MAX_LIMIT = 250  # Shopify's largest page
+CURSOR_VERSION = "sh1"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+#: Customer fields a push may write; the rest of the mapping (id, dates, address) is read-only here.
+WRITABLE_FIELDS = frozenset({"first_name", "last_name", "email", "phone", "note"})
+METAFIELD_TYPE = "single_line_text_field"
+
+
+class DecimalRetryAfter(Retry):
+    """urllib3 ``Retry`` that also reads ``Retry-After: 2.0`` (decimal seconds, as Shopify sends it)."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            return min(max(float(retry_after), 0.0), self.retry_after_max)
+        except ValueError:
+            return super().parse_retry_after(retry_after)
+
+
+def accept_decimal_retry_after(session: HubSession) -> HubSession:
+    """Switch the session's adapters to :class:`DecimalRetryAfter`, keeping every other retry setting."""
+    for adapter in session.adapters.values():
+        retry = copy.copy(adapter.max_retries)  # type: ignore[attr-defined]
+        retry.__class__ = DecimalRetryAfter
+        adapter.max_retries = retry  # type: ignore[attr-defined]
+    return session
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Where a pull stands: the run's ``updated_at_min``, its start on the server clock, the next page."""
+
+    since: datetime | None = None
+    started: datetime | None = None
+    page_info: str | None = None
+
+    def encode(self) -> str:
+        parts = [t.astimezone(UTC).strftime(TIME_FORMAT) if t else "" for t in (self.since, self.started)]
+        return "|".join([CURSOR_VERSION, *parts, self.page_info or ""])
+
+    @classmethod
+    def decode(cls, cursor: str) -> RunState:
+        try:
+            version, since, started, page_info = cursor.split("|")
+            if version != CURSOR_VERSION:
+                raise ValueError(f"unknown cursor version {version!r}")
+            parse = lambda text: datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC) if text else None  # noqa: E731
+            state = cls(parse(since), parse(started), page_info or None)
+            if state.page_info and state.started is None:
+                raise ValueError("a page token needs the run's start time")
+            return state
+        except ValueError as exc:
+            expected = f"'{CURSOR_VERSION}|<since>|<started>|<page_info>' or none for a full refresh"
+            raise ValueError(f"invalid cursor {cursor!r} ({exc}); expected {expected}") from None
+
+
+class ShopifyConnector(SourceConnector):
+    """Customers of a Shopify store; credentials: the Admin API access token as the password.
+
+    Options: ``api_version`` (default the connection's ``extra.api_version`` or ``2024-10``),
+    ``push_fields`` (default true; false = golden ids only), ``golden_id_namespace``/``golden_id_key``,
+    ``overlap_seconds`` (start the next run that much earlier, for clock skew between Shopify's front
+    ends; default 0), ``rate_limit`` (requests/second; Shopify standard plans leak 2/s).
+    Each row gets a derived ``record_type``: ``organization`` when it has no personal name but its
+    default address names a company, else ``person``.
+    """
+
+    default_mapping = {
+        "id": "source_id",
+        "record_type": "record_type",
+        "first_name": "given_name",
+        "last_name": "family_name",
+        "default_address.company": "organization_name",
+        "email": "email",
+        "phone": "phone",
+        "default_address.phone": "phone",
+        "default_address.address1": "street",
+        "default_address.zip": "postal_code",
+        "default_address.city": "city",
+        "default_address.province_code": "region",
+        "default_address.country_code": "country",
+        "updated_at": "updated_at",
+    }
+
+    def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
+        super().__init__(config, credentials)
+        options, extra = config.options, self.credentials.extra
+        version = options.get("api_version") or extra.get("api_version") or DEFAULT_API_VERSION
+        self.base_url = f"{self.credentials.base_url().rstrip('/')}/admin/api/{version}"
+        self.limit = min(config.page_size, MAX_LIMIT)
+        self.push_fields = bool(options.get("push_fields", True))
+        self.namespace = options.get("golden_id_namespace", "crm_hub")
+        self.key = options.get("golden_id_key", "golden_id")
+        self.overlap = timedelta(seconds=float(options.get("overlap_seconds", 0)))
+        self.session = accept_decimal_retry_after(build_session(rate_limit=options.get("rate_limit")))
+        token = self.credentials.password or extra.get("access_token") or ""
+        self.session.headers.update({"X-Shopify-Access-Token": token, "Accept": "application/json"})
+
+    # -- check -----------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        self.server_time("check")
+
+    def server_time(self, operation: str) -> datetime:
+        """The shop's clock, from the ``Date`` header of ``GET shop.json`` (second precision, rounded down)."""
+        response = self._request("GET", operation, "/shop.json")
+        try:
+            return parsedate_to_datetime(response.headers["Date"]).astimezone(UTC)
+        except (KeyError, TypeError, ValueError):
+            raise ConnectorError(self.name, operation, "shop.json answered without a usable Date header; "
+                                 "cannot place the incremental watermark safely") from None
+
+    # -- pull ------------------------------------------------------------------------------------
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        try:
+            state = RunState.decode(cursor) if cursor else RunState()
+        except ValueError as exc:
+            raise ConnectorError(self.name, "pull", str(exc)) from None
+        resumed = state.page_info is not None
+        response = self._resume(state) if resumed else None
+        if response is None:
+            state = RunState(state.since, state.started or self.server_time("pull"))
+            first = {"limit": self.limit}
+            if state.since:
+                first["updated_at_min"] = state.since.strftime(TIME_FORMAT)
+            response = self._request("GET", "pull", "/customers.json", params=first, page=1)
+        for page_no in itertools.count(1):
+            rows = self._customers(response, page_no)
+            next_token = page_info_of(response.links.get("next", {}).get("url"))
+            after = (RunState(state.since, state.started, next_token) if next_token
+                     else RunState(state.started - self.overlap))  # type: ignore[operator]
+            if rows or resumed or page_no > 1:  # an empty last page still moves the cursor to the next run
+                yield self._page(rows, after.encode())
+            if not next_token:
+                return
+            response = self._request("GET", "pull", "/customers.json", page=page_no + 1,
+                                     params={"limit": self.limit, "page_info": next_token})
+
+    def _resume(self, state: RunState) -> requests.Response | None:
+        """The page after a stored token, or ``None`` when the shop rejects the token (run restarts)."""
+        params = {"limit": self.limit, "page_info": state.page_info}
+        try:
+            response = self.session.get(self.base_url + "/customers.json", params=params)
+        except requests.RequestException as exc:
+            raise ConnectorError(self.name, "pull", f"GET /customers.json (resume) failed: {exc}") from None
+        if response.status_code == 400 and "page_info" in error_message(response):
+            return None
+        self._raise_for_status(response, "GET", "pull", "/customers.json", None, None)
+        return response
+
+    def _customers(self, response: requests.Response, page_no: int) -> list[Any]:
+        body = self._json(response, "pull", page_no)
+        rows = body.get("customers") if isinstance(body, Mapping) else None
+        if not isinstance(rows, list):
+            raise ConnectorError(self.name, "pull", f"page {page_no}: expected {{\"customers\": [...]}}, "
+                                 f"got {str(body)[:120]}")
+        return rows
+
+    def _page(self, rows: list[Any], cursor: str) -> Page:
+        page = self.to_page([prepare_row(row) for row in rows if isinstance(row, Mapping)], cursor)
+        page.quarantined.extend(
+            QuarantinedRecord(source_system=self.name, source_id=None,
+                              reason=f"customer is not a JSON object but {type(row).__name__}",
+                              payload={"value": row})
+            for row in rows if not isinstance(row, Mapping))
+        return page
+
+    # -- push ------------------------------------------------------------------------------------
+
+    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
+        result = PushResult()
+        for update in updates:
+            try:
+                self._push_one(update)
+            except ConnectorError as exc:
+                result.failed[update.source_id] = str(exc)
+            else:
+                result.pushed.append(update.source_id)
+        return result
+
+    def _push_one(self, update: PushUpdate) -> None:
+        source_id = str(update.source_id)
+        if not source_id.isdigit():
+            raise ConnectorError(self.name, "push", "Shopify customer ids are integers", source_id)
+        path = f"/customers/{source_id}"
+        current = self._json(self._request("GET", "push", f"{path}.json", record_id=source_id), "push",
+                             record_id=source_id).get("customer") or {}
+        self._push_golden_id(path, source_id, update.golden_id)
+        desired = desired_values(self.mapping, update.fields) if self.push_fields else {}
+        changes = {key: value for key, value in desired.items()
+                   if key in WRITABLE_FIELDS and current.get(key) != value}
+        if changes:
+            self._request("PUT", "push", f"{path}.json", json={"customer": {"id": int(source_id), **changes}},
+                          record_id=source_id)
+
+    def _push_golden_id(self, path: str, source_id: str, golden_id: str) -> None:
+        params = {"namespace": self.namespace, "key": self.key}
+        listed = self._json(self._request("GET", "push", f"{path}/metafields.json", params=params,
+                                          record_id=source_id), "push", record_id=source_id)
+        existing = [m for m in listed.get("metafields") or []
+                    if isinstance(m, Mapping) and (m.get("namespace"), m.get("key")) == (self.namespace, self.key)]
+        if not existing:
+            body = {"metafield": {"namespace": self.namespace, "key": self.key, "value": golden_id,
+                                  "type": METAFIELD_TYPE}}
+            self._request("POST", "push", f"{path}/metafields.json", json=body, record_id=source_id)
+        elif existing[0].get("value") != golden_id:
+            metafield_id = existing[0]["id"]
+            body = {"metafield": {"id": metafield_id, "value": golden_id, "type": METAFIELD_TYPE}}
+            self._request("PUT", "push", f"{path}/metafields/{metafield_id}.json", json=body,
+                          record_id=source_id)
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def _request(self, method: str, operation: str, path: str, *, page: int | None = None,
+                 record_id: str | None = None, **kwargs: Any) -> requests.Response:
+        """One call through the retrying session; whatever is still wrong afterwards -> ConnectorError."""
+        where = f"page {page}: " if page is not None else ""
+        try:
+            response = self.session.request(method, self.base_url + path, **kwargs)
+        except requests.RequestException as exc:
+            raise ConnectorError(self.name, operation, f"{where}{method} {path} failed: {exc}",
+                                 record_id) from None
+        self._raise_for_status(response, method, operation, path, page, record_id)
+        return response
+
+    def _raise_for_status(self, response: requests.Response, method: str, operation: str, path: str,
+                          page: int | None, record_id: str | None) -> None:
+        if response.status_code >= 400:
+            where = f"page {page}: " if page is not None else ""
+            raise ConnectorError(self.name, operation, f"{where}{method} {path} -> HTTP {response.status_code}: "
+                                 f"{error_message(response)}", record_id)
+
+    def _json(self, response: requests.Response, operation: str, page: int | None = None,
+              record_id: str | None = None) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            where = f"page {page} " if page is not None else ""
+            raise ConnectorError(self.name, operation, f"{where}malformed JSON from {urlsplit(response.url).path} "
+                                 f"({len(response.content)} bytes, {exc})", record_id) from None
+
+
+def page_info_of(url: str | None) -> str | None:
+    """The ``page_info`` of a ``Link`` URL (used exactly as given, as Shopify requires)."""
+    if not url:
+        return None
+    values = parse_qs(urlsplit(url).query).get("page_info")
+    return values[0] if values else None
+
+
+def prepare_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The API customer plus the derived ``record_type`` the default mapping reads."""
+    address = row.get("default_address") if isinstance(row.get("default_address"), Mapping) else {}
+    is_company = bool(address.get("company")) and not (row.get("first_name") or row.get("last_name"))
+    return {**row, "record_type": "organization" if is_company else "person"}
+
+
+def error_message(response: requests.Response) -> str:
+    """Shopify's ``{"errors": "..."}`` or ``{"errors": {"field": ["msg"]}}`` as one line."""
+    try:
+        errors = response.json().get("errors")
+    except (ValueError, AttributeError):
+        return response.text[:200] or response.reason
+    if isinstance(errors, Mapping):
+        return "; ".join(f"{field} {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                         for field, msgs in errors.items())
+    return str(errors)[:200]
