@@ -164,12 +164,18 @@ def _name(ctx: PairContext) -> np.ndarray:
     n_l, n_r = ctx.list_len("name_tokens")
     # one name's tokens all inside the other's (a missing middle name), the shorter having >= 2 tokens
     subset = ((cover_l >= 0.95) & (n_l >= 2)) | ((cover_r >= 0.95) & (n_r >= 2))
+    # given and family name in their own fields on both sides: which one still agrees
+    parts_known = ~ctx.null("given_key") & ~ctx.null("family_key")
+    given = parts_known & (ctx.equal("given_key") | (ctx.similarity("given_key") >= 0.92))
+    family = parts_known & (ctx.equal("family_key") | (ctx.similarity("family_key") >= 0.92))
     return _levels(
         ctx.null("any_name_key"),
         exact,
         phonetic | (both >= 0.95),
         both >= 0.88,
         subset,
+        given & ~family,
+        family & ~given,
     )
 
 
@@ -247,9 +253,9 @@ def _address(ctx: PairContext) -> np.ndarray:
 DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "name",
-        ("null", "exact", "phonetic", "fuzzy", "partial", "else"),
-        (0.75, 0.1, 0.08, 0.05, 0.02),
-        (0.0005, 0.001, 0.003, 0.01, 0.9855),
+        ("null", "exact", "phonetic", "fuzzy", "partial", "given_only", "family_only", "else"),
+        (0.75, 0.1, 0.08, 0.03, 0.02, 0.01, 0.01),
+        (0.0005, 0.001, 0.003, 0.01, 0.005, 0.01, 0.9705),
         _name,
         display="name",
         tf_column="any_name_key",

@@ -28,9 +28,21 @@ IDENTIFYING_LEVELS: dict[str, frozenset[str]] = {
     "email": frozenset({"exact"}),
     "tax_id": frozenset({"exact"}),
 }
+#: Weaker agreements that identify a person only together: the same given name and birth date (the
+#: family name changed with a marriage or was mistyped beyond recognition), the same birth date and a
+#: mistyped id number. A household shares the family name, never the given name and birth date.
+IDENTIFYING_TOGETHER: tuple[dict[str, frozenset[str]], ...] = (
+    {
+        "name": frozenset({"given_only"}),
+        "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
+    },
+    {"tax_id": frozenset({"one_typo"}), "date_of_birth": frozenset({"exact", "day_month_swapped"})},
+)
 #: ... and at least this many fields must agree in all (a namesake shares only the name).
 SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
     **IDENTIFYING_LEVELS,
+    "name": IDENTIFYING_LEVELS["name"] | {"partial", "given_only", "family_only"},
+    "tax_id": frozenset({"exact", "one_typo"}),
     "phone": frozenset({"exact"}),
     "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
     "address": frozenset({"exact", "same_street"}),
@@ -310,6 +322,8 @@ def match_frame(
 
     veto = _vetoed(levels, comparisons, ctx) & ~must_mask
     identifying = _agreeing(levels, comparisons, IDENTIFYING_LEVELS) > 0
+    for together in IDENTIFYING_TOGETHER:
+        identifying |= _agreeing(levels, comparisons, together) == len(together)
     identifying &= _agreeing(levels, comparisons, SUPPORTING_LEVELS) >= MIN_AGREEING_FIELDS
     is_match = (scores >= config.match_threshold) & identifying & ~cannot_mask & ~veto | must_mask
     is_review = ~is_match & ~cannot_mask & ~veto & (scores >= config.review_threshold)

@@ -45,7 +45,8 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
     base = frame.with_row_index("_row").with_columns(_display_name())
     is_org = base["record_type"] == "organization"
     name = base["name"]
-    org_name = name.zip_with(is_org, pl.Series([None] * len(name), dtype=pl.Utf8))
+    none = pl.Series([None] * len(name), dtype=pl.Utf8)
+    org_name = name.zip_with(is_org, none)
     # persons: given and family folded separately (see nz.person_name); the full name only as fallback
     parts = base.select(
         pl.when(~is_org).then(
@@ -66,7 +67,8 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
                 nz.map_unique(org_name, nz.organization_phonetic_key)
             ),
             "suffix": nz.map_unique(parts, nz.person_suffix),
-            "family_key": nz.map_unique(base["family_name"], nz.name_key),
+            "family_key": nz.map_unique(base["family_name"].zip_with(~is_org, none), nz.name_part_key),
+            "given_key": nz.map_unique(base["given_name"].zip_with(~is_org, none), nz.name_part_key),
             "org_key": nz.map_unique(org_name, nz.organization_key),
             "org_form": nz.map_unique(org_name, nz.legal_form),
             "emails": _normalised_list(base, "email", nz.email_key),

@@ -206,6 +206,13 @@ def person_name(parts: str) -> str | None:
     return " ".join(tokens) or None
 
 
+def name_part_key(text: str) -> str | None:
+    """One name part (given or family) as written in its own field: "志明" -> "zhiming", "Anna-Lena" ->
+    "annalena". Compared on its own so that a changed family name (marriage, a typo that rewrites it)
+    still leaves the given name as evidence, and the other way round."""
+    return " ".join(sorted(name_tokens(text, cjk_part=True))) or None
+
+
 def person_suffix(parts: str) -> str | None:
     return name_suffix(parts.replace(PARTS_SEPARATOR, " "))
 
