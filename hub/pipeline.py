@@ -16,6 +16,7 @@ from connectors.base import PushUpdate, SourceConnector
 from connectors.credentials import Credentials, credentials_from_env
 from connectors.registry import build_connector
 from hub.consolidate import consolidate
+from hub.killpoints import checkpoint
 from hub.store import ORDERS_STREAM, HubStore, StageStats, content_hash
 from schemas import CustomerRecord, GoldenRecord, HubConfig, RecordKey, SourceConfig
 from schemas.steward import DecisionKind
@@ -67,10 +68,12 @@ class SyncPipeline:
             connector = self.connector(source)
             cursor = None if full_refresh else self.store.get_cursor(source_name)
             for page in connector.pull(cursor):
+                checkpoint("extract.fetched")
                 stats.add(
                     self.store.stage_page(source_name, page.records, page.quarantined, page.cursor, run_id)
                 )
                 pages += 1
+                checkpoint("extract.staged")
             orders = self._extract_orders(connector, source_name, run_id, full_refresh)
         except Exception as exc:
             self.store.finish_step(
@@ -113,6 +116,7 @@ class SyncPipeline:
             ).iter_rows():
                 clusters[cluster].append(RecordKey(system, source_id))
             pairs = _pair_rows(result.pairs)
+            checkpoint("match.computed")
             counts = consolidate(self.store, self.config, clusters, run_id=run_id, pairs=pairs)
         except Exception as exc:
             self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
@@ -155,7 +159,9 @@ class SyncPipeline:
                 hashes[record.source_id] = digest
             connector = self.connector(source)
             deletes = self._queued_deletes(connector, source_name)
+            checkpoint("publish.before_push")
             result = connector.push(updates) if updates else None
+            checkpoint("publish.pushed")
             pushed = result.pushed if result else []
             failed = result.failed if result else {}
             self.store.mark_pushed(
