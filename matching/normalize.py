@@ -111,11 +111,38 @@ TITLES = frozenset(
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
+#: Thai: a consonant (with its i/u vowel) under THANTHAKHAT is silent (สมศักดิ์ = "Somsak",
+#: ศรีวงศ์ = "Sriwong"); ญ closing a syllable sounds "n" (บุญมา = "Boonma").
+_THAI_SILENT = re.compile(r"[\u0e01-\u0e2e][\u0e34\u0e38]?\u0e4c")
+_THAI_FINAL_YO = re.compile(r"ญ(?=[\u0e01-\u0e2e]|\s|$)")
+#: Persian: و and ی inside a word are mostly the vowels u/o and i ("داریوش" = "Dariush"), which
+#: romanised spellings write as vowels; anyascii's "w"/"y" would make them consonants.
+#: Alef is the long "a" that anyascii drops ("سارا" would become "sr", read as "Senior").
+_PERSIAN_VOWEL = re.compile(r"(?<=[\u0620-\u06ffuia])([وی])|ا")
+_PERSIAN_VOWELS = {"و": "u", "ی": "i"}
+#: Thai รร (ro han) without a vowel of its own is "a" before a final consonant and "an" at the end
+#: (วรรณ = "wan", กรรม = "kam", สวรร(ค์) = "sawan"); in เพชรรัตน์ the second ร carries a vowel.
+_THAI_RO_HAN = re.compile(r"รร(?![\u0e30-\u0e3a\u0e47-\u0e4e])")
+
+
+def _persian_vowel(match: re.Match[str]) -> str:
+    return _PERSIAN_VOWELS[match.group(1)] if match.group(1) else "a"
+
+
+def _ro_han(match: re.Match[str]) -> str:
+    return "ั" if match.end() < len(match.string) and match.string[match.end()] in _THAI_CONSONANTS else "ัน"
+
+
+_THAI_CONSONANTS = frozenset(chr(c) for c in range(0x0E01, 0x0E2F))
+
+
 def fold_script(text: str) -> str:
     """NFKC + script fixes, so that the same name typed on different keyboards is the same string."""
     text = unicodedata.normalize("NFKC", text).translate(_ARABIC_PERSIAN).translate(_BULGARIAN)
-    text = _NATIVE_TITLE_PREFIX.sub(" ", text)
-    return _NATIVE_TITLE_SUFFIX.sub("", text)
+    text = _NATIVE_TITLE_SUFFIX.sub("", _NATIVE_TITLE_PREFIX.sub(" ", text))
+    text = _THAI_FINAL_YO.sub("น", _THAI_SILENT.sub("", text))
+    text = _THAI_RO_HAN.sub(_ro_han, text)
+    return _PERSIAN_VOWEL.sub(_persian_vowel, text)
 
 
 def _cjk_run(match: re.Match[str]) -> str:
