@@ -1,4 +1,4 @@
-"""Shopify connector: customers over the REST Admin API (``/admin/api/<version>/customers.json``), via requests.
+"""Shopify connector: customers over the REST Admin API (``/admin/api/<version>/customers.json``).
 
 Auth is the Admin API access token in ``X-Shopify-Access-Token`` (the connection's password). Shopify
 rate-limits with a leaky bucket and answers 429 with ``Retry-After: 2.0`` -- a *decimal* that urllib3's
@@ -148,7 +148,7 @@ class ShopifyConnector(SourceConnector):
         self.server_time("check")
 
     def server_time(self, operation: str) -> datetime:
-        """The shop's clock, from the ``Date`` header of ``GET shop.json`` (second precision, rounded down)."""
+        """The shop's clock: the ``Date`` header of ``GET shop.json`` (whole seconds, rounded down)."""
         response = self._request("GET", operation, "/shop.json")
         try:
             return parsedate_to_datetime(response.headers["Date"]).astimezone(UTC)
@@ -244,8 +244,9 @@ class ShopifyConnector(SourceConnector):
         params = {"namespace": self.namespace, "key": self.key}
         listed = self._json(self._request("GET", "push", f"{path}/metafields.json", params=params,
                                           record_id=source_id), "push", record_id=source_id)
+        wanted = (self.namespace, self.key)
         existing = [m for m in listed.get("metafields") or []
-                    if isinstance(m, Mapping) and (m.get("namespace"), m.get("key")) == (self.namespace, self.key)]
+                    if isinstance(m, Mapping) and (m.get("namespace"), m.get("key")) == wanted]
         if not existing:
             body = {"metafield": {"namespace": self.namespace, "key": self.key, "value": golden_id,
                                   "type": METAFIELD_TYPE}}
@@ -274,8 +275,8 @@ class ShopifyConnector(SourceConnector):
                           page: int | None, record_id: str | None) -> None:
         if response.status_code >= 400:
             where = f"page {page}: " if page is not None else ""
-            raise ConnectorError(self.name, operation, f"{where}{method} {path} -> HTTP {response.status_code}: "
-                                 f"{error_message(response)}", record_id)
+            raise ConnectorError(self.name, operation, f"{where}{method} {path} -> HTTP "
+                                 f"{response.status_code}: {error_message(response)}", record_id)
 
     def _json(self, response: requests.Response, operation: str, page: int | None = None,
               record_id: str | None = None) -> Any:
@@ -283,7 +284,8 @@ class ShopifyConnector(SourceConnector):
             return response.json()
         except ValueError as exc:
             where = f"page {page} " if page is not None else ""
-            raise ConnectorError(self.name, operation, f"{where}malformed JSON from {urlsplit(response.url).path} "
+            path = urlsplit(response.url).path
+            raise ConnectorError(self.name, operation, f"{where}malformed JSON from {path} "
                                  f"({len(response.content)} bytes, {exc})", record_id) from None
 
 

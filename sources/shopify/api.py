@@ -34,6 +34,8 @@ WITH_PAGE_INFO = {"page_info", "limit", "fields"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+THROTTLED = ("Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted "
+             "service.")
 
 
 class ShopifyError(Exception):
@@ -81,17 +83,15 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
             status, headers = error
             if status == 429:
                 headers = {"Retry-After": f"{float(headers['Retry-After']):.1f}"}
-            return JSONResponse({"errors": "Exceeded 2 calls per second for api client. Reduce request rates "
-                                 "to resume uninterrupted service." if status == 429 else "Service Unavailable"},
-                                status_code=status, headers=headers)
+            message = THROTTLED if status == 429 else "Service Unavailable"
+            return JSONResponse({"errors": message}, status_code=status, headers=headers)
         token = request.headers.get("x-shopify-access-token") or ""
         if not secrets.compare_digest(token.encode(), shop.access_token.encode()):
             return JSONResponse({"errors": INVALID_TOKEN}, status_code=401)
         allowed, used, retry_after = bucket.take(token)
         limit_header = {"X-Shopify-Shop-Api-Call-Limit": used}
         if not allowed:
-            return JSONResponse({"errors": "Exceeded 2 calls per second for api client. Reduce request rates to "
-                                 "resume uninterrupted service."}, status_code=429,
+            return JSONResponse({"errors": THROTTLED}, status_code=429,
                                 headers={**limit_header, "Retry-After": f"{retry_after:.1f}"})
         version = request.url.path.split("/")[3] if request.url.path.count("/") >= 4 else ""
         if not VERSION_PATTERN.match(version):
@@ -164,7 +164,8 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
     @app.get(PREFIX + "/customers/{customer_id}/metafields.json")
     def list_metafields(customer_id: int, namespace: str | None = None, key: str | None = None) -> dict:
         _existing(store.get_customer(customer_id))
-        return {"metafields": [metafield_json(m, shop) for m in store.metafields(customer_id, namespace, key)]}
+        found = store.metafields(customer_id, namespace, key)
+        return {"metafields": [metafield_json(m, shop) for m in found]}
 
     @app.post(PREFIX + "/customers/{customer_id}/metafields.json", status_code=201)
     async def create_metafield(customer_id: int, request: Request) -> dict:
@@ -179,7 +180,8 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
             created = store.create_metafield(customer_id, str(data["namespace"]), str(data["key"]),
                                              str(data["value"]), str(data["type"]))
         except DuplicateMetafield:
-            raise ShopifyError(422, {"key": ["must be unique within this namespace on this resource"]}) from None
+            unique = "must be unique within this namespace on this resource"
+            raise ShopifyError(422, {"key": [unique]}) from None
         return {"metafield": metafield_json(created, shop)}
 
     @app.put(PREFIX + "/customers/{customer_id}/metafields/{metafield_id}.json")
@@ -231,7 +233,8 @@ def metafield_json(metafield: dict[str, Any], shop: ShopSettings) -> dict[str, A
     return {"id": metafield["id"], "namespace": metafield["namespace"], "key": metafield["key"],
             "value": metafield["value"], "type": metafield["type"], "owner_id": metafield["owner_id"],
             "owner_resource": "customer", "description": None,
-            "created_at": shop.render(metafield["created_at"]), "updated_at": shop.render(metafield["updated_at"]),
+            "created_at": shop.render(metafield["created_at"]),
+            "updated_at": shop.render(metafield["updated_at"]),
             "admin_graphql_api_id": f"gid://shopify/Metafield/{metafield['id']}"}
 
 

@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS metafields (
 );
 """
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%S"
+#: List filters -> (column, SQL operator); Shopify's min/max bounds are inclusive.
+FILTER_COLUMNS = (("since_id", "id", ">"), ("created_at_min", "created_at", ">="),
+                  ("created_at_max", "created_at", "<="), ("updated_at_min", "updated_at", ">="),
+                  ("updated_at_max", "updated_at", "<="))
 #: Customer fields a PUT may change (addresses have their own endpoint in Shopify).
 WRITABLE_FIELDS = ("email", "first_name", "last_name", "phone", "note", "tags")
 
@@ -76,9 +80,7 @@ class ShopifyStore:
         strings; min/max are inclusive, as Shopify documents "at or after"/"at or before").
         """
         where, params = [], []
-        for key, column, operator in (("since_id", "id", ">"), ("created_at_min", "created_at", ">="),
-                                      ("created_at_max", "created_at", "<="), ("updated_at_min", "updated_at", ">="),
-                                      ("updated_at_max", "updated_at", "<=")):
+        for key, column, operator in FILTER_COLUMNS:
             if filters.get(key) is not None:
                 where.append(f"{column} {operator} ?")
                 params.append(filters[key])
@@ -115,11 +117,13 @@ class ShopifyStore:
         with self._connect() as db:
             for c in customers:
                 cursor = db.execute(
-                    "INSERT OR IGNORE INTO customers (id, email, first_name, last_name, phone, note, tags, state, "
-                    "verified_email, created_at, updated_at, addresses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO customers (id, email, first_name, last_name, phone, note, tags, "
+                    "state, verified_email, created_at, updated_at, addresses) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (int(c["id"]), c.get("email"), c.get("first_name"), c.get("last_name"), c.get("phone"),
-                     c.get("note"), c.get("tags", ""), c.get("state", "disabled"), int(c.get("verified_email", 1)),
-                     c["created_at"], c["updated_at"], json.dumps(c.get("addresses", []), ensure_ascii=False)))
+                     c.get("note"), c.get("tags", ""), c.get("state", "disabled"),
+                     int(c.get("verified_email", 1)), c["created_at"], c["updated_at"],
+                     json.dumps(c.get("addresses", []), ensure_ascii=False)))
                 if cursor.rowcount == 1:
                     inserted.append(int(c["id"]))
         return inserted

@@ -70,4 +70,5 @@ class ShopifySystem:
         if customer is None:
             return None
         metafields = self.store.metafields(customer["id"], GOLDEN_ID_NAMESPACE, GOLDEN_ID_KEY)
-        return {**customer_json(customer, self.shop), "golden_id": metafields[0]["value"] if metafields else None}
+        golden_id = metafields[0]["value"] if metafields else None
+        return {**customer_json(customer, self.shop), "golden_id": golden_id}
