@@ -17,6 +17,13 @@ from urllib3.util.retry import Retry
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+#: Largest response body read into memory (after decompression): a broken or hostile server streaming
+#: without end must not exhaust the worker's memory. Pages of customers are far smaller.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+class ResponseTooLarge(requests.RequestException):
+    """The body exceeded the session's cap; connectors report it like any other failed request."""
 
 
 class RateLimiter:
@@ -39,17 +46,45 @@ class RateLimiter:
 
 
 class HubSession(requests.Session):
-    """A session with a default timeout and a rate limit applied to every request."""
+    """A session with a default timeout, a rate limit and a response-size cap applied to every request."""
 
-    def __init__(self, timeout: tuple[float, float], rate_limit: float | None):
+    def __init__(
+        self,
+        timeout: tuple[float, float],
+        rate_limit: float | None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+    ):
         super().__init__()
         self.default_timeout = timeout
         self.limiter = RateLimiter(rate_limit)
+        self.max_response_bytes = max_response_bytes
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.default_timeout)
         self.limiter.wait()
-        return super().request(method, url, *args, **kwargs)
+        if kwargs.get("stream") or not self.max_response_bytes:
+            return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **{**kwargs, "stream": True})
+        self._read_capped(response, self.max_response_bytes)
+        return response
+
+    @staticmethod
+    def _read_capped(response: requests.Response, cap: int) -> None:
+        """Read the body as ``Response.content`` would, but stop (and fail) past ``cap`` bytes."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            response.close()
+            message = f"response of {declared} bytes exceeds the cap of {cap}"
+            raise ResponseTooLarge(message, response=response)
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > cap:
+                response.close()
+                raise ResponseTooLarge(f"response exceeds the cap of {cap} bytes", response=response)
+            chunks.append(chunk)
+        response._content = b"".join(chunks)  # what requests itself stores after reading the body
+        response._content_consumed = True
 
 
 def build_session(
@@ -58,6 +93,7 @@ def build_session(
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     rate_limit: float | None = None,
     retry_methods: frozenset[str] | None = None,
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> HubSession:
     """A session that retries transient failures; ``retry_methods`` defaults to all methods because
     our pushes are idempotent (upserts keyed by source id)."""
@@ -73,7 +109,7 @@ def build_session(
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    session = HubSession(timeout, rate_limit)
+    session = HubSession(timeout, rate_limit, max_response_bytes)
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
