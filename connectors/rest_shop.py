@@ -84,7 +84,8 @@ class WebShopConnector(SourceConnector):
     """Customers of a WooCommerce-style shop; credentials are the REST consumer key (login) and secret.
 
     Options: ``api_path`` (default ``/wp-json/wc/v3`` unless the connection's ``schema`` gives it),
-    ``push_fields`` (default true; false = push golden ids only), ``rate_limit`` (requests/second).
+    ``push_fields`` (default true; false = push golden ids only), ``rate_limit`` (requests/second),
+    ``timeout`` (read time-out per request, seconds) and ``retries`` (transient HTTP failures).
     Before mapping, each row gets two derived keys: ``meta`` (``meta_data`` as ``{key: value}``, so a
     mapping can say ``meta.vat_number``) and ``record_type`` (``organization`` when the customer has a
     billing company and no personal name, else ``person``).
@@ -117,7 +118,11 @@ class WebShopConnector(SourceConnector):
         self.push_fields = bool(options.get("push_fields", True))
         api_path = "" if self.credentials.schema else options.get("api_path", DEFAULT_API_PATH)
         self.base_url = self.credentials.base_url().rstrip("/") + api_path
-        self.session = build_session(rate_limit=options.get("rate_limit"))
+        self.session = build_session(
+            retries=int(options.get("retries", 4)),
+            timeout=(5.0, float(options.get("timeout", 30))),
+            rate_limit=options.get("rate_limit"),
+        )
         if self.credentials.login:
             self.session.auth = (self.credentials.login, self.credentials.password or "")
 
