@@ -161,6 +161,13 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from webapp.standalone import serve
+
+    serve(load_config(args.config), host=args.host, port=args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmhub", description=__doc__)
     parser.add_argument("--config", help="YAML configuration (default: $CRMHUB_CONFIG or config/crmhub.yaml)")
@@ -213,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo-evidence", help="show one merged customer read back from every local system")
     p.add_argument("--data-dir", default="var/sources")
     p.set_defaults(func=cmd_demo_evidence)
+
+    p = sub.add_parser("serve", help="serve the steward workbench and golden-record API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8600)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("db-upgrade", help="migrate the hub store to the latest schema")
     p.set_defaults(func=cmd_db_upgrade)
