@@ -21,7 +21,9 @@ options ``golden_id_namespace``/``golden_id_key``) rather than to tags or the no
 by hand and which would bump ``updated_at``; metafield writes leave the customer's ``updated_at``
 alone, so a push does not re-trigger the next pull. Surviving fields go to the customer's own
 top-level fields (``first_name``, ``last_name``, ``email``, ``phone``, ``note``) and only when they
-differ; address fields have their own endpoint in Shopify and are not pushed.
+differ; address fields have their own endpoint in Shopify and are not pushed. The golden id is written
+first, so a field value the shop refuses (422) does not keep the link from landing; the record is still
+reported as failed, with the shop's reason.
 """
 
 from __future__ import annotations
@@ -210,6 +212,9 @@ class ShopifyConnector(SourceConnector):
                               reason=f"customer is not a JSON object but {type(row).__name__}",
                               payload={"value": row})
             for row in rows if not isinstance(row, Mapping))
+        for record in page.records:  # the shop renders its own zone; the hub compares in UTC
+            if record.updated_at and record.updated_at.tzinfo is not None:
+                record.updated_at = record.updated_at.astimezone(UTC)
         return page
 
     # -- push ------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def compile_domain(domain: Any, column: Callable[[str], str], value: Callable[[s
                 return "1 = 0" if operator == "in" else "1 = 1"
             params.extend(value(field, v) for v in raw)
             return f"{sql_column} {'IN' if operator == 'in' else 'NOT IN'} ({', '.join('?' * len(raw))})"
-        if operator in LIKE:
+        if operator in LIKE:  # note: SQLite's LIKE ignores ASCII case, so "like" is laxer than Odoo's
             sql, insensitive = LIKE[operator]
             pattern = str(raw) if operator.startswith("=") else f"%{raw}%"
             params.append(pattern.lower() if insensitive else pattern)

@@ -47,7 +47,8 @@ def test_full_pull_maps_customers_onto_canonical_records(shop):
     company = records["6"]
     assert (company.record_type, company.organization_name) == ("organization", "Müller Bau GmbH")
     assert records["5"].emails == ["j.mueller@example.de"]
-    assert records["5"].updated_at.isoformat() == "2024-01-01T17:00:04+07:00"  # an aware shop-zone time
+    assert records["5"].updated_at.isoformat() == "2024-01-01T10:00:04+00:00"  # shop zone -> UTC
+    assert records["5"].raw["updated_at"] == "2024-01-01T17:00:04+07:00"
 
 
 def test_pages_follow_link_headers_with_a_cursor_after_each(shop):
