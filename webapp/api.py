@@ -1,0 +1,103 @@
+"""Golden-record REST API for back-office systems: read-only, token-authenticated, OpenAPI-documented."""
+
+# No `from __future__ import annotations`: FastAPI must see the route-local `Annotated` aliases.
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+
+from schemas import GoldenRecord
+from webapp.auth import Auth, Principal
+from webapp.context import hub_of
+
+
+class GoldenHit(BaseModel):
+    golden_id: str
+    display_name: str | None
+    country: str | None
+    sources: list[str]
+
+
+class Change(BaseModel):
+    seq: int
+    at: datetime
+    change: str  # create | update | merge | split | delete
+    golden_id: str
+    related_id: str | None  # merge: the retired id; split: the id the record split from
+    run_id: str | None
+    payload: dict[str, Any] | None  # the golden record after the change
+
+
+class ChangePage(BaseModel):
+    changes: list[Change]
+    next: int  # send this back as ``since`` for the following page
+    head: int
+    has_more: bool
+
+
+def api_router(auth: Auth) -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["golden records"])
+    User = Annotated[Principal, Depends(auth)]
+
+    @router.get("/golden/search", response_model=list[GoldenHit], summary="Search golden records")
+    def search(
+        request: Request,
+        user: User,
+        q: Annotated[
+            str, Query(min_length=2, max_length=200, description="name, e-mail, phone or source id")
+        ],
+        limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    ) -> list[GoldenHit]:
+        return [GoldenHit(**vars(hit)) for hit in hub_of(request).queries.search(q, limit)]
+
+    @router.get("/golden", response_model=GoldenRecord, summary="Look up by source system and source id")
+    def lookup(
+        request: Request,
+        user: User,
+        source_system: Annotated[str, Query(max_length=64)],
+        source_id: Annotated[str, Query(max_length=128)],
+    ) -> GoldenRecord:
+        hub = hub_of(request)
+        golden_id = hub.queries.lookup(source_system, source_id)
+        golden = hub.store.get_golden(golden_id) if golden_id else None
+        if golden is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"no golden record for {source_system}:{source_id}"
+            )
+        return golden
+
+    @router.get(
+        "/golden/{golden_id}",
+        response_model=GoldenRecord,
+        summary="Get a golden record",
+        responses={308: {"description": "The id was retired by a merge: follow to the survivor"}},
+    )
+    def get_golden(request: Request, user: User, golden_id: str) -> Any:
+        golden = hub_of(request).store.get_golden(golden_id)
+        if golden is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no golden record {golden_id}")
+        if golden.golden_id != golden_id:
+            url = request.url_for("get_golden", golden_id=golden.golden_id)
+            return RedirectResponse(str(url), status_code=status.HTTP_308_PERMANENT_REDIRECT)
+        return golden
+
+    @router.get("/changes", response_model=ChangePage, summary="Change feed (outbox), paged")
+    def changes(
+        request: Request,
+        user: User,
+        since: Annotated[
+            int, Query(ge=0, description="the `next` of the previous page; 0 = from the start")
+        ] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> ChangePage:
+        page = hub_of(request).queries.changes(since, limit)
+        return ChangePage(
+            changes=[Change(**c) for c in page.changes],
+            next=page.next,
+            head=page.head,
+            has_more=page.has_more,
+        )
+
+    return router

@@ -1,0 +1,89 @@
+"""The one FastAPI app behind both the Airflow plugin and ``crmhub serve``: workbench pages + REST API.
+
+The hub store is opened lazily on the first request, so that importing the Airflow plugin never
+touches the database (the api-server imports plugins before anyone asks for a page).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import cached_property
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse, Response
+
+from hub.queries import HubQueries
+from hub.stewardship import Stewardship
+from hub.store import HubStore
+from schemas import HubConfig
+from webapp.api import api_router
+from webapp.auth import Auth
+from webapp.pages import pages_router
+from webapp.session import session_router
+
+
+class HubContext:
+    """The store, configuration and the read/decide services built from them, created once on demand."""
+
+    def __init__(self, store_factory: Callable[[], HubStore], config: HubConfig | Callable[[], HubConfig]):
+        self._store_factory, self._config = store_factory, config
+        self._lock = threading.Lock()
+        self._store: HubStore | None = None
+
+    @cached_property
+    def config(self) -> HubConfig:
+        return self._config() if callable(self._config) else self._config
+
+    @property
+    def store(self) -> HubStore:
+        with self._lock:  # sync routes run in a thread pool: open the store exactly once
+            if self._store is None:
+                self._store = self._store_factory()
+            return self._store
+
+    @property
+    def queries(self) -> HubQueries:
+        matching = self.config.matching
+        return HubQueries(self.store, matching.review_threshold, matching.match_threshold)
+
+    @property
+    def stewardship(self) -> Stewardship:
+        return Stewardship(self.store, self.config)
+
+
+def create_app(
+    store_factory: Callable[[], HubStore],
+    config: HubConfig | Callable[[], HubConfig],
+    auth: Auth,
+) -> FastAPI:
+    """Build the app. ``auth`` is an auth dependency (:class:`webapp.auth.StandaloneAuth` or
+    :class:`webapp.airflow_auth.AirflowAuth`); every route depends on it explicitly."""
+    app = FastAPI(
+        title="CRM Hub",
+        version="1",
+        summary="Data steward workbench and golden-record API",
+        description=(
+            "Golden-record API for back-office systems (read-only, bearer token) and the data steward "
+            "workbench. Retired golden ids redirect (308) to their survivor; `/api/v1/changes` is a paged "
+            "change feed: keep `next` and send it back as `since`."
+        ),
+    )
+    app.state.hub = HubContext(store_factory, config)
+    app.state.auth = auth
+    app.include_router(api_router(auth))
+    app.include_router(pages_router(auth))
+    app.include_router(session_router(auth))
+
+    @app.exception_handler(HTTPException)
+    async def _login_redirect(request: Request, exc: HTTPException) -> Response:
+        """A browser asking for a page without a session goes to the login page, API clients get 401."""
+        wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 401 and wants_page and "/api/" not in request.url.path:
+            target = f"{auth.login_url(request)}?next={quote(str(request.url.path), safe='/')}"
+            return RedirectResponse(target, status_code=303)
+        return await http_exception_handler(request, exc)
+
+    return app

@@ -1,0 +1,124 @@
+"""The data steward workbench: review queue, field conflicts, search, golden record pages (GET, never
+changing state) and the decision endpoints (POST, steward role + CSRF check)."""
+
+# No `from __future__ import annotations`: FastAPI must see the route-local `Annotated` aliases.
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from hub.queries import SCORE_BANDS
+from schemas import RecordKey, StewardDecision
+from schemas.steward import DecisionKind
+from webapp.auth import Auth, Principal, check_csrf
+from webapp.context import hub_of
+from webapp.render import render
+
+
+class KeyIn(BaseModel):
+    source_system: str = Field(max_length=64)
+    source_id: str = Field(max_length=128)
+
+    def key(self) -> RecordKey:
+        return RecordKey(self.source_system, self.source_id)
+
+
+class DecisionIn(BaseModel):
+    """A steward's decision as the page (or a script with a steward's token) sends it."""
+
+    kind: DecisionKind
+    left: KeyIn | None = None
+    right: KeyIn | None = None
+    golden_id: str | None = Field(default=None, max_length=64)
+    field: str | None = Field(default=None, max_length=64)
+    value: Any = None
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+def pages_router(auth: Auth) -> APIRouter:
+    router = APIRouter(prefix="/steward", include_in_schema=True, tags=["steward workbench"])
+    User = Annotated[Principal, Depends(auth)]
+
+    def steward(request: Request, user: User) -> Principal:
+        """Deciding needs the steward role, and a cookie-authenticated request needs the CSRF token."""
+        if not user.can_decide:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"{user.name} may look but not decide")
+        check_csrf(request, user, auth.csrf_secret())
+        return user
+
+    Steward = Annotated[Principal, Depends(steward)]
+
+    @router.get("/", include_in_schema=False)
+    def queue(
+        request: Request,
+        user: User,
+        source: str | None = None,
+        country: str | None = None,
+        band: str | None = None,
+        at: Annotated[int, Query(ge=0)] = 0,
+    ) -> Response:
+        source, country, band = source or None, country or None, band or None
+        if band is not None and band not in SCORE_BANDS:
+            raise HTTPException(422, f"unknown score band {band!r}")
+        page = hub_of(request).queries.review_queue(source=source, country=country, band=band, limit=200)
+        at = min(max(at, 0), max(page.total - 1, 0))
+        filters = {"source": source or "", "country": country or "", "band": band or ""}
+        return render(
+            request,
+            "queue.html",
+            user,
+            queue=page,
+            item=page.items[at] if page.items else None,
+            at=at,
+            filters=filters,
+            bands=SCORE_BANDS,
+        )
+
+    @router.get("/conflicts", include_in_schema=False)
+    def conflicts(request: Request, user: User) -> Response:
+        return render(request, "conflicts.html", user, conflicts=hub_of(request).queries.conflicts())
+
+    @router.get("/search", include_in_schema=False)
+    def search(request: Request, user: User, q: str = "") -> Response:
+        q = q[:200]
+        hits = hub_of(request).queries.search(q) if q else []
+        return render(request, "search.html", user, q=q, hits=hits)
+
+    @router.get("/golden/{golden_id}", include_in_schema=False)
+    def golden(request: Request, user: User, golden_id: str) -> Response:
+        view = hub_of(request).queries.golden(golden_id)
+        if view is None:
+            return render(request, "missing.html", user, 404, golden_id=golden_id)
+        if view.redirected:
+            return RedirectResponse(
+                str(request.url_for("golden", golden_id=view.golden.golden_id)), status_code=303
+            )
+        return render(request, "golden.html", user, view=view)
+
+    @router.post("/decisions", summary="Record a steward decision (same, not_same, field_override, unmerge)")
+    def decide(request: Request, user: Steward, body: DecisionIn) -> dict[str, Any]:
+        try:
+            decision = StewardDecision(
+                kind=body.kind,
+                left=body.left.key() if body.left else None,
+                right=body.right.key() if body.right else None,
+                golden_id=body.golden_id,
+                field=body.field,
+                value=body.value,
+                comment=body.comment,
+                user=user.name,
+            )
+            outcome = hub_of(request).stewardship.decide(decision)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        except LookupError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+        return {"decision_id": outcome.decision_id, "golden_ids": outcome.golden_ids}
+
+    @router.post("/undo", summary="Undo the caller's latest decision")
+    def undo(request: Request, user: Steward) -> dict[str, Any]:
+        undone = hub_of(request).stewardship.undo_last(user.name)
+        return {"undone": undone.model_dump(mode="json") if undone else None}
+
+    return router

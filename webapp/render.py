@@ -1,0 +1,36 @@
+"""Server-side rendering: Jinja2 with autoescaping on, so names like ``<script>`` show as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from webapp.auth import Principal, csrf_token
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.autoescape = True  # every template, whatever its file name
+
+
+def render(
+    request: Request, name: str, user: Principal | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """Render a page with what every page needs: the mount prefix, the user and their CSRF token."""
+    auth = request.app.state.auth
+    base = request.scope.get("root_path", "").rstrip("/")
+    csrf = csrf_token(auth.csrf_secret(), user.name) if user else ""
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"base": base, "user": user, "csrf": csrf, "own_login": auth.own_login, **context},
+        status_code=status_code,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "SAMEORIGIN",
+            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'self'",
+        },
+    )
