@@ -26,6 +26,17 @@ class ResponseTooLarge(requests.RequestException):
     """The body exceeded the session's cap; connectors report it like any other failed request."""
 
 
+class HubRetry(Retry):
+    """urllib3 ``Retry`` that also reads a decimal ``Retry-After: 2.0`` (Shopify sends those); urllib3
+    itself accepts only whole seconds or an HTTP date and would fail the request instead of waiting."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            return max(float(retry_after), 0.0)
+        except ValueError:
+            return super().parse_retry_after(retry_after)
+
+
 class RateLimiter:
     """At most ``per_second`` calls per second, shared by all threads using the session."""
 
@@ -97,7 +108,7 @@ def build_session(
 ) -> HubSession:
     """A session that retries transient failures; ``retry_methods`` defaults to all methods because
     our pushes are idempotent (upserts keyed by source id)."""
-    retry = Retry(
+    retry = HubRetry(
         total=retries,
         connect=retries,
         read=retries,

@@ -1,10 +1,9 @@
 """Shopify connector: customers over the REST Admin API (``/admin/api/<version>/customers.json``).
 
 Auth is the Admin API access token in ``X-Shopify-Access-Token`` (the connection's password). Shopify
-rate-limits with a leaky bucket and answers 429 with ``Retry-After: 2.0`` -- a *decimal* that urllib3's
-``Retry`` refuses to parse, so the shared session's retry policy is switched to one that accepts it
-(:func:`accept_decimal_retry_after`); everything else (5xx, connection errors, back-off, timeouts,
-``rate_limit``) is the shared :func:`connectors.http.build_session`.
+rate-limits with a leaky bucket and answers 429 with ``Retry-After: 2.0`` (a decimal, which the shared
+:func:`connectors.http.build_session` reads); 5xx, connection errors, back-off, timeouts and
+``rate_limit`` are that shared session's too.
 
 Incremental pull: Shopify pages with an opaque ``page_info`` token in the ``Link`` header and forbids
 filters next to it, and its ``updated_at_min`` is inclusive with second precision. A *run* therefore
@@ -28,7 +27,6 @@ reported as failed, with the shop's reason.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,11 +36,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from urllib3.util.retry import Retry
 
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import HubSession, build_session
+from connectors.http import build_session
 from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
 
@@ -53,25 +50,6 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: Customer fields a push may write; the rest of the mapping (id, dates, address) is read-only here.
 WRITABLE_FIELDS = frozenset({"first_name", "last_name", "email", "phone", "note"})
 METAFIELD_TYPE = "single_line_text_field"
-
-
-class DecimalRetryAfter(Retry):
-    """urllib3 ``Retry`` that also reads ``Retry-After: 2.0`` (decimal seconds, as Shopify sends it)."""
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        try:
-            return min(max(float(retry_after), 0.0), self.retry_after_max)
-        except ValueError:
-            return super().parse_retry_after(retry_after)
-
-
-def accept_decimal_retry_after(session: HubSession) -> HubSession:
-    """Switch the session's adapters to :class:`DecimalRetryAfter`, keeping every other retry setting."""
-    for adapter in session.adapters.values():
-        retry = copy.copy(adapter.max_retries)  # type: ignore[attr-defined]
-        retry.__class__ = DecimalRetryAfter
-        adapter.max_retries = retry  # type: ignore[attr-defined]
-    return session
 
 
 @dataclass(frozen=True)
@@ -140,7 +118,7 @@ class ShopifyConnector(SourceConnector):
         self.namespace = options.get("golden_id_namespace", "crm_hub")
         self.key = options.get("golden_id_key", "golden_id")
         self.overlap = timedelta(seconds=float(options.get("overlap_seconds", 0)))
-        self.session = accept_decimal_retry_after(build_session(rate_limit=options.get("rate_limit")))
+        self.session = build_session(rate_limit=options.get("rate_limit"))
         token = self.credentials.password or extra.get("access_token") or ""
         self.session.headers.update({"X-Shopify-Access-Token": token, "Accept": "application/json"})
 
