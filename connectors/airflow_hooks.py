@@ -17,8 +17,15 @@ from schemas import SourceConfig
 
 
 def credentials_from_connection(conn: Any) -> Credentials:
-    return Credentials(host=conn.host, port=conn.port, login=conn.login, password=conn.password,
-                       schema=conn.schema, conn_type=conn.conn_type, extra=conn.extra_dejson or {})
+    return Credentials(
+        host=conn.host,
+        port=conn.port,
+        login=conn.login,
+        password=conn.password,
+        schema=conn.schema,
+        conn_type=conn.conn_type,
+        extra=conn.extra_dejson or {},
+    )
 
 
 def airflow_credentials(conn_id: str) -> Credentials:

@@ -14,12 +14,26 @@ from typing import Any
 from schemas import CustomerRecord
 
 SCALAR_FIELDS = {
-    "source_id", "record_type", "given_name", "family_name", "full_name", "organization_name",
-    "country", "date_of_birth", "tax_id", "updated_at", "deleted",
+    "source_id",
+    "record_type",
+    "given_name",
+    "family_name",
+    "full_name",
+    "organization_name",
+    "country",
+    "date_of_birth",
+    "tax_id",
+    "updated_at",
+    "deleted",
 }
 LIST_FIELDS = {"email": "emails", "emails": "emails", "phone": "phones", "phones": "phones"}
-ADDRESS_FIELDS = {"street": "street", "postal_code": "postal_code", "city": "city", "region": "region",
-                  "address_country": "country"}
+ADDRESS_FIELDS = {
+    "street": "street",
+    "postal_code": "postal_code",
+    "city": "city",
+    "region": "region",
+    "address_country": "country",
+}
 CANONICAL_FIELDS = SCALAR_FIELDS | set(LIST_FIELDS) | set(ADDRESS_FIELDS)
 
 
@@ -27,8 +41,10 @@ class FieldMapping:
     def __init__(self, mapping: Mapping[str, str]):
         unknown = sorted(set(mapping.values()) - CANONICAL_FIELDS)
         if unknown:
-            raise ValueError(f"mapping targets unknown canonical fields: {', '.join(unknown)}; "
-                             f"known: {', '.join(sorted(CANONICAL_FIELDS))}")
+            raise ValueError(
+                f"mapping targets unknown canonical fields: {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(CANONICAL_FIELDS))}"
+            )
         self.mapping = dict(mapping)
 
     def source_id_of(self, row: Mapping[str, Any]) -> str | None:

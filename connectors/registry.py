@@ -31,7 +31,9 @@ def connector_class(kind: str) -> type[SourceConnector]:
     try:
         module_name, class_name = CONNECTOR_CLASSES[kind].split(":")
     except KeyError:
-        raise ValueError(f"unknown source kind {kind!r}; known: {', '.join(sorted(CONNECTOR_CLASSES))}") from None
+        raise ValueError(
+            f"unknown source kind {kind!r}; known: {', '.join(sorted(CONNECTOR_CLASSES))}"
+        ) from None
     return getattr(import_module(module_name), class_name)
 
 

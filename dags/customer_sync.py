@@ -14,7 +14,9 @@ from airflow.sdk import dag, get_current_context, task
 
 from schemas import load_config
 
-CONFIG_PATH = os.environ.get("CRMHUB_CONFIG", str(Path(__file__).resolve().parents[1] / "config" / "crmhub.yaml"))
+CONFIG_PATH = os.environ.get(
+    "CRMHUB_CONFIG", str(Path(__file__).resolve().parents[1] / "config" / "crmhub.yaml")
+)
 CONFIG = load_config(CONFIG_PATH)
 SOURCES = [source.name for source in CONFIG.enabled_sources]
 
@@ -33,8 +35,11 @@ def _pipeline():
     catchup=False,
     max_active_runs=1,  # runs share the hub store's cursors; one at a time keeps them in order
     tags=["crmhub"],
-    default_args={"retries": int(os.environ.get("CRMHUB_TASK_RETRIES", "2")),
-                  "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    default_args={
+        "retries": int(os.environ.get("CRMHUB_TASK_RETRIES", "2")),
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+    },
     doc_md=__doc__,
 )
 def customer_sync():

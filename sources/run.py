@@ -40,7 +40,9 @@ class LocalSources:
     connections: dict[str, dict[str, Any]] = field(default_factory=dict)  # conn id -> Airflow JSON
 
     def env(self) -> dict[str, str]:
-        return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn) for conn_id, conn in self.connections.items()}
+        return {
+            f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn) for conn_id, conn in self.connections.items()
+        }
 
     def write_env_file(self, path: Path) -> None:
         lines = [f"export {name}={shlex.quote(value)}" for name, value in sorted(self.env().items())]
@@ -61,9 +63,14 @@ def seed_rows(records: int, seed: int) -> dict[str, list[dict[str, str]]]:
     return rows
 
 
-def start_local_sources(data_dir: Path, records: int = 400, seed: int = 7,
-                        ports: dict[str, int] | None = None, host: str = "127.0.0.1",
-                        public_host: str | None = None) -> LocalSources:
+def start_local_sources(
+    data_dir: Path,
+    records: int = 400,
+    seed: int = 7,
+    ports: dict[str, int] | None = None,
+    host: str = "127.0.0.1",
+    public_host: str | None = None,
+) -> LocalSources:
     """Create, seed (first start only) and serve every local system; return how to reach them."""
     data_dir.mkdir(parents=True, exist_ok=True)
     ports = {**{name: 0 for name in SYSTEMS}, **(ports or {})}

@@ -16,11 +16,13 @@ from pathlib import Path
 
 
 def _bin(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                                                   reverse=True)), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
     if not found:
-        raise RuntimeError(f"PostgreSQL's {name} not found: install the Debian package 'postgresql' "
-                           "(make install does it)")
+        raise RuntimeError(
+            f"PostgreSQL's {name} not found: install the Debian package 'postgresql' (make install does it)"
+        )
     return found
 
 
@@ -45,10 +47,30 @@ class ThrowawayPostgres:
         if self.as_root:
             shutil.chown(self.root, "postgres")
             self.root.chmod(0o755)
-        self._run(_bin("initdb"), "-D", str(self.data), "-U", "crmhub", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
-        self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60",
-                  "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        self._run(
+            _bin("initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "crmhub",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        self._run(
+            _bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with socket.socket() as sock:

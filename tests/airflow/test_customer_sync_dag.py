@@ -46,8 +46,13 @@ def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch):
 
     store = HubStore(config["database_url"])
     steps = store.run_steps(run.run_id)
-    assert {(s["step"], s["source"]) for s in steps} >= {("extract", "erp"), ("extract", "webshop"),
-                                                         ("extract", "legacy_db"), ("extract", "legacy_csv"),
-                                                         ("match", None), ("publish", "erp")}
+    assert {(s["step"], s["source"]) for s in steps} >= {
+        ("extract", "erp"),
+        ("extract", "webshop"),
+        ("extract", "legacy_db"),
+        ("extract", "legacy_csv"),
+        ("match", None),
+        ("publish", "erp"),
+    }
     assert all(s["status"] == "success" for s in steps)
     assert store.counts()["golden_active"] > 0

@@ -13,11 +13,18 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_compose_file_is_valid_and_runs_airflow_3_on_postgres():
     assert shutil.which("docker-compose"), "install the Debian package docker-compose (make install does)"
-    out = subprocess.run(["docker-compose", "--profile", "demo", "config"], cwd=REPO, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["docker-compose", "--profile", "demo", "config"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     services = yaml.safe_load(out)["services"]
-    commands = {name: " ".join(svc["command"]) if isinstance(svc.get("command"), list) else svc.get("command")
-                for name, svc in services.items()}
+    commands = {
+        name: " ".join(svc["command"]) if isinstance(svc.get("command"), list) else svc.get("command")
+        for name, svc in services.items()
+    }
     assert commands["airflow-apiserver"] == "api-server"
     assert "airflow scheduler" in commands["airflow-scheduler"]
     assert commands["airflow-dag-processor"] == "dag-processor"
@@ -26,12 +33,16 @@ def test_compose_file_is_valid_and_runs_airflow_3_on_postgres():
         env = services[name]["environment"]
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql")
         assert env["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/crmhub/dags"
-        assert any(str(v).endswith(":/opt/crmhub:rw") or "/opt/crmhub" in str(v) for v in services[name]["volumes"])
+        assert any(
+            str(v).endswith(":/opt/crmhub:rw") or "/opt/crmhub" in str(v) for v in services[name]["volumes"]
+        )
         assert services[name]["image"].startswith("apache/airflow:3.")
 
 
 def test_compose_file_rejected_when_broken(tmp_path):
     broken = tmp_path / "docker-compose.yml"
     broken.write_text("services:\n  x:\n    image: [not, a, string]\n    depends_on: 3\n")
-    result = subprocess.run(["docker-compose", "-f", str(broken), "config", "-q"], capture_output=True, text=True)
+    result = subprocess.run(
+        ["docker-compose", "-f", str(broken), "config", "-q"], capture_output=True, text=True
+    )
     assert result.returncode != 0
