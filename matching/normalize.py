@@ -161,14 +161,19 @@ def _cjk_joined(match: re.Match[str]) -> str:
     return " " + "".join(anyascii(ch) for ch in match.group(0)) + " "
 
 
+def _cjk_syllables(match: re.Match[str]) -> str:
+    """Company names: one token per character ("泰和" -> "tai he" like "TAI HO" in Wade-Giles)."""
+    return " " + " ".join(anyascii(ch) for ch in match.group(0)) + " "
+
+
 @lru_cache(maxsize=200_000)
-def ascii_fold(text: str, cjk_part: bool = False) -> str:
+def ascii_fold(text: str, cjk_part: bool = False, cjk_syllables: bool = False) -> str:
     """Any script -> lower-case ASCII words separated by single spaces (hyphens and dots removed).
 
     ``cjk_part``: the text is a single name part, so a CJK run is not split into family + given.
     """
     folded = fold_script(text)
-    folded = _CJK.sub(_cjk_joined if cjk_part else _cjk_run, folded)
+    folded = _CJK.sub(_cjk_syllables if cjk_syllables else _cjk_joined if cjk_part else _cjk_run, folded)
     folded = anyascii(folded).casefold()
     folded = re.sub(r"(?<=[a-z])['\-.](?=[a-z])", "", folded)  # Chih-Ming, O'Neil, g-n
     return " ".join(_NON_ALNUM.sub(" ", folded).split())
@@ -427,11 +432,95 @@ _FORM_RANK = (
 #: Abbreviations that CSV exports use inside organisation names.
 _ORG_WORDS = {
     "intl": "international",
-    "hldgs": "holdings",
+    "hldgs": "holding",
     "hldg": "holding",
     "grp": "group",
     "jituan": "group",
 }
+
+
+#: Common business words, so that a translated name ("貿易" / "TRADING", "Xây dựng" / "CONSTRUCTION")
+#: meets its English rendering. Native-script words are replaced before transliteration.
+_NATIVE_ORG_WORDS_AS_WRITTEN: dict[str, str] = {
+    "貿易": "trading",
+    "電子": "electronics",
+    "建設": "construction",
+    "科技": "technology",
+    "技術": "technology",
+    "集團": "group",
+    "控股": "holdings",
+    "國際": "international",
+    "實業": "industrial",
+    "工業": "industrial",
+    "食品": "food",
+    "物流": "logistics",
+    "工程": "engineering",
+    "精密": "precision",
+    "投資": "investment",
+    "運輸": "transport",
+    "醫療": "medical",
+    "軟體": "software",
+    "เทรดดิ้ง": "trading",
+    "การค้า": "trading",
+    "ฟู้ด": "food",
+    "อาหาร": "food",
+    "สตีล": "steel",
+    "โลจิสติกส์": "logistics",
+    "ทัวร์": "tour",
+    "การช่าง": "engineering",
+    "ก่อสร้าง": "construction",
+    "โฮลดิ้ง": "holding",
+    "เซอร์วิส": "service",
+    "อินเตอร์": "inter",
+    "กรุงเทพ": "bangkok",
+    "ไทย": "thai",
+    "بین‌الملل": "international",
+    "بینالملل": "international",
+    "بازرگانی": "trading",
+    "تجارت": "trading",
+    "صنعت": "industry",
+    "فناوری": "technology",
+    "ساختمان": "construction",
+    "شرق": "east",
+}
+_NATIVE_ORG_WORDS = {fold_script(k): v for k, v in _NATIVE_ORG_WORDS_AS_WRITTEN.items()}
+_NATIVE_ORG_RE = re.compile("|".join(re.escape(k) for k in sorted(_NATIVE_ORG_WORDS, key=len, reverse=True)))
+#: The same words after ASCII folding (Vietnamese, German, transliterated spellings).
+_ORG_PHRASES: dict[str, str] = {
+    "thuc pham": "food",
+    "xay dung": "construction",
+    "thuong mai": "trading",
+    "cong nghe": "technology",
+    "dien tu": "electronics",
+    "van tai": "transport",
+    "dau tu": "investment",
+    "quoc te": "international",
+    "tap doan": "group",
+    "mien nam": "southern",
+    "mien bac": "northern",
+    "du lich": "tour",
+    "trade": "trading",
+    "treyd": "trading",
+    "treid": "trading",
+    "handel": "trading",
+    "foods": "food",
+    "holdings": "holding",
+    "services": "service",
+    "tejarat": "trading",
+    "sakhteman": "construction",
+    "fanavari": "technology",
+    "sanat": "industry",
+    "stroy": "construction",
+    "bau": "construction",
+    "logistik": "logistics",
+    "international": "international",
+    "inter": "international",
+}
+_ORG_PHRASE_RE = re.compile(
+    r"(?<![a-z0-9])("
+    + "|".join(re.escape(k) for k in sorted(_ORG_PHRASES, key=len, reverse=True))
+    + r")(?![a-z0-9])"
+)
 
 
 @lru_cache(maxsize=200_000)
@@ -443,9 +532,14 @@ def split_organization(text: str) -> tuple[str | None, str | None]:
     """
     native = unicodedata.normalize("NFKC", text)
     forms = [_NATIVE_LEGAL_FORMS[m.group(0)] for m in _NATIVE_LEGAL_RE.finditer(native)]
-    folded = ascii_fold(_NATIVE_LEGAL_RE.sub(" ", native))
+    native = _NATIVE_LEGAL_RE.sub(" ", native)
+    native = _NATIVE_ORG_RE.sub(lambda m: f" {_NATIVE_ORG_WORDS[m.group(0)]} ", fold_script(native))
+    folded = ascii_fold(native, cjk_syllables=True)
     forms += [_LEGAL_FORMS[m.group(1)] for m in _LEGAL_RE.finditer(folded)]
-    core = " ".join(_ORG_WORDS.get(t, t) for t in _LEGAL_RE.sub(" ", folded).split())
+    core = _LEGAL_RE.sub(" ", folded)
+    core = _ORG_PHRASE_RE.sub(lambda m: _ORG_PHRASES[m.group(1)], core)
+    # word order differs between languages ("Xây dựng Thành Công" / "THANH CONG CONSTRUCTION")
+    core = " ".join(sorted(_ORG_WORDS.get(t, t) for t in core.split()))
     form = next((f for f in _FORM_RANK if f in forms), forms[0] if forms else None)
     if form == "co ltd":
         form = "ltd"
