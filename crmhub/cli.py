@@ -90,6 +90,7 @@ def cmd_sources_serve(args: argparse.Namespace) -> int:
         ports=ports,
         host=args.host,
         public_host=args.public_host,
+        extra=args.all,
     )
     env_file = data_dir / "connections.env"
     local.write_env_file(env_file)
@@ -240,9 +241,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webshop-port", type=int)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
     p.add_argument("--public-host", help="host name the connectors use (default: the bound address)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="also Salesforce, SuiteCRM, vTiger, Odoo and Shopify (config/crmhub-all.yaml)",
+    )
     p.set_defaults(func=cmd_sources_serve)
     p = sources.add_parser("show", help="read one record back from a local source system")
-    p.add_argument("system", choices=["erp", "webshop", "legacy_db", "legacy_csv"])
+    p.add_argument(
+        "system",
+        choices=[
+            "erp",
+            "webshop",
+            "legacy_db",
+            "legacy_csv",
+            "salesforce",
+            "suitecrm",
+            "vtiger",
+            "odoo",
+            "shopify",
+        ],
+    )
     p.add_argument("source_id")
     p.add_argument("--data-dir", default="var/sources")
     p.set_defaults(func=cmd_sources_show)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import zlib
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -24,11 +25,37 @@ SYSTEMS: dict[str, tuple[str, str]] = {
     "legacy_db": ("sources.legacy:LegacyDbSystem", "crmhub_legacy_db"),
     "legacy_csv": ("sources.legacy:LegacyCsvSystem", "crmhub_legacy_csv"),
 }
-DEFAULT_PORTS = {"erp": 8701, "webshop": 8702}
+#: The CRM suites, ERP and shop our users name most, started with ``--all`` (config/crmhub-all.yaml).
+EXTRA_SYSTEMS: dict[str, tuple[str, str]] = {
+    "salesforce": ("sources.salesforce:SalesforceSystem", "crmhub_salesforce"),
+    "suitecrm": ("sources.suitecrm:SuiteCrmSystem", "crmhub_suitecrm"),
+    "vtiger": ("sources.vtiger:VtigerSystem", "crmhub_vtiger"),
+    "odoo": ("sources.odoo:OdooSystem", "crmhub_odoo"),
+    "shopify": ("sources.shopify:ShopifySystem", "crmhub_shopify"),
+}
+ALL_SYSTEMS = {**SYSTEMS, **EXTRA_SYSTEMS}
+#: Each extra system holds a share of the same customers, in the shape of one of the four core systems
+#: (native script like the ERP, typed by customers like the web shop, upper-case like the legacy DB).
+EXTRA_STYLE = {
+    "salesforce": "erp",
+    "suitecrm": "legacy_db",
+    "vtiger": "webshop",
+    "odoo": "erp",
+    "shopify": "webshop",
+}
+DEFAULT_PORTS = {
+    "erp": 8701,
+    "webshop": 8702,
+    "salesforce": 8703,
+    "suitecrm": 8704,
+    "vtiger": 8705,
+    "odoo": 8706,
+    "shopify": 8707,
+}
 
 
 def system_class(name: str) -> type:
-    module, cls = SYSTEMS[name][0].split(":")
+    module, cls = ALL_SYSTEMS[name][0].split(":")
     return getattr(import_module(module), cls)
 
 
@@ -54,12 +81,22 @@ class LocalSources:
             server.stop()
 
 
-def seed_rows(records: int, seed: int) -> dict[str, list[dict[str, str]]]:
+def seed_rows(records: int, seed: int, extra: bool = False) -> dict[str, list[dict[str, str]]]:
+    """Flat rows per system: the generator's four systems, plus (``extra``) a share of the same
+    customers for each extra system, with that system's own numeric ids."""
     from sources.generator import generate_dataset
 
-    rows: dict[str, list[dict[str, str]]] = {name: [] for name in SYSTEMS}
+    systems = ALL_SYSTEMS if extra else SYSTEMS
+    rows: dict[str, list[dict[str, str]]] = {name: [] for name in systems}
     for row in generate_dataset(n_records=records, seed=seed, systems=tuple(SYSTEMS)).rows:
         rows[row["source_system"]].append(row)
+    if extra:
+        for number, (name, style) in enumerate(EXTRA_STYLE.items()):
+            chosen = [r for r in rows[style] if zlib.crc32(f"{name}:{r['truth_id']}".encode()) % 2 == 0]
+            rows[name] = [
+                {**r, "source_system": name, "source_id": str(1000 * (number + 1) + i)}
+                for i, r in enumerate(chosen, start=1)
+            ]
     return rows
 
 
@@ -70,16 +107,20 @@ def start_local_sources(
     ports: dict[str, int] | None = None,
     host: str = "127.0.0.1",
     public_host: str | None = None,
+    extra: bool = False,
 ) -> LocalSources:
     """Create, seed (first start only) and serve every local system; return how to reach them."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    ports = {**{name: 0 for name in SYSTEMS}, **(ports or {})}
+    ports = {**{name: 0 for name in ALL_SYSTEMS}, **(ports or {})}
     marker = data_dir / "seeded.json"
-    systems = {name: system_class(name)(data_dir / name) for name in SYSTEMS}
+    names = ALL_SYSTEMS if extra else SYSTEMS
+    systems = {name: system_class(name)(data_dir / name) for name in names}
     if not marker.exists():
-        rows = seed_rows(records, seed)
+        rows = seed_rows(records, seed, extra=extra)
         counts = {name: system.seed(rows[name]) for name, system in systems.items()}
-        marker.write_text(json.dumps({"records": records, "seed": seed, "counts": counts}), encoding="utf-8")
+        marker.write_text(
+            json.dumps({"records": records, "seed": seed, "extra": extra, "counts": counts}), encoding="utf-8"
+        )
     local = LocalSources(data_dir=data_dir, systems=systems)
     for name, system in systems.items():
         app = system.app()
@@ -87,7 +128,7 @@ def start_local_sources(
         if app is not None:
             local.servers[name] = serve_in_thread(app, port=ports[name], host=host)
             base_url = f"http://{public_host or host}:{local.servers[name].port}"
-        local.connections[SYSTEMS[name][1]] = system.connection(base_url)
+        local.connections[ALL_SYSTEMS[name][1]] = system.connection(base_url)
     return local
 
 
