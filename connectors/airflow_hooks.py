@@ -12,7 +12,7 @@ from airflow.sdk import BaseHook
 
 from connectors.base import SourceConnector
 from connectors.credentials import Credentials
-from connectors.registry import build_connector
+from connectors.registry import CONNECTOR_CLASSES, build_connector
 from schemas import SourceConfig
 
 
@@ -55,3 +55,35 @@ class CrmHubSourceHook(BaseHook):
         except Exception as exc:  # noqa: BLE001 - reported to the UI, not raised
             return False, str(exc)
         return True, f"{self.source.name} ({self.source.kind}) is reachable"
+
+
+def _hook_for(kind: str) -> type[CrmHubSourceHook]:
+    """A hook class per connector kind, so each system has its own connection type in Airflow."""
+    name = "".join(part.capitalize() for part in kind.split("_")) + "Hook"
+
+    def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
+        if source.kind != kind:
+            raise ValueError(f"{name} serves sources of kind {kind!r}, not {source.kind!r}")
+        CrmHubSourceHook.__init__(self, source, **kwargs)
+
+    return type(
+        name,
+        (CrmHubSourceHook,),
+        {
+            "__init__": __init__,
+            "__doc__": f"Airflow hook for CRM Hub sources of kind ``{kind}``.",
+            "conn_type": f"crmhub_{kind}",
+            "hook_name": f"CRM Hub {kind} source",
+            "__module__": __name__,
+        },
+    )
+
+
+#: One hook per connector kind (``HOOKS["salesforce"]`` is ``SalesforceHook``), all adapting Airflow
+#: Connections the same way.
+HOOKS: dict[str, type[CrmHubSourceHook]] = {kind: _hook_for(kind) for kind in CONNECTOR_CLASSES}
+globals().update({hook.__name__: hook for hook in HOOKS.values()})
+
+
+def hook_for(source: SourceConfig) -> CrmHubSourceHook:
+    return HOOKS[source.kind](source)
