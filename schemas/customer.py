@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
 
@@ -114,10 +115,16 @@ class CustomerRecord(BaseModel):
 
 
 def _as_list(value: Any) -> list[str]:
+    """Text ("a; b"), a list of texts, or one number; anything else is a wrong type (a ``ValueError``,
+    so the record is quarantined with the reason instead of the extract crashing)."""
     if value is None:
         return []
     if isinstance(value, str):
         return [v for v in (s.strip() for s in value.replace(";", ",").split(",")) if v]
+    if isinstance(value, bool | Mapping) or not isinstance(value, Iterable):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return [str(value)]
+        raise ValueError(f"expected text or a list of texts, got {type(value).__name__}")
     return [str(v).strip() for v in value if v is not None and str(v).strip()]
 
 
