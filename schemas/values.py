@@ -27,10 +27,30 @@ def clean_text(value: object) -> str | None:
         value = str(value)
     if _CONTROL.search(value):
         raise ValueError("contains control characters")
+    if "\ufffd" in value:
+        raise ValueError("contains U+FFFD: the text was damaged by a wrong character encoding")
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    if spoof := _mixed_script_word(text):
+        raise ValueError(f"mixes {' and '.join(spoof[1])} letters in one word ({spoof[0]!r}): a look-alike "
+                         "character, typed by mistake or to impersonate")
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"longer than {MAX_TEXT_LENGTH} characters")
     return text or None
+
+
+#: Scripts whose letters look alike (a Cyrillic "а" in a Latin "Pаul"): mixing them inside one word is a
+#: spoof or a keyboard-layout slip, never a real name; mixing them across words is fine.
+_CONFUSABLE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def _mixed_script_word(text: str) -> tuple[str, list[str]] | None:
+    for word in _WORDS.findall(text):
+        scripts = {unicodedata.name(ch, "?").split(" ")[0] for ch in word if ch.isalpha()}
+        confusable = scripts & _CONFUSABLE_SCRIPTS
+        if len(confusable) > 1:
+            return word, sorted(s.title() for s in confusable)
+    return None
 
 
 def clean_email(value: str) -> str:
