@@ -20,7 +20,8 @@ FIELDS = ("source_system", "source_id", "record_type", "given_name", "family_nam
           "updated_at", "deleted", "raw")
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40)
 json_values = st.recursive(
-    scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )
 plausible = st.fixed_dictionaries(
