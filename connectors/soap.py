@@ -9,6 +9,8 @@ because SOAP 1.1 sends every fault, client errors included, as 500; the fault de
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +26,26 @@ from zeep.wsse.username import UsernameToken
 from connectors.base import ConnectorError
 from connectors.credentials import Credentials
 from connectors.http import DEFAULT_TIMEOUT, HubSession, build_session
+
+#: Content of any ``<...:Password>``/``<password>`` element (WS-Security UsernameToken, login calls).
+_PASSWORD_ELEMENT = re.compile(
+    r"(<(?:[\w.-]+:)?password\b[^>]*>)[^<]*(</(?:[\w.-]+:)?password>)", re.IGNORECASE
+)
+
+
+class RedactPasswords(logging.Filter):
+    """zeep logs every envelope at DEBUG, the WS-Security password included: blank it before any
+    handler (console, Airflow task log) sees the record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _PASSWORD_ELEMENT.sub(r"\1***\2", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+logging.getLogger("zeep.transports").addFilter(RedactPasswords())
 
 
 class SoapFaultError(ConnectorError):
