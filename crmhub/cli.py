@@ -25,7 +25,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     pipeline = SyncPipeline(config)
-    summary = pipeline.run(run_id=args.run_id, full_refresh=args.full_refresh)
+    summary = pipeline.run(run_id=args.run_id, full_refresh=args.full_refresh, rematch_all=args.rematch_all)
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
@@ -177,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="pull every source, match, merge and push back (no Airflow needed)")
     p.add_argument(
         "--full-refresh", action="store_true", help="ignore the stored cursors and pull everything"
+    )
+    p.add_argument(
+        "--rematch-all",
+        action="store_true",
+        help="retrain the matching model and re-match every record (default: only what changed)",
     )
     p.add_argument("--run-id", help="name of this run in the run log")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -247,3 +247,18 @@ class OrderRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str | None] = mapped_column(String(32))
     ordered_at: Mapped[datetime]
+
+
+class MatchModelRow(Base):
+    """A trained matching model (m/u per comparison level, term frequencies) as readable JSON.
+
+    The newest row is the active model: incremental runs score with it so that their results equal a
+    full rebuild with the same model; it changes only when the hub is told to retrain.
+    """
+
+    __tablename__ = "match_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    trained_on_records: Mapped[int] = mapped_column(Integer)
+    model: Mapped[dict[str, Any]]

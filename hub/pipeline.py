@@ -10,6 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from connectors.base import PushUpdate, SourceConnector
@@ -17,6 +18,8 @@ from connectors.credentials import Credentials, credentials_from_env
 from connectors.registry import build_connector
 from hub.consolidate import consolidate
 from hub.killpoints import checkpoint
+from hub.models import utcnow
+from hub.rematch import MatchScope, affected_scope
 from hub.store import ORDERS_STREAM, HubStore, StageStats, content_hash
 from schemas import CustomerRecord, GoldenRecord, HubConfig, RecordKey, SourceConfig
 from schemas.steward import DecisionKind
@@ -24,6 +27,8 @@ from schemas.steward import DecisionKind
 CredentialsProvider = Callable[[str], Credentials]
 #: The sync-cursor stream under which each source's publish step keeps its place in the outbox.
 OUTBOX_STREAM = "outbox"
+#: Where the matching step keeps the time of its last run (records changed after it are re-matched).
+HUB_SOURCE, MATCH_STREAM = "_hub", "match"
 
 
 def new_run_id() -> str:
@@ -97,11 +102,13 @@ class SyncPipeline:
 
     # ---- match ---------------------------------------------------------------------------------
 
-    def match(self, run_id: str) -> dict[str, Any]:
-        """Match all live source records, honouring steward decisions, and rebuild golden records."""
-        from matching import Constraints, match_frame  # heavy imports only where matching runs
+    def match(self, run_id: str, rematch_all: bool = False) -> dict[str, Any]:
+        """Match new, changed and steward-decided records (or, with ``rematch_all`` or on the first
+        run, everything with a freshly trained model) and rebuild the golden records they touch."""
+        from matching import Constraints, candidate_components, match_frame, train_model
 
         step = self.store.start_step(run_id, "match")
+        started = utcnow()
         try:
             decisions = self.store.active_decisions()
             constraints = Constraints(
@@ -109,7 +116,23 @@ class SyncPipeline:
                 cannot_link=[(d.left, d.right) for d in decisions if d.kind == DecisionKind.NOT_SAME],
             )
             frame = self.store.load_match_frame()
-            result = match_frame(frame, config=self.config.matching, constraints=constraints)
+            stored = self.store.active_model()
+            watermark = self.store.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
+            model = None if rematch_all or stored is None else _frozen_model(stored)
+            if model is None:  # first run, an explicit re-match, or a model of an older engine
+                model = train_model(frame, config=self.config.matching)
+                self.store.save_model(model.model_dump(mode="json"), frame.height)
+            full = rematch_all or stored is None or watermark is None
+            if full:
+                plan = MatchScope(frame=frame, scope=None)
+            else:
+                since = datetime.fromisoformat(watermark)
+                dirty = self.store.changed_since(since) | self.store.decided_since(since)
+                components = candidate_components(frame, model, constraints)
+                plan = affected_scope(frame, components, dirty, self.store.membership())
+            result = match_frame(
+                plan.frame, config=self.config.matching, constraints=constraints, model=model
+            )
             clusters: dict[Any, list[RecordKey]] = defaultdict(list)
             for system, source_id, cluster in result.clusters.select(
                 "source_system", "source_id", "cluster_id"
@@ -117,14 +140,25 @@ class SyncPipeline:
                 clusters[cluster].append(RecordKey(system, source_id))
             pairs = _pair_rows(result.pairs)
             checkpoint("match.computed")
-            counts = consolidate(self.store, self.config, clusters, run_id=run_id, pairs=pairs)
+            counts = consolidate(
+                self.store, self.config, clusters, run_id=run_id, pairs=pairs, scope=plan.scope
+            )
+            self.store.set_cursor(HUB_SOURCE, started.isoformat(), stream=MATCH_STREAM)
         except Exception as exc:
             self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
             raise
         by_decision: dict[str, int] = defaultdict(int)
         for pair in pairs:
             by_decision[pair["decision"]] += 1
-        stats = {"records": frame.height, "pairs": dict(by_decision), **counts, "matcher": result.stats}
+        stats = {
+            "mode": "full" if full else "incremental",
+            "records": frame.height,
+            "rematched_records": plan.frame.height,
+            "rematched_components": plan.components,
+            "pairs": dict(by_decision),
+            **counts,
+            "matcher": result.stats,
+        }
         self.store.finish_step(step, stats)
         return stats
 
@@ -201,7 +235,9 @@ class SyncPipeline:
 
     # ---- whole run -----------------------------------------------------------------------------
 
-    def run(self, run_id: str | None = None, full_refresh: bool = False) -> SyncSummary:
+    def run(
+        self, run_id: str | None = None, full_refresh: bool = False, rematch_all: bool = False
+    ) -> SyncSummary:
         """Extract every enabled source (a failing source does not stop the others), match, publish."""
         summary = SyncSummary(run_id=run_id or new_run_id())
         for source in self.config.enabled_sources:
@@ -209,13 +245,26 @@ class SyncPipeline:
                 summary.extracted[source.name] = self.extract(source.name, summary.run_id, full_refresh)
             except Exception as exc:  # noqa: BLE001 - reported per source, the others go on
                 summary.failed[f"extract:{source.name}"] = f"{type(exc).__name__}: {exc}"
-        summary.matched = self.match(summary.run_id)
+        summary.matched = self.match(summary.run_id, rematch_all=rematch_all)
         for source in self.config.enabled_sources:
             try:
                 summary.published[source.name] = self.publish(source.name, summary.run_id)
             except Exception as exc:  # noqa: BLE001
                 summary.failed[f"publish:{source.name}"] = f"{type(exc).__name__}: {exc}"
         return summary
+
+
+def _frozen_model(stored: dict[str, Any]) -> Any:
+    """The stored model, or ``None`` when it was trained for comparisons this engine no longer has."""
+    from matching import MatchModel, ModelMismatchError
+    from matching.compare import DEFAULT_COMPARISONS
+
+    model = MatchModel.model_validate(stored)
+    try:
+        model.estimates(DEFAULT_COMPARISONS)
+    except ModelMismatchError:
+        return None
+    return model
 
 
 def golden_value(golden: GoldenRecord, field_name: str) -> Any:

@@ -25,6 +25,7 @@ from hub.models import (
     ErasedKey,
     FieldConflict,
     GoldenRecordRow,
+    MatchModelRow,
     MatchPairRow,
     OrderRow,
     OutboxEvent,
@@ -280,6 +281,38 @@ class HubStore:
             )
         }
         return pl.DataFrame(data, schema={name: pl.Utf8 for name in FLAT_COLUMNS})
+
+    def changed_since(self, moment: datetime | None) -> set[RecordKey]:
+        """Source records (live or deleted) whose content changed after ``moment`` (all when ``None``)."""
+        query = select(SourceRecordRow.source_system, SourceRecordRow.source_id)
+        if moment is not None:
+            query = query.where(SourceRecordRow.changed_at > moment)
+        with self.sessions() as session:
+            return {RecordKey(s, i) for s, i in session.execute(query)}
+
+    def decided_since(self, moment: datetime | None) -> set[RecordKey]:
+        """Source records named in steward decisions taken after ``moment`` (active or undone)."""
+        query = select(
+            StewardDecisionRow.left_system,
+            StewardDecisionRow.left_id,
+            StewardDecisionRow.right_system,
+            StewardDecisionRow.right_id,
+        )
+        if moment is not None:
+            query = query.where(StewardDecisionRow.decided_at > moment)
+        with self.sessions() as session:
+            return {RecordKey(row[i], row[i + 1]) for row in session.execute(query) for i in (0, 2) if row[i]}
+
+    def save_model(self, model: dict[str, Any], trained_on_records: int) -> int:
+        with self.sessions.begin() as session:
+            row = MatchModelRow(model=model, trained_on_records=trained_on_records)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def active_model(self) -> dict[str, Any] | None:
+        with self.sessions() as session:
+            return session.scalar(select(MatchModelRow.model).order_by(MatchModelRow.id.desc()).limit(1))
 
     def load_records(self, keys: Iterable[RecordKey] | None = None) -> dict[RecordKey, CustomerRecord]:
         query = select(SourceRecordRow.record).where(SourceRecordRow.deleted.is_(False))
