@@ -54,12 +54,17 @@ def consolidate(
     actor: str = "hub",
     pairs: list[dict[str, Any]] | None = None,
     scope: set[RecordKey] | None = None,
+    preferred: Mapping[Any, str] | None = None,
 ) -> dict[str, Any]:
-    """Build and store the golden records of ``clusters`` (all of them, or those covering ``scope``)."""
+    """Build and store the golden records of ``clusters`` (all of them, or those covering ``scope``).
+
+    ``pairs`` replaces the scored pairs of the scope (``None`` keeps them: steward decisions);
+    ``preferred`` names the golden id a cluster should get when it is free (undo restores old ids).
+    """
     decisions = store.active_decisions()
     apply_unmerges(clusters, decisions)
     previous = store.membership()
-    assignment = assign_golden_ids(clusters, previous, store.golden_ids())
+    assignment = assign_golden_ids(clusters, previous, store.golden_ids(), preferred)
     keys = {k for members in clusters.values() for k in members}
     records = store.load_records(keys)
     overrides = overrides_by_golden(decisions, assignment.retired)
@@ -80,7 +85,7 @@ def consolidate(
             golden=golden,
             retired=assignment.retired,
             membership=membership,
-            pairs=pairs or [],
+            pairs=pairs,
             run_id=run_id,
             actor=actor,
             split_from=assignment.split_from,

@@ -56,10 +56,19 @@ class IdAssignment:
 
 
 def assign_golden_ids(
-    clusters: Mapping[Any, Sequence[RecordKey]], previous: Mapping[RecordKey, str], existing: set[str]
+    clusters: Mapping[Any, Sequence[RecordKey]],
+    previous: Mapping[RecordKey, str],
+    existing: set[str],
+    preferred: Mapping[Any, str] | None = None,
 ) -> IdAssignment:
-    """Map each cluster to a golden id, deterministically, preferring the ids its members had."""
+    """Map each cluster to a golden id, deterministically, preferring the ids its members had.
+
+    ``preferred`` ids (an undo restoring the ids clusters had before a decision) win over all claims.
+    """
     claims: list[tuple[int, str, str, Any]] = []
+    for cluster, golden_id in (preferred or {}).items():
+        if cluster in clusters:
+            claims.append((-(10**9), golden_id, "", cluster))
     for cluster, members in clusters.items():
         for golden_id, votes in Counter(previous[k] for k in members if k in previous).items():
             claims.append((-votes, golden_id, min(str(k) for k in members), cluster))

@@ -56,7 +56,10 @@ class Stewardship:
 
     def decide(self, decision: StewardDecision) -> DecisionOutcome:
         before = self._current_clusters(decision)
-        snapshot = {"clusters": [[list(k) for k in group] for group in before.values()]}
+        snapshot = {
+            "clusters": [[list(k) for k in group] for group in before.values()],
+            "golden_ids": [self.store.golden_id_of(group[0]) for group in before.values()],
+        }
         decision_id = self.store.add_decision(decision, before=snapshot)
         if decision.kind in (DecisionKind.SAME, DecisionKind.NOT_SAME):
             verdict = MatchDecision.MATCH if decision.kind == DecisionKind.SAME else MatchDecision.DISTINCT
@@ -66,9 +69,11 @@ class Stewardship:
         after = self._changed(decision, before)
         return DecisionOutcome(decision_id, self._apply(after, decision.user))
 
-    def _apply(self, clusters: Clusters, actor: str) -> list[str]:
+    def _apply(self, clusters: Clusters, actor: str, preferred: dict[Any, str] | None = None) -> list[str]:
         scope = {k for group in clusters.values() for k in group}
-        consolidate(self.store, self.config, clusters, run_id=None, actor=actor, scope=scope)
+        consolidate(
+            self.store, self.config, clusters, run_id=None, actor=actor, scope=scope, preferred=preferred
+        )
         return sorted({self.store.golden_id_of(k) for k in scope})
 
     def undo_last(self, user: str) -> StewardDecision | None:
@@ -85,6 +90,7 @@ class Stewardship:
         clusters: dict[Any, list[RecordKey]] = {
             i: [RecordKey(*k) for k in group] for i, group in enumerate((before or {}).get("clusters", []))
         }
+        ids = dict(enumerate((before or {}).get("golden_ids", [])))
         if clusters:
-            self._apply(clusters, user)
+            self._apply(clusters, user, preferred={i: g for i, g in ids.items() if g})
         return decision

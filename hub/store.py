@@ -93,7 +93,7 @@ class StoredMatch:
     golden: list[GoldenRecord]
     retired: dict[str, str]  # retired golden id -> surviving golden id
     membership: dict[RecordKey, str]  # source record -> golden id
-    pairs: list[dict[str, Any]]  # rows for match_pairs (match + review pairs)
+    pairs: list[dict[str, Any]] | None  # rows for match_pairs (match + review); None = leave pairs alone
     run_id: str | None
     actor: str = "hub"
     split_from: dict[str, str] = field(default_factory=dict)  # new golden id -> id it split from
@@ -464,6 +464,8 @@ class HubStore:
 
     @staticmethod
     def _replace_pairs(session: Session, result: StoredMatch, now: datetime) -> None:
+        if result.pairs is None:  # a steward decision: the pairs keep their scores and the queue stays
+            return
         table = MatchPairRow.__table__
         if result.scope is None:
             session.execute(table.delete())

@@ -226,3 +226,26 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
     assert again.erased_skipped == 1 and again.inserted == 0
     assert set(hub.store.pending_deletes(members[0].source_system)) >= {members[0].source_id}
     assert "erase" in [e["action"] for e in _audit(hub.store)]
+
+
+def test_undoing_a_merge_gives_both_customers_their_old_ids_back(hub, records):
+    _stage(hub.store, records)
+    hub.match("run-1")
+    membership = hub.store.membership()
+    by_golden: dict[str, list[RecordKey]] = defaultdict(list)
+    for key, golden_id in sorted(membership.items()):
+        by_golden[golden_id].append(key)
+    (first, a_members), (second, b_members) = sorted(by_golden.items())[:2]
+    pairs_before = hub.store.counts()["pairs"]
+
+    stewardship = Stewardship(hub.store, hub.config)
+    outcome = stewardship.decide(
+        StewardDecision(kind="same", left=a_members[0], right=b_members[0], user="s1")
+    )
+    assert len(outcome.golden_ids) == 1
+    assert hub.store.counts()["pairs"] == pairs_before  # the rest of the queue is untouched
+
+    stewardship.undo_last("s1")
+    assert {hub.store.golden_id_of(k) for k in a_members} == {first}
+    assert {hub.store.golden_id_of(k) for k in b_members} == {second}
+    assert hub.store.get_golden(first).golden_id == first and hub.store.get_golden(second).golden_id == second
