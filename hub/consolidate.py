@@ -33,6 +33,31 @@ def apply_unmerges(clusters: Clusters, decisions: Sequence[StewardDecision]) -> 
                 clusters[("unmerged", str(key))] = [key]
 
 
+def apply_pair_decisions(clusters: Clusters, decisions: Sequence[StewardDecision]) -> None:
+    """Same / not-same verdicts win over clusters computed before they were taken.
+
+    A sync matches for a while before it writes; a steward who splits or joins a pair meanwhile
+    (another process, e.g. the workbench) must not be overwritten by that older view. Decisions are
+    re-read just before the write and applied in the order they were taken (a later verdict on the
+    same pair wins). With clusters that already honour them, this changes nothing.
+    """
+    where = {key: cluster for cluster, members in clusters.items() for key in members}
+    for d in decisions:
+        if d.kind not in (DecisionKind.SAME, DecisionKind.NOT_SAME):
+            continue
+        left, right = where.get(d.left), where.get(d.right)
+        if left is None or right is None:
+            continue
+        if d.kind == DecisionKind.NOT_SAME and left == right:
+            clusters[left].remove(d.right)
+            where[d.right] = ("not_same", str(d.right))
+            clusters[where[d.right]] = [d.right]
+        elif d.kind == DecisionKind.SAME and left != right:
+            for key in clusters.pop(right):
+                clusters[left].append(key)
+                where[key] = left
+
+
 def overrides_by_golden(decisions: Sequence[StewardDecision], retired: Mapping[str, str]) -> dict[str, dict]:
     """Field overrides keyed by the golden id they now apply to (following merges)."""
     out: dict[str, dict[str, Any]] = {}
@@ -62,6 +87,7 @@ def consolidate(
     ``preferred`` names the golden id a cluster should get when it is free (undo restores old ids).
     """
     decisions = store.active_decisions()
+    apply_pair_decisions(clusters, decisions)
     apply_unmerges(clusters, decisions)
     previous = store.membership()
     assignment = assign_golden_ids(clusters, previous, store.golden_ids(), preferred)
