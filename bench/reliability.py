@@ -16,6 +16,7 @@ The harness (:func:`start_world`, :func:`run_sync`, :func:`check_converged`) is 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -232,53 +233,202 @@ def random_kill(rng: random.Random, duration: float) -> tuple[str | None, float 
     return None, rng.uniform(0.5, max(1.0, duration))
 
 
+# ---- injected source faults ----------------------------------------------------------------------
+
+#: (name, source, how to arm it, faults injected, recoverable by retries)
+FAULTS: list[tuple[str, str, Any, int, bool]] = [
+    ("erp 503 x3", "erp", lambda s: setattr(s.faults, "http_503", 3), 3, True),
+    ("erp 429 x2", "erp", lambda s: (setattr(s.faults, "retry_after", 0), setattr(s.faults, "http_429", 2)),
+     2, True),
+    ("erp transient SOAP fault x3", "erp", lambda s: setattr(s.faults, "soap_transient", 3), 3, True),
+    ("erp malformed page", "erp", lambda s: setattr(s.faults, "malformed", 1), 1, True),
+    ("web shop 503 x3", "webshop", lambda s: s.faults.fail_next(3, 503), 3, True),
+    ("web shop 500 x2", "webshop", lambda s: s.faults.fail_next(2, 500), 2, True),
+    ("web shop 429 x2", "webshop", lambda s: s.faults.throttle_next(2, retry_after=0), 2, True),
+    ("web shop malformed record", "webshop", lambda s: s.faults.malform_next(1), 1, True),
+    ("erp 503 beyond retries", "erp", lambda s: setattr(s.faults, "http_503", 1000), 5, False),
+    ("erp SOAP fault beyond retries", "erp", lambda s: setattr(s.faults, "soap_transient", 1000), 4, False),
+    ("web shop 503 beyond retries", "webshop", lambda s: s.faults.fail_next(1000, 503), 5, False),
+    ("web shop truncated JSON", "webshop", lambda s: s.faults.truncate_next(1), 1, False),
+]
+
+
+def seeded_keys(local: Any) -> set[tuple[str, str]]:
+    from sources.run import seed_rows
+
+    meta = json.loads((local.data_dir / "seeded.json").read_text())
+    rows = seed_rows(meta["records"], meta["seed"])
+    return {(r["source_system"], r["source_id"]) for system in rows.values() for r in system}
+
+
+def fault_trial(root: Path, name: str, source: str, arm: Any, recoverable: bool, records: int) -> list[str]:
+    """Arm one fault, sync, clear it, sync again: what went wrong (empty = survived)."""
+    from hub.pipeline import SyncPipeline
+    from schemas import load_config
+    from sources.run import export_env
+
+    world = start_world(root, records=records, seed=5)
+    try:
+        export_env(world.local)
+        os.environ["CRMHUB_DATABASE_URL"] = world.database_url
+        pipeline = SyncPipeline(load_config(world.config_path), HubStore(world.database_url))
+        arm(world.local.systems[source])
+        first = pipeline.run(run_id="faulty")
+        problems = []
+        expected = set() if recoverable else {f"extract:{source}"}
+        if set(first.failed) - {f"publish:{source}"} != expected:
+            problems.append(f"failed {sorted(first.failed)}, expected {sorted(expected)}")
+        system = world.local.systems[source]
+        system.faults.clear() if hasattr(system.faults, "clear") else system.faults.arm(_no_faults())
+        second = pipeline.run(run_id="clean")
+        if second.failed:
+            problems.append(f"clean rerun failed: {sorted(second.failed)}")
+        held = {tuple(k) for k in pipeline.store.load_records()}
+        held |= {(q.source_system, q.source_id) for q in pipeline.store.quarantine()}
+        if lost := seeded_keys(world.local) - held:
+            problems.append(f"{len(lost)} records lost")
+        return problems
+    finally:
+        world.stop()
+        os.environ.pop("CRMHUB_DATABASE_URL", None)
+
+
+def _no_faults() -> Any:
+    from sources.erp.faults import FaultSettings
+
+    return FaultSettings()
+
+
+def run_faults(workdir: Path, records: int) -> bool:
+    injected = survived = 0
+    for n, (name, source, arm, count, recoverable) in enumerate(FAULTS):
+        problems = fault_trial(workdir / f"fault{n}", name, source, arm, recoverable, records)
+        injected += count
+        survived += 0 if problems else count
+        outcome = "retried away" if recoverable else "source failed alone, rerun complete"
+        print(f"fault {name:<32} x{count}: {'; '.join(problems) or outcome}", flush=True)
+    print(f"\nfaults injected / survived: {injected} / {survived}\n", flush=True)
+    return injected == survived
+
+
+# ---- bad input -------------------------------------------------------------------------------------
+
+#: Defects beyond the generator's BAD- rows: wrong types, wrong encoding, mixed scripts, hostile text.
+EXTRA_BAD = {
+    "wrong_type_date": {"date_of_birth": "yesterday"},
+    "wrong_encoding": {"family_name": "M\ufffdller"},
+    "mixed_scripts": {"given_name": "Pаul"},
+    "control_in_city": {"city": "Ber\x00lin"},
+    "oversized_name": {"family_name": "X" * 5000},
+    "future_birth": {"date_of_birth": "2199-01-01"},
+}
+
+
+def run_bad_inputs(workdir: Path, records: int) -> bool:
+    """Sync a population with the generator's malformed rows plus :data:`EXTRA_BAD`; count outcomes."""
+    from hub.pipeline import SyncPipeline
+    from schemas import load_config
+    from sources.generator.malformed import BAD_PREFIX, MALFORMED_KINDS, corrupt
+    from sources.run import export_env, seed_rows
+
+    world = start_world(workdir / "bad", records=records, seed=13)
+    try:
+        template = {"source_system": "legacy_db", "record_type": "person", "given_name": "Greta",
+                    "family_name": "Lindqvist", "full_name": "", "organization_name": "",
+                    "email": "greta@example.com", "phone": "+49 30 1234567", "street": "Hauptstr. 5",
+                    "postal_code": "10115", "city": "Berlin", "country": "DE", "date_of_birth": "1980-04-02",
+                    "updated_at": "2026-01-02T03:04:05Z"}
+        extra = [{**template, **defect, "source_id": f"B-{n}"} for n, defect in enumerate(EXTRA_BAD.values())]
+        rng = random.Random(13)
+        kinds = MALFORMED_KINDS * 8  # every generator defect kind, several variants each
+        extra += [
+            {**corrupt(rng, dict(template), kind, n), "source_id": f"G-{n}"} for n, kind in enumerate(kinds)
+        ]
+        world.local.systems["legacy_db"].seed(extra)
+        export_env(world.local)
+        os.environ["CRMHUB_DATABASE_URL"] = world.database_url
+        pipeline = SyncPipeline(load_config(world.config_path), HubStore(world.database_url))
+        summary = pipeline.run(run_id="bad-input")
+        meta = json.loads((world.local.data_dir / "seeded.json").read_text())
+        rows = [r for system in seed_rows(meta["records"], meta["seed"]).values() for r in system]
+        bad = {(r["source_system"], r["source_id"]) for r in rows if r["truth_id"].startswith(BAD_PREFIX)}
+        bad |= {("legacy_db", row["source_id"]) for row in extra}
+        everything = {(r["source_system"], r["source_id"]) for r in rows} | bad
+        stored = {tuple(k) for k in pipeline.store.load_records()}
+        quarantined = {(q.source_system, q.source_id) for q in pipeline.store.quarantine() if q.reason}
+        lost = everything - stored - quarantined
+        caught = bad & quarantined
+        print(f"bad inputs tried / quarantined / lost: {len(bad)} / {len(caught)} / {len(lost)}")
+        if accepted := sorted(bad - quarantined):
+            print(f"  accepted after cleaning (stored, not quarantined): {accepted}")
+        failures = sorted(summary.failed) or "none"
+        print(f"  good records stored: {len(stored - bad)}; sync failures: {failures}")
+        return not lost and not summary.failed
+    finally:
+        world.stop()
+        os.environ.pop("CRMHUB_DATABASE_URL", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["kill", "faults", "bad-input"], help="run one part only")
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--records", type=int, default=120)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rng", type=int, default=1)
     args = parser.parse_args(argv)
-    rng = random.Random(args.rng)
-    workdir = Path(tempfile.mkdtemp(prefix="crmhub-kill-"))
+    workdir = Path(tempfile.mkdtemp(prefix="crmhub-reliability-"))
     try:
-        started = time.monotonic()
-        reference, reference_writes = reference_run(workdir / "reference", args.records, args.seed)
-        duration = time.monotonic() - started
-        print(f"reference run: {len(reference.partition)} golden records from {len(reference.stored)} source "
-              f"records, {sum(reference_writes.values())} writes at the sources, {duration:.1f}s", flush=True)
-        survived, tried, missed, failures = 0, 0, 0, []
-        for trial in range(args.trials):
-            kill_at, kill_after = random_kill(rng, duration)
-            world = start_world(workdir / f"trial{trial}", args.records, args.seed)
-            try:
-                first = run_sync(world, kill_at=kill_at, kill_after=kill_after)
-                after_kill = read_state(world)
-                second = run_sync(world)
-                problems = check_converged(reference, reference_writes, world, after_kill)
-                if second.returncode != 0:
-                    problems.append(f"rerun failed: {second.stderr[-500:]}")
-            finally:
-                world.stop()
-                shutil.rmtree(world.root, ignore_errors=True)
-            where = kill_at or f"t={kill_after:.2f}s"
-            if not first.killed:
-                missed += 1  # the run finished before the kill: not a kill point
-            else:
-                tried += 1
-            if problems:
-                failures.append(f"{where}: {'; '.join(problems)}")
-            elif first.killed:
-                survived += 1
-            print(f"trial {trial + 1:>3}: kill at {where:<24} killed={first.killed!s:<5} "
-                  f"{'; '.join(problems) or 'ok'}", flush=True)
-        print(f"\nkill points survived / tried: {survived} / {tried}")
-        print(f"({missed} runs finished before their timed kill and are not counted)")
-        for failure in failures:
-            print(f"  FAILED {failure}")
-        return 0 if not failures else 1
+        ok = True
+        if args.only in (None, "faults"):
+            ok &= run_faults(workdir, records=80)
+        if args.only in (None, "bad-input"):
+            ok &= run_bad_inputs(workdir, records=300)
+        if args.only in (None, "kill"):
+            ok &= run_kills(workdir, args)
+        return 0 if ok else 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_kills(workdir: Path, args: argparse.Namespace) -> bool:
+    """The kill -9 loop: random named points and random times, each checked against a reference run."""
+    rng = random.Random(args.rng)
+    started = time.monotonic()
+    reference, reference_writes = reference_run(workdir / "reference", args.records, args.seed)
+    duration = time.monotonic() - started
+    print(f"reference run: {len(reference.partition)} golden records from {len(reference.stored)} source "
+          f"records, {sum(reference_writes.values())} writes at the sources, {duration:.1f}s", flush=True)
+    survived, tried, missed, failures = 0, 0, 0, []
+    for trial in range(args.trials):
+        kill_at, kill_after = random_kill(rng, duration)
+        world = start_world(workdir / f"trial{trial}", args.records, args.seed)
+        try:
+            first = run_sync(world, kill_at=kill_at, kill_after=kill_after)
+            after_kill = read_state(world)
+            second = run_sync(world)
+            problems = check_converged(reference, reference_writes, world, after_kill)
+            if second.returncode != 0:
+                problems.append(f"rerun failed: {second.stderr[-500:]}")
+        finally:
+            world.stop()
+            shutil.rmtree(world.root, ignore_errors=True)
+        where = kill_at or f"t={kill_after:.2f}s"
+        if not first.killed:
+            missed += 1  # the run finished before the kill: not a kill point
+        else:
+            tried += 1
+        if problems:
+            failures.append(f"{where}: {'; '.join(problems)}")
+        elif first.killed:
+            survived += 1
+        print(f"trial {trial + 1:>3}: kill at {where:<24} killed={first.killed!s:<5} "
+              f"{'; '.join(problems) or 'ok'}", flush=True)
+    print(f"\nkill points survived / tried: {survived} / {tried}")
+    print(f"({missed} runs finished before their timed kill and are not counted)")
+    for failure in failures:
+        print(f"  FAILED {failure}")
+    return not failures
 
 
 if __name__ == "__main__":
