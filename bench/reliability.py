@@ -305,7 +305,7 @@ def run_faults(workdir: Path, records: int) -> bool:
         problems = fault_trial(workdir / f"fault{n}", name, source, arm, recoverable, records)
         injected += count
         survived += 0 if problems else count
-        outcome = "absorbed (retried or quarantined)" if recoverable else "source failed alone, rerun complete"
+        outcome = "absorbed (retried or quarantined)" if recoverable else "failed alone, rerun complete"
         print(f"fault {name:<32} x{count}: {'; '.join(problems) or outcome}", flush=True)
     print(f"\nfaults injected / survived: {injected} / {survived}\n", flush=True)
     return injected == survived
