@@ -48,6 +48,8 @@ SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
     "address": frozenset({"exact", "same_street"}),
 }
 MIN_AGREEING_FIELDS = 2
+#: Distinct pairs scoring below this carry no explanation (null): nobody reads them.
+EXPLAIN_FLOOR = 0.05
 #: Levels that say "two different customers" whatever else agrees: father and son share name, address
 #: and landline but not the birth date or the Jr./Sr.; sister companies share name stem, switchboard and
 #: e-mail domain but not the tax id or the legal form. A vetoed pair is never merged, not even
@@ -359,7 +361,15 @@ def match_frame(
         .select(pl.concat_str(pl.all(), separator=",", ignore_nulls=True).replace("", None))
         .to_series()
     )
-    explanation = explanation_column(ctx, levels, weights, comparisons, extra)
+    # JSON for millions of clearly distinct pairs would dominate time and memory at scale (~5 GB at 1M
+    # records); stewards and auditors read match, review and near-review pairs only.
+    explained = (decision != "distinct") | (scores >= EXPLAIN_FLOOR) | must_mask | cannot_mask
+    explanation = pl.Series("explanation", [None] * len(decision), dtype=pl.Utf8)
+    if explained.any():
+        rows = np.flatnonzero(explained)
+        sub = PairContext(features, pairs[rows])
+        text = explanation_column(sub, levels[rows], weights[rows], comparisons, extra.gather(rows))
+        explanation = explanation.scatter(rows, text)
     systems, ids = frame["source_system"], frame["source_id"]
     pairs_out = pl.DataFrame(
         {
