@@ -10,7 +10,7 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
 from schemas import load_config
 
@@ -41,15 +41,20 @@ def _pipeline():
         "retry_exponential_backoff": True,
     },
     doc_md=__doc__,
+    # Trigger with config to override: {"full_refresh": true} ignores the cursors, {"rematch_all": true}
+    # retrains the matching model and re-matches every record (normally only what changed is matched).
+    params={"full_refresh": Param(False, type="boolean"), "rematch_all": Param(False, type="boolean")},
 )
 def customer_sync():
     @task
     def extract(source: str) -> dict:
-        return _pipeline().extract(source, get_current_context()["run_id"])
+        context = get_current_context()
+        return _pipeline().extract(source, context["run_id"], full_refresh=context["params"]["full_refresh"])
 
     @task(trigger_rule="all_done")  # a failed source must not stop matching of what the others stored
     def match_and_merge() -> dict:
-        return _pipeline().match(get_current_context()["run_id"])
+        context = get_current_context()
+        return _pipeline().match(context["run_id"], rematch_all=context["params"]["rematch_all"])
 
     @task
     def publish(source: str) -> dict:

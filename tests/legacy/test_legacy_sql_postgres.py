@@ -1,12 +1,9 @@
-"""The same SQL connector against PostgreSQL; runs when CRMHUB_TEST_PG_URL names a scratch database.
-
-Example: ``CRMHUB_TEST_PG_URL=postgresql+psycopg://crmhub:secret@127.0.0.1:5432/crmhub_test``.
-The test creates and drops its own ``CUST_MASTER`` table there.
+"""The same SQL connector against PostgreSQL: the suite's throw-away server (tests/conftest.py), or
+the scratch database named by ``CRMHUB_TEST_PG_URL``. The test creates and drops its own ``CUST_MASTER``.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import pytest
@@ -16,13 +13,11 @@ from connectors.sql_table import SqlTableConnector
 from sources.legacy import LegacyDbSystem
 from sources.legacy.db import cust_master
 
-PG_URL = os.environ.get("CRMHUB_TEST_PG_URL")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="set CRMHUB_TEST_PG_URL to run against PostgreSQL")
-
 
 @pytest.fixture
-def pg_system(tmp_path, rows):
-    system = LegacyDbSystem(tmp_path, url=PG_URL)
+def pg_system(tmp_path, rows, postgres):
+    server, url = postgres
+    system = LegacyDbSystem(tmp_path, url=server.create_database("legacy_sql") if server else url)
     cust_master.drop(system.engine, checkfirst=True)
     cust_master.create(system.engine)
     system.seed(rows)
