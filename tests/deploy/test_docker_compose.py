@@ -39,6 +39,24 @@ def test_compose_file_is_valid_and_runs_airflow_3_on_postgres():
         assert services[name]["image"].startswith("apache/airflow:3.")
 
 
+def test_celery_profile_adds_workers_and_a_broker():
+    out = subprocess.run(
+        ["docker-compose", "--profile", "celery", "config"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"AIRFLOW_EXECUTOR": "CeleryExecutor", "PATH": "/usr/bin:/bin"},
+    ).stdout
+    services = yaml.safe_load(out)["services"]
+    assert "airflow celery worker" in " ".join(services["airflow-worker"]["command"])
+    assert services["airflow-worker"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert services["airflow-scheduler"]["environment"]["AIRFLOW__CELERY__BROKER_URL"].startswith(
+        "redis://redis"
+    )
+    assert "redis" in services
+
+
 def test_compose_file_rejected_when_broken(tmp_path):
     broken = tmp_path / "docker-compose.yml"
     broken.write_text("services:\n  x:\n    image: [not, a, string]\n    depends_on: 3\n")
