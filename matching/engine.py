@@ -50,6 +50,7 @@ SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
 MIN_AGREEING_FIELDS = 2
 #: Distinct pairs scoring below this carry no explanation (null): nobody reads them.
 EXPLAIN_FLOOR = 0.05
+EXPLAIN_CHUNK = 200_000
 #: Levels that say "two different customers" whatever else agrees: father and son share name, address
 #: and landline but not the birth date or the Jr./Sr.; sister companies share name stem, switchboard and
 #: e-mail domain but not the tax id or the legal form. A vetoed pair is never merged, not even
@@ -366,10 +367,15 @@ def match_frame(
     explained = (decision != "distinct") | (scores >= EXPLAIN_FLOOR) | must_mask | cannot_mask
     explanation = pl.Series("explanation", [None] * len(decision), dtype=pl.Utf8)
     if explained.any():
-        rows = np.flatnonzero(explained)
-        sub = PairContext(features, pairs[rows])
-        text = explanation_column(sub, levels[rows], weights[rows], comparisons, extra.gather(rows))
-        explanation = explanation.scatter(rows, text)
+        # in chunks: the per-field JSON intermediates are several times the size of the result
+        explained_rows = np.flatnonzero(explained)
+        chunks = []
+        for start in range(0, len(explained_rows), EXPLAIN_CHUNK):
+            rows = explained_rows[start : start + EXPLAIN_CHUNK]
+            sub = PairContext(features, pairs[rows])
+            text = explanation_column(sub, levels[rows], weights[rows], comparisons, extra.gather(rows))
+            chunks.append(text)
+        explanation = explanation.scatter(explained_rows, pl.concat(chunks))
     systems, ids = frame["source_system"], frame["source_id"]
     pairs_out = pl.DataFrame(
         {
