@@ -18,7 +18,6 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(Path(__file__).resolve().paren
 os.environ.setdefault("CRMHUB_TASK_RETRIES", "0")
 
 import pytest  # noqa: E402
-
 from pg_server import ThrowawayPostgres  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
