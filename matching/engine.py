@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,12 +14,20 @@ import polars as pl
 from matching.block import DEFAULT_KEYS, BlockingKey, blocking_components, candidate_pairs
 from matching.cluster import ClusterParams, cluster
 from matching.compare import DEFAULT_COMPARISONS, Comparison, PairContext, compare_pairs
-from matching.explain import explanation_column, field_comparisons, rule_entry
+from matching.explain import Explainer, display_frame, rule_bits
 from matching.features import build_features
 from matching.frame import conform
 from matching.model import MatchModel
 from matching.score import FSModel, estimate_m, estimate_u, match_weights, probabilities
-from schemas import DecisionKind, MatchDecision, MatchingConfig, MatchPair, RecordKey, StewardDecision
+from schemas import (
+    DecisionKind,
+    FieldComparison,
+    MatchDecision,
+    MatchingConfig,
+    MatchPair,
+    RecordKey,
+    StewardDecision,
+)
 
 #: Agreement on one of these is needed for an automatic merge: phones and addresses are shared by
 #: households and colleagues, so they can support a match but never make one on their own.
@@ -48,9 +56,6 @@ SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
     "address": frozenset({"exact", "same_street"}),
 }
 MIN_AGREEING_FIELDS = 2
-#: Distinct pairs scoring below this carry no explanation (null): nobody reads them.
-EXPLAIN_FLOOR = 0.05
-EXPLAIN_CHUNK = 200_000
 #: Levels that say "two different customers" whatever else agrees: father and son share name, address
 #: and landline but not the birth date or the Jr./Sr.; sister companies share name stem, switchboard and
 #: e-mail domain but not the tax id or the legal form. A vetoed pair is never merged, not even
@@ -83,28 +88,78 @@ class Constraints:
         return constraints
 
 
+PAIR_COLUMNS = ("left_system", "left_id", "right_system", "right_id", "score", "decision")
+
+
+def level_column(comparison: Comparison | str) -> str:
+    """Name of the pairs frame's UInt8 column holding a comparison's level index."""
+    return f"level_{getattr(comparison, 'name', comparison)}"
+
+
 @dataclass
 class MatchResult:
+    """Scored pairs and clusters of one ``match_frame`` run.
+
+    ``pairs`` has one row per candidate pair: ``left_system, left_id, right_system, right_id, score,
+    decision, cut`` (a match pair clustering kept apart), ``rules`` (UInt8 bit mask over
+    ``matching.explain.RULES``) and per comparison ``level_<name>`` (UInt8 index into that
+    comparison's ``levels``). Explanations are not stored per pair; ``pair_rows`` builds them on demand.
+    """
+
     pairs: pl.DataFrame
     clusters: pl.DataFrame
     stats: dict[str, Any]
     #: The model the scores came from (trained on this frame unless one was passed in).
     model: MatchModel | None = None
+    explainer: Explainer | None = field(default=None, repr=False)
+
+    def pair_rows(
+        self,
+        decisions: Sequence[str | MatchDecision] = ("match", "review"),
+        chunk_size: int = 50_000,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pairs with the given decisions as the hub stores them, ``chunk_size`` dicts at a time.
+
+        Each dict: ``left_system, left_id, right_system, right_id, score`` (float), ``decision`` (str),
+        ``explanation`` (list of ``{field, level, weight, left, right}``, one per comparison, then one
+        ``{"field": "rule", "level": <rule>, ...}`` per decision rule that applied). Chunked so that
+        a million records' match and review pairs never exist as Python objects all at once.
+        """
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be positive")
+        wanted = [str(getattr(d, "value", d)) for d in decisions]
+        rows = np.flatnonzero(self.pairs["decision"].is_in(wanted).to_numpy())
+        columns = self.pairs.select(PAIR_COLUMNS)
+        for start in range(0, len(rows), chunk_size):
+            chunk = rows[start : start + chunk_size]
+            part = columns[chunk].iter_rows(named=True)
+            if self.explainer is None:
+                yield [{**row, "explanation": []} for row in part]
+                continue
+            yield [
+                {**row, "explanation": explanation}
+                for row, explanation in zip(part, self.explainer.explanations(chunk), strict=True)
+            ]
 
     def pair_models(self) -> list[MatchPair]:
         """Match and review pairs as pydantic models for the store and the steward queue."""
-        wanted = self.pairs.filter(pl.col("decision").is_in([MatchDecision.MATCH, MatchDecision.REVIEW]))
-        return [
-            MatchPair(
-                left=RecordKey(row["left_system"], row["left_id"]),
-                right=RecordKey(row["right_system"], row["right_id"]),
-                score=row["score"],
-                decision=MatchDecision(row["decision"]),
-                comparisons=field_comparisons(row["explanation"]),
-                reason="cut by clustering: the records' clusters disagree elsewhere" if row["cut"] else None,
-            )
-            for row in wanted.iter_rows(named=True)
-        ]
+        cut_reason = "cut by clustering: the records' clusters disagree elsewhere"
+        models = []
+        for chunk in self.pair_rows():
+            for row in chunk:
+                entries = row["explanation"]
+                cut = any(e["field"] == "rule" and e["level"] == "cut_by_clustering" for e in entries)
+                models.append(
+                    MatchPair(
+                        left=RecordKey(row["left_system"], row["left_id"]),
+                        right=RecordKey(row["right_system"], row["right_id"]),
+                        score=row["score"],
+                        decision=MatchDecision(row["decision"]),
+                        comparisons=[FieldComparison.model_validate(e) for e in entries],
+                        reason=cut_reason if cut else None,
+                    )
+                )
+        return models
 
     def write(self, out_dir: str | Path) -> tuple[Path, Path]:
         """Write ``clusters.csv`` (source_system, source_id, golden_id) and ``pairs.csv``."""
@@ -114,9 +169,7 @@ class MatchResult:
         self.clusters.select(
             "source_system", "source_id", ("G" + pl.col("cluster_id").cast(pl.Utf8)).alias("golden_id")
         ).write_csv(clusters_path)
-        self.pairs.select(
-            "left_system", "left_id", "right_system", "right_id", "score", "decision"
-        ).write_csv(pairs_path)
+        self.pairs.select(PAIR_COLUMNS).write_csv(pairs_path)
         return clusters_path, pairs_path
 
 
@@ -349,33 +402,15 @@ def match_frame(
     cut = is_match & (labels[left] != labels[right])
     lap("cluster")
 
-    decision = np.where(is_match, "match", np.where(is_review, "review", "distinct"))
-    rules = [
-        rule_entry("too_few_identifying_fields_agree", no_identity),
-        rule_entry("vetoed_by_disagreeing_field", vetoed),
-        rule_entry("steward_must_link", must_mask),
-        rule_entry("steward_cannot_link", cannot_mask),
-        rule_entry("cut_by_clustering", cut),
-    ]
-    extra = (
-        pl.DataFrame(rules)
-        .select(pl.concat_str(pl.all(), separator=",", ignore_nulls=True).replace("", None))
-        .to_series()
+    codes = np.where(is_match, 0, np.where(is_review, 1, 2)).astype(np.uint32)
+    decision = pl.Series(["match", "review", "distinct"], dtype=pl.Utf8).gather(codes)
+    rules = rule_bits(
+        too_few_identifying_fields_agree=no_identity,
+        vetoed_by_disagreeing_field=vetoed,
+        steward_must_link=must_mask,
+        steward_cannot_link=cannot_mask,
+        cut_by_clustering=cut,
     )
-    # JSON for millions of clearly distinct pairs would dominate time and memory at scale (~5 GB at 1M
-    # records); stewards and auditors read match, review and near-review pairs only.
-    explained = (decision != "distinct") | (scores >= EXPLAIN_FLOOR) | must_mask | cannot_mask
-    explanation = pl.Series("explanation", [None] * len(decision), dtype=pl.Utf8)
-    if explained.any():
-        # in chunks: the per-field JSON intermediates are several times the size of the result
-        explained_rows = np.flatnonzero(explained)
-        chunks = []
-        for start in range(0, len(explained_rows), EXPLAIN_CHUNK):
-            rows = explained_rows[start : start + EXPLAIN_CHUNK]
-            sub = PairContext(features, pairs[rows])
-            text = explanation_column(sub, levels[rows], weights[rows], comparisons, extra.gather(rows))
-            chunks.append(text)
-        explanation = explanation.scatter(explained_rows, pl.concat(chunks))
     systems, ids = frame["source_system"], frame["source_id"]
     pairs_out = pl.DataFrame(
         {
@@ -384,15 +419,28 @@ def match_frame(
             "right_system": systems.gather(right),
             "right_id": ids.gather(right),
             "score": pl.Series(scores, dtype=pl.Float64),
-            "decision": pl.Series(decision, dtype=pl.Utf8),
+            "decision": decision,
             "cut": pl.Series(cut, dtype=pl.Boolean),
-            "explanation": explanation,
+            "rules": pl.Series(rules, dtype=pl.UInt8),
+            **{
+                level_column(c): pl.Series(levels[:, i].astype(np.uint8), dtype=pl.UInt8)
+                for i, c in enumerate(comparisons)
+            },
         }
+    )
+    explainer = Explainer(
+        comparisons,
+        display_frame(features, comparisons),
+        ctx.left,
+        ctx.right,
+        levels,
+        weights.astype(np.float32),
+        rules,
     )
     clusters = pl.DataFrame(
         {"source_system": systems, "source_id": ids, "cluster_id": pl.Series(labels, dtype=pl.Int64)}
     )
-    lap("explain")
+    lap("output")
 
     counts = pairs_out["decision"].value_counts()
     stats = {
@@ -417,4 +465,4 @@ def match_frame(
         },
         "seconds": seconds,
     }
-    return MatchResult(pairs_out, clusters, stats, model)
+    return MatchResult(pairs_out, clusters, stats, model, explainer)

@@ -1,63 +1,98 @@
-"""Explanations: for every scored pair, which level each field reached, the weight it added, the values.
+"""Explanations: for a scored pair, which level each field reached, the weight it added, the values.
 
 Stewards read these in the review queue and auditors read them after a wrong merge, so they carry the
 values as the source wrote them (not the transliterated keys) next to the level and weight.
+
+They are built lazily, chunk by chunk, from compact arrays kept by the result (a level code and a
+weight per field and pair, a rule bit mask, the display columns once per record): a JSON string per
+pair was ~820 bytes, which for the ~2.5M match/review pairs of a million records is more memory than
+the whole matching run.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-from matching.compare import Comparison, PairContext
-from schemas import FieldComparison
+from matching.compare import Comparison
+
+#: Decision rules that changed a pair's outcome, one bit each in the pairs frame's ``rules`` column.
+RULES: tuple[str, ...] = (
+    "too_few_identifying_fields_agree",
+    "vetoed_by_disagreeing_field",
+    "steward_must_link",
+    "steward_cannot_link",
+    "cut_by_clustering",
+)
 
 
-def _display(ctx: PairContext, column: str) -> tuple[pl.Series, pl.Series]:
-    values = ctx.features[column]
-    if values.dtype == pl.List(pl.Utf8):
-        values = values.list.join(";").replace("", None)
-    return values.gather(ctx.left), values.gather(ctx.right)
+def rule_bits(**applies: np.ndarray) -> np.ndarray:
+    """UInt8 bit mask per pair from one boolean array per rule name (see ``RULES``)."""
+    unknown = set(applies) - set(RULES)
+    if unknown:
+        raise ValueError(f"unknown decision rules {sorted(unknown)}")
+    n = len(next(iter(applies.values()))) if applies else 0
+    bits = np.zeros(n, dtype=np.uint8)
+    for name, mask in applies.items():
+        bits |= np.where(mask, np.uint8(1 << RULES.index(name)), np.uint8(0))
+    return bits
 
 
-def explanation_column(
-    ctx: PairContext,
-    levels: np.ndarray,
-    weights: np.ndarray,
-    comparisons: tuple[Comparison, ...],
-    extra: pl.Series | None = None,
-) -> pl.Series:
-    """Utf8 JSON list per pair: ``[{field, level, weight, left, right}, ...]`` plus ``extra`` rules."""
-    parts = []
-    for i, comparison in enumerate(comparisons):
-        left, right = _display(ctx, comparison.display)
-        level_names = pl.Series(comparison.levels, dtype=pl.Utf8)
-        frame = pl.DataFrame(
-            {
-                "field": pl.Series([comparison.name] * len(ctx), dtype=pl.Utf8),
-                "level": level_names.gather(levels[:, i].astype(np.int64)),
-                "weight": pl.Series(np.round(weights[:, i], 3), dtype=pl.Float64),
-                "left": left,
-                "right": right,
-            }
-        )
-        parts.append(frame.select(pl.struct(pl.all()).struct.json_encode().alias(comparison.name)))
-    columns = [p.to_series() for p in parts]
-    if extra is not None:
-        columns.append(extra)
-    joined = pl.DataFrame(columns).select(pl.concat_str(pl.all(), separator=",", ignore_nulls=True))
-    return ("[" + joined.to_series() + "]").alias("explanation")
+def rule_entry(rule: str) -> dict[str, Any]:
+    return {"field": "rule", "level": rule, "weight": 0.0, "left": None, "right": None}
 
 
-def rule_entry(rule: str, applies: np.ndarray) -> pl.Series:
-    """A JSON entry for pairs a decision rule changed (null elsewhere, so it is left out)."""
-    entry = json.dumps({"field": "rule", "level": rule, "weight": 0.0, "left": None, "right": None})
-    return (
-        pl.select(pl.when(pl.Series(applies, dtype=pl.Boolean)).then(pl.lit(entry))).to_series().alias(rule)
-    )
+def display_frame(features: pl.DataFrame, comparisons: Sequence[Comparison]) -> pl.DataFrame:
+    """Per record, the values shown next to each comparison (lists joined with ';')."""
+    columns = dict.fromkeys(c.display for c in comparisons)
+    exprs = []
+    for column in columns:
+        expr = pl.col(column)
+        if features.schema[column] == pl.List(pl.Utf8):
+            expr = expr.list.join(";").replace("", None)
+        exprs.append(expr.alias(column))
+    return features.select(exprs)
 
 
-def field_comparisons(explanation: str) -> list[FieldComparison]:
-    return [FieldComparison.model_validate(item) for item in json.loads(explanation)]
+@dataclass
+class Explainer:
+    """What is needed to explain any scored pair later: compact per pair, display values per record."""
+
+    comparisons: tuple[Comparison, ...]
+    display: pl.DataFrame
+    left: np.ndarray
+    right: np.ndarray
+    #: pairs x comparisons, the level index reached
+    levels: np.ndarray
+    #: pairs x comparisons, the match weight added (term-frequency adjustment included)
+    weights: np.ndarray
+    rules: np.ndarray
+
+    def explanations(self, rows: np.ndarray) -> Iterator[list[dict[str, Any]]]:
+        """One explanation list per pair index in ``rows``: a dict per field, then the rules that applied."""
+        per_field = []
+        for i, comparison in enumerate(self.comparisons):
+            names = comparison.levels
+            values = self.display[comparison.display]
+            per_field.append(
+                (
+                    comparison.name,
+                    [names[k] for k in self.levels[rows, i].tolist()],
+                    np.round(self.weights[rows, i].astype(np.float64), 3).tolist(),
+                    values.gather(self.left[rows]).to_list(),
+                    values.gather(self.right[rows]).to_list(),
+                )
+            )
+        bits = self.rules[rows].tolist()
+        for j in range(len(rows)):
+            entries = [
+                {"field": name, "level": lv[j], "weight": w[j], "left": a[j], "right": b[j]}
+                for name, lv, w, a, b in per_field
+            ]
+            if bits[j]:
+                entries += [rule_entry(rule) for k, rule in enumerate(RULES) if bits[j] >> k & 1]
+            yield entries

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
@@ -11,6 +10,21 @@ from fixtures import BRIDGE, HOUSEHOLD, ORGANIZATIONS, PEOPLE, frame
 
 from matching import Constraints, FlatFrameError, MatchResult, match_frame, read_flat_csv, records_to_frame
 from schemas import CustomerRecord, MatchDecision, MatchingConfig, RecordKey
+
+ALL_DECISIONS = ("match", "review", "distinct")
+
+
+def _explanation(result: MatchResult, left_id: str, right_id: str) -> list[dict]:
+    """The explanation entries of the pair (left_id, right_id), built on demand like the hub does."""
+    for chunk in result.pair_rows(ALL_DECISIONS):
+        for row in chunk:
+            if (row["left_id"], row["right_id"]) == (left_id, right_id):
+                return row["explanation"]
+    raise AssertionError(f"no pair {left_id}-{right_id}")
+
+
+def _rules(entries: list[dict]) -> set[str]:
+    return {e["level"] for e in entries if e["field"] == "rule"}
 
 
 def _groups(result: MatchResult, data: pl.DataFrame) -> dict[str, set[int]]:
@@ -40,7 +54,8 @@ def test_name_and_postal_code_alone_go_to_review() -> None:
     # else in common -> one agreeing identifying field is not enough for an automatic merge
     result = match_frame(frame(ORGANIZATIONS[2:]))
     assert result.pairs["decision"].to_list() == ["review"]
-    assert "too_few_identifying_fields_agree" in result.pairs["explanation"][0]
+    [[row]] = list(result.pair_rows())
+    assert "too_few_identifying_fields_agree" in _rules(row["explanation"])
 
 
 def test_household_does_not_chain_into_one_customer() -> None:
@@ -51,12 +66,12 @@ def test_household_does_not_chain_into_one_customer() -> None:
     assert all(len(groups[t]) == 1 for t in ("anna", "peter", "lena")), groups  # own duplicates merge
     assert len(set(people)) == 3, groups  # ... but the three stay three
     # sharing the landline and address never makes a match on its own
-    household_pairs = result.pairs.filter(pl.col("left_id").str.slice(0, 1) == "H")
-    for row in household_pairs.iter_rows(named=True):
-        if row["explanation"] is None:  # only clearly distinct pairs go unexplained
-            assert row["decision"] == "distinct" and row["score"] < 0.05, row
-            continue
-        levels = {e["field"]: e["level"] for e in json.loads(row["explanation"])}
+    household_pairs = [
+        row for chunk in result.pair_rows(ALL_DECISIONS) for row in chunk if row["left_id"].startswith("H")
+    ]
+    assert household_pairs
+    for row in household_pairs:
+        levels = {e["field"]: e["level"] for e in row["explanation"]}
         if levels["name"] in ("else", "null") and levels["email"] != "exact":
             assert row["decision"] != "match", row
 
@@ -100,7 +115,7 @@ def test_cannot_link_is_honoured_even_transitively() -> None:
     pair = result.pairs.filter((pl.col("left_id") == "L1") & (pl.col("right_id") == "W1"))
     if pair.height:
         assert pair["decision"][0] == "distinct"
-        assert "steward_cannot_link" in pair["explanation"][0]
+        assert "steward_cannot_link" in _rules(_explanation(result, "L1", "W1"))
 
 
 def test_must_link_merges_what_scores_would_not() -> None:
@@ -129,8 +144,7 @@ def test_review_pairs_are_not_merged() -> None:
 
 def test_explanations_name_every_field_with_level_weight_and_values() -> None:
     result = match_frame(frame(PEOPLE))
-    row = result.pairs.filter((pl.col("left_id") == "E1") & (pl.col("right_id") == "L1")).row(0, named=True)
-    entries = {e["field"]: e for e in json.loads(row["explanation"])}
+    entries = {e["field"]: e for e in _explanation(result, "E1", "L1")}
     assert {"name", "email", "phone", "date_of_birth", "tax_id", "address"} <= set(entries)
     assert entries["name"]["left"] == "陳志明" and entries["name"]["right"] == "CHIH-MING CHEN"
     assert entries["name"]["level"] == "phonetic" and entries["name"]["weight"] > 0
@@ -141,6 +155,29 @@ def test_explanations_name_every_field_with_level_weight_and_values() -> None:
     assert (
         any(c.field == "phone" and c.level == "exact" for c in models[0].comparisons) or models[0].comparisons
     )
+
+
+def test_pair_rows_stream_match_and_review_pairs_as_the_hub_stores_them() -> None:
+    result = match_frame(frame(PEOPLE, HOUSEHOLD))
+    # the pairs frame is compact: a level code per comparison and a rule bit mask, no JSON per pair
+    assert "explanation" not in result.pairs.columns
+    assert result.pairs["level_name"].dtype == pl.UInt8 and result.pairs["rules"].dtype == pl.UInt8
+    wanted = result.pairs.filter(pl.col("decision").is_in(["match", "review"]))
+    chunks = list(result.pair_rows(chunk_size=2))
+    assert wanted.height > 2 and all(1 <= len(c) <= 2 for c in chunks)
+    rows = [row for chunk in chunks for row in chunk]
+    assert [(r["left_id"], r["right_id"], r["decision"]) for r in rows] == list(
+        wanted.select("left_id", "right_id", "decision").iter_rows()
+    )
+    keys = {"left_system", "left_id", "right_system", "right_id", "score", "decision", "explanation"}
+    for row, name_level in zip(rows, wanted["level_name"], strict=True):
+        assert set(row) == keys and isinstance(row["score"], float)
+        fields = [e for e in row["explanation"] if e["field"] != "rule"]
+        assert [e["field"] for e in fields][:1] == ["name"]
+        assert fields[0]["level"] == result.explainer.comparisons[0].levels[name_level]
+        assert all(set(e) == {"field", "level", "weight", "left", "right"} for e in row["explanation"])
+    reviews = [row for chunk in result.pair_rows((MatchDecision.REVIEW,)) for row in chunk]
+    assert reviews == [r for r in rows if r["decision"] == "review"]
 
 
 def test_write_creates_clusters_and_pairs_csv(tmp_path: Path) -> None:
@@ -239,7 +276,7 @@ def test_father_and_son_with_jr_sr_stay_apart() -> None:
     assert ids["1"] != ids["2"]
     assert ids["2"] == ids["3"]  # the son's own records still merge
     pair = result.pairs.filter((pl.col("left_id") == "1") & (pl.col("right_id") == "2"))
-    entries = {e["field"]: e for e in json.loads(pair["explanation"][0])}
+    entries = {e["field"]: e for e in _explanation(result, "1", "2")}
     assert entries["suffix"]["level"] == "different" and entries["suffix"]["weight"] < 0
     assert pair["decision"][0] == "distinct"
 
@@ -260,7 +297,7 @@ def test_different_birth_date_vetoes_even_with_everything_else_shared() -> None:
     ]
     result = match_frame(pl.DataFrame(rows))
     assert result.pairs["decision"][0] == "distinct"
-    assert "vetoed_by_disagreeing_field" in result.pairs["explanation"][0]
+    assert "vetoed_by_disagreeing_field" in _rules(_explanation(result, "1", "2"))
     assert result.clusters["cluster_id"].n_unique() == 2
 
 
