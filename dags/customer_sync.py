@@ -52,15 +52,25 @@ def customer_sync():
         return _pipeline().extract(source, context["run_id"], full_refresh=context["params"]["full_refresh"])
 
     @task(trigger_rule="all_done")  # a failed source must not stop matching of what the others stored
-    def match_and_merge() -> dict:
+    def plan_match() -> list[int]:
         context = get_current_context()
-        return _pipeline().match(context["run_id"], rematch_all=context["params"]["rematch_all"])
+        return _pipeline().plan_match(context["run_id"], rematch_all=context["params"]["rematch_all"])
+
+    @task  # one mapped task per shard of whole candidate components (Celery workers scale them out)
+    def match_shard(shard: int) -> dict:
+        return _pipeline().match_shard(get_current_context()["run_id"], shard)
+
+    @task
+    def merge_golden_records() -> dict:
+        return _pipeline().finish_match(get_current_context()["run_id"])
 
     @task
     def publish(source: str) -> dict:
         return _pipeline().publish(source, get_current_context()["run_id"])
 
-    extract.expand(source=SOURCES) >> match_and_merge() >> publish.expand(source=SOURCES)
+    shards = plan_match()
+    extract.expand(source=SOURCES) >> shards
+    match_shard.expand(shard=shards) >> merge_golden_records() >> publish.expand(source=SOURCES)
 
 
 customer_sync()

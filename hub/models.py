@@ -262,3 +262,41 @@ class MatchModelRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     trained_on_records: Mapped[int] = mapped_column(Integer)
     model: Mapped[dict[str, Any]]
+
+
+class MatchPlanRun(Base):
+    """One matching run split into shards of whole candidate components (Airflow mapped tasks)."""
+
+    __tablename__ = "match_plan_runs"
+
+    run_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    full: Mapped[bool] = mapped_column(Boolean)
+    shards: Mapped[int] = mapped_column(Integer)
+    model_id: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]  # becomes the match watermark when the run finishes
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class MatchPlanRow(Base):
+    """A record in a planned run: its shard (-1: deleted, only its golden record is rebuilt) and,
+    once its shard ran, its cluster label."""
+
+    __tablename__ = "match_plan"
+    __table_args__ = (Index("ix_match_plan_shard", "run_id", "shard"),)
+
+    run_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer)
+    cluster: Mapped[str | None] = mapped_column(String(64))
+
+
+class MatchPlanPair(Base):
+    """A scored pair from one shard, kept until the run's results are consolidated."""
+
+    __tablename__ = "match_plan_pairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(128), index=True)
+    shard: Mapped[int] = mapped_column(Integer)
+    pair: Mapped[dict[str, Any]]

@@ -18,7 +18,7 @@ from connectors.credentials import Credentials, credentials_from_env
 from connectors.registry import build_connector
 from hub.consolidate import consolidate
 from hub.killpoints import checkpoint
-from hub.models import utcnow
+from hub.models import MatchPlanRun, utcnow
 from hub.rematch import MatchScope, affected_scope
 from hub.store import ORDERS_STREAM, HubStore, StageStats, content_hash
 from schemas import CustomerRecord, GoldenRecord, HubConfig, RecordKey, SourceConfig
@@ -103,18 +103,33 @@ class SyncPipeline:
     # ---- match ---------------------------------------------------------------------------------
 
     def match(self, run_id: str, rematch_all: bool = False) -> dict[str, Any]:
-        """Match new, changed and steward-decided records (or, with ``rematch_all`` or on the first
-        run, everything with a freshly trained model) and rebuild the golden records they touch."""
-        from matching import Constraints, candidate_components, match_frame, train_model
+        """Plan, match every shard, and consolidate — in this process (the DAG runs the shards as
+        mapped tasks instead)."""
+        for shard in self.plan_match(run_id, rematch_all):
+            self.match_shard(run_id, shard)
+        return self.finish_match(run_id)
 
-        step = self.store.start_step(run_id, "match")
+    def _constraints(self) -> Any:
+        from matching import Constraints
+
+        decisions = self.store.active_decisions()
+        return Constraints(
+            must_link=[(d.left, d.right) for d in decisions if d.kind == DecisionKind.SAME],
+            cannot_link=[(d.left, d.right) for d in decisions if d.kind == DecisionKind.NOT_SAME],
+        )
+
+    def plan_match(self, run_id: str, rematch_all: bool = False) -> list[int]:
+        """Decide what this run matches and split it into shards of whole candidate components.
+
+        Everything (first run, ``rematch_all`` — which retrains the model — or a model of an older
+        engine), or only the components holding new, changed, deleted or steward-decided records.
+        """
+        from matching import candidate_components, train_model
+
+        step = self.store.start_step(run_id, "match-plan")
         started = utcnow()
         try:
-            decisions = self.store.active_decisions()
-            constraints = Constraints(
-                must_link=[(d.left, d.right) for d in decisions if d.kind == DecisionKind.SAME],
-                cannot_link=[(d.left, d.right) for d in decisions if d.kind == DecisionKind.NOT_SAME],
-            )
+            constraints = self._constraints()
             frame = self.store.load_match_frame()
             stored = self.store.active_model()
             watermark = self.store.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
@@ -122,43 +137,106 @@ class SyncPipeline:
             if model is None:  # first run, an explicit re-match, or a model of an older engine
                 model = train_model(frame, config=self.config.matching)
                 self.store.save_model(model.model_dump(mode="json"), frame.height)
+            model_id = self.store.active_model_id()
+            components = candidate_components(frame, model, constraints)
             full = rematch_all or stored is None or watermark is None
             if full:
-                plan = MatchScope(frame=frame, scope=None)
+                plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
             else:
                 since = datetime.fromisoformat(watermark)
                 dirty = self.store.changed_since(since) | self.store.decided_since(since)
-                components = candidate_components(frame, model, constraints)
                 plan = affected_scope(frame, components, dirty, self.store.membership())
-            result = match_frame(
-                plan.frame, config=self.config.matching, constraints=constraints, model=model
+            shards = self.config.matching.shards
+            component_of = {RecordKey(sy, si): c for sy, si, c in components.iter_rows()}
+            live = [
+                RecordKey(sy, si) for sy, si in plan.frame.select("source_system", "source_id").iter_rows()
+            ]
+            rows = [(key, component_of[key] % shards) for key in live]
+            if plan.scope is not None:
+                rows += [(key, -1) for key in plan.scope - set(live)]  # deleted: rebuild their golden records
+            stats = {
+                "mode": "full" if full else "incremental",
+                "records": frame.height,
+                "rematched_records": len(live),
+                "rematched_components": plan.components,
+            }
+            self.store.save_plan(
+                MatchPlanRun(
+                    run_id=run_id,
+                    full=full,
+                    shards=shards,
+                    model_id=model_id,
+                    started_at=started,
+                    stats=stats,
+                ),
+                rows,
             )
-            clusters: dict[Any, list[RecordKey]] = defaultdict(list)
-            for system, source_id, cluster in result.clusters.select(
-                "source_system", "source_id", "cluster_id"
-            ).iter_rows():
-                clusters[cluster].append(RecordKey(system, source_id))
-            pairs = _pair_rows(result.pairs)
+        except Exception as exc:
+            self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
+            raise
+        self.store.finish_step(step, stats)
+        return list(range(shards))
+
+    def match_shard(self, run_id: str, shard: int) -> dict[str, Any]:
+        """Match one shard of a planned run with the run's frozen model; results wait in the plan."""
+        from matching import MatchModel, match_frame
+
+        step = self.store.start_step(run_id, "match-shard", f"shard {shard}")
+        try:
+            plan = self.store.plan(run_id)
+            if plan is None:
+                raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
+            frame = self.store.load_match_frame(run_id, shard)
+            clusters: dict[RecordKey, str] = {}
+            pairs: list[dict[str, Any]] = []
+            matcher: dict[str, Any] = {}
+            if frame.height:
+                model = MatchModel.model_validate(self.store.model(plan.model_id))
+                result = match_frame(
+                    frame, config=self.config.matching, constraints=self._constraints(), model=model
+                )
+                for system, source_id, cluster in result.clusters.select(
+                    "source_system", "source_id", "cluster_id"
+                ).iter_rows():
+                    clusters[RecordKey(system, source_id)] = f"{shard}:{cluster}"
+                pairs, matcher = _pair_rows(result.pairs), result.stats
+            self.store.save_shard(run_id, shard, clusters, pairs)
+        except Exception as exc:
+            self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
+            raise
+        stats = {"records": frame.height, "pairs": len(pairs), "matcher": matcher}
+        self.store.finish_step(step, stats)
+        return stats
+
+    def finish_match(self, run_id: str) -> dict[str, Any]:
+        """Consolidate every shard's clusters into golden records in one transaction; move the watermark."""
+        step = self.store.start_step(run_id, "match")
+        try:
+            plan = self.store.plan(run_id)
+            if plan is None:
+                raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
+            labelled, planned, pairs, missing = self.store.plan_results(run_id)
+            if missing:
+                raise RuntimeError(f"shards {missing} of run {run_id!r} have not reported; rerun them")
+            clusters: dict[Any, list[RecordKey]] = dict(labelled)
             checkpoint("match.computed")
             counts = consolidate(
-                self.store, self.config, clusters, run_id=run_id, pairs=pairs, scope=plan.scope
+                self.store,
+                self.config,
+                clusters,
+                run_id=run_id,
+                pairs=pairs,
+                scope=None if plan.full else planned,
             )
-            self.store.set_cursor(HUB_SOURCE, started.isoformat(), stream=MATCH_STREAM)
+            self.store.set_cursor(HUB_SOURCE, plan.started_at.isoformat(), stream=MATCH_STREAM)
+            self.store.drop_plan(run_id)
         except Exception as exc:
             self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
             raise
         by_decision: dict[str, int] = defaultdict(int)
         for pair in pairs:
             by_decision[pair["decision"]] += 1
-        stats = {
-            "mode": "full" if full else "incremental",
-            "records": frame.height,
-            "rematched_records": plan.frame.height,
-            "rematched_components": plan.components,
-            "pairs": dict(by_decision),
-            **counts,
-            "matcher": result.stats,
-        }
+        stats = {**plan.stats, "shards": plan.shards, "pairs": dict(by_decision), **counts}
         self.store.finish_step(step, stats)
         return stats
 

@@ -77,6 +77,9 @@ class MatchingConfig(BaseModel):
     match_threshold: float = Field(default=0.92, gt=0, lt=1)
     #: Pairs between the two thresholds go to the data stewards.
     review_threshold: float = Field(default=0.5, gt=0, lt=1)
+    #: Matching is split into this many shards of whole candidate components; under Airflow each shard
+    #: is one mapped task (on Celery workers when the deployment has them).
+    shards: int = Field(default=1, ge=1, le=1024)
 
     @model_validator(mode="after")
     def _ordered(self) -> MatchingConfig:

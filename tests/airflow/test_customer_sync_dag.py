@@ -24,8 +24,14 @@ def test_dag_parses_with_one_mapped_extract_per_source():
     bag = DagBag(dag_folder=str(REPO / "dags"))
     assert bag.import_errors == {}
     dag = bag.get_dag("customer_sync")
-    assert {t.task_id for t in dag.tasks} == {"extract", "match_and_merge", "publish"}
-    assert dag.get_task("match_and_merge").trigger_rule == "all_done"
+    assert {t.task_id for t in dag.tasks} == {
+        "extract",
+        "plan_match",
+        "match_shard",
+        "merge_golden_records",
+        "publish",
+    }
+    assert dag.get_task("plan_match").trigger_rule == "all_done"
 
 
 def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch):
@@ -34,6 +40,7 @@ def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch):
 
     config = yaml.safe_load((REPO / "config" / "crmhub.yaml").read_text(encoding="utf-8"))
     config["database_url"] = f"sqlite:///{tmp_path}/hub.db"
+    config["matching"]["shards"] = 3  # three mapped match_shard tasks
     config_path = tmp_path / "crmhub.yaml"
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
     monkeypatch.setenv("CRMHUB_CONFIG", str(config_path))
@@ -55,4 +62,9 @@ def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch):
         ("publish", "erp"),
     }
     assert all(s["status"] == "success" for s in steps)
+    assert sorted(s["source"] for s in steps if s["step"] == "match-shard") == [
+        "shard 0",
+        "shard 1",
+        "shard 2",
+    ]
     assert store.counts()["golden_active"] > 0

@@ -249,3 +249,25 @@ def test_undoing_a_merge_gives_both_customers_their_old_ids_back(hub, records):
     assert {hub.store.golden_id_of(k) for k in a_members} == {first}
     assert {hub.store.golden_id_of(k) for k in b_members} == {second}
     assert hub.store.get_golden(first).golden_id == first and hub.store.get_golden(second).golden_id == second
+
+
+def test_sharded_matching_gives_the_same_customers_and_survives_a_retried_shard(hub, records, tmp_path):
+    _stage(hub.store, records)
+    single = SyncPipeline(hub.config, HubStore(f"sqlite:///{tmp_path}/single.db"))
+    _stage(single.store, records)
+    single.match("one-shard")
+
+    sharded = hub.config.model_copy(update={"matching": hub.config.matching.model_copy(update={"shards": 3})})
+    pipeline = SyncPipeline(sharded, hub.store)
+    pipeline.store.save_model(single.store.active_model(), trained_on_records=len(records))
+    shards = pipeline.plan_match("three-shards")
+    assert shards == [0, 1, 2]
+    pipeline.match_shard("three-shards", 0)
+    with pytest.raises(RuntimeError, match=r"shards \[1, 2\].*have not reported"):
+        pipeline.finish_match("three-shards")
+    for shard in (1, 2, 1):  # shard 1 runs twice, as after an Airflow retry
+        pipeline.match_shard("three-shards", shard)
+    stats = pipeline.finish_match("three-shards")
+    assert stats["shards"] == 3 and stats["mode"] == "full"
+    assert _partition(pipeline.store) == _partition(single.store)
+    assert pipeline.store.counts()["pairs"] == single.store.counts()["pairs"]
