@@ -31,8 +31,10 @@ def clean_text(value: object) -> str | None:
         raise ValueError("contains U+FFFD: the text was damaged by a wrong character encoding")
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
     if spoof := _mixed_script_word(text):
-        raise ValueError(f"mixes {' and '.join(spoof[1])} letters in one word ({spoof[0]!r}): a look-alike "
-                         "character, typed by mistake or to impersonate")
+        raise ValueError(
+            f"mixes {' and '.join(spoof[1])} letters in one word ({spoof[0]!r}): a look-alike "
+            "character, typed by mistake or to impersonate"
+        )
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"longer than {MAX_TEXT_LENGTH} characters")
     return text or None
