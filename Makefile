@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install demo test lint stop-sources bench clean
+.PHONY: install demo test lint stop-sources bench screenshots clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,9 @@ lint: install
 
 stop-sources:
 	./scripts/sources.sh stop
+
+screenshots: install
+	CRMHUB_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q tests/webapp/test_workbench_browser.py
 
 bench: install
 	$(PY) -m bench.matching_benchmark
