@@ -80,7 +80,10 @@ def clean_phone(value: str, country: str | None) -> str:
         except phonenumbers.NumberParseException as exc:
             parse_error = parse_error or exc
             continue
-        if phonenumbers.is_possible_number(number):
+        # is_possible_number checks the length only: "000" would pass as +49000. No customer line has
+        # a national number of fewer than five digits or of zeros only.
+        national = str(number.national_number)
+        if phonenumbers.is_possible_number(number) and len(national) >= 5 and national.strip("0"):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         parse_error = None  # it parsed: the number itself is wrong, not its syntax
     if parse_error is not None:

@@ -108,3 +108,11 @@ def test_sql_injection_in_every_field_is_stored_verbatim_and_harmless(injection_
     legacy_row = small_sources.systems["legacy_db"].inspect("X'0--")
     legacy_key = next(k for k in records if k == ("legacy_db", "X'0--"))
     assert legacy_row["GOLDEN_ID"] == store.golden_id_of(legacy_key)
+
+
+@pytest.mark.parametrize("phone", ["000", "0", "00000", "1234"])
+def test_placeholder_phone_numbers_are_refused(phone):
+    from schemas.values import clean_phone
+
+    with pytest.raises(ValueError, match="phone"):
+        clean_phone(phone, "DE")
