@@ -173,6 +173,15 @@ class MatchResult:
         return clusters_path, pairs_path
 
 
+def _peak_rss_mb() -> int:
+    """The process's peak resident memory so far (MiB), per stage in the stats: where 1M records peak."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def _rows_for(
     keys: list[tuple[RecordKey, RecordKey]], index: dict[tuple[str, str], int]
 ) -> tuple[list[tuple[int, int]], int]:
@@ -345,12 +354,14 @@ def match_frame(
     config = config or MatchingConfig()
     constraints = constraints or Constraints()
     seconds: dict[str, float] = {}
+    peak_mb: dict[str, int] = {}
     clock = time.perf_counter()
 
     def lap(stage: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         seconds[stage] = round(now - clock, 3)
+        peak_mb[stage] = _peak_rss_mb()
         clock = now
 
     frame = conform(frame)
@@ -464,5 +475,6 @@ def match_frame(
             "trained_on_records": model.trained_on_records,
         },
         "seconds": seconds,
+        "peak_rss_mb": peak_mb,
     }
     return MatchResult(pairs_out, clusters, stats, model, explainer)
