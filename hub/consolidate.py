@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hub.golden import assign_golden_ids, build_golden, field_conflicts
-from hub.store import HubStore, StoredMatch
+from hub.store import HubStore, StaleDecisionsError, StoredMatch
 from schemas import HubConfig, RecordKey, StewardDecision
 from schemas.steward import DecisionKind
 
@@ -86,6 +86,38 @@ def consolidate(
     ``pairs`` replaces the scored pairs of the scope (``None`` keeps them: steward decisions);
     ``preferred`` names the golden id a cluster should get when it is free (undo restores old ids).
     """
+    # Decisions taken while this result was computed make the write fail (StaleDecisionsError);
+    # compute again with them. Decisions are human-paced, so a few attempts always suffice.
+    for attempt in range(1, 6):
+        try:
+            return _consolidate_once(
+                store,
+                config,
+                {c: list(m) for c, m in clusters.items()},
+                run_id=run_id,
+                actor=actor,
+                pairs=pairs,
+                scope=scope,
+                preferred=preferred,
+            )
+        except StaleDecisionsError:
+            if attempt == 5:
+                raise
+    raise AssertionError("the loop returns or raises")
+
+
+def _consolidate_once(
+    store: HubStore,
+    config: HubConfig,
+    clusters: Clusters,
+    *,
+    run_id: str | None,
+    actor: str,
+    pairs: list[dict[str, Any]] | None,
+    scope: set[RecordKey] | None,
+    preferred: Mapping[Any, str] | None,
+) -> dict[str, Any]:
+    version = store.decision_version()
     decisions = store.active_decisions()
     apply_pair_decisions(clusters, decisions)
     apply_unmerges(clusters, decisions)
@@ -117,6 +149,7 @@ def consolidate(
             split_from=assignment.split_from,
             conflicts=conflicts,
             scope=scope,
+            decision_version=version,
         )
     )
     return {

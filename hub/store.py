@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hub.db import make_engine, migrate, session_factory
@@ -104,6 +104,15 @@ class StoredMatch:
         default_factory=dict
     )  # golden -> field -> values
     scope: set[RecordKey] | None = None
+    decision_version: str | None = None  # the decisions this result honours (see decision_version())
+
+
+class StaleDecisionsError(RuntimeError):
+    """Steward decisions changed while a result was computed; the caller recomputes with them."""
+
+
+#: Key of the PostgreSQL advisory lock that serialises golden-record writes with steward decisions.
+GOLDEN_WRITE_LOCK = 7_414_620
 
 
 class HubStore:
@@ -455,6 +464,12 @@ class HubStore:
         counts = {"golden_created": 0, "golden_updated": 0, "golden_retired": 0, "links_changed": 0}
         scope = result.scope
         with self.sessions.begin() as session:
+            self._serialize(session)
+            if (
+                result.decision_version is not None
+                and self._decision_version(session) != result.decision_version
+            ):
+                raise StaleDecisionsError("steward decisions changed while this result was computed")
             links = {
                 RecordKey(x.source_system, x.source_id): x for x in session.scalars(select(CrossReference))
             }
@@ -687,6 +702,7 @@ class HubStore:
     def add_decision(self, decision: StewardDecision, before: dict[str, Any] | None = None) -> int:
         """Store a steward decision and audit it; ``before`` is the state it changes (for undo)."""
         with self.sessions.begin() as session:
+            self._serialize(session)
             row = StewardDecisionRow(
                 kind=decision.kind.value,
                 left_system=decision.left.source_system if decision.left else None,
@@ -715,6 +731,30 @@ class HubStore:
             )
             return row.id
 
+    @staticmethod
+    def _serialize(session: Session) -> None:
+        """On PostgreSQL, golden-record writes and steward decisions take turns (transaction lock)."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GOLDEN_WRITE_LOCK})
+
+    @staticmethod
+    def _decision_version(session: Session) -> str:
+        newest = session.scalar(select(func.max(StewardDecisionRow.id))) or 0
+        undone = (
+            session.scalar(
+                select(func.count())
+                .select_from(StewardDecisionRow)
+                .where(StewardDecisionRow.active.is_(False))
+            )
+            or 0
+        )
+        return f"{newest}:{undone}"
+
+    def decision_version(self) -> str:
+        """Changes whenever a decision is taken or undone (checked again when a result is written)."""
+        with self.sessions() as session:
+            return self._decision_version(session)
+
     def last_decision(self, user: str) -> tuple[int, StewardDecision, dict[str, Any] | None] | None:
         """The user's latest active decision with the state it replaced (from its audit entry)."""
         with self.sessions() as session:
@@ -736,6 +776,7 @@ class HubStore:
 
     def deactivate_decision(self, decision_id: int, user: str) -> None:
         with self.sessions.begin() as session:
+            self._serialize(session)
             row = session.get(StewardDecisionRow, decision_id)
             row.active = False
             session.add(

@@ -107,3 +107,25 @@ def test_save_match_retires_merged_ids_and_follows_them(store):
     assert store.get_golden("G-b").golden_id == "G-a"
     assert store.membership() == {a: "G-a", b: "G-a"}
     assert store.counts()["pairs"] == {"match": 1}
+
+
+def test_a_result_computed_before_a_new_decision_is_refused(store):
+    from hub.store import StaleDecisionsError
+    from schemas import StewardDecision
+
+    store.stage_page("erp", [_record("1"), _record("2")], [], cursor=None)
+    a, b = RecordKey("erp", "1"), RecordKey("erp", "2")
+    seen = store.decision_version()
+    store.add_decision(StewardDecision(kind="not_same", left=a, right=b, user="steward"))
+    assert store.decision_version() != seen
+    stale = StoredMatch(
+        golden=[GoldenRecord(golden_id="G-ab", given_name="Иван")],
+        retired={},
+        membership={a: "G-ab", b: "G-ab"},
+        pairs=[],
+        run_id="r1",
+        decision_version=seen,
+    )
+    with pytest.raises(StaleDecisionsError):
+        store.save_match(stale)
+    assert store.membership() == {}  # nothing of the stale result was written
