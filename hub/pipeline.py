@@ -199,7 +199,8 @@ class SyncPipeline:
                     "source_system", "source_id", "cluster_id"
                 ).iter_rows():
                     clusters[RecordKey(system, source_id)] = f"{shard}:{cluster}"
-                pairs, matcher = _pair_rows(result.pairs), result.stats
+                pairs = [row for chunk in result.pair_rows() for row in chunk]  # match + review pairs
+                matcher = result.stats
             self.store.save_shard(run_id, shard, clusters, pairs)
         except Exception as exc:
             self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
@@ -377,26 +378,3 @@ def changed_fields(fields: dict[str, Any], record: CustomerRecord, overwrite: bo
         if overwrite or current in (None, [], ""):
             out[name] = value
     return out
-
-
-def _pair_rows(pairs: Any) -> list[dict[str, Any]]:
-    """Keep match and review pairs (the steward queue and the evidence of merges) in the store."""
-    import json
-
-    rows = []
-    for row in pairs.filter(pairs["decision"] != "distinct").iter_rows(named=True):
-        explanation = row.get("explanation")
-        rows.append(
-            {
-                "left_system": row["left_system"],
-                "left_id": row["left_id"],
-                "right_system": row["right_system"],
-                "right_id": row["right_id"],
-                "score": float(row["score"]),
-                "decision": row["decision"],
-                "explanation": json.loads(explanation)
-                if isinstance(explanation, str)
-                else (explanation or []),
-            }
-        )
-    return rows

@@ -49,6 +49,18 @@ def test_full_sync_merges_across_systems_and_pushes_back(hub_config, local_sourc
     correct = sum(truth[a] == truth[b] for a, b in merged_pairs)
     assert merged_pairs and correct / len(merged_pairs) >= 0.95
 
+    # Every stored pair carries its explanation: per-field comparison levels and weights.
+    from sqlalchemy import select
+
+    from hub.models import MatchPairRow
+
+    with pipeline.store.sessions() as session:
+        explanations = list(session.scalars(select(MatchPairRow.explanation)))
+    assert explanations and all(
+        {"name", "email", "date_of_birth"} <= {e["field"] for e in explanation}
+        for explanation in explanations
+    )
+
     for name, stats in summary.published.items():
         assert stats["failed"] == 0, name
         assert stats["pushed"] > 0, name
