@@ -32,6 +32,9 @@ cat <<EOT
 == Where to look
   Hub store (SQLite):        var/crmhub.db   (tables golden_records, cross_references, match_pairs, quarantine, run_log)
   Quarantined source rows:   .venv/bin/crmhub quarantine
+  Customer analytics:        .venv/bin/crmhub report      (source overlap, new customers, retention, lifetime value)
+  Steward workbench and API: CRMHUB_WEB_USERS="ann:steward:\$(openssl rand -hex 16)" .venv/bin/crmhub serve
+                             then http://127.0.0.1:8600/steward/ (log in as ann with that token)
   A record in a source:      .venv/bin/crmhub sources show erp <KUNNR>   (also webshop, legacy_db, legacy_csv)
   Sync again (no Airflow):   .venv/bin/crmhub sync        — incremental: only what changed since the cursors
   Airflow UI:                source scripts/airflow-env.sh && source var/sources/connections.env && airflow standalone
