@@ -32,6 +32,8 @@ DEFAULT_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("phone", ("phones",), explode="phones", max_block_size=30),
     BlockingKey("tax_id", ("tax",)),
     BlockingKey("name+birth_year", ("any_name_key", "birth_year")),
+    # a Chinese-script name's other reading (Cantonese, Wade-Giles) against a Latin spelling
+    BlockingKey("alt_name+birth_year", ("alt_name_key", "birth_year")),
     BlockingKey("name+postal_code", ("any_name_key", "postal"), max_block_size=50),
     BlockingKey("phonetic_name+dob", ("name_phon", "dob")),
     BlockingKey("phonetic_name+postal_code", ("name_phon", "postal"), max_block_size=50),

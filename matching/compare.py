@@ -153,17 +153,17 @@ def _levels(null: np.ndarray, *conditions: np.ndarray) -> np.ndarray:
     return result.astype(np.int8)
 
 
-def _name(ctx: PairContext) -> np.ndarray:
+def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarray:
     """Name levels from whole-key equality and a per-token alignment (see ``PairContext.token_cover``).
 
     Sorted-key Jaro-Winkler alone ranks "hoffmann jurgen" / "hoffmann stefan" as fuzzy (the shared
     family name dominates the prefix); requiring every token on both sides to find a partner does not.
     """
-    exact = ctx.equal("any_name_key")
-    phonetic = ctx.equal("name_phon")
-    cover_l, cover_r = ctx.token_cover("name_tokens")
+    exact = ctx.equal(key)
+    phonetic = ctx.equal(phon)
+    cover_l, cover_r = ctx.token_cover(tokens)
     both = np.minimum(cover_l, cover_r)
-    n_l, n_r = ctx.list_len("name_tokens")
+    n_l, n_r = ctx.list_len(tokens)
     # one name's tokens all inside the other's (a missing middle name), the shorter having >= 2 tokens
     subset = ((cover_l >= 0.95) & (n_l >= 2)) | ((cover_r >= 0.95) & (n_r >= 2))
     # given and family name in their own fields on both sides: which one still agrees
@@ -171,7 +171,7 @@ def _name(ctx: PairContext) -> np.ndarray:
     given = parts_known & (ctx.equal("given_key") | (ctx.similarity("given_key") >= 0.92))
     family = parts_known & (ctx.equal("family_key") | (ctx.similarity("family_key") >= 0.92))
     return _levels(
-        ctx.null("any_name_key"),
+        ctx.null(key),
         exact,
         phonetic | (both >= 0.95),
         both >= 0.88,
@@ -179,6 +179,30 @@ def _name(ctx: PairContext) -> np.ndarray:
         given & ~family,
         family & ~given,
     )
+
+
+#: Name levels an alternative reading may lift a pair to (exact, phonetic, fuzzy, partial).
+_ALT_NAME_LEVELS = 4
+
+
+def _name(ctx: PairContext) -> np.ndarray:
+    """Name levels; a Chinese-script name against a Latin one is also compared in its other reading.
+
+    ``alt_name_*`` equals the primary columns except for records with a second reading, so for pairs
+    where exactly one side has one, comparing ``alt_name_*`` on both sides is exactly "that side's
+    other reading against the other side's name". The better of the two results counts.
+    """
+    levels = _name_levels(ctx, "any_name_key", "name_phon", "name_tokens")
+    if "reading_key" not in ctx.features.columns:
+        return levels
+    alt_l, alt_r = (~side.is_null().to_numpy() for side in ctx.sides("reading_key"))
+    cross = np.flatnonzero((alt_l != alt_r) & (levels > _ALT_NAME_LEVELS))
+    if len(cross):
+        sub = PairContext(ctx.features, ctx.pairs[cross], ctx.workers)
+        alt = _name_levels(sub, "alt_name_key", "alt_name_phon", "alt_name_tokens")
+        better = (alt >= 1) & (alt <= _ALT_NAME_LEVELS)
+        levels[cross[better]] = alt[better]
+    return levels
 
 
 def _suffix(ctx: PairContext) -> np.ndarray:

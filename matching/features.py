@@ -57,6 +57,13 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
         )
     ).to_series()
     person_tokens = nz.map_unique(parts, nz.person_name)
+    # a second reading of Chinese-script names as the other side's system writes them: Wade-Giles in
+    # Taiwan, Cantonese (Hong Kong Government romanisation) elsewhere
+    taiwan = (base["country"].str.to_uppercase() == "TW").fill_null(False)
+    wade_giles = nz.map_unique(parts, nz.wade_giles_name)
+    reading = wade_giles.zip_with(taiwan, nz.map_unique(parts, nz.cantonese_name)).fill_null(
+        nz.map_unique(parts, nz.thai_name)  # and RTGS for Thai script
+    )
     features = pl.DataFrame(
         {
             "_row": base["_row"],
@@ -67,6 +74,8 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
                 nz.map_unique(org_name, nz.organization_phonetic_key)
             ),
             "suffix": nz.map_unique(parts, nz.person_suffix),
+            "reading_key": nz.map_unique(reading, nz.tokens_key),
+            "reading_phon": nz.map_unique(reading, nz.tokens_phonetic_key),
             "family_key": nz.map_unique(base["family_name"].zip_with(~is_org, none), nz.name_part_key),
             "given_key": nz.map_unique(base["given_name"].zip_with(~is_org, none), nz.name_part_key),
             "org_key": nz.map_unique(org_name, nz.organization_key),
@@ -90,9 +99,16 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
         }
     )
     # any_name_key / name_phon: the person key, or the organisation key without its legal form.
-    return features.with_columns(
+    # alt_*: the other reading where there is one, else the same as the primary name columns; a pair
+    # with one Chinese-script side compared on alt_* is the Latin name against the other reading
+    features = features.with_columns(
         pl.coalesce("name_key", "org_key").alias("any_name_key"),
         pl.coalesce("name_key", "org_key").str.split(" ").alias("name_tokens"),
         pl.col("emails").list.first().alias("email1"),
         pl.col("dob").str.slice(0, 4).alias("birth_year"),
+    )
+    return features.with_columns(
+        pl.coalesce("reading_key", "any_name_key").alias("alt_name_key"),
+        pl.coalesce("reading_phon", "name_phon").alias("alt_name_phon"),
+        pl.coalesce("reading_key", "any_name_key").str.split(" ").alias("alt_name_tokens"),
     )

@@ -10,6 +10,8 @@ Python step (transliteration) runs once per *distinct* value, never once per row
 
 from __future__ import annotations
 
+import json
+import pkgutil
 import re
 import unicodedata
 from collections.abc import Callable
@@ -166,6 +168,48 @@ def _cjk_syllables(match: re.Match[str]) -> str:
     return " " + " ".join(anyascii(ch) for ch in match.group(0)) + " "
 
 
+_THAI_WORD = re.compile(r"[\u0e01-\u0e4e]+")
+
+
+@lru_cache(maxsize=1)
+def _thai_romanizer() -> Callable[[str], str] | None:
+    """PyThaiNLP's Royal Institute (RTGS) romanisation, the system Thai ASCII systems write names in.
+
+    Optional: without pythainlp the hand-written Thai rules in ``fold_script`` and anyascii are used.
+    """
+    try:
+        from pythainlp.transliterate import romanize
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return lambda word: romanize(word, engine="royin")
+
+
+@lru_cache(maxsize=200_000)
+def _thai_word(word: str) -> str:
+    romanizer = _thai_romanizer()
+    return romanizer(word) if romanizer else word
+
+
+def _romanize_thai_names(text: str) -> str:
+    """สุขสวัสดิ์ -> "sukswat" (RTGS: final ส is "t", silent letters dropped) rather than anyascii's
+    letter-by-letter "sukhswas". Names only: ~0.6 ms per distinct word is fine for names, not streets."""
+    if _thai_romanizer() is None or not _THAI_WORD.search(text):
+        return text
+    text = _NATIVE_TITLE_PREFIX.sub(" ", unicodedata.normalize("NFKC", text))
+    return _THAI_WORD.sub(lambda m: f" {_thai_word(m.group(0))} ", text)
+
+
+@lru_cache(maxsize=200_000)
+def thai_name(parts: str) -> str | None:
+    """ "given<US>family<US>full" in Thai script -> RTGS tokens (``_romanize_thai_names``), a second
+    reading next to the hand-written rules of ``fold_script``: each gets some names right that the other
+    gets wrong (RTGS: สุขสวัสดิ์ "sukswat"; the rules: เพชรรัตน์ "phetcharat"). ``None`` without Thai."""
+    text = " ".join(parts.split(PARTS_SEPARATOR)[:2]).strip() or parts.split(PARTS_SEPARATOR)[-1]
+    if not _THAI_WORD.search(text) or _thai_romanizer() is None:
+        return None
+    return " ".join(name_tokens(_romanize_thai_names(text))) or None
+
+
 @lru_cache(maxsize=200_000)
 def ascii_fold(text: str, cjk_part: bool = False, cjk_syllables: bool = False) -> str:
     """Any script -> lower-case ASCII words separated by single spaces (hyphens and dots removed).
@@ -199,8 +243,36 @@ SUFFIXES: dict[str, str] = {
 }
 
 
+#: Short forms of given names that name one full form, so "Dave Williams" meets "WILLIAMS DAVID".
+#: Only unambiguous ones (not Chris, Alex, Sam, Pat, Ted); applied to every name token, so none of these
+#: may be a common family name.
+NICKNAMES: dict[str, str] = {
+    "dave": "david", "davy": "david", "jim": "james", "jimmy": "james", "jamie": "james",
+    "bill": "william", "billy": "william", "will": "william", "willy": "william", "liam": "william",
+    "bob": "robert", "bobby": "robert", "rob": "robert", "robbie": "robert", "bert": "robert",
+    "tom": "thomas", "tommy": "thomas", "beth": "elizabeth", "liz": "elizabeth", "lizzie": "elizabeth",
+    "betty": "elizabeth", "eliza": "elizabeth", "becky": "rebecca", "becca": "rebecca", "ed": "edward",
+    "eddie": "edward", "ned": "edward", "mike": "michael", "mick": "michael", "mikey": "michael",
+    "kate": "katherine", "katie": "katherine", "kathy": "katherine", "catherine": "katherine",
+    "lottie": "charlotte", "charlie": "charles", "chuck": "charles", "dan": "daniel", "danny": "daniel",
+    "joe": "joseph", "joey": "joseph", "jen": "jennifer", "jenny": "jennifer", "matt": "matthew",
+    "nick": "nicholas", "tony": "anthony", "steve": "steven", "stephen": "steven", "andy": "andrew",
+    "drew": "andrew", "peggy": "margaret", "maggie": "margaret", "meg": "margaret", "sue": "susan",
+    "susie": "susan", "harry": "henry", "hank": "henry", "jack": "john", "johnny": "john",
+    "rick": "richard", "dick": "richard", "rich": "richard", "ricky": "richard", "greg": "gregory",
+    "ben": "benjamin", "benny": "benjamin", "tim": "timothy", "jeff": "jeffrey", "geoff": "geoffrey",
+    "ken": "kenneth", "kenny": "kenneth", "larry": "lawrence", "ron": "ronald", "don": "donald",
+    "doug": "douglas", "fred": "frederick", "freddie": "frederick", "gerry": "gerald", "jerry": "gerald",
+    "pete": "peter", "phil": "philip", "ray": "raymond", "sandy": "alexandra", "abby": "abigail",
+    "vicky": "victoria", "debbie": "deborah", "deb": "deborah", "sally": "sarah", "nancy": "ann",
+    "annie": "ann", "anne": "ann", "emily": "emily", "em": "emma", "jo": "joanna", "mandy": "amanda",
+    "pam": "pamela", "sepp": "josef", "hansi": "hans", "uli": "ulrich", "fritz": "friedrich",
+    "jupp": "josef", "vanya": "ivan", "sasha": "aleksandar", "mitko": "dimitar", "gosho": "georgi",
+}  # fmt: skip
+
+
 def _token_key(token: str) -> str:
-    return _UMLAUT_SPELLING.sub(r"\1", token)
+    return _UMLAUT_SPELLING.sub(r"\1", NICKNAMES.get(token, token))
 
 
 def name_tokens(text: str, cjk_part: bool = False) -> list[str]:
@@ -236,6 +308,88 @@ def person_name(parts: str) -> str | None:
     else:
         tokens = name_tokens(full)
     return " ".join(tokens) or None
+
+
+@lru_cache(maxsize=1)
+def _cantonese_readings() -> dict[str, list[str]]:
+    """Character -> Hong Kong Government Cantonese romanisations (package cantonese-romanisation).
+
+    Optional: without it there is no Cantonese reading and HK names compare on their pinyin only.
+    """
+    try:
+        data = pkgutil.get_data("cantoroman", "data/charToRoman.json")
+    except (ImportError, OSError):  # pragma: no cover - depends on the environment
+        return {}
+    return json.loads(data) if data else {}
+
+
+def _hk_reading(match: re.Match[str]) -> str:
+    out = []
+    for ch in match.group(0):
+        readings = _cantonese_readings().get(ch)
+        if not readings:
+            out.append(anyascii(ch))
+            continue
+        # HK government spelling writes unaspirated initials as k/ch/t/p (KWOK, KA, TAK) and a final
+        # long "a" as "ah" (WAH): prefer those
+        reading = next((r for r in readings if r[0] not in "gjdb"), readings[0])
+        out.append(reading + "h" if reading.endswith("a") and reading + "h" in readings else reading)
+    return " " + " ".join(out) + " "
+
+
+@lru_cache(maxsize=200_000)
+def cantonese_name(parts: str) -> str | None:
+    """ "given<US>family<US>full" written in Chinese characters -> Cantonese tokens, one per syllable.
+
+    蔡雅婷 is "cai yating" in pinyin but "CHOI NGA TING" in a Hong Kong system; this gives
+    "nga ting choi" (order does not matter, keys are sorted). ``None`` for names without CJK.
+    """
+    given, family, full = (parts.split(PARTS_SEPARATOR) + ["", "", ""])[:3]
+    text = f"{given} {family}" if given.strip() or family.strip() else full
+    if not _CJK.search(text) or not _cantonese_readings():
+        return None
+    return " ".join(name_tokens(_CJK.sub(_hk_reading, text))) or None
+
+
+_WG_WHOLE = {"zhi": "chih", "chi": "chih", "shi": "shih", "ri": "jih", "zi": "tzu", "ci": "tzu", "si": "ssu"}
+_WG_INITIAL = re.compile(r"^(zh|ch|sh|z|c|j|q|x|r|b|d|g)")
+_WG_INITIALS = {
+    "zh": "ch", "ch": "ch", "sh": "sh", "z": "ts", "c": "ts", "j": "ch", "q": "ch", "x": "hs", "r": "j",
+    "b": "p", "d": "t", "g": "k",
+}  # fmt: skip
+_WG_FINALS = (("iong", "iung"), ("ong", "ung"), ("ian", "ien"), ("ie", "ieh"), ("yan", "yen"))
+
+
+@lru_cache(maxsize=4096)
+def wade_giles(syllable: str) -> str:
+    """One pinyin syllable in Wade-Giles as Taiwanese systems write it, without apostrophes:
+    "zhi" -> "chih", "qiang" -> "chiang", "xie" -> "hsieh", "cai" -> "tsai", "guo" -> "kuo"."""
+    if syllable in _WG_WHOLE:
+        return _WG_WHOLE[syllable]
+    out = _WG_INITIAL.sub(lambda m: _WG_INITIALS[m.group(1)], syllable)
+    for old, new in _WG_FINALS:
+        if out.endswith(old):
+            return out[: -len(old)] + new
+    return out
+
+
+def _wg_syllables(text: str) -> list[str]:
+    return [wade_giles(anyascii(ch).lower()) for ch in text]
+
+
+@lru_cache(maxsize=200_000)
+def wade_giles_name(parts: str) -> str | None:
+    """ "given<US>family<US>full" in Chinese characters -> Wade-Giles tokens as Taiwan writes names:
+    志強 蔡 -> "chihchiang tsai" (like "TSAI CHIH-CHIANG"). ``None`` for names without CJK."""
+    given, family, full = (parts.split(PARTS_SEPARATOR) + ["", "", ""])[:3]
+    if given.strip() or family.strip():
+        runs = [given, family]
+    else:
+        runs = [full[:1], full[1:]] if 2 <= len(full) <= 4 and _CJK.fullmatch(full) else [full]
+    if not any(_CJK.search(run) for run in runs):
+        return None
+    text = " ".join(_CJK.sub(lambda m: " " + "".join(_wg_syllables(m.group(0))) + " ", run) for run in runs)
+    return " ".join(name_tokens(text)) or None
 
 
 def name_part_key(text: str) -> str | None:

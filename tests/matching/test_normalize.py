@@ -138,3 +138,42 @@ def test_other_keys() -> None:
     assert nz.date_key("1980-03-07T00:00:00") == "1980-03-07"
     assert nz.date_key("07.03.1980") is None
     assert nz.street_key("Invalidenstr. 5") == nz.street_key("INVALIDENSTRASSE 5")
+
+
+@pytest.mark.parametrize(
+    ("parts", "latin"),
+    [
+        (("雅婷", "蔡", ""), "CHOI NGA TING"),  # Hong Kong: Cantonese (HK Government romanisation)
+        (("", "", "鄭嘉欣"), "CHENG KA YAN"),
+        (("麗華", "郭", ""), "KWOK LAI WAH"),
+    ],
+)
+def test_chinese_names_have_a_cantonese_reading(parts: tuple[str, str, str], latin: str) -> None:
+    reading = nz.cantonese_name(nz.PARTS_SEPARATOR.join(parts))
+    assert nz.tokens_key(reading) == nz.name_key(latin)
+    assert nz.cantonese_name(nz.PARTS_SEPARATOR.join(("Nga Ting", "Choi", ""))) is None
+
+
+@pytest.mark.parametrize(
+    ("parts", "latin"),
+    [
+        (("志強", "蔡", ""), "TSAI CHIH-CHIANG"),  # Taiwan: Wade-Giles, given name hyphenated
+        (("偉強", "謝", ""), "HSIEH WEI-CHIANG"),
+        (("", "", "郭國華"), "KUO KUO-HUA"),
+    ],
+)
+def test_chinese_names_have_a_wade_giles_reading(parts: tuple[str, str, str], latin: str) -> None:
+    assert nz.tokens_key(nz.wade_giles_name(nz.PARTS_SEPARATOR.join(parts))) == nz.name_key(latin)
+
+
+def test_thai_names_have_an_rtgs_reading() -> None:
+    reading = nz.thai_name(nz.PARTS_SEPARATOR.join(("ชัยวัฒน์", "สุขสวัสดิ์", "")))
+    assert reading == "chaiwat sukswat"  # anyascii alone: "chaywath sukhswas"
+    assert nz.thai_name(nz.PARTS_SEPARATOR.join(("", "", "คุณสมชาย ใจดี"))) == "somchai chaidi"
+
+
+@pytest.mark.parametrize(
+    ("short", "full"), [("Dave Williams", "WILLIAMS, DAVID"), ("Lottie Brown", "Charlotte Brown")]
+)
+def test_nicknames_meet_their_full_form(short: str, full: str) -> None:
+    assert nz.name_key(short) == nz.name_key(full)
