@@ -27,6 +27,8 @@ RULES: tuple[str, ...] = (
     "steward_must_link",
     "steward_cannot_link",
     "cut_by_clustering",
+    "namesake_contact_fields_disagree",
+    "contact_fields_disagree",
 )
 
 
