@@ -38,6 +38,10 @@ DEFAULT_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("phonetic_name+dob", ("name_phon", "dob")),
     BlockingKey("phonetic_name+postal_code", ("name_phon", "postal"), max_block_size=50),
     BlockingKey("dob+postal_code", ("dob", "postal")),
+    # one name token and the postal code: a mistyped family name, a nickname, a one-word name
+    BlockingKey(
+        "name_token+postal_code", ("name_tokens", "postal"), explode="name_tokens", max_block_size=30
+    ),
     BlockingKey("org_name", ("org_key",), max_block_size=30),
     BlockingKey("name", ("any_name_key",), max_block_size=20),
     BlockingKey("phonetic_name", ("name_phon",), max_block_size=20),

@@ -45,6 +45,12 @@ IDENTIFYING_TOGETHER: tuple[dict[str, frozenset[str]], ...] = (
         "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
     },
     {"tax_id": frozenset({"one_typo"}), "date_of_birth": frozenset({"exact", "day_month_swapped"})},
+    # the name in a script or nickname no rule folds, everything else of the person agrees
+    {
+        "phone": frozenset({"exact"}),
+        "date_of_birth": frozenset({"exact"}),
+        "address": frozenset({"exact", "same_street"}),
+    },
 )
 #: ... and at least this many fields must agree in all (a namesake shares only the name).
 SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
@@ -66,6 +72,14 @@ CONFLICTING_LEVELS: dict[str, frozenset[str]] = {
 }
 #: A name-only pair with at least this many conflicting contact fields is not worth a steward's time.
 NAMESAKE_CONFLICTS = 1
+#: Half a name (only the family or only the given name agrees) plus a shared address or phone is a
+#: household, not a customer to review, unless something personal agrees too.
+HALF_NAME: dict[str, frozenset[str]] = {"name": frozenset({"family_only", "given_only"})}
+PERSONAL_LEVELS: dict[str, frozenset[str]] = {
+    "email": frozenset({"exact", "fuzzy"}),
+    "tax_id": frozenset({"exact", "one_typo"}),
+    "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
+}
 #: Agreements that identify a person beyond name and address. Without one of them, a pair whose contact
 #: fields disagree goes to review instead of merging: "James Davis" and "JAMES DAVIS SR" at one address
 #: with other e-mails and phones are father and son, "Sabine Bauer" born 1999-06-09 and 1999-09-06 in two
@@ -423,6 +437,9 @@ def match_frame(
     above_match = scores >= config.match_threshold
     is_match = above_match & identifying & ~contradicted & open_pair | must_mask
     namesake = (supporting <= 1) & (conflicts >= NAMESAKE_CONFLICTS)
+    namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & (
+        _agreeing(levels, comparisons, PERSONAL_LEVELS) == 0
+    )
     is_review = ~is_match & open_pair & ~namesake & (scores >= config.review_threshold)
     no_identity = above_match & ~identifying & open_pair & ~must_mask
     contradicted_demoted = above_match & identifying & contradicted & open_pair & ~must_mask
