@@ -435,6 +435,10 @@ def match_frame(
     )
     open_pair = ~cannot_mask & ~veto
     above_match = scores >= config.match_threshold
+    # "James Davis Sr." vs "James Davis": the father or his son? Only something personal tells.
+    suffix_l, suffix_r = ctx.sides("suffix")
+    one_suffix = (suffix_l.is_null() != suffix_r.is_null()).to_numpy()
+    contradicted |= one_suffix & (_agreeing(levels, comparisons, PERSONAL_LEVELS) == 0)
     is_match = above_match & identifying & ~contradicted & open_pair | must_mask
     namesake = (supporting <= 1) & (conflicts >= NAMESAKE_CONFLICTS)
     namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & (
