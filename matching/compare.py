@@ -170,6 +170,8 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     parts_known = ~ctx.null("given_key") & ~ctx.null("family_key")
     given = parts_known & (ctx.equal("given_key") | (ctx.similarity("given_key") >= 0.92))
     family = parts_known & (ctx.equal("family_key") | (ctx.similarity("family_key") >= 0.92))
+    if key == "any_name_key":  # the primary reading: also the name without its spaces (a split word)
+        phonetic |= ~ctx.null("name_compact") & (ctx.similarity("name_compact") >= 0.96)
     return _levels(
         ctx.null(key),
         exact,

@@ -45,6 +45,8 @@ IDENTIFYING_TOGETHER: tuple[dict[str, frozenset[str]], ...] = (
         "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
     },
     {"tax_id": frozenset({"one_typo"}), "date_of_birth": frozenset({"exact", "day_month_swapped"})},
+    # an equal id number in the same postal area: the name and birth date were mistyped or left out
+    {"tax_id": frozenset({"exact"}), "address": frozenset({"exact", "same_street", "same_postal_code"})},
     # the name in a script or nickname no rule folds, everything else of the person agrees
     {
         "phone": frozenset({"exact"}),
@@ -425,10 +427,11 @@ def match_frame(
     veto = _vetoed(levels, comparisons, ctx) & ~must_mask
     supporting = _agreeing(levels, comparisons, SUPPORTING_LEVELS)
     conflicts = _agreeing(levels, comparisons, CONFLICTING_LEVELS)
-    identifying = _agreeing(levels, comparisons, IDENTIFYING_LEVELS) > 0
+    identifying = (_agreeing(levels, comparisons, IDENTIFYING_LEVELS) > 0) & (
+        supporting >= MIN_AGREEING_FIELDS
+    )
     for together in IDENTIFYING_TOGETHER:
         identifying |= _agreeing(levels, comparisons, together) == len(together)
-    identifying &= supporting >= MIN_AGREEING_FIELDS
     near_miss_dob = _agreeing(levels, comparisons, NEAR_MISS_DOB) > 0
     contradicted = (_agreeing(levels, comparisons, STRONG_LEVELS) == 0) & (
         (conflicts >= 2) | (conflicts >= 1) & near_miss_dob

@@ -70,6 +70,8 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
             "record_type": base["record_type"],
             "name": name,
             "name_key": nz.map_unique(person_tokens, nz.tokens_key),
+            # in written order without spaces: "amber black well" is "amber blackwell" mis-split
+            "name_compact": person_tokens.str.replace_all(" ", "", literal=True),
             "name_phon": nz.map_unique(person_tokens, nz.tokens_phonetic_key).fill_null(
                 nz.map_unique(org_name, nz.organization_phonetic_key)
             ),
