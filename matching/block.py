@@ -40,7 +40,7 @@ DEFAULT_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("dob+postal_code", ("dob", "postal")),
     # one name token and the postal code: a mistyped family name, a nickname, a one-word name
     BlockingKey(
-        "name_token+postal_code", ("name_tokens", "postal"), explode="name_tokens", max_block_size=30
+        "name_token+postal_code", ("name_tokens", "postal"), explode="name_tokens", max_block_size=12
     ),
     BlockingKey("org_name", ("org_key",), max_block_size=30),
     BlockingKey("name", ("any_name_key",), max_block_size=20),

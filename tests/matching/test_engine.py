@@ -374,3 +374,56 @@ def test_two_character_chinese_given_name_matches_its_romanisation() -> None:
     ]
     result = match_frame(pl.DataFrame(rows))
     assert result.pairs["decision"][0] == "match"
+
+
+def test_father_without_suffix_is_not_merged_into_the_son_on_name_and_address() -> None:
+    home = dict(street="8 Queens Road", postal_code="EH8 8RQ", city="Edinburgh", country="GB")
+    rows = [
+        dict(home, source_system="erp", source_id="1", full_name="James Davis", email="jd.1@example.com"),
+        dict(
+            home, source_system="webshop", source_id="2", full_name="JAMES DAVIS SR", email="jd.2@example.com"
+        ),
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    assert result.pairs["decision"][0] == "review"  # a steward tells father from son
+    assert "contact_fields_disagree" in _rules(_explanation(result, "1", "2"))
+    assert result.clusters["cluster_id"].n_unique() == 2
+
+
+def test_namesakes_whose_contacts_disagree_are_not_queued_for_review() -> None:
+    base = dict(full_name="Nguyen Van Anh", country="VN")
+    rows = [
+        dict(base, source_system="erp", source_id="1", email="anh.nguyen@example.vn", postal_code="700000"),
+        dict(base, source_system="webshop", source_id="2", email="nva88@example.com", postal_code="100000"),
+    ]
+    # a low review threshold: the score alone would queue the pair
+    result = match_frame(pl.DataFrame(rows), MatchingConfig(review_threshold=1e-6))
+    assert result.pairs["decision"][0] == "distinct"
+    assert "namesake_contact_fields_disagree" in _rules(_explanation(result, "1", "2"))
+    assert list(result.pair_rows()) == []
+
+
+def test_hong_kong_cantonese_spelling_meets_the_chinese_name() -> None:
+    rows = [
+        dict(
+            source_system="erp",
+            source_id="1",
+            given_name="雅婷",
+            family_name="蔡",
+            phone="+852 9640 2942",
+            date_of_birth="1990-03-04",
+            country="HK",
+        ),
+        dict(
+            source_system="legacy_csv",
+            source_id="2",
+            full_name="CHOI NGA TING",
+            phone="9640 2942",
+            date_of_birth="1990-03-04",
+            country="HK",
+        ),
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    entries = {e["field"]: e for e in _explanation(result, "1", "2")}
+    assert entries["name"]["level"] in ("exact", "phonetic")
+    assert result.pairs["decision"][0] == "match"
