@@ -90,9 +90,25 @@ class SourceConnector(ABC):
     def pull(self, cursor: str | None) -> Iterator[Page]:
         """Yield pages of records changed since ``cursor`` (``None`` = full refresh)."""
 
-    @abstractmethod
     def push(self, updates: Sequence[PushUpdate]) -> PushResult:
-        """Write golden ids and surviving fields back; idempotent (same update twice = no change)."""
+        """Write golden ids and surviving fields back; idempotent (same update twice = no change).
+
+        Default: one record at a time through :meth:`push_one`; a record that fails is reported with
+        its reason and does not stop the others. Systems with batch writes override this method.
+        """
+        result = PushResult()
+        for update in updates:
+            try:
+                self.push_one(update)
+            except ConnectorError as exc:
+                result.failed[update.source_id] = str(exc)
+            else:
+                result.pushed.append(update.source_id)
+        return result
+
+    def push_one(self, update: PushUpdate) -> None:
+        """Bring one source record to the pushed state (writing nothing when it is there already)."""
+        raise NotImplementedError(f"{self.name}: this connector pushes in batches or not at all")
 
     def pull_orders(self, cursor: str | None) -> Iterator[OrderPage]:
         """Yield pages of orders created since ``cursor``; only where :attr:`supports_orders`."""

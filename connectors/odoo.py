@@ -23,14 +23,14 @@ stops them re-triggering the next incremental pull.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import requests
 
-from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.http import build_session
 from connectors.push_values import desired_values
@@ -216,18 +216,7 @@ class OdooConnector(SourceConnector):
 
     # -- push ------------------------------------------------------------------------------------
 
-    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
-        result = PushResult()
-        for update in updates:
-            try:
-                self._push_one(update)
-            except ConnectorError as exc:
-                result.failed[update.source_id] = str(exc)
-            else:
-                result.pushed.append(update.source_id)
-        return result
-
-    def _push_one(self, update: PushUpdate) -> None:
+    def push_one(self, update: PushUpdate) -> None:
         if not str(update.source_id).isdigit():
             raise ConnectorError(self.name, "push", "Odoo partner ids are integers", update.source_id)
         partner_id = int(update.source_id)

@@ -23,14 +23,14 @@ changes nothing sends nothing, so it does not bump ``date_modified_gmt`` and re-
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import requests
 
-from connectors.base import ConnectorError, OrderPage, Page, PushResult, PushUpdate, SourceConnector
+from connectors.base import ConnectorError, OrderPage, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.http import build_session
 from connectors.mapping import get_path
@@ -187,18 +187,7 @@ class WebShopConnector(SourceConnector):
 
     # -- push ------------------------------------------------------------------------------------
 
-    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
-        result = PushResult()
-        for update in updates:
-            try:
-                self._push_one(update)
-            except ConnectorError as exc:
-                result.failed[update.source_id] = str(exc)
-            else:
-                result.pushed.append(update.source_id)
-        return result
-
-    def _push_one(self, update: PushUpdate) -> None:
+    def push_one(self, update: PushUpdate) -> None:
         if not str(update.source_id).isdigit():
             raise ConnectorError(self.name, "push", "web shop customer ids are integers", update.source_id)
         path = f"/customers/{update.source_id}"

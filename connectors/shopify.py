@@ -28,7 +28,7 @@ reported as failed, with the shop's reason.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.http import build_session
 from connectors.push_values import desired_values
@@ -197,18 +197,7 @@ class ShopifyConnector(SourceConnector):
 
     # -- push ------------------------------------------------------------------------------------
 
-    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
-        result = PushResult()
-        for update in updates:
-            try:
-                self._push_one(update)
-            except ConnectorError as exc:
-                result.failed[update.source_id] = str(exc)
-            else:
-                result.pushed.append(update.source_id)
-        return result
-
-    def _push_one(self, update: PushUpdate) -> None:
+    def push_one(self, update: PushUpdate) -> None:
         source_id = str(update.source_id)
         if not source_id.isdigit():
             raise ConnectorError(self.name, "push", "Shopify customer ids are integers", source_id)

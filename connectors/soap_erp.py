@@ -21,9 +21,9 @@ from typing import Any
 
 from zeep.helpers import serialize_object
 
-from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.mapping import LIST_FIELDS
-from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, soap_session
+from connectors.soap import SoapCaller, build_soap_client, soap_session
 from schemas import QuarantinedRecord
 
 DEFAULT_ACCOUNT_GROUPS = {"ZPER": "person", "ZORG": "organization"}
@@ -133,23 +133,12 @@ class ErpSoapConnector(SourceConnector):
         }
         return fields
 
-    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
-        result = PushResult()
-        for update in updates:
-            try:
-                if self._push_one(update):
-                    result.pushed.append(update.source_id)
-            except SoapFaultError as exc:
-                result.failed[update.source_id] = str(exc)
-        return result
-
-    def _push_one(self, update: PushUpdate) -> bool:
+    def push_one(self, update: PushUpdate) -> None:
         current = self.row(self.call("GetCustomer", record_id=update.source_id, KUNNR=update.source_id))
         changes = self.source_changes(update, current)
         if changes:
             self.call("UpsertCustomer", record_id=update.source_id,
                       customer={"KUNNR": current["KUNNR"], **changes})
-        return True
 
     def source_changes(self, update: PushUpdate, current: Mapping[str, Any]) -> dict[str, str]:
         """SAP fields whose value the update changes (``None`` values never clear anything)."""

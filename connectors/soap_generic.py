@@ -51,7 +51,6 @@ from connectors.credentials import Credentials
 from connectors.mapping import LIST_FIELDS, FieldMapping, get_path
 from connectors.soap import (
     SoapCaller,
-    SoapFaultError,
     build_soap_client,
     fault_detail,
     is_transient,
@@ -264,16 +263,9 @@ class GenericSoapConnector(SourceConnector):
             raise ConnectorError(
                 self.name, "push", "push needs options upsert_operation, id_field and golden_id_field"
             )
-        result = PushResult()
-        for update in updates:
-            try:
-                self._push_one(update)
-                result.pushed.append(update.source_id)
-            except SoapFaultError as exc:
-                result.failed[update.source_id] = str(exc)
-        return result
+        return super().push(updates)
 
-    def _push_one(self, update: PushUpdate) -> None:
+    def push_one(self, update: PushUpdate) -> None:
         options = self.options
         current: dict[str, Any] = {}
         if options.get_operation:

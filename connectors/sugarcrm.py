@@ -18,13 +18,13 @@ Push: ``PATCH /Api/V8/module`` with a JSON:API body holding only the attributes 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.crm_sync import (
     Batch,
@@ -173,18 +173,7 @@ class SugarCrmConnector(SourceConnector):
 
     # -- push ------------------------------------------------------------------------------------
 
-    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
-        result = PushResult()
-        for update in updates:
-            try:
-                self._push_one(update)
-            except ConnectorError as exc:
-                result.failed[update.source_id] = str(exc)
-            else:
-                result.pushed.append(update.source_id)
-        return result
-
-    def _push_one(self, update: PushUpdate) -> None:
+    def push_one(self, update: PushUpdate) -> None:
         module, attributes = self._find(update.source_id)
         changes: dict[str, str] = {}
         if self.push_fields:

@@ -21,13 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import UTC
 from typing import Any
 
 import requests
 
-from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.crm_sync import (
     Batch,
@@ -175,18 +175,7 @@ class VtigerConnector(SourceConnector):
 
     # -- push ------------------------------------------------------------------------------------
 
-    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
-        result = PushResult()
-        for update in updates:
-            try:
-                self._push_one(update)
-            except ConnectorError as exc:
-                result.failed[update.source_id] = str(exc)
-            else:
-                result.pushed.append(update.source_id)
-        return result
-
-    def _push_one(self, update: PushUpdate) -> None:
+    def push_one(self, update: PushUpdate) -> None:
         if not WS_ID.match(str(update.source_id)):
             raise ConnectorError(self.name, "push", "vTiger record ids look like 12x34", update.source_id)
         current = self._call("GET", "push", "retrieve", record_id=update.source_id, id=update.source_id)
