@@ -16,25 +16,9 @@ from typing import Any, Literal
 
 import polars as pl
 
+from schemas import FLAT_COLUMNS
+
 #: The flat record format shared by the generator, ``crmhub match`` and seeding.
-FLAT_COLUMNS = [
-    "source_system",
-    "source_id",
-    "record_type",
-    "given_name",
-    "family_name",
-    "full_name",
-    "organization_name",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "date_of_birth",
-    "tax_id",
-    "updated_at",
-]
 TRUTH = "truth_id"
 
 LinkType = Literal["dedupe_only", "link_only"]

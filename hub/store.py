@@ -39,27 +39,13 @@ from hub.models import (
     SyncCursor,
     utcnow,
 )
+from schemas import FLAT_COLUMNS as SCHEMA_FLAT_COLUMNS
 from schemas import CustomerRecord, GoldenRecord, OrderRecord, QuarantinedRecord, RecordKey, StewardDecision
 
 ORDERS_STREAM = "orders"
 
-FLAT_COLUMNS = (
-    "source_system",
-    "source_id",
-    "record_type",
-    "given_name",
-    "family_name",
-    "full_name",
-    "organization_name",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "date_of_birth",
-    "tax_id",
-)
+#: The match columns of a source record: the flat format without ``updated_at``.
+FLAT_COLUMNS = tuple(c for c in SCHEMA_FLAT_COLUMNS if c != "updated_at")
 
 
 def content_hash(data: Any) -> str:

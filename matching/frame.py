@@ -11,26 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from schemas import CustomerRecord
-
-FLAT_COLUMNS: tuple[str, ...] = (
-    "source_system",
-    "source_id",
-    "record_type",
-    "given_name",
-    "family_name",
-    "full_name",
-    "organization_name",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "date_of_birth",
-    "tax_id",
-    "updated_at",
-)
+from schemas import FLAT_COLUMNS, CustomerRecord
 
 
 class FlatFrameError(ValueError):

@@ -5,7 +5,7 @@ same data travels as columns (see :mod:`matching.frame`).
 """
 
 from schemas.config import HubConfig, MatchingConfig, SourceConfig, SurvivorshipConfig, load_config
-from schemas.customer import Address, CustomerRecord, RecordKey, RecordType
+from schemas.customer import FLAT_COLUMNS, Address, CustomerRecord, RecordKey, RecordType
 from schemas.golden import FieldLineage, GoldenRecord, SourceRef
 from schemas.matching import FieldComparison, MatchDecision, MatchPair
 from schemas.order import OrderRecord
@@ -13,6 +13,7 @@ from schemas.quarantine import QuarantinedRecord
 from schemas.steward import DecisionKind, StewardDecision
 
 __all__ = [
+    "FLAT_COLUMNS",
     "Address",
     "CustomerRecord",
     "DecisionKind",

@@ -12,6 +12,27 @@ from schemas.values import clean_country, clean_email, clean_phone, clean_text
 
 RecordType = Literal["person", "organization"]
 
+#: The flat record format (one row per source record; several e-mails or phones joined by ";"), shared
+#: by ``crmhub match``, the generator, the benchmarks and the hub store's match columns.
+FLAT_COLUMNS: tuple[str, ...] = (
+    "source_system",
+    "source_id",
+    "record_type",
+    "given_name",
+    "family_name",
+    "full_name",
+    "organization_name",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "date_of_birth",
+    "tax_id",
+    "updated_at",
+)
+
 
 class RecordKey(NamedTuple):
     """Identity of a source record across the hub: the system it lives in and its id there."""

@@ -11,26 +11,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from schemas import CustomerRecord
+from schemas import FLAT_COLUMNS, CustomerRecord
 
-FLAT_COLUMNS: tuple[str, ...] = (
-    "source_system",
-    "source_id",
-    "record_type",
-    "given_name",
-    "family_name",
-    "full_name",
-    "organization_name",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "date_of_birth",
-    "tax_id",
-    "updated_at",
-)
 TRUTH_COLUMN = "truth_id"
 
 

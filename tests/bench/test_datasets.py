@@ -106,4 +106,4 @@ def test_multilingual_loader_keeps_every_generated_row_and_its_truth() -> None:
     generated = generate_dataset(500, 3).rows
     assert dataset.name == "multi_500" and dataset.frame.height == len(generated)
     assert dataset.frame["truth_id"].n_unique() == len({r["truth_id"] for r in generated})
-    assert dataset.records.columns == FLAT_COLUMNS
+    assert tuple(dataset.records.columns) == FLAT_COLUMNS
