@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def test_dag_parses_with_one_mapped_extract_per_source():
     assert dag.get_task("plan_match").trigger_rule == "all_done"
 
 
-def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch):
+def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch, capfd):
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState
 
@@ -68,3 +69,18 @@ def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch):
         "shard 2",
     ]
     assert store.counts()["golden_active"] > 0
+
+    # The source systems' passwords appear in no task output, no Airflow log and no hub table.
+    secrets = {c["password"] for c in local_sources.connections.values() if c.get("password")}
+    assert secrets
+    captured = capfd.readouterr()
+    assert "match_shard" in captured.out + captured.err  # the task output really is in what we search
+    logs = [p.read_text(errors="replace") for p in Path(os.environ["AIRFLOW_HOME"]).rglob("*.log")]
+    from sqlalchemy import MetaData
+
+    tables = MetaData()
+    tables.reflect(store.engine)
+    with store.engine.connect() as connection:
+        rows = [str(tuple(r)) for t in tables.sorted_tables for r in connection.execute(t.select())]
+    for text in (captured.out, captured.err, *logs, *rows):
+        assert not any(secret in text for secret in secrets)
