@@ -52,11 +52,37 @@ class PairContext:
         a, b = self.sides(column)
         return (a == b).fill_null(False).to_numpy()
 
-    def similarity(self, column: str, scorer: Callable = JaroWinkler.normalized_similarity) -> np.ndarray:
-        """Similarity in [0, 1] (or the scorer's distance) per pair; meaningless where a side is null."""
-        a, b = (side.fill_null("").to_numpy() for side in self.sides(column))
-        scores = process.cpdist(a, b, scorer=scorer, workers=self.workers, dtype=np.float32)
-        return scores / 100.0 if scorer in _PERCENT_SCORERS else scores
+    def similarity(
+        self,
+        column: str,
+        scorer: Callable = JaroWinkler.normalized_similarity,
+        only: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Similarity in [0, 1] (or the scorer's distance) per pair; meaningless where a side is null.
+
+        ``only``: compute just the masked pairs (0 elsewhere), when the others are decided already.
+        """
+        a, b = self.sides(column)
+        if only is not None:
+            rows = np.flatnonzero(only)
+            out = np.zeros(len(self), dtype=np.float32)
+            if len(rows):
+                out[rows] = process.cpdist(
+                    a.gather(rows).fill_null("").to_numpy(),
+                    b.gather(rows).fill_null("").to_numpy(),
+                    scorer=scorer,
+                    workers=self.workers,
+                    dtype=np.float32,
+                )
+        else:
+            out = process.cpdist(
+                a.fill_null("").to_numpy(),
+                b.fill_null("").to_numpy(),
+                scorer=scorer,
+                workers=self.workers,
+                dtype=np.float32,
+            )
+        return out / 100.0 if scorer in _PERCENT_SCORERS else out
 
     def any_shared(self, column: str) -> np.ndarray:
         """True where the two records share at least one value of a list column."""
@@ -72,44 +98,45 @@ class PairContext:
         out[hits["_pair"].to_numpy()] = True
         return out
 
-    def token_cover(self, column: str, max_tokens: int = MAX_TOKENS) -> tuple[np.ndarray, np.ndarray]:
+    def token_cover(
+        self, column: str, max_tokens: int = MAX_TOKENS, only: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per pair, how well every token of each side is matched by some token of the other side.
 
         Returns (left_cover, right_cover): the weakest best Jaro-Winkler over the left (right) tokens.
         Order-insensitive and per token, so "hoffmann jurgen" vs "hoffmann stefan" is 0.6 (one name
-        differs), while a typo or another romanisation of each token stays high. Computed as
-        ``max_tokens**2`` vectorised cpdist calls, never per pair.
+        differs), while a typo or another romanisation of each token stays high. Computed as up to
+        ``max_tokens**2`` vectorised cpdist calls, each over the pairs that have both tokens, never per
+        pair. ``only``: a mask of the pairs that need it (the others get cover 1.0, e.g. exact names).
         """
         key = f"_cover:{column}"
         if key not in self._cache:
             tokens = self.features[column]
             cols = [tokens.list.get(i, null_on_oob=True) for i in range(max_tokens)]
+            n = len(self)
+            wanted = np.ones(n, dtype=bool) if only is None else only
             lefts = [c.gather(self.left) for c in cols]
             rights = [c.gather(self.right) for c in cols]
-            l_valid = [c.is_not_null().to_numpy() for c in lefts]
-            r_valid = [c.is_not_null().to_numpy() for c in rights]
+            l_valid = [c.is_not_null().to_numpy() & wanted for c in lefts]
+            r_valid = [c.is_not_null().to_numpy() & wanted for c in rights]
             l_text = [c.fill_null("").to_numpy() for c in lefts]
             r_text = [c.fill_null("").to_numpy() for c in rights]
-            n = len(self)
             best_l = [np.zeros(n, dtype=np.float32) for _ in range(max_tokens)]
             best_r = [np.zeros(n, dtype=np.float32) for _ in range(max_tokens)]
             for i in range(max_tokens):
-                if not l_valid[i].any():
-                    continue
                 for j in range(max_tokens):
-                    both = l_valid[i] & r_valid[j]
-                    if not both.any():
+                    rows = np.flatnonzero(l_valid[i] & r_valid[j])
+                    if not len(rows):
                         continue
                     sim = process.cpdist(
-                        l_text[i],
-                        r_text[j],
+                        l_text[i][rows],
+                        r_text[j][rows],
                         scorer=JaroWinkler.normalized_similarity,
                         workers=self.workers,
                         dtype=np.float32,
                     )
-                    sim = np.where(both, sim, 0.0)
-                    np.maximum(best_l[i], sim, out=best_l[i])
-                    np.maximum(best_r[j], sim, out=best_r[j])
+                    best_l[i][rows] = np.maximum(best_l[i][rows], sim)
+                    best_r[j][rows] = np.maximum(best_r[j][rows], sim)
             cover_l = np.ones(n, dtype=np.float32)
             cover_r = np.ones(n, dtype=np.float32)
             for i in range(max_tokens):
@@ -161,17 +188,19 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     """
     exact = ctx.equal(key)
     phonetic = ctx.equal(phon)
-    cover_l, cover_r = ctx.token_cover(tokens)
+    cover_l, cover_r = ctx.token_cover(tokens, only=~exact)  # exact names need no alignment
     both = np.minimum(cover_l, cover_r)
     n_l, n_r = ctx.list_len(tokens)
     # one name's tokens all inside the other's (a missing middle name), the shorter having >= 2 tokens
     subset = ((cover_l >= 0.95) & (n_l >= 2)) | ((cover_r >= 0.95) & (n_r >= 2))
     # given and family name in their own fields on both sides: which one still agrees
     parts_known = ~ctx.null("given_key") & ~ctx.null("family_key")
-    given = parts_known & (ctx.equal("given_key") | (ctx.similarity("given_key") >= 0.92))
-    family = parts_known & (ctx.equal("family_key") | (ctx.similarity("family_key") >= 0.92))
+    open_pairs = parts_known & ~exact
+    given = parts_known & (ctx.equal("given_key") | (ctx.similarity("given_key", only=open_pairs) >= 0.92))
+    family = parts_known & (ctx.equal("family_key") | (ctx.similarity("family_key", only=open_pairs) >= 0.92))
     if key == "any_name_key":  # the primary reading: also the name without its spaces (a split word)
-        phonetic |= ~ctx.null("name_compact") & (ctx.similarity("name_compact") >= 0.96)
+        compact = ~ctx.null("name_compact") & ~exact
+        phonetic |= compact & (ctx.similarity("name_compact", only=compact) >= 0.96)
     return _levels(
         ctx.null(key),
         exact,
@@ -261,9 +290,12 @@ def _address(ctx: PairContext) -> np.ndarray:
     postal = ctx.equal("postal")
     postal_null = ctx.null("postal")
     street_null = ctx.null("street")
-    street_sim = ctx.similarity("street", fuzz.token_set_ratio)
-    city = ctx.equal("city") | (~ctx.null("city") & (ctx.similarity("city") >= 0.88))
+    city_equal = ctx.equal("city")
+    city_open = ~ctx.null("city") & ~city_equal
+    city = city_equal | (city_open & (ctx.similarity("city", only=city_open) >= 0.88))
     same_place = postal | (postal_null & city)
+    street_open = same_place & ~street_null & ~ctx.equal("street")
+    street_sim = ctx.similarity("street", fuzz.token_set_ratio, only=street_open)
     null = postal_null & street_null & ctx.null("city")
     # same postal code and the same house number(s): the same address written in another script; a
     # different house number on the same street is a neighbour (or a namesake down the road), not a match
