@@ -93,7 +93,7 @@ STRONG_LEVELS: dict[str, frozenset[str]] = {
     "date_of_birth": frozenset({"exact"}),
 }
 NEAR_MISS_DOB: dict[str, frozenset[str]] = {"date_of_birth": frozenset({"day_month_swapped", "one_typo"})}
-SAME_HOME: dict[str, frozenset[str]] = {"address": frozenset({"exact", "same_street"})}
+SAME_HOME: dict[str, frozenset[str]] = {"address": frozenset({"exact", "same_street", "same_postal_code"})}
 #: Levels that say "two different customers" whatever else agrees: father and son share name, address
 #: and landline but not the birth date or the Jr./Sr.; sister companies share name stem, switchboard and
 #: e-mail domain but not the tax id or the legal form. A vetoed pair is never merged, not even
@@ -435,8 +435,8 @@ def match_frame(
         identifying |= _agreeing(levels, comparisons, together) == len(together)
     near_miss_dob = _agreeing(levels, comparisons, NEAR_MISS_DOB) > 0
     same_home = _agreeing(levels, comparisons, SAME_HOME) > 0
-    # a name and a birth date one keystroke off, nothing else: at a million records a namesake born
-    # on a neighbouring day is more likely than a typo
+    # a name and a birth date one keystroke off, not even the postal area: at a million records a namesake
+    # born on a neighbouring day is more likely than a typo
     contradicted = (_agreeing(levels, comparisons, STRONG_LEVELS) == 0) & (
         (conflicts >= 2) | (conflicts >= 1) & near_miss_dob | near_miss_dob & ~same_home
     )
