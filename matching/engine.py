@@ -437,7 +437,12 @@ def match_frame(
     same_home = _agreeing(levels, comparisons, SAME_HOME) > 0
     # a name and a birth date one keystroke off, not even the postal area: at a million records a namesake
     # born on a neighbouring day is more likely than a typo
-    contradicted = (_agreeing(levels, comparisons, STRONG_LEVELS) == 0) & (
+    # an organisation's switchboard is shared by its sister companies: not strong there
+    organization = ctx.equal("record_type") & (ctx.sides("record_type")[0] == "organization").to_numpy()
+    strong = _agreeing(levels, comparisons, STRONG_LEVELS) - (
+        organization & (_agreeing(levels, comparisons, {"phone": STRONG_LEVELS["phone"]}) > 0)
+    )
+    contradicted = (strong == 0) & (
         (conflicts >= 2) | (conflicts >= 1) & near_miss_dob | near_miss_dob & ~same_home
     )
     open_pair = ~cannot_mask & ~veto
