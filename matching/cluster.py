@@ -3,7 +3,10 @@
 Plain connected components turn "Anna and Peter share a landline" plus "Peter's web-shop record has only
 the family name and that landline" into one customer. Here two clusters merge only if *all* scored
 evidence between them agrees: the average probability over the scored cross pairs must reach
-``average_cut`` and no cross pair may be below ``veto_cut`` (a different birth date or tax id).
+``average_cut`` and no cross pair may be below ``veto_cut`` (a different birth date or tax id) -
+unless more cross pairs are *anchored* (the same tax id and name: the customer's own identifier) than
+vetoed: a record whose birth date was mistyped beyond recognition still carries its id number, and one
+sibling record with a mistyped id must not keep it out of its own cluster.
 Steward constraints win over scores: must-link pairs are merged first, cannot-link pairs (and anything
 that would put them together transitively) are never merged. Match pairs that end up in different
 clusters are reported as cut.
@@ -22,6 +25,8 @@ from scipy.sparse.csgraph import connected_components
 class ClusterParams:
     average_cut: float = 0.5
     veto_cut: float = 0.02
+    #: Whether anchored cross pairs outnumbering the vetoed ones lift the veto (see the module docstring).
+    anchors_outvote_vetoes: bool = True
 
 
 @dataclass
@@ -37,7 +42,7 @@ class _Agglomeration:
     def __init__(self, nodes: np.ndarray) -> None:
         self.parent = {int(n): int(n) for n in nodes}
         self.size = dict.fromkeys(self.parent, 1)
-        #: cluster -> neighbour cluster -> [sum of scores, count, min score]
+        #: cluster -> neighbour cluster -> [sum of scores, count, min score, anchored, vetoed]
         self.links: dict[int, dict[int, list[float]]] = {n: {} for n in self.parent}
         self.cannot: dict[int, set[int]] = {n: set() for n in self.parent}
 
@@ -49,12 +54,14 @@ class _Agglomeration:
             self.parent[node], node = root, self.parent[node]
         return root
 
-    def add_evidence(self, a: int, b: int, score: float) -> None:
+    def add_evidence(self, a: int, b: int, score: float, anchored: bool, veto_cut: float) -> None:
         for x, y in ((a, b), (b, a)):
-            stat = self.links[x].setdefault(y, [0.0, 0, 1.0])
+            stat = self.links[x].setdefault(y, [0.0, 0, 1.0, 0, 0])
             stat[0] += score
             stat[1] += 1
             stat[2] = min(stat[2], score)
+            stat[3] += anchored
+            stat[4] += score < veto_cut
 
     def forbid(self, a: int, b: int) -> None:
         self.cannot[a].add(b)
@@ -64,21 +71,25 @@ class _Agglomeration:
         return any(self.find(c) == b for c in self.cannot[a])
 
     def acceptable(self, a: int, b: int, params: ClusterParams) -> bool:
-        total, count, minimum = self.links[a].get(b, [0.0, 0, 1.0])
-        return count > 0 and total / count >= params.average_cut and minimum >= params.veto_cut
+        total, count, minimum, anchored, vetoed = self.links[a].get(b, [0.0, 0, 1.0, 0, 0])
+        if count == 0 or total / count < params.average_cut:
+            return False
+        return minimum >= params.veto_cut or (params.anchors_outvote_vetoes and anchored > vetoed)
 
     def merge(self, a: int, b: int) -> int:
         if len(self.links[a]) < len(self.links[b]):
             a, b = b, a
         self.parent[b] = a
         self.size[a] += self.size.pop(b)
-        for neighbour, (total, count, minimum) in self.links.pop(b).items():
+        for neighbour, (total, count, minimum, anchored, vetoed) in self.links.pop(b).items():
             if neighbour == a:
                 continue
-            stat = self.links[a].setdefault(neighbour, [0.0, 0, 1.0])
+            stat = self.links[a].setdefault(neighbour, [0.0, 0, 1.0, 0, 0])
             stat[0] += total
             stat[1] += count
             stat[2] = min(stat[2], minimum)
+            stat[3] += anchored
+            stat[4] += vetoed
             back = self.links[neighbour]
             back.pop(b, None)
             back[a] = stat
@@ -97,12 +108,14 @@ def cluster(
     cannot_link: list[tuple[int, int]] | None = None,
     params: ClusterParams | None = None,
     rank: np.ndarray | None = None,
+    anchored: np.ndarray | None = None,
 ) -> ClusterOutcome:
     """Cluster labels for ``n_records`` rows from scored pairs (row indices ``left``/``right``).
 
     ``rank``: a per-row order that does not depend on the batch (e.g. the rank of the record key).
     Equal scores are merged in that order, so matching a subset of the rows in another order (an
     incremental run over a few components) makes the same merges as matching them all.
+    ``anchored``: per pair, whether it agrees on the customer's own identifier (see the module docstring).
     """
     params = params or ClusterParams()
     must_link = must_link or []
@@ -135,10 +148,15 @@ def cluster(
     in_complex = np.isin(component, complex_components)
     evidence = in_complex[left] & (component[left] == component[right])
     agg = _Agglomeration(np.flatnonzero(in_complex))
-    for a, b, s in zip(
-        left[evidence].tolist(), right[evidence].tolist(), scores[evidence].tolist(), strict=True
+    anchored = np.zeros(len(left), dtype=bool) if anchored is None else anchored
+    for a, b, s, anchor in zip(
+        left[evidence].tolist(),
+        right[evidence].tolist(),
+        scores[evidence].tolist(),
+        anchored[evidence].tolist(),
+        strict=True,
     ):
-        agg.add_evidence(a, b, s)
+        agg.add_evidence(a, b, s, anchor, params.veto_cut)
     for a, b in cannot.tolist():
         if a in agg.parent and b in agg.parent:
             agg.forbid(a, b)

@@ -198,6 +198,9 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     open_pairs = parts_known & ~exact
     given = parts_known & (ctx.equal("given_key") | (ctx.similarity("given_key", only=open_pairs) >= 0.92))
     family = parts_known & (ctx.equal("family_key") | (ctx.similarity("family_key", only=open_pairs) >= 0.92))
+    # one side wrote a single name part and it is one of the other side's parts ("Pacey" vs "Casey
+    # Pacey"): as much as a shared family name says, no more (it may be the given name)
+    single = ((cover_l >= 0.95) & (n_l == 1) & (n_r >= 2)) | ((cover_r >= 0.95) & (n_r == 1) & (n_l >= 2))
     if key == "any_name_key":  # the primary reading: also the name without its spaces (a split word)
         compact = ~ctx.null("name_compact") & ~exact
         phonetic |= compact & (ctx.similarity("name_compact", only=compact) >= 0.96)
@@ -208,7 +211,7 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
         both >= 0.88,
         subset,
         given & ~family,
-        family & ~given,
+        family & ~given | single,
     )
 
 

@@ -94,6 +94,12 @@ STRONG_LEVELS: dict[str, frozenset[str]] = {
 }
 NEAR_MISS_DOB: dict[str, frozenset[str]] = {"date_of_birth": frozenset({"day_month_swapped", "one_typo"})}
 SAME_HOME: dict[str, frozenset[str]] = {"address": frozenset({"exact", "same_street", "same_postal_code"})}
+#: A match on these is anchored on the customer's own identifier: in clustering, anchored cross pairs
+#: that outnumber the vetoed ones (a sibling record with a mistyped id or birth date) lift the veto.
+ANCHOR_LEVELS: dict[str, frozenset[str]] = {
+    "tax_id": frozenset({"exact"}),
+    "name": IDENTIFYING_LEVELS["name"],
+}
 #: Levels that say "two different customers" whatever else agrees: father and son share name, address
 #: and landline but not the birth date or the Jr./Sr.; sister companies share name stem, switchboard and
 #: e-mail domain but not the tax id or the legal form. A vetoed pair is never merged, not even
@@ -473,6 +479,7 @@ def match_frame(
         cannot_rows,
         cluster_params,
         rank=_key_rank(frame),
+        anchored=is_match & (_agreeing(levels, comparisons, ANCHOR_LEVELS) == len(ANCHOR_LEVELS)),
     )
     labels = outcome.labels
     cut = is_match & (labels[left] != labels[right])

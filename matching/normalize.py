@@ -48,6 +48,12 @@ _ARABIC_PERSIAN = str.maketrans(
         "ص": "س",
         "ط": "ت",
         "ح": "ه",
+        # ain and hamza: a glottal stop that romanised spellings drop or write as a vowel ("جعفری" =
+        # "Jafari", "علی" = "Ali"); anyascii's apostrophe would split the word in two.
+        "ع": "ا",
+        "ء": None,
+        "ئ": "ی",
+        "ؤ": "و",
     }
 )
 
@@ -117,6 +123,8 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 #: ศรีวงศ์ = "Sriwong"); ญ closing a syllable sounds "n" (บุญมา = "Boonma").
 _THAI_SILENT = re.compile(r"[\u0e01-\u0e2e][\u0e34\u0e38]?\u0e4c")
 _THAI_FINAL_YO = re.compile(r"ญ(?=[\u0e01-\u0e2e]|\s|$)")
+#: Thai ทร opening a word is the sound "s" (ทรัพย์ = "Sap", ทรง = "Song"), not "thr".
+_THAI_INITIAL_THOR_RUA = re.compile(r"(?<![\u0e01-\u0e4e])ทร(?=[\u0e01-\u0e4e])")
 #: Persian: و and ی inside a word are mostly the vowels u/o and i ("داریوش" = "Dariush"), which
 #: romanised spellings write as vowels; anyascii's "w"/"y" would make them consonants.
 #: Alef is the long "a" that anyascii drops ("سارا" would become "sr", read as "Senior").
@@ -143,6 +151,7 @@ def fold_script(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_ARABIC_PERSIAN).translate(_BULGARIAN)
     text = _NATIVE_TITLE_SUFFIX.sub("", _NATIVE_TITLE_PREFIX.sub(" ", text))
     text = _THAI_FINAL_YO.sub("น", _THAI_SILENT.sub("", text))
+    text = _THAI_INITIAL_THOR_RUA.sub("ซ", text)
     text = _THAI_RO_HAN.sub(_ro_han, text)
     return _PERSIAN_VOWEL.sub(_persian_vowel, text)
 
@@ -196,6 +205,7 @@ def _romanize_thai_names(text: str) -> str:
     if _thai_romanizer() is None or not _THAI_WORD.search(text):
         return text
     text = _NATIVE_TITLE_PREFIX.sub(" ", unicodedata.normalize("NFKC", text))
+    text = _THAI_INITIAL_THOR_RUA.sub("ซ", text)
     return _THAI_WORD.sub(lambda m: f" {_thai_word(m.group(0))} ", text)
 
 

@@ -27,7 +27,7 @@ def test_persian_letters_and_zwnj_fold_together() -> None:
     arabic_letters = "علي نوري\u200cزاده"  # Arabic yeh, ZWNJ
     persian_letters = "علی نوریزاده"  # Persian yeh, no ZWNJ
     assert nz.fold_script(arabic_letters) == nz.fold_script(persian_letters)
-    assert nz.name_key(arabic_letters) == nz.name_key(persian_letters) == "li nurizadh"
+    assert nz.name_key(arabic_letters) == nz.name_key(persian_letters) == "ali nurizadh"
     assert nz.fold_script("كريم") == nz.fold_script("کریم")  # Arabic vs Persian kaf
 
 
@@ -177,3 +177,15 @@ def test_thai_names_have_an_rtgs_reading() -> None:
 )
 def test_nicknames_meet_their_full_form(short: str, full: str) -> None:
     assert nz.name_key(short) == nz.name_key(full)
+
+
+def test_persian_ain_is_a_vowel_not_a_word_break() -> None:
+    assert nz.name_key("حمید جعفری") == "hmid jafri"  # not "fri hmid j"
+    assert nz.phonetic_key(nz.name_key("حمید جعفری")) == nz.phonetic_key(nz.name_key("HAMID JAFARI"))
+
+
+def test_thai_initial_thor_rua_reads_as_s() -> None:
+    reading = nz.thai_name("ปราณี" + nz.PARTS_SEPARATOR + "ทรัพย์สมบูรณ์" + nz.PARTS_SEPARATOR)
+    assert reading is not None and reading.split()[1].startswith("sap")
+    assert nz.phonetic_key(reading) == nz.phonetic_key("pranee sapsomboon")
+    assert nz.name_key("อินทรา") == "ointhra"  # ทร inside a word is left alone
