@@ -42,6 +42,9 @@ DEFAULT_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey(
         "name_token+postal_code", ("name_tokens", "postal"), explode="name_tokens", max_block_size=12
     ),
+    # one name token and the whole birth date: the other token mistyped or in another romanisation, the
+    # address moved ("MARGARE LEWIS" / "Margaret Lewis", "CVETKOVA" / "Цветкова")
+    BlockingKey("name_token+dob", ("name_tokens", "dob"), explode="name_tokens", max_block_size=12),
     BlockingKey("org_name", ("org_key",), max_block_size=30),
     BlockingKey("name", ("any_name_key",), max_block_size=20),
     BlockingKey("phonetic_name", ("name_phon",), max_block_size=20),

@@ -272,7 +272,7 @@ def _swap_day_month(dates: pl.Series) -> pl.Series:
 def _dob(ctx: PairContext) -> np.ndarray:
     a, b = ctx.sides("dob")
     swapped = (_swap_day_month(a) == b).fill_null(False)
-    typo = ctx.similarity("dob", Levenshtein.distance) <= 1
+    typo = ctx.similarity("dob", OSA.distance) <= 1  # one keystroke: a wrong or transposed digit
     same_year = a.str.slice(0, 4) == b.str.slice(0, 4)
     return _levels(
         ctx.null("dob"), ctx.equal("dob"), swapped.to_numpy(), typo, same_year.fill_null(False).to_numpy()
