@@ -92,6 +92,14 @@ STRONG_LEVELS: dict[str, frozenset[str]] = {
     "phone": frozenset({"exact"}),
     "date_of_birth": frozenset({"exact"}),
 }
+#: The same given name and birth date identify only if no contact field disagrees, unless one of these
+#: agrees (see ``match_frame``).
+GIVEN_ONLY: dict[str, frozenset[str]] = {"name": frozenset({"given_only"})}
+CONTACT_OR_ID: dict[str, frozenset[str]] = {
+    "email": frozenset({"exact"}),
+    "phone": frozenset({"exact"}),
+    "tax_id": frozenset({"exact", "one_typo"}),
+}
 NEAR_MISS_DOB: dict[str, frozenset[str]] = {"date_of_birth": frozenset({"day_month_swapped", "one_typo"})}
 SAME_HOME: dict[str, frozenset[str]] = {"address": frozenset({"exact", "same_street", "same_postal_code"})}
 #: A match on these is anchored on the customer's own identifier: in clustering, anchored cross pairs
@@ -457,6 +465,13 @@ def match_frame(
     suffix_l, suffix_r = ctx.sides("suffix")
     one_suffix = (suffix_l.is_null() != suffix_r.is_null()).to_numpy()
     contradicted |= one_suffix & (_agreeing(levels, comparisons, PERSONAL_LEVELS) == 0)
+    # the same given name and birthday with another family name, address or phone: at 100k records a
+    # namesake-by-first-name born that day is likelier than a married name and a move at once
+    contradicted |= (
+        (_agreeing(levels, comparisons, GIVEN_ONLY) > 0)
+        & (conflicts >= 1)
+        & (_agreeing(levels, comparisons, CONTACT_OR_ID) == 0)
+    )
     is_match = above_match & identifying & ~contradicted & open_pair | must_mask
     namesake = (supporting <= 1) & (conflicts >= NAMESAKE_CONFLICTS)
     namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & (

@@ -278,6 +278,9 @@ NICKNAMES: dict[str, str] = {
     "annie": "ann", "anne": "ann", "emily": "emily", "em": "emma", "jo": "joanna", "mandy": "amanda",
     "pam": "pamela", "sepp": "josef", "hansi": "hans", "uli": "ulrich", "fritz": "friedrich",
     "jupp": "josef", "vanya": "ivan", "sasha": "aleksandar", "mitko": "dimitar", "gosho": "georgi",
+    "ollie": "oliver", "hal": "henry", "trish": "patricia", "jess": "jessica", "kathi": "katharina",
+    "katja": "katharina", "uschi": "ursula", "matze": "matthias", "micha": "michael", "thomy": "thomas",
+    "bine": "sabine",
 }  # fmt: skip
 
 
@@ -439,6 +442,7 @@ _DIGRAPHS = [
     ("ch", "j"),
     ("hs", "s"),
     ("ts", "j"),
+    ("cv", "jv"),  # Bulgarian Ц as "c" (Cvetelina, Cvetkova) = "ts" (Tsvetelina)
     ("tz", "j"),
     ("ph", "f"),
     ("th", "t"),

@@ -427,3 +427,45 @@ def test_hong_kong_cantonese_spelling_meets_the_chinese_name() -> None:
     entries = {e["field"]: e for e in _explanation(result, "1", "2")}
     assert entries["name"]["level"] in ("exact", "phonetic")
     assert result.pairs["decision"][0] == "match"
+
+
+def test_same_given_name_and_birthday_with_other_contacts_is_not_a_match() -> None:
+    base = dict(given_name="Anna", date_of_birth="1985-01-24", country="DE")
+    rows = [
+        dict(base, source_system="erp", source_id="1", family_name="Schulz", phone="089 24437131",
+             street="Bahnhofstr. 7", postal_code="80474", city="München"),
+        dict(base, source_system="webshop", source_id="2", family_name="Krüger", phone="0351 4806594",
+             street="Hauptstr. 85", postal_code="01231", city="Dresden"),
+    ]  # fmt: skip
+    # a low threshold: the score alone (0.8 here, higher on a large data set) would merge the pair
+    result = match_frame(pl.DataFrame(rows), MatchingConfig(match_threshold=0.3, review_threshold=0.1))
+    assert result.pairs["decision"][0] == "review"
+    assert "contact_fields_disagree" in _rules(_explanation(result, "1", "2"))
+    assert result.clusters["cluster_id"].n_unique() == 2
+
+
+def test_married_name_with_the_same_phone_still_merges() -> None:
+    base = dict(given_name="Anna", date_of_birth="1985-01-24", country="DE", phone="089 24437131")
+    rows = [
+        dict(base, source_system="erp", source_id="1", family_name="Schulz", postal_code="80474"),
+        dict(base, source_system="webshop", source_id="2", family_name="Krüger", postal_code="01231"),
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    assert result.pairs["decision"][0] == "match"
+
+
+def test_german_nickname_and_bulgarian_c_for_ts() -> None:
+    rows = [
+        dict(source_system="erp", source_id="1", full_name="Katja Richter", phone="089 19482652",
+             street="Bahnhofstraße 171a", postal_code="80600", city="München", country="DE"),
+        dict(source_system="legacy_db", source_id="2", given_name="KATHARINA", family_name="RICHTER",
+             phone="+49 89 19482652", street="BAHNHOFSTRASSE 171A", postal_code="80600", city="MUENCHEN",
+             country="DE"),
+        dict(source_system="erp", source_id="3", full_name="CVETELINA HRISTOVA", street="UL. SHIPKA 128",
+             postal_code="1778", city="SOFIA", country="BG", date_of_birth="1954-02-06"),
+        dict(source_system="webshop", source_id="4", given_name="TSVETELINA", family_name="HRISTOVA",
+             street="ULITSA SHIPKA 128", postal_code="1778", city="SOFIA", country="BG",
+             date_of_birth="1954-02-06"),
+    ]  # fmt: skip
+    labels = match_frame(pl.DataFrame(rows)).clusters["cluster_id"].to_list()
+    assert labels[0] == labels[1] and labels[2] == labels[3] and labels[0] != labels[2]
