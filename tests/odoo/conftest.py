@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 import requests
+from loopback import Served, serving
 
-from connectors.credentials import parse_connection
-from connectors.odoo import OdooConnector
-from schemas import SourceConfig
 from sources.odoo import OdooSystem
-from sources.serve import RunningServer, serve_in_thread
 
 
 def flat(source_id: int, updated_at: str, **values: str) -> dict[str, str]:
@@ -46,21 +43,9 @@ VALID_IDS = sorted({str(i) for i in range(1, 11)} - {"9"}, key=int)
 
 
 @dataclass
-class Odoo:
+class Odoo(Served):
     system: OdooSystem
-    server: RunningServer
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def connector(self, page_size: int = 100, password: str | None = None, **options) -> OdooConnector:
-        """Built the way the hub builds it: Airflow connection JSON -> Credentials -> connector."""
-        connection = self.system.connection(self.url)
-        connection["password"] = password or connection["password"]
-        credentials = parse_connection(json.dumps(connection))
-        config = SourceConfig(name="odoo", kind="odoo", page_size=page_size, options=options)
-        return OdooConnector(config, credentials)
+    kind: ClassVar[str] = "odoo"
 
     def rpc(self, service: str, method: str, *args):
         """A raw JSON-RPC call, as any Odoo client library would send it."""
@@ -75,18 +60,9 @@ class Odoo:
 
 
 @pytest.fixture
-def make_odoo(tmp_path) -> Iterator[Callable[[list[dict[str, str]]], Odoo]]:
-    servers: list[RunningServer] = []
-
-    def start(rows: list[dict[str, str]] = SAMPLE_ROWS) -> Odoo:
-        system = OdooSystem(tmp_path / f"odoo{len(servers)}")
-        system.seed(rows)
-        servers.append(serve_in_thread(system.app()))
-        return Odoo(system, servers[-1])
-
-    yield start
-    for server in servers:
-        server.stop()
+def make_odoo(tmp_path) -> Iterator[Callable[..., Odoo]]:
+    with serving(tmp_path, OdooSystem, Odoo, SAMPLE_ROWS) as start:
+        yield start
 
 
 @pytest.fixture

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 import requests
+from loopback import Served, serving
 
-from connectors.credentials import parse_connection
-from connectors.shopify import ShopifyConnector
-from schemas import SourceConfig
-from sources.serve import RunningServer, serve_in_thread
 from sources.shopify import API_VERSION, ShopifySystem
 
 
@@ -49,13 +46,9 @@ VALID_IDS = [str(i) for i in range(1, 11) if i != 9]
 
 
 @dataclass
-class Shop:
+class Shop(Served):
     system: ShopifySystem
-    server: RunningServer
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+    kind: ClassVar[str] = "shopify"
 
     @property
     def api(self) -> str:
@@ -69,28 +62,11 @@ class Shop:
         return requests.put(self.api + path, json=body, timeout=5,
                             headers={"X-Shopify-Access-Token": self.system.access_token})
 
-    def connector(self, page_size: int = 100, password: str | None = None, **options) -> ShopifyConnector:
-        """Built the way the hub builds it: Airflow connection JSON -> Credentials -> connector."""
-        connection = self.system.connection(self.url)
-        connection["password"] = password or connection["password"]
-        credentials = parse_connection(json.dumps(connection))
-        config = SourceConfig(name="shopify", kind="shopify", page_size=page_size, options=options)
-        return ShopifyConnector(config, credentials)
-
 
 @pytest.fixture
 def make_shop(tmp_path) -> Iterator[Callable[..., Shop]]:
-    servers: list[RunningServer] = []
-
-    def start(rows: list[dict[str, str]] = SAMPLE_ROWS, **settings) -> Shop:
-        system = ShopifySystem(tmp_path / f"shopify{len(servers)}", **settings)
-        system.seed(rows)
-        servers.append(serve_in_thread(system.app()))
-        return Shop(system, servers[-1])
-
-    yield start
-    for server in servers:
-        server.stop()
+    with serving(tmp_path, ShopifySystem, Shop, SAMPLE_ROWS) as start:
+        yield start
 
 
 @pytest.fixture

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 import requests
+from loopback import Served, serving
 from suitecrm_samples import SAMPLE_ROWS
 
-from connectors.credentials import parse_connection
-from connectors.sugarcrm import SugarCrmConnector
-from schemas import SourceConfig
-from sources.serve import RunningServer, serve_in_thread
 from sources.suitecrm import SuiteCrmSystem
 
 
 @dataclass
-class Crm:
+class Crm(Served):
     system: SuiteCrmSystem
-    server: RunningServer
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+    kind: ClassVar[str] = "sugarcrm"
 
     def token(self) -> str:
         oauth = self.system.oauth
@@ -42,28 +35,11 @@ class Crm:
         response.raise_for_status()
         return response.json()
 
-    def connector(self, page_size: int = 100, password: str | None = None, **options) -> SugarCrmConnector:
-        """Built the way the hub builds it: Airflow connection JSON -> Credentials -> connector."""
-        connection = self.system.connection(self.url)
-        connection["password"] = password or connection["password"]
-        credentials = parse_connection(json.dumps(connection))
-        config = SourceConfig(name="suitecrm", kind="sugarcrm", page_size=page_size, options=options)
-        return SugarCrmConnector(config, credentials)
-
 
 @pytest.fixture
 def make_crm(tmp_path) -> Iterator[Callable[..., Crm]]:
-    servers: list[RunningServer] = []
-
-    def start(rows: list[dict[str, str]] = SAMPLE_ROWS, **settings) -> Crm:
-        system = SuiteCrmSystem(tmp_path / f"suitecrm{len(servers)}", **settings)
-        system.seed(rows)
-        servers.append(serve_in_thread(system.app()))
-        return Crm(system, servers[-1])
-
-    yield start
-    for server in servers:
-        server.stop()
+    with serving(tmp_path, SuiteCrmSystem, Crm, SAMPLE_ROWS) as start:
+        yield start
 
 
 @pytest.fixture

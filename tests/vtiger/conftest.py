@@ -6,26 +6,20 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 import requests
+from loopback import Served, serving
 from vtiger_samples import SAMPLE_ROWS
 
-from connectors.credentials import parse_connection
-from connectors.vtiger import VtigerConnector
-from schemas import SourceConfig
-from sources.serve import RunningServer, serve_in_thread
 from sources.vtiger import VtigerSystem
 
 
 @dataclass
-class Crm:
+class Crm(Served):
     system: VtigerSystem
-    server: RunningServer
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+    kind: ClassVar[str] = "vtiger"
 
     def session(self) -> str:
         endpoint = f"{self.url}/webservice.php"
@@ -47,28 +41,11 @@ class Crm:
         assert answer["success"], answer
         return answer["result"]
 
-    def connector(self, page_size: int = 100, password: str | None = None, **options) -> VtigerConnector:
-        """Built the way the hub builds it: Airflow connection JSON -> Credentials -> connector."""
-        connection = self.system.connection(self.url)
-        connection["password"] = password or connection["password"]
-        credentials = parse_connection(json.dumps(connection))
-        config = SourceConfig(name="vtiger", kind="vtiger", page_size=page_size, options=options)
-        return VtigerConnector(config, credentials)
-
 
 @pytest.fixture
 def make_crm(tmp_path) -> Iterator[Callable[..., Crm]]:
-    servers: list[RunningServer] = []
-
-    def start(rows: list[dict[str, str]] = SAMPLE_ROWS, **settings) -> Crm:
-        system = VtigerSystem(tmp_path / f"vtiger{len(servers)}", **settings)
-        system.seed(rows)
-        servers.append(serve_in_thread(system.app()))
-        return Crm(system, servers[-1])
-
-    yield start
-    for server in servers:
-        server.stop()
+    with serving(tmp_path, VtigerSystem, Crm, SAMPLE_ROWS) as start:
+        yield start
 
 
 @pytest.fixture

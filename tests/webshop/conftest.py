@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
+from loopback import Served, serving
 
-from connectors.credentials import parse_connection
-from connectors.rest_shop import WebShopConnector
-from schemas import SourceConfig
-from sources.serve import RunningServer, serve_in_thread
 from sources.webshop import WebShopSystem
 
 
@@ -49,40 +46,19 @@ VALID_IDS = {str(i) for i in range(1, 11)} - {"9"}
 
 
 @dataclass
-class Shop:
+class Shop(Served):
     system: WebShopSystem
-    server: RunningServer
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+    kind: ClassVar[str] = "rest_shop"
 
     @property
     def auth(self) -> tuple[str, str]:
         return self.system.consumer_key, self.system.consumer_secret
 
-    def connector(self, page_size: int = 100, password: str | None = None, **options) -> WebShopConnector:
-        """Built the way the hub builds it: Airflow connection JSON -> Credentials -> connector."""
-        connection = self.system.connection(self.url)
-        connection["password"] = password or connection["password"]
-        credentials = parse_connection(json.dumps(connection))
-        config = SourceConfig(name="webshop", kind="rest_shop", page_size=page_size, options=options)
-        return WebShopConnector(config, credentials)
-
 
 @pytest.fixture
-def make_shop(tmp_path) -> Iterator[Callable[[list[dict[str, str]]], Shop]]:
-    servers: list[RunningServer] = []
-
-    def start(rows: list[dict[str, str]] = SAMPLE_ROWS) -> Shop:
-        system = WebShopSystem(tmp_path / f"webshop{len(servers)}")
-        system.seed(rows)
-        servers.append(serve_in_thread(system.app()))
-        return Shop(system, servers[-1])
-
-    yield start
-    for server in servers:
-        server.stop()
+def make_shop(tmp_path) -> Iterator[Callable[..., Shop]]:
+    with serving(tmp_path, WebShopSystem, Shop, SAMPLE_ROWS) as start:
+        yield start
 
 
 @pytest.fixture
