@@ -1,7 +1,8 @@
-"""The sync pipeline as three steps the CLI and the Airflow DAG both call: extract, match, publish.
+"""The sync pipeline as the steps the CLI and the Airflow DAG both call: extract (per source), match
+(plan, one step per shard of candidate components, merge into golden records), publish (per source).
 
 No Airflow here: the DAG's tasks are one-line calls into :class:`SyncPipeline`, which keeps the whole
-flow testable in-process. Each step writes a run-log entry with what it did.
+flow testable in-process (``run`` does every step in order). Each step writes a run-log entry.
 """
 
 from __future__ import annotations
