@@ -444,7 +444,7 @@ _DIGRAPHS = [
     ("ts", "j"),
     ("cv", "jv"),  # Bulgarian Ц as "c" (Cvetelina, Cvetkova) = "ts" (Tsvetelina)
     ("tz", "j"),
-    ("ph", "f"),
+    ("ph", "p"),
     ("th", "t"),
     ("kh", "k"),
     ("gh", "g"),
@@ -454,7 +454,10 @@ _DIGRAPHS = [
     ("oe", "o"),
     ("ue", "u"),
 ]
-_LETTER_CLASS = str.maketrans("bpdtgkqfvwjzxsclrmn", "ppttkkkfffsssssrrmn")
+#: Labials are one class and "ph" is "p": Thai ph is an aspirated p, romanised "Petcharat" as often as
+#: "Phetcharat" (RTGS), "Promma" as "Phromma"; in European names ph/f/v/w variants (Joseph/Josef,
+#: Stephan/Stefan) meet all the same.
+_LETTER_CLASS = str.maketrans("bpdtgkqfvwjzxsclrmn", "ppttkkkpppsssssrrmn")
 _VOWELS = re.compile(r"[aeiouyh]")
 _REPEATS = re.compile(r"(.)\1+")
 

@@ -189,3 +189,22 @@ def test_thai_initial_thor_rua_reads_as_s() -> None:
     assert reading is not None and reading.split()[1].startswith("sap")
     assert nz.phonetic_key(reading) == nz.phonetic_key("pranee sapsomboon")
     assert nz.name_key("อินทรา") == "ointhra"  # ทร inside a word is left alone
+
+
+@pytest.mark.parametrize(
+    ("native", "latin"),
+    [
+        ("มาลี เพชรรัตน์", "MALEE PETCHARAT"),  # Thai ph = aspirated p
+        ("อรุณ พรหมมา", "Arun Promma"),
+        ("ธนพล ทรัพย์สมบูรณ์", "THANAPOL SAPSOMBOON"),  # final ล written "l"
+    ],
+)
+def test_thai_names_meet_their_latin_spelling_phonetically(native: str, latin: str) -> None:
+    latin_key = nz.phonetic_key(nz.name_key(latin))
+    native_keys = {nz.phonetic_key(nz.name_key(native))}
+    reading = nz.thai_name(nz.PARTS_SEPARATOR.join(["", "", native]))
+    if reading:
+        native_keys.add(nz.phonetic_key(reading))
+    # at least one name part's skeleton agrees, in the rule-based or the RTGS reading
+    assert any(set(k.split()) & set(latin_key.split()) for k in native_keys)
+    assert nz.phonetic_key("joseph") == nz.phonetic_key("josef")
