@@ -34,6 +34,10 @@ DEFAULT_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("name+birth_year", ("any_name_key", "birth_year")),
     # a Chinese-script name's other reading (Cantonese, Wade-Giles) against a Latin spelling
     BlockingKey("alt_name+birth_year", ("alt_name_key", "birth_year")),
+    # ... and its sound (RTGS "wongswat" / "WONGSAWAT", Cantonese "chow shuk wai") where the other
+    # side has no birth date: with the postal code, or alone in small blocks
+    BlockingKey("alt_phonetic_name+postal_code", ("alt_name_phon", "postal"), max_block_size=50),
+    BlockingKey("alt_phonetic_name", ("alt_name_phon",), max_block_size=20),
     BlockingKey("name+postal_code", ("any_name_key", "postal"), max_block_size=50),
     BlockingKey("phonetic_name+dob", ("name_phon", "dob")),
     BlockingKey("phonetic_name+postal_code", ("name_phon", "postal"), max_block_size=50),
