@@ -52,3 +52,25 @@ def test_oversized_blocks_are_skipped_and_counted() -> None:
     )
     assert pairs.height == 0
     assert stats.oversized_blocks["phone"] == 1 and stats.records_in_oversized_blocks["phone"] == 40
+
+
+def test_pairs_found_by_reading_sound_and_name_token_with_birth_date() -> None:
+    rows = [
+        # the Thai name's RTGS reading sounds like the Latin spelling; one side has no birth date
+        dict(source_system="erp", source_id="1", given_name="วันดี", family_name="วงศ์สวัสดิ์",
+             postal_code="10500", country="TH"),
+        dict(source_system="webshop", source_id="2", full_name="WANDEE WONGSAWAT", postal_code="10500",
+             date_of_birth="1946-04-04", country="TH"),
+        # the same name in a small town: the name alone is a block
+        dict(source_system="erp", source_id="3", full_name="Daniel Evans", city="Chicago", country="US"),
+        dict(source_system="webshop", source_id="4", given_name="Daniel", family_name="Evans", country="US"),
+        # a mistyped given name, the address moved: one name token and the birth date
+        dict(source_system="erp", source_id="5", full_name="MARGARE LEWIS", date_of_birth="2000-02-13",
+             postal_code="BS8 6NZ", country="GB"),
+        dict(source_system="webshop", source_id="6", full_name="Margaret Lewis", date_of_birth="2000-02-13",
+             postal_code="BS1 4RW", country="GB"),
+    ]  # fmt: skip
+    pairs, stats = candidate_pairs(build_features(conform(pl.DataFrame(rows))))
+    assert {(0, 1), (2, 3), (4, 5)} <= set(pairs.iter_rows())
+    assert stats.pairs_by_key["alt_phonetic_name+postal_code"] >= 1
+    assert stats.pairs_by_key["name_token+dob"] >= 1
