@@ -469,3 +469,19 @@ def test_german_nickname_and_bulgarian_c_for_ts() -> None:
     ]  # fmt: skip
     labels = match_frame(pl.DataFrame(rows)).clusters["cluster_id"].to_list()
     assert labels[0] == labels[1] and labels[2] == labels[3] and labels[0] != labels[2]
+
+
+def test_name_and_birthday_against_other_email_phone_and_address_go_to_review() -> None:
+    base = dict(full_name="Oliver Williams", date_of_birth="1962-10-17", country="GB")
+    rows = [
+        dict(base, source_system="erp", source_id="1", email="owilliams@outlook.com", phone="020 7311 6556",
+             street="10 Church Lane", postal_code="SW11 3BL", city="London"),
+        dict(base, source_system="webshop", source_id="2", email="williams.oliver69@yahoo.co.uk",
+             phone="0131 480 4241", street="170 Queens Road", postal_code="EH1 8HL", city="Edinburgh"),
+    ]  # fmt: skip
+    result = match_frame(pl.DataFrame(rows), MatchingConfig(match_threshold=0.3, review_threshold=0.1))
+    assert result.pairs["decision"][0] == "review"
+    assert "contact_fields_disagree" in _rules(_explanation(result, "1", "2"))
+    # one contact field agreeing is the customer after a move
+    rows[1]["phone"] = "020 7311 6556"
+    assert match_frame(pl.DataFrame(rows)).pairs["decision"][0] == "match"
