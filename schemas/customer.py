@@ -62,18 +62,9 @@ class Address(BaseModel):
         return not any((self.street, self.postal_code, self.city, self.region))
 
 
-class CustomerRecord(BaseModel):
-    """One customer as one source system knows it, in canonical form.
+class CustomerFields(BaseModel):
+    """What the hub knows about a customer: shared by a source's record and the golden record."""
 
-    Phones are E.164, e-mails lower-cased and validated, country ISO alpha-2; names are kept as
-    written (any script) because transliteration is a matching concern, not a storage one. ``raw``
-    keeps the source payload for lineage and for stewards.
-    """
-
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    source_system: str = Field(min_length=1, max_length=64)
-    source_id: str = Field(min_length=1, max_length=128)
     record_type: RecordType = "person"
     given_name: str | None = None
     family_name: str | None = None
@@ -86,6 +77,27 @@ class CustomerRecord(BaseModel):
     date_of_birth: date | None = None
     tax_id: str | None = None
     updated_at: datetime | None = None
+
+    @property
+    def display_name(self) -> str:
+        if self.record_type == "organization" and self.organization_name:
+            return self.organization_name
+        parts = [p for p in (self.given_name, self.family_name) if p]
+        return self.full_name or " ".join(parts) or self.organization_name or ""
+
+
+class CustomerRecord(CustomerFields):
+    """One customer as one source system knows it, in canonical form.
+
+    Phones are E.164, e-mails lower-cased and validated, country ISO alpha-2; names are kept as
+    written (any script) because transliteration is a matching concern, not a storage one. ``raw``
+    keeps the source payload for lineage and for stewards.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    source_system: str = Field(min_length=1, max_length=64)
+    source_id: str = Field(min_length=1, max_length=128)
     deleted: bool = False
     raw: dict[str, Any] = Field(default_factory=dict)
 
@@ -126,13 +138,6 @@ class CustomerRecord(BaseModel):
     @property
     def key(self) -> RecordKey:
         return RecordKey(self.source_system, self.source_id)
-
-    @property
-    def display_name(self) -> str:
-        if self.record_type == "organization" and self.organization_name:
-            return self.organization_name
-        parts = [p for p in (self.given_name, self.family_name) if p]
-        return self.full_name or " ".join(parts) or self.organization_name or ""
 
 
 def _as_list(value: Any) -> list[str]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from schemas.customer import Address, RecordKey, RecordType
+from schemas.customer import CustomerFields, RecordKey
 
 
 class SourceRef(BaseModel):
@@ -31,27 +30,9 @@ class FieldLineage(BaseModel):
     competing: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class GoldenRecord(BaseModel):
+class GoldenRecord(CustomerFields):
     """The best-known version of one customer; ``golden_id`` is stable across runs."""
 
     golden_id: str
-    record_type: RecordType = "person"
-    given_name: str | None = None
-    family_name: str | None = None
-    full_name: str | None = None
-    organization_name: str | None = None
-    emails: list[str] = Field(default_factory=list)
-    phones: list[str] = Field(default_factory=list)
-    addresses: list[Address] = Field(default_factory=list)
-    country: str | None = None
-    date_of_birth: date | None = None
-    tax_id: str | None = None
-    updated_at: datetime | None = None
     sources: list[SourceRef] = Field(default_factory=list)
     lineage: dict[str, FieldLineage] = Field(default_factory=dict)
-
-    @property
-    def display_name(self) -> str:
-        if self.record_type == "organization" and self.organization_name:
-            return self.organization_name
-        return self.full_name or " ".join(p for p in (self.given_name, self.family_name) if p)

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import TOKENS
+from webapp_support import TOKENS
 
 from schemas import RecordKey
 from sources.serve import serve_in_thread

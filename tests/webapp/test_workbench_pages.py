@@ -4,7 +4,7 @@ both store backends."""
 
 from __future__ import annotations
 
-from conftest import TOKENS, bearer, matched_pipeline, stage
+from webapp_support import TOKENS, bearer, matched_pipeline, stage
 
 from hub.queries import SCORE_BANDS, HubQueries
 from webapp.auth import csrf_token
