@@ -165,16 +165,7 @@ class HubStore:
                     row.changed_at = now
                 _fill_row(row, record, digest)
                 row.last_run_id = run_id
-            for bad in quarantined:
-                session.add(
-                    QuarantineRow(
-                        source_system=bad.source_system,
-                        source_id=bad.source_id,
-                        reason=bad.reason,
-                        payload=_jsonable(bad.payload),
-                        run_id=run_id,
-                    )
-                )
+            self._quarantine(session, quarantined, run_id)
             if cursor is not None:
                 self._put_cursor(session, source, stream, cursor)
         return stats
@@ -242,19 +233,24 @@ class HubStore:
                 )
                 row.status, row.ordered_at = order.status, order.ordered_at
                 session.add(row)
-            for bad in quarantined:
-                session.add(
-                    QuarantineRow(
-                        source_system=bad.source_system,
-                        source_id=bad.source_id,
-                        reason=bad.reason,
-                        payload=_jsonable(bad.payload),
-                        run_id=run_id,
-                    )
-                )
+            self._quarantine(session, quarantined, run_id)
             if cursor is not None:
                 self._put_cursor(session, source, ORDERS_STREAM, cursor)
         return len(orders)
+
+    @staticmethod
+    def _quarantine(session: Session, quarantined: Sequence[QuarantinedRecord], run_id: str | None) -> None:
+        """Keep refused rows with their reason and payload: nothing is dropped silently."""
+        session.add_all(
+            QuarantineRow(
+                source_system=bad.source_system,
+                source_id=bad.source_id,
+                reason=bad.reason,
+                payload=_jsonable(bad.payload),
+                run_id=run_id,
+            )
+            for bad in quarantined
+        )
 
     @staticmethod
     def _put_cursor(session: Session, source: str, stream: str, cursor: str) -> None:
