@@ -74,3 +74,86 @@ def test_pairs_found_by_reading_sound_and_name_token_with_birth_date() -> None:
     assert {(0, 1), (2, 3), (4, 5)} <= set(pairs.iter_rows())
     assert stats.pairs_by_key["alt_phonetic_name+postal_code"] >= 1
     assert stats.pairs_by_key["name_token+dob"] >= 1
+
+
+def _without(name: str) -> tuple[BlockingKey, ...]:
+    from matching.block import DEFAULT_KEYS
+
+    assert name in {key.name for key in DEFAULT_KEYS}
+    return tuple(key for key in DEFAULT_KEYS if key.name != name)
+
+
+def test_common_company_name_is_paired_by_street_only_for_companies() -> None:
+    # 35 "Saigon Trading" branches: the name blocks are oversized, one side has no postal code
+    rows = [
+        dict(
+            source_system="erp",
+            source_id=str(i),
+            record_type="organization",
+            organization_name="Saigon Trading Co., Ltd.",
+            street=f"{i} Le Loi",
+            postal_code="70000",
+        )
+        for i in range(35)
+    ]
+    rows.append(
+        dict(
+            source_system="webshop",
+            source_id="w",
+            record_type="organization",
+            organization_name="SAIGON TRADING CO LTD",
+            street="7 LE LOI",
+        )
+    )
+    # the same person name at one street stays for the other keys to find: father and son
+    rows += [
+        dict(
+            source_system="erp",
+            source_id=f"p{i}",
+            given_name="Robert",
+            family_name="Taylor",
+            street=f"{i} Park Place",
+            city="Chicago",
+            email=f"rt{i}@example.com",
+        )
+        for i in range(25)
+    ]
+    rows.append(
+        dict(
+            source_system="webshop",
+            source_id="pw",
+            given_name="ROBERT",
+            family_name="TAYLOR",
+            street="20 PARK PLACE",
+        )
+    )
+    features = build_features(conform(pl.DataFrame(rows)))
+    found = set(candidate_pairs(features)[0].iter_rows())
+    assert (7, 35) in found
+    assert (7, 35) not in set(candidate_pairs(features, _without("org_name+street"))[0].iter_rows())
+    assert (36 + 20, 61) not in found
+
+
+def test_birth_date_and_house_number_pair_records_across_scripts() -> None:
+    rows = [
+        dict(
+            source_system="erp",
+            source_id="1",
+            full_name="กุ้ง แสงทอง",
+            street="114/96 ถนนสุขุมวิท",
+            city="ขอนแก่น",
+            date_of_birth="1957-02-13",
+        ),
+        dict(
+            source_system="legacy_db",
+            source_id="2",
+            given_name="PRANEE",
+            family_name="SAENGTHONG",
+            street="114/96 SUKHUMVIT ROAD",
+            city="KHON KAEN",
+            date_of_birth="1957-02-13",
+        ),
+    ]
+    features = build_features(conform(pl.DataFrame(rows)))
+    assert (0, 1) in set(candidate_pairs(features)[0].iter_rows())
+    assert (0, 1) not in set(candidate_pairs(features, _without("dob+house_number"))[0].iter_rows())
