@@ -55,3 +55,8 @@ def serving(
     finally:
         for server in servers:
             server.stop()
+
+
+def pulled_ids(pages: Sequence[Any]) -> list[str]:
+    """Source ids of the records of pulled pages, in delivery order."""
+    return [record.source_id for page in pages for record in page.records]

@@ -6,6 +6,7 @@ import itertools
 import time
 
 import pytest
+from loopback import pulled_ids
 
 from connectors.base import ConnectorError, PushUpdate
 from connectors.http import build_session
@@ -15,9 +16,6 @@ from sources.generator import generate_dataset
 
 VALID_IDS = [str(i) for i in range(1, 11) if i != 9]
 
-
-def pulled_ids(pages) -> list[str]:
-    return [record.source_id for page in pages for record in page.records]
 
 
 def touch(shop, customer_id: int, **fields) -> None:

@@ -6,13 +6,10 @@ import itertools
 import time
 
 import pytest
+from loopback import pulled_ids
 from suitecrm_samples import ACCOUNT_IDS, CONTACT_IDS, VALID_IDS, flat, uid
 
 from connectors.base import ConnectorError, PushUpdate
-
-
-def pulled_ids(pages) -> list[str]:
-    return [r.source_id for page in pages for r in page.records]
 
 
 def test_check_authenticates_with_the_password_grant(crm):

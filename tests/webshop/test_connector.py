@@ -8,15 +8,13 @@ from datetime import UTC
 
 import pytest
 import requests
+from loopback import pulled_ids
 
 from connectors.base import ConnectorError, PushUpdate
 from connectors.rest_shop import Watermark, changed_fields
 
 VALID_IDS = [str(i) for i in range(1, 11) if i != 9]  # customer 9 has a malformed e-mail
 
-
-def pulled_ids(pages) -> list[str]:
-    return [r.source_id for page in pages for r in page.records]
 
 
 def touch(shop, customer_id: int, **billing: str) -> None:
