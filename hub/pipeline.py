@@ -23,6 +23,7 @@ from hub.models import MatchPlanRun, utcnow
 from hub.rematch import MatchScope, affected_scope
 from hub.store import ORDERS_STREAM, HubStore, StageStats, content_hash
 from schemas import CustomerRecord, GoldenRecord, HubConfig, RecordKey, SourceConfig
+from schemas.customer import CustomerFields
 from schemas.steward import DecisionKind
 
 CredentialsProvider = Callable[[str], Credentials]
@@ -347,17 +348,11 @@ def _frozen_model(stored: dict[str, Any]) -> Any:
     return model
 
 
-def golden_value(golden: GoldenRecord, field_name: str) -> Any:
+def field_value(customer: CustomerFields, field_name: str) -> Any:
+    """A push field's value on a source or golden record (address parts from the primary address)."""
     if field_name in ("street", "postal_code", "city"):
-        return getattr(golden.addresses[0], field_name) if golden.addresses else None
-    value = getattr(golden, field_name)
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def record_value(record: CustomerRecord, field_name: str) -> Any:
-    if field_name in ("street", "postal_code", "city"):
-        return getattr(record.addresses[0], field_name) if record.addresses else None
-    value = getattr(record, field_name)
+        return getattr(customer.addresses[0], field_name) if customer.addresses else None
+    value = getattr(customer, field_name)
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
@@ -365,7 +360,7 @@ def desired_state(source: SourceConfig, golden: GoldenRecord) -> dict[str, Any]:
     """What this source should hold after the push: the golden id and the configured golden fields."""
     return {
         "golden_id": golden.golden_id,
-        "fields": {name: golden_value(golden, name) for name in source.push_fields},
+        "fields": {name: field_value(golden, name) for name in source.push_fields},
     }
 
 
@@ -373,7 +368,7 @@ def changed_fields(fields: dict[str, Any], record: CustomerRecord, overwrite: bo
     """Golden values the source should receive: missing ones, and differing ones when ``overwrite``."""
     out = {}
     for name, value in fields.items():
-        current = record_value(record, name)
+        current = field_value(record, name)
         if value in (None, [], "") or value == current:
             continue
         if overwrite or current in (None, [], ""):
