@@ -100,10 +100,11 @@ class PairContext:
 
     def token_cover(
         self, column: str, max_tokens: int = MAX_TOKENS, only: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per pair, how well every token of each side is matched by some token of the other side.
 
-        Returns (left_cover, right_cover): the weakest best Jaro-Winkler over the left (right) tokens.
+        Returns (left_cover, right_cover, best): the weakest best Jaro-Winkler over the left (right)
+        tokens, and the best Jaro-Winkler of any token pair (one name part agrees, the other not).
         Order-insensitive and per token, so "hoffmann jurgen" vs "hoffmann stefan" is 0.6 (one name
         differs), while a typo or another romanisation of each token stays high. Computed as up to
         ``max_tokens**2`` vectorised cpdist calls, each over the pairs that have both tokens, never per
@@ -139,10 +140,12 @@ class PairContext:
                     best_r[j][rows] = np.maximum(best_r[j][rows], sim)
             cover_l = np.ones(n, dtype=np.float32)
             cover_r = np.ones(n, dtype=np.float32)
+            best = np.zeros(n, dtype=np.float32)
             for i in range(max_tokens):
                 cover_l = np.where(l_valid[i], np.minimum(cover_l, best_l[i]), cover_l)
                 cover_r = np.where(r_valid[i], np.minimum(cover_r, best_r[i]), cover_r)
-            self._cache[key] = (cover_l, cover_r)  # type: ignore[assignment]
+                best = np.maximum(best, best_l[i])
+            self._cache[key] = (cover_l, cover_r, best)  # type: ignore[assignment]
         return self._cache[key]  # type: ignore[return-value]
 
     def list_len(self, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +191,7 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     """
     exact = ctx.equal(key)
     phonetic = ctx.equal(phon)
-    cover_l, cover_r = ctx.token_cover(tokens, only=~exact)  # exact names need no alignment
+    cover_l, cover_r, best = ctx.token_cover(tokens, only=~exact)  # exact names need no alignment
     both = np.minimum(cover_l, cover_r)
     n_l, n_r = ctx.list_len(tokens)
     # one name's tokens all inside the other's (a missing middle name), the shorter having >= 2 tokens
@@ -201,6 +204,11 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     # one side wrote a single name part and it is one of the other side's parts ("Pacey" vs "Casey
     # Pacey"): as much as a shared family name says, no more (it may be the given name)
     single = ((cover_l >= 0.95) & (n_l == 1) & (n_r >= 2)) | ((cover_r >= 0.95) & (n_r == 1) & (n_l >= 2))
+    # two persons' full names sharing one part, the other part a nickname or beyond a typo ("ต้น
+    # วงศ์สวัสดิ์" / "SOMSAK WONGSAWAT", "Mara Jackson" / "Matthew Jackson"): which part agrees is unknown
+    # when a side has only a full name, so it says no more than a shared family name
+    persons = ctx.equal("record_type") & (ctx.sides("record_type")[0] == "person").to_numpy()
+    half = persons & (best >= 0.92) & (n_l >= 2) & (n_r >= 2) & ~(given | family)
     if key == "any_name_key":  # the primary reading: also the name without its spaces (a split word)
         compact = ~ctx.null("name_compact") & ~exact
         phonetic |= compact & (ctx.similarity("name_compact", only=compact) >= 0.96)
@@ -211,11 +219,12 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
         both >= 0.88,
         subset,
         given & ~family,
-        family & ~given | single,
+        family & ~given | single | half,
     )
 
 
-#: Name levels an alternative reading may lift a pair to (exact, phonetic, fuzzy, partial).
+_NAME_LEVELS = ("null", "exact", "phonetic", "fuzzy", "partial", "given_only", "family_only", "else")
+#: Name levels above which an alternative reading is tried (worse than "partial").
 _ALT_NAME_LEVELS = 4
 
 
@@ -227,16 +236,37 @@ def _name(ctx: PairContext) -> np.ndarray:
     other reading against the other side's name". The better of the two results counts.
     """
     levels = _name_levels(ctx, "any_name_key", "name_phon", "name_tokens")
-    if "reading_key" not in ctx.features.columns:
-        return levels
-    alt_l, alt_r = (~side.is_null().to_numpy() for side in ctx.sides("reading_key"))
-    cross = np.flatnonzero((alt_l != alt_r) & (levels > _ALT_NAME_LEVELS))
-    if len(cross):
-        sub = PairContext(ctx.features, ctx.pairs[cross], ctx.workers)
-        alt = _name_levels(sub, "alt_name_key", "alt_name_phon", "alt_name_tokens")
-        better = (alt >= 1) & (alt <= _ALT_NAME_LEVELS)
-        levels[cross[better]] = alt[better]
+    if "reading_key" in ctx.features.columns:
+        alt_l, alt_r = (~side.is_null().to_numpy() for side in ctx.sides("reading_key"))
+        cross = np.flatnonzero((alt_l != alt_r) & (levels > _ALT_NAME_LEVELS))
+        if len(cross):
+            sub = PairContext(ctx.features, ctx.pairs[cross], ctx.workers)
+            alt = _name_levels(sub, "alt_name_key", "alt_name_phon", "alt_name_tokens")
+            better = (alt >= 1) & (alt < levels[cross])
+            levels[cross[better]] = alt[better]
+    if "abjad_key" in ctx.features.columns:
+        _lift_by_abjad(ctx, levels)
     return levels
+
+
+_NAME_LEVEL = {name: i for i, name in enumerate(_NAME_LEVELS)}
+
+
+def _lift_by_abjad(ctx: PairContext, levels: np.ndarray) -> None:
+    """An Arabic-script name against a Latin one, compared on consonant skeletons (``nz.abjad_key``).
+
+    Equal skeletons count as "phonetic"; one shared skeleton token of two-part personal names as a half
+    name. Skeletons are too short for a fuzzy level ("ms" vs "mss" says nothing), so none is taken.
+    """
+    arabic_l, arabic_r = (side.to_numpy() for side in ctx.sides("arabic_script"))
+    cross = np.flatnonzero((arabic_l != arabic_r) & (levels > _NAME_LEVEL["partial"]))
+    if not len(cross):
+        return
+    sub = PairContext(ctx.features, ctx.pairs[cross], ctx.workers)
+    skeleton = _name_levels(sub, "abjad_key", "abjad_key", "abjad_tokens")
+    skeleton = np.where(skeleton == _NAME_LEVEL["exact"], _NAME_LEVEL["phonetic"], skeleton)
+    useful = (skeleton >= 1) & (skeleton != _NAME_LEVEL["fuzzy"]) & (skeleton < levels[cross])
+    levels[cross[useful]] = skeleton[useful]
 
 
 def _suffix(ctx: PairContext) -> np.ndarray:
@@ -316,7 +346,7 @@ def _address(ctx: PairContext) -> np.ndarray:
 DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "name",
-        ("null", "exact", "phonetic", "fuzzy", "partial", "given_only", "family_only", "else"),
+        _NAME_LEVELS,
         (0.75, 0.1, 0.08, 0.03, 0.02, 0.01, 0.01),
         (0.0005, 0.001, 0.003, 0.01, 0.005, 0.01, 0.9705),
         _name,

@@ -61,14 +61,17 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
     # Taiwan, Cantonese (Hong Kong Government romanisation) elsewhere
     taiwan = (base["country"].str.to_uppercase() == "TW").fill_null(False)
     wade_giles = nz.map_unique(parts, nz.wade_giles_name)
-    reading = wade_giles.zip_with(taiwan, nz.map_unique(parts, nz.cantonese_name)).fill_null(
-        nz.map_unique(parts, nz.thai_name)  # and RTGS for Thai script
+    reading = (
+        wade_giles.zip_with(taiwan, nz.map_unique(parts, nz.cantonese_name))
+        .fill_null(nz.map_unique(parts, nz.thai_name))  # and RTGS for Thai script
+        .fill_null(nz.map_unique(org_name, nz.organization_reading))  # companies: Wade-Giles, RTGS
     )
     features = pl.DataFrame(
         {
             "_row": base["_row"],
             "record_type": base["record_type"],
             "name": name,
+            "arabic_script": name.str.contains(nz.ARABIC_SCRIPT_PATTERN).fill_null(False),
             "name_key": nz.map_unique(person_tokens, nz.tokens_key),
             # in written order without spaces: "amber black well" is "amber blackwell" mis-split
             "name_compact": person_tokens.str.replace_all(" ", "", literal=True),
@@ -109,7 +112,11 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("emails").list.first().alias("email1"),
         pl.col("dob").str.slice(0, 4).alias("birth_year"),
     )
+    abjad = nz.map_unique(features["any_name_key"], nz.abjad_key)
     return features.with_columns(
+        # consonant skeleton (see nz.abjad_key), compared only between Arabic-script and other names
+        abjad.alias("abjad_key"),
+        abjad.str.split(" ").alias("abjad_tokens"),
         pl.coalesce("reading_key", "any_name_key").alias("alt_name_key"),
         pl.coalesce("reading_phon", "name_phon").alias("alt_name_phon"),
         pl.coalesce("reading_key", "any_name_key").str.split(" ").alias("alt_name_tokens"),

@@ -144,6 +144,9 @@ def _ro_han(match: re.Match[str]) -> str:
 
 
 _THAI_CONSONANTS = frozenset(chr(c) for c in range(0x0E01, 0x0E2F))
+#: Thai writes the vowels เ แ โ ใ ไ before the consonant they follow in speech: letter by letter,
+#: แสงทอง is "aesngthong"; read in spoken order it is "saengthong", as ASCII systems write it.
+_THAI_LEADING_VOWEL = re.compile(r"([\u0e40-\u0e44])([\u0e01-\u0e2e])")
 
 
 def fold_script(text: str) -> str:
@@ -228,7 +231,7 @@ def ascii_fold(text: str, cjk_part: bool = False, cjk_syllables: bool = False) -
     """
     folded = fold_script(text)
     folded = _CJK.sub(_cjk_syllables if cjk_syllables else _cjk_joined if cjk_part else _cjk_run, folded)
-    folded = anyascii(folded).casefold()
+    folded = anyascii(_THAI_LEADING_VOWEL.sub(r"\2\1", folded)).casefold()
     folded = re.sub(r"(?<=[a-z])['\-.](?=[a-z])", "", folded)  # Chih-Ming, O'Neil, g-n
     return " ".join(_NON_ALNUM.sub(" ", folded).split())
 
@@ -701,12 +704,20 @@ def split_organization(text: str) -> tuple[str | None, str | None]:
     "Công ty TNHH Minh Phát" and "MINH PHAT CO., LTD." both give ("minh phat", "ltd"): the name is
     compared on its own and the legal form is kept as a separate, weaker signal.
     """
+    native, forms = _organization_native(text)
+    return _organization_core(ascii_fold(native, cjk_syllables=True), forms, text)
+
+
+def _organization_native(text: str) -> tuple[str, list[str]]:
+    """Native-script legal forms taken out (and returned), native industry words translated."""
     native = unicodedata.normalize("NFKC", text)
     forms = [_NATIVE_LEGAL_FORMS[m.group(0)] for m in _NATIVE_LEGAL_RE.finditer(native)]
     native = _NATIVE_LEGAL_RE.sub(" ", native)
-    native = _NATIVE_ORG_RE.sub(lambda m: f" {_NATIVE_ORG_WORDS[m.group(0)]} ", fold_script(native))
-    folded = ascii_fold(native, cjk_syllables=True)
-    forms += [_LEGAL_FORMS[m.group(1)] for m in _LEGAL_RE.finditer(folded)]
+    return _NATIVE_ORG_RE.sub(lambda m: f" {_NATIVE_ORG_WORDS[m.group(0)]} ", fold_script(native)), forms
+
+
+def _organization_core(folded: str, forms: list[str], text: str) -> tuple[str | None, str | None]:
+    forms = forms + [_LEGAL_FORMS[m.group(1)] for m in _LEGAL_RE.finditer(folded)]
     core = _LEGAL_RE.sub(" ", folded)
     core = _ORG_PHRASE_RE.sub(lambda m: _ORG_PHRASES[m.group(1)], core)
     # word order differs between languages ("Xây dựng Thành Công" / "THANH CONG CONSTRUCTION")
@@ -715,6 +726,38 @@ def split_organization(text: str) -> tuple[str | None, str | None]:
     if form == "co ltd":
         form = "ltd"
     return core or folded or ascii_fold(text) or None, form
+
+
+def _wg_run(match: re.Match[str]) -> str:
+    return " " + " ".join(_wg_syllables(match.group(0))) + " "
+
+
+@lru_cache(maxsize=200_000)
+def organization_reading(text: str) -> str | None:
+    """A Chinese- or Thai-script company name's key as a Latin-script system would write the name:
+    Wade-Giles syllables (瑞豐食品 -> "feng food jui" like "JUI FENG FOODS") and RTGS for Thai words.
+    ``None`` when the name has neither script (the primary key is then the only reading)."""
+    if not (_CJK.search(text) or _THAI_WORD.search(text)):
+        return None
+    native, forms = _organization_native(text)
+    native = _CJK.sub(_wg_run, _romanize_thai_names(native))
+    return _organization_core(ascii_fold(native), forms, text)[0]
+
+
+#: Arabic-script letters (Arabic, Persian, Urdu), as a regex both ``re`` and polars understand.
+ARABIC_SCRIPT_PATTERN = "[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
+#: Letters that Arabic script writes as vowels or not at all: و is "u", "o" or "v" ("Mousavi"), ی is
+#: "i", "y" or "e"; short vowels are not written. Dropping them from both sides leaves the skeleton.
+_ABJAD_VOWELS = re.compile(r"[vwy]")
+
+
+@lru_cache(maxsize=200_000)
+def abjad_key(folded: str) -> str | None:
+    """Consonant skeleton of folded name tokens, the way Arabic script spells them: "novin pakhsh" and
+    "nuin pkhsh" (نوین پخش) both give "n pks", "mousavi"/"musui" (موسوی) both "ms". Very lossy: it is
+    compared only between an Arabic-script name and a Latin one, where nothing finer is possible."""
+    tokens = sorted(t for t in (phonetic_token(_ABJAD_VOWELS.sub("", t)) for t in folded.split()) if t)
+    return " ".join(tokens) or None
 
 
 def organization_phonetic_key(text: str) -> str | None:

@@ -148,7 +148,7 @@ def test_birth_date_and_house_number_pair_records_across_scripts() -> None:
             source_system="legacy_db",
             source_id="2",
             given_name="PRANEE",
-            family_name="SAENGTHONG",
+            family_name="SANGTONG",
             street="114/96 SUKHUMVIT ROAD",
             city="KHON KAEN",
             date_of_birth="1957-02-13",
