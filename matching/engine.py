@@ -53,7 +53,41 @@ IDENTIFYING_TOGETHER: tuple[dict[str, frozenset[str]], ...] = (
         "date_of_birth": frozenset({"exact"}),
         "address": frozenset({"exact", "same_street"}),
     },
+    # half the name, the birth date and the home (address or landline): a nickname (Thai ชื่อเล่น,
+    # "Lek" for มาลี) or a given name no rule folds. Twins share all of this as well; ``match_frame``
+    # demotes the pair when an e-mail, phone or id number disagrees (see TWIN_CONFLICTS)
+    {
+        "name": frozenset({"given_only", "family_only"}),
+        "date_of_birth": frozenset({"exact"}),
+        "address": frozenset({"exact", "same_street"}),
+    },
+    {
+        "name": frozenset({"given_only", "family_only"}),
+        "date_of_birth": frozenset({"exact"}),
+        "phone": frozenset({"exact"}),
+    },
 )
+#: The family name with the birth date and home is a customer with a nickname, or twins; twins keep
+#: their own e-mail, mobile and id number, so any of these disagreeing keeps the pair apart. (The same
+#: given name and birth date under another family name is a marriage, not twins: see above.)
+HALF_NAME_BIRTHDAY: dict[str, frozenset[str]] = {
+    "name": frozenset({"family_only"}),
+    "date_of_birth": frozenset({"exact"}),
+}
+TWIN_CONFLICTS: dict[str, frozenset[str]] = {
+    "email": frozenset({"else"}),
+    "phone": frozenset({"else"}),
+    "tax_id": frozenset({"else"}),
+}
+#: A company's name in its own script against a Latin-script name that no reading or translation
+#: matched ("ห้างหุ้นส่วนจำกัด เชียงใหม่เทรดดิ้ง" / "CHIANG MAI TRADING LP", "瑞豐食品" / "JUI FENG FOODS"):
+#: the same legal form, switchboard and street address identify it. Sister companies keep their own
+#: tax ids (a veto) and, in one script, names that compare as different.
+CROSS_SCRIPT_COMPANY: dict[str, frozenset[str]] = {
+    "legal_form": frozenset({"same"}),
+    "phone": frozenset({"exact"}),
+    "address": frozenset({"exact", "same_street"}),
+}
 #: ... and at least this many fields must agree in all (a namesake shares only the name).
 SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
     **IDENTIFYING_LEVELS,
@@ -447,12 +481,18 @@ def match_frame(
     )
     for together in IDENTIFYING_TOGETHER:
         identifying |= _agreeing(levels, comparisons, together) == len(together)
+    organization = ctx.equal("record_type") & (ctx.sides("record_type")[0] == "organization").to_numpy()
+    non_latin_l, non_latin_r = ctx.sides("non_latin")
+    identifying |= (
+        organization
+        & (non_latin_l != non_latin_r).to_numpy()
+        & (_agreeing(levels, comparisons, CROSS_SCRIPT_COMPANY) == len(CROSS_SCRIPT_COMPANY))
+    )
     near_miss_dob = _agreeing(levels, comparisons, NEAR_MISS_DOB) > 0
     same_home = _agreeing(levels, comparisons, SAME_HOME) > 0
     # a name and a birth date one keystroke off, not even the postal area: at a million records a namesake
     # born on a neighbouring day is more likely than a typo
     # an organisation's switchboard is shared by its sister companies: not strong there
-    organization = ctx.equal("record_type") & (ctx.sides("record_type")[0] == "organization").to_numpy()
     strong = _agreeing(levels, comparisons, STRONG_LEVELS) - (
         organization & (_agreeing(levels, comparisons, {"phone": STRONG_LEVELS["phone"]}) > 0)
     )
@@ -472,6 +512,10 @@ def match_frame(
     # name and birthday alone against another e-mail, phone AND address: at a million records the
     # namesake born that day outnumbers the customer who changed all three (100k: 6 of 16 were namesakes)
     contradicted |= (conflicts >= len(CONFLICTING_LEVELS)) & no_contact_or_id
+    # half a name and the birthday: twins, unless nothing of their own (e-mail, mobile, id) disagrees
+    contradicted |= (_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY) == len(HALF_NAME_BIRTHDAY)) & (
+        _agreeing(levels, comparisons, TWIN_CONFLICTS) > 0
+    )
     is_match = above_match & identifying & ~contradicted & open_pair | must_mask
     namesake = (supporting <= 1) & (conflicts >= NAMESAKE_CONFLICTS)
     namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & (

@@ -72,6 +72,7 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
             "record_type": base["record_type"],
             "name": name,
             "arabic_script": name.str.contains(nz.ARABIC_SCRIPT_PATTERN).fill_null(False),
+            "non_latin": name.str.contains(nz.NON_LATIN_PATTERN).fill_null(False),
             "name_key": nz.map_unique(person_tokens, nz.tokens_key),
             # in written order without spaces: "amber black well" is "amber blackwell" mis-split
             "name_compact": person_tokens.str.replace_all(" ", "", literal=True),

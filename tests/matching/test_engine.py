@@ -485,3 +485,92 @@ def test_name_and_birthday_against_other_email_phone_and_address_go_to_review() 
     # one contact field agreeing is the customer after a move
     rows[1]["phone"] = "020 7311 6556"
     assert match_frame(pl.DataFrame(rows)).pairs["decision"][0] == "match"
+
+
+def _decision(rows: list[dict[str, str]]) -> str:
+    [decision] = match_frame(pl.DataFrame(rows)).pairs["decision"].to_list()
+    return decision
+
+
+def _name_level(rows: list[dict[str, str]]) -> str:
+    result = match_frame(pl.DataFrame(rows))
+    [entry] = [e for e in _explanation(result, "1", "2") if e["field"] == "name"]
+    return entry["level"]
+
+
+def test_thai_nickname_with_the_family_name_and_email_merges() -> None:
+    # ชื่อเล่น: "ต้น" has nothing in common with the official "Somsak"; the family name still agrees
+    rows = [
+        dict(
+            source_system="webshop",
+            source_id="1",
+            given_name="ต้น",
+            family_name="วงศ์สวัสดิ์",
+            email="somsak.wongsawat7073@yahoo.co.th",
+            country="TH",
+        ),
+        dict(
+            source_system="legacy_db",
+            source_id="2",
+            full_name="SOMSAK WONGSAWAT",
+            email="somsak.wongsawat7073@yahoo.co.th",
+            country="TH",
+        ),
+    ]
+    assert _name_level(rows) == "family_only"
+    assert _decision(rows) == "match"
+
+
+def _twin_rows(email_2: str | None) -> list[dict[str, str | None]]:
+    home = dict(
+        family_name="Phetcharat",
+        date_of_birth="1984-02-11",
+        street="7/95 Silom Road",
+        postal_code="40002",
+        city="Khon Kaen",
+        country="TH",
+    )
+    return [
+        dict(home, source_system="erp", source_id="1", given_name="Malee", email="malee.p@hotmail.com"),
+        dict(home, source_system="webshop", source_id="2", given_name="Lek", email=email_2),
+    ]
+
+
+def test_family_name_birthday_and_home_merge_a_nickname_but_not_twins() -> None:
+    # "Lek" is Malee's nickname, unless the second record has an e-mail of its own: then twins
+    assert _decision(_twin_rows(None)) == "match"
+    assert _decision(_twin_rows("lek.phetcharat@gmail.com")) != "match"
+
+
+def _company_rows(name_2: str, tax_2: str | None = None) -> list[dict[str, str | None]]:
+    return [
+        dict(
+            source_system="erp",
+            source_id="1",
+            record_type="organization",
+            organization_name="ห้างหุ้นส่วนจำกัด เชียงใหม่เทรดดิ้ง",
+            phone="053 495 741",
+            street="46/20 ถนนลาดพร้าว",
+            postal_code="50200",
+            country="TH",
+            tax_id="0105732431186",
+        ),
+        dict(
+            source_system="legacy_db",
+            source_id="2",
+            record_type="organization",
+            organization_name=name_2,
+            phone="053 495 741",
+            street="46/20 LAT PHRAO ROAD",
+            postal_code="50200",
+            country="TH",
+            tax_id=tax_2,
+        ),
+    ]
+
+
+def test_company_in_two_scripts_merges_on_legal_form_switchboard_and_street() -> None:
+    assert _decision(_company_rows("CHIANG MAI TRADING LIMITED PARTNERSHIP")) == "match"
+    # a different legal form, or a tax id of its own, is a sister company at the same address
+    assert _decision(_company_rows("CHIANG MAI TRADING CO., LTD.")) != "match"
+    assert _decision(_company_rows("CHIANG MAI TRADING LP", tax_2="0105732431999")) != "match"

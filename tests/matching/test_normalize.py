@@ -208,3 +208,43 @@ def test_thai_names_meet_their_latin_spelling_phonetically(native: str, latin: s
     # at least one name part's skeleton agrees, in the rule-based or the RTGS reading
     assert any(set(k.split()) & set(latin_key.split()) for k in native_keys)
     assert nz.phonetic_key("joseph") == nz.phonetic_key("josef")
+
+
+@pytest.mark.parametrize(
+    ("native", "latin"),
+    [
+        ("瑞豐食品有限公司", "JUI FENG FOODS CO LTD"),  # Taiwan: Wade-Giles, not pinyin "rui feng"
+        ("長興物流集團有限公司", "CHANG HSING LOGISTICS GROUP LIMITED"),
+    ],
+)
+def test_chinese_company_names_have_a_wade_giles_reading(native: str, latin: str) -> None:
+    assert nz.organization_key(native) != nz.organization_key(latin)  # pinyin alone misses it
+    assert nz.organization_reading(native) == nz.organization_key(latin)
+    assert nz.organization_reading(latin) is None  # Latin names have only their primary key
+
+
+@pytest.mark.parametrize(
+    ("native", "latin"),
+    [
+        ("نوین پخش", "NOVIN PAKHSH"),
+        ("فاطمه موسوی", "FATEMEH MOUSAVI"),
+        ("کاوه", "Kaveh"),
+        ("نوری", "Noori"),
+    ],
+)
+def test_arabic_script_names_meet_their_romanisation_by_skeleton(native: str, latin: str) -> None:
+    assert nz.name_key(native) != nz.name_key(latin)  # short vowels are not written in Persian
+    assert nz.abjad_key(nz.name_key(native)) == nz.abjad_key(nz.name_key(latin))
+
+
+def test_consonant_skeletons_still_tell_different_names_apart() -> None:
+    assert nz.abjad_key("reza nouri") != nz.abjad_key("ali nouri")
+    assert nz.abjad_key("maryam") != nz.abjad_key("fatemeh")
+
+
+@pytest.mark.parametrize(
+    ("native", "latin"),
+    [("แสงทอง", "saengthong"), ("ใจดี", "chaidi"), ("โชติ", "choti"), ("ไชยา", "chaiya")],
+)
+def test_thai_leading_vowels_are_read_after_their_consonant(native: str, latin: str) -> None:
+    assert nz.ascii_fold(native) == latin
