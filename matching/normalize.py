@@ -528,8 +528,11 @@ _NATIVE_LEGAL_RE = re.compile(
 #: Legal forms after ASCII folding (Latin-script systems and Vietnamese).
 _LEGAL_FORMS: dict[str, str] = {
     "cong ty co phan": "jsc",
-    "cong ty tnhh mtv": "ltd",
-    "one member co ltd": "ltd",
+    # a one-member LLC is another legal entity than its multi-member sibling (like ЕООД and ООД)
+    "cong ty tnhh mot thanh vien": "sole ltd",
+    "cong ty tnhh mtv": "sole ltd",
+    "one member co ltd": "sole ltd",
+    "one member limited liability company": "sole ltd",
     "limited partnership": "lp",
     "ltd partnership": "lp",
     "lp": "lp",

@@ -94,6 +94,10 @@ def test_romanisation_variants_share_a_phonetic_key() -> None:
         ("Sonnenberg Immobilien UG (haftungsbeschraenkt)", "sonnenberg immobilien", "ug"),
         ("BLUE RIDGE FOODS HLDGS CORP.", "blue food ridge holding", "inc"),
         ("Bosch", "bosch", None),
+        # one-member LLCs are their own form, like ЕООД next to ООД
+        ("Công ty TNHH MTV Minh Phát", "minh phat", "sole ltd"),
+        ("MINH PHAT TRADING ONE MEMBER CO., LTD.", "minh phat trading", "sole ltd"),
+        ("MINH PHAT TRADING CO., LTD.", "minh phat trading", "ltd"),
     ],
 )
 def test_legal_forms_are_split_off(name: str, core: str, form: str | None) -> None:
