@@ -146,8 +146,9 @@ SAME_HOME: dict[str, frozenset[str]] = {"address": frozenset({"exact", "same_str
 #: A match on these is anchored on the customer's own identifier: in clustering, anchored cross pairs
 #: that outnumber the vetoed ones (a sibling record with a mistyped id or birth date) lift the veto.
 ANCHOR_LEVELS: dict[str, frozenset[str]] = {
-    "tax_id": frozenset({"exact"}),
-    "name": IDENTIFYING_LEVELS["name"],
+    "tax_id": frozenset({"exact", "one_typo"}),
+    # the given name alone still anchors: another family name with the same id is a marriage or a typo
+    "name": IDENTIFYING_LEVELS["name"] | {"given_only"},
 }
 #: Levels that say "two different customers" whatever else agrees: father and son share name, address
 #: and landline but not the birth date or the Jr./Sr.; sister companies share name stem, switchboard and
