@@ -48,6 +48,11 @@ class PairContext:
         a, b = self.sides(column)
         return (a.is_null() | b.is_null()).to_numpy()
 
+    def both(self, column: str, value: str) -> np.ndarray:
+        """True where the left and the right record both hold ``value`` (both are organisations, say)."""
+        a, b = self.sides(column)
+        return ((a == value) & (b == value)).fill_null(False).to_numpy()
+
     def equal(self, column: str) -> np.ndarray:
         a, b = self.sides(column)
         return (a == b).fill_null(False).to_numpy()
@@ -207,8 +212,7 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     # two persons' full names sharing one part, the other part a nickname or beyond a typo ("ต้น
     # วงศ์สวัสดิ์" / "SOMSAK WONGSAWAT", "Mara Jackson" / "Matthew Jackson"): which part agrees is unknown
     # when a side has only a full name, so it says no more than a shared family name
-    persons = ctx.equal("record_type") & (ctx.sides("record_type")[0] == "person").to_numpy()
-    half = persons & (best >= 0.92) & (n_l >= 2) & (n_r >= 2) & ~(given | family)
+    half = ctx.both("record_type", "person") & (best >= 0.92) & (n_l >= 2) & (n_r >= 2) & ~(given | family)
     if key == "any_name_key":  # the primary reading: also the name without its spaces (a split word)
         compact = ~ctx.null("name_compact") & ~exact
         phonetic |= compact & (ctx.similarity("name_compact", only=compact) >= 0.96)
@@ -224,49 +228,55 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
 
 
 _NAME_LEVELS = ("null", "exact", "phonetic", "fuzzy", "partial", "given_only", "family_only", "else")
-#: Name levels above which an alternative reading is tried (worse than "partial").
-_ALT_NAME_LEVELS = 4
-
-
-def _name(ctx: PairContext) -> np.ndarray:
-    """Name levels; a Chinese-script name against a Latin one is also compared in its other reading.
-
-    ``alt_name_*`` equals the primary columns except for records with a second reading, so for pairs
-    where exactly one side has one, comparing ``alt_name_*`` on both sides is exactly "that side's
-    other reading against the other side's name". The better of the two results counts.
-    """
-    levels = _name_levels(ctx, "any_name_key", "name_phon", "name_tokens")
-    if "reading_key" in ctx.features.columns:
-        alt_l, alt_r = (~side.is_null().to_numpy() for side in ctx.sides("reading_key"))
-        cross = np.flatnonzero((alt_l != alt_r) & (levels > _ALT_NAME_LEVELS))
-        if len(cross):
-            sub = PairContext(ctx.features, ctx.pairs[cross], ctx.workers)
-            alt = _name_levels(sub, "alt_name_key", "alt_name_phon", "alt_name_tokens")
-            better = (alt >= 1) & (alt < levels[cross])
-            levels[cross[better]] = alt[better]
-    if "abjad_key" in ctx.features.columns:
-        _lift_by_abjad(ctx, levels)
-    return levels
-
-
 _NAME_LEVEL = {name: i for i, name in enumerate(_NAME_LEVELS)}
 
 
-def _lift_by_abjad(ctx: PairContext, levels: np.ndarray) -> None:
-    """An Arabic-script name against a Latin one, compared on consonant skeletons (``nz.abjad_key``).
+def _name(ctx: PairContext) -> np.ndarray:
+    """Name levels; a name against one in another script is also compared in a second form.
 
-    Equal skeletons count as "phonetic"; one shared skeleton token of two-part personal names as a half
-    name. Skeletons are too short for a fuzzy level ("ms" vs "mss" says nothing), so none is taken.
+    ``alt_name_*`` equals the primary columns except for records with a second reading (Chinese, Thai),
+    so for pairs where exactly one side has one, comparing ``alt_name_*`` on both sides is exactly "that
+    side's other reading against the other side's name". An Arabic-script name against any other is
+    also compared on consonant skeletons (``nz.abjad_key``). The best result counts.
     """
-    arabic_l, arabic_r = (side.to_numpy() for side in ctx.sides("arabic_script"))
-    cross = np.flatnonzero((arabic_l != arabic_r) & (levels > _NAME_LEVEL["partial"]))
+    levels = _name_levels(ctx, "any_name_key", "name_phon", "name_tokens")
+    if "reading_key" in ctx.features.columns:
+        alt_l, alt_r = (~side.is_null() for side in ctx.sides("reading_key"))
+        _lift(ctx, levels, (alt_l != alt_r).to_numpy(), ("alt_name_key", "alt_name_phon", "alt_name_tokens"))
+    if "abjad_key" in ctx.features.columns:
+        arabic_l, arabic_r = ctx.sides("arabic_script")
+        _lift(
+            ctx,
+            levels,
+            (arabic_l != arabic_r).to_numpy(),
+            ("abjad_key", "abjad_key", "abjad_tokens"),
+            _skeleton_levels,
+        )
+    return levels
+
+
+def _skeleton_levels(found: np.ndarray) -> np.ndarray:
+    """Equal skeletons count as "phonetic"; skeletons are too short for a fuzzy level ("ms" vs "mss" says
+    nothing), so none is taken (0 = no evidence)."""
+    found = np.where(found == _NAME_LEVEL["exact"], _NAME_LEVEL["phonetic"], found)
+    return np.where(found == _NAME_LEVEL["fuzzy"], 0, found)
+
+
+def _lift(
+    ctx: PairContext,
+    levels: np.ndarray,
+    sides_differ: np.ndarray,
+    columns: tuple[str, str, str],
+    accept: Callable[[np.ndarray], np.ndarray] = lambda found: found,
+) -> None:
+    """Compare the pairs whose two sides differ (in script or reading) and whose names agree less than
+    "partial" again on other ``(key, phonetic, tokens)`` columns; keep a better level found there."""
+    cross = np.flatnonzero(sides_differ & (levels > _NAME_LEVEL["partial"]))
     if not len(cross):
         return
-    sub = PairContext(ctx.features, ctx.pairs[cross], ctx.workers)
-    skeleton = _name_levels(sub, "abjad_key", "abjad_key", "abjad_tokens")
-    skeleton = np.where(skeleton == _NAME_LEVEL["exact"], _NAME_LEVEL["phonetic"], skeleton)
-    useful = (skeleton >= 1) & (skeleton != _NAME_LEVEL["fuzzy"]) & (skeleton < levels[cross])
-    levels[cross[useful]] = skeleton[useful]
+    found = accept(_name_levels(PairContext(ctx.features, ctx.pairs[cross], ctx.workers), *columns))
+    better = (found >= 1) & (found < levels[cross])
+    levels[cross[better]] = found[better]
 
 
 def _suffix(ctx: PairContext) -> np.ndarray:

@@ -322,7 +322,7 @@ def _vetoed(levels: np.ndarray, comparisons: tuple[Comparison, ...], ctx: PairCo
     tax_level = np.array(comparisons[names.index("tax_id")].levels)[levels[:, names.index("tax_id")]]
     # a person's "tax id" field often holds some other number (social security id re-issued, FEBRL's
     # soc_sec_id); only an organisation's tax id reliably names the legal entity
-    organization = ctx.equal("record_type") & (ctx.sides("record_type")[0] == "organization").to_numpy()
+    organization = ctx.both("record_type", "organization")
     tax_veto = (tax_level == "else") & organization
     rest = {k: v for k, v in VETO_LEVELS.items() if k != "tax_id"}
     return (
@@ -489,7 +489,7 @@ def match_frame(
     )
     for together in IDENTIFYING_TOGETHER:
         identifying |= _agreeing(levels, comparisons, together) == len(together)
-    organization = ctx.equal("record_type") & (ctx.sides("record_type")[0] == "organization").to_numpy()
+    organization = ctx.both("record_type", "organization")
     non_latin_l, non_latin_r = ctx.sides("non_latin")
     identifying |= (
         organization
@@ -516,11 +516,10 @@ def match_frame(
     # the same given name and birthday with another family name, address or phone: at 100k records a
     # namesake-by-first-name born that day is likelier than a married name and a move at once
     no_contact_or_id = _agreeing(levels, comparisons, CONTACT_OR_ID) == 0
-    contradicted |= (_agreeing(levels, comparisons, GIVEN_ONLY) > 0) & (conflicts >= 1) & no_contact_or_id
+    given_only = _agreeing(levels, comparisons, GIVEN_ONLY) > 0
+    contradicted |= given_only & (conflicts >= 1) & no_contact_or_id
     # ... or with nothing else known to agree: two "Anna"s born the same day (100k: 5 of 5 were two people)
-    contradicted |= (_agreeing(levels, comparisons, GIVEN_ONLY) > 0) & (
-        _agreeing(levels, comparisons, BEYOND_NAME_AND_BIRTHDAY) == 0
-    )
+    contradicted |= given_only & (_agreeing(levels, comparisons, BEYOND_NAME_AND_BIRTHDAY) == 0)
     # name and birthday alone against another e-mail, phone AND address: at a million records the
     # namesake born that day outnumbers the customer who changed all three (100k: 6 of 16 were namesakes)
     contradicted |= (conflicts >= len(CONFLICTING_LEVELS)) & no_contact_or_id

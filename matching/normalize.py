@@ -747,9 +747,9 @@ def organization_reading(text: str) -> str | None:
     return _organization_core(ascii_fold(native), forms, text)[0]
 
 
-#: Arabic-script letters (Arabic, Persian, Urdu), as a regex both ``re`` and polars understand.
 #: Letters of the scripts CRM Hub transliterates (polars / Rust regex syntax).
 NON_LATIN_PATTERN = r"[\p{Han}\p{Thai}\p{Arabic}\p{Cyrillic}\p{Hangul}\p{Hiragana}\p{Katakana}]"
+#: Arabic-script letters (Arabic, Persian, Urdu), as a regex both ``re`` and polars understand.
 ARABIC_SCRIPT_PATTERN = "[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
 #: Letters that Arabic script writes as vowels or not at all: و is "u", "o" or "v" ("Mousavi"), ی is
 #: "i", "y" or "e"; short vowels are not written. Dropping them from both sides leaves the skeleton.
