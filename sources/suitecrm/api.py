@@ -19,14 +19,14 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from sources.suitecrm.fields import DB_FORMAT, MODULE_FIELDS, OBJECT_NAMES, atom, now_db
+from sources.mysql_time import DB_FORMAT, now_db, parse_utc
+from sources.suitecrm.fields import MODULE_FIELDS, OBJECT_NAMES, atom
 from sources.suitecrm.records import Condition, RecordStore
 from sources.webshop.faults import MALFORMED_EMAIL, Faults
 
@@ -259,12 +259,9 @@ def parse_filter(module: str, fields: tuple[str, ...], params: dict[str, str]) -
 
 def filter_date(value: str) -> str:
     """A date filter value (``2024-01-01 10:00:00`` or ISO 8601 with offset) in the stored format."""
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ApiError(400, f"Invalid date value {value!r}: expected Y-m-d H:i:s or ISO 8601") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    parsed = parse_utc(value)
+    if parsed is None:
+        raise ApiError(400, f"Invalid date value {value!r}: expected Y-m-d H:i:s or ISO 8601")
     return parsed.strftime(DB_FORMAT)
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from sources.mysql_time import DB_FORMAT, ZERO_DATE, db_datetime
+
 GOLDEN_ID_FIELD = "crm_golden_id_c"
-DB_FORMAT = "%Y-%m-%d %H:%M:%S"
-ZERO_DATE = "0000-00-00 00:00:00"
 ZERO_DATE_ATOM = "-0001-11-30T00:00:00+00:00"  # what PHP's strtotime/date make of MySQL's zero date
 SYSTEM_FIELDS = ("date_entered", "date_modified", "deleted")
 
@@ -31,23 +31,6 @@ MODULE_FIELDS: dict[str, tuple[str, ...]] = {
                  "primary_address_country", "birthdate", GOLDEN_ID_FIELD, *SYSTEM_FIELDS),
 }
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,35}$")  # SuiteCRM ids are char(36)
-
-
-def now_db() -> str:
-    return datetime.now(UTC).strftime(DB_FORMAT)
-
-
-def db_datetime(value: str) -> str:
-    """ISO 8601 (naive = UTC) -> stored format; unparsable -> MySQL's zero date; empty -> now."""
-    if not value.strip():
-        return now_db()
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return ZERO_DATE
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed.strftime(DB_FORMAT)
 
 
 def atom(value: str) -> str:

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from sources.mysql_time import now_db
 from sources.suitecrm.records import Condition, RecordStore
 from sources.vtiger.fields import (
     MANDATORY,
@@ -31,7 +32,6 @@ from sources.vtiger.fields import (
     MODULE_FIELDS,
     PREFIXES,
     READ_ONLY,
-    now_db,
     split_ws_id,
 )
 from sources.vtiger.vtql import VtqlError, parse

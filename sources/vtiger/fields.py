@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from sources.mysql_time import db_datetime
+
 GOLDEN_ID_FIELD = "cf_crm_golden_id"
-DB_FORMAT = "%Y-%m-%d %H:%M:%S"
-ZERO_DATE = "0000-00-00 00:00:00"
 ADMIN_USER_ID = "19x1"
 MAX_QUERY_ROWS = 100  # vTiger answers at most 100 rows per query
 
@@ -31,23 +30,6 @@ MODULE_FIELDS: dict[str, tuple[str, ...]] = {
 MANDATORY = {"Accounts": ("accountname", "assigned_user_id"), "Contacts": ("lastname", "assigned_user_id")}
 READ_ONLY = ("account_no", "contact_no", "createdtime", "modifiedtime")
 WS_ID = re.compile(r"^(\d+)x(\d+)$")
-
-
-def now_db() -> str:
-    return datetime.now(UTC).strftime(DB_FORMAT)
-
-
-def db_datetime(value: str) -> str:
-    """ISO 8601 (naive = UTC) -> stored format; unparsable -> MySQL's zero date; empty -> now."""
-    if not value.strip():
-        return now_db()
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return ZERO_DATE
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed.strftime(DB_FORMAT)
 
 
 def split_ws_id(ws_id: str) -> tuple[str, int] | None:
