@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
+from sources.connection import airflow_connection
 from sources.erp.app import SERVICE_PATH, create_app
 from sources.erp.faults import FaultPlan
 from sources.erp.fields import customer_number, from_flat
@@ -63,16 +63,12 @@ class ErpSystem:
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection for :class:`connectors.soap_erp.ErpSoapConnector`; the endpoint is
         ``http://host:port/<schema>`` and its WSDL ``<endpoint>?wsdl``."""
-        parts = urlsplit(base_url or DEFAULT_URL)
-        return {
-            "conn_type": "http",
-            "host": parts.hostname,
-            "port": parts.port,
-            "login": self.username,
-            "password": self.password,
-            "schema": SERVICE_PATH.strip("/"),
-            "extra": {"scheme": parts.scheme or "http"},
-        }
+        return airflow_connection(
+            base_url or DEFAULT_URL,
+            login=self.username,
+            password=self.password,
+            schema=SERVICE_PATH.strip("/"),
+        )
 
     def inspect(self, source_id: str) -> dict | None:
         try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
+from sources.connection import airflow_connection
 from sources.odoo.rpc import OdooRpc, build_app
 from sources.odoo.seed import COUNTRY_NAMES, partner_from_flat, partner_id_of
 from sources.odoo.store import OdooStore
@@ -60,10 +60,12 @@ class OdooSystem:
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection: login/password of the API user, ``schema`` = the Odoo database name."""
-        parts = urlsplit(base_url or f"http://127.0.0.1:{self.port}")
-        return {"conn_type": "http", "host": parts.hostname, "port": parts.port, "login": self.login,
-                "password": self.password, "schema": None,
-                "extra": {"scheme": parts.scheme or "http", "database": self.database}}
+        return airflow_connection(
+            base_url or f"http://127.0.0.1:{self.port}",
+            login=self.login,
+            password=self.password,
+            database=self.database,
+        )
 
     def inspect(self, source_id: str) -> dict[str, Any] | None:
         """The partner as ``read`` returns it (archived ones too), plus ``golden_id``."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
+from sources.connection import airflow_connection
 from sources.erp.faults import FaultPlan
 from sources.salesforce.app import LOGIN_PATH, create_app
 from sources.salesforce.objects import from_flat, normalise_id
@@ -77,16 +77,14 @@ class SalesforceSystem:
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection for :class:`connectors.salesforce.SalesforceConnector`: host/port/schema
         give the login URL, the security token sits in ``extra`` (as Airflow's Salesforce provider)."""
-        parts = urlsplit(base_url or DEFAULT_URL)
-        return {
-            "conn_type": "salesforce",
-            "host": parts.hostname,
-            "port": parts.port,
-            "login": self.org.username,
-            "password": self.org.password,
-            "schema": LOGIN_PATH.strip("/"),
-            "extra": {"scheme": parts.scheme or "http", "security_token": self.org.security_token},
-        }
+        return airflow_connection(
+            base_url or DEFAULT_URL,
+            conn_type="salesforce",
+            login=self.org.username,
+            password=self.org.password,
+            schema=LOGIN_PATH.strip("/"),
+            security_token=self.org.security_token,
+        )
 
     def inspect(self, source_id: str) -> dict | None:
         id_ = normalise_id(source_id)

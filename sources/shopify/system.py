@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
+from sources.connection import airflow_connection
 from sources.shopify.api import ShopSettings, build_app, customer_json
 from sources.shopify.bucket import LeakyBucket
 from sources.shopify.seed import customer_from_flat
@@ -57,10 +57,9 @@ class ShopifySystem:
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection: the Admin API access token as password; the API version in ``extra``."""
-        parts = urlsplit(base_url or f"http://127.0.0.1:{self.port}")
-        return {"conn_type": "http", "host": parts.hostname, "port": parts.port, "login": None,
-                "password": self.access_token, "schema": None,
-                "extra": {"scheme": parts.scheme or "http", "api_version": API_VERSION}}
+        return airflow_connection(
+            base_url or f"http://127.0.0.1:{self.port}", password=self.access_token, api_version=API_VERSION
+        )
 
     def inspect(self, source_id: str) -> dict[str, Any] | None:
         """The customer as the API returns it, plus ``golden_id`` from its ``crm_hub.golden_id`` metafield."""

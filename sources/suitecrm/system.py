@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
+from sources.connection import airflow_connection
 from sources.suitecrm.api import OAuthSettings, TokenIssuer, build_app, resource
 from sources.suitecrm.fields import GOLDEN_ID_FIELD, record_from_flat
 from sources.suitecrm.records import RecordStore
@@ -66,17 +66,13 @@ class SuiteCrmSystem:
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection: login/password are the API user; the OAuth2 client goes in ``extra``."""
-        parts = urlsplit(base_url or f"http://127.0.0.1:{self.port}")
-        return {
-            "conn_type": "http",
-            "host": parts.hostname,
-            "port": parts.port,
-            "login": self.oauth.username,
-            "password": self.oauth.password,
-            "schema": None,
-            "extra": {"scheme": parts.scheme or "http", "client_id": self.oauth.client_id,
-                      "client_secret": self.oauth.client_secret},
-        }
+        return airflow_connection(
+            base_url or f"http://127.0.0.1:{self.port}",
+            login=self.oauth.username,
+            password=self.oauth.password,
+            client_id=self.oauth.client_id,
+            client_secret=self.oauth.client_secret,
+        )
 
     def inspect(self, source_id: str) -> dict[str, Any] | None:
         """The record as the API shows it (JSON:API resource), plus ``module`` and ``golden_id``."""

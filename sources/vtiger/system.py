@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
+from sources.connection import airflow_connection
 from sources.suitecrm.records import RecordStore
 from sources.vtiger.api import Sessions, WsSettings, build_app, ws_record
 from sources.vtiger.fields import GOLDEN_ID_FIELD, PREFIXES, record_from_flat, split_ws_id
@@ -65,16 +65,9 @@ class VtigerSystem:
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection: ``login`` = webservice user, ``password`` = the user's access key."""
-        parts = urlsplit(base_url or f"http://127.0.0.1:{self.port}")
-        return {
-            "conn_type": "http",
-            "host": parts.hostname,
-            "port": parts.port,
-            "login": self.ws.username,
-            "password": self.ws.access_key,
-            "schema": None,
-            "extra": {"scheme": parts.scheme or "http"},
-        }
+        return airflow_connection(
+            base_url or f"http://127.0.0.1:{self.port}", login=self.ws.username, password=self.ws.access_key
+        )
 
     def inspect(self, source_id: str) -> dict[str, Any] | None:
         """The record as ``retrieve`` returns it, plus ``module`` and ``golden_id``; takes ``12x34`` or a

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
+from sources.connection import airflow_connection
 from sources.webshop.api import API, build_app, customer_json
 from sources.webshop.faults import Faults
 from sources.webshop.seed import customer_from_flat, orders_for
@@ -54,16 +54,12 @@ class WebShopSystem:
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection: Basic auth with the consumer key/secret; ``schema`` is the API root path."""
-        parts = urlsplit(base_url or f"http://127.0.0.1:{self.port}")
-        return {
-            "conn_type": "http",
-            "host": parts.hostname,
-            "port": parts.port,
-            "login": self.consumer_key,
-            "password": self.consumer_secret,
-            "schema": API.strip("/"),
-            "extra": {"scheme": parts.scheme or "http"},
-        }
+        return airflow_connection(
+            base_url or f"http://127.0.0.1:{self.port}",
+            login=self.consumer_key,
+            password=self.consumer_secret,
+            schema=API.strip("/"),
+        )
 
     def inspect(self, source_id: str) -> dict[str, Any] | None:
         """The customer as the API returns it, plus ``golden_id`` read from its meta data."""
