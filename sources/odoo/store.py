@@ -10,14 +10,13 @@ why the connector compares before it writes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sources.odoo.domain import DomainError, compile_domain
+from sources.sqlite_store import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS res_country (
@@ -92,23 +91,8 @@ def odoo_datetime(value: Any) -> str:
     return parsed.strftime(ODOO_DATETIME)
 
 
-class OdooStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+class OdooStore(SqliteStore):
+    SCHEMA = SCHEMA
 
     # -- ORM-like API ----------------------------------------------------------------------------
 

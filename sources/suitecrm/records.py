@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from sources.sqlite_store import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -42,22 +41,9 @@ class Condition:
     value: Any
 
 
-class RecordStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:  # commits on success, rolls back on error
-                yield db
-        finally:
-            db.close()
+class RecordStore(SqliteStore):
+    SCHEMA = SCHEMA
+    ROW_FACTORY = None  # plain tuples
 
     def insert(self, module: str, records: Sequence[tuple[str, Any, Mapping[str, Any]]]) -> int:
         """Insert ``(id, ord, attributes)`` records not stored yet (seeding keeps pushed-back values)."""
