@@ -27,9 +27,11 @@ import requests
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.crm_sync import (
+    RECORD_TYPES,
     Batch,
     ModulePages,
     StuckCursorError,
+    configured_modules,
     decode_cursor,
     primary_fields,
     push_changes,
@@ -37,8 +39,6 @@ from connectors.crm_sync import (
 from connectors.http import build_session
 from schemas import QuarantinedRecord, SourceConfig
 
-DEFAULT_MODULES = ("Accounts", "Contacts")
-RECORD_TYPES = {"Accounts": "organization", "Contacts": "person"}
 DB_FORMAT = "%Y-%m-%d %H:%M:%S"
 TOKEN_MARGIN = 30.0  # renew the token this many seconds before it expires
 #: Attributes the hub never writes: identity, bookkeeping, and the keys the connector derives.
@@ -83,10 +83,7 @@ class SugarCrmConnector(SourceConnector):
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
         options = config.options
-        self.modules = tuple(options.get("modules", DEFAULT_MODULES))
-        unknown = sorted(set(self.modules) - set(RECORD_TYPES))
-        if unknown:
-            raise ValueError(f"{config.name}: unsupported modules {unknown}; known: {sorted(RECORD_TYPES)}")
+        self.modules = configured_modules(config.name, options)
         self.golden_id_field = str(options.get("golden_id_field", "crm_golden_id_c"))
         self.push_fields = bool(options.get("push_fields", True))
         self.page_size = config.page_size

@@ -30,8 +30,10 @@ import requests
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.crm_sync import (
+    RECORD_TYPES,
     Batch,
     ModulePages,
+    configured_modules,
     decode_cursor,
     primary_fields,
     push_changes,
@@ -39,8 +41,6 @@ from connectors.crm_sync import (
 from connectors.http import build_session
 from schemas import QuarantinedRecord, SourceConfig
 
-DEFAULT_MODULES = ("Accounts", "Contacts")
-RECORD_TYPES = {"Accounts": "organization", "Contacts": "person"}
 MAX_QUERY_ROWS = 100
 SESSION_ERRORS = frozenset({"INVALID_SESSIONID", "AUTHENTICATION_REQUIRED"})
 MODIFIED = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -95,10 +95,7 @@ class VtigerConnector(SourceConnector):
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
         options = config.options
-        self.modules = tuple(options.get("modules", DEFAULT_MODULES))
-        unknown = sorted(set(self.modules) - set(RECORD_TYPES))
-        if unknown:
-            raise ValueError(f"{config.name}: unsupported modules {unknown}; known: {sorted(RECORD_TYPES)}")
+        self.modules = configured_modules(config.name, options)
         self.golden_id_field = str(options.get("golden_id_field", "cf_crm_golden_id"))
         self.push_fields = bool(options.get("push_fields", True))
         self.page_size = min(config.page_size, MAX_QUERY_ROWS)
