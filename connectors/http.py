@@ -2,18 +2,22 @@
 
 Retries (urllib3 ``Retry``) cover connection errors, 429 (honouring ``Retry-After``) and 5xx with
 exponential back-off and jitter, so no call site retries by hand. SOAP connectors hand the same
-session to zeep's ``Transport``.
+session to zeep's ``Transport``. What is still wrong after the retries (``transport``,
+``check_status``, ``json_body``) becomes a ``ConnectorError`` naming the source, the call and the page.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from connectors.base import ConnectorError
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
@@ -125,3 +129,64 @@ def build_session(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def transport(
+    source: str,
+    operation: str,
+    what: str,
+    request: Callable[[], requests.Response],
+    *,
+    where: str = "",
+    record_id: str | None = None,
+) -> requests.Response:
+    """Run ``request`` (one call through the session); a connection that still fails -> ConnectorError.
+
+    ``what`` names the call ("GET /customers", "sync_records"), ``where`` prefixes the message ("page 3: ").
+    """
+    try:
+        return request()
+    except requests.RequestException as exc:
+        raise ConnectorError(source, operation, f"{where}{what} failed: {exc}", record_id) from None
+
+
+def check_status(
+    source: str,
+    operation: str,
+    what: str,
+    response: requests.Response,
+    *,
+    where: str = "",
+    record_id: str | None = None,
+    message: Callable[[requests.Response], str] = lambda response: response.text[:200],
+) -> requests.Response:
+    """An HTTP error status -> ConnectorError with the system's own error ``message``."""
+    if response.status_code >= 400:
+        raise ConnectorError(
+            source,
+            operation,
+            f"{where}{what} -> HTTP {response.status_code}: {message(response)}",
+            record_id,
+        )
+    return response
+
+
+def json_body(
+    source: str,
+    operation: str,
+    what: str,
+    response: requests.Response,
+    *,
+    where: str = "",
+    record_id: str | None = None,
+) -> Any:
+    """The response's JSON; anything else (a proxy's HTML page, a cut-off body) -> ConnectorError."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ConnectorError(
+            source,
+            operation,
+            f"{where}malformed JSON from {what} ({len(response.content)} bytes, {exc})",
+            record_id,
+        ) from None

@@ -28,11 +28,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import requests
-
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session
+from connectors.http import build_session, check_status, json_body, transport
 from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
 
@@ -286,18 +284,10 @@ class OdooConnector(SourceConnector):
         what = f"{service}.{method}" + (f" {args[3]}.{args[4]}" if method == "execute_kw" else "")
         body = {"jsonrpc": "2.0", "method": "call", "id": next(self._ids),
                 "params": {"service": service, "method": method, "args": args}}
-        try:
-            response = self.session.post(self.url, json=body)
-        except requests.RequestException as exc:
-            raise ConnectorError(self.name, operation, f"{where}{what} failed: {exc}", record_id) from None
-        if response.status_code >= 400:
-            raise ConnectorError(self.name, operation, f"{where}{what} -> HTTP {response.status_code}: "
-                                 f"{response.text[:200]}", record_id)
-        try:
-            reply = response.json()
-        except ValueError as exc:
-            raise ConnectorError(self.name, operation, f"{where}malformed JSON from {what} "
-                                 f"({len(response.content)} bytes, {exc})", record_id) from None
+        response = transport(self.name, operation, what, lambda: self.session.post(self.url, json=body),
+                             where=where, record_id=record_id)
+        check_status(self.name, operation, what, response, where=where, record_id=record_id)
+        reply = json_body(self.name, operation, what, response, where=where, record_id=record_id)
         if not isinstance(reply, Mapping) or ("result" not in reply and "error" not in reply):
             raise ConnectorError(self.name, operation, f"{where}{what}: not a JSON-RPC response: "
                                  f"{str(reply)[:200]}", record_id)

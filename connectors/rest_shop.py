@@ -32,7 +32,7 @@ import requests
 
 from connectors.base import ConnectorError, OrderPage, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session
+from connectors.http import build_session, check_status, json_body, transport
 from connectors.mapping import get_path
 from schemas import OrderRecord, QuarantinedRecord, SourceConfig
 
@@ -260,26 +260,19 @@ class WebShopConnector(SourceConnector):
     def _get(self, operation: str, path: str, params: Mapping[str, Any] | None = None, *,
              page: int | None = None, record_id: str | None = None) -> Any:
         response = self._request("GET", operation, path, params=params, page=page, record_id=record_id)
-        try:
-            return response.json()
-        except (ValueError, requests.exceptions.JSONDecodeError) as exc:
-            where = f"page {page} " if page is not None else ""
-            raise ConnectorError(self.name, operation, f"{where}malformed JSON from {response.url} "
-                                 f"({len(response.content)} bytes, {exc})", record_id) from None
+        where = f"page {page} " if page is not None else ""
+        return json_body(self.name, operation, response.url, response, where=where, record_id=record_id)
 
     def _request(self, method: str, operation: str, path: str, *, page: int | None = None,
                  record_id: str | None = None, **kwargs: Any) -> requests.Response:
         """One call through the retrying session; whatever is still wrong afterwards -> ConnectorError."""
         where = f"page {page}: " if page is not None else ""
-        try:
-            response = self.session.request(method, self.base_url + path, **kwargs)
-        except requests.RequestException as exc:
-            raise ConnectorError(self.name, operation, f"{where}{method} {path} failed: {exc}",
-                                 record_id) from None
-        if response.status_code >= 400:
-            raise ConnectorError(self.name, operation, f"{where}{method} {path} -> HTTP "
-                                 f"{response.status_code}: {error_message(response)}", record_id)
-        return response
+        what = f"{method} {path}"
+        response = transport(self.name, operation, what,
+                             lambda: self.session.request(method, self.base_url + path, **kwargs),
+                             where=where, record_id=record_id)
+        return check_status(self.name, operation, what, response, where=where, record_id=record_id,
+                            message=error_message)
 
 
 def is_after(key: Watermark | None, position: Watermark | None) -> bool:

@@ -39,7 +39,7 @@ import requests
 
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session
+from connectors.http import build_session, check_status, json_body, transport
 from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
 
@@ -166,14 +166,11 @@ class ShopifyConnector(SourceConnector):
     def _resume(self, state: RunState) -> requests.Response | None:
         """The page after a stored token, or ``None`` when the shop rejects the token (run restarts)."""
         params = {"limit": self.limit, "page_info": state.page_info}
-        try:
-            response = self.session.get(self.base_url + "/customers.json", params=params)
-        except requests.RequestException as exc:
-            raise ConnectorError(self.name, "pull", f"GET /customers.json (resume) failed: {exc}") from None
+        response = transport(self.name, "pull", "GET /customers.json (resume)",
+                             lambda: self.session.get(self.base_url + "/customers.json", params=params))
         if response.status_code == 400 and "page_info" in error_message(response):
             return None
-        self._raise_for_status(response, "GET", "pull", "/customers.json", None, None)
-        return response
+        return check_status(self.name, "pull", "GET /customers.json", response, message=error_message)
 
     def _customers(self, response: requests.Response, page_no: int) -> list[Any]:
         body = self._json(response, "pull", page_no)
@@ -235,30 +232,18 @@ class ShopifyConnector(SourceConnector):
                  record_id: str | None = None, **kwargs: Any) -> requests.Response:
         """One call through the retrying session; whatever is still wrong afterwards -> ConnectorError."""
         where = f"page {page}: " if page is not None else ""
-        try:
-            response = self.session.request(method, self.base_url + path, **kwargs)
-        except requests.RequestException as exc:
-            raise ConnectorError(self.name, operation, f"{where}{method} {path} failed: {exc}",
-                                 record_id) from None
-        self._raise_for_status(response, method, operation, path, page, record_id)
-        return response
-
-    def _raise_for_status(self, response: requests.Response, method: str, operation: str, path: str,
-                          page: int | None, record_id: str | None) -> None:
-        if response.status_code >= 400:
-            where = f"page {page}: " if page is not None else ""
-            raise ConnectorError(self.name, operation, f"{where}{method} {path} -> HTTP "
-                                 f"{response.status_code}: {error_message(response)}", record_id)
+        what = f"{method} {path}"
+        response = transport(self.name, operation, what,
+                             lambda: self.session.request(method, self.base_url + path, **kwargs),
+                             where=where, record_id=record_id)
+        return check_status(self.name, operation, what, response, where=where, record_id=record_id,
+                            message=error_message)
 
     def _json(self, response: requests.Response, operation: str, page: int | None = None,
               record_id: str | None = None) -> Any:
-        try:
-            return response.json()
-        except ValueError as exc:
-            where = f"page {page} " if page is not None else ""
-            path = urlsplit(response.url).path
-            raise ConnectorError(self.name, operation, f"{where}malformed JSON from {path} "
-                                 f"({len(response.content)} bytes, {exc})", record_id) from None
+        where = f"page {page} " if page is not None else ""
+        return json_body(self.name, operation, urlsplit(response.url).path, response, where=where,
+                         record_id=record_id)
 
 
 def page_info_of(url: str | None) -> str | None:

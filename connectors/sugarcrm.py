@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import requests
@@ -36,7 +37,7 @@ from connectors.crm_sync import (
     primary_fields,
     push_changes,
 )
-from connectors.http import build_session
+from connectors.http import build_session, check_status, json_body, transport
 from schemas import QuarantinedRecord, SourceConfig
 
 DB_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -206,13 +207,10 @@ class SugarCrmConnector(SourceConnector):
         form = {"grant_type": "password", "client_id": str(extra.get("client_id", "")),
                 "client_secret": str(extra.get("client_secret", "")),
                 "username": self.credentials.login or "", "password": self.credentials.password or ""}
-        try:
-            response = self.session.post(self.base_url + "/Api/access_token", data=form)
-        except requests.RequestException as exc:
-            raise ConnectorError(self.name, "authenticate", f"POST /Api/access_token failed: {exc}") from None
-        if response.status_code >= 400:
-            raise ConnectorError(self.name, "authenticate", f"POST /Api/access_token -> HTTP "
-                                 f"{response.status_code}: {error_message(response)}")
+        what = "POST /Api/access_token"
+        response = transport(self.name, "authenticate", what,
+                             lambda: self.session.post(self.base_url + "/Api/access_token", data=form))
+        check_status(self.name, "authenticate", what, response, message=error_message)
         try:
             body = response.json()
             token, expires_in = str(body["access_token"]), float(body.get("expires_in", 3600))
@@ -226,27 +224,20 @@ class SugarCrmConnector(SourceConnector):
               record_id: str | None = None, **kwargs: Any) -> Any:
         """One authorised call; a 401 renews the token once. Whatever is still wrong -> ConnectorError."""
         prefix = f"{where}: " if where else ""
+        what = f"{method} {path}"
         for attempt in (1, 2):
             if self._token is None or time.monotonic() >= self._token_expires:
                 self._authenticate()
             headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/vnd.api+json"}
-            try:
-                response = self.session.request(method, self.base_url + path, headers=headers, **kwargs)
-            except requests.RequestException as exc:
-                raise ConnectorError(self.name, operation, f"{prefix}{method} {path} failed: {exc}",
-                                     record_id) from None
+            send = partial(self.session.request, method, self.base_url + path, headers=headers, **kwargs)
+            response = transport(self.name, operation, what, send, where=prefix, record_id=record_id)
             if response.status_code == 401 and attempt == 1:
                 self._token = None  # expired or revoked: authenticate again, once
                 continue
             break
-        if response.status_code >= 400:
-            raise ConnectorError(self.name, operation, f"{prefix}{method} {path} -> HTTP "
-                                 f"{response.status_code}: {error_message(response)}", record_id)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ConnectorError(self.name, operation, f"{prefix}malformed JSON from {method} {path} "
-                                 f"({len(response.content)} bytes, {exc})", record_id) from None
+        check_status(self.name, operation, what, response, where=prefix, record_id=record_id,
+                     message=error_message)
+        return json_body(self.name, operation, what, response, where=prefix, record_id=record_id)
 
 
 def error_message(response: requests.Response) -> str:

@@ -25,8 +25,6 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC
 from typing import Any
 
-import requests
-
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.crm_sync import (
@@ -38,7 +36,7 @@ from connectors.crm_sync import (
     primary_fields,
     push_changes,
 )
-from connectors.http import build_session
+from connectors.http import build_session, check_status, json_body, transport
 from schemas import QuarantinedRecord, SourceConfig
 
 MAX_QUERY_ROWS = 100
@@ -225,22 +223,14 @@ class VtigerConnector(SourceConnector):
         """GET parameters in the query string, POST ones form-encoded (as vTiger expects)."""
         prefix = f"{where}: " if where else ""
         data = {"operation": ws_operation, **params}
-        try:
-            if method == "GET":
-                response = self.session.get(self.endpoint, params=data)
-            else:
-                response = self.session.post(self.endpoint, data=data)
-        except requests.RequestException as exc:
-            raise ConnectorError(self.name, operation, f"{prefix}{ws_operation} failed: {exc}",
-                                 record_id) from None
-        if response.status_code >= 400:
-            raise ConnectorError(self.name, operation, f"{prefix}{ws_operation} -> HTTP "
-                                 f"{response.status_code}: {response.text[:200]}", record_id)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ConnectorError(self.name, operation, f"{prefix}malformed JSON from {ws_operation} "
-                                 f"({len(response.content)} bytes, {exc})", record_id) from None
+        response = transport(
+            self.name, operation, ws_operation,
+            lambda: self.session.get(self.endpoint, params=data) if method == "GET"
+            else self.session.post(self.endpoint, data=data),
+            where=prefix, record_id=record_id,
+        )
+        check_status(self.name, operation, ws_operation, response, where=prefix, record_id=record_id)
+        body = json_body(self.name, operation, ws_operation, response, where=prefix, record_id=record_id)
         if not isinstance(body, Mapping) or "success" not in body:
             raise ConnectorError(self.name, operation, f"{prefix}{ws_operation}: not a vTiger response "
                                  "(no 'success')", record_id)
