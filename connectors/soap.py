@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import Any
 
 import requests
@@ -58,6 +59,15 @@ class SoapFaultError(ConnectorError):
         self.transient = is_transient(fault)
         message = f"SOAP fault {fault.code} ({self.code}): {fault.message}"
         super().__init__(system, operation, message, record_id)
+
+
+def soap_text(value: Any) -> str | None:
+    """A zeep value as text, the way the services store it (dates ISO 8601); empty means unknown."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date | time | datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def fault_detail(fault: Fault) -> dict[str, str]:

@@ -15,7 +15,6 @@ the SAP fields stay as delivered.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
 
@@ -23,7 +22,7 @@ from zeep.helpers import serialize_object
 
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.mapping import LIST_FIELDS
-from connectors.soap import SoapCaller, build_soap_client, soap_session
+from connectors.soap import SoapCaller, build_soap_client, soap_session, soap_text
 from schemas import QuarantinedRecord
 
 DEFAULT_ACCOUNT_GROUPS = {"ZPER": "person", "ZORG": "organization"}
@@ -118,7 +117,7 @@ class ErpSoapConnector(SourceConnector):
 
     def row(self, customer: Any) -> dict[str, Any]:
         """A zeep Customer -> the SAP fields as text plus the ``derived`` section the mapping reads."""
-        fields = {name: _text(value) for name, value in serialize_object(customer, dict).items()}
+        fields = {name: soap_text(value) for name, value in serialize_object(customer, dict).items()}
         person = self.account_groups.get(fields.get("KTOKD") or "") != "organization"
         # Left as text for the record's validation: migrated customers can carry an impossible AEDAT.
         changed = f"{fields['AEDAT']}T{fields.get('AEZET') or '00:00:00'}Z" if fields.get("AEDAT") else None
@@ -154,7 +153,7 @@ class ErpSoapConnector(SourceConnector):
         wanted[self.golden_id_field] = update.golden_id
         changes = {}
         for field, value in wanted.items():
-            text = _text(value)
+            text = soap_text(value)
             if field in READ_ONLY_FIELDS or text is None or text == current.get(field):
                 continue
             changes[field] = text
@@ -180,12 +179,3 @@ def transmission_damage(row: Mapping[str, Any]) -> str | None:
         return None
     return (f"{', '.join(damaged)}: holds characters the ERP could not send (U+FFFD in place of control "
             "characters); fix the customer in the ERP")
-
-
-def _text(value: Any) -> str | None:
-    """Zeep values -> text as the ERP stores it (dates ISO 8601); empty means unknown."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, date | time | datetime):
-        return value.isoformat()
-    return str(value)

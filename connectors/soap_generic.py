@@ -55,6 +55,7 @@ from connectors.soap import (
     fault_detail,
     is_transient,
     soap_session,
+    soap_text,
 )
 from connectors.xml_damage import replacement_damage
 from schemas import QuarantinedRecord, SourceConfig
@@ -302,8 +303,8 @@ class GenericSoapConnector(SourceConnector):
         read_only = {self.options.id_field, *self.options.read_only_fields}
         changes = {}
         for field, value in wanted.items():
-            text = _text(value)
-            if field not in read_only and text is not None and text != _text(current.get(field)):
+            text = soap_text(value)
+            if field not in read_only and text is not None and text != soap_text(current.get(field)):
                 changes[field] = text
         return changes
 
@@ -344,11 +345,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date | time | datetime):
         return value.isoformat()
     return value
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date | time | datetime):
-        return value.isoformat()
-    return str(value)
