@@ -8,23 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sources.timestamps import parse_utc
+
 DB_FORMAT = "%Y-%m-%d %H:%M:%S"
 ZERO_DATE = "0000-00-00 00:00:00"
 
 
 def now_db() -> str:
     return datetime.now(UTC).strftime(DB_FORMAT)
-
-
-def parse_utc(value: str) -> datetime | None:
-    """ISO 8601 (naive = UTC, or with an offset) -> naive UTC datetime; ``None`` when unparsable."""
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
 
 
 def db_datetime(value: str) -> str:

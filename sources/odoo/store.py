@@ -17,6 +17,7 @@ from typing import Any
 
 from sources.odoo.domain import DomainError, compile_domain
 from sources.sqlite_store import SqliteStore
+from sources.timestamps import parse_utc
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS res_country (
@@ -85,9 +86,9 @@ def now_utc() -> str:
 
 def odoo_datetime(value: Any) -> str:
     """A domain/seed value -> stored ``YYYY-MM-DD HH:MM:SS`` (UTC); ``ValueError`` if it is no date."""
-    parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    parsed = parse_utc(str(value))
+    if parsed is None:
+        raise ValueError(f"not a date: {value!r}")
     return parsed.strftime(ODOO_DATETIME)
 
 

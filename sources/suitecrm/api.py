@@ -25,9 +25,10 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from sources.mysql_time import DB_FORMAT, now_db, parse_utc
+from sources.mysql_time import DB_FORMAT, now_db
 from sources.suitecrm.fields import MODULE_FIELDS, OBJECT_NAMES, atom
 from sources.suitecrm.records import Condition, RecordStore
+from sources.timestamps import parse_utc
 from sources.webshop.faults import MALFORMED_EMAIL, Faults
 
 JSON_API = "application/vnd.api+json"

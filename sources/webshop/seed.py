@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from sources.timestamps import parse_utc
 from sources.webshop.store import now_gmt
 
 #: Meta keys the seeding writes (and the connector maps); WooCommerce plugins store such extras as meta.
@@ -91,13 +92,8 @@ def gmt_timestamp(value: str) -> str:
     """
     if not value.strip():
         return now_gmt()
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return value
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed.strftime("%Y-%m-%dT%H:%M:%S")
+    parsed = parse_utc(value)
+    return value if parsed is None else parsed.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _reader(row: Mapping[str, str]):
