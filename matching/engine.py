@@ -74,6 +74,9 @@ HALF_NAME_BIRTHDAY: dict[str, frozenset[str]] = {
     "name": frozenset({"family_only"}),
     "date_of_birth": frozenset({"exact"}),
 }
+#: ... unless the data holds too few households for twins to be more than this share of such pairs
+#: (``matching.households``: FEBRL has none, every such record there is a corrupted duplicate).
+TWIN_SHARE_TO_DEMOTE = 0.05
 TWIN_CONFLICTS: dict[str, frozenset[str]] = {
     "email": frozenset({"else"}),
     "phone": frozenset({"else"}),
@@ -524,9 +527,11 @@ def match_frame(
     # namesake born that day outnumbers the customer who changed all three (100k: 6 of 16 were namesakes)
     contradicted |= (conflicts >= len(CONFLICTING_LEVELS)) & no_contact_or_id
     # half a name and the birthday: twins, unless nothing of their own (e-mail, mobile, id) disagrees
-    contradicted |= (_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY) == len(HALF_NAME_BIRTHDAY)) & (
-        _agreeing(levels, comparisons, TWIN_CONFLICTS) > 0
-    )
+    # or the data has too few households to hold twins
+    if model.twin_share >= TWIN_SHARE_TO_DEMOTE:
+        contradicted |= (_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY) == len(HALF_NAME_BIRTHDAY)) & (
+            _agreeing(levels, comparisons, TWIN_CONFLICTS) > 0
+        )
     is_match = above_match & identifying & ~contradicted & open_pair | must_mask
     namesake = (supporting <= 1) & (conflicts >= NAMESAKE_CONFLICTS)
     namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & (

@@ -11,7 +11,8 @@ JSON shape (``to_json``)::
      "comparisons": [{"name": "name", "levels": [{"level": "exact", "m": 0.75, "u": 0.0005,
                                                   "weight": 10.55}, ...]}, ...],
      "term_frequencies": {"name": {"column": "any_name_key", "records": 10000,
-                                   "counts": {"nguyen van anh": 41, ...}}}}
+                                   "counts": {"nguyen van anh": 41, ...}}},
+     "twin_share": 0.16}
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matching.compare import Comparison
+from matching.households import twin_share
 from matching.score import TF_MAX_ADJUSTMENT, FSModel
 
 MODEL_VERSION = 1
@@ -94,6 +96,9 @@ class MatchModel(BaseModel):
     comparisons: list[ComparisonParams]
     #: comparison name -> frequencies of its exact-level values (common names are weaker evidence).
     term_frequencies: dict[str, TermFrequencies] = Field(default_factory=dict)
+    #: Upper bound of the share of twin-like pairs that are twins (``matching.households``); a model
+    #: stored before it existed reads 1.0, the conservative value.
+    twin_share: float = Field(default=1.0, ge=0, le=1)
 
     # --- serialisation ---------------------------------------------------------------------------------
 
@@ -130,6 +135,7 @@ class MatchModel(BaseModel):
             em_iterations=fs.em_iterations,
             comparisons=comparisons,
             term_frequencies=tables,
+            twin_share=twin_share(features),
         )
 
     def estimates(self, comparisons: tuple[Comparison, ...]) -> FSModel:

@@ -152,3 +152,28 @@ def test_model_for_other_comparisons_is_refused(model: MatchModel) -> None:
     broken.comparisons = [c for c in broken.comparisons if c.name != "email"]
     with pytest.raises(ModelMismatchError, match="email"):
         broken.estimates(DEFAULT_COMPARISONS)
+
+
+def test_twin_share_is_learnt_from_the_households_in_the_data(data: pl.DataFrame, model: MatchModel) -> None:
+    # the generated customers live in households (spouses, parents, Jr./Sr.), so twins are possible ...
+    assert model.twin_share >= 0.05
+    # ... and a model stored before the statistic existed reads the conservative value
+    legacy = json.loads(model.to_json())
+    del legacy["twin_share"]
+    assert MatchModel.model_validate(legacy).twin_share == 1.0
+
+
+def test_twin_share_is_low_where_no_household_exists() -> None:
+    home = {"family_name": "Ryan", "street": "26 Lance Hill Avenue", "postal_code": "3070", "country": "AU"}
+    # one customer written three ways (given name replaced, as FEBRL corrupts it), nobody else at home
+    rows = [
+        dict(home, source_system="a", source_id=str(i), given_name=given, date_of_birth="1972-06-15")
+        for i, given in enumerate(["Joel", "Emalcene", "Joel"])
+    ]
+    assert train_model(pl.DataFrame(rows)).twin_share < 0.05
+    # two parents at the same home make the same two given names look like twins again
+    parents = [
+        dict(home, source_system="a", source_id=f"p{i}", given_name=given, date_of_birth=dob)
+        for i, (given, dob) in enumerate([("Kevin", "1941-02-03"), ("Mary", "1944-09-30")])
+    ]
+    assert train_model(pl.DataFrame(rows + parents)).twin_share >= 0.05

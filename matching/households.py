@@ -1,0 +1,48 @@
+"""How many twins the data can hold: the prior behind the "family name + birthday + home" rule.
+
+Two person records with the same family name, home and birth date but different given names are either
+one customer written two ways (a nickname, a corrupted copy) or twins. Nothing in the pair tells which;
+the data set does. Twins are household members, so their number is bounded by the households the data
+holds: about 3 % of births are twins, so at most that share of co-resident family pairs can be twins.
+The other household members show themselves as pairs with the same family name and home but another
+given name *and* another birth date (spouses, parents and children, siblings).
+
+In a customer base with households (every real one) the bound stays high and a twin-like pair with an
+e-mail, phone or id number of its own goes to the stewards. In a data set without any (FEBRL: every
+such record is a corrupted duplicate) the bound is near zero, and the same pair is one customer.
+This is a record-level statistic (a few group-bys, no candidate pairs), learnt with the rest of the
+model so that incremental runs decide exactly like a rebuild.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+#: Upper bound of the share of co-resident family-member pairs who are twins (about 3 % of births).
+TWIN_SHARE_OF_HOUSEHOLD_PAIRS = 0.03
+#: Family name, home and birth date equal, given names not: how the rule sees both kinds of pair.
+_HOME = ("family_key", "street", "postal")
+
+
+def twin_share(features: pl.DataFrame) -> float:
+    """Upper bound of the share of twin-like pairs (see module docstring) that are really twins.
+
+    ``min(1, 0.03 * household_pairs / twin_like_pairs)``; 1.0 when the data has no twin-like pairs at
+    all (nothing to learn: the conservative answer).
+    """
+    persons = features.filter(pl.col("record_type") == "person").drop_nulls([*_HOME, "given_key", "dob"])
+    households = persons.group_by(*_HOME).agg(pl.col("given_key"), pl.col("dob"), pl.len().alias("n"))
+    households = households.filter(pl.col("n") >= 2)
+    if households.height == 0:
+        return 1.0
+    pairs = households.with_row_index("home").explode("given_key", "dob").with_row_index("_i")
+    pairs = (
+        pairs.join(pairs, on="home", suffix="_r")
+        .filter((pl.col("_i") < pl.col("_i_r")) & (pl.col("given_key") != pl.col("given_key_r")))
+        .select(same_birthday=pl.col("dob") == pl.col("dob_r"))
+    )
+    twin_like = int(pairs["same_birthday"].sum())
+    household_pairs = pairs.height - twin_like
+    if twin_like == 0:
+        return 1.0
+    return min(1.0, TWIN_SHARE_OF_HOUSEHOLD_PAIRS * household_pairs / twin_like)
