@@ -284,8 +284,15 @@ def _suffix(ctx: PairContext) -> np.ndarray:
     return _levels(ctx.null("suffix"), ctx.equal("suffix"))
 
 
+#: "Công ty", "公司", "شرکت", "บริษัท", "Company": a company of some form. Against a specific form it says
+#: nothing (a mistyped "Công ty TNNHH" leaves only "Công ty"), so only two specific forms can differ.
+GENERIC_LEGAL_FORM = "co"
+
+
 def _legal_form(ctx: PairContext) -> np.ndarray:
-    return _levels(ctx.null("org_form"), ctx.equal("org_form"))
+    a, b = ctx.sides("org_form")
+    one_generic = ((a == GENERIC_LEGAL_FORM) != (b == GENERIC_LEGAL_FORM)).fill_null(False).to_numpy()
+    return _levels(ctx.null("org_form") | one_generic, ctx.equal("org_form"))
 
 
 def _email(ctx: PairContext) -> np.ndarray:

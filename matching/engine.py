@@ -82,6 +82,11 @@ TWIN_CONFLICTS: dict[str, frozenset[str]] = {
     "phone": frozenset({"else"}),
     "tax_id": frozenset({"else"}),
 }
+#: ... but twins never share their own e-mail address or id number: one of these agreeing is one customer.
+OWN_IDS: dict[str, frozenset[str]] = {
+    "email": frozenset({"exact"}),
+    "tax_id": frozenset({"exact", "one_typo"}),
+}
 #: A company's name in its own script against a Latin-script name that no reading or translation
 #: matched ("ห้างหุ้นส่วนจำกัด เชียงใหม่เทรดดิ้ง" / "CHIANG MAI TRADING LP", "瑞豐食品" / "JUI FENG FOODS"):
 #: the same legal form, switchboard and street address identify it. Sister companies keep their own
@@ -91,6 +96,9 @@ CROSS_SCRIPT_COMPANY: dict[str, frozenset[str]] = {
     "phone": frozenset({"exact"}),
     "address": frozenset({"exact", "same_street"}),
 }
+#: An organisation's tax id names the legal entity (sister companies and subsidiaries have their own): an
+#: equal one merges whatever the name in another script or the address after a move say.
+ORG_TAX_ID: dict[str, frozenset[str]] = {"tax_id": frozenset({"exact"})}
 #: ... and at least this many fields must agree in all (a namesake shares only the name).
 SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
     **IDENTIFYING_LEVELS,
@@ -526,13 +534,17 @@ def match_frame(
     # name and birthday alone against another e-mail, phone AND address: at a million records the
     # namesake born that day outnumbers the customer who changed all three (100k: 6 of 16 were namesakes)
     contradicted |= (conflicts >= len(CONFLICTING_LEVELS)) & no_contact_or_id
-    # half a name and the birthday: twins, unless nothing of their own (e-mail, mobile, id) disagrees
-    # or the data has too few households to hold twins
+    # half a name and the birthday: twins, unless nothing of their own (e-mail, mobile, id) disagrees,
+    # their own e-mail or id agrees, or the data has too few households to hold twins
     if model.twin_share >= TWIN_SHARE_TO_DEMOTE:
-        contradicted |= (_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY) == len(HALF_NAME_BIRTHDAY)) & (
-            _agreeing(levels, comparisons, TWIN_CONFLICTS) > 0
+        contradicted |= (
+            (_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY) == len(HALF_NAME_BIRTHDAY))
+            & (_agreeing(levels, comparisons, TWIN_CONFLICTS) > 0)
+            & (_agreeing(levels, comparisons, OWN_IDS) == 0)
         )
-    is_match = above_match & identifying & ~contradicted & open_pair | must_mask
+    same_legal_entity = organization & (_agreeing(levels, comparisons, ORG_TAX_ID) > 0) & open_pair
+    by_score = above_match & identifying & ~contradicted & open_pair
+    is_match = by_score | same_legal_entity | must_mask
     namesake = (supporting <= 1) & (conflicts >= NAMESAKE_CONFLICTS)
     namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & (
         _agreeing(levels, comparisons, PERSONAL_LEVELS) == 0
@@ -570,6 +582,7 @@ def match_frame(
         cut_by_clustering=cut,
         namesake_contact_fields_disagree=namesake_demoted,
         contact_fields_disagree=contradicted_demoted,
+        same_organization_tax_id=same_legal_entity & ~by_score & ~must_mask,
     )
     systems, ids = frame["source_system"], frame["source_id"]
     pairs_out = pl.DataFrame(

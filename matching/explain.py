@@ -29,6 +29,7 @@ RULES: tuple[str, ...] = (
     "cut_by_clustering",
     "namesake_contact_fields_disagree",
     "contact_fields_disagree",
+    "same_organization_tax_id",
 )
 
 

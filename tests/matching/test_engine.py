@@ -595,3 +595,51 @@ def test_company_in_two_scripts_merges_on_legal_form_switchboard_and_street() ->
     # a different legal form, or a tax id of its own, is a sister company at the same address
     assert _decision(_company_rows("CHIANG MAI TRADING CO., LTD.")) != "match"
     assert _decision(_company_rows("CHIANG MAI TRADING LP", tax_2="0105732431999")) != "match"
+
+
+def test_twins_never_share_their_own_email() -> None:
+    # "Lek" with Malee's e-mail but a mobile of her own: one customer, even where twins are possible
+    rows = _twin_rows("malee.p@hotmail.com")
+    rows[1]["phone"] = "081 234 5678"
+    rows[0]["phone"] = "089 765 4321"
+    assert _decision_of(rows + _parents(rows), "1", "2") == "match"
+
+
+def test_an_organisations_equal_tax_id_merges_across_scripts_and_a_move() -> None:
+    rows = _company_rows("CHIANG MAI TRADING LP", tax_2="0105732431186")
+    rows[1].update(phone=None, street="88 NIMMANHAEMIN ROAD", postal_code="50300")
+    result = match_frame(pl.DataFrame(rows))
+    [decision] = result.pairs["decision"].to_list()
+    assert decision == "match"
+    assert "same_organization_tax_id" in _rules(_explanation(result, "1", "2"))
+    # another tax id at that other address is another company
+    rows[1]["tax_id"] = "0105732431999"
+    assert match_frame(pl.DataFrame(rows)).clusters["cluster_id"].n_unique() == 2
+
+
+def test_a_generic_company_form_does_not_contradict_a_specific_one() -> None:
+    # "Công ty TNNHH": the mistyped TNHH leaves only "Công ty" (a company of some form)
+    rows = [
+        dict(
+            source_system=system,
+            source_id=str(i),
+            record_type="organization",
+            organization_name=name,
+            email="info4565@saigonxanhtransport.com.vn",
+            street="165 Hai Bà Trưng",
+            postal_code="12698",
+            city="Hà Nội",
+            country="VN",
+        )
+        for i, (system, name) in enumerate(
+            [("webshop", "Công ty TNNHH Vận tải Sài Gòn Xanh"), ("erp", "Công ty TNHH Vận tải Sài Gòn Xanh")],
+            start=1,
+        )
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    levels = {e["field"]: e["level"] for e in _explanation(result, "1", "2")}
+    assert levels["legal_form"] == "null"
+    assert result.pairs["decision"].to_list() == ["match"]
+    # two specific forms still differ: a JSC is not the LLC of the same name
+    rows[0]["organization_name"] = "Công ty Cổ phần Vận tải Sài Gòn Xanh"
+    assert _decision(rows) != "match"
