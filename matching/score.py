@@ -139,7 +139,9 @@ def match_weights(
     for i, comparison in enumerate(model.comparisons):
         if comparison.name not in frequencies or not len(levels):
             continue
-        tf = frequencies[comparison.name][ctx.left]
+        # the commoner of the two values: they differ where "exact" came from another reading (蔡怡君 read
+        # as "tsai yi chun"), and the pair's score must not depend on which record came first
+        tf = np.maximum(frequencies[comparison.name][ctx.left], frequencies[comparison.name][ctx.right])
         exact = levels[:, i] == 1
         u_exact = model.u[i][1]
         adjustment = np.clip(np.log2(u_exact / np.maximum(tf, 1e-9)), -TF_MAX_ADJUSTMENT, TF_MAX_ADJUSTMENT)

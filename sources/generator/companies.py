@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from sources.generator import name_tails
 from sources.generator.names import Name, table
 
 
@@ -23,6 +24,8 @@ class CompanyParts(NamedTuple):
     branches: tuple[Name, ...]
     forms: tuple[LegalForm, ...]
     tld: str
+    #: Rarer stems drawn half of the time (see :mod:`.name_tails`): family names, recombined words.
+    stem_tail: tuple[Name, ...] = ()
 
 
 def forms(*pairs: tuple[str, str]) -> tuple[LegalForm, ...]:
@@ -42,6 +45,7 @@ DE = CompanyParts(
         (_SPACED + " UG (haftungsbeschränkt)", _SPACED + " UG (haftungsbeschraenkt)"),
     ),
     tld="de",
+    stem_tail=name_tails.DE_FAMILY,
 )
 GB = CompanyParts(
     stems=table("Northbridge\nRedwood\nKingsley\nBlackfriars\nThames Valley\nPennine\nCastlegate"),
@@ -54,6 +58,7 @@ GB = CompanyParts(
         (_SPACED + " LLP", _SPACED + " LLP"),
     ),
     tld="co.uk",
+    stem_tail=name_tails.EN_FAMILY,
 )
 US = CompanyParts(
     stems=table("Blue Ridge\nSummit\nHarbor\nPinecrest\nGolden Gate\nLakeshore\nFrontier"),
@@ -66,6 +71,7 @@ US = CompanyParts(
         (_SPACED + " Corp.", _SPACED + " Corp."),
     ),
     tld="com",
+    stem_tail=name_tails.EN_FAMILY,
 )
 TH = CompanyParts(
     stems=table(
@@ -80,6 +86,7 @@ TH = CompanyParts(
         ("ห้างหุ้นส่วนจำกัด {stem}{industry}{branch}", "{stem} {industry}{branch} Limited Partnership"),
     ),
     tld="co.th",
+    stem_tail=name_tails.TH_FAMILY,
 )
 VI = CompanyParts(
     stems=table("Hoàng Long\nMinh Phát\nSài Gòn Xanh\nPhương Nam\nThành Công\nĐại Việt\nAn Khang"),
@@ -93,12 +100,14 @@ VI = CompanyParts(
         ("Công ty TNHH MTV {industry} {stem}{branch}", "{stem} {industry}{branch} One Member Co., Ltd."),
     ),
     tld="com.vn",
+    stem_tail=name_tails.VI_STEMS,
+)
+_TW_STEMS = table(
+    "永盛|Yung Sheng\n長興|Chang Hsing\n東昇|Tung Sheng\n瑞豐|Jui Feng\n泰和|Tai Ho\n華美|Hua Mei"
+    "\n新達|Hsin Ta"
 )
 TW = CompanyParts(
-    stems=table(
-        "永盛|Yung Sheng\n長興|Chang Hsing\n東昇|Tung Sheng\n瑞豐|Jui Feng\n泰和|Tai Ho\n華美|Hua Mei"
-        "\n新達|Hsin Ta"
-    ),
+    stems=_TW_STEMS,
     industries=table(
         "貿易|Trading\n科技|Technology\n電子|Electronics\n建設|Construction\n食品|Foods\n物流|Logistics"
     ),
@@ -108,6 +117,7 @@ TW = CompanyParts(
         ("{stem}{industry}{branch}股份有限公司", "{stem} {industry}{branch} Corporation"),
     ),
     tld="com.tw",
+    stem_tail=name_tails.chinese_stems(_TW_STEMS),
 )
 HK = CompanyParts(
     stems=TW.stems,
@@ -118,6 +128,7 @@ HK = CompanyParts(
         ("{stem}{industry}{branch}集團有限公司", "{stem} {industry}{branch} Group Limited"),
     ),
     tld="com.hk",
+    stem_tail=TW.stem_tail,
 )
 FA = CompanyParts(
     stems=table("پارس|Pars\nآریا|Aria\nالبرز|Alborz\nسپاهان|Sepahan\nکاوه|Kaveh\nنوین|Novin\nزاگرس|Zagros"),
@@ -129,6 +140,7 @@ FA = CompanyParts(
         ("شرکت {stem} {industry}{branch} (سهامی عام)", "{stem} {industry}{branch} Public JSC"),
     ),
     tld="ir",
+    stem_tail=name_tails.FA_STEMS,
 )
 BG = CompanyParts(
     stems=table(
@@ -144,4 +156,5 @@ BG = CompanyParts(
         ("„{stem} {industry}{branch}“ ЕАД", _SPACED + " EAD"),
     ),
     tld="bg",
+    stem_tail=name_tails.BG_FAMILY,
 )

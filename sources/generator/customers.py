@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from sources.generator.identifiers import PhoneNumber, postal_code
 from sources.generator.locales import LOCALES, SUFFIX_LOCALES, Locale
+from sources.generator.name_tails import draw
 from sources.generator.names import Name, bg_feminine
 from sources.generator.text import slug
 
@@ -154,11 +155,12 @@ class CustomerFactory:
         rng = self.rng
         female = rng.random() < 0.5 if female is None else female
         if given is None:
-            given = rng.choice(loc.given_f if female else loc.given_m)
+            head, tail = (loc.given_f, loc.given_f_tail) if female else (loc.given_m, loc.given_m_tail)
+            given = draw(rng, head, tail)
             middles = loc.middle_f if female else loc.middle_m
             if middles:
                 given = Name(f"{rng.choice(middles)} {given.native}", "", ())
-        family_base = family or rng.choice(loc.family)
+        family_base = family or draw(rng, loc.family, loc.family_tail)
         family = bg_feminine(family_base) if loc.feminine_family and female else family_base
         addr = address or self.address(loc)
         phones = [self.phone(loc)] if rng.random() < 0.9 else []
@@ -185,7 +187,8 @@ class CustomerFactory:
         if rng.random() < 0.25:
             parts = loc.company
             employer = (
-                f"{slug(loc.latin(rng.choice(parts.stems)))}{slug(loc.latin(rng.choice(parts.industries)))}"
+                f"{slug(loc.latin(draw(rng, parts.stems, parts.stem_tail)))}"
+                f"{slug(loc.latin(rng.choice(parts.industries)))}"
             )
             emails.append(self.email([f"{g}.{f}", f"{g[:1]}.{f}", f], (f"{employer}.{parts.tld}",)))
         customer = Customer(
@@ -230,7 +233,7 @@ class CustomerFactory:
     ) -> Customer:
         rng = self.rng
         parts = loc.company
-        stem = stem or rng.choice(parts.stems)
+        stem = stem or draw(rng, parts.stems, parts.stem_tail)
         industry = industry or rng.choice(parts.industries)
         form = form or rng.choice(parts.forms)
         sep = " " if loc.spaced else ""
@@ -293,7 +296,7 @@ class CustomerFactory:
     def household(self, loc: Locale) -> list[Customer]:
         """Family members: same family name, address and landline; own given name, dob and e-mail."""
         address, landline = self._home(loc)
-        family = self.rng.choice(loc.family)
+        family = draw(self.rng, loc.family, loc.family_tail)
         members: list[Customer] = []
         taken: set[str] = set()
         while len(members) < 2 or (len(members) < 3 and self.rng.random() < 0.4):
@@ -338,7 +341,7 @@ class CustomerFactory:
         """Same group name and domain, different legal entity (form or branch) and own tax ids."""
         rng = self.rng
         parts = loc.company
-        stem, industry = rng.choice(parts.stems), rng.choice(parts.industries)
+        stem, industry = draw(rng, parts.stems, parts.stem_tail), rng.choice(parts.industries)
         first = self.organization(loc, stem=stem, industry=industry)
         city = next(c for c in loc.cities if c.native == first.address.city_native)
         shared = first.phones[0] if rng.random() < 0.4 else None

@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sources.generator import companies, identifiers, names, places
+from sources.generator import companies, identifiers, name_tails, names, places
 from sources.generator.names import Name
 from sources.generator.text import ascii_fold, german_fold
 
@@ -44,6 +44,10 @@ class Locale:
     english_m: tuple[str, ...] = ()  # adopted Western names (Taiwan, Hong Kong)
     english_f: tuple[str, ...] = ()
     fold: Callable[[str], str] = ascii_fold
+    #: The long tail of names, drawn half of the time (see :mod:`.name_tails`).
+    given_m_tail: tuple[Name, ...] = ()
+    given_f_tail: tuple[Name, ...] = ()
+    family_tail: tuple[Name, ...] = ()
 
     def latin(self, name: Name) -> str:
         """The locale's standard romanization of a table entry."""
@@ -83,6 +87,7 @@ LOCALES: tuple[Locale, ...] = (
         spaced=True,
         weight=1.2,
         local_nicknames=names.TH_NICKNAMES,
+        family_tail=name_tails.TH_FAMILY,
     ),
     Locale(
         "vi_VN",
@@ -101,6 +106,8 @@ LOCALES: tuple[Locale, ...] = (
         weight=1.2,
         middle_m=names.VI_MIDDLE_M,
         middle_f=names.VI_MIDDLE_F,
+        given_m_tail=name_tails.VI_GIVEN_M,
+        given_f_tail=name_tails.VI_GIVEN_F,
     ),
     Locale(
         "zh_TW",
@@ -123,6 +130,8 @@ LOCALES: tuple[Locale, ...] = (
         street_latin="No. {no}, {street}",
         english_m=names.ZH_ENGLISH_M,
         english_f=names.ZH_ENGLISH_F,
+        given_m_tail=_zh(name_tails.chinese_given(names.ZH_GIVEN_M), 0, 1),
+        given_f_tail=_zh(name_tails.chinese_given(names.ZH_GIVEN_F), 0, 1),
     ),
     Locale(
         "zh_HK",
@@ -144,6 +153,8 @@ LOCALES: tuple[Locale, ...] = (
         weight=0.6,
         english_m=names.ZH_ENGLISH_M,
         english_f=names.ZH_ENGLISH_F,
+        given_m_tail=_zh(name_tails.chinese_given(names.ZH_GIVEN_M), 2),
+        given_f_tail=_zh(name_tails.chinese_given(names.ZH_GIVEN_F), 2),
     ),
     Locale(
         "fa_IR",
@@ -162,6 +173,7 @@ LOCALES: tuple[Locale, ...] = (
         postal_length=10,
         street_native="{street}، پلاک {no}",
         street_latin="No. {no}, {street}",
+        family_tail=name_tails.FA_FAMILY,
     ),
     Locale(
         "bg_BG",
@@ -180,6 +192,9 @@ LOCALES: tuple[Locale, ...] = (
         street_native="{street} {no}",
         street_latin="{street} {no}",
         feminine_family=True,
+        given_m_tail=name_tails.BG_GIVEN_M,
+        given_f_tail=name_tails.BG_GIVEN_F,
+        family_tail=name_tails.BG_FAMILY,
     ),
     Locale(
         "en_GB",
@@ -196,6 +211,9 @@ LOCALES: tuple[Locale, ...] = (
         ("gmail.com", "outlook.com", "btinternet.com", "yahoo.co.uk"),
         postal_style="gb",
         nicknames=names.EN_NICKNAMES,
+        given_m_tail=name_tails.EN_GIVEN_M,
+        given_f_tail=name_tails.EN_GIVEN_F,
+        family_tail=name_tails.EN_FAMILY,
     ),
     Locale(
         "en_US",
@@ -211,6 +229,9 @@ LOCALES: tuple[Locale, ...] = (
         identifiers.us_ein,
         ("gmail.com", "yahoo.com", "outlook.com", "icloud.com"),
         nicknames=names.EN_NICKNAMES,
+        given_m_tail=name_tails.EN_GIVEN_M,
+        given_f_tail=name_tails.EN_GIVEN_F,
+        family_tail=name_tails.EN_FAMILY,
     ),
     Locale(
         "de_DE",
@@ -230,6 +251,9 @@ LOCALES: tuple[Locale, ...] = (
         weight=1.3,
         nicknames=names.DE_NICKNAMES,
         fold=german_fold,
+        given_m_tail=name_tails.DE_GIVEN_M,
+        given_f_tail=name_tails.DE_GIVEN_F,
+        family_tail=name_tails.DE_FAMILY,
     ),
 )
 

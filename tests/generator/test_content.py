@@ -63,9 +63,10 @@ def _romanizations() -> dict[str, set[str]]:
     """native name part -> every ASCII upper-case spelling the tables allow for it."""
     out: dict[str, set[str]] = {}
     for loc in LOCALES:
-        entries = [*loc.given_m, *loc.given_f, *loc.family]
+        families = [*loc.family, *loc.family_tail]
+        entries = [*loc.given_m, *loc.given_f, *loc.given_m_tail, *loc.given_f_tail, *families]
         if loc.feminine_family:
-            entries += [bg_feminine(n) for n in loc.family]
+            entries += [bg_feminine(n) for n in families]
         for name in entries:
             forms = {
                 loc.latin(name),
