@@ -12,6 +12,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from rapidfuzz.distance import JaroWinkler
+
 from sources.generator.identifiers import PhoneNumber, postal_code
 from sources.generator.locales import LOCALES, SUFFIX_LOCALES, Locale
 from sources.generator.name_tails import draw
@@ -298,11 +300,13 @@ class CustomerFactory:
         address, landline = self._home(loc)
         family = draw(self.rng, loc.family, loc.family_tail)
         members: list[Customer] = []
-        taken: set[str] = set()
+        taken: list[str] = []
         while len(members) < 2 or (len(members) < 3 and self.rng.random() < 0.4):
             member = self.person(loc, family=family, address=address, landline=landline)
-            if member.given is not None and member.given.native not in taken:
-                taken.add(member.given.native)
+            given = loc.latin(member.given).casefold() if member.given is not None else None
+            # parents do not name two children Darin and Darrin: a look-alike spelling is one person
+            if given and all(JaroWinkler.similarity(given, other) < 0.9 for other in taken):
+                taken.append(given)
                 members.append(member)
         return members
 
