@@ -152,17 +152,21 @@ class CustomerFactory:
         address: Address | None = None,
         landline: PhoneNumber | None = None,
         dob: date | None = None,
+        common: bool = False,
     ) -> Customer:
-        """One person; pass ``family`` (masculine/base form), ``given``, ... to build look-alikes."""
+        """One person; pass ``family`` (masculine/base form), ``given``, ... to build look-alikes.
+
+        ``common``: draw the names from the common tables only, never from the long tail.
+        """
         rng = self.rng
         female = rng.random() < 0.5 if female is None else female
         if given is None:
             head, tail = (loc.given_f, loc.given_f_tail) if female else (loc.given_m, loc.given_m_tail)
-            given = draw(rng, head, tail)
+            given = draw(rng, head, () if common else tail)
             middles = loc.middle_f if female else loc.middle_m
             if middles:
                 given = Name(f"{rng.choice(middles)} {given.native}", "", ())
-        family_base = family or draw(rng, loc.family, loc.family_tail)
+        family_base = family or draw(rng, loc.family, () if common else loc.family_tail)
         family = bg_feminine(family_base) if loc.feminine_family and female else family_base
         addr = address or self.address(loc)
         phones = [self.phone(loc)] if rng.random() < 0.9 else []
@@ -311,8 +315,11 @@ class CustomerFactory:
         return members
 
     def namesakes(self, loc: Locale) -> list[Customer]:
-        """Same common name, different people: different dob, address, phone and e-mail."""
-        first = self.person(loc)
+        """Same common name, different people: different dob, address, phone and e-mail.
+
+        The name is drawn from the common (head) tables: two strangers sharing a rare name are rare.
+        """
+        first = self.person(loc, common=True)
         female = first.family is not first.family_base
         return [
             first,
