@@ -303,13 +303,13 @@ def _email(ctx: PairContext) -> np.ndarray:
         a.str.split("@").list.first().str.len_chars().fill_null(0).to_numpy(),
         b.str.split("@").list.first().str.len_chars().fill_null(0).to_numpy(),
     )
+    fuzzy = (ctx.similarity("email1", Levenshtein.distance) <= 1) & (local >= 8)
     # ... and never a difference in digits: james.davis7@ and james.davis@ are two mailboxes (the provider
     # numbers the second James Davis), not a typo
-    digits_equal = (a.str.replace_all(r"\D", "") == b.str.replace_all(r"\D", "")).fill_null(False).to_numpy()
-    # ... and never a difference in digits: james.davis7@ and james.davis@ are two mailboxes (the provider
-    # numbers the second James Davis), not a typo
-    digits_equal = (a.str.replace_all(r"\D", "") == b.str.replace_all(r"\D", "")).fill_null(False).to_numpy()
-    fuzzy = (ctx.similarity("email1", Levenshtein.distance) <= 1) & (local >= 8) & digits_equal & digits_equal
+    rows = np.flatnonzero(fuzzy)
+    if len(rows):
+        a_digits, b_digits = (side.gather(rows).str.replace_all(r"\D", "") for side in (a, b))
+        fuzzy[rows] = (a_digits == b_digits).fill_null(False).to_numpy()
     return _levels(ctx.list_null("emails"), ctx.any_shared("emails"), fuzzy)
 
 

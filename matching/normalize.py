@@ -212,7 +212,6 @@ def _romanize_thai_names(text: str) -> str:
     return _THAI_WORD.sub(lambda m: f" {_thai_word(m.group(0))} ", text)
 
 
-@lru_cache(maxsize=200_000)
 def thai_name(parts: str) -> str | None:
     """ "given<US>family<US>full" in Thai script -> RTGS tokens (``_romanize_thai_names``), a second
     reading next to the hand-written rules of ``fold_script``: each gets some names right that the other
@@ -223,7 +222,12 @@ def thai_name(parts: str) -> str | None:
     return " ".join(name_tokens(_romanize_thai_names(text))) or None
 
 
-@lru_cache(maxsize=200_000)
+#: Name parts, streets and company names of a million records are ~500k distinct strings; the whole-name
+#: normalisers above run once per distinct value already (``map_unique``) and keep no cache of their own.
+_FOLD_CACHE = 1_000_000
+
+
+@lru_cache(maxsize=_FOLD_CACHE)
 def ascii_fold(text: str, cjk_part: bool = False, cjk_syllables: bool = False) -> str:
     """Any script -> lower-case ASCII words separated by single spaces (hyphens and dots removed).
 
@@ -302,16 +306,24 @@ def name_tokens(text: str, cjk_part: bool = False) -> list[str]:
     ]
 
 
+#: A suffix is written in Latin letters ("Jr.", "SR", "III"); "jun"/"sen" only with their dot, since
+#: undotted they are also given names and readings (Vietnamese Sen, 俊 = "jun", 森 = "sen").
+_SUFFIX_WORD = re.compile(
+    r"(?<![^\W_])(jr|junior|sr|senior|ii|iii|iv|2nd|3rd|jun(?=\.)|sen(?=\.))(?![^\W_])", re.IGNORECASE
+)
+
+
 def name_suffix(text: str) -> str | None:
-    """The generational suffix ("jr", "sr", "ii", ...) written anywhere in a name, else ``None``."""
-    found = {SUFFIXES[t] for t in ascii_fold(text).split() if t in SUFFIXES}
+    """The generational suffix ("jr", "sr", "ii", ...) written anywhere in a name, else ``None``.
+
+    Read off the text as written (a regex, no transliteration: it runs once per distinct name)."""
+    found = {SUFFIXES[m.casefold()] for m in _SUFFIX_WORD.findall(text)}
     return "/".join(sorted(found)) or None
 
 
 PARTS_SEPARATOR = "\x1f"
 
 
-@lru_cache(maxsize=200_000)
 def person_name(parts: str) -> str | None:
     """ "given<US>family<US>full" -> space-joined ASCII name tokens (no titles, no suffix).
 
@@ -353,7 +365,6 @@ def _hk_reading(match: re.Match[str]) -> str:
     return " " + " ".join(out) + " "
 
 
-@lru_cache(maxsize=200_000)
 def cantonese_name(parts: str) -> str | None:
     """ "given<US>family<US>full" written in Chinese characters -> Cantonese tokens, one per syllable.
 
@@ -393,7 +404,6 @@ def _wg_syllables(text: str) -> list[str]:
     return [wade_giles(anyascii(ch).lower()) for ch in text]
 
 
-@lru_cache(maxsize=200_000)
 def wade_giles_name(parts: str) -> str | None:
     """ "given<US>family<US>full" in Chinese characters -> Wade-Giles tokens as Taiwan writes names:
     志強 蔡 -> "chihchiang tsai" (like "TSAI CHIH-CHIANG"). ``None`` for names without CJK."""
@@ -735,7 +745,6 @@ def _wg_run(match: re.Match[str]) -> str:
     return " " + " ".join(_wg_syllables(match.group(0))) + " "
 
 
-@lru_cache(maxsize=200_000)
 def organization_reading(text: str) -> str | None:
     """A Chinese- or Thai-script company name's key as a Latin-script system would write the name:
     Wade-Giles syllables (瑞豐食品 -> "feng food jui" like "JUI FENG FOODS") and RTGS for Thai words.
