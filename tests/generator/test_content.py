@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import datetime, timedelta
 
@@ -9,6 +10,9 @@ import phonenumbers
 import pytest
 
 from sources.generator import DEFAULT_AS_OF, LOCALES, to_customer_record
+from sources.generator.customers import CustomerFactory
+from sources.generator.locales import BY_CODE
+from sources.generator.name_tails import bg_streamlined
 from sources.generator.names import bg_feminine
 from sources.generator.places import PhonePlan
 from sources.generator.text import german_fold, legacy_upper
@@ -212,3 +216,23 @@ def test_persons_have_plausible_birth_dates(dataset):
     assert all(r["record_type"] == "person" for r in dataset.valid_rows if r["date_of_birth"])
     years = [int(d[:4]) for d in dobs]
     assert min(years) >= DEFAULT_AS_OF.year - 91 and max(years) <= DEFAULT_AS_OF.year - 18
+
+
+def _distinct_names(code: str, *, common: bool) -> int:
+    factory = CustomerFactory(random.Random(5), DEFAULT_AS_OF)
+    people = (factory.person(BY_CODE[code], common=common) for _ in range(3000))
+    return len({(p.given.native, p.family_base.native) for p in people})
+
+
+@pytest.mark.parametrize("code", ["en_US", "de_DE", "bg_BG", "th_TH", "fa_IR", "zh_TW", "vi_VN"])
+def test_the_long_tail_keeps_most_full_names_rare(code: str) -> None:
+    # the common tables alone hold a few hundred full names per locale; half the draws come from the tail
+    assert _distinct_names(code, common=False) > 1.3 * _distinct_names(code, common=True)
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"),
+    [("Христов", "Hristov"), ("Щерев", "Shterev"), ("Ъгълов", "Agalov"), ("Йорданка", "Yordanka")],
+)
+def test_bulgarian_tail_names_use_the_streamlined_system(cyrillic: str, latin: str) -> None:
+    assert bg_streamlined(cyrillic) == latin

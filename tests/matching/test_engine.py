@@ -643,3 +643,18 @@ def test_a_generic_company_form_does_not_contradict_a_specific_one() -> None:
     # two specific forms still differ: a JSC is not the LLC of the same name
     rows[0]["organization_name"] = "Công ty Cổ phần Vận tải Sài Gòn Xanh"
     assert _decision(rows) != "match"
+
+
+def _email_level(email_1: str, email_2: str) -> str:
+    rows = [
+        dict(source_system="erp", source_id="1", full_name="James Davis", email=email_1, country="GB"),
+        dict(source_system="webshop", source_id="2", full_name="James Davis", email=email_2, country="GB"),
+    ]
+    result = match_frame(pl.DataFrame(rows))
+    return {e["field"]: e["level"] for e in _explanation(result, "1", "2")}["email"]
+
+
+def test_an_email_typo_is_fuzzy_but_a_numbered_mailbox_is_another_person() -> None:
+    assert _email_level("james.davis@gmail.com", "james.dvis@gmail.com") == "fuzzy"
+    # the provider numbered the second James Davis's mailbox: two people
+    assert _email_level("james.davis@gmail.com", "james.davis7@gmail.com") == "else"

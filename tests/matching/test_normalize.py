@@ -252,3 +252,20 @@ def test_consonant_skeletons_still_tell_different_names_apart() -> None:
 )
 def test_thai_leading_vowels_are_read_after_their_consonant(native: str, latin: str) -> None:
     assert nz.ascii_fold(native) == latin
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix"),
+    [
+        ("James Davis Jr.", "jr"),
+        ("JAMES DAVIS SR", "sr"),
+        ("Karl Müller sen.", "sr"),
+        ("Thomas Smith III", "iii"),
+        # a reading or a given name, never a suffix: 林森 is "lin sen", Sen and Jun are given names
+        ("林森", None),
+        ("Nguyễn Thị Sen", None),
+        ("Jun Tanaka", None),
+    ],
+)
+def test_generational_suffixes_are_read_off_latin_words(name: str, suffix: str | None) -> None:
+    assert nz.name_suffix(name) == suffix
