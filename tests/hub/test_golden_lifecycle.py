@@ -199,6 +199,10 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
             kind="field_override", golden_id=golden_id, field="given_name", value="Override", user="steward"
         )
     )
+    # a value another customer holds too (a household's family name) rightly stays in the hub
+    others = json.dumps(
+        [r.model_dump(mode="json") for r in records if r.key not in set(members)], ensure_ascii=False
+    )
     secrets = {
         v
         for v in (
@@ -209,7 +213,7 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
             *person.emails,
             *person.phones,
         )
-        if v and len(v) > 3
+        if v and len(v) > 3 and v not in others
     }
     assert secrets and all(s in _all_text(hub.store) for s in secrets)
 
