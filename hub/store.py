@@ -502,6 +502,10 @@ class HubStore:
                     row.updated_at = now
                     counts["golden_updated"] += 1
                     outbox.append(("update", golden.golden_id, None, data))
+                elif row.record.get("lineage") != data["lineage"]:
+                    # same values, other provenance (a steward pinned the value survivorship chose):
+                    # keep the lineage true without telling consumers about a change they cannot see
+                    row.record = data
             live = {g.golden_id for g in result.golden}
             for golden_id, row in current.items():
                 if golden_id not in live and row.status == "active":

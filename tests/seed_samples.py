@@ -60,3 +60,9 @@ def seed_rows(
         kept = {k: v for k, v in values.items() if number not in drop.get(k, ())}
         rows.append(flat_record(system, source_id(number), updated_at, **kept))
     return rows
+
+
+def defect_only_in_full_name(row: Mapping[str, str]) -> bool:
+    """A generated malformed person whose defect (an overlong name) sits in ``full_name`` next to a
+    family name: systems that store first and last name only (Salesforce, Shopify) never see it."""
+    return row["record_type"] == "person" and bool(row["family_name"]) and len(row["full_name"]) > 255

@@ -1,7 +1,9 @@
 """Hard-coded personal-name tables per locale: native script plus a correct romanization.
 
-Small on purpose (a few dozen names each): real customer bases repeat common names, and the
-repetition is what makes namesakes a matching problem. Each entry is ``Name(native, latin, alts)``
+These are each locale's *common* names (a few dozen each): real customer bases repeat them, and the
+repetition is what makes namesakes a matching problem. Half of all draws come from them, the other
+half from the long tail of :mod:`.name_tails`, so that a million customers do not share a few hundred
+names. Each entry is ``Name(native, latin, alts)``
 where ``alts`` are other romanizations people really use (pinyin next to Wade-Giles, "Christo" next
 to "Hristo", "Rezaee" next to "Rezaei"). Names of scripts that are already Latin keep their
 romanization empty here and get it from :func:`sources.generator.text.ascii_fold`.

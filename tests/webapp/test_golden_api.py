@@ -7,7 +7,6 @@ import pytest
 from webapp_support import bearer
 
 from hub.queries import HubQueries
-from schemas import RecordKey
 
 ENDPOINTS = [
     "/api/v1/golden/G-000000000000",
@@ -62,13 +61,15 @@ def test_a_retired_id_redirects_to_its_survivor(client, hub):
 
 
 def test_search_by_name_email_phone_and_source_id(client, hub):
-    golden = hub.store.get_golden(hub.store.golden_id_of(RecordKey("legacy_csv", "C10027")))
-    record = hub.store.load_records([RecordKey("legacy_csv", "C10027")])[RecordKey("legacy_csv", "C10027")]
+    # the first legacy CSV customer with a phone
+    keys = sorted(k for k in hub.store.membership() if k.source_system == "legacy_csv")
+    record = next(r for r in hub.store.load_records(keys).values() if r.phones)
+    golden = hub.store.get_golden(hub.store.golden_id_of(record.key))
     queries = {
         "name": golden.display_name.split()[-1],
         "email": golden.emails[0] if golden.emails else record.source_id,
         "phone": record.phones[0][3:],  # without "+" and the country code: typed as written locally
-        "source id": "C10027",
+        "source id": record.source_id,
     }
     for what, q in queries.items():
         hits = client.get("/api/v1/golden/search", params={"q": q}, headers=bearer("erp")).json()
