@@ -563,30 +563,28 @@ def test_family_name_birthday_and_home_merge_a_nickname_but_not_twins() -> None:
     assert _decision(twins) == "match"
 
 
+def _org(source_system: str, source_id: str, name: str, **fields: str | None) -> dict[str, str | None]:
+    return dict(
+        source_system=source_system,
+        source_id=source_id,
+        record_type="organization",
+        organization_name=name,
+        **fields,
+    )
+
+
 def _company_rows(name_2: str, tax_2: str | None = None) -> list[dict[str, str | None]]:
+    home = dict(phone="053 495 741", postal_code="50200", country="TH")
     return [
-        dict(
-            source_system="erp",
-            source_id="1",
-            record_type="organization",
-            organization_name="ห้างหุ้นส่วนจำกัด เชียงใหม่เทรดดิ้ง",
-            phone="053 495 741",
+        _org(
+            "erp",
+            "1",
+            "ห้างหุ้นส่วนจำกัด เชียงใหม่เทรดดิ้ง",
             street="46/20 ถนนลาดพร้าว",
-            postal_code="50200",
-            country="TH",
             tax_id="0105732431186",
+            **home,
         ),
-        dict(
-            source_system="legacy_db",
-            source_id="2",
-            record_type="organization",
-            organization_name=name_2,
-            phone="053 495 741",
-            street="46/20 LAT PHRAO ROAD",
-            postal_code="50200",
-            country="TH",
-            tax_id=tax_2,
-        ),
+        _org("legacy_db", "2", name_2, street="46/20 LAT PHRAO ROAD", tax_id=tax_2, **home),
     ]
 
 
@@ -619,22 +617,16 @@ def test_an_organisations_equal_tax_id_merges_across_scripts_and_a_move() -> Non
 
 def test_a_generic_company_form_does_not_contradict_a_specific_one() -> None:
     # "Công ty TNNHH": the mistyped TNHH leaves only "Công ty" (a company of some form)
+    office = dict(
+        email="info4565@saigonxanhtransport.com.vn",
+        street="165 Hai Bà Trưng",
+        postal_code="12698",
+        city="Hà Nội",
+        country="VN",
+    )
     rows = [
-        dict(
-            source_system=system,
-            source_id=str(i),
-            record_type="organization",
-            organization_name=name,
-            email="info4565@saigonxanhtransport.com.vn",
-            street="165 Hai Bà Trưng",
-            postal_code="12698",
-            city="Hà Nội",
-            country="VN",
-        )
-        for i, (system, name) in enumerate(
-            [("webshop", "Công ty TNNHH Vận tải Sài Gòn Xanh"), ("erp", "Công ty TNHH Vận tải Sài Gòn Xanh")],
-            start=1,
-        )
+        _org("webshop", "1", "Công ty TNNHH Vận tải Sài Gòn Xanh", **office),
+        _org("erp", "2", "Công ty TNHH Vận tải Sài Gòn Xanh", **office),
     ]
     result = match_frame(pl.DataFrame(rows))
     levels = {e["field"]: e["level"] for e in _explanation(result, "1", "2")}
