@@ -82,6 +82,8 @@ TWIN_CONFLICTS: dict[str, frozenset[str]] = {
     "phone": frozenset({"else"}),
     "tax_id": frozenset({"else"}),
 }
+#: Contact fields a person keeps for themself (a household shares the address and the landline).
+OWN_CONTACTS: dict[str, frozenset[str]] = {"email": frozenset({"else"}), "phone": frozenset({"else"})}
 #: ... but twins never share their own e-mail address or id number: one of these agreeing is one customer.
 OWN_IDS: dict[str, frozenset[str]] = {
     "email": frozenset({"exact"}),
@@ -523,7 +525,8 @@ def match_frame(
     # "James Davis Sr." vs "James Davis": the father or his son? Only something personal tells.
     suffix_l, suffix_r = ctx.sides("suffix")
     one_suffix = (suffix_l.is_null() != suffix_r.is_null()).to_numpy()
-    contradicted |= one_suffix & (_agreeing(levels, comparisons, PERSONAL_LEVELS) == 0)
+    father_or_son = one_suffix & (_agreeing(levels, comparisons, PERSONAL_LEVELS) == 0)
+    contradicted |= father_or_son
     # the same given name and birthday with another family name, address or phone: at 100k records a
     # namesake-by-first-name born that day is likelier than a married name and a move at once
     no_contact_or_id = _agreeing(levels, comparisons, CONTACT_OR_ID) == 0
@@ -560,7 +563,10 @@ def match_frame(
         frame.height,
         left,
         right,
-        np.where(veto, 0.0, scores),
+        # ... and, where an e-mail or mobile of their own disagrees too, as good as a veto in clustering:
+        # the father's record must not join "Jr." through the son's other records, which carry no suffix
+        # either (a record with nothing of its own to compare stays free to join)
+        np.where(veto | father_or_son & (_agreeing(levels, comparisons, OWN_CONTACTS) > 0), 0.0, scores),
         is_match,
         must_rows,
         cannot_rows,

@@ -650,3 +650,19 @@ def test_an_email_typo_is_fuzzy_but_a_numbered_mailbox_is_another_person() -> No
     assert _email_level("james.davis@gmail.com", "james.dvis@gmail.com") == "fuzzy"
     # the provider numbered the second James Davis's mailbox: two people
     assert _email_level("james.davis@gmail.com", "james.davis7@gmail.com") == "else"
+
+
+def test_the_fathers_unmarked_record_does_not_join_junior_through_the_sons_records() -> None:
+    home = dict(street="172 Sunset Boulevard", postal_code="98145", city="Seattle", country="US")
+    son = dict(home, email="harry_hall6591@yahoo.com")
+    rows = [
+        dict(son, source_system="erp", source_id="1", full_name="Harry Hall Jr.", date_of_birth="1983-11-07"),
+        dict(son, source_system="webshop", source_id="2", full_name="Harry Hall"),
+        dict(son, source_system="legacy_csv", source_id="3", full_name="HARRY HALL"),
+        # the father: same name and home, an e-mail of his own, no suffix written
+        dict(home, source_system="webshop", source_id="4", full_name="Harry Hall", email="hallharry@aol.com"),
+    ]
+    clusters = match_frame(pl.DataFrame(rows)).clusters
+    cluster_of = dict(zip(clusters["source_id"], clusters["cluster_id"], strict=True))
+    assert cluster_of["1"] == cluster_of["2"] == cluster_of["3"]
+    assert cluster_of["4"] != cluster_of["1"]
