@@ -26,6 +26,8 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
+from anyascii import anyascii
+
 from sources.generator import names
 from sources.generator.names import Name, table
 
@@ -238,8 +240,6 @@ def _syllables(name: Name) -> list[Name] | None:
     cantonese = name.alts[1].split() if len(name.alts) > 1 else []
     if len(name.native) != 2 or len(wade_giles) != 2 or len(cantonese) != 2:
         return None
-    from anyascii import anyascii
-
     return [
         Name(char, wg.capitalize(), (anyascii(char).capitalize(), canto))
         for char, wg, canto in zip(name.native, wade_giles, cantonese, strict=True)
