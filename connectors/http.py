@@ -171,6 +171,22 @@ def check_status(
     return response
 
 
+def checked_request(
+    source: str,
+    operation: str,
+    what: str,
+    request: Callable[[], requests.Response],
+    *,
+    where: str = "",
+    record_id: str | None = None,
+    message: Callable[[requests.Response], str] = lambda response: response.text[:200],
+) -> requests.Response:
+    """``transport`` then ``check_status``: one call whose failed connection or HTTP error status is a
+    ConnectorError (``message`` reads the system's own error text)."""
+    response = transport(source, operation, what, request, where=where, record_id=record_id)
+    return check_status(source, operation, what, response, where=where, record_id=record_id, message=message)
+
+
 def json_body(
     source: str,
     operation: str,

@@ -30,7 +30,7 @@ from typing import Any
 
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session, check_status, json_body, transport
+from connectors.http import build_session, checked_request, json_body
 from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
 
@@ -284,9 +284,8 @@ class OdooConnector(SourceConnector):
         what = f"{service}.{method}" + (f" {args[3]}.{args[4]}" if method == "execute_kw" else "")
         body = {"jsonrpc": "2.0", "method": "call", "id": next(self._ids),
                 "params": {"service": service, "method": method, "args": args}}
-        response = transport(self.name, operation, what, lambda: self.session.post(self.url, json=body),
-                             where=where, record_id=record_id)
-        check_status(self.name, operation, what, response, where=where, record_id=record_id)
+        response = checked_request(self.name, operation, what, lambda: self.session.post(self.url, json=body),
+                                   where=where, record_id=record_id)
         reply = json_body(self.name, operation, what, response, where=where, record_id=record_id)
         if not isinstance(reply, Mapping) or ("result" not in reply and "error" not in reply):
             raise ConnectorError(self.name, operation, f"{where}{what}: not a JSON-RPC response: "

@@ -32,7 +32,7 @@ import requests
 
 from connectors.base import ConnectorError, OrderPage, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session, check_status, json_body, transport
+from connectors.http import build_session, checked_request, json_body
 from connectors.mapping import get_path
 from schemas import OrderRecord, QuarantinedRecord, SourceConfig
 
@@ -268,11 +268,9 @@ class WebShopConnector(SourceConnector):
         """One call through the retrying session; whatever is still wrong afterwards -> ConnectorError."""
         where = f"page {page}: " if page is not None else ""
         what = f"{method} {path}"
-        response = transport(self.name, operation, what,
-                             lambda: self.session.request(method, self.base_url + path, **kwargs),
-                             where=where, record_id=record_id)
-        return check_status(self.name, operation, what, response, where=where, record_id=record_id,
-                            message=error_message)
+        return checked_request(self.name, operation, what,
+                               lambda: self.session.request(method, self.base_url + path, **kwargs),
+                               where=where, record_id=record_id, message=error_message)
 
 
 def is_after(key: Watermark | None, position: Watermark | None) -> bool:

@@ -39,7 +39,7 @@ import requests
 
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session, check_status, json_body, transport
+from connectors.http import build_session, check_status, checked_request, json_body, transport
 from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
 
@@ -233,11 +233,9 @@ class ShopifyConnector(SourceConnector):
         """One call through the retrying session; whatever is still wrong afterwards -> ConnectorError."""
         where = f"page {page}: " if page is not None else ""
         what = f"{method} {path}"
-        response = transport(self.name, operation, what,
-                             lambda: self.session.request(method, self.base_url + path, **kwargs),
-                             where=where, record_id=record_id)
-        return check_status(self.name, operation, what, response, where=where, record_id=record_id,
-                            message=error_message)
+        return checked_request(self.name, operation, what,
+                               lambda: self.session.request(method, self.base_url + path, **kwargs),
+                               where=where, record_id=record_id, message=error_message)
 
     def _json(self, response: requests.Response, operation: str, page: int | None = None,
               record_id: str | None = None) -> Any:

@@ -37,7 +37,7 @@ from connectors.crm_sync import (
     primary_fields,
     push_changes,
 )
-from connectors.http import build_session, check_status, json_body, transport
+from connectors.http import build_session, check_status, checked_request, json_body, transport
 from schemas import QuarantinedRecord, SourceConfig
 
 DB_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -208,9 +208,9 @@ class SugarCrmConnector(SourceConnector):
                 "client_secret": str(extra.get("client_secret", "")),
                 "username": self.credentials.login or "", "password": self.credentials.password or ""}
         what = "POST /Api/access_token"
-        response = transport(self.name, "authenticate", what,
-                             lambda: self.session.post(self.base_url + "/Api/access_token", data=form))
-        check_status(self.name, "authenticate", what, response, message=error_message)
+        response = checked_request(self.name, "authenticate", what,
+                                   lambda: self.session.post(self.base_url + "/Api/access_token", data=form),
+                                   message=error_message)
         try:
             body = response.json()
             token, expires_in = str(body["access_token"]), float(body.get("expires_in", 3600))

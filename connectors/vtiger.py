@@ -36,7 +36,7 @@ from connectors.crm_sync import (
     primary_fields,
     push_changes,
 )
-from connectors.http import build_session, check_status, json_body, transport
+from connectors.http import build_session, checked_request, json_body
 from schemas import QuarantinedRecord, SourceConfig
 
 MAX_QUERY_ROWS = 100
@@ -223,13 +223,12 @@ class VtigerConnector(SourceConnector):
         """GET parameters in the query string, POST ones form-encoded (as vTiger expects)."""
         prefix = f"{where}: " if where else ""
         data = {"operation": ws_operation, **params}
-        response = transport(
+        response = checked_request(
             self.name, operation, ws_operation,
             lambda: self.session.get(self.endpoint, params=data) if method == "GET"
             else self.session.post(self.endpoint, data=data),
             where=prefix, record_id=record_id,
         )
-        check_status(self.name, operation, ws_operation, response, where=prefix, record_id=record_id)
         body = json_body(self.name, operation, ws_operation, response, where=prefix, record_id=record_id)
         if not isinstance(body, Mapping) or "success" not in body:
             raise ConnectorError(self.name, operation, f"{prefix}{ws_operation}: not a vTiger response "

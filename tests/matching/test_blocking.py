@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from fixtures import HOUSEHOLD, ORGANIZATIONS, PEOPLE, frame
 
-from matching.block import BlockingKey, candidate_pairs
+from matching.block import DEFAULT_KEYS, BlockingKey, candidate_pairs
 from matching.features import build_features
 from matching.frame import conform
 
@@ -76,11 +76,12 @@ def test_pairs_found_by_reading_sound_and_name_token_with_birth_date() -> None:
     assert stats.pairs_by_key["name_token+dob"] >= 1
 
 
-def _without(name: str) -> tuple[BlockingKey, ...]:
-    from matching.block import DEFAULT_KEYS
-
-    assert name in {key.name for key in DEFAULT_KEYS}
-    return tuple(key for key in DEFAULT_KEYS if key.name != name)
+def _found(rows: list[dict[str, str]], without: str | None = None) -> set[tuple[int, int]]:
+    """Candidate row pairs of ``rows`` with all blocking keys, or all but the one named ``without``."""
+    assert without is None or without in {key.name for key in DEFAULT_KEYS}
+    features = build_features(conform(pl.DataFrame(rows)))
+    keys = tuple(key for key in DEFAULT_KEYS if key.name != without)
+    return set(candidate_pairs(features, keys)[0].iter_rows())
 
 
 def test_common_company_name_is_paired_by_street_only_for_companies() -> None:
@@ -127,10 +128,9 @@ def test_common_company_name_is_paired_by_street_only_for_companies() -> None:
             street="20 PARK PLACE",
         )
     )
-    features = build_features(conform(pl.DataFrame(rows)))
-    found = set(candidate_pairs(features)[0].iter_rows())
+    found = _found(rows)
     assert (7, 35) in found
-    assert (7, 35) not in set(candidate_pairs(features, _without("org_name+street"))[0].iter_rows())
+    assert (7, 35) not in _found(rows, without="org_name+street")
     assert (36 + 20, 61) not in found
 
 
@@ -154,6 +154,5 @@ def test_birth_date_and_house_number_pair_records_across_scripts() -> None:
             date_of_birth="1957-02-13",
         ),
     ]
-    features = build_features(conform(pl.DataFrame(rows)))
-    assert (0, 1) in set(candidate_pairs(features)[0].iter_rows())
-    assert (0, 1) not in set(candidate_pairs(features, _without("dob+house_number"))[0].iter_rows())
+    assert (0, 1) in _found(rows)
+    assert (0, 1) not in _found(rows, without="dob+house_number")
