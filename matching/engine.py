@@ -82,8 +82,6 @@ TWIN_CONFLICTS: dict[str, frozenset[str]] = {
     "phone": frozenset({"else"}),
     "tax_id": frozenset({"else"}),
 }
-#: Contact fields a person keeps for themself (a household shares the address and the landline).
-OWN_CONTACTS: dict[str, frozenset[str]] = {"email": frozenset({"else"}), "phone": frozenset({"else"})}
 #: ... but twins never share their own e-mail address or id number: one of these agreeing is one customer.
 OWN_IDS: dict[str, frozenset[str]] = {
     "email": frozenset({"exact"}),
@@ -129,6 +127,9 @@ PERSONAL_LEVELS: dict[str, frozenset[str]] = {
     "tax_id": frozenset({"exact", "one_typo"}),
     "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
 }
+#: Contact fields a person keeps for themself (a household shares the address and the landline): with
+#: one of these disagreeing too, a record without the Jr./Sr. stays out of the suffixed record's cluster.
+OWN_CONTACTS: dict[str, frozenset[str]] = {"email": frozenset({"else"}), "phone": frozenset({"else"})}
 #: Agreements that identify a person beyond name and address. Without one of them, a pair whose contact
 #: fields disagree goes to review instead of merging: "James Davis" and "JAMES DAVIS SR" at one address
 #: with other e-mails and phones are father and son, "Sabine Bauer" born 1999-06-09 and 1999-09-06 in two
@@ -511,12 +512,12 @@ def match_frame(
     )
     near_miss_dob = _agreeing(levels, comparisons, NEAR_MISS_DOB) > 0
     same_home = _agreeing(levels, comparisons, SAME_HOME) > 0
-    # a name and a birth date one keystroke off, not even the postal area: at a million records a namesake
-    # born on a neighbouring day is more likely than a typo
     # an organisation's switchboard is shared by its sister companies: not strong there
     strong = _agreeing(levels, comparisons, STRONG_LEVELS) - (
         organization & (_agreeing(levels, comparisons, {"phone": STRONG_LEVELS["phone"]}) > 0)
     )
+    # ... last: a name and a birth date one keystroke off, not even the postal area: at a million records
+    # a namesake born on a neighbouring day is more likely than a typo
     contradicted = (strong == 0) & (
         (conflicts >= 2) | (conflicts >= 1) & near_miss_dob | near_miss_dob & ~same_home
     )
@@ -525,7 +526,8 @@ def match_frame(
     # "James Davis Sr." vs "James Davis": the father or his son? Only something personal tells.
     suffix_l, suffix_r = ctx.sides("suffix")
     one_suffix = (suffix_l.is_null() != suffix_r.is_null()).to_numpy()
-    father_or_son = one_suffix & (_agreeing(levels, comparisons, PERSONAL_LEVELS) == 0)
+    nothing_personal = _agreeing(levels, comparisons, PERSONAL_LEVELS) == 0
+    father_or_son = one_suffix & nothing_personal
     contradicted |= father_or_son
     # the same given name and birthday with another family name, address or phone: at 100k records a
     # namesake-by-first-name born that day is likelier than a married name and a move at once
@@ -549,9 +551,7 @@ def match_frame(
     by_score = above_match & identifying & ~contradicted & open_pair
     is_match = by_score | same_legal_entity | must_mask
     namesake = (supporting <= 1) & (conflicts >= NAMESAKE_CONFLICTS)
-    namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & (
-        _agreeing(levels, comparisons, PERSONAL_LEVELS) == 0
-    )
+    namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & nothing_personal
     is_review = ~is_match & open_pair & ~namesake & (scores >= config.review_threshold)
     no_identity = above_match & ~identifying & open_pair & ~must_mask
     contradicted_demoted = above_match & identifying & contradicted & open_pair & ~must_mask

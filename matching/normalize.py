@@ -222,8 +222,10 @@ def thai_name(parts: str) -> str | None:
     return " ".join(name_tokens(_romanize_thai_names(text))) or None
 
 
-#: Name parts, streets and company names of a million records are ~500k distinct strings; the whole-name
-#: normalisers above run once per distinct value already (``map_unique``) and keep no cache of their own.
+#: Name parts, streets and company names of a million records are ~500k distinct strings. The whole-value
+#: normalisers (``person_name``, ``thai_name``, ``cantonese_name``, ``wade_giles_name``,
+#: ``organization_reading``, ``abjad_key``) run once per distinct value already (``map_unique``) and
+#: keep no cache of their own.
 _FOLD_CACHE = 1_000_000
 
 
@@ -765,7 +767,6 @@ ARABIC_SCRIPT_PATTERN = "[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
 _ABJAD_VOWELS = re.compile(r"[vwy]")
 
 
-@lru_cache(maxsize=200_000)
 def abjad_key(folded: str) -> str | None:
     """Consonant skeleton of folded name tokens, the way Arabic script spells them: "novin pakhsh" and
     "nuin pkhsh" (نوین پخش) both give "n pks", "mousavi"/"musui" (موسوی) both "ms". Very lossy: it is
