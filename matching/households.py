@@ -20,7 +20,7 @@ import polars as pl
 
 #: Upper bound of the share of co-resident family-member pairs who are twins (about 3 % of births).
 TWIN_SHARE_OF_HOUSEHOLD_PAIRS = 0.03
-#: Family name, home and birth date equal, given names not: how the rule sees both kinds of pair.
+#: What co-resident family members share: the family name and the home (street key and postal code).
 _HOME = ("family_key", "street", "postal")
 
 
@@ -30,14 +30,14 @@ def twin_share(features: pl.DataFrame) -> float:
     ``min(1, 0.03 * household_pairs / twin_like_pairs)``; 1.0 when the data has no twin-like pairs at
     all (nothing to learn: the conservative answer).
     """
-    persons = features.filter(pl.col("record_type") == "person").drop_nulls([*_HOME, "given_key", "dob"])
-    households = persons.group_by(*_HOME).agg(pl.col("given_key"), pl.col("dob"), pl.len().alias("n"))
-    households = households.filter(pl.col("n") >= 2)
-    if households.height == 0:
-        return 1.0
-    pairs = households.with_row_index("home").explode("given_key", "dob").with_row_index("_i")
+    persons = (
+        features.filter(pl.col("record_type") == "person")
+        .drop_nulls([*_HOME, "given_key", "dob"])
+        .select(*_HOME, "given_key", "dob")
+        .with_row_index("_i")
+    )
     pairs = (
-        pairs.join(pairs, on="home", suffix="_r")
+        persons.join(persons, on=list(_HOME), suffix="_r")
         .filter((pl.col("_i") < pl.col("_i_r")) & (pl.col("given_key") != pl.col("given_key_r")))
         .select(same_birthday=pl.col("dob") == pl.col("dob_r"))
     )
