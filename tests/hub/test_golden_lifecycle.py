@@ -8,25 +8,15 @@ import random
 from collections import defaultdict
 
 import pytest
+from hub_staging import hub_config, stage
 from sqlalchemy import MetaData, select
 
 from hub.erasure import erase_person
 from hub.pipeline import SyncPipeline
 from hub.stewardship import Stewardship
 from hub.store import HubStore
-from schemas import CustomerRecord, HubConfig, RecordKey, StewardDecision
+from schemas import CustomerRecord, RecordKey, StewardDecision
 from sources.generator import generate_dataset, to_customer_record
-
-SYSTEMS = ("erp", "webshop", "legacy_db", "legacy_csv")
-
-
-def _config(url: str) -> HubConfig:
-    return HubConfig(
-        database_url=url,
-        sources=[
-            {"name": name, "kind": "csv", "trust": trust} for trust, name in enumerate(SYSTEMS, start=1)
-        ],
-    )
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +27,9 @@ def records() -> list[CustomerRecord]:
 
 @pytest.fixture
 def hub(store_url):
-    pipeline = SyncPipeline(_config(store_url), HubStore(store_url))
+    pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url))
     yield pipeline
     pipeline.store.close()
-
-
-def _stage(store: HubStore, records: list[CustomerRecord]) -> None:
-    by_system: dict[str, list[CustomerRecord]] = defaultdict(list)
-    for record in records:
-        by_system[record.source_system].append(record)
-    for system, batch in by_system.items():
-        store.stage_page(system, batch, [], cursor=None)
 
 
 def _partition(store: HubStore) -> set[frozenset[RecordKey]]:
@@ -67,7 +49,7 @@ def _merged_pair(store: HubStore) -> tuple[str, list[RecordKey]]:
 def test_ids_stay_stable_over_three_incremental_runs(hub, records, tmp_path):
     rng = random.Random(1)
     first, later = records[:200], records[200:]
-    _stage(hub.store, first)
+    stage(hub.store, first)
     hub.match("run-1")
     ids_1 = hub.store.membership()
 
@@ -75,7 +57,7 @@ def test_ids_stay_stable_over_three_incremental_runs(hub, records, tmp_path):
         r.model_copy(update={"emails": [*r.emails, f"new.{i}@example.com"]})
         for i, r in enumerate(rng.sample(first, 15))
     ]
-    _stage(hub.store, later + changed)
+    stage(hub.store, later + changed)
     second = hub.match("run-2")
     assert second["mode"] == "incremental"
     ids_2 = hub.store.membership()
@@ -86,7 +68,7 @@ def test_ids_stay_stable_over_three_incremental_runs(hub, records, tmp_path):
     assert kept / len(ids_1) > 0.9
 
     deleted = rng.sample(records, 10)
-    _stage(hub.store, [r.model_copy(update={"deleted": True}) for r in deleted])
+    stage(hub.store, [r.model_copy(update={"deleted": True}) for r in deleted])
     third = hub.match("run-3")
     # Only the candidate components of the deleted records are matched again, not everything.
     assert third["mode"] == "incremental" and 0 < third["rematched_records"] < third["records"]
@@ -101,13 +83,13 @@ def test_ids_stay_stable_over_three_incremental_runs(hub, records, tmp_path):
     final = [next((c for c in changed if c.key == r.key), r) for r in final]
     rebuild = SyncPipeline(hub.config, HubStore(f"sqlite:///{tmp_path}/rebuild.db"))
     rebuild.store.save_model(hub.store.active_model(), trained_on_records=0)
-    _stage(rebuild.store, final)
+    stage(rebuild.store, final)
     assert rebuild.match("rebuild")["mode"] == "full"
     assert _partition(rebuild.store) == _partition(hub.store)
 
 
 def test_not_the_same_survives_later_runs(hub, records):
-    _stage(hub.store, records)
+    stage(hub.store, records)
     hub.match("run-1")
     golden_id, (left, right) = _merged_pair(hub.store)
     outcome = Stewardship(hub.store, hub.config).decide(
@@ -120,7 +102,7 @@ def test_not_the_same_survives_later_runs(hub, records):
 
 
 def test_unmerge_restores_both_records_and_undo_puts_them_back(hub, records):
-    _stage(hub.store, records)
+    stage(hub.store, records)
     hub.match("run-1")
     golden_id, (stay, leave) = _merged_pair(hub.store)
     loaded = hub.store.load_records([stay, leave])
@@ -146,7 +128,7 @@ def test_unmerge_restores_both_records_and_undo_puts_them_back(hub, records):
 
 
 def test_each_change_reaches_the_outbox_exactly_once(hub, records):
-    _stage(hub.store, records[:250])
+    stage(hub.store, records[:250])
     hub.match("run-1")
     head = hub.store.outbox_head()
     creates = [e for e in hub.store.changes_since(0) if e["change"] == "create"]
@@ -155,7 +137,7 @@ def test_each_change_reaches_the_outbox_exactly_once(hub, records):
     hub.match("run-1b")  # nothing changed: nothing new in the outbox
     assert hub.store.outbox_head() == head
 
-    _stage(hub.store, records[250:])
+    stage(hub.store, records[250:])
     hub.match("run-2")
     paged, cursor = [], 0
     while batch := hub.store.changes_since(cursor, limit=7):
@@ -190,7 +172,7 @@ def _all_text(store: HubStore) -> str:
 
 
 def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, records):
-    _stage(hub.store, records)
+    stage(hub.store, records)
     hub.match("run-1")
     golden_id, members = _merged_pair(hub.store)
     person = hub.store.get_golden(golden_id)
@@ -233,7 +215,7 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
 
 
 def test_undoing_a_merge_gives_both_customers_their_old_ids_back(hub, records):
-    _stage(hub.store, records)
+    stage(hub.store, records)
     hub.match("run-1")
     membership = hub.store.membership()
     by_golden: dict[str, list[RecordKey]] = defaultdict(list)
@@ -256,9 +238,9 @@ def test_undoing_a_merge_gives_both_customers_their_old_ids_back(hub, records):
 
 
 def test_sharded_matching_gives_the_same_customers_and_survives_a_retried_shard(hub, records, tmp_path):
-    _stage(hub.store, records)
+    stage(hub.store, records)
     single = SyncPipeline(hub.config, HubStore(f"sqlite:///{tmp_path}/single.db"))
-    _stage(single.store, records)
+    stage(single.store, records)
     single.match("one-shard")
 
     sharded = hub.config.model_copy(update={"matching": hub.config.matching.model_copy(update={"shards": 3})})

@@ -4,7 +4,8 @@ both store backends."""
 
 from __future__ import annotations
 
-from webapp_support import TOKENS, bearer, matched_pipeline, stage
+from hub_staging import stage
+from webapp_support import TOKENS, bearer, matched_pipeline
 
 from hub.queries import SCORE_BANDS, HubQueries
 from webapp.auth import csrf_token

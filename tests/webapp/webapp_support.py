@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from hub_staging import hub_config, stage
 
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
-from schemas import CustomerRecord, HubConfig
+from schemas import CustomerRecord
 
-SYSTEMS = ("erp", "webshop", "legacy_db", "legacy_csv")
 TOKENS = {
     "ann": "steward-token-0123456789",
     "vic": "viewer-token-0123456789",
@@ -19,21 +18,6 @@ USERS = f"ann:steward:{TOKENS['ann']},vic:viewer:{TOKENS['vic']},erp:api:{TOKENS
 
 def bearer(user: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[user]}"}
-
-
-def hub_config(url: str) -> HubConfig:
-    return HubConfig(
-        database_url=url,
-        sources=[{"name": n, "kind": "csv", "trust": t} for t, n in enumerate(SYSTEMS, start=1)],
-    )
-
-
-def stage(store: HubStore, records: list[CustomerRecord]) -> None:
-    by_system: dict[str, list[CustomerRecord]] = defaultdict(list)
-    for record in records:
-        by_system[record.source_system].append(record)
-    for system, batch in by_system.items():
-        store.stage_page(system, batch, [], cursor=None)
 
 
 def matched_pipeline(url: str, records: list[CustomerRecord]) -> SyncPipeline:
