@@ -77,6 +77,30 @@ HALF_NAME_BIRTHDAY: dict[str, frozenset[str]] = {
 #: ... unless the data holds too few households for twins to be more than this share of such pairs
 #: (``matching.households``: FEBRL has none, every such record there is a corrupted duplicate).
 TWIN_SHARE_TO_DEMOTE = 0.05
+#: Where the data holds no households (twin share below ``TWIN_SHARE_TO_DEMOTE``: the records sharing a
+#: family name and home mostly share the birth date too, so they are copies of one customer, not family
+#: members), the guards against family members are lifted: the birth date at the same home, half the
+#: name with the birth date in the same town, or with an id number one keystroke off at the same address,
+#: identifies the customer ...
+NO_HOUSEHOLD_IDENTIFYING: tuple[dict[str, frozenset[str]], ...] = (
+    {"date_of_birth": frozenset({"exact"}), "address": frozenset({"exact", "same_street"})},
+    {
+        "name": frozenset({"given_only", "family_only"}),
+        "date_of_birth": frozenset({"exact"}),
+        "address": frozenset({"exact", "same_street", "same_postal_code", "same_city"}),
+    },
+    {
+        "name": frozenset({"given_only", "family_only"}),
+        "tax_id": frozenset({"one_typo"}),
+        "address": frozenset({"exact", "same_street"}),
+    },
+)
+#: ... and the same person's name at the same home is no father and son: a birth date, id number or
+#: Jr./Sr. disagreeing there is a typo (the FS weights still count it), not a veto.
+NO_HOUSEHOLD_SAME_PERSON: dict[str, frozenset[str]] = {
+    "name": IDENTIFYING_LEVELS["name"],
+    "address": frozenset({"exact", "same_street", "same_postal_code"}),
+}
 TWIN_CONFLICTS: dict[str, frozenset[str]] = {
     "email": frozenset({"else"}),
     "phone": frozenset({"else"}),
@@ -495,13 +519,18 @@ def match_frame(
     must_mask = _pair_mask(left, right, must_rows)
     cannot_mask = _pair_mask(left, right, cannot_rows)
 
+    households = model.twin_share >= TWIN_SHARE_TO_DEMOTE
     veto = _vetoed(levels, comparisons, ctx) & ~must_mask
+    if not households:  # (sister companies at one address are no household: their vetoes stand)
+        veto &= ~ctx.both("record_type", "person") | (
+            _agreeing(levels, comparisons, NO_HOUSEHOLD_SAME_PERSON) < len(NO_HOUSEHOLD_SAME_PERSON)
+        )
     supporting = _agreeing(levels, comparisons, SUPPORTING_LEVELS)
     conflicts = _agreeing(levels, comparisons, CONFLICTING_LEVELS)
     identifying = (_agreeing(levels, comparisons, IDENTIFYING_LEVELS) > 0) & (
         supporting >= MIN_AGREEING_FIELDS
     )
-    for together in IDENTIFYING_TOGETHER:
+    for together in IDENTIFYING_TOGETHER + (() if households else NO_HOUSEHOLD_IDENTIFYING):
         identifying |= _agreeing(levels, comparisons, together) == len(together)
     organization = ctx.both("record_type", "organization")
     non_latin_l, non_latin_r = ctx.sides("non_latin")
@@ -541,7 +570,7 @@ def match_frame(
     contradicted |= (conflicts >= len(CONFLICTING_LEVELS)) & no_contact_or_id
     # half a name and the birthday: twins, unless nothing of their own (e-mail, mobile, id) disagrees,
     # their own e-mail or id agrees, or the data has too few households to hold twins
-    if model.twin_share >= TWIN_SHARE_TO_DEMOTE:
+    if households:
         contradicted |= (
             (_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY) == len(HALF_NAME_BIRTHDAY))
             & (_agreeing(levels, comparisons, TWIN_CONFLICTS) > 0)

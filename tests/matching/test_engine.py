@@ -563,6 +563,63 @@ def test_family_name_birthday_and_home_merge_a_nickname_but_not_twins() -> None:
     assert _decision(twins) == "match"
 
 
+def _febrl_like_home() -> list[dict[str, str | None]]:
+    """One customer written four ways at one home (FEBRL-style corruption), a dozen strangers around."""
+    home = dict(
+        family_name="Webb",
+        street="2 Mckinley Circuit",
+        postal_code="3943",
+        city="Lemon Tree Passage",
+        country="AU",
+    )
+    copies = [
+        ("1", "Keaton", "1994-07-24", {"tax_id": "6702216"}),
+        ("2", "Keaton", "1985-03-28", {}),  # birth date replaced
+        ("3", "Emalcene", "1994-07-24", {"street": "14 Ocean Parade"}),  # given name and street replaced
+        ("4", "Kenton", "1994-07-24", {}),  # given name mistyped beyond the fuzzy level
+    ]
+    strangers = zip(
+        ["Ava", "Noah", "Mia", "Liam", "Zoe", "Jack", "Ruby", "Owen", "Isla", "Leo", "Ella", "Finn"],
+        ["Ryan", "Kerr", "Lowe", "Shaw", "Bird", "Hart", "Cole", "Reid", "Ford", "Ward", "Nash", "Dunn"],
+        strict=True,
+    )
+    return [
+        *(
+            dict(home, source_system="a", source_id=i, given_name=given, date_of_birth=dob, **extra)
+            for i, given, dob, extra in copies
+        ),
+        *(
+            dict(
+                source_system="c",
+                source_id=f"o{i}",
+                given_name=given,
+                family_name=family,
+                street=f"{i + 1} Main Road",
+                postal_code=str(2000 + i),
+                country="AU",
+                date_of_birth=f"19{50 + i}-0{1 + i % 9}-1{i % 9}",
+            )
+            for i, (given, family) in enumerate(strangers)
+        ),
+    ]
+
+
+def test_without_households_in_the_data_the_family_guards_are_lifted() -> None:
+    rows = _febrl_like_home()
+    result = match_frame(pl.DataFrame(rows))
+    assert result.model.twin_share < 0.05
+    # half the name and the birth date in the same postal area: nobody else could be born that day there
+    assert _decision_of(rows, "1", "3") == "match"
+    # the same name at the same home with another birth date: a typo, not a father (no veto; the FS
+    # weights still count the birth date, so the stewards decide)
+    assert _decision_of(rows, "1", "2") == "review"
+    assert "vetoed_by_disagreeing_field" not in _rules(_explanation(result, "1", "2"))
+    # where households exist, both guards stand
+    with_parents = rows + _parents(rows)
+    assert _decision_of(with_parents, "1", "3") == "review"
+    assert _decision_of(with_parents, "1", "2") == "distinct"
+
+
 def _org(source_system: str, source_id: str, name: str, **fields: str | None) -> dict[str, str | None]:
     return dict(
         source_system=source_system,
