@@ -350,17 +350,22 @@ def _address(ctx: PairContext) -> np.ndarray:
     city_open = ~ctx.null("city") & ~city_equal
     city = city_equal | (city_open & (ctx.similarity("city", only=city_open) >= 0.88))
     same_place = postal | (postal_null & city)
-    street_open = same_place & ~street_null & ~ctx.equal("street")
+    # the same town with a postal code one keystroke off ("5031" / "5013"): the same street there is the
+    # same address with a typo, though a neighbouring postal area says nothing more than the town
+    postal_open = city & ~postal & ~postal_null
+    mistyped_postal = postal_open & (ctx.similarity("postal", OSA.distance, only=postal_open) <= 1)
+    street_open = (same_place | mistyped_postal) & ~street_null & ~ctx.equal("street")
     street_sim = ctx.similarity("street", fuzz.token_set_ratio, only=street_open)
     null = postal_null & street_null & ctx.null("city")
     # same postal code and the same house number(s): the same address written in another script; a
     # different house number on the same street is a neighbour (or a namesake down the road), not a match
     same_number = same_place & ctx.equal("house")
     other_number = ~ctx.null("house") & ~ctx.equal("house")
+    same_street = ~street_null & (ctx.equal("street") | (street_sim >= 0.85) & ~other_number)
     return _levels(
         null,
         same_place & ~street_null & ctx.equal("street"),
-        same_place & ~street_null & (street_sim >= 0.85) & ~other_number | same_number,
+        same_place & same_street | same_number | mistyped_postal & same_street,
         same_place,
         city,
     )

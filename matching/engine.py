@@ -121,8 +121,9 @@ CROSS_SCRIPT_COMPANY: dict[str, frozenset[str]] = {
     "address": frozenset({"exact", "same_street"}),
 }
 #: An organisation's tax id names the legal entity (sister companies and subsidiaries have their own): an
-#: equal one merges whatever the name in another script or the address after a move say.
-ORG_TAX_ID: dict[str, frozenset[str]] = {"tax_id": frozenset({"exact"})}
+#: equal one merges whatever the name in another script or the address after a move say. So does a
+#: person's where the data holds no households (see ``match_frame``).
+SAME_TAX_ID: dict[str, frozenset[str]] = {"tax_id": frozenset({"exact"})}
 #: ... and at least this many fields must agree in all (a namesake shares only the name).
 SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
     **IDENTIFYING_LEVELS,
@@ -576,9 +577,11 @@ def match_frame(
             & (_agreeing(levels, comparisons, TWIN_CONFLICTS) > 0)
             & (_agreeing(levels, comparisons, OWN_IDS) == 0)
         )
-    same_legal_entity = organization & (_agreeing(levels, comparisons, ORG_TAX_ID) > 0) & open_pair
+    # ... and so does a person's, where no household shares one (a parent's number on a child's account)
+    id_holder = organization | ctx.both("record_type", "person") & (not households)
+    same_id_holder = id_holder & (_agreeing(levels, comparisons, SAME_TAX_ID) > 0) & open_pair
     by_score = above_match & identifying & ~contradicted & open_pair
-    is_match = by_score | same_legal_entity | must_mask
+    is_match = by_score | same_id_holder | must_mask
     namesake = (supporting <= 1) & (conflicts >= NAMESAKE_CONFLICTS)
     namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & nothing_personal
     is_review = ~is_match & open_pair & ~namesake & (scores >= config.review_threshold)
@@ -617,7 +620,7 @@ def match_frame(
         cut_by_clustering=cut,
         namesake_contact_fields_disagree=namesake_demoted,
         contact_fields_disagree=contradicted_demoted,
-        same_organization_tax_id=same_legal_entity & ~by_score & ~must_mask,
+        same_tax_id_holder=same_id_holder & ~by_score & ~must_mask,
     )
     systems, ids = frame["source_system"], frame["source_id"]
     pairs_out = pl.DataFrame(

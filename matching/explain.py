@@ -29,7 +29,7 @@ RULES: tuple[str, ...] = (
     "cut_by_clustering",
     "namesake_contact_fields_disagree",
     "contact_fields_disagree",
-    "same_organization_tax_id",
+    "same_tax_id_holder",
 )
 
 

@@ -492,9 +492,9 @@ def _decision(rows: list[dict[str, str]]) -> str:
     return decision
 
 
-def _name_level(rows: list[dict[str, str]]) -> str:
+def _level(rows: list[dict[str, str]], field: str = "name") -> str:
     result = match_frame(pl.DataFrame(rows))
-    [entry] = [e for e in _explanation(result, "1", "2") if e["field"] == "name"]
+    [entry] = [e for e in _explanation(result, "1", "2") if e["field"] == field]
     return entry["level"]
 
 
@@ -517,8 +517,25 @@ def test_thai_nickname_with_the_family_name_and_email_merges() -> None:
             country="TH",
         ),
     ]
-    assert _name_level(rows) == "family_only"
+    assert _level(rows) == "family_only"
     assert _decision(rows) == "match"
+
+
+@pytest.mark.parametrize(
+    ("postal_2", "street_2", "level"),
+    [
+        ("5013", "9 Tunney Crescent", "same_street"),  # transposed postal code digits, same town and street
+        ("5013", "11 Tunney Crescent", "same_city"),  # ... a neighbour's street number: the town only
+        ("5113", "9 Tunney Crescent", "same_city"),  # two keystrokes: another postal area
+    ],
+)
+def test_a_mistyped_postal_code_keeps_the_street(postal_2: str, street_2: str, level: str) -> None:
+    place = dict(source_system="a", given_name="Timothy", family_name="Twigger", city="Toorak", country="AU")
+    rows = [
+        dict(place, source_id="1", street="9 Tunney Crescent", postal_code="5031"),
+        dict(place, source_id="2", street=street_2, postal_code=postal_2),
+    ]
+    assert _level(rows, "address") == level
 
 
 def _twin_rows(email_2: str | None) -> list[dict[str, str | None]]:
@@ -620,6 +637,27 @@ def test_without_households_in_the_data_the_family_guards_are_lifted() -> None:
     assert _decision_of(with_parents, "1", "2") == "distinct"
 
 
+def test_without_households_a_persons_equal_id_number_identifies_like_a_companys() -> None:
+    # name and birth date replaced, moved house: only the id number is left (FEBRL's soc_sec_id)
+    moved = dict(
+        source_system="b",
+        source_id="5",
+        given_name="Jakib",
+        family_name="Clarke",
+        street="47 Leven Street",
+        postal_code="5062",
+        country="AU",
+        date_of_birth="1997-03-24",
+        tax_id="6702216",
+    )
+    rows = [*_febrl_like_home(), moved]
+    result = match_frame(pl.DataFrame(rows))
+    assert _decision_of(rows, "1", "5") == "match"
+    assert "same_tax_id_holder" in _rules(_explanation(result, "1", "5"))
+    # in a customer base with households a parent's number on a child's account is not the child
+    assert _decision_of([*rows, *_parents(rows)], "1", "5") != "match"
+
+
 def _org(source_system: str, source_id: str, name: str, **fields: str | None) -> dict[str, str | None]:
     return dict(
         source_system=source_system,
@@ -666,7 +704,7 @@ def test_an_organisations_equal_tax_id_merges_across_scripts_and_a_move() -> Non
     result = match_frame(pl.DataFrame(rows))
     [decision] = result.pairs["decision"].to_list()
     assert decision == "match"
-    assert "same_organization_tax_id" in _rules(_explanation(result, "1", "2"))
+    assert "same_tax_id_holder" in _rules(_explanation(result, "1", "2"))
     # another tax id at that other address is another company
     rows[1]["tax_id"] = "0105732431999"
     assert match_frame(pl.DataFrame(rows)).clusters["cluster_id"].n_unique() == 2
