@@ -4,9 +4,10 @@ Plain connected components turn "Anna and Peter share a landline" plus "Peter's 
 the family name and that landline" into one customer. Here two clusters merge only if *all* scored
 evidence between them agrees: the average probability over the scored cross pairs must reach
 ``average_cut`` and no cross pair may be below ``veto_cut`` (a different birth date or tax id) -
-unless more cross pairs are *anchored* (the same tax id and name: the customer's own identifier) than
-vetoed: a record whose birth date was mistyped beyond recognition still carries its id number, and one
-sibling record with a mistyped id must not keep it out of its own cluster.
+unless more cross pairs are *anchored* (the customer's own identifier: the same tax id and name, or a
+tax id that identifies on its own, as a company's does) than vetoed: a record whose birth date was
+mistyped beyond recognition still carries its id number, and one sibling record with a mistyped id must
+not keep it out of its own cluster.
 Steward constraints win over scores: must-link pairs are merged first, cannot-link pairs (and anything
 that would put them together transitively) are never merged. Match pairs that end up in different
 clusters are reported as cut.

@@ -604,7 +604,9 @@ def match_frame(
         cannot_rows,
         cluster_params,
         rank=_key_rank(frame),
-        anchored=is_match & (_agreeing(levels, comparisons, ANCHOR_LEVELS) == len(ANCHOR_LEVELS)),
+        # the customer's own identifier: id and name, or an id that identifies on its own
+        anchored=is_match & (_agreeing(levels, comparisons, ANCHOR_LEVELS) == len(ANCHOR_LEVELS))
+        | same_id_holder,
     )
     labels = outcome.labels
     cut = is_match & (labels[left] != labels[right])
