@@ -559,9 +559,18 @@ def match_frame(
     nothing_personal = _agreeing(levels, comparisons, PERSONAL_LEVELS) == 0
     father_or_son = one_suffix & nothing_personal
     contradicted |= father_or_son
+    # two records of ONE system with an e-mail or phone of their own and nothing personal or shared
+    # agreeing: a system updates its customer's contact details in place, so a second record with other
+    # ones is a second customer (father and son at one address, the Jr. dropped) more often than a
+    # re-registration
+    system = frame["source_system"].rank("dense").to_numpy()
+    one_system = system[left] == system[right]
+    no_contact_or_id = _agreeing(levels, comparisons, CONTACT_OR_ID) == 0
+    contradicted |= (
+        one_system & (_agreeing(levels, comparisons, OWN_CONTACTS) > 0) & nothing_personal & no_contact_or_id
+    )
     # the same given name and birthday with another family name, address or phone: at 100k records a
     # namesake-by-first-name born that day is likelier than a married name and a move at once
-    no_contact_or_id = _agreeing(levels, comparisons, CONTACT_OR_ID) == 0
     given_only = _agreeing(levels, comparisons, GIVEN_ONLY) > 0
     contradicted |= given_only & (conflicts >= 1) & no_contact_or_id
     # ... or with nothing else known to agree: two "Anna"s born the same day (100k: 5 of 5 were two people)

@@ -538,6 +538,29 @@ def test_a_mistyped_postal_code_keeps_the_street(postal_2: str, street_2: str, l
     assert _level(rows, "address") == level
 
 
+@pytest.mark.parametrize(("system_2", "decision"), [("erp", "match"), ("webshop", "review")])
+def test_a_second_record_in_one_system_with_contacts_of_its_own_is_reviewed(
+    system_2: str, decision: str
+) -> None:
+    # across systems one customer keeps other e-mails (work, private); inside one web shop a second
+    # account with its own e-mail at the same address is as often the son with his father's name
+    home = dict(
+        given_name="Edward",
+        family_name="Phillips",
+        street="168 Kingsway",
+        postal_code="SW11 5EB",
+        country="GB",
+    )
+    rows = [
+        dict(home, source_system="webshop", source_id="1", email="edwardphillips@yahoo.co.uk"),
+        dict(home, source_system=system_2, source_id="2", email="edward.phillips@btinternet.com"),
+    ]
+    assert _decision(rows) == decision
+    # ... unless something of the customer's own agrees (here the birth date)
+    born = [dict(row, date_of_birth="1968-09-22") for row in rows]
+    assert _decision(born) == "match"
+
+
 def _twin_rows(email_2: str | None) -> list[dict[str, str | None]]:
     home = dict(
         family_name="Phetcharat",
