@@ -216,13 +216,24 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     if key == "any_name_key":  # the primary reading: also the name without its spaces (a split word)
         compact = ~ctx.null("name_compact") & ~exact
         phonetic |= compact & (ctx.similarity("name_compact", only=compact) >= 0.96)
+    # a given name alone on both sides ("emiily" / "emiily", no family name) is half a name however rare
+    # the word: two Emilys with the same typo are no more one person than two who share a first name
+    family_l, family_r = ctx.sides("family_key")
+    given_alone = (
+        ctx.both("record_type", "person")
+        & (n_l == 1)
+        & (n_r == 1)
+        & (family_l.is_null() & family_r.is_null()).to_numpy()
+        & ~ctx.null("given_key")
+    )
+    whole = phonetic | (both >= 0.95)
     return _levels(
         ctx.null(key),
-        exact,
-        phonetic | (both >= 0.95),
-        both >= 0.88,
+        exact & ~given_alone,
+        whole & ~given_alone,
+        (both >= 0.88) & ~given_alone,
         subset,
-        given & ~family,
+        given & ~family | given_alone & (exact | whole),
         family & ~given | single | half,
     )
 

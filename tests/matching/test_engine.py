@@ -522,6 +522,21 @@ def test_thai_nickname_with_the_family_name_and_email_merges() -> None:
 
 
 @pytest.mark.parametrize(
+    ("given", "family", "level"),
+    [
+        ("Emiily", None, "given_only"),  # a given name alone, however rare its spelling, is half a name
+        (None, "Brummer-Archer", "exact"),  # a family name alone still names the family
+        ("Emiily", "Brummer-Archer", "exact"),
+    ],
+)
+def test_a_given_name_alone_is_half_a_name(given: str | None, family: str | None, level: str) -> None:
+    rows = [
+        dict(source_system="a", source_id=i, given_name=given, family_name=family, country="AU") for i in "12"
+    ]
+    assert _level(rows) == level
+
+
+@pytest.mark.parametrize(
     ("postal_2", "street_2", "level"),
     [
         ("5013", "9 Tunney Crescent", "same_street"),  # transposed postal code digits, same town and street
