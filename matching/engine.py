@@ -18,7 +18,14 @@ from matching.explain import Explainer, display_frame, rule_bits
 from matching.features import build_features
 from matching.frame import conform
 from matching.model import MatchModel
-from matching.score import FSModel, estimate_m, estimate_u, match_weights, probabilities
+from matching.score import (
+    FSModel,
+    estimate_m,
+    estimate_m_from_anchors,
+    estimate_u,
+    match_weights,
+    probabilities,
+)
 from schemas import (
     DecisionKind,
     FieldComparison,
@@ -379,6 +386,7 @@ def _estimate(
     fs = FSModel.from_priors(comparisons)
     if train:
         estimate_u(features, fs)
+        estimate_m_from_anchors(features, fs)
     if levels is not None:
         estimate_m(levels, fs)
     return MatchModel.from_estimates(fs, features)

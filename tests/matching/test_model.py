@@ -177,3 +177,36 @@ def test_twin_share_is_low_where_no_household_exists() -> None:
         for i, (given, dob) in enumerate([("Kevin", "1941-02-03"), ("Mary", "1944-09-30")])
     ]
     assert train_model(pl.DataFrame(rows + parents)).twin_share >= 0.05
+
+
+def _birth_date_m(model: MatchModel) -> dict[str, float]:
+    [dob] = [c for c in model.comparisons if c.name == "date_of_birth"]
+    return {level.level: level.m for level in dob.levels}
+
+
+def test_birth_date_m_is_learnt_from_records_the_name_id_and_postal_code_make_certain() -> None:
+    rows = []
+    for i in range(40):
+        person = dict(
+            given_name=f"Given{i}", family_name=f"Family{i}", postal_code=str(3000 + i), country="AU"
+        )
+        # one copy in eight carries a birth date replaced beyond a typo (FEBRL corrupts it so)
+        second_born = "1901-01-01" if i % 8 == 0 else f"19{40 + i}-05-17"
+        for copy, born in (("a", f"19{40 + i}-05-17"), ("b", second_born)):
+            rows.append(
+                dict(
+                    person,
+                    source_system=copy,
+                    source_id=str(i),
+                    date_of_birth=born,
+                    tax_id=str(5_000_000 + i),
+                )
+            )
+    [comparison] = [c for c in DEFAULT_COMPARISONS if c.name == "date_of_birth"]
+    prior = dict(zip(comparison.levels[1:], comparison.prior_m, strict=True))
+    learnt = _birth_date_m(train_model(pl.DataFrame(rows)))
+    assert learnt["else"] > 10 * prior["else"]
+    assert learnt["exact"] < prior["exact"]
+    # without the id number nothing makes a pair certain: the priors stay
+    anonymous = [{k: v for k, v in row.items() if k != "tax_id"} for row in rows]
+    assert _birth_date_m(train_model(pl.DataFrame(anonymous))) == pytest.approx(prior)
