@@ -25,6 +25,9 @@ class BlockingKey:
     #: A list column to explode first (several e-mails or phones per record).
     explode: str | None = None
     max_block_size: int | None = None
+    #: Only pairs whose two records differ in this (boolean) column: a key for pairs across scripts,
+    #: where the same key within one script would pair father and son at one address.
+    across: str | None = None
 
 
 DEFAULT_KEYS: tuple[BlockingKey, ...] = (
@@ -45,6 +48,11 @@ DEFAULT_KEYS: tuple[BlockingKey, ...] = (
     # the birth date and the house number, which survive a move of script ("198 SUKHUMVIT ROAD" /
     # "198 ถนนสุขุมวิท") where the name, street and postal code keys all missed
     BlockingKey("dob+house_number", ("dob", "house"), max_block_size=12),
+    # ... and the name's sound with the house number across scripts ("何美玲, 忠孝東路88號" / "Meiling Ho,
+    # No. 88 Zhongxiao East Road") where the other side has no birth date and no postal code
+    BlockingKey(
+        "cross_script_name+house_number", ("alt_name_phon", "house"), max_block_size=12, across="non_latin"
+    ),
     # one name token and the postal code: a mistyped family name, a nickname, a one-word name
     BlockingKey(
         "name_token+postal_code", ("name_tokens", "postal"), explode="name_tokens", max_block_size=12
@@ -71,12 +79,13 @@ class BlockingStats:
 
 
 def _key_frame(features: pl.DataFrame, key: BlockingKey) -> pl.DataFrame:
-    frame = features.select("_row", "record_type", *key.columns)
+    side = [key.across] if key.across else []
+    frame = features.select("_row", "record_type", *key.columns, *side)
     if key.explode:
         frame = frame.explode(key.explode)
     frame = frame.drop_nulls(list(key.columns))
     key_expr = pl.concat_str([pl.col("record_type"), *[pl.col(c) for c in key.columns]], separator="\x1f")
-    return frame.select("_row", key_expr.alias("k")).unique()
+    return frame.select("_row", key_expr.alias("k"), *side).unique()
 
 
 def candidate_pairs(
@@ -93,12 +102,10 @@ def candidate_pairs(
         stats.oversized_blocks[key.name] = oversized.height
         stats.records_in_oversized_blocks[key.name] = int(oversized["len"].sum() or 0)
         usable = keyed.join(sizes.filter(pl.col("len").is_between(2, cap)).select("k"), on="k", how="semi")
-        pairs = (
-            usable.join(usable, on="k", suffix="_r")
-            .filter(pl.col("_row") < pl.col("_row_r"))
-            .select(pl.col("_row").alias("l"), pl.col("_row_r").alias("r"))
-            .unique()
-        )
+        joined = usable.join(usable, on="k", suffix="_r").filter(pl.col("_row") < pl.col("_row_r"))
+        if key.across:
+            joined = joined.filter(pl.col(key.across) != pl.col(f"{key.across}_r"))
+        pairs = joined.select(pl.col("_row").alias("l"), pl.col("_row_r").alias("r")).unique()
         stats.pairs_by_key[key.name] = pairs.height
         parts.append(pairs)
     if parts:

@@ -188,6 +188,10 @@ def _levels(null: np.ndarray, *conditions: np.ndarray) -> np.ndarray:
     return result.astype(np.int8)
 
 
+#: Consonants a sound skeleton needs before two equal ones count as the same name.
+MIN_SKELETON = 5
+
+
 def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarray:
     """Name levels from whole-key equality and a per-token alignment (see ``PairContext.token_cover``).
 
@@ -195,8 +199,13 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     family name dominates the prefix); requiring every token on both sides to find a partner does not.
     """
     exact = ctx.equal(key)
-    phonetic = ctx.equal(phon)
     cover_l, cover_r, best = ctx.token_cover(tokens, only=~exact)  # exact names need no alignment
+    # a skeleton of a few consonants is shared by unrelated names ("lihua zheng" and "chihchiang li" are
+    # both "r snk"): equal short ones count only with one name part spelt alike ("he wenjie" / "he
+    # wenchieh"); at a million records the unrelated ones were merged through a shared house number
+    sound, _ = ctx.sides(phon)
+    long_enough = (sound.str.replace_all(" ", "").str.len_chars() >= MIN_SKELETON).fill_null(False).to_numpy()
+    phonetic = ctx.equal(phon) & (long_enough | (best >= 0.92))
     both = np.minimum(cover_l, cover_r)
     n_l, n_r = ctx.list_len(tokens)
     # one name's tokens all inside the other's (a missing middle name), the shorter having >= 2 tokens

@@ -156,3 +156,41 @@ def test_birth_date_and_house_number_pair_records_across_scripts() -> None:
     ]
     assert (0, 1) in _found(rows)
     assert (0, 1) not in _found(rows, without="dob+house_number")
+
+
+def test_name_sound_and_house_number_pair_records_across_scripts_only() -> None:
+    street = dict(country="TW", city="Taipei City")
+    rows = [
+        # 何美玲 at 忠孝東路88號 and "Meiling Ho" at "No. 88, Zhongxiao East Road": no postal code, no
+        # birth date on the Latin side, and the Cantonese/Mandarin readings differ from "ho meiling"
+        dict(
+            street,
+            source_system="erp",
+            source_id="1",
+            given_name="美玲",
+            family_name="何",
+            street="忠孝東路88號",
+        ),
+        dict(
+            street,
+            source_system="webshop",
+            source_id="2",
+            full_name="Meiling Ho",
+            street="No. 88, Zhongxiao East Road",
+        ),
+        # two Latin records with one name at one house number are as often father and son: not by this key
+        dict(
+            street, source_system="webshop", source_id="3", full_name="Kevin Lin", street="No. 12, Renai Road"
+        ),
+        dict(
+            street,
+            source_system="legacy_db",
+            source_id="4",
+            full_name="KEVIN LIN",
+            street="NO. 12, RENAI RD.",
+        ),
+    ]
+    features = build_features(conform(pl.DataFrame(rows)))
+    [key] = [k for k in DEFAULT_KEYS if k.name == "cross_script_name+house_number"]
+    pairs, _ = candidate_pairs(features, (key,))
+    assert set(pairs.iter_rows()) == {(0, 1)}

@@ -522,6 +522,21 @@ def test_thai_nickname_with_the_family_name_and_email_merges() -> None:
 
 
 @pytest.mark.parametrize(
+    ("name_1", "name_2", "level"),
+    [
+        ("He Wenjie", "He Wen-chieh", "phonetic"),  # pinyin / Wade-Giles: one part spelt alike
+        ("Lihua Zheng", "Chih-Chiang Li", "else"),  # both "r snk", nothing spelt alike
+        ("Wolfgang Schumacher", "Wolfgang Schuhmacher", "phonetic"),  # a long skeleton needs no help
+    ],
+)
+def test_a_short_sound_skeleton_needs_a_name_part_spelt_alike(name_1: str, name_2: str, level: str) -> None:
+    rows = [
+        dict(source_system="a", source_id=str(i), full_name=name) for i, name in ((1, name_1), (2, name_2))
+    ]
+    assert _level(rows) == level
+
+
+@pytest.mark.parametrize(
     ("given", "family", "level"),
     [
         ("Emiily", None, "given_only"),  # a given name alone, however rare its spelling, is half a name
