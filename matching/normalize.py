@@ -293,7 +293,9 @@ NICKNAMES: dict[str, str] = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=200_000)
 def _token_key(token: str) -> str:
+    """One name word's key; cached because the same few hundred thousand words make up every name."""
     return _UMLAUT_SPELLING.sub(r"\1", NICKNAMES.get(token, token))
 
 
@@ -791,9 +793,15 @@ def legal_form(text: str) -> str | None:
 # --- contact fields -----------------------------------------------------------------------------------
 
 
+#: One "@", something before it, a dotted domain after it, no spaces: what can be a mailbox at all.
+_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def email_key(text: str) -> str | None:
+    """The address case-folded, or None where it cannot be one ("x@@mail.com", "x@", "x at home"):
+    such values are placeholders typed into a required field, and as keys they merged strangers."""
     email = text.strip().casefold()
-    return email if "@" in email else None
+    return email if _EMAIL_SHAPE.fullmatch(email) else None
 
 
 @lru_cache(maxsize=512)

@@ -139,6 +139,9 @@ def test_other_keys() -> None:
     assert nz.tax_key("DE 123 456 789") == nz.tax_key("123456789") == "123456789"
     assert nz.email_key(" Anna@Example.DE ") == "anna@example.de"
     assert nz.email_key("not an email") is None
+    # placeholders typed into a required field are no mailbox, and must not key two strangers together
+    for placeholder in ("customer@@mail.com", "customer@", "customer.gmail.com", "customer at home"):
+        assert nz.email_key(placeholder) is None
     assert nz.date_key("1980-03-07T00:00:00") == "1980-03-07"
     assert nz.date_key("07.03.1980") is None
     assert nz.street_key("Invalidenstr. 5") == nz.street_key("INVALIDENSTRASSE 5")
