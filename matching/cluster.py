@@ -8,6 +8,9 @@ unless more cross pairs are *anchored* (the customer's own identifier: the same 
 tax id that identifies on its own, as a company's does) than vetoed: a record whose birth date was
 mistyped beyond recognition still carries its id number, and one sibling record with a mistyped id must
 not keep it out of its own cluster.
+A record without Jr./Sr. whose own e-mail or mobile disagrees with a suffixed record may be the other
+generation: that pair keeps the two clusters apart (as a veto would) until the unmarked record's cluster
+carries the same suffix itself - then which generation it is has been settled by other evidence.
 Steward constraints win over scores: must-link pairs are merged first, cannot-link pairs (and anything
 that would put them together transitively) are never merged. Match pairs that end up in different
 clusters are reported as cut.
@@ -40,12 +43,17 @@ class ClusterOutcome:
 class _Agglomeration:
     """Average-link merging over a sparse graph of scored pairs, with cannot-link sets per cluster."""
 
-    def __init__(self, nodes: np.ndarray) -> None:
+    def __init__(self, nodes: np.ndarray, suffix: np.ndarray | None = None) -> None:
         self.parent = {int(n): int(n) for n in nodes}
         self.size = dict.fromkeys(self.parent, 1)
-        #: cluster -> neighbour cluster -> [sum of scores, count, min score, anchored, vetoed]
+        #: cluster -> neighbour cluster -> [sum of scores, count, min score, anchored, vetoed, ambiguous]
         self.links: dict[int, dict[int, list[float]]] = {n: {} for n in self.parent}
         self.cannot: dict[int, set[int]] = {n: set() for n in self.parent}
+        #: cluster -> the generational suffixes its records carry (codes >= 0; see ``cluster``)
+        self.suffixes: dict[int, frozenset[int]] = {
+            n: frozenset() if suffix is None or suffix[n] < 0 else frozenset({int(suffix[n])})
+            for n in self.parent
+        }
 
     def find(self, node: int) -> int:
         root = node
@@ -55,9 +63,16 @@ class _Agglomeration:
             self.parent[node], node = root, self.parent[node]
         return root
 
-    def add_evidence(self, a: int, b: int, score: float, anchored: bool, veto_cut: float) -> None:
+    def add_evidence(
+        self, a: int, b: int, score: float, anchored: bool, veto_cut: float, ambiguous: bool = False
+    ) -> None:
+        """One scored pair between clusters ``a`` and ``b``; an ``ambiguous`` one (the other generation,
+        maybe) is counted apart and weighs nothing until ``acceptable`` knows both clusters' suffixes."""
         for x, y in ((a, b), (b, a)):
-            stat = self.links[x].setdefault(y, [0.0, 0, 1.0, 0, 0])
+            stat = self.links[x].setdefault(y, [0.0, 0, 1.0, 0, 0, 0])
+            if ambiguous:
+                stat[5] += 1
+                continue
             stat[0] += score
             stat[1] += 1
             stat[2] = min(stat[2], score)
@@ -72,9 +87,11 @@ class _Agglomeration:
         return any(self.find(c) == b for c in self.cannot[a])
 
     def acceptable(self, a: int, b: int, params: ClusterParams) -> bool:
-        total, count, minimum, anchored, vetoed = self.links[a].get(b, [0.0, 0, 1.0, 0, 0])
+        total, count, minimum, anchored, vetoed, ambiguous = self.links[a].get(b, [0.0, 0, 1.0, 0, 0, 0])
         if count == 0 or total / count < params.average_cut:
             return False
+        if ambiguous and not (self.suffixes[a] and self.suffixes[a] == self.suffixes[b]):
+            vetoed, minimum = vetoed + ambiguous, 0.0
         return minimum >= params.veto_cut or (params.anchors_outvote_vetoes and anchored > vetoed)
 
     def merge(self, a: int, b: int) -> int:
@@ -82,20 +99,22 @@ class _Agglomeration:
             a, b = b, a
         self.parent[b] = a
         self.size[a] += self.size.pop(b)
-        for neighbour, (total, count, minimum, anchored, vetoed) in self.links.pop(b).items():
+        for neighbour, (total, count, minimum, anchored, vetoed, ambiguous) in self.links.pop(b).items():
             if neighbour == a:
                 continue
-            stat = self.links[a].setdefault(neighbour, [0.0, 0, 1.0, 0, 0])
+            stat = self.links[a].setdefault(neighbour, [0.0, 0, 1.0, 0, 0, 0])
             stat[0] += total
             stat[1] += count
             stat[2] = min(stat[2], minimum)
             stat[3] += anchored
             stat[4] += vetoed
+            stat[5] += ambiguous
             back = self.links[neighbour]
             back.pop(b, None)
             back[a] = stat
         self.links[a].pop(b, None)
         self.cannot[a] |= self.cannot.pop(b)
+        self.suffixes[a] |= self.suffixes.pop(b)
         return a
 
 
@@ -110,6 +129,8 @@ def cluster(
     params: ClusterParams | None = None,
     rank: np.ndarray | None = None,
     anchored: np.ndarray | None = None,
+    ambiguous: np.ndarray | None = None,
+    suffix: np.ndarray | None = None,
 ) -> ClusterOutcome:
     """Cluster labels for ``n_records`` rows from scored pairs (row indices ``left``/``right``).
 
@@ -117,6 +138,8 @@ def cluster(
     Equal scores are merged in that order, so matching a subset of the rows in another order (an
     incremental run over a few components) makes the same merges as matching them all.
     ``anchored``: per pair, whether it agrees on the customer's own identifier (see the module docstring).
+    ``ambiguous``: per pair, whether it may join two generations (see the module docstring), with
+    ``suffix``: per row, a code of the record's Jr./Sr. (-1 for none).
     """
     params = params or ClusterParams()
     must_link = must_link or []
@@ -148,16 +171,18 @@ def cluster(
 
     in_complex = np.isin(component, complex_components)
     evidence = in_complex[left] & (component[left] == component[right])
-    agg = _Agglomeration(np.flatnonzero(in_complex))
+    agg = _Agglomeration(np.flatnonzero(in_complex), suffix)
     anchored = np.zeros(len(left), dtype=bool) if anchored is None else anchored
-    for a, b, s, anchor in zip(
+    ambiguous = np.zeros(len(left), dtype=bool) if ambiguous is None else ambiguous
+    for a, b, s, anchor, maybe in zip(
         left[evidence].tolist(),
         right[evidence].tolist(),
         scores[evidence].tolist(),
         anchored[evidence].tolist(),
+        ambiguous[evidence].tolist(),
         strict=True,
     ):
-        agg.add_evidence(a, b, s, anchor, params.veto_cut)
+        agg.add_evidence(a, b, s, anchor, params.veto_cut, maybe)
     for a, b in cannot.tolist():
         if a in agg.parent and b in agg.parent:
             agg.forbid(a, b)

@@ -612,10 +612,7 @@ def match_frame(
         frame.height,
         left,
         right,
-        # ... and, where an e-mail or mobile of their own disagrees too, as good as a veto in clustering:
-        # the father's record must not join "Jr." through the son's other records, which carry no suffix
-        # either (a record with nothing of its own to compare stays free to join)
-        np.where(veto | father_or_son & (_agreeing(levels, comparisons, OWN_CONTACTS) > 0), 0.0, scores),
+        np.where(veto, 0.0, scores),
         is_match,
         must_rows,
         cannot_rows,
@@ -624,6 +621,12 @@ def match_frame(
         # the customer's own identifier: id and name, or an id that identifies on its own
         anchored=is_match & (_agreeing(levels, comparisons, ANCHOR_LEVELS) == len(ANCHOR_LEVELS))
         | same_id_holder,
+        # ... and, where an e-mail or mobile of their own disagrees too, as good as a veto in clustering
+        # until the unmarked record's cluster carries the same suffix: the father's record must not join
+        # "Jr." through the son's other records, which carry no suffix either (a record with nothing of
+        # its own to compare stays free to join)
+        ambiguous=father_or_son & (_agreeing(levels, comparisons, OWN_CONTACTS) > 0) & ~veto,
+        suffix=features["suffix"].rank("dense").fill_null(0).cast(pl.Int64).to_numpy() - 1,
     )
     labels = outcome.labels
     cut = is_match & (labels[left] != labels[right])
