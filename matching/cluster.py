@@ -44,16 +44,22 @@ class _Agglomeration:
     """Average-link merging over a sparse graph of scored pairs, with cannot-link sets per cluster."""
 
     def __init__(self, nodes: np.ndarray, suffix: np.ndarray | None = None) -> None:
-        self.parent = {int(n): int(n) for n in nodes}
-        self.size = dict.fromkeys(self.parent, 1)
-        #: cluster -> neighbour cluster -> [sum of scores, count, min score, anchored, vetoed, ambiguous]
-        self.links: dict[int, dict[int, list[float]]] = {n: {} for n in self.parent}
-        self.cannot: dict[int, set[int]] = {n: set() for n in self.parent}
-        #: cluster -> the generational suffixes its records carry (codes >= 0; see ``cluster``)
-        self.suffixes: dict[int, frozenset[int]] = {
-            n: frozenset() if suffix is None or suffix[n] < 0 else frozenset({int(suffix[n])})
-            for n in self.parent
-        }
+        ids = nodes.tolist()
+        self.parent = dict(zip(ids, ids, strict=True))
+        self.size = dict.fromkeys(ids, 1)
+        #: cluster -> neighbour cluster -> [sum of scores, count, min score, anchored, vetoed, ambiguous];
+        #: one list per pair of clusters, shared by both directions
+        self.links: dict[int, dict[int, list[float]]] = {n: {} for n in ids}
+        #: cluster -> clusters it must never join (only clusters under a cannot-link constraint have one)
+        self.cannot: dict[int, set[int]] = {}
+        #: cluster -> the generational suffixes its records carry (codes; only clusters with one have one)
+        self.suffixes: dict[int, frozenset[int]] = {}
+        if suffix is not None:
+            marked = nodes[suffix[nodes] >= 0]
+            self.suffixes = {
+                n: frozenset((code,))
+                for n, code in zip(marked.tolist(), suffix[marked].tolist(), strict=True)
+            }
 
     def find(self, node: int) -> int:
         root = node
@@ -68,29 +74,30 @@ class _Agglomeration:
     ) -> None:
         """One scored pair between clusters ``a`` and ``b``; an ``ambiguous`` one (the other generation,
         maybe) is counted apart and weighs nothing until ``acceptable`` knows both clusters' suffixes."""
-        for x, y in ((a, b), (b, a)):
-            stat = self.links[x].setdefault(y, [0.0, 0, 1.0, 0, 0, 0])
-            if ambiguous:
-                stat[5] += 1
-                continue
-            stat[0] += score
-            stat[1] += 1
-            stat[2] = min(stat[2], score)
-            stat[3] += anchored
-            stat[4] += score < veto_cut
+        stat = self.links[a].get(b)
+        if stat is None:
+            stat = self.links[a][b] = self.links[b][a] = [0.0, 0, 1.0, 0, 0, 0]
+        if ambiguous:
+            stat[5] += 1
+            return
+        stat[0] += score
+        stat[1] += 1
+        stat[2] = min(stat[2], score)
+        stat[3] += anchored
+        stat[4] += score < veto_cut
 
     def forbid(self, a: int, b: int) -> None:
-        self.cannot[a].add(b)
-        self.cannot[b].add(a)
+        self.cannot.setdefault(a, set()).add(b)
+        self.cannot.setdefault(b, set()).add(a)
 
     def forbidden(self, a: int, b: int) -> bool:
-        return any(self.find(c) == b for c in self.cannot[a])
+        return any(self.find(c) == b for c in self.cannot.get(a, ()))
 
     def acceptable(self, a: int, b: int, params: ClusterParams) -> bool:
         total, count, minimum, anchored, vetoed, ambiguous = self.links[a].get(b, [0.0, 0, 1.0, 0, 0, 0])
         if count == 0 or total / count < params.average_cut:
             return False
-        if ambiguous and not (self.suffixes[a] and self.suffixes[a] == self.suffixes[b]):
+        if ambiguous and not (a in self.suffixes and self.suffixes[a] == self.suffixes.get(b)):
             vetoed, minimum = vetoed + ambiguous, 0.0
         return minimum >= params.veto_cut or (params.anchors_outvote_vetoes and anchored > vetoed)
 
@@ -113,8 +120,10 @@ class _Agglomeration:
             back.pop(b, None)
             back[a] = stat
         self.links[a].pop(b, None)
-        self.cannot[a] |= self.cannot.pop(b)
-        self.suffixes[a] |= self.suffixes.pop(b)
+        if b in self.cannot:
+            self.cannot.setdefault(a, set()).update(self.cannot.pop(b))
+        if b in self.suffixes:
+            self.suffixes[a] = self.suffixes.get(a, frozenset()) | self.suffixes.pop(b)
         return a
 
 
