@@ -318,18 +318,23 @@ def _legal_form(ctx: PairContext) -> np.ndarray:
 def _email(ctx: PairContext) -> np.ndarray:
     # "fuzzy" only for a typo-sized difference in a personal-looking address: ghasemi.bahram78@ vs
     # ghasemi.bahram64@ are two people, and info@ vs info1@ at one domain are two sister companies.
+    # (only pairs with two different first addresses are looked at: equal ones share an address anyway)
     a, b = ctx.sides("email1")
-    local = np.minimum(
-        a.str.split("@").list.first().str.len_chars().fill_null(0).to_numpy(),
-        b.str.split("@").list.first().str.len_chars().fill_null(0).to_numpy(),
-    )
-    fuzzy = (ctx.similarity("email1", Levenshtein.distance) <= 1) & (local >= 8)
-    # ... and never a difference in digits: james.davis7@ and james.davis@ are two mailboxes (the provider
-    # numbers the second James Davis), not a typo
+    differ = ~ctx.null("email1") & ~ctx.equal("email1")
+    fuzzy = differ & (ctx.similarity("email1", Levenshtein.distance, only=differ) <= 1)
     rows = np.flatnonzero(fuzzy)
     if len(rows):
-        a_digits, b_digits = (side.gather(rows).str.replace_all(r"\D", "") for side in (a, b))
-        fuzzy[rows] = (a_digits == b_digits).fill_null(False).to_numpy()
+        a_rows, b_rows = a.gather(rows), b.gather(rows)
+        local = np.minimum(
+            *(
+                side.str.split("@").list.first().str.len_chars().fill_null(0).to_numpy()
+                for side in (a_rows, b_rows)
+            )
+        )
+        # ... and never a difference in digits: james.davis7@ and james.davis@ are two mailboxes (the
+        # provider numbers the second James Davis), not a typo
+        a_digits, b_digits = (side.str.replace_all(r"\D", "") for side in (a_rows, b_rows))
+        fuzzy[rows] = (local >= 8) & (a_digits == b_digits).fill_null(False).to_numpy()
     return _levels(ctx.list_null("emails"), ctx.any_shared("emails"), fuzzy)
 
 
