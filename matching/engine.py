@@ -127,6 +127,10 @@ CROSS_SCRIPT_COMPANY: dict[str, frozenset[str]] = {
     "phone": frozenset({"exact"}),
     "address": frozenset({"exact", "same_street"}),
 }
+#: A name in its own script against a Latin spelling that no reading matched (a Thai typo, an English
+#: first name for 郭志豪, a Thai company name RTGS reads otherwise), the same e-mail address on both: the
+#: name cannot be compared, the mailbox can (1M: 244 of 244 such pairs were one customer).
+CROSS_SCRIPT_CUSTOMER: dict[str, frozenset[str]] = {"email": frozenset({"exact"})}
 #: An organisation's tax id names the legal entity (sister companies and subsidiaries have their own): an
 #: equal one merges whatever the name in another script or the address after a move say. So does a
 #: person's where the data holds no households (see ``match_frame``).
@@ -543,11 +547,13 @@ def match_frame(
         identifying |= _agreeing(levels, comparisons, together) == len(together)
     organization = ctx.both("record_type", "organization")
     non_latin_l, non_latin_r = ctx.sides("non_latin")
+    cross_script = (non_latin_l != non_latin_r).to_numpy()
     identifying |= (
         organization
-        & (non_latin_l != non_latin_r).to_numpy()
+        & cross_script
         & (_agreeing(levels, comparisons, CROSS_SCRIPT_COMPANY) == len(CROSS_SCRIPT_COMPANY))
     )
+    identifying |= cross_script & (_agreeing(levels, comparisons, CROSS_SCRIPT_CUSTOMER) > 0)
     near_miss_dob = _agreeing(levels, comparisons, NEAR_MISS_DOB) > 0
     same_home = _agreeing(levels, comparisons, SAME_HOME) > 0
     # an organisation's switchboard is shared by its sister companies: not strong there

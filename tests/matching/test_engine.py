@@ -568,6 +568,38 @@ def test_a_mistyped_postal_code_keeps_the_street(postal_2: str, street_2: str, l
     assert _level(rows, "address") == level
 
 
+def _strangers(count: int = 200) -> list[dict[str, str]]:
+    """Unrelated customers, so that u is estimated on pairs of different people (not on the pair tested)."""
+    return [
+        dict(
+            source_system="c",
+            source_id=f"s{i}",
+            given_name=f"Given{i:04d}",
+            family_name=f"Family{i:04d}",
+            email=f"someone{i}@example.com",
+            country="TH",
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_name_no_reading_matches_across_scripts_merges_on_the_same_email() -> None:
+    # a typo in the Thai name (รัน for รัต) that no romanisation repairs; the mailbox is the same
+    thai = dict(source_system="webshop", source_id="1", full_name="มาลี เพชรรันต์", country="TH")
+    latin = dict(
+        source_system="legacy_db", source_id="2", given_name="MALEE", family_name="PHETCHARAT", country="TH"
+    )
+    email = "mphetcharat9026@hotmail.com"
+    rows = [dict(thai, email=email), dict(latin, email=email.upper()), *_strangers()]
+    assert _decision_of(rows, "1", "2") == "match"
+    # in one script two other names on one mailbox are a household sharing it, not one customer
+    household = [
+        dict(latin, source_id="1", given_name="SOMCHAI", family_name="WONGSAWAT", email=email),
+        rows[1],
+    ]
+    assert _decision_of([*household, *_strangers()], "1", "2") != "match"
+
+
 @pytest.mark.parametrize(("system_2", "decision"), [("erp", "match"), ("webshop", "review")])
 def test_a_second_record_in_one_system_with_contacts_of_its_own_is_reviewed(
     system_2: str, decision: str
