@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from matching.block import BlockingKey, candidate_pairs
 from matching.compare import Comparison, PairContext, compare_pairs
 
 #: Pseudo-counts given to the priors when blending with counts from the data.
@@ -107,25 +108,18 @@ def estimate_m_from_anchors(features: pl.DataFrame, model: FSModel) -> None:
     The priors say a customer's birth date disagrees beyond a typo once in 2,000 records; data sets
     differ (FEBRL replaces it in a few percent of its duplicates). Two persons' records with the same
     name, id number and postal code are one customer, so how their birth dates compare is counted as
-    ``m`` (and the other way round for the id). Record-level self-joins on small groups, no candidate
-    pairs: as cheap as the u estimate, and the same for a full match and ``train_model``. The priors
-    stay as pseudo-counts, so a handful of anchor pairs moves little.
+    ``m`` (and the other way round for the id). A blocking key on those columns with small blocks, not
+    the candidate pairs: as cheap as the u estimate, and the same for a full match and ``train_model``.
+    The priors stay as pseudo-counts, so a handful of anchor pairs moves little.
     """
     for i, comparison in enumerate(model.comparisons):
         columns = list(ANCHORS.get(comparison.name, ()))
         if not columns or not set(columns) <= set(features.columns):
             continue
-        keyed = (
-            features.filter(pl.col("record_type") == "person")
-            .select("_row", *columns)
-            .drop_nulls(columns)
-            .filter(pl.len().over(columns) <= MAX_ANCHOR_GROUP)
-        )
-        pairs = (
-            keyed.join(keyed, on=columns, suffix="_r")
-            .filter(pl.col("_row") < pl.col("_row_r"))
-            .select(pl.col("_row").alias("l"), pl.col("_row_r").alias("r"))
-        )
+        # a blocking key over the anchor columns (organisations pair only with organisations, and have no
+        # birth date: their pairs land on the null level, which is not counted)
+        key = BlockingKey(f"anchor:{comparison.name}", tuple(columns), max_block_size=MAX_ANCHOR_GROUP)
+        pairs, _ = candidate_pairs(features, (key,))
         if not pairs.height:
             continue
         levels = compare_pairs(PairContext(features, pairs), (comparison,))[:, 0]
