@@ -131,6 +131,11 @@ def build_session(
     return session
 
 
+def body_start(response: requests.Response) -> str:
+    """The start of the body: the error text of a system without a structured error format."""
+    return response.text[:200]
+
+
 def transport(
     source: str,
     operation: str,
@@ -158,7 +163,7 @@ def check_status(
     *,
     where: str = "",
     record_id: str | None = None,
-    message: Callable[[requests.Response], str] = lambda response: response.text[:200],
+    message: Callable[[requests.Response], str] = body_start,
 ) -> requests.Response:
     """An HTTP error status -> ConnectorError with the system's own error ``message``."""
     if response.status_code >= 400:
@@ -179,7 +184,7 @@ def checked_request(
     *,
     where: str = "",
     record_id: str | None = None,
-    message: Callable[[requests.Response], str] = lambda response: response.text[:200],
+    message: Callable[[requests.Response], str] = body_start,
 ) -> requests.Response:
     """``transport`` then ``check_status``: one call whose failed connection or HTTP error status is a
     ConnectorError (``message`` reads the system's own error text)."""
