@@ -82,6 +82,7 @@ class CustomerFactory:
         self._next_id = 0
         self._emails: set[str] = set()
         self._phones: set[str] = set()
+        self._addresses: set[tuple[str, str, str, str]] = set()
         self._locales = LOCALES
         self._locale_weights = [loc.weight for loc in LOCALES]
 
@@ -108,14 +109,25 @@ class CustomerFactory:
                 return number
 
     def address(self, loc: Locale, city=None) -> Address:
+        """A home no other unit lives at: like e-mails and phones, a stranger at the same street and
+        house number would be a coincidence of the short street lists, not of real addresses (which
+        tell flats apart). Streets run longer where the numbers are taken."""
         rng = self.rng
-        city = city or rng.choice(loc.cities)
-        street = rng.choice(loc.streets)
-        no = str(rng.randint(1, 240))
-        if loc.code == "th_TH" and rng.random() < 0.6:
-            no += f"/{rng.randint(1, 99)}"
-        elif loc.code == "de_DE" and rng.random() < 0.1:
-            no += rng.choice("abc")
+        upper = 240
+        while True:
+            town = city or rng.choice(loc.cities)
+            street = rng.choice(loc.streets)
+            no = str(rng.randint(1, upper))
+            if loc.code == "th_TH" and rng.random() < 0.6:
+                no += f"/{rng.randint(1, 99)}"
+            elif loc.code == "de_DE" and rng.random() < 0.1:
+                no += rng.choice("abc")
+            key = (loc.code, town.latin, street.latin, no)
+            if key not in self._addresses:
+                self._addresses.add(key)
+                break
+            upper += 240
+        city = town
         return Address(
             loc.street_native.format(no=no, street=street.native),
             loc.street_latin.format(no=no, street=street.latin),

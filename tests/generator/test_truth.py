@@ -98,6 +98,13 @@ def test_namesakes_differ_in_everything_but_the_name(factory, code):
         assert not set(p.nsn for p in other.phones) & set(p.nsn for p in first.phones)
 
 
+def test_no_two_customers_live_at_one_address_by_chance(factory):
+    # more homes than the short street lists hold at numbers 1-240: the streets run longer instead
+    homes = [factory.address(BY_CODE["de_DE"]) for _ in range(25_000)]
+    assert len({(home.city_latin, home.street_latin) for home in homes}) == len(homes)
+    assert max(int(home.street_latin.rsplit(" ", 1)[1].rstrip("abc")) for home in homes) > 240
+
+
 @pytest.mark.parametrize("code", SUFFIX_LOCALES)
 def test_junior_and_senior_share_name_and_address_not_birth_date(factory, code):
     senior, junior = factory.junior_senior(BY_CODE[code])
