@@ -192,6 +192,21 @@ BEYOND_NAME_AND_BIRTHDAY: dict[str, frozenset[str]] = {
     "address": frozenset({"exact", "same_street", "same_postal_code", "same_city"}),
 }
 NEAR_MISS_DOB: dict[str, frozenset[str]] = {"date_of_birth": frozenset({"day_month_swapped", "one_typo"})}
+#: ... but a birth date with day and month swapped at the same street address is one customer written by
+#: a system with the other date format: a namesake at that home born the same year would be a twin with
+#: the same name (1M: 150 of 150 such pairs with another phone were one customer).
+SWAPPED_BIRTHDAY_AT_HOME: dict[str, frozenset[str]] = {
+    "date_of_birth": frozenset({"day_month_swapped"}),
+    "address": frozenset({"exact", "same_street"}),
+}
+#: A company is one customer per address: the same name and legal form at the same street address is
+#: one entity whatever e-mails and phones its departments gave (sister companies have names of their
+#: own; 1M: 137 of 137 such pairs were one company).
+COMPANY_AT_ADDRESS: dict[str, frozenset[str]] = {
+    "name": frozenset({"exact"}),
+    "legal_form": frozenset({"same"}),
+    "address": frozenset({"exact"}),
+}
 SAME_HOME: dict[str, frozenset[str]] = {"address": frozenset({"exact", "same_street", "same_postal_code"})}
 #: A match on these is anchored on the customer's own identifier: in clustering, anchored cross pairs
 #: that outnumber the vetoed ones (a sibling record with a mistyped id or birth date) lift the veto.
@@ -362,6 +377,13 @@ def _agreeing(
         if good := wanted.get(comparison.name):
             count += np.array([name in good for name in comparison.levels])[levels[:, i]]
     return count
+
+
+def _all_agreeing(
+    levels: np.ndarray, comparisons: tuple[Comparison, ...], wanted: dict[str, frozenset[str]]
+) -> np.ndarray:
+    """Pairs on which every comparison of ``wanted`` reached one of its levels (a rule of several fields)."""
+    return _agreeing(levels, comparisons, wanted) == len(wanted)
 
 
 def _vetoed(levels: np.ndarray, comparisons: tuple[Comparison, ...], ctx: PairContext) -> np.ndarray:
@@ -536,7 +558,7 @@ def match_frame(
     veto = _vetoed(levels, comparisons, ctx) & ~must_mask
     if not households:  # (sister companies at one address are no household: their vetoes stand)
         veto &= ~ctx.both("record_type", "person") | (
-            _agreeing(levels, comparisons, NO_HOUSEHOLD_SAME_PERSON) < len(NO_HOUSEHOLD_SAME_PERSON)
+            ~_all_agreeing(levels, comparisons, NO_HOUSEHOLD_SAME_PERSON)
         )
     supporting = _agreeing(levels, comparisons, SUPPORTING_LEVELS)
     conflicts = _agreeing(levels, comparisons, CONFLICTING_LEVELS)
@@ -544,15 +566,11 @@ def match_frame(
         supporting >= MIN_AGREEING_FIELDS
     )
     for together in IDENTIFYING_TOGETHER + (() if households else NO_HOUSEHOLD_IDENTIFYING):
-        identifying |= _agreeing(levels, comparisons, together) == len(together)
+        identifying |= _all_agreeing(levels, comparisons, together)
     organization = ctx.both("record_type", "organization")
     non_latin_l, non_latin_r = ctx.sides("non_latin")
     cross_script = (non_latin_l != non_latin_r).to_numpy()
-    identifying |= (
-        organization
-        & cross_script
-        & (_agreeing(levels, comparisons, CROSS_SCRIPT_COMPANY) == len(CROSS_SCRIPT_COMPANY))
-    )
+    identifying |= organization & cross_script & (_all_agreeing(levels, comparisons, CROSS_SCRIPT_COMPANY))
     identifying |= cross_script & (_agreeing(levels, comparisons, CROSS_SCRIPT_CUSTOMER) > 0)
     near_miss_dob = _agreeing(levels, comparisons, NEAR_MISS_DOB) > 0
     same_home = _agreeing(levels, comparisons, SAME_HOME) > 0
@@ -562,8 +580,9 @@ def match_frame(
     )
     # ... last: a name and a birth date one keystroke off, not even the postal area: at a million records
     # a namesake born on a neighbouring day is more likely than a typo
+    swapped_at_home = _all_agreeing(levels, comparisons, SWAPPED_BIRTHDAY_AT_HOME)
     contradicted = (strong == 0) & (
-        (conflicts >= 2) | (conflicts >= 1) & near_miss_dob | near_miss_dob & ~same_home
+        (conflicts >= 2) | (conflicts >= 1) & near_miss_dob & ~swapped_at_home | near_miss_dob & ~same_home
     )
     open_pair = ~cannot_mask & ~veto
     above_match = scores >= config.match_threshold
@@ -596,11 +615,14 @@ def match_frame(
     # their own e-mail or id agrees, or the data has too few households to hold twins
     if households:
         contradicted |= (
-            (_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY) == len(HALF_NAME_BIRTHDAY))
+            (_all_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY))
             & (_agreeing(levels, comparisons, TWIN_CONFLICTS) > 0)
             & (_agreeing(levels, comparisons, OWN_IDS) == 0)
         )
-    # ... and so does a person's, where no household shares one (a parent's number on a child's account)
+    # a company's departments write other e-mails and phones at its one address: no contradiction there
+    contradicted &= ~(organization & _all_agreeing(levels, comparisons, COMPANY_AT_ADDRESS))
+    # an equal id merges an organisation, and a person where no household shares one (a parent's number
+    # on a child's account)
     id_holder = organization | ctx.both("record_type", "person") & (not households)
     same_id_holder = id_holder & (_agreeing(levels, comparisons, SAME_TAX_ID) > 0) & open_pair
     by_score = above_match & identifying & ~contradicted & open_pair
@@ -625,8 +647,7 @@ def match_frame(
         cluster_params,
         rank=_key_rank(frame),
         # the customer's own identifier: id and name, or an id that identifies on its own
-        anchored=is_match & (_agreeing(levels, comparisons, ANCHOR_LEVELS) == len(ANCHOR_LEVELS))
-        | same_id_holder,
+        anchored=is_match & (_all_agreeing(levels, comparisons, ANCHOR_LEVELS)) | same_id_holder,
         # ... and, where an e-mail or mobile of their own disagrees too, as good as a veto in clustering
         # until the unmarked record's cluster carries the same suffix: the father's record must not join
         # "Jr." through the son's other records, which carry no suffix either (a record with nothing of

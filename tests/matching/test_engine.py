@@ -832,3 +832,37 @@ def test_the_fathers_unmarked_record_does_not_join_junior_through_the_sons_recor
     cluster_of = dict(zip(clusters["source_id"], clusters["cluster_id"], strict=True))
     assert cluster_of["1"] == cluster_of["2"] == cluster_of["3"]
     assert cluster_of["4"] != cluster_of["1"]
+
+
+def _born_swapped(street_2: str, postal_2: str, city_2: str) -> list[dict[str, str]]:
+    base = dict(given_name="Sabine", family_name="Bauer", country="DE")
+    return [
+        dict(base, source_system="erp", source_id="1", date_of_birth="1979-06-09", phone="030 22741190",
+             street="Hauptstraße 12", postal_code="10115", city="Berlin"),
+        dict(base, source_system="webshop", source_id="2", date_of_birth="1979-09-06", phone="0171 5523014",
+             street=street_2, postal_code=postal_2, city=city_2),
+    ]  # fmt: skip
+
+
+def test_day_and_month_swapped_at_the_same_home_is_one_customer_with_another_phone() -> None:
+    # one system wrote 09.06., the other 06/09: at one home a namesake born that year would be a twin
+    assert _decision(_born_swapped("Hauptstr. 12", "10115", "Berlin")) == "match"
+    # in another city the swapped date with another phone is as likely a namesake: the stewards decide
+    assert _decision(_born_swapped("Lindenallee 3", "20095", "Hamburg")) == "review"
+
+
+def _department_rows(street_2: str) -> list[dict[str, str | None]]:
+    home = dict(postal_code="80331", city="München", country="DE")
+    return [
+        _org("erp", "1", "Brandt Logistik GmbH", street="Bahnhofstraße 41",
+             email="einkauf@brandt-logistik.de", phone="089 4411 2030", **home),
+        _org("webshop", "2", "BRANDT LOGISTIK GMBH", street=street_2, email="buchhaltung@brandt-logistik.de",
+             phone="089 4411 2099", **home),
+    ]  # fmt: skip
+
+
+def test_a_company_at_its_address_is_one_customer_whatever_its_departments_write() -> None:
+    # purchasing and accounting give their own e-mails and extensions; name, legal form and address agree
+    assert _decision(_department_rows("Bahnhofstr. 41")) == "match"
+    # the same name at another street address with other contacts stays with the stewards
+    assert _decision(_department_rows("Schillerstraße 7")) != "match"
