@@ -57,6 +57,11 @@ class PairContext:
         a, b = self.sides(column)
         return (a == b).fill_null(False).to_numpy()
 
+    def differ(self, column: str) -> np.ndarray:
+        """True where both records hold a value and the values differ (unknown is no difference)."""
+        a, b = self.sides(column)
+        return (a != b).fill_null(False).to_numpy()
+
     def similarity(
         self,
         column: str,
@@ -205,7 +210,10 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     # wenchieh"); at a million records the unrelated ones were merged through a shared house number
     sound, _ = ctx.sides(phon)
     long_enough = (sound.str.replace_all(" ", "").str.len_chars() >= MIN_SKELETON).fill_null(False).to_numpy()
-    phonetic = ctx.equal(phon) & (long_enough | (best >= 0.92))
+    # ... and a sound shared across two countries is two spelling conventions' two names ("Evelyne
+    # Johann" DE / "Shannon O'Brien" US, 吳秀英 HK / "WU CHIEN-HUNG" TW): at a million records all 179
+    # such merges were wrong; a name spelt alike still matches across a border
+    phonetic = ctx.equal(phon) & (long_enough | (best >= 0.92)) & ~ctx.differ("country")
     both = np.minimum(cover_l, cover_r)
     n_l, n_r = ctx.list_len(tokens)
     # one name's tokens all inside the other's (a missing middle name), the shorter having >= 2 tokens
