@@ -342,7 +342,14 @@ def _email(ctx: PairContext) -> np.ndarray:
         # ... and never a difference in digits: james.davis7@ and james.davis@ are two mailboxes (the
         # provider numbers the second James Davis), not a typo
         a_digits, b_digits = (side.str.replace_all(r"\D", "") for side in (a_rows, b_rows))
-        fuzzy[rows] = (local >= 8) & (a_digits == b_digits).fill_null(False).to_numpy()
+        # ... nor in a separator alone: curtis.williams@ and curtiswilliams@ are the father's and the
+        # son's mailboxes (a typist drops a letter, the provider hands out the name without its dot)
+        a_bare, b_bare = (side.str.replace_all(r"[._\-]", "") for side in (a_rows, b_rows))
+        fuzzy[rows] = (
+            (local >= 8)
+            & (a_digits == b_digits).fill_null(False).to_numpy()
+            & (a_bare != b_bare).fill_null(True).to_numpy()
+        )
     return _levels(ctx.list_null("emails"), ctx.any_shared("emails"), fuzzy)
 
 

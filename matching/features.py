@@ -40,6 +40,13 @@ def _normalised_list(frame: pl.DataFrame, column: str, func, with_country: bool 
     return frame.select("_row").join(lists, on="_row", how="left")["v"].alias(column)
 
 
+def _in_taiwan_spelling(tokens: pl.Series, taiwan: pl.Series) -> pl.Series:
+    """``tokens`` with the Taiwanese rows folded by ``nz.taiwan_spelling`` (see there why only those)."""
+    return nz.map_unique(
+        tokens.zip_with(taiwan, pl.Series([None] * len(tokens), dtype=pl.Utf8)), nz.taiwan_spelling
+    ).fill_null(tokens)
+
+
 def build_features(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per record (same order as ``frame``) with ``_row`` = position and normalised fields."""
     base = frame.with_row_index("_row").with_columns(_display_name())
@@ -56,10 +63,12 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
             )
         )
     ).to_series()
-    person_tokens = nz.map_unique(parts, nz.person_name)
+    # Taiwanese names in one romanisation: a web shop's pinyin "Guoqiang Zheng" is the passport's
+    # "KUO-CHIANG CHENG" (and the pinyin anyascii reads from 鄭國強)
+    taiwan = (base["country"].str.to_uppercase() == "TW").fill_null(False)
+    person_tokens = _in_taiwan_spelling(nz.map_unique(parts, nz.person_name), taiwan)
     # a second reading of Chinese-script names as the other side's system writes them: Wade-Giles in
     # Taiwan, Cantonese (Hong Kong Government romanisation) elsewhere
-    taiwan = (base["country"].str.to_uppercase() == "TW").fill_null(False)
     wade_giles = nz.map_unique(parts, nz.wade_giles_name)
     reading = (
         wade_giles.zip_with(taiwan, nz.map_unique(parts, nz.cantonese_name))
@@ -82,8 +91,12 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
             "suffix": nz.map_unique(parts, nz.person_suffix),
             "reading_key": nz.map_unique(reading, nz.tokens_key),
             "reading_phon": nz.map_unique(reading, nz.tokens_phonetic_key),
-            "family_key": nz.map_unique(base["family_name"].zip_with(~is_org, none), nz.name_part_key),
-            "given_key": nz.map_unique(base["given_name"].zip_with(~is_org, none), nz.name_part_key),
+            "family_key": _in_taiwan_spelling(
+                nz.map_unique(base["family_name"].zip_with(~is_org, none), nz.name_part_key), taiwan
+            ),
+            "given_key": _in_taiwan_spelling(
+                nz.map_unique(base["given_name"].zip_with(~is_org, none), nz.name_part_key), taiwan
+            ),
             "org_key": nz.map_unique(org_name, nz.organization_key),
             "org_form": nz.map_unique(org_name, nz.legal_form),
             "emails": _normalised_list(base, "email", nz.email_key),

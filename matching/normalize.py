@@ -382,7 +382,10 @@ def cantonese_name(parts: str) -> str | None:
     return " ".join(name_tokens(_CJK.sub(_hk_reading, text))) or None
 
 
-_WG_WHOLE = {"zhi": "chih", "chi": "chih", "shi": "shih", "ri": "jih", "zi": "tzu", "ci": "tzu", "si": "ssu"}
+_WG_WHOLE = {
+    "zhi": "chih", "chi": "chih", "shi": "shih", "ri": "jih", "zi": "tzu", "ci": "tzu", "si": "ssu",
+    "he": "ho", "ge": "ko", "ke": "ko",  # 何 "HO", 葛 "KO", 柯 "KO"
+}  # fmt: skip
 _WG_INITIAL = re.compile(r"^(zh|ch|sh|z|c|j|q|x|r|b|d|g)")
 _WG_INITIALS = {
     "zh": "ch", "ch": "ch", "sh": "sh", "z": "ts", "c": "ts", "j": "ch", "q": "ch", "x": "hs", "r": "j",
@@ -402,6 +405,44 @@ def wade_giles(syllable: str) -> str:
         if out.endswith(old):
             return out[: -len(old)] + new
     return out
+
+
+@lru_cache(maxsize=1)
+def _pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable with a vowel: anyascii's readings of the CJK Unified Ideographs
+    (~420; without the interjections "ng", "m", "hm", which would split Wade-Giles "jung" as "ju|ng")."""
+    readings = (anyascii(chr(code)).lower() for code in range(0x4E00, 0xA000))
+    return frozenset(r for r in readings if r.isascii() and r.isalpha() and re.search("[aeiouv]", r))
+
+
+def _pinyin_split(word: str) -> list[str] | None:
+    """ "guoqiang" -> ["guo", "qiang"]; ``None`` if the word is no run of pinyin syllables. A syllable
+    after the first never starts with a vowel (pinyin writes "xi'an"), which keeps Wade-Giles words
+    such as "chia" (not "chi|a") whole."""
+    syllables = _pinyin_syllables()
+    if not word:
+        return []
+    for end in range(min(len(word), 6), 0, -1):
+        head = word[:end]
+        if head in syllables and not (end < len(word) and word[end] in "aeiou"):
+            rest = _pinyin_split(word[end:])
+            if rest is not None:
+                return [head, *rest]
+    return None
+
+
+@lru_cache(maxsize=100_000)
+def _taiwan_word(word: str) -> str:
+    syllables = _pinyin_split(word)
+    return "".join(wade_giles(s) for s in syllables) if syllables else word
+
+
+def taiwan_spelling(tokens: str) -> str | None:
+    """Name tokens of a Taiwanese person in one romanisation: pinyin words folded to Wade-Giles as
+    Taiwan writes them ("guoqiang zheng" -> "kuochiang cheng", the passport's "KUO-CHIANG CHENG");
+    words that are no pinyin ("hsiuying", "tsai") are Wade-Giles already. Only for Taiwan: elsewhere
+    "dina" is no 地那 and must not become "tina"."""
+    return " ".join(_taiwan_word(t) for t in tokens.split()) or None
 
 
 def _wg_syllables(text: str) -> list[str]:

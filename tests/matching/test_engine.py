@@ -147,7 +147,7 @@ def test_explanations_name_every_field_with_level_weight_and_values() -> None:
     entries = {e["field"]: e for e in _explanation(result, "E1", "L1")}
     assert {"name", "email", "phone", "date_of_birth", "tax_id", "address"} <= set(entries)
     assert entries["name"]["left"] == "陳志明" and entries["name"]["right"] == "CHIH-MING CHEN"
-    assert entries["name"]["level"] == "phonetic" and entries["name"]["weight"] > 0
+    assert entries["name"]["level"] == "exact" and entries["name"]["weight"] > 0
     assert entries["date_of_birth"]["level"] == "exact"
     assert entries["tax_id"]["level"] == "null" and entries["tax_id"]["weight"] == 0
     models = result.pair_models()
@@ -816,6 +816,8 @@ def test_an_email_typo_is_fuzzy_but_a_numbered_mailbox_is_another_person() -> No
     assert _email_level("james.davis@gmail.com", "james.dvis@gmail.com") == "fuzzy"
     # the provider numbered the second James Davis's mailbox: two people
     assert _email_level("james.davis@gmail.com", "james.davis7@gmail.com") == "else"
+    # ... and so did the one that hands out the name without its dot: the father's and the son's
+    assert _email_level("curtis.williams@yahoo.co.uk", "curtiswilliams@yahoo.co.uk") == "else"
 
 
 def test_the_fathers_unmarked_record_does_not_join_junior_through_the_sons_records() -> None:
@@ -926,3 +928,34 @@ def test_a_name_only_sounding_alike_with_the_birthday_but_other_email_and_addres
     assert _decision(_sounding_alike(dict(given_name="STILLA", family_name="ZAHN"))) == "review"
     # spelt alike, the same birthday is enough against the other contacts
     assert _decision(_sounding_alike(dict(given_name="STILLA", family_name="ZAN"))) == "match"
+
+
+def test_a_taiwanese_name_in_pinyin_meets_its_wade_giles_spelling() -> None:
+    home = dict(date_of_birth="1956-09-20", postal_code="400", city="Taichung City", country="TW")
+    rows = [
+        dict(home, source_system="webshop", source_id="1", given_name="Guoqiang", family_name="Zheng",
+             street="No. 1008, Minsheng East Road"),
+        dict(home, source_system="legacy_db", source_id="2", given_name="KUO-CHIANG", family_name="CHENG",
+             street="NO. 1008, MINSHENG E. RD."),
+    ]  # fmt: skip
+    assert _level(rows) == "exact"
+    assert _decision(rows) == "match"
+    # outside Taiwan the words are not read as pinyin: "Dina" stays no "Tina"
+    rows = [dict(row, country="DE") for row in rows]
+    assert _level(rows) != "exact"
+
+
+def _sister_sites(street_2: str) -> list[dict[str, str | None]]:
+    home = dict(phone="312 688 3062", postal_code="60635", city="Chicago", country="US")
+    return [
+        _org("erp", "1", "Goodwin Software Inc.", street="110 Oak Avenue",
+             email="accounts@goodwinsoftware.com", **home),
+        _org("webshop", "2", "goodwin software", street=street_2, email="sales@goodwinsoftware.com", **home),
+    ]  # fmt: skip
+
+
+def test_a_company_name_without_its_form_on_the_switchboard_at_another_site_is_not_merged() -> None:
+    # "goodwin software" may be any of the group's sister companies, which share the switchboard
+    assert _decision(_sister_sites("88 Lake Street")) != "match"
+    # at the same street address it is the company itself
+    assert _decision(_sister_sites("110 Oak Ave.")) == "match"

@@ -173,6 +173,31 @@ def test_chinese_names_have_a_wade_giles_reading(parts: tuple[str, str, str], la
     assert nz.tokens_key(nz.wade_giles_name(nz.PARTS_SEPARATOR.join(parts))) == nz.name_key(latin)
 
 
+@pytest.mark.parametrize(
+    ("pinyin", "wade_giles"),
+    [
+        ("Guoqiang Zheng", "KUO-CHIANG CHENG"),  # a web shop's pinyin, the passport's Wade-Giles
+        ("Zhou Xiuying", "CHOU HSIU-YING"),
+        ("Zhihong Zhou", "CHOU CHIH-HUNG"),
+        ("Jiaming Cai", "TSAI CHIA-MING"),
+        ("Junjie Guo", "KUO CHUN-CHIEH"),
+        ("He Meiling", "HO MEI-LING"),
+        ("陳志明", "CHEN CHIH-MING"),  # anyascii reads the characters in pinyin
+    ],
+)
+def test_taiwanese_names_are_folded_into_one_romanisation(pinyin: str, wade_giles: str) -> None:
+    def folded(name: str) -> str | None:
+        return nz.tokens_key(nz.taiwan_spelling(nz.person_name(nz.PARTS_SEPARATOR.join(("", "", name)))))
+
+    assert folded(pinyin) == folded(wade_giles)
+
+
+@pytest.mark.parametrize("word", ["chia", "jung", "hsiung", "tsai", "anna"])
+def test_words_that_are_no_run_of_pinyin_syllables_stay_as_written(word: str) -> None:
+    # "chia" is no "chi|a" (pinyin would write "chi'a"), "jung" no "ju|ng"
+    assert nz.taiwan_spelling(word) == word
+
+
 def test_thai_names_have_an_rtgs_reading() -> None:
     reading = nz.thai_name(nz.PARTS_SEPARATOR.join(("ชัยวัฒน์", "สุขสวัสดิ์", "")))
     assert reading == "chaiwat sukswat"  # anyascii alone: "chaywath sukhswas"
