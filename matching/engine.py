@@ -205,6 +205,7 @@ COMPANY_AT_ADDRESS: dict[str, frozenset[str]] = {
     "legal_form": frozenset({"same"}),
     "address": frozenset({"exact"}),
 }
+SHARED_PHONE: dict[str, frozenset[str]] = {"phone": frozenset({"exact"})}
 SAME_HOME: dict[str, frozenset[str]] = {"address": frozenset({"exact", "same_street", "same_postal_code"})}
 #: A birth date a keystroke off is a typo only on the same street: a postal area is a whole town in
 #: Taiwan or Thailand ("807" Kaohsiung), and there a namesake born a day or a decade apart outnumbers the
@@ -573,7 +574,10 @@ def match_frame(
         )
     supporting = _agreeing(levels, comparisons, SUPPORTING_LEVELS)
     conflicts = _agreeing(levels, comparisons, CONFLICTING_LEVELS)
-    identifying = (_agreeing(levels, comparisons, IDENTIFYING_LEVELS) > 0) & (
+    # a person's mobile is their own device, as their e-mail is their own mailbox; the household shares
+    # the landline (a shared landline stays a contact that agrees, never an identity)
+    shared_mobile = ctx.both("record_type", "person") & ctx.any_shared("mobiles")
+    identifying = ((_agreeing(levels, comparisons, IDENTIFYING_LEVELS) > 0) | shared_mobile) & (
         supporting >= MIN_AGREEING_FIELDS
     )
     for together in IDENTIFYING_TOGETHER + (() if households else NO_HOUSEHOLD_IDENTIFYING):
@@ -587,7 +591,7 @@ def match_frame(
     same_home = _agreeing(levels, comparisons, SAME_HOME) > 0
     # an organisation's switchboard is shared by its sister companies: not strong there
     strong = _agreeing(levels, comparisons, STRONG_LEVELS) - (
-        organization & (_agreeing(levels, comparisons, {"phone": STRONG_LEVELS["phone"]}) > 0)
+        organization & (_agreeing(levels, comparisons, SHARED_PHONE) > 0)
     )
     # ... last: a name and a birth date one keystroke off, not even the postal area: at a million records
     # a namesake born on a neighbouring day is more likely than a typo
@@ -611,6 +615,7 @@ def match_frame(
     suffix_l, suffix_r = ctx.sides("suffix")
     one_suffix = (suffix_l.is_null() != suffix_r.is_null()).to_numpy()
     nothing_personal = _agreeing(levels, comparisons, PERSONAL_LEVELS) == 0
+    nothing_personal &= ~shared_mobile
     father_or_son = one_suffix & nothing_personal
     contradicted |= father_or_son
     # two records of ONE system with an e-mail or phone of their own and nothing personal or shared

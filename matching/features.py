@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from matching import normalize as nz
+from matching.phones import mobile_mask
 
 
 def _display_name() -> pl.Expr:
@@ -38,6 +39,14 @@ def _normalised_list(frame: pl.DataFrame, column: str, func, with_country: bool 
         .agg(pl.col("v").drop_nulls().unique(maintain_order=True))
     )
     return frame.select("_row").join(lists, on="_row", how="left")["v"].alias(column)
+
+
+def _mobiles(phones: pl.Series) -> pl.Series:
+    """The mobile numbers of each record's phone list (see ``phones.mobile_mask``)."""
+    numbers = pl.DataFrame({"_row": range(len(phones)), "v": phones}).explode("v")
+    mobile = numbers.filter(mobile_mask(numbers["v"]))
+    lists = mobile.group_by("_row", maintain_order=True).agg("v")
+    return pl.DataFrame({"_row": range(len(phones))}).join(lists, on="_row", how="left")["v"].alias("mobiles")
 
 
 def _in_taiwan_spelling(tokens: pl.Series, taiwan: pl.Series) -> pl.Series:
@@ -124,6 +133,8 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce("name_key", "org_key").alias("any_name_key"),
         pl.coalesce("name_key", "org_key").str.split(" ").alias("name_tokens"),
         pl.col("emails").list.first().alias("email1"),
+        # the mobiles among the phones: the person's own, where a landline is the household's
+        _mobiles(features["phones"]),
         pl.col("dob").str.slice(0, 4).alias("birth_year"),
     )
     abjad = nz.map_unique(features["any_name_key"], nz.abjad_key)

@@ -959,3 +959,41 @@ def test_a_company_name_without_its_form_on_the_switchboard_at_another_site_is_n
     assert _decision(_sister_sites("88 Lake Street")) != "match"
     # at the same street address it is the company itself
     assert _decision(_sister_sites("110 Oak Ave.")) == "match"
+
+
+def _junior_and_unmarked(phone: str) -> list[dict[str, str]]:
+    home = dict(street="1282 High Street", postal_code="EH8 7HA", city="Edinburgh", country="GB")
+    return [
+        dict(home, source_system="erp", source_id="1", full_name="Glenn Ho Jr.", date_of_birth="2006-09-22",
+             email="glenn7419@yahoo.co.uk", phone=f"{phone};07400 250352"),
+        dict(home, source_system="legacy_db", source_id="2", given_name="GLENN", family_name="HO",
+             phone=phone),
+    ]  # fmt: skip
+
+
+def test_a_shared_mobile_tells_junior_from_his_father_a_shared_landline_does_not() -> None:
+    # the unmarked record shares Glenn Jr.'s own mobile: his record without the suffix
+    assert _decision(_junior_and_unmarked("07958 577776")) == "match"
+    # ... the household's landline is his father's as much as his
+    assert _decision(_junior_and_unmarked("0131 496 0617")) == "review"
+
+
+def _english_name_at_home(phone: str) -> list[dict[str, str]]:
+    home = dict(
+        family_name="Wu",
+        street="No. 95, Zhongshan North Road",
+        postal_code="701",
+        city="Tainan City",
+        country="TW",
+    )
+    return [
+        dict(home, source_system="webshop", source_id="1", given_name="Winnie", phone=phone),
+        dict(home, source_system="legacy_db", source_id="2", given_name="Mei-hsin", phone=phone),
+    ]  # fmt: skip
+
+
+def test_half_a_name_with_a_shared_mobile_is_one_person_with_a_shared_landline_a_household() -> None:
+    # an English first name in the web shop: her own mobile says it is her, like her own e-mail would
+    assert _decision(_english_name_at_home("0928 089 780")) == "match"
+    # the household's landline is shared by her parents and siblings
+    assert _decision(_english_name_at_home("06 243 6291")) != "match"
