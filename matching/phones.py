@@ -51,10 +51,11 @@ def mobile_mask(numbers: pl.Series) -> pl.Series:
         patterns = _patterns(int(code))
         if patterns is None:
             continue
-        rows = (calling == code).fill_null(False)
+        rows = np.flatnonzero((calling == code).fill_null(False).to_numpy())
         mobile, fixed = patterns
-        hit = national.str.contains(mobile)
+        local = national.gather(rows)
+        hit = local.str.contains(mobile)
         if fixed:
-            hit &= ~national.str.contains(fixed)
-        out[(rows & hit.fill_null(False)).to_numpy()] = True
+            hit &= ~local.str.contains(fixed)
+        out[rows] = hit.fill_null(False).to_numpy()
     return pl.Series(numbers.name, out)
