@@ -94,33 +94,18 @@ class PairContext:
             )
         return out / 100.0 if scorer in _PERCENT_SCORERS else out
 
-    def _shared(self, column: str) -> pl.DataFrame:
-        """``(_pair, v)``: each value of a list column that both records of a pair hold."""
-        key = f"_shared:{column}"
-        if key not in self._cache:
-            values = self.features.select(pl.col("_row"), pl.col(column).alias("v")).explode("v").drop_nulls()
-            self._cache[key] = (
-                self.pairs.with_row_index("_pair")
-                .join(values, left_on="l", right_on="_row")
-                .join(values, left_on=["r", "v"], right_on=["_row", "v"], how="semi")
-                .select("_pair", "v")
-            )
-        return self._cache[key]
-
-    def any_shared(
-        self, column: str, where: Callable[[str], bool] | None = None, only: np.ndarray | None = None
-    ) -> np.ndarray:
-        """True where the two records share at least one value of a list column (one that ``where``
-        accepts, among the pairs of the mask ``only``: for a test too slow to run on every pair)."""
-        hits = self._shared(column)
-        if only is not None:
-            hits = hits.filter(pl.col("_pair").is_in(np.flatnonzero(only)))
-        if where is not None:
-            values = hits["v"].unique()
-            accepted = values.filter(pl.Series([where(v) for v in values], dtype=pl.Boolean))
-            hits = hits.filter(pl.col("v").is_in(accepted.implode()))
+    def any_shared(self, column: str) -> np.ndarray:
+        """True where the two records share at least one value of a list column."""
+        values = self.features.select(pl.col("_row"), pl.col(column).alias("v")).explode("v").drop_nulls()
+        indexed = self.pairs.with_row_index("_pair")
+        hits = (
+            indexed.join(values, left_on="l", right_on="_row")
+            .join(values, left_on=["r", "v"], right_on=["_row", "v"], how="semi")
+            .select("_pair")
+            .unique()
+        )
         out = np.zeros(len(self), dtype=bool)
-        out[hits["_pair"].unique().to_numpy()] = True
+        out[hits["_pair"].to_numpy()] = True
         return out
 
     def token_cover(

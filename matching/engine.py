@@ -585,7 +585,7 @@ def match_frame(
     organization = ctx.both("record_type", "organization")
     non_latin_l, non_latin_r = ctx.sides("non_latin")
     cross_script = (non_latin_l != non_latin_r).to_numpy()
-    identifying |= organization & cross_script & (_all_agreeing(levels, comparisons, CROSS_SCRIPT_COMPANY))
+    identifying |= organization & cross_script & _all_agreeing(levels, comparisons, CROSS_SCRIPT_COMPANY)
     identifying |= cross_script & (_agreeing(levels, comparisons, CROSS_SCRIPT_CUSTOMER) > 0)
     near_miss_dob = _agreeing(levels, comparisons, NEAR_MISS_DOB) > 0
     same_home = _agreeing(levels, comparisons, SAME_HOME) > 0
@@ -593,8 +593,6 @@ def match_frame(
     strong = _agreeing(levels, comparisons, STRONG_LEVELS) - (
         organization & (_agreeing(levels, comparisons, SHARED_PHONE) > 0)
     )
-    # ... last: a name and a birth date one keystroke off, not even the postal area: at a million records
-    # a namesake born on a neighbouring day is more likely than a typo
     swapped_at_home = _all_agreeing(levels, comparisons, SWAPPED_BIRTHDAY_AT_HOME)
     typo_off_the_street = (_agreeing(levels, comparisons, TYPO_DOB) > 0) & (
         _agreeing(levels, comparisons, SAME_STREET) == 0
@@ -606,6 +604,8 @@ def match_frame(
     contradicted = (strong == 0) & (
         (conflicts + other_site >= 2)
         | (conflicts >= 1) & near_miss_dob & ~swapped_at_home
+        # ... last: a name and a birth date one keystroke off, not even the postal area: at a million
+        # records a namesake born on a neighbouring day is more likely than a typo
         | near_miss_dob & ~same_home
         | typo_off_the_street
     )
@@ -645,7 +645,7 @@ def match_frame(
     # their own e-mail or id agrees, or the data has too few households to hold twins
     if households:
         contradicted |= (
-            (_all_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY))
+            _all_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY)
             & (_agreeing(levels, comparisons, TWIN_CONFLICTS) > 0)
             & (_agreeing(levels, comparisons, OWN_IDS) == 0)
         )
@@ -677,7 +677,7 @@ def match_frame(
         cluster_params,
         rank=_key_rank(frame),
         # the customer's own identifier: id and name, or an id that identifies on its own
-        anchored=is_match & (_all_agreeing(levels, comparisons, ANCHOR_LEVELS)) | same_id_holder,
+        anchored=is_match & _all_agreeing(levels, comparisons, ANCHOR_LEVELS) | same_id_holder,
         # ... and, where an e-mail or mobile of their own disagrees too, as good as a veto in clustering
         # until the unmarked record's cluster carries the same suffix: the father's record must not join
         # "Jr." through the son's other records, which carry no suffix either (a record with nothing of
