@@ -913,7 +913,27 @@ _STREET_WORDS = {
 }
 
 
+_NUMBER = re.compile(r"\d+")
+
+
 def street_key(text: str) -> str | None:
+    """The street as words and house numbers: "Invalidenstr. 7" == "INVALIDENSTRASSE 7".
+
+    Every home has its own number but a town only a few dozen street names, so the words are folded
+    once per street name (numbers stood in by "0", ``_street_words_key``) and the numbers put back."""
+    numbers = _NUMBER.findall(text)
+    key = _street_words_key(_NUMBER.sub("0", text))
+    if key is None or not numbers:
+        return key
+    parts = key.split("0")
+    if len(parts) != len(numbers) + 1:  # a fold that moved a number: fold the whole text instead
+        return _street_words_key(text)
+    digits = ("".join(str(unicodedata.digit(c)) for c in number) for number in numbers)
+    return "".join(part + next(digits, "") for part in parts)
+
+
+@lru_cache(maxsize=100_000)
+def _street_words_key(text: str) -> str | None:
     # German glues the street word on: "Invalidenstr." == "Invalidenstraße" == "INVALIDENSTRASSE"
     tokens = re.sub(r"(?<=[a-z])(strasse|str)\b", r" \1", ascii_fold(text)).split()
     key = " ".join(_STREET_WORDS.get(t, t) for t in tokens)

@@ -145,6 +145,11 @@ def test_other_keys() -> None:
     assert nz.date_key("1980-03-07T00:00:00") == "1980-03-07"
     assert nz.date_key("07.03.1980") is None
     assert nz.street_key("Invalidenstr. 5") == nz.street_key("INVALIDENSTRASSE 5")
+    # house numbers kept in order whatever digits they were written in; another number, another key
+    persian = "خیابان ولیعصر، پلاک {} واحد {}"
+    assert nz.street_key(persian.format("۳۹۶", "۱۲")) == nz.street_key(persian.format("396", "12"))
+    assert nz.street_key("12/3 Sukhumvit Soi 7") == "12 3 sukhumvit soi 7"
+    assert nz.street_key("Hauptstr. 12a") != nz.street_key("Hauptstr. 21a")
 
 
 @pytest.mark.parametrize(
