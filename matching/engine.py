@@ -599,7 +599,7 @@ def match_frame(
     )
     # a company's other street in the same postal area is another site: a sister company on the shared
     # switchboard, the name written without its legal form ("goodwin software": 1M, 158 of 182 such
-    # merges were the sister company)
+    # merges were wrong)
     other_site = organization & (_agreeing(levels, comparisons, OTHER_SITE) > 0)
     contradicted = (strong == 0) & (
         (conflicts + other_site >= 2)
