@@ -865,6 +865,8 @@ def phone_key(text: str, country: str | None = None) -> str | None:
     """
     text = text.strip()
     digits = re.sub(r"\D", "", text)
+    if not digits.isascii():  # Persian, Arabic-Indic or full-width digits ("۰۹۱۲ ۱۲۳ ۴۵۶۷")
+        digits = "".join(str(unicodedata.digit(c)) for c in digits)
     if len(digits) < 6:
         return None
     if text.startswith("+"):

@@ -127,6 +127,8 @@ def test_translated_business_words_meet_their_english_rendering(native: str, eng
         ("(415) 555-1234", "US", "+14155551234"),
         ("02 123 4567", "TH", "+6621234567"),
         ("021 8888 1234", "IR", "+982188881234"),
+        ("۰۲۱ ۸۸۸۸ ۱۲۳۴", "IR", "+982188881234"),  # typed with Persian digits
+        ("٠٢١ ٨٨٨٨ ١٢٣٤", "IR", "+982188881234"),  # ... or Arabic-Indic ones
         ("02 2345 6789", "TW", "+886223456789"),
         ("123", "DE", None),
     ],
