@@ -116,7 +116,10 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
             "city": nz.map_unique(base["city"], nz.city_key),
             "street": nz.map_unique(base["street"], nz.street_key),
             # house numbers survive every script and abbreviation: "南京東路45號" / "NO. 45, NANJING E. RD."
-            "house": base["street"].str.extract_all(r"\d+").list.join(" ").replace("", None),
+            "house": nz.ascii_digit_column(base["street"])
+            .str.extract_all(r"[0-9]+")
+            .list.join(" ")
+            .replace("", None),
             "country": base["country"].str.to_uppercase(),
             # as written, for explanations
             "address": base.select(

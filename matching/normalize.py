@@ -858,15 +858,33 @@ def _phone_prefix(country: str | None) -> tuple[str, str]:
     return (str(code) if code else ""), trunk
 
 
+@lru_cache(maxsize=1)
+def _digit_table() -> dict[int, str]:
+    """Every non-ASCII decimal digit of the Basic Multilingual Plane (Persian ۳, Arabic-Indic ٣, Thai ๓,
+    full-width ３, ...) -> its ASCII digit: 360 of them, built in ~2 ms."""
+    digits = ((code, unicodedata.decimal(chr(code), None)) for code in range(0x80, 0x10000))
+    return {code: str(value) for code, value in digits if value is not None}
+
+
+def ascii_digits(text: str) -> str:
+    """Digits as ASCII: a Persian web shop's "پلاک ۳۹۶" and an ERP's "پلاک 396" name one house, and
+    "۰۲۱ ۸۸۸۸ ۱۲۳۴" is "021 8888 1234"."""
+    return text if text.isascii() else text.translate(_digit_table())
+
+
+def ascii_digit_column(texts: pl.Series) -> pl.Series:
+    """``ascii_digits`` over a whole column at once (one Aho-Corasick pass, no Python per value)."""
+    table = _digit_table()
+    return texts.str.replace_many([chr(code) for code in table], list(table.values()))
+
+
 def phone_key(text: str, country: str | None = None) -> str | None:
     """E.164 digits without validation: "+49 30 1234567", "030 1234567" (DE) and "0049301234567" agree.
 
     Validity is the connectors' job; here we only need equal numbers to produce equal keys, quickly.
     """
-    text = text.strip()
+    text = ascii_digits(text.strip())
     digits = re.sub(r"\D", "", text)
-    if not digits.isascii():  # Persian, Arabic-Indic or full-width digits ("۰۹۱۲ ۱۲۳ ۴۵۶۷")
-        digits = "".join(str(unicodedata.digit(c)) for c in digits)
     if len(digits) < 6:
         return None
     if text.startswith("+"):
@@ -891,7 +909,7 @@ def tax_key(text: str) -> str | None:
 
 
 def postal_key(text: str) -> str | None:
-    key = re.sub(r"[^0-9A-Z]", "", text.upper())
+    key = re.sub(r"[^0-9A-Z]", "", ascii_digits(text).upper())
     return key or None
 
 

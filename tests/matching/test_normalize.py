@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from matching import normalize as nz
+from matching.features import build_features
+from matching.frame import conform
 
 
 @pytest.mark.parametrize(
@@ -304,3 +307,23 @@ def test_thai_leading_vowels_are_read_after_their_consonant(native: str, latin: 
 )
 def test_generational_suffixes_are_read_off_latin_words(name: str, suffix: str | None) -> None:
     assert nz.name_suffix(name) == suffix
+
+
+def test_digits_of_any_script_are_one_number() -> None:
+    # a Persian web shop types ۳۹۶, the ERP 396; Thai addresses may use Thai digits
+    assert nz.postal_key("۱۴۳۵۶ ۷۸۹۱۲") == nz.postal_key("14356-78912") == "1435678912"
+    assert nz.ascii_digits("๑๒/๓ ถนนสุขุมวิท") == "12/3 ถนนสุขุมวิท"
+    streets = pl.Series(["خیابان ولیعصر، پلاک ۳۹۶", "VALIASR ST., NO. 396", "忠孝東路88號", None])
+    assert nz.ascii_digit_column(streets).to_list() == [nz.ascii_digits(s) if s else None for s in streets]
+    frame = conform(
+        pl.DataFrame(
+            {
+                "source_system": ["webshop", "erp"],
+                "source_id": ["1", "2"],
+                "full_name": ["نوین پخش", "NOVIN PAKHSH"],
+                "street": ["خیابان ولیعصر، پلاک ۳۹۶", "VALIASR ST., NO. 396"],
+                "country": ["IR", "IR"],
+            }
+        )
+    )
+    assert build_features(frame)["house"].to_list() == ["396", "396"]
