@@ -272,11 +272,10 @@ def _name(ctx: PairContext) -> np.ndarray:
         alt_l, alt_r = (~side.is_null() for side in ctx.sides("reading_key"))
         _lift(ctx, levels, (alt_l != alt_r).to_numpy(), ("alt_name_key", "alt_name_phon", "alt_name_tokens"))
     if "abjad_key" in ctx.features.columns:
-        arabic_l, arabic_r = ctx.sides("arabic_script")
         _lift(
             ctx,
             levels,
-            (arabic_l != arabic_r).to_numpy(),
+            ctx.differ("arabic_script"),
             ("abjad_key", "abjad_key", "abjad_tokens"),
             _skeleton_levels,
         )

@@ -583,8 +583,7 @@ def match_frame(
     for together in IDENTIFYING_TOGETHER + (() if households else NO_HOUSEHOLD_IDENTIFYING):
         identifying |= _all_agreeing(levels, comparisons, together)
     organization = ctx.both("record_type", "organization")
-    non_latin_l, non_latin_r = ctx.sides("non_latin")
-    cross_script = (non_latin_l != non_latin_r).to_numpy()
+    cross_script = ctx.differ("non_latin")
     identifying |= organization & cross_script & _all_agreeing(levels, comparisons, CROSS_SCRIPT_COMPANY)
     identifying |= cross_script & (_agreeing(levels, comparisons, CROSS_SCRIPT_CUSTOMER) > 0)
     near_miss_dob = _agreeing(levels, comparisons, NEAR_MISS_DOB) > 0

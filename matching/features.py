@@ -33,20 +33,22 @@ def _normalised_list(frame: pl.DataFrame, column: str, func, with_country: bool 
         mapped = nz.map_unique(exploded["v"], func_with_country)
     else:
         mapped = nz.map_unique(exploded["v"], func)
-    lists = (
-        exploded.with_columns(mapped.alias("v"))
-        .group_by("_row", maintain_order=True)
-        .agg(pl.col("v").drop_nulls().unique(maintain_order=True))
+    return _lists_per_row(frame, exploded.with_columns(mapped.alias("v"))).alias(column)
+
+
+def _lists_per_row(frame: pl.DataFrame, values: pl.DataFrame) -> pl.Series:
+    """``(_row, v)`` rows back into one list per row of ``frame``: nulls dropped, repeats kept once, in
+    order; a row without any value gets null."""
+    lists = values.group_by("_row", maintain_order=True).agg(
+        pl.col("v").drop_nulls().unique(maintain_order=True)
     )
-    return frame.select("_row").join(lists, on="_row", how="left")["v"].alias(column)
+    return frame.select("_row").join(lists, on="_row", how="left")["v"]
 
 
-def _mobiles(phones: pl.Series) -> pl.Series:
+def _mobiles(features: pl.DataFrame) -> pl.Series:
     """The mobile numbers of each record's phone list (see ``phones.mobile_mask``)."""
-    numbers = pl.DataFrame({"_row": range(len(phones)), "v": phones}).explode("v")
-    mobile = numbers.filter(mobile_mask(numbers["v"]))
-    lists = mobile.group_by("_row", maintain_order=True).agg("v")
-    return pl.DataFrame({"_row": range(len(phones))}).join(lists, on="_row", how="left")["v"].alias("mobiles")
+    numbers = features.select("_row", pl.col("phones").alias("v")).explode("v")
+    return _lists_per_row(features, numbers.filter(mobile_mask(numbers["v"]))).alias("mobiles")
 
 
 def _in_taiwan_spelling(tokens: pl.Series, taiwan: pl.Series) -> pl.Series:
@@ -137,7 +139,7 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce("name_key", "org_key").str.split(" ").alias("name_tokens"),
         pl.col("emails").list.first().alias("email1"),
         # the mobiles among the phones: the person's own, where a landline is the household's
-        _mobiles(features["phones"]),
+        _mobiles(features),
         pl.col("dob").str.slice(0, 4).alias("birth_year"),
     )
     abjad = nz.map_unique(features["any_name_key"], nz.abjad_key)
