@@ -11,13 +11,16 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from matching.block import DEFAULT_KEYS, BlockingKey, blocking_components, candidate_pairs
-from matching.cluster import ClusterParams, cluster
+from matching.block import DEFAULT_KEYS, BlockingKey, BlockingStats, blocking_components, candidate_pairs
+from matching.cluster import ClusterOutcome, ClusterParams, cluster
 from matching.compare import DEFAULT_COMPARISONS, Comparison, PairContext, compare_pairs
-from matching.explain import Explainer, display_frame, rule_bits
+from matching.conditions import PairFacts
+from matching.decide import Decisions, decide
+from matching.explain import Explainer, display_frame
 from matching.features import build_features
 from matching.frame import conform
 from matching.model import MatchModel
+from matching.rules import RULES, Rule, rule_names
 from matching.score import (
     FSModel,
     estimate_m,
@@ -36,209 +39,9 @@ from schemas import (
     StewardDecision,
 )
 
-#: Agreement on one of these is needed for an automatic merge: phones and addresses are shared by
-#: households and colleagues, so they can support a match but never make one on their own.
-IDENTIFYING_LEVELS: dict[str, frozenset[str]] = {
-    "name": frozenset({"exact", "phonetic", "fuzzy"}),
-    "email": frozenset({"exact"}),
-    "tax_id": frozenset({"exact"}),
-}
-#: Weaker agreements that identify a person only together: the same given name and birth date (the
-#: family name changed with a marriage or was mistyped beyond recognition), the same birth date and a
-#: mistyped id number. A household shares the family name, never the given name and birth date.
-IDENTIFYING_TOGETHER: tuple[dict[str, frozenset[str]], ...] = (
-    {
-        "name": frozenset({"given_only"}),
-        "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
-    },
-    {"tax_id": frozenset({"one_typo"}), "date_of_birth": frozenset({"exact", "day_month_swapped"})},
-    # an equal id number in the same postal area: the name and birth date were mistyped or left out
-    {"tax_id": frozenset({"exact"}), "address": frozenset({"exact", "same_street", "same_postal_code"})},
-    # the name in a script or nickname no rule folds, everything else of the person agrees
-    {
-        "phone": frozenset({"exact"}),
-        "date_of_birth": frozenset({"exact"}),
-        "address": frozenset({"exact", "same_street"}),
-    },
-    # half the name, the birth date and the home (address or landline): a nickname (Thai ชื่อเล่น,
-    # "Lek" for มาลี) or a given name no rule folds. Twins share all of this as well; ``match_frame``
-    # demotes the pair when an e-mail, phone or id number disagrees (see TWIN_CONFLICTS)
-    {
-        "name": frozenset({"given_only", "family_only"}),
-        "date_of_birth": frozenset({"exact"}),
-        "address": frozenset({"exact", "same_street"}),
-    },
-    {
-        "name": frozenset({"given_only", "family_only"}),
-        "date_of_birth": frozenset({"exact"}),
-        "phone": frozenset({"exact"}),
-    },
-)
-#: The family name with the birth date and home is a customer with a nickname, or twins; twins keep
-#: their own e-mail, mobile and id number, so any of these disagreeing keeps the pair apart. (The same
-#: given name and birth date under another family name is a marriage, not twins: see above.)
-HALF_NAME_BIRTHDAY: dict[str, frozenset[str]] = {
-    "name": frozenset({"family_only"}),
-    "date_of_birth": frozenset({"exact"}),
-}
-#: ... unless the data holds too few households for twins to be more than this share of such pairs
+#: Below this share of twin-like pairs that can be twins, the data holds no households
 #: (``matching.households``: FEBRL has none, every such record there is a corrupted duplicate).
 TWIN_SHARE_TO_DEMOTE = 0.05
-#: Where the data holds no households (twin share below ``TWIN_SHARE_TO_DEMOTE``: the records sharing a
-#: family name and home mostly share the birth date too, so they are copies of one customer, not family
-#: members), the guards against family members are lifted: the birth date at the same home, half the
-#: name with the birth date in the same town, or with an id number one keystroke off at the same address,
-#: identifies the customer ...
-NO_HOUSEHOLD_IDENTIFYING: tuple[dict[str, frozenset[str]], ...] = (
-    {"date_of_birth": frozenset({"exact"}), "address": frozenset({"exact", "same_street"})},
-    {
-        "name": frozenset({"given_only", "family_only"}),
-        "date_of_birth": frozenset({"exact"}),
-        "address": frozenset({"exact", "same_street", "same_postal_code", "same_city"}),
-    },
-    {
-        "name": frozenset({"given_only", "family_only"}),
-        "tax_id": frozenset({"one_typo"}),
-        "address": frozenset({"exact", "same_street"}),
-    },
-)
-#: ... and the same person's name at the same home is no father and son: a birth date, id number or
-#: Jr./Sr. disagreeing there is a typo (the FS weights still count it), not a veto.
-NO_HOUSEHOLD_SAME_PERSON: dict[str, frozenset[str]] = {
-    "name": IDENTIFYING_LEVELS["name"],
-    "address": frozenset({"exact", "same_street", "same_postal_code"}),
-}
-TWIN_CONFLICTS: dict[str, frozenset[str]] = {
-    "email": frozenset({"else"}),
-    "phone": frozenset({"else"}),
-    "tax_id": frozenset({"else"}),
-}
-#: ... but twins never share their own e-mail address or id number: one of these agreeing is one customer.
-OWN_IDS: dict[str, frozenset[str]] = {
-    "email": frozenset({"exact"}),
-    "tax_id": frozenset({"exact", "one_typo"}),
-}
-#: A company's name in its own script against a Latin-script name that no reading or translation
-#: matched ("ห้างหุ้นส่วนจำกัด เชียงใหม่เทรดดิ้ง" / "CHIANG MAI TRADING LP", "瑞豐食品" / "JUI FENG FOODS"):
-#: the same legal form, switchboard and street address identify it. Sister companies keep their own
-#: tax ids (a veto) and, in one script, names that compare as different.
-CROSS_SCRIPT_COMPANY: dict[str, frozenset[str]] = {
-    "legal_form": frozenset({"same"}),
-    "phone": frozenset({"exact"}),
-    "address": frozenset({"exact", "same_street"}),
-}
-#: A name in its own script against a Latin spelling that no reading matched (a Thai typo, an English
-#: first name for 郭志豪, a Thai company name RTGS reads otherwise), the same e-mail address on both: the
-#: name cannot be compared, the mailbox can (1M: 244 of 244 such pairs were one customer).
-CROSS_SCRIPT_CUSTOMER: dict[str, frozenset[str]] = {"email": frozenset({"exact"})}
-#: An organisation's tax id names the legal entity (sister companies and subsidiaries have their own): an
-#: equal one merges whatever the name in another script or the address after a move say. So does a
-#: person's where the data holds no households (see ``match_frame``).
-SAME_TAX_ID: dict[str, frozenset[str]] = {"tax_id": frozenset({"exact"})}
-#: ... and at least this many fields must agree in all (a namesake shares only the name).
-SUPPORTING_LEVELS: dict[str, frozenset[str]] = {
-    **IDENTIFYING_LEVELS,
-    "name": IDENTIFYING_LEVELS["name"] | {"partial", "given_only", "family_only"},
-    "tax_id": frozenset({"exact", "one_typo"}),
-    "phone": frozenset({"exact"}),
-    "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
-    "address": frozenset({"exact", "same_street"}),
-}
-MIN_AGREEING_FIELDS = 2
-#: Contact fields whose disagreement, when the name is all that agrees, says "a namesake": the same
-#: "Nguyen Van Anh" with another e-mail, phone and address is a different person far more often than
-#: the same one who changed all three (on the generated data ~50 namesakes per real duplicate).
-CONFLICTING_LEVELS: dict[str, frozenset[str]] = {
-    "email": frozenset({"else"}),
-    "phone": frozenset({"else"}),
-    "address": frozenset({"else", "same_city"}),
-}
-#: A name-only pair with at least this many conflicting contact fields is not worth a steward's time.
-NAMESAKE_CONFLICTS = 1
-#: Half a name (only the family or only the given name agrees) plus a shared address or phone is a
-#: household, not a customer to review, unless something personal agrees too.
-HALF_NAME: dict[str, frozenset[str]] = {"name": frozenset({"family_only", "given_only"})}
-PERSONAL_LEVELS: dict[str, frozenset[str]] = {
-    "email": frozenset({"exact", "fuzzy"}),
-    "tax_id": frozenset({"exact", "one_typo"}),
-    "date_of_birth": frozenset({"exact", "day_month_swapped", "one_typo"}),
-}
-#: Contact fields a person keeps for themself (a household shares the address and the landline): with
-#: one of these disagreeing too, a record without the Jr./Sr. stays out of the suffixed record's cluster.
-OWN_CONTACTS: dict[str, frozenset[str]] = {"email": frozenset({"else"}), "phone": frozenset({"else"})}
-#: Agreements that identify a person beyond name and address. Without one of them, a pair whose contact
-#: fields disagree goes to review instead of merging: "James Davis" and "JAMES DAVIS SR" at one address
-#: with other e-mails and phones are father and son, "Sabine Bauer" born 1999-06-09 and 1999-09-06 in two
-#: cities two namesakes. Two conflicts, or one with only a near-miss birth date, demote the pair.
-STRONG_LEVELS: dict[str, frozenset[str]] = {
-    "email": frozenset({"exact"}),
-    "tax_id": frozenset({"exact"}),
-    "phone": frozenset({"exact"}),
-    "date_of_birth": frozenset({"exact"}),
-}
-#: The same given name and birth date identify only if no contact field disagrees, unless one of these
-#: agrees (see ``match_frame``).
-GIVEN_ONLY: dict[str, frozenset[str]] = {"name": frozenset({"given_only"})}
-CONTACT_OR_ID: dict[str, frozenset[str]] = {
-    "email": frozenset({"exact"}),
-    "phone": frozenset({"exact"}),
-    "tax_id": frozenset({"exact", "one_typo"}),
-}
-#: Any agreement beyond name and birth date: the street where, or how, the customer is reached, or an id.
-#: Not the postal area or town: at a million records two "Malee"s born the same day in Khon Kaen are
-#: likelier than a married name (1M: 41 of 42 such merges were two people).
-BEYOND_NAME_AND_BIRTHDAY: dict[str, frozenset[str]] = {
-    "email": frozenset({"exact", "fuzzy"}),
-    "phone": frozenset({"exact"}),
-    "tax_id": frozenset({"exact", "one_typo"}),
-    "address": frozenset({"exact", "same_street"}),
-}
-#: A name in one script that only sounds or looks alike, not spelt the same.
-SPELT_APART: dict[str, frozenset[str]] = {"name": frozenset({"phonetic", "fuzzy"})}
-NEAR_MISS_DOB: dict[str, frozenset[str]] = {"date_of_birth": frozenset({"day_month_swapped", "one_typo"})}
-OTHER_SITE: dict[str, frozenset[str]] = {"address": frozenset({"same_postal_code"})}
-#: A company is one customer per address: the same name and legal form at the same street address is
-#: one entity whatever e-mails and phones its departments gave (sister companies have names of their
-#: own; 1M: 137 of 137 such pairs were one company).
-COMPANY_AT_ADDRESS: dict[str, frozenset[str]] = {
-    "name": frozenset({"exact"}),
-    "legal_form": frozenset({"same"}),
-    "address": frozenset({"exact"}),
-}
-SHARED_PHONE: dict[str, frozenset[str]] = {"phone": frozenset({"exact"})}
-SAME_HOME: dict[str, frozenset[str]] = {"address": frozenset({"exact", "same_street", "same_postal_code"})}
-#: A birth date a keystroke off is a typo only on the same street: a postal area is a whole town in
-#: Taiwan or Thailand ("807" Kaohsiung), and there a namesake born a day or a decade apart outnumbers the
-#: typo (1M: 0 of 94 merged pairs with the same name, postal code and such a birth date were one
-#: customer). A day and month swapped is a date format, not a neighbouring day: the postal area will do.
-TYPO_DOB: dict[str, frozenset[str]] = {"date_of_birth": frozenset({"one_typo"})}
-SAME_STREET: dict[str, frozenset[str]] = {"address": frozenset({"exact", "same_street"})}
-#: A birth date with day and month swapped at the same street address is one customer written by
-#: a system with the other date format: a namesake at that home born the same year would be a twin with
-#: the same name (1M: 150 of 150 such pairs with another phone were one customer).
-SWAPPED_BIRTHDAY_AT_HOME: dict[str, frozenset[str]] = {
-    "date_of_birth": frozenset({"day_month_swapped"}),
-    **SAME_STREET,
-}
-#: A match on these is anchored on the customer's own identifier: in clustering, anchored cross pairs
-#: that outnumber the vetoed ones (a sibling record with a mistyped id or birth date) lift the veto.
-ANCHOR_LEVELS: dict[str, frozenset[str]] = {
-    "tax_id": frozenset({"exact", "one_typo"}),
-    # the given name alone still anchors: another family name with the same id is a marriage or a typo
-    "name": IDENTIFYING_LEVELS["name"] | {"given_only"},
-}
-#: Levels that say "two different customers" whatever else agrees: father and son share name, address
-#: and landline but not the birth date or the Jr./Sr.; sister companies share name stem, switchboard and
-#: e-mail domain but not the tax id or the legal form. A vetoed pair is never merged, not even
-#: transitively (clustering sees it as score 0). An equal tax id lifts the vetoes: it identifies the
-#: customer, so "Co., Ltd." vs "Corporation" is one entity written two ways and a differing birth date
-#: is a data-entry error (the FS weights still count it against the pair).
-VETO_LEVELS: dict[str, frozenset[str]] = {
-    "date_of_birth": frozenset({"else"}),
-    "suffix": frozenset({"different"}),
-    "tax_id": frozenset({"else"}),
-    "legal_form": frozenset({"different"}),
-}
 
 
 @dataclass
@@ -380,40 +183,6 @@ def _pair_mask(left: np.ndarray, right: np.ndarray, rows: list[tuple[int, int]])
     )
 
 
-def _agreeing(
-    levels: np.ndarray, comparisons: tuple[Comparison, ...], wanted: dict[str, frozenset[str]]
-) -> np.ndarray:
-    """Per pair, how many comparisons reached one of the ``wanted`` levels."""
-    count = np.zeros(len(levels), dtype=np.int8)
-    for i, comparison in enumerate(comparisons):
-        if good := wanted.get(comparison.name):
-            count += np.array([name in good for name in comparison.levels])[levels[:, i]]
-    return count
-
-
-def _all_agreeing(
-    levels: np.ndarray, comparisons: tuple[Comparison, ...], wanted: dict[str, frozenset[str]]
-) -> np.ndarray:
-    """Pairs on which every comparison of ``wanted`` reached one of its levels (a rule of several fields)."""
-    return _agreeing(levels, comparisons, wanted) == len(wanted)
-
-
-def _vetoed(levels: np.ndarray, comparisons: tuple[Comparison, ...], ctx: PairContext) -> np.ndarray:
-    """Pairs a VETO_LEVELS field rules out (see there for the tax-id exceptions)."""
-    names = [c.name for c in comparisons]
-    if "tax_id" not in names:
-        return _agreeing(levels, comparisons, VETO_LEVELS) > 0
-    tax_level = np.array(comparisons[names.index("tax_id")].levels)[levels[:, names.index("tax_id")]]
-    # a person's "tax id" field often holds some other number (social security id re-issued, FEBRL's
-    # soc_sec_id); only an organisation's tax id reliably names the legal entity
-    organization = ctx.both("record_type", "organization")
-    tax_veto = (tax_level == "else") & organization
-    rest = {k: v for k, v in VETO_LEVELS.items() if k != "tax_id"}
-    return (
-        (_agreeing(levels, comparisons, rest) > 0) & ~np.isin(tax_level, ["exact", "one_typo"])
-    ) | tax_veto
-
-
 def _estimate(
     features: pl.DataFrame,
     comparisons: tuple[Comparison, ...],
@@ -509,6 +278,147 @@ def candidate_components(
     )
 
 
+class _Stopwatch:
+    """Seconds and peak memory per stage, for the stats: where a million records spend their time."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, int] = {}
+        self._clock = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._clock, 3)
+        self.peak_mb[stage] = _peak_rss_mb()
+        self._clock = now
+
+
+@dataclass
+class _Steward:
+    """Steward constraints as record rows and as masks over the candidate pairs."""
+
+    must_rows: list[tuple[int, int]]
+    cannot_rows: list[tuple[int, int]]
+    unknown: int
+    must: np.ndarray
+    cannot: np.ndarray
+
+    @classmethod
+    def over(cls, frame: pl.DataFrame, ctx: PairContext, constraints: Constraints) -> _Steward:
+        must_rows, cannot_rows, unknown = _constraint_rows(frame, constraints)
+        left, right = ctx.left.astype(np.int64), ctx.right.astype(np.int64)
+        must, cannot = _pair_mask(left, right, must_rows), _pair_mask(left, right, cannot_rows)
+        return cls(must_rows, cannot_rows, unknown, must, cannot)
+
+
+def _score(
+    ctx: PairContext,
+    features: pl.DataFrame,
+    levels: np.ndarray,
+    comparisons: tuple[Comparison, ...],
+    model: MatchModel | None,
+    train: bool,
+    em: bool,
+) -> tuple[MatchModel, np.ndarray, np.ndarray]:
+    """The model (trained here unless given), per pair and field the weight, per pair the probability."""
+    if model is None:
+        model = _estimate(features, comparisons, levels if em else None, train)
+    fs = model.estimates(comparisons)
+    weights = match_weights(ctx, levels, fs, model.record_frequencies(features, comparisons))
+    return model, weights, probabilities(weights, fs)
+
+
+def _cluster(
+    frame: pl.DataFrame,
+    features: pl.DataFrame,
+    ctx: PairContext,
+    scores: np.ndarray,
+    decisions: Decisions,
+    steward: _Steward,
+    params: ClusterParams | None,
+) -> ClusterOutcome:
+    return cluster(
+        frame.height,
+        ctx.left.astype(np.int64),
+        ctx.right.astype(np.int64),
+        np.where(decisions.veto, 0.0, scores),
+        decisions.is_match,
+        steward.must_rows,
+        steward.cannot_rows,
+        params,
+        rank=_key_rank(frame),
+        anchored=decisions.anchored,
+        ambiguous=decisions.ambiguous,
+        suffix=features["suffix"].rank("dense").fill_null(0).cast(pl.Int64).to_numpy() - 1,
+    )
+
+
+def _pairs_frame(
+    frame: pl.DataFrame,
+    ctx: PairContext,
+    comparisons: tuple[Comparison, ...],
+    levels: np.ndarray,
+    scores: np.ndarray,
+    decisions: Decisions,
+    cut: np.ndarray,
+) -> pl.DataFrame:
+    codes = np.where(decisions.is_match, 0, np.where(decisions.is_review, 1, 2)).astype(np.uint32)
+    systems, ids = frame["source_system"], frame["source_id"]
+    return pl.DataFrame(
+        {
+            "left_system": systems.gather(ctx.left),
+            "left_id": ids.gather(ctx.left),
+            "right_system": systems.gather(ctx.right),
+            "right_id": ids.gather(ctx.right),
+            "score": pl.Series(scores, dtype=pl.Float64),
+            "decision": pl.Series(["match", "review", "distinct"], dtype=pl.Utf8).gather(codes),
+            "cut": pl.Series(cut, dtype=pl.Boolean),
+            "rules": pl.Series(decisions.rules, dtype=pl.UInt64),
+            **{
+                level_column(c): pl.Series(levels[:, i].astype(np.uint8), dtype=pl.UInt8)
+                for i, c in enumerate(comparisons)
+            },
+        }
+    )
+
+
+def _stats(
+    pairs: pl.DataFrame,
+    labels: np.ndarray,
+    block_stats: BlockingStats,
+    steward: _Steward,
+    outcome: ClusterOutcome,
+    model: MatchModel,
+    decisions: Decisions,
+    watch: _Stopwatch,
+) -> dict[str, Any]:
+    counts = pairs["decision"].value_counts()
+    return {
+        "records": len(labels),
+        "candidate_pairs": pairs.height,
+        "pairs_by_decision": {d: 0 for d in ("match", "review", "distinct")}
+        | dict(zip(counts["decision"].to_list(), counts["count"].to_list(), strict=True)),
+        "rules_fired": decisions.fired_counts,
+        "blocking_keys": block_stats.pairs_by_key,
+        "oversized_blocks": block_stats.oversized_blocks,
+        "clusters": int(np.unique(labels).size),
+        "cut_pairs": int(pairs["cut"].sum()),
+        "constraints": {
+            "must_link": len(steward.must_rows),
+            "cannot_link": len(steward.cannot_rows),
+            "unknown_records": steward.unknown,
+            "conflicts": len(outcome.constraint_conflicts),
+        },
+        "model": {
+            "match_rate": model.match_rate,
+            "em_iterations": model.em_iterations,
+            "trained_on_records": model.trained_on_records,
+        },
+        "seconds": watch.seconds,
+        "peak_rss_mb": watch.peak_mb,
+    }
+
+
 def match_frame(
     frame: pl.DataFrame,
     config: MatchingConfig | None = None,
@@ -517,12 +427,14 @@ def match_frame(
     model: MatchModel | None = None,
     comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS,
     blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
+    rules: tuple[Rule, ...] = RULES,
     cluster_params: ClusterParams | None = None,
     train: bool = True,
     em: bool = False,
 ) -> MatchResult:
     """Deduplicate a flat frame (see :mod:`matching.frame`) into scored pairs and clusters.
 
+    normalize -> block -> compare -> score -> apply the rules (``matching.decide``) -> cluster.
     With ``model`` (from ``train_model``) nothing is estimated from ``frame``, term frequencies
     included: a pair's score depends only on its two records and the model, and clusters only on the
     pairs inside one candidate component (see ``candidate_components``). Without it a model is trained
@@ -531,192 +443,30 @@ def match_frame(
     "everything matches"). ``result.model`` is the model used either way.
     """
     config = config or MatchingConfig()
-    constraints = constraints or Constraints()
-    seconds: dict[str, float] = {}
-    peak_mb: dict[str, int] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[stage] = round(now - clock, 3)
-        peak_mb[stage] = _peak_rss_mb()
-        clock = now
-
+    watch = _Stopwatch()
     frame = conform(frame)
     features = build_features(frame)
-    lap("normalize")
-
+    watch.lap("normalize")
     pairs, block_stats = candidate_pairs(features, blocking_keys)
-    lap("block")
-
+    watch.lap("block")
     ctx = PairContext(features, pairs)
     levels = compare_pairs(ctx, comparisons)
-    lap("compare")
-
-    if model is None:
-        model = _estimate(features, comparisons, levels if em else None, train)
-    fs = model.estimates(comparisons)
-    weights = match_weights(ctx, levels, fs, model.record_frequencies(features, comparisons))
-    scores = probabilities(weights, fs)
-    lap("score")
-
-    must_rows, cannot_rows, unknown = _constraint_rows(frame, constraints)
-    left, right = ctx.left.astype(np.int64), ctx.right.astype(np.int64)
-    must_mask = _pair_mask(left, right, must_rows)
-    cannot_mask = _pair_mask(left, right, cannot_rows)
-
-    households = model.twin_share >= TWIN_SHARE_TO_DEMOTE
-    veto = _vetoed(levels, comparisons, ctx) & ~must_mask
-    if not households:  # (sister companies at one address are no household: their vetoes stand)
-        veto &= ~ctx.both("record_type", "person") | (
-            ~_all_agreeing(levels, comparisons, NO_HOUSEHOLD_SAME_PERSON)
-        )
-    supporting = _agreeing(levels, comparisons, SUPPORTING_LEVELS)
-    conflicts = _agreeing(levels, comparisons, CONFLICTING_LEVELS)
-    # a person's mobile is their own device, as their e-mail is their own mailbox; the household shares
-    # the landline (a shared landline stays a contact that agrees, never an identity)
-    shared_mobile = ctx.both("record_type", "person") & ctx.any_shared("mobiles")
-    identifying = ((_agreeing(levels, comparisons, IDENTIFYING_LEVELS) > 0) | shared_mobile) & (
-        supporting >= MIN_AGREEING_FIELDS
-    )
-    for together in IDENTIFYING_TOGETHER + (() if households else NO_HOUSEHOLD_IDENTIFYING):
-        identifying |= _all_agreeing(levels, comparisons, together)
-    organization = ctx.both("record_type", "organization")
-    cross_script = ctx.differ("non_latin")
-    identifying |= organization & cross_script & _all_agreeing(levels, comparisons, CROSS_SCRIPT_COMPANY)
-    identifying |= cross_script & (_agreeing(levels, comparisons, CROSS_SCRIPT_CUSTOMER) > 0)
-    near_miss_dob = _agreeing(levels, comparisons, NEAR_MISS_DOB) > 0
-    same_home = _agreeing(levels, comparisons, SAME_HOME) > 0
-    # an organisation's switchboard is shared by its sister companies: not strong there
-    strong = _agreeing(levels, comparisons, STRONG_LEVELS) - (
-        organization & (_agreeing(levels, comparisons, SHARED_PHONE) > 0)
-    )
-    swapped_at_home = _all_agreeing(levels, comparisons, SWAPPED_BIRTHDAY_AT_HOME)
-    typo_off_the_street = (_agreeing(levels, comparisons, TYPO_DOB) > 0) & (
-        _agreeing(levels, comparisons, SAME_STREET) == 0
-    )
-    # a company's other street in the same postal area is another site: a sister company on the shared
-    # switchboard, the name written without its legal form ("goodwin software": 1M, 158 of 182 such
-    # merges were wrong)
-    other_site = organization & (_agreeing(levels, comparisons, OTHER_SITE) > 0)
-    contradicted = (strong == 0) & (
-        (conflicts + other_site >= 2)
-        | (conflicts >= 1) & near_miss_dob & ~swapped_at_home
-        # ... last: a name and a birth date one keystroke off, not even the postal area: at a million
-        # records a namesake born on a neighbouring day is more likely than a typo
-        | near_miss_dob & ~same_home
-        | typo_off_the_street
-    )
-    open_pair = ~cannot_mask & ~veto
-    above_match = scores >= config.match_threshold
-    # "James Davis Sr." vs "James Davis": the father or his son? Only something personal tells.
-    suffix_l, suffix_r = ctx.sides("suffix")
-    one_suffix = (suffix_l.is_null() != suffix_r.is_null()).to_numpy()
-    nothing_personal = _agreeing(levels, comparisons, PERSONAL_LEVELS) == 0
-    nothing_personal &= ~shared_mobile
-    father_or_son = one_suffix & nothing_personal
-    contradicted |= father_or_son
-    # two records of ONE system with an e-mail or phone of their own and nothing personal or shared
-    # agreeing: a system updates its customer's contact details in place, so a second record with other
-    # ones is a second customer (father and son at one address, the Jr. dropped) more often than a
-    # re-registration
+    watch.lap("compare")
+    model, weights, scores = _score(ctx, features, levels, comparisons, model, train, em)
+    watch.lap("score")
+    steward = _Steward.over(frame, ctx, constraints or Constraints())
     system = frame["source_system"].rank("dense").to_numpy()
-    one_system = system[left] == system[right]
-    no_contact_or_id = _agreeing(levels, comparisons, CONTACT_OR_ID) == 0
-    contradicted |= (
-        one_system & (_agreeing(levels, comparisons, OWN_CONTACTS) > 0) & nothing_personal & no_contact_or_id
+    facts = PairFacts(ctx, levels, comparisons, system, model.twin_share >= TWIN_SHARE_TO_DEMOTE)
+    decisions = decide(
+        facts, scores, config.match_threshold, config.review_threshold, steward.must, steward.cannot, rules
     )
-    # the same given name and birthday with another family name, address or phone: at 100k records a
-    # namesake-by-first-name born that day is likelier than a married name and a move at once
-    given_only = _agreeing(levels, comparisons, GIVEN_ONLY) > 0
-    contradicted |= given_only & (conflicts >= 1) & no_contact_or_id
-    # ... or with nothing else known to agree: two "Anna"s born the same day (100k: 5 of 5 were two people)
-    contradicted |= given_only & (_agreeing(levels, comparisons, BEYOND_NAME_AND_BIRTHDAY) == 0)
-    # name and birthday alone against another e-mail, phone AND address: at a million records the
-    # namesake born that day outnumbers the customer who changed all three (100k: 6 of 16 were namesakes)
-    contradicted |= (conflicts >= len(CONFLICTING_LEVELS)) & no_contact_or_id
-    # ... or against two of them, the name only sounding alike in one script (across scripts a sound is
-    # all a name can share): 1M: 182 of 419 such merges were two people, across scripts 111 of 1,260
-    spelt_apart = ~cross_script & (_agreeing(levels, comparisons, SPELT_APART) > 0)
-    contradicted |= spelt_apart & (conflicts >= 2) & no_contact_or_id
-    # half a name and the birthday: twins, unless nothing of their own (e-mail, mobile, id) disagrees,
-    # their own e-mail or id agrees, or the data has too few households to hold twins
-    if households:
-        contradicted |= (
-            _all_agreeing(levels, comparisons, HALF_NAME_BIRTHDAY)
-            & (_agreeing(levels, comparisons, TWIN_CONFLICTS) > 0)
-            & (_agreeing(levels, comparisons, OWN_IDS) == 0)
-        )
-    # a company's departments write other e-mails and phones at its one address: no contradiction there
-    contradicted &= ~(organization & _all_agreeing(levels, comparisons, COMPANY_AT_ADDRESS))
-    # an equal id merges an organisation, and a person where no household shares one (a parent's number
-    # on a child's account)
-    id_holder = organization | ctx.both("record_type", "person") & (not households)
-    same_id_holder = id_holder & (_agreeing(levels, comparisons, SAME_TAX_ID) > 0) & open_pair
-    by_score = above_match & identifying & ~contradicted & open_pair
-    is_match = by_score | same_id_holder | must_mask
-    namesake = (supporting <= 1) & (conflicts >= NAMESAKE_CONFLICTS)
-    namesake |= (_agreeing(levels, comparisons, HALF_NAME) > 0) & nothing_personal
-    is_review = ~is_match & open_pair & ~namesake & (scores >= config.review_threshold)
-    no_identity = above_match & ~identifying & open_pair & ~must_mask
-    contradicted_demoted = above_match & identifying & contradicted & open_pair & ~must_mask
-    vetoed = veto & (scores >= config.review_threshold)
-    namesake_demoted = namesake & ~is_match & open_pair & (scores >= config.review_threshold)
-    lap("decide")
-
-    outcome = cluster(
-        frame.height,
-        left,
-        right,
-        np.where(veto, 0.0, scores),
-        is_match,
-        must_rows,
-        cannot_rows,
-        cluster_params,
-        rank=_key_rank(frame),
-        # the customer's own identifier: id and name, or an id that identifies on its own
-        anchored=is_match & _all_agreeing(levels, comparisons, ANCHOR_LEVELS) | same_id_holder,
-        # ... and, where an e-mail or mobile of their own disagrees too, as good as a veto in clustering
-        # until the unmarked record's cluster carries the same suffix: the father's record must not join
-        # "Jr." through the son's other records, which carry no suffix either (a record with nothing of
-        # its own to compare stays free to join)
-        ambiguous=father_or_son & (_agreeing(levels, comparisons, OWN_CONTACTS) > 0) & ~veto,
-        suffix=features["suffix"].rank("dense").fill_null(0).cast(pl.Int64).to_numpy() - 1,
-    )
+    watch.lap("decide")
+    outcome = _cluster(frame, features, ctx, scores, decisions, steward, cluster_params)
     labels = outcome.labels
-    cut = is_match & (labels[left] != labels[right])
-    lap("cluster")
-
-    codes = np.where(is_match, 0, np.where(is_review, 1, 2)).astype(np.uint32)
-    decision = pl.Series(["match", "review", "distinct"], dtype=pl.Utf8).gather(codes)
-    rules = rule_bits(
-        too_few_identifying_fields_agree=no_identity,
-        vetoed_by_disagreeing_field=vetoed,
-        steward_must_link=must_mask,
-        steward_cannot_link=cannot_mask,
-        cut_by_clustering=cut,
-        namesake_contact_fields_disagree=namesake_demoted,
-        contact_fields_disagree=contradicted_demoted,
-        same_tax_id_holder=same_id_holder & ~by_score & ~must_mask,
-    )
-    systems, ids = frame["source_system"], frame["source_id"]
-    pairs_out = pl.DataFrame(
-        {
-            "left_system": systems.gather(left),
-            "left_id": ids.gather(left),
-            "right_system": systems.gather(right),
-            "right_id": ids.gather(right),
-            "score": pl.Series(scores, dtype=pl.Float64),
-            "decision": decision,
-            "cut": pl.Series(cut, dtype=pl.Boolean),
-            "rules": pl.Series(rules, dtype=pl.UInt8),
-            **{
-                level_column(c): pl.Series(levels[:, i].astype(np.uint8), dtype=pl.UInt8)
-                for i, c in enumerate(comparisons)
-            },
-        }
-    )
+    cut = decisions.is_match & (labels[ctx.left] != labels[ctx.right])
+    decisions.add_outcome("cut_by_clustering", cut)
+    watch.lap("cluster")
+    pairs_out = _pairs_frame(frame, ctx, comparisons, levels, scores, decisions, cut)
     explainer = Explainer(
         comparisons,
         display_frame(features, comparisons),
@@ -724,35 +474,16 @@ def match_frame(
         ctx.right,
         levels,
         weights.astype(np.float32),
-        rules,
+        decisions.rules,
+        rule_names(rules),
     )
     clusters = pl.DataFrame(
-        {"source_system": systems, "source_id": ids, "cluster_id": pl.Series(labels, dtype=pl.Int64)}
+        {
+            "source_system": frame["source_system"],
+            "source_id": frame["source_id"],
+            "cluster_id": pl.Series(labels, dtype=pl.Int64),
+        }
     )
-    lap("output")
-
-    counts = pairs_out["decision"].value_counts()
-    stats = {
-        "records": frame.height,
-        "candidate_pairs": len(pairs),
-        "pairs_by_decision": {d: 0 for d in ("match", "review", "distinct")}
-        | dict(zip(counts["decision"].to_list(), counts["count"].to_list(), strict=True)),
-        "blocking_keys": block_stats.pairs_by_key,
-        "oversized_blocks": block_stats.oversized_blocks,
-        "clusters": int(np.unique(labels).size),
-        "cut_pairs": int(cut.sum()),
-        "constraints": {
-            "must_link": len(must_rows),
-            "cannot_link": len(cannot_rows),
-            "unknown_records": unknown,
-            "conflicts": len(outcome.constraint_conflicts),
-        },
-        "model": {
-            "match_rate": model.match_rate,
-            "em_iterations": model.em_iterations,
-            "trained_on_records": model.trained_on_records,
-        },
-        "seconds": seconds,
-        "peak_rss_mb": peak_mb,
-    }
+    watch.lap("output")
+    stats = _stats(pairs_out, labels, block_stats, steward, outcome, model, decisions, watch)
     return MatchResult(pairs_out, clusters, stats, model, explainer)

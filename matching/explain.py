@@ -20,30 +20,6 @@ import polars as pl
 
 from matching.compare import Comparison
 
-#: Decision rules that changed a pair's outcome, one bit each in the pairs frame's ``rules`` column.
-RULES: tuple[str, ...] = (
-    "too_few_identifying_fields_agree",
-    "vetoed_by_disagreeing_field",
-    "steward_must_link",
-    "steward_cannot_link",
-    "cut_by_clustering",
-    "namesake_contact_fields_disagree",
-    "contact_fields_disagree",
-    "same_tax_id_holder",
-)
-
-
-def rule_bits(**applies: np.ndarray) -> np.ndarray:
-    """UInt8 bit mask per pair from one boolean array per rule name (see ``RULES``)."""
-    unknown = set(applies) - set(RULES)
-    if unknown:
-        raise ValueError(f"unknown decision rules {sorted(unknown)}")
-    n = len(next(iter(applies.values()))) if applies else 0
-    bits = np.zeros(n, dtype=np.uint8)
-    for name, mask in applies.items():
-        bits |= np.where(mask, np.uint8(1 << RULES.index(name)), np.uint8(0))
-    return bits
-
 
 def rule_entry(rule: str) -> dict[str, Any]:
     return {"field": "rule", "level": rule, "weight": 0.0, "left": None, "right": None}
@@ -73,7 +49,10 @@ class Explainer:
     levels: np.ndarray
     #: pairs x comparisons, the match weight added (term-frequency adjustment included)
     weights: np.ndarray
+    #: Per pair, the bit mask of the outcomes and rules that applied (see ``matching.decide``) ...
     rules: np.ndarray
+    #: ... and the name of each bit.
+    rule_names: tuple[str, ...]
 
     def explanations(self, rows: np.ndarray) -> Iterator[list[dict[str, Any]]]:
         """One explanation list per pair index in ``rows``: a dict per field, then the rules that applied."""
@@ -97,5 +76,5 @@ class Explainer:
                 for name, lv, w, a, b in per_field
             ]
             if bits[j]:
-                entries += [rule_entry(rule) for k, rule in enumerate(RULES) if bits[j] >> k & 1]
+                entries += [rule_entry(rule) for k, rule in enumerate(self.rule_names) if bits[j] >> k & 1]
             yield entries

@@ -161,7 +161,7 @@ def test_pair_rows_stream_match_and_review_pairs_as_the_hub_stores_them() -> Non
     result = match_frame(frame(PEOPLE, HOUSEHOLD))
     # the pairs frame is compact: a level code per comparison and a rule bit mask, no JSON per pair
     assert "explanation" not in result.pairs.columns
-    assert result.pairs["level_name"].dtype == pl.UInt8 and result.pairs["rules"].dtype == pl.UInt8
+    assert result.pairs["level_name"].dtype == pl.UInt8 and result.pairs["rules"].dtype == pl.UInt64
     wanted = result.pairs.filter(pl.col("decision").is_in(["match", "review"]))
     chunks = list(result.pair_rows(chunk_size=2))
     assert wanted.height > 2 and all(1 <= len(c) <= 2 for c in chunks)

@@ -1,0 +1,172 @@
+"""Conditions over comparison levels and pair facts: the vocabulary the decision rules are written in.
+
+A condition is a small frozen object (Splink keeps its comparison levels the same way): it can say in
+words what it tests (``describe``, shown to stewards and hashed into the model fingerprint) and it turns
+all candidate pairs at once into one boolean array (``mask``). Nothing runs per pair; every level mask
+and pair fact is computed once per run and shared by all the rules that use it (``PairFacts``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from matching.compare import Comparison, PairContext
+
+
+class PairFacts:
+    """What the conditions look at, per candidate pair: the levels reached and a few named facts.
+
+    Facts are about the two records rather than one comparison (both organisations, written in two
+    scripts, from one system...) or about the data set (``households``: does it hold family members at
+    all, see ``matching.households``). A condition naming an unknown fact fails loudly at evaluation.
+    The arrays handed out are shared between rules: never modify one in place.
+    """
+
+    def __init__(
+        self,
+        ctx: PairContext,
+        levels: np.ndarray,
+        comparisons: Sequence[Comparison],
+        system: np.ndarray,
+        households: bool,
+    ) -> None:
+        self.ctx = ctx
+        self.levels = levels
+        self.comparisons = {c.name: (i, c) for i, c in enumerate(comparisons)}
+        self.n = len(levels)
+        self._levels: dict[tuple[str, frozenset[str]], np.ndarray] = {}
+        self._facts: dict[str, np.ndarray] = {}
+        self._fact_functions: dict[str, Callable[[], np.ndarray]] = {
+            "persons": lambda: ctx.both("record_type", "person"),
+            "organizations": lambda: ctx.both("record_type", "organization"),
+            "cross_script": lambda: ctx.differ("non_latin"),
+            "same_system": lambda: system[ctx.left] == system[ctx.right],
+            "one_suffix": self._one_suffix,
+            # a person's mobile is their own device, as their e-mail is their own mailbox; the household
+            # shares the landline
+            "shared_mobile": lambda: self.fact("persons") & ctx.any_shared("mobiles"),
+            "households": lambda: np.full(self.n, households),
+        }
+
+    def _one_suffix(self) -> np.ndarray:
+        left, right = self.ctx.sides("suffix")
+        return (left.is_null() != right.is_null()).to_numpy()
+
+    def level(self, field: str, wanted: frozenset[str]) -> np.ndarray:
+        """Pairs whose ``field`` comparison reached one of ``wanted``; none if the engine lacks it."""
+        key = (field, wanted)
+        if key not in self._levels:
+            if field not in self.comparisons:
+                self._levels[key] = np.zeros(self.n, dtype=bool)
+            else:
+                index, comparison = self.comparisons[field]
+                unknown = wanted - set(comparison.levels)
+                if unknown:
+                    raise ValueError(f"comparison {field!r} has no level(s) {sorted(unknown)}")
+                lookup = np.array([name in wanted for name in comparison.levels])
+                self._levels[key] = lookup[self.levels[:, index]]
+        return self._levels[key]
+
+    def fact(self, name: str) -> np.ndarray:
+        if name not in self._facts:
+            if name not in self._fact_functions:
+                raise ValueError(f"unknown pair fact {name!r}; known: {sorted(self._fact_functions)}")
+            self._facts[name] = np.asarray(self._fact_functions[name](), dtype=bool)
+        return self._facts[name]
+
+
+class Condition(Protocol):
+    def mask(self, facts: PairFacts) -> np.ndarray: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Level:
+    """The ``field`` comparison reached one of ``levels``."""
+
+    field: str
+    levels: frozenset[str]
+
+    def mask(self, facts: PairFacts) -> np.ndarray:
+        return facts.level(self.field, self.levels)
+
+    def describe(self) -> str:
+        return f"{self.field} {'/'.join(sorted(self.levels))}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A named fact about the pair or the data set (see ``PairFacts``)."""
+
+    name: str
+
+    def mask(self, facts: PairFacts) -> np.ndarray:
+        return facts.fact(self.name)
+
+    def describe(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    """At least ``n`` of the ``terms`` hold: ``all_of`` and ``any_of`` are its two ends."""
+
+    n: int
+    terms: tuple[Condition, ...]
+
+    def mask(self, facts: PairFacts) -> np.ndarray:
+        masks = [t.mask(facts) for t in self.terms]
+        if self.n == 1:
+            return functools.reduce(np.logical_or, masks)
+        if self.n == len(masks):
+            return functools.reduce(np.logical_and, masks)
+        count = np.zeros(facts.n, dtype=np.int8)
+        for mask in masks:
+            count += mask
+        return count >= self.n
+
+    def describe(self) -> str:
+        inner = ", ".join(t.describe() for t in self.terms)
+        if len(self.terms) == 1:
+            return inner
+        if self.n == len(self.terms):
+            return f"all of ({inner})"
+        return f"any of ({inner})" if self.n == 1 else f"at least {self.n} of ({inner})"
+
+
+@dataclass(frozen=True)
+class Not:
+    term: Condition
+
+    def mask(self, facts: PairFacts) -> np.ndarray:
+        return ~self.term.mask(facts)
+
+    def describe(self) -> str:
+        return f"not {self.term.describe()}"
+
+
+def levels(**fields: Iterable[str]) -> tuple[Level, ...]:
+    """``levels(email={"exact"}, phone={"exact"})`` -> one ``Level`` per field."""
+    return tuple(Level(name, frozenset(wanted)) for name, wanted in fields.items())
+
+
+def all_of(*terms: Condition) -> AtLeast:
+    return AtLeast(len(terms), terms)
+
+
+def any_of(*terms: Condition) -> AtLeast:
+    return AtLeast(1, terms)
+
+
+def none_of(*terms: Condition) -> Not:
+    return Not(any_of(*terms))
+
+
+def at_least(n: int, *terms: Condition) -> AtLeast:
+    return AtLeast(n, terms)
