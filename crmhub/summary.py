@@ -20,6 +20,16 @@ def format_run_summary(steps: list[dict[str, Any]], counts: dict[str, Any]) -> s
             f"(new {st.get('inserted', 0)}, changed {st.get('updated', 0)}, "
             f"unchanged {st.get('unchanged', 0)}), {st.get('quarantined', 0)} quarantined"
         )
+    for step in (s for s in steps if s["step"] == "match-plan" and s["status"] != "failed"):
+        st = step["stats"]
+        if st.get("mode") == "full":
+            lines += ["", f"Matched everything again ({st.get('full_because', 'full run')})"]
+        else:
+            lines += [
+                "",
+                f"Matched incrementally: {st.get('rematched_records', 0)} of {st.get('records', 0)} records "
+                f"in {st.get('rematched_components', 0)} candidate components",
+            ]
     for step in (s for s in steps if s["step"] == "match"):
         st = step["stats"]
         if step["status"] == "failed":

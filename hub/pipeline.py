@@ -22,7 +22,7 @@ from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.rematch import MatchScope, affected_scope
 from hub.store import ORDERS_STREAM, HubStore, StageStats, content_hash
-from schemas import CustomerRecord, GoldenRecord, HubConfig, RecordKey, SourceConfig
+from schemas import CustomerRecord, GoldenRecord, HubConfig, MatchingConfig, RecordKey, SourceConfig
 from schemas.customer import CustomerFields
 from schemas.steward import DecisionKind
 
@@ -126,7 +126,7 @@ class SyncPipeline:
         Everything (first run, ``rematch_all`` — which retrains the model — or a model of an older
         engine), or only the components holding new, changed, deleted or steward-decided records.
         """
-        from matching import candidate_components, train_model
+        from matching import MatchModel, candidate_components, train_model
 
         step = self.store.start_step(run_id, "match-plan")
         started = utcnow()
@@ -135,13 +135,16 @@ class SyncPipeline:
             frame = self.store.load_match_frame()
             stored = self.store.active_model()
             watermark = self.store.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
-            model = None if rematch_all or stored is None else _frozen_model(stored)
-            if model is None:  # first run, an explicit re-match, or a model of an older engine
+            why_retrain = _retrain_reason(stored, rematch_all, self.config.matching)
+            if why_retrain:  # the stored model no longer describes this engine (or there is none)
                 model = train_model(frame, config=self.config.matching)
                 self.store.save_model(model.model_dump(mode="json"), frame.height)
+            else:
+                model = MatchModel.model_validate(stored)
             model_id = self.store.active_model_id()
             components = candidate_components(frame, model, constraints)
-            full = rematch_all or stored is None or watermark is None
+            why_full = why_retrain or (None if watermark else "no match run yet on this store")
+            full = why_full is not None
             if full:
                 plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
             else:
@@ -158,6 +161,7 @@ class SyncPipeline:
                 rows += [(key, -1) for key in plan.scope - set(live)]  # deleted: rebuild their golden records
             stats = {
                 "mode": "full" if full else "incremental",
+                **({"full_because": why_full} if why_full else {}),
                 "records": frame.height,
                 "rematched_records": len(live),
                 "rematched_components": plan.components,
@@ -335,17 +339,24 @@ class SyncPipeline:
         return summary
 
 
-def _frozen_model(stored: dict[str, Any]) -> Any:
-    """The stored model, or ``None`` when it was trained for comparisons this engine no longer has."""
-    from matching import MatchModel, ModelMismatchError
-    from matching.compare import DEFAULT_COMPARISONS
+def _retrain_reason(stored: dict[str, Any] | None, rematch_all: bool, config: MatchingConfig) -> str | None:
+    """Why this run must retrain and re-match everything, in words; ``None`` when the model holds.
 
-    model = MatchModel.model_validate(stored)
-    try:
-        model.estimates(DEFAULT_COMPARISONS)
-    except ModelMismatchError:
-        return None
-    return model
+    Incremental re-matching with the stored model equals a full rebuild only while the engine that
+    decides (normalizers, comparisons, blocking, rule table, thresholds: ``matching.fingerprint``)
+    is the one the model was trained for; after an upgrade or a threshold change it is not.
+    """
+    from matching import MatchModel, fingerprint
+    from matching.fingerprint import differences
+
+    if rematch_all:
+        return "re-match of everything asked for"
+    if stored is None:
+        return "no model trained yet"
+    changed = differences(MatchModel.model_validate(stored).fingerprint, fingerprint(config))
+    if changed:
+        return "the matching engine changed since the stored model: " + ", ".join(changed)
+    return None
 
 
 def field_value(customer: CustomerFields, field_name: str) -> Any:

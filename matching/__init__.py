@@ -3,7 +3,14 @@
 ``match_frame`` runs the whole pipeline over a flat polars frame; see :mod:`matching.engine`.
 """
 
-from matching.engine import Constraints, MatchResult, candidate_components, match_frame, train_model
+from matching.engine import (
+    Constraints,
+    MatchResult,
+    candidate_components,
+    fingerprint,
+    match_frame,
+    train_model,
+)
 from matching.frame import FLAT_COLUMNS, FlatFrameError, read_flat_csv, records_to_frame
 from matching.model import MatchModel, ModelMismatchError
 
@@ -15,6 +22,7 @@ __all__ = [
     "MatchResult",
     "ModelMismatchError",
     "candidate_components",
+    "fingerprint",
     "match_frame",
     "read_flat_csv",
     "records_to_frame",

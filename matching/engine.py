@@ -18,6 +18,7 @@ from matching.conditions import PairFacts
 from matching.decide import Decisions, decide
 from matching.explain import Explainer, display_frame
 from matching.features import build_features
+from matching.fingerprint import engine_fingerprint
 from matching.frame import conform
 from matching.model import MatchModel
 from matching.rules import RULES, Rule, rule_names
@@ -199,27 +200,55 @@ def _estimate(
     return MatchModel.from_estimates(fs, features)
 
 
+def fingerprint(
+    config: MatchingConfig | None = None,
+    *,
+    comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS,
+    blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
+    rules: tuple[Rule, ...] = RULES,
+    cluster_params: ClusterParams | None = None,
+) -> dict[str, str]:
+    """The running engine's fingerprint (``matching.fingerprint``) for these settings."""
+    config = config or MatchingConfig()
+    return engine_fingerprint(
+        comparisons=comparisons,
+        blocking_keys=blocking_keys,
+        rules=rules,
+        thresholds={"match": config.match_threshold, "review": config.review_threshold},
+        cluster_params=cluster_params,
+    )
+
+
 def train_model(
     frame: pl.DataFrame,
     config: MatchingConfig | None = None,
     *,
     comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS,
     blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
+    rules: tuple[Rule, ...] = RULES,
+    cluster_params: ClusterParams | None = None,
     em: bool = False,
 ) -> MatchModel:
     """Estimate everything data-dependent (u, optionally m by EM, term frequencies) from ``frame``.
 
     Pass the result to ``match_frame(..., model=...)`` to score later batches exactly like this data.
-    ``config`` is accepted for symmetry with ``match_frame``; thresholds are not part of the model
-    (they are decisions, and stay in the hub's configuration).
+    The model records the fingerprint of the engine and settings it was trained for (thresholds
+    included: they are not part of the model, but a change of them changes decisions everywhere).
     """
-    del config
     features = build_features(conform(frame))
     levels = None
     if em:
         pairs, _ = candidate_pairs(features, blocking_keys)
         levels = compare_pairs(PairContext(features, pairs), comparisons)
-    return _estimate(features, comparisons, levels, train=True)
+    model = _estimate(features, comparisons, levels, train=True)
+    model.fingerprint = fingerprint(
+        config,
+        comparisons=comparisons,
+        blocking_keys=blocking_keys,
+        rules=rules,
+        cluster_params=cluster_params,
+    )
+    return model
 
 
 def _key_rank(frame: pl.DataFrame) -> np.ndarray:
@@ -316,16 +345,12 @@ def _score(
     features: pl.DataFrame,
     levels: np.ndarray,
     comparisons: tuple[Comparison, ...],
-    model: MatchModel | None,
-    train: bool,
-    em: bool,
-) -> tuple[MatchModel, np.ndarray, np.ndarray]:
-    """The model (trained here unless given), per pair and field the weight, per pair the probability."""
-    if model is None:
-        model = _estimate(features, comparisons, levels if em else None, train)
+    model: MatchModel,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair and field the weight, per pair the match probability."""
     fs = model.estimates(comparisons)
     weights = match_weights(ctx, levels, fs, model.record_frequencies(features, comparisons))
-    return model, weights, probabilities(weights, fs)
+    return weights, probabilities(weights, fs)
 
 
 def _cluster(
@@ -452,7 +477,16 @@ def match_frame(
     ctx = PairContext(features, pairs)
     levels = compare_pairs(ctx, comparisons)
     watch.lap("compare")
-    model, weights, scores = _score(ctx, features, levels, comparisons, model, train, em)
+    if model is None:
+        model = _estimate(features, comparisons, levels if em else None, train)
+        model.fingerprint = fingerprint(
+            config,
+            comparisons=comparisons,
+            blocking_keys=blocking_keys,
+            rules=rules,
+            cluster_params=cluster_params,
+        )
+    weights, scores = _score(ctx, features, levels, comparisons, model)
     watch.lap("score")
     steward = _Steward.over(frame, ctx, constraints or Constraints())
     system = frame["source_system"].rank("dense").to_numpy()

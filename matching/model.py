@@ -12,7 +12,8 @@ JSON shape (``to_json``)::
                                                   "weight": 10.55}, ...]}, ...],
      "term_frequencies": {"name": {"column": "any_name_key", "records": 10000,
                                    "counts": {"nguyen van anh": 41, ...}}},
-     "twin_share": 0.16}
+     "twin_share": 0.16,
+     "fingerprint": {"engine_code": "3f2a...", "rules": "9c1e...", "thresholds": "...", ...}}
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ class MatchModel(BaseModel):
     #: Upper bound of the share of twin-like pairs that are twins (``matching.households``); a model
     #: stored before it existed reads 1.0, the conservative value.
     twin_share: float = Field(default=1.0, ge=0, le=1)
+    #: What decided the matches this model was trained for (``matching.fingerprint``): part -> hash.
+    #: Empty in a model stored before fingerprints, which therefore differs from every engine.
+    fingerprint: dict[str, str] = Field(default_factory=dict)
 
     # --- serialisation ---------------------------------------------------------------------------------
 

@@ -257,3 +257,19 @@ def test_sharded_matching_gives_the_same_customers_and_survives_a_retried_shard(
     assert stats["shards"] == 3 and stats["mode"] == "full"
     assert _partition(pipeline.store) == _partition(single.store)
     assert pipeline.store.counts()["pairs"] == single.store.counts()["pairs"]
+
+
+def test_an_engine_change_rematches_everything_once_and_says_why(hub, records):
+    stage(hub.store, records[:150])
+    assert hub.match("run-1")["mode"] == "full"
+    stored = hub.store.active_model()
+    # the stored model was trained by another engine (here: another rule table's fingerprint)
+    hub.store.save_model({**stored, "fingerprint": {**stored["fingerprint"], "rules": "0" * 16}}, 150)
+    stage(hub.store, records[150:160])
+    second = hub.match("run-2")
+    assert second["mode"] == "full"
+    [plan] = [s for s in hub.store.run_steps("run-2") if s["step"] == "match-plan"]
+    assert plan["stats"]["full_because"] == "the matching engine changed since the stored model: rules"
+    assert hub.store.active_model()["fingerprint"] == stored["fingerprint"]  # retrained for this engine
+    stage(hub.store, records[160:170])
+    assert hub.match("run-3")["mode"] == "incremental"
