@@ -44,6 +44,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
+    from crmhub.explain import format_explanation
     from matching import match_frame, read_flat_csv
     from schemas import MatchingConfig
 
@@ -64,13 +65,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     )
     print(f"wrote {out / 'clusters.csv'} and {out / 'pairs.csv'}")
     if args.explain:
-        for pair in result.pair_models()[: args.explain]:
-            print(f"\n{pair.left} ~ {pair.right}: score {pair.score:.3f} -> {pair.decision.value}")
-            for comparison in pair.comparisons:
-                print(
-                    f"    {comparison.field:<14} {comparison.level:<22} {comparison.weight:+6.2f}  "
-                    f"{comparison.left!s:.30} | {comparison.right!s:.30}"
-                )
+        print(format_explanation(result, args.explain))
     return 0
 
 

@@ -23,6 +23,7 @@ from hub.models import (
     SourceRecordRow,
 )
 from hub.store import FLAT_COLUMNS, HubStore
+from matching.explain import with_reasons
 from schemas import GoldenRecord, RecordKey
 
 #: Score bands of the review queue filter: name -> [low, high).
@@ -188,7 +189,7 @@ class HubQueries:
                     score=p.score,
                     band=band_name,
                     priority=_priority(p.score, self.review_threshold, self.match_threshold, members),
-                    explanation=list(p.explanation or []),
+                    explanation=with_reasons(p.explanation or []),
                     left_record=lrec,
                     right_record=rrec,
                     differs={

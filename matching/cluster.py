@@ -151,30 +151,13 @@ def cluster(
     ``suffix``: per row, a code of the record's Jr./Sr. (-1 for none).
     """
     params = params or ClusterParams()
-    must_link = must_link or []
-    cannot_link = cannot_link or []
     labels = np.arange(n_records, dtype=np.int64)
     outcome = ClusterOutcome(labels)
-
-    # Components over everything that *could* merge; most are pairs and need no agglomeration.
-    must = np.array(must_link, dtype=np.int64).reshape(-1, 2)
-    cannot = np.array(cannot_link, dtype=np.int64).reshape(-1, 2)
-    edge_l = np.concatenate([left[is_match], must[:, 0]])
-    edge_r = np.concatenate([right[is_match], must[:, 1]])
-    graph = coo_matrix((np.ones(len(edge_l)), (edge_l, edge_r)), shape=(n_records, n_records))
-    _, component = connected_components(graph, directed=False)
-    sizes = np.bincount(component)
-    constrained = np.zeros(len(sizes), dtype=bool)
-    constrained[component[cannot.ravel()]] = True
-
-    simple = is_match & (sizes[component[left]] == 2) & ~constrained[component[left]]
-    if must.size:
-        simple &= ~np.isin(component[left], component[must[:, 0]])
-    labels[np.maximum(left[simple], right[simple])] = np.minimum(left[simple], right[simple])
-
-    complex_components = np.flatnonzero((sizes > 2) | (constrained & (sizes > 1)))
-    if must.size:
-        complex_components = np.union1d(complex_components, component[must[:, 0]])
+    must = np.array(must_link or [], dtype=np.int64).reshape(-1, 2)
+    cannot = np.array(cannot_link or [], dtype=np.int64).reshape(-1, 2)
+    component, complex_components = _merge_simple_pairs(
+        n_records, left, right, is_match, must, cannot, labels
+    )
     if not len(complex_components):
         return outcome
 
@@ -192,10 +175,57 @@ def cluster(
         strict=True,
     ):
         agg.add_evidence(a, b, s, anchor, params.veto_cut, maybe)
+    _apply_constraints(agg, must, cannot, outcome)
+
+    chosen = evidence & is_match
+    rank = np.arange(n_records) if rank is None else rank
+    rank_l, rank_r = rank[left[chosen]], rank[right[chosen]]
+    order = np.lexsort((np.maximum(rank_l, rank_r), np.minimum(rank_l, rank_r), -scores[chosen]))
+    for a, b in zip(left[chosen][order].tolist(), right[chosen][order].tolist(), strict=True):
+        ra, rb = agg.find(a), agg.find(b)
+        if ra != rb and not agg.forbidden(ra, rb) and agg.acceptable(ra, rb, params):
+            agg.merge(ra, rb)
+    _label(agg, labels)
+    return outcome
+
+
+def _merge_simple_pairs(
+    n_records: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    is_match: np.ndarray,
+    must: np.ndarray,
+    cannot: np.ndarray,
+    labels: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Label the components that are one unconstrained match pair; return every row's component over
+    everything that *could* merge and the components that need agglomeration (most are pairs)."""
+    edge_l = np.concatenate([left[is_match], must[:, 0]])
+    edge_r = np.concatenate([right[is_match], must[:, 1]])
+    graph = coo_matrix((np.ones(len(edge_l)), (edge_l, edge_r)), shape=(n_records, n_records))
+    _, component = connected_components(graph, directed=False)
+    sizes = np.bincount(component)
+    constrained = np.zeros(len(sizes), dtype=bool)
+    constrained[component[cannot.ravel()]] = True
+
+    simple = is_match & (sizes[component[left]] == 2) & ~constrained[component[left]]
+    if must.size:
+        simple &= ~np.isin(component[left], component[must[:, 0]])
+    labels[np.maximum(left[simple], right[simple])] = np.minimum(left[simple], right[simple])
+
+    complex_components = np.flatnonzero((sizes > 2) | (constrained & (sizes > 1)))
+    if must.size:
+        complex_components = np.union1d(complex_components, component[must[:, 0]])
+    return component, complex_components
+
+
+def _apply_constraints(
+    agg: _Agglomeration, must: np.ndarray, cannot: np.ndarray, outcome: ClusterOutcome
+) -> None:
+    """Steward constraints first: cannot-links forbid, must-links merge unless a cannot-link forbids."""
     for a, b in cannot.tolist():
         if a in agg.parent and b in agg.parent:
             agg.forbid(a, b)
-
     for a, b in must.tolist():
         ra, rb = agg.find(a), agg.find(b)
         if ra == rb:
@@ -205,24 +235,12 @@ def cluster(
             continue
         agg.merge(ra, rb)
 
-    chosen = evidence & is_match
-    rank = np.arange(n_records) if rank is None else rank
-    rank_l, rank_r = rank[left[chosen]], rank[right[chosen]]
-    order = np.lexsort((np.maximum(rank_l, rank_r), np.minimum(rank_l, rank_r), -scores[chosen]))
-    match_l = left[chosen][order].tolist()
-    match_r = right[chosen][order].tolist()
-    for a, b in zip(match_l, match_r, strict=True):
-        ra, rb = agg.find(a), agg.find(b)
-        if ra != rb and not agg.forbidden(ra, rb) and agg.acceptable(ra, rb, params):
-            agg.merge(ra, rb)
 
-    roots = {}
-    for node in agg.parent:
-        root = agg.find(node)
-        roots[node] = root
+def _label(agg: _Agglomeration, labels: np.ndarray) -> None:
+    """Each agglomerated row's label: the smallest row index of its cluster."""
+    roots = {node: agg.find(node) for node in agg.parent}
     smallest: dict[int, int] = {}
     for node, root in roots.items():
         smallest[root] = min(smallest.get(root, node), node)
     for node, root in roots.items():
         labels[node] = smallest[root]
-    return outcome

@@ -16,7 +16,7 @@ from matching.cluster import ClusterOutcome, ClusterParams, cluster
 from matching.compare import DEFAULT_COMPARISONS, Comparison, PairContext, compare_pairs
 from matching.conditions import PairFacts
 from matching.decide import Decisions, decide
-from matching.explain import Explainer, display_frame
+from matching.explain import Explainer, display_frame, with_reasons
 from matching.features import build_features
 from matching.fingerprint import engine_fingerprint
 from matching.frame import conform
@@ -130,7 +130,7 @@ class MatchResult:
                         right=RecordKey(row["right_system"], row["right_id"]),
                         score=row["score"],
                         decision=MatchDecision(row["decision"]),
-                        comparisons=[FieldComparison.model_validate(e) for e in entries],
+                        comparisons=[FieldComparison.model_validate(e) for e in with_reasons(entries)],
                         reason=cut_reason if cut else None,
                     )
                 )

@@ -19,10 +19,20 @@ import numpy as np
 import polars as pl
 
 from matching.compare import Comparison
+from matching.rules import reason
 
 
 def rule_entry(rule: str) -> dict[str, Any]:
     return {"field": "rule", "level": rule, "weight": 0.0, "left": None, "right": None}
+
+
+def with_reasons(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The explanation with each rule entry's plain-language reason (``matching.rules``) added.
+
+    Reasons are looked up when a person reads the pair rather than stored with it: a million records
+    have millions of stored explanations, and a reworded reason then reaches old pairs too.
+    """
+    return [{**e, "reason": reason(e["level"])} if e.get("field") == "rule" else dict(e) for e in entries]
 
 
 def display_frame(features: pl.DataFrame, comparisons: Sequence[Comparison]) -> pl.DataFrame:

@@ -61,6 +61,19 @@ def _in_taiwan_spelling(tokens: pl.Series, taiwan: pl.Series) -> pl.Series:
 def build_features(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per record (same order as ``frame``) with ``_row`` = position and normalised fields."""
     base = frame.with_row_index("_row").with_columns(_display_name())
+    features = pl.DataFrame(
+        {
+            "_row": base["_row"],
+            "record_type": base["record_type"],
+            **_name_columns(base),
+            **_contact_columns(base),
+        }
+    )
+    return _derived_columns(features)
+
+
+def _name_columns(base: pl.DataFrame) -> dict[str, pl.Series]:
+    """Names of persons and organisations: keys, sounds, readings in other scripts, Jr./Sr., legal form."""
     is_org = base["record_type"] == "organization"
     name = base["name"]
     none = pl.Series([None] * len(name), dtype=pl.Utf8)
@@ -86,51 +99,56 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
         .fill_null(nz.map_unique(parts, nz.thai_name))  # and RTGS for Thai script
         .fill_null(nz.map_unique(org_name, nz.organization_reading))  # companies: Wade-Giles, RTGS
     )
-    features = pl.DataFrame(
-        {
-            "_row": base["_row"],
-            "record_type": base["record_type"],
-            "name": name,
-            "arabic_script": name.str.contains(nz.ARABIC_SCRIPT_PATTERN).fill_null(False),
-            "non_latin": name.str.contains(nz.NON_LATIN_PATTERN).fill_null(False),
-            "name_key": nz.map_unique(person_tokens, nz.tokens_key),
-            # in written order without spaces: "amber black well" is "amber blackwell" mis-split
-            "name_compact": person_tokens.str.replace_all(" ", "", literal=True),
-            "name_phon": nz.map_unique(person_tokens, nz.tokens_phonetic_key).fill_null(
-                nz.map_unique(org_name, nz.organization_phonetic_key)
-            ),
-            "suffix": nz.map_unique(parts, nz.person_suffix),
-            "reading_key": nz.map_unique(reading, nz.tokens_key),
-            "reading_phon": nz.map_unique(reading, nz.tokens_phonetic_key),
-            "family_key": _in_taiwan_spelling(
-                nz.map_unique(base["family_name"].zip_with(~is_org, none), nz.name_part_key), taiwan
-            ),
-            "given_key": _in_taiwan_spelling(
-                nz.map_unique(base["given_name"].zip_with(~is_org, none), nz.name_part_key), taiwan
-            ),
-            "org_key": nz.map_unique(org_name, nz.organization_key),
-            "org_form": nz.map_unique(org_name, nz.legal_form),
-            "emails": _normalised_list(base, "email", nz.email_key),
-            "phones": _normalised_list(base, "phone", nz.phone_key, with_country=True),
-            "dob": nz.map_unique(base["date_of_birth"], nz.date_key),
-            "tax": nz.map_unique(base["tax_id"], nz.tax_key),
-            "postal": nz.map_unique(base["postal_code"], nz.postal_key),
-            "city": nz.map_unique(base["city"], nz.city_key),
-            "street": nz.map_unique(base["street"], nz.street_key),
-            # house numbers survive every script and abbreviation: "南京東路45號" / "NO. 45, NANJING E. RD."
-            "house": nz.ascii_digit_column(base["street"])
-            .str.extract_all(r"[0-9]+")
-            .list.join(" ")
-            .replace("", None),
-            "country": base["country"].str.to_uppercase(),
-            # as written, for explanations
-            "address": base.select(
-                pl.concat_str(["street", "postal_code", "city"], separator=", ", ignore_nulls=True).replace(
-                    "", None
-                )
-            ).to_series(),
-        }
-    )
+    return {
+        "name": name,
+        "arabic_script": name.str.contains(nz.ARABIC_SCRIPT_PATTERN).fill_null(False),
+        "non_latin": name.str.contains(nz.NON_LATIN_PATTERN).fill_null(False),
+        "name_key": nz.map_unique(person_tokens, nz.tokens_key),
+        # in written order without spaces: "amber black well" is "amber blackwell" mis-split
+        "name_compact": person_tokens.str.replace_all(" ", "", literal=True),
+        "name_phon": nz.map_unique(person_tokens, nz.tokens_phonetic_key).fill_null(
+            nz.map_unique(org_name, nz.organization_phonetic_key)
+        ),
+        "suffix": nz.map_unique(parts, nz.person_suffix),
+        "reading_key": nz.map_unique(reading, nz.tokens_key),
+        "reading_phon": nz.map_unique(reading, nz.tokens_phonetic_key),
+        "family_key": _in_taiwan_spelling(
+            nz.map_unique(base["family_name"].zip_with(~is_org, none), nz.name_part_key), taiwan
+        ),
+        "given_key": _in_taiwan_spelling(
+            nz.map_unique(base["given_name"].zip_with(~is_org, none), nz.name_part_key), taiwan
+        ),
+        "org_key": nz.map_unique(org_name, nz.organization_key),
+        "org_form": nz.map_unique(org_name, nz.legal_form),
+    }
+
+
+def _contact_columns(base: pl.DataFrame) -> dict[str, pl.Series]:
+    """E-mails, phones, birth date, tax id and address, normalised; the address also as written."""
+    return {
+        "emails": _normalised_list(base, "email", nz.email_key),
+        "phones": _normalised_list(base, "phone", nz.phone_key, with_country=True),
+        "dob": nz.map_unique(base["date_of_birth"], nz.date_key),
+        "tax": nz.map_unique(base["tax_id"], nz.tax_key),
+        "postal": nz.map_unique(base["postal_code"], nz.postal_key),
+        "city": nz.map_unique(base["city"], nz.city_key),
+        "street": nz.map_unique(base["street"], nz.street_key),
+        # house numbers survive every script and abbreviation: "南京東路45號" / "NO. 45, NANJING E. RD."
+        "house": nz.ascii_digit_column(base["street"])
+        .str.extract_all(r"[0-9]+")
+        .list.join(" ")
+        .replace("", None),
+        "country": base["country"].str.to_uppercase(),
+        # as written, for explanations
+        "address": base.select(
+            pl.concat_str(["street", "postal_code", "city"], separator=", ", ignore_nulls=True).replace(
+                "", None
+            )
+        ).to_series(),
+    }
+
+
+def _derived_columns(features: pl.DataFrame) -> pl.DataFrame:
     # any_name_key / name_phon: the person key, or the organisation key without its legal form.
     # alt_*: the other reading where there is one, else the same as the primary name columns; a pair
     # with one Chinese-script side compared on alt_* is the Latin name against the other reading

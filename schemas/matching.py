@@ -23,6 +23,8 @@ class FieldComparison(BaseModel):
     weight: float
     left: str | None = None
     right: str | None = None
+    #: For a decision rule (``field == "rule"``): why it applied, in plain words for a steward.
+    reason: str | None = None
 
 
 class MatchPair(BaseModel):

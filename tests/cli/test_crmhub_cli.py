@@ -30,6 +30,13 @@ def test_match_on_the_flat_csv_format(tmp_path):
     result = run("match", str(source), "--out", str(tmp_path / "out"), "--explain", "2")
     assert result.returncode == 0, result.stderr
     assert "score" in result.stdout and "->" in result.stdout  # the explanation of two pairs
+    # the weights learnt from this file, and the rules with their reasons
+    weights = [line.split() for line in result.stdout.splitlines() if line.startswith("    email ")]
+    assert any(w[1] == "exact" and float(w[-1]) > 0 for w in weights), result.stdout
+    assert "Rules fired" in result.stdout
+    from matching.rules import RULES
+
+    assert any(rule.reason in result.stdout for rule in RULES), result.stdout
 
     with open(tmp_path / "out" / "clusters.csv", encoding="utf-8") as f:
         clusters = list(csv.DictReader(f))
