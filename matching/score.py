@@ -30,11 +30,19 @@ RATE_PRIOR_WEIGHT = 200.0
 MIN_PAIRS_FOR_EM = 1_000
 #: Bits by which term frequency may move an exact-level weight away from its average.
 TF_MAX_ADJUSTMENT = 3.0
-#: Per comparison, the feature columns that identify a person *without* it: two persons' records equal
-#: on all of them are one customer, so how the field compares between them is its ``m``.
+#: Per comparison, the feature columns that identify a customer *without* it: two records equal on all
+#: of them are one customer, so how the field compares between them is its ``m`` (Splink trains the
+#: same way, with EM sessions blocked on the other fields). Every comparison that can disagree within
+#: one customer has one; the Jr./Sr. suffix has none (no combination of other fields tells father from
+#: son), so its prior stands. A list column (several e-mails) is exploded.
 ANCHORS: dict[str, tuple[str, ...]] = {
+    "name": ("emails", "dob"),
+    "legal_form": ("org_key", "tax"),
+    "email": ("any_name_key", "dob", "postal"),
+    "phone": ("any_name_key", "dob", "postal"),
     "date_of_birth": ("any_name_key", "tax", "postal"),
     "tax_id": ("any_name_key", "dob", "postal"),
+    "address": ("any_name_key", "dob", "emails"),
 }
 #: Anchor groups above this size are left out (a common name whose id is a placeholder such as 0).
 MAX_ANCHOR_GROUP = 10
@@ -118,7 +126,13 @@ def estimate_m_from_anchors(features: pl.DataFrame, model: FSModel) -> None:
             continue
         # a blocking key over the anchor columns (organisations pair only with organisations, and have no
         # birth date: their pairs land on the null level, which is not counted)
-        key = BlockingKey(f"anchor:{comparison.name}", tuple(columns), max_block_size=MAX_ANCHOR_GROUP)
+        lists = [c for c in columns if features.schema[c] == pl.List(pl.Utf8)]
+        key = BlockingKey(
+            f"anchor:{comparison.name}",
+            tuple(columns),
+            explode=lists[0] if lists else None,
+            max_block_size=MAX_ANCHOR_GROUP,
+        )
         pairs, _ = candidate_pairs(features, (key,))
         if not pairs.height:
             continue
