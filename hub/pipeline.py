@@ -137,7 +137,8 @@ class SyncPipeline:
             watermark = self.store.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
             why_retrain = _retrain_reason(stored, rematch_all, self.config.matching)
             if why_retrain:  # the stored model no longer describes this engine (or there is none)
-                model = train_model(frame, config=self.config.matching)
+                # the stewards' decisions so far are labels: they re-estimate m and calibrate thresholds
+                model = train_model(frame, config=self.config.matching, constraints=constraints)
                 self.store.save_model(model.model_dump(mode="json"), frame.height)
             else:
                 model = MatchModel.model_validate(stored)

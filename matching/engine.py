@@ -20,6 +20,7 @@ from matching.explain import Explainer, display_frame, with_reasons
 from matching.features import build_features
 from matching.fingerprint import engine_fingerprint
 from matching.frame import conform
+from matching.labels import Calibration, calibrate, labelled_scores, learn_m
 from matching.model import MatchModel
 from matching.rules import RULES, Rule, rule_names
 from matching.score import (
@@ -189,15 +190,49 @@ def _estimate(
     comparisons: tuple[Comparison, ...],
     levels: np.ndarray | None,
     train: bool,
+    labels: _Labels | None = None,
 ) -> MatchModel:
-    """u from random pairs of ``features`` (``train``), m by EM over candidate ``levels`` (if given)."""
+    """u from random pairs of ``features`` (``train``), m from anchors, by EM over candidate ``levels``
+    (if given) and from steward ``labels``, which also calibrate the thresholds."""
     fs = FSModel.from_priors(comparisons)
     if train:
         estimate_u(features, fs)
         estimate_m_from_anchors(features, fs)
     if levels is not None:
         estimate_m(levels, fs)
-    return MatchModel.from_estimates(fs, features)
+    if labels is None or not (labels.same or labels.not_same):
+        return MatchModel.from_estimates(fs, features)
+    learn_m(features, fs, labels.same)
+    model = MatchModel.from_estimates(fs, features)
+    frequencies = model.record_frequencies(features, comparisons)
+    match, review = calibrate(
+        labelled_scores(features, fs, labels.same, comparisons, frequencies),
+        labelled_scores(features, fs, labels.not_same, comparisons, frequencies),
+        labels.match_threshold,
+        labels.review_threshold,
+    )
+    model.calibration = Calibration(
+        same=len(labels.same), not_same=len(labels.not_same), match_threshold=match, review_threshold=review
+    )
+    return model
+
+
+@dataclass
+class _Labels:
+    """Steward decisions as labelled record rows, and the configured thresholds they calibrate."""
+
+    same: list[tuple[int, int]]
+    not_same: list[tuple[int, int]]
+    match_threshold: float
+    review_threshold: float
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame, constraints: Constraints | None, config: MatchingConfig) -> _Labels:
+        constraints = constraints or Constraints()
+        same, not_same = [], []
+        if constraints.must_link or constraints.cannot_link:
+            same, not_same, _ = _constraint_rows(frame, constraints)
+        return cls(same, not_same, config.match_threshold, config.review_threshold)
 
 
 def fingerprint(
@@ -227,6 +262,7 @@ def train_model(
     blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
     rules: tuple[Rule, ...] = RULES,
     cluster_params: ClusterParams | None = None,
+    constraints: Constraints | None = None,
     em: bool = False,
 ) -> MatchModel:
     """Estimate everything data-dependent (u, optionally m by EM, term frequencies) from ``frame``.
@@ -234,13 +270,17 @@ def train_model(
     Pass the result to ``match_frame(..., model=...)`` to score later batches exactly like this data.
     The model records the fingerprint of the engine and settings it was trained for (thresholds
     included: they are not part of the model, but a change of them changes decisions everywhere).
+    Steward ``constraints`` are labels: "same" pairs re-estimate m, and with enough of both kinds the
+    thresholds are calibrated (``matching.labels``).
     """
-    features = build_features(conform(frame))
+    frame = conform(frame)
+    features = build_features(frame)
     levels = None
     if em:
         pairs, _ = candidate_pairs(features, blocking_keys)
         levels = compare_pairs(PairContext(features, pairs), comparisons)
-    model = _estimate(features, comparisons, levels, train=True)
+    config = config or MatchingConfig()
+    model = _estimate(features, comparisons, levels, True, _Labels.of(frame, constraints, config))
     model.fingerprint = fingerprint(
         config,
         comparisons=comparisons,
@@ -477,8 +517,10 @@ def match_frame(
     ctx = PairContext(features, pairs)
     levels = compare_pairs(ctx, comparisons)
     watch.lap("compare")
+    constraints = constraints or Constraints()
     if model is None:
-        model = _estimate(features, comparisons, levels if em else None, train)
+        labels = _Labels.of(frame, constraints, config)
+        model = _estimate(features, comparisons, levels if em else None, train, labels)
         model.fingerprint = fingerprint(
             config,
             comparisons=comparisons,
@@ -488,12 +530,11 @@ def match_frame(
         )
     weights, scores = _score(ctx, features, levels, comparisons, model)
     watch.lap("score")
-    steward = _Steward.over(frame, ctx, constraints or Constraints())
+    steward = _Steward.over(frame, ctx, constraints)
     system = frame["source_system"].rank("dense").to_numpy()
     facts = PairFacts(ctx, levels, comparisons, system, model.twin_share >= TWIN_SHARE_TO_DEMOTE)
-    decisions = decide(
-        facts, scores, config.match_threshold, config.review_threshold, steward.must, steward.cannot, rules
-    )
+    match_threshold, review_threshold = model.thresholds(config.match_threshold, config.review_threshold)
+    decisions = decide(facts, scores, match_threshold, review_threshold, steward.must, steward.cannot, rules)
     watch.lap("decide")
     outcome = _cluster(frame, features, ctx, scores, decisions, steward, cluster_params)
     labels = outcome.labels

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matching.compare import Comparison
 from matching.households import twin_share
+from matching.labels import Calibration
 from matching.score import TF_MAX_ADJUSTMENT, FSModel
 
 MODEL_VERSION = 1
@@ -103,6 +104,15 @@ class MatchModel(BaseModel):
     #: What decided the matches this model was trained for (``matching.fingerprint``): part -> hash.
     #: Empty in a model stored before fingerprints, which therefore differs from every engine.
     fingerprint: dict[str, str] = Field(default_factory=dict)
+    #: What steward labels taught this model (``matching.labels``); ``None`` when trained without any.
+    calibration: Calibration | None = None
+
+    def thresholds(self, match: float, review: float) -> tuple[float, float]:
+        """The (match, review) thresholds to decide with: calibrated by steward labels where they were
+        enough, else the configured ones."""
+        if self.calibration is None or self.calibration.match_threshold is None:
+            return match, review
+        return self.calibration.match_threshold, self.calibration.review_threshold or review
 
     # --- serialisation ---------------------------------------------------------------------------------
 
