@@ -279,7 +279,34 @@ def _name(ctx: PairContext) -> np.ndarray:
             ("abjad_key", "abjad_key", "abjad_tokens"),
             _skeleton_levels,
         )
+    if "org_written" in ctx.features.columns:
+        _lift_truncated(ctx, levels)
     return levels
+
+
+#: A name cut at a legacy field width keeps at least this many characters of the full one.
+MIN_TRUNCATED = 15
+
+
+def _lift_truncated(ctx: PairContext, levels: np.ndarray) -> None:
+    """An organisation's name cut inside a word at a legacy field width ("SCHNEIDER MASCHINENBAU UN") is
+    the start of its full name: fuzzy. Cut at a word boundary it may be a sister company's shorter
+    name ("Schneider Maschinenbau" / "Schneider Maschinenbau Süd"), so only a cut inside a word counts."""
+    rows = np.flatnonzero(ctx.both("record_type", "organization") & (levels > _NAME_LEVEL["fuzzy"]))
+    if not len(rows):
+        return
+    a, b = (side.gather(rows) for side in ctx.sides("org_written"))
+    shorter = a.str.len_chars() <= b.str.len_chars()
+    names = pl.DataFrame({"short": a.zip_with(shorter, b), "long": b.zip_with(shorter, a)})
+    length = pl.col("short").str.len_chars()
+    cut = names.select(
+        (length >= MIN_TRUNCATED)
+        & (length < pl.col("long").str.len_chars())
+        & pl.col("long").str.starts_with(pl.col("short"))
+        & pl.col("short").str.contains("[a-z0-9]$")
+        & pl.col("long").str.slice(length, 1).str.contains("^[a-z0-9]$")
+    ).to_series()
+    levels[rows[cut.fill_null(False).to_numpy()]] = _NAME_LEVEL["fuzzy"]
 
 
 def _skeleton_levels(found: np.ndarray) -> np.ndarray:

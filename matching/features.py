@@ -120,6 +120,7 @@ def _name_columns(base: pl.DataFrame) -> dict[str, pl.Series]:
         ),
         "org_key": nz.map_unique(org_name, nz.organization_key),
         "org_form": nz.map_unique(org_name, nz.legal_form),
+        "org_written": nz.map_unique(org_name, nz.organization_written),
     }
 
 

@@ -385,6 +385,7 @@ def cantonese_name(parts: str) -> str | None:
 _WG_WHOLE = {
     "zhi": "chih", "chi": "chih", "shi": "shih", "ri": "jih", "zi": "tzu", "ci": "tzu", "si": "ssu",
     "he": "ho", "ge": "ko", "ke": "ko",  # 何 "HO", 葛 "KO", 柯 "KO"
+    "you": "yu", "ye": "yeh", "yue": "yueh",  # 游 "YU", 葉 "YEH", 岳 "YUEH"; 有限 "YU HSIEN"
 }  # fmt: skip
 _WG_INITIAL = re.compile(r"^(zh|ch|sh|z|c|j|q|x|r|b|d|g)")
 _WG_INITIALS = {
@@ -755,6 +756,45 @@ _ORG_PHRASE_RE = re.compile(
 )
 
 
+def _latin_readings(native: str) -> set[str]:
+    """How Latin-script systems write a native word: pinyin and Wade-Giles for Chinese, RTGS and
+    letter by letter for Thai, letter by letter for Persian and Cyrillic (a legacy export's
+    有限公司 is "YOU XIAN GONG SI", its บริษัท "BRISAT")."""
+    readings = {ascii_fold(native, cjk_syllables=True), ascii_fold(_romanize_thai_names(native))}
+    if _CJK.search(native):
+        readings.add(" ".join(_wg_syllables(native)))
+    return {r for r in (" ".join(x.split()) for x in readings) if len(r.replace(" ", "")) >= 4}
+
+
+def _with_readings(forms: dict[str, str], native: dict[str, str]) -> dict[str, str]:
+    """``forms`` plus the Latin readings of the ``native`` words (a reading never overrides a form)."""
+    return {**{r: v for k, v in native.items() for r in _latin_readings(k)}, **forms}
+
+
+_LEGAL_FORMS = _with_readings(_LEGAL_FORMS, _NATIVE_LEGAL_FORMS)
+_LEGAL_RE = re.compile(
+    r"(?:^|\s)(" + "|".join(re.escape(k) for k in sorted(_LEGAL_FORMS, key=len, reverse=True)) + r")(?=\s|$)"
+)
+#: A name cut at a legacy field width keeps the first words of a long legal form ("RUI FENG SHI PIN
+#: YOU XIAN" for 有限公司, "... CONG TY TNHH MOT THANH"): two or more leading words of a form of three or
+#: more, at the very end of the name, are that form.
+_TRUNCATED_FORMS: dict[str, str] = {
+    " ".join(words[:n]): form
+    for key, form in _LEGAL_FORMS.items()
+    if len(words := key.split()) >= 3
+    for n in range(2, len(words))
+}
+_TRUNCATED_FORM_RE = re.compile(
+    r"(?:^|\s)(" + "|".join(re.escape(k) for k in sorted(_TRUNCATED_FORMS, key=len, reverse=True)) + r")$"
+)
+_ORG_PHRASES = _with_readings(_ORG_PHRASES, _NATIVE_ORG_WORDS_AS_WRITTEN)
+_ORG_PHRASE_RE = re.compile(
+    r"(?<![a-z0-9])("
+    + "|".join(re.escape(k) for k in sorted(_ORG_PHRASES, key=len, reverse=True))
+    + r")(?![a-z0-9])"
+)
+
+
 @lru_cache(maxsize=200_000)
 @lru_cache(maxsize=200_000)
 def split_organization(text: str) -> tuple[str | None, str | None]:
@@ -777,6 +817,9 @@ def _organization_native(text: str) -> tuple[str, list[str]]:
 
 
 def _organization_core(folded: str, forms: list[str], text: str) -> tuple[str | None, str | None]:
+    if (cut := _TRUNCATED_FORM_RE.search(folded)) and cut.group(1) not in _LEGAL_FORMS:
+        forms = [*forms, _TRUNCATED_FORMS[cut.group(1)]]
+        folded = folded[: cut.start()]
     forms = forms + [_LEGAL_FORMS[m.group(1)] for m in _LEGAL_RE.finditer(folded)]
     core = _LEGAL_RE.sub(" ", folded)
     core = _ORG_PHRASE_RE.sub(lambda m: _ORG_PHRASES[m.group(1)], core)
@@ -823,6 +866,12 @@ def abjad_key(folded: str) -> str | None:
 def organization_phonetic_key(text: str) -> str | None:
     core = split_organization(text)[0]
     return phonetic_key(core) if core else None
+
+
+def organization_written(text: str) -> str | None:
+    """An organisation's name as written, folded, words in order and legal form kept: a name cut at a
+    legacy field width is a prefix of this (umlauts spelt one way: "MUELLER" is "Müller")."""
+    return _UMLAUT_SPELLING.sub(r"\1", ascii_fold(text)) or None
 
 
 def organization_key(text: str) -> str | None:
