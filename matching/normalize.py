@@ -14,7 +14,8 @@ import json
 import pkgutil
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
@@ -636,9 +637,6 @@ _LEGAL_FORMS: dict[str, str] = {
     "co": "co",
     "company": "co",
 }
-_LEGAL_RE = re.compile(
-    r"(?:^|\s)(" + "|".join(re.escape(k) for k in sorted(_LEGAL_FORMS, key=len, reverse=True)) + r")(?=\s|$)"
-)
 #: "co ltd" and "ltd" are one signal; "plc" vs "ltd" is not.
 _FORM_RANK = (
     "plc",
@@ -749,11 +747,6 @@ _ORG_PHRASES: dict[str, str] = {
     "international": "international",
     "inter": "international",
 }
-_ORG_PHRASE_RE = re.compile(
-    r"(?<![a-z0-9])("
-    + "|".join(re.escape(k) for k in sorted(_ORG_PHRASES, key=len, reverse=True))
-    + r")(?![a-z0-9])"
-)
 
 
 def _latin_readings(native: str) -> set[str]:
@@ -771,28 +764,46 @@ def _with_readings(forms: dict[str, str], native: dict[str, str]) -> dict[str, s
     return {**{r: v for k, v in native.items() for r in _latin_readings(k)}, **forms}
 
 
-_LEGAL_FORMS = _with_readings(_LEGAL_FORMS, _NATIVE_LEGAL_FORMS)
-_LEGAL_RE = re.compile(
-    r"(?:^|\s)(" + "|".join(re.escape(k) for k in sorted(_LEGAL_FORMS, key=len, reverse=True)) + r")(?=\s|$)"
-)
-#: A name cut at a legacy field width keeps the first words of a long legal form ("RUI FENG SHI PIN
-#: YOU XIAN" for 有限公司, "... CONG TY TNHH MOT THANH"): two or more leading words of a form of three or
-#: more, at the very end of the name, are that form.
-_TRUNCATED_FORMS: dict[str, str] = {
-    " ".join(words[:n]): form
-    for key, form in _LEGAL_FORMS.items()
-    if len(words := key.split()) >= 3
-    for n in range(2, len(words))
-}
-_TRUNCATED_FORM_RE = re.compile(
-    r"(?:^|\s)(" + "|".join(re.escape(k) for k in sorted(_TRUNCATED_FORMS, key=len, reverse=True)) + r")$"
-)
-_ORG_PHRASES = _with_readings(_ORG_PHRASES, _NATIVE_ORG_WORDS_AS_WRITTEN)
-_ORG_PHRASE_RE = re.compile(
-    r"(?<![a-z0-9])("
-    + "|".join(re.escape(k) for k in sorted(_ORG_PHRASES, key=len, reverse=True))
-    + r")(?![a-z0-9])"
-)
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(k) for k in sorted(words, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class _OrgVocabulary:
+    """Legal forms and business words with their Latin readings, and the patterns that find them.
+
+    Built on first use, not at import: the readings call the Thai romaniser, which every process that
+    imports the engine (each Airflow task, ``crmhub --help``) would otherwise load."""
+
+    legal_forms: dict[str, str]
+    legal_re: re.Pattern[str]
+    #: A name cut at a legacy field width keeps the first words of a long legal form ("RUI FENG SHI PIN
+    #: YOU XIAN" for 有限公司, "... CONG TY TNHH MOT THANH"): two or more leading words of a form of
+    #: three or more, at the very end of the name, are that form.
+    truncated: dict[str, str]
+    truncated_re: re.Pattern[str]
+    phrases: dict[str, str]
+    phrase_re: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> _OrgVocabulary:
+    forms = _with_readings(_LEGAL_FORMS, _NATIVE_LEGAL_FORMS)
+    truncated = {
+        " ".join(words[:n]): form
+        for key, form in forms.items()
+        if len(words := key.split()) >= 3
+        for n in range(2, len(words))
+    }
+    phrases = _with_readings(_ORG_PHRASES, _NATIVE_ORG_WORDS_AS_WRITTEN)
+    return _OrgVocabulary(
+        forms,
+        re.compile(rf"(?:^|\s)({_alternation(forms)})(?=\s|$)"),
+        truncated,
+        re.compile(rf"(?:^|\s)({_alternation(truncated)})$"),
+        phrases,
+        re.compile(rf"(?<![a-z0-9])({_alternation(phrases)})(?![a-z0-9])"),
+    )
 
 
 @lru_cache(maxsize=200_000)
@@ -817,12 +828,13 @@ def _organization_native(text: str) -> tuple[str, list[str]]:
 
 
 def _organization_core(folded: str, forms: list[str], text: str) -> tuple[str | None, str | None]:
-    if (cut := _TRUNCATED_FORM_RE.search(folded)) and cut.group(1) not in _LEGAL_FORMS:
-        forms = [*forms, _TRUNCATED_FORMS[cut.group(1)]]
+    words = _vocabulary()
+    if (cut := words.truncated_re.search(folded)) and cut.group(1) not in words.legal_forms:
+        forms = [*forms, words.truncated[cut.group(1)]]
         folded = folded[: cut.start()]
-    forms = forms + [_LEGAL_FORMS[m.group(1)] for m in _LEGAL_RE.finditer(folded)]
-    core = _LEGAL_RE.sub(" ", folded)
-    core = _ORG_PHRASE_RE.sub(lambda m: _ORG_PHRASES[m.group(1)], core)
+    forms = forms + [words.legal_forms[m.group(1)] for m in words.legal_re.finditer(folded)]
+    core = words.legal_re.sub(" ", folded)
+    core = words.phrase_re.sub(lambda m: words.phrases[m.group(1)], core)
     # word order differs between languages ("Xây dựng Thành Công" / "THANH CONG CONSTRUCTION")
     core = " ".join(sorted(_ORG_WORDS.get(t, t) for t in core.split()))
     form = next((f for f in _FORM_RANK if f in forms), forms[0] if forms else None)
