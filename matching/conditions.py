@@ -151,6 +151,21 @@ class Not:
         return f"not {self.term.describe()}"
 
 
+@dataclass(frozen=True)
+class Named:
+    """A condition with a name a person reads instead of its parts (``describe``); the fingerprint
+    still hashes the parts (``repr``)."""
+
+    label: str
+    term: Condition
+
+    def mask(self, facts: PairFacts) -> np.ndarray:
+        return self.term.mask(facts)
+
+    def describe(self) -> str:
+        return self.label
+
+
 def levels(**fields: Iterable[str]) -> tuple[Level, ...]:
     """``levels(email={"exact"}, phone={"exact"})`` -> one ``Level`` per field."""
     return tuple(Level(name, frozenset(wanted)) for name, wanted in fields.items())

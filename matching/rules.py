@@ -24,6 +24,7 @@ from matching.conditions import (
     Condition,
     Fact,
     Level,
+    Named,
     Not,
     all_of,
     any_of,
@@ -105,23 +106,35 @@ SUPPORTING = levels(
     date_of_birth=DOB_CLOSE,
     address=AT_HOME,
 )
-SUPPORTED = at_least(2, *SUPPORTING)
+SUPPORTED = Named("two fields agree", at_least(2, *SUPPORTING))
 #: Contact fields whose disagreement, when little else agrees, says "a namesake".
 CONFLICTS = levels(email={"else"}, phone={"else"}, address={"else", "same_city"})
+CONTACT_DISAGREES = Named("a contact field disagrees", any_of(*CONFLICTS))
 #: Something personal agrees: e-mail (or a typo of it), id number, birth date (or a typo), own mobile.
 PERSONAL = levels(email={"exact", "fuzzy"}, tax_id=TAX_CLOSE, date_of_birth=DOB_CLOSE)
-NOTHING_PERSONAL = all_of(none_of(*PERSONAL), Not(SHARED_MOBILE))
-NO_CONTACT_OR_ID = none_of(*levels(email={"exact"}, phone={"exact"}, tax_id=TAX_CLOSE))
+NOTHING_PERSONAL = Named("nothing personal agrees", all_of(none_of(*PERSONAL), Not(SHARED_MOBILE)))
+NO_CONTACT_OR_ID = Named(
+    "no e-mail, phone or id agrees", none_of(*levels(email={"exact"}, phone={"exact"}, tax_id=TAX_CLOSE))
+)
 OWN_CONTACT_DIFFERS = any_of(*levels(email={"else"}, phone={"else"}))
 GIVEN_ONLY = Level("name", frozenset({"given_only"}))
+SWAPPED_AT_HOME = Named(
+    "day and month swapped at the same street",
+    all_of(Level("date_of_birth", frozenset({"day_month_swapped"})), Level("address", AT_HOME)),
+)
 NEAR_MISS_DOB = Level("date_of_birth", frozenset({"day_month_swapped", "one_typo"}))
 #: Nothing identifying beyond name and address: no e-mail, id or birth date agrees, and the phone only
 #: where it is an organisation's switchboard (shared by its sister companies).
-NO_STRONG = all_of(none_of(SAME_EMAIL, SAME_TAX_ID, SAME_DOB), any_of(Not(SAME_PHONE), ORGANIZATIONS))
+NO_STRONG = Named(
+    "nothing identifying agrees",
+    all_of(none_of(SAME_EMAIL, SAME_TAX_ID, SAME_DOB), any_of(Not(SAME_PHONE), ORGANIZATIONS)),
+)
 #: A company's other street in the same postal area: another site, maybe a sister company on the
 #: shared switchboard, the name written without its legal form.
 OTHER_SITE = all_of(ORGANIZATIONS, Level("address", frozenset({"same_postal_code"})))
-FATHER_OR_SON = all_of(Fact("one_suffix"), NOTHING_PERSONAL)
+FATHER_OR_SON = Named(
+    "one side Jr./Sr., nothing personal agrees", all_of(Fact("one_suffix"), NOTHING_PERSONAL)
+)
 NOT_TAX_CLOSE = Not(Level("tax_id", TAX_CLOSE))
 
 
@@ -307,9 +320,9 @@ RULES: tuple[Rule, ...] = (
         Effect.CONTRADICT,
         all_of(
             NO_STRONG,
-            any_of(*CONFLICTS),
+            CONTACT_DISAGREES,
             NEAR_MISS_DOB,
-            Not(all_of(Level("date_of_birth", frozenset({"day_month_swapped"})), Level("address", AT_HOME))),
+            Not(SWAPPED_AT_HOME),
         ),
         "a contact field disagrees and the birth date is only close",
         "general",
@@ -348,7 +361,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "given_name_birth_date_contact_disagrees",
         Effect.CONTRADICT,
-        all_of(GIVEN_ONLY, any_of(*CONFLICTS), NO_CONTACT_OR_ID),
+        all_of(GIVEN_ONLY, CONTACT_DISAGREES, NO_CONTACT_OR_ID),
         "only the given name and birth date agree, and a contact field disagrees",
         "general at scale",
     ),
@@ -418,7 +431,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "namesake",
         Effect.NOT_WORTH_REVIEW,
-        all_of(Not(SUPPORTED), any_of(*CONFLICTS)),
+        all_of(Not(SUPPORTED), CONTACT_DISAGREES),
         "only the name agrees and a contact field disagrees: a namesake",
         "general",
     ),
@@ -478,5 +491,16 @@ def reason(name: str, rules: tuple[Rule, ...] = RULES) -> str:
 
 def table_fingerprint(rules: tuple[Rule, ...] = RULES) -> str:
     """A short hash of the table's meaning (names, effects, conditions), for the model fingerprint."""
-    text = json.dumps([r.to_dict() | {"reason": ""} for r in rules], sort_keys=True)
+    text = json.dumps([[r.name, r.effect.value, repr(r.when)] for r in rules])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def markdown_table(rules: tuple[Rule, ...] = RULES) -> str:
+    """The rule table as the README shows it (``python -m matching.rules``; a test keeps them equal)."""
+    lines = ["| rule | effect | when | why |", "|---|---|---|---|"]
+    lines += [f"| `{r.name}` | {r.effect.value} | {r.when.describe()} | {r.reason} |" for r in rules]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
