@@ -74,10 +74,16 @@ def decide(
     to review, unless a NOT_WORTH_REVIEW rule says it is a namesake or household member.
     """
     n = len(scores)
+    names = rule_names(table)
     fired = fire(table, facts)
+    # the fired masks as bits and per effect, then let go: at a million records each is ~10 MB
+    fired_bits = _bits(names, fired, n)
+    fired_counts = {name: int(np.count_nonzero(mask)) for name, mask in fired.items()}
+    by_effect = {e: _effect(table, fired, e, n) for e in Effect}
+    del fired
 
     def effect(e: Effect) -> np.ndarray:
-        return _effect(table, fired, e, n)
+        return by_effect[e]
 
     veto = effect(Effect.VETO) & ~effect(Effect.LIFT_VETO) & ~must
     open_pair = ~cannot & ~veto
@@ -99,13 +105,12 @@ def decide(
         "contact_fields_disagree": above_match & identifying & contradicted & open_pair & ~must,
         "same_tax_id_holder": merge_rule & ~by_score & ~must,
     }
-    names = rule_names(table)
     return Decisions(
         is_match=is_match,
         is_review=is_review,
         veto=veto,
         anchored=is_match & effect(Effect.ANCHOR) | merge_rule,
         ambiguous=effect(Effect.AMBIGUOUS) & ~veto,
-        rules=_bits(names, outcomes, n) | _bits(names, fired, n),
-        fired_counts={name: int(np.count_nonzero(mask)) for name, mask in fired.items()},
+        rules=_bits(names, outcomes, n) | fired_bits,
+        fired_counts=fired_counts,
     )

@@ -393,6 +393,24 @@ def _score(
     return weights, probabilities(weights, fs)
 
 
+def _decide(
+    frame: pl.DataFrame,
+    ctx: PairContext,
+    levels: np.ndarray,
+    comparisons: tuple[Comparison, ...],
+    scores: np.ndarray,
+    model: MatchModel,
+    config: MatchingConfig,
+    steward: _Steward,
+    rules: tuple[Rule, ...],
+) -> Decisions:
+    """The rule table over the pairs; its level masks and facts are freed before clustering."""
+    system = frame["source_system"].rank("dense").to_numpy()
+    facts = PairFacts(ctx, levels, comparisons, system, model.twin_share >= TWIN_SHARE_TO_DEMOTE)
+    match_threshold, review_threshold = model.thresholds(config.match_threshold, config.review_threshold)
+    return decide(facts, scores, match_threshold, review_threshold, steward.must, steward.cannot, rules)
+
+
 def _cluster(
     frame: pl.DataFrame,
     features: pl.DataFrame,
@@ -531,10 +549,7 @@ def match_frame(
     weights, scores = _score(ctx, features, levels, comparisons, model)
     watch.lap("score")
     steward = _Steward.over(frame, ctx, constraints)
-    system = frame["source_system"].rank("dense").to_numpy()
-    facts = PairFacts(ctx, levels, comparisons, system, model.twin_share >= TWIN_SHARE_TO_DEMOTE)
-    match_threshold, review_threshold = model.thresholds(config.match_threshold, config.review_threshold)
-    decisions = decide(facts, scores, match_threshold, review_threshold, steward.must, steward.cannot, rules)
+    decisions = _decide(frame, ctx, levels, comparisons, scores, model, config, steward, rules)
     watch.lap("decide")
     outcome = _cluster(frame, features, ctx, scores, decisions, steward, cluster_params)
     labels = outcome.labels
