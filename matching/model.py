@@ -60,45 +60,27 @@ class ComparisonParams(BaseModel):
 
 
 class TermFrequencies(BaseModel):
-    """How many training records carried each value of ``column`` — per country, where ``by`` says so.
+    """How many training records carried each value of ``column``.
 
-    A name's frequency is counted among the records of its own country: "Nguyen Van Anh" is one
-    customer in a hundred in Vietnam and one in ten thousand of a data set that is mostly German, and
-    candidate pairs meet within a country, so sharing it says as little as the Vietnamese share says.
     Only values seen at least twice and common enough to change the clamped adjustment are stored;
-    any other value counts as seen once (``1 / records`` of its country), as it was in training.
+    any other value counts as seen once (``1 / records``), which is what it was in training.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     column: str
     records: int = Field(ge=1)
-    #: value (``country<TAB>value`` with ``by``) -> records with it
     counts: dict[str, int] = Field(default_factory=dict)
-    #: Feature column the counts are grouped by (``country``); ``None``: counted over all records.
-    by: str | None = None
-    #: group -> its records (with ``by``; a group not listed counts as ``records``).
-    group_records: dict[str, int] = Field(default_factory=dict)
 
-    def frequencies(self, features: pl.DataFrame) -> np.ndarray:
-        """Per record, its value's training frequency (1.0 for null: no adjustment is ever applied)."""
-        values = features[self.column]
-        keys, denominators = values, pl.Series([float(self.records)] * len(values))
-        if self.by is not None:
-            group = features[self.by].fill_null("")
-            keys = group + "\t" + values
-            known = pl.Series(list(self.group_records), dtype=pl.Utf8)
-            sizes = pl.Series(list(self.group_records.values()), dtype=pl.Float64)
-            denominators = group.replace_strict(
-                known, sizes, default=float(self.records), return_dtype=pl.Float64
-            )
+    def frequencies(self, values: pl.Series) -> np.ndarray:
+        """Per value, its training frequency (1.0 for null: no adjustment is ever applied there)."""
         if self.counts:
-            stored = pl.Series(list(self.counts), dtype=pl.Utf8)
+            keys = pl.Series(list(self.counts), dtype=pl.Utf8)
             counts = pl.Series(list(self.counts.values()), dtype=pl.Float64)
-            seen = keys.replace_strict(stored, counts, default=1.0, return_dtype=pl.Float64)
+            seen = values.replace_strict(keys, counts, default=1.0, return_dtype=pl.Float64)
         else:
             seen = pl.Series([1.0] * len(values), dtype=pl.Float64)
-        freq = (seen / denominators).to_numpy().copy()
+        freq = (seen / self.records).to_numpy().copy()
         freq[values.is_null().to_numpy()] = 1.0
         return freq
 
@@ -194,39 +176,26 @@ class MatchModel(BaseModel):
         for comparison in comparisons:
             table = self.term_frequencies.get(comparison.name)
             if comparison.tf_column and table is not None:
-                out[comparison.name] = table.frequencies(features)
+                out[comparison.name] = table.frequencies(features[table.column])
         return out
 
 
-#: Term frequencies are counted per value of this feature column (see ``TermFrequencies``).
-TF_GROUP = "country"
-
-
 def _term_frequencies(features: pl.DataFrame, column: str, u_exact: float) -> TermFrequencies:
-    """Counts of the values whose frequency still changes the clamped TF adjustment, per country.
+    """Counts of the values whose frequency still changes the clamped TF adjustment.
 
     A value seen once has frequency ``1/records``, the default for unknown values; a value so rare that
     ``log2(u_exact / freq)`` is clamped at ``+TF_MAX_ADJUSTMENT`` behaves like any rarer value. Leaving
     both out keeps the JSON small (a million records have hundreds of thousands of distinct names).
     """
     records = max(features.height, 1)
-    grouped = features.select(pl.col(TF_GROUP).fill_null("").alias("group"), pl.col(column).alias("value"))
-    sizes = grouped.group_by("group").len()
+    min_count = max(2, int(np.ceil(u_exact / 2**TF_MAX_ADJUSTMENT * records)))
     counts = (
-        grouped.drop_nulls("value")
-        .group_by("group", "value")
-        .len("count")
-        .join(sizes, on="group")
-        .filter(
-            (pl.col("count") >= 2)
-            & (pl.col("count") >= (u_exact / 2**TF_MAX_ADJUSTMENT * pl.col("len")).ceil())
-        )
-        .sort("count", "group", "value", descending=[True, False, False])
+        features.select(pl.col(column).drop_nulls().value_counts(sort=True))
+        .unnest(column)
+        .filter(pl.col("count") >= min_count)
     )
     return TermFrequencies(
         column=column,
         records=records,
-        counts={f"{g}\t{v}": c for g, v, c in counts.select("group", "value", "count").iter_rows()},
-        by=TF_GROUP,
-        group_records=dict(sizes.sort("group").iter_rows()),
+        counts=dict(zip(counts[column].to_list(), counts["count"].to_list(), strict=True)),
     )

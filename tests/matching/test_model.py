@@ -210,26 +210,3 @@ def test_birth_date_m_is_learnt_from_records_the_name_id_and_postal_code_make_ce
     # without the id number nothing makes a pair certain: the priors stay
     anonymous = [{k: v for k, v in row.items() if k != "tax_id"} for row in rows]
     assert _birth_date_m(train_model(pl.DataFrame(anonymous))) == pytest.approx(prior)
-
-
-def test_term_frequencies_are_counted_per_country() -> None:
-    import polars as pl
-
-    from matching import train_model
-    from matching.compare import DEFAULT_COMPARISONS
-    from matching.features import build_features
-    from matching.frame import conform
-
-    def person(i: int, name: str, country: str) -> dict[str, str]:
-        return {"source_system": "s", "source_id": str(i), "full_name": name, "country": country}
-
-    rows = [person(i, "Nguyen Van Anh", "VN") for i in range(20)]
-    rows += [person(100 + i, f"Tran Thi {i:03d}x", "VN") for i in range(20)]
-    rows += [person(200, "Nguyen Van Anh", "DE")]
-    rows += [person(300 + i, f"Hans Muller {i:03d}q", "DE") for i in range(399)]
-    data = conform(pl.DataFrame(rows))
-    model = train_model(data)
-    freq = model.record_frequencies(build_features(data), DEFAULT_COMPARISONS)["name"]
-    # among the Vietnamese customers the name is every second one; among the German ones it is unique
-    assert freq[0] == 20 / 40
-    assert freq[40] == 1 / 400
