@@ -20,6 +20,7 @@ from hub.models import (
     MatchPairRow,
     OutboxEvent,
     QuarantineRow,
+    SearchKeyRow,
     SourceRecordRow,
     StewardDecisionRow,
     utcnow,
@@ -66,6 +67,11 @@ def erase_person(
                 delete(CrossReference).where(
                     CrossReference.source_system == key.source_system,
                     CrossReference.source_id == key.source_id,
+                )
+            )
+            session.execute(
+                delete(SearchKeyRow).where(
+                    SearchKeyRow.source_system == key.source_system, SearchKeyRow.source_id == key.source_id
                 )
             )
             session.execute(

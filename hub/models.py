@@ -62,6 +62,20 @@ class SourceRecordRow(Base):
     last_run_id: Mapped[str | None] = mapped_column(String(128))
 
 
+class SearchKeyRow(Base):
+    """One search key of one source record: a name word in every reading the matcher knows, its
+    sound, a Chinese character, an e-mail, a phone or an id, as ``hub.search_index`` normalises them.
+    A steward's query goes through the same normalisers, so any spelling meets the record's."""
+
+    __tablename__ = "search_keys"
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+
+    __table_args__ = (Index("ix_search_keys_key", "key"),)
+
+
 class QuarantineRow(Base):
     """A source row refused at the door, kept with the reason until a steward or a fix releases it."""
 

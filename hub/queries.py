@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 
 from hub.models import (
     AuditEntry,
@@ -20,8 +20,10 @@ from hub.models import (
     FieldConflict,
     GoldenRecordRow,
     MatchPairRow,
+    SearchKeyRow,
     SourceRecordRow,
 )
+from hub.search_index import is_cjk, query_keys
 from hub.store import FLAT_COLUMNS, HubStore
 from matching.explain import with_reasons
 from schemas import GoldenRecord, RecordKey
@@ -125,6 +127,25 @@ def _priority(score: float, review: float, match: float, members: int) -> float:
     middle, half = (review + match) / 2, max((match - review) / 2, 1e-9)
     certainty = min(abs(score - middle) / half, 1.0)
     return round((1.0 - certainty) + 0.25 * math.log2(1 + members), 6)
+
+
+def _by_search_keys(keys: set[str], limit: int) -> Select[tuple[str]]:
+    """Active golden ids ranked by how many of ``keys`` their source records share (an indexed lookup
+    per key, grouped: fast however many golden records there are)."""
+    hits = func.count(func.distinct(SearchKeyRow.key))
+    return (
+        select(CrossReference.golden_id)
+        .join(
+            SearchKeyRow,
+            (SearchKeyRow.source_system == CrossReference.source_system)
+            & (SearchKeyRow.source_id == CrossReference.source_id),
+        )
+        .join(GoldenRecordRow, GoldenRecordRow.golden_id == CrossReference.golden_id)
+        .where(SearchKeyRow.key.in_(sorted(keys)), GoldenRecordRow.status == "active")
+        .group_by(CrossReference.golden_id)
+        .order_by(hits.desc(), CrossReference.golden_id)
+        .limit(limit)
+    )
 
 
 class HubQueries:
@@ -289,10 +310,12 @@ class HubQueries:
     # ---- golden records ------------------------------------------------------------------------
 
     def search(self, q: str, limit: int = 25) -> list[GoldenSummary]:
-        """Active golden records whose name, e-mail, phone or source id contains ``q`` (any source record
-        counts, so a customer is found by the spelling of any system)."""
+        """Active golden records found by any spelling of ``q``: first those sharing the most search keys
+        with it (a name in any script, order or romanisation, its sound, a Chinese character, an
+        e-mail, phone or id, see ``hub.search_index``), then those whose name, e-mail, phone or source
+        id contains ``q`` as written (any source record counts)."""
         q = " ".join(q.split())[:MAX_QUERY_LENGTH]
-        if len(q) < 2:
+        if not q or (len(q) < 2 and not any(is_cjk(ch) for ch in q)):
             return []
         like = f"%{_escape_like(q)}%"
         digits = "".join(ch for ch in q if ch.isdigit())
@@ -324,7 +347,8 @@ class HubQueries:
             .limit(limit)
         )
         with self.store.sessions() as session:
-            ids = list(dict.fromkeys([*session.scalars(by_name), *session.scalars(query)]))[:limit]
+            ranked = session.scalars(_by_search_keys(query_keys(q), limit))
+            ids = list(dict.fromkeys([*ranked, *session.scalars(by_name), *session.scalars(query)]))[:limit]
             rows = session.scalars(
                 select(GoldenRecordRow).where(
                     GoldenRecordRow.golden_id.in_(ids), GoldenRecordRow.status == "active"

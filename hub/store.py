@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from hub.db import make_engine, migrate, session_factory
@@ -34,6 +34,7 @@ from hub.models import (
     OutboxEvent,
     QuarantineRow,
     RunLog,
+    SearchKeyRow,
     SourceRecordRow,
     StewardDecisionRow,
     SyncCursor,
@@ -141,6 +142,7 @@ class HubStore:
             ids = [r.source_id for r in records]
             existing = self._rows_by_key(session, source, ids)
             erased = self._erased(session, source, ids)
+            changed: list[CustomerRecord] = []
             for record in records:
                 if record.source_system != source:
                     raise ValueError(f"record {record.key} delivered by source {source!r}")
@@ -165,10 +167,33 @@ class HubStore:
                     row.changed_at = now
                 _fill_row(row, record, digest)
                 row.last_run_id = run_id
+                changed.append(record)
+            self._replace_search_keys(session, source, changed)
             self._quarantine(session, quarantined, run_id)
             if cursor is not None:
                 self._put_cursor(session, source, stream, cursor)
         return stats
+
+    @staticmethod
+    def _replace_search_keys(session: Session, source: str, records: Sequence[CustomerRecord]) -> None:
+        """The search keys of new and changed records (``hub.search_index``); a deleted one has none."""
+        from hub.search_index import record_keys  # the matcher's normalisers: loaded when first staged
+
+        if not records:
+            return
+        session.execute(
+            delete(SearchKeyRow).where(
+                SearchKeyRow.source_system == source,
+                SearchKeyRow.source_id.in_([r.source_id for r in records]),
+            )
+        )
+        rows = [
+            {"source_system": key.source_system, "source_id": key.source_id, "key": k}
+            for key, keys in record_keys(records).items()
+            for k in sorted(keys)
+        ]
+        if rows:
+            session.execute(insert(SearchKeyRow), rows)
 
     @staticmethod
     def _rows_by_key(session: Session, source: str, ids: Sequence[str]) -> dict[str, SourceRecordRow]:

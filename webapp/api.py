@@ -46,7 +46,13 @@ def api_router(auth: Auth) -> APIRouter:
         request: Request,
         user: User,
         q: Annotated[
-            str, Query(min_length=2, max_length=200, description="name, e-mail, phone or source id")
+            str,
+            Query(
+                min_length=1,
+                max_length=200,
+                description="a name in any script, order or spelling (one Chinese character will do), "
+                "e-mail, phone, id or source id",
+            ),
         ],
         limit: Annotated[int, Query(ge=1, le=100)] = 25,
     ) -> list[GoldenHit]:

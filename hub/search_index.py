@@ -1,0 +1,83 @@
+"""Search keys: what finds a customer however a steward spells them.
+
+The matcher already reads every name in the scripts and romanisations the systems use (Cyrillic as
+"chono nikolov", 蔡佳欣 as pinyin "cai jiaxin" and as Taiwan's Wade-Giles "tsai chiahsin", Thai in
+RTGS...). The same normalisers turn each staged source record into a handful of keys and a steward's
+query into the same kind of keys, and a plain indexed lookup (``search_keys.key``) finds the records
+whatever order, script or spelling either side used. Chinese names are also keyed by character, so a
+one-character surname ("蔡") finds its customers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import polars as pl
+
+from matching.features import build_features
+from matching.frame import conform, records_to_frame
+from schemas import CustomerRecord, RecordKey
+
+#: Keys longer than this are cut (the column is sized for them; a longer word finds nothing more).
+MAX_KEY = 160
+#: Name words shorter than this are no key (initials); a Chinese character is one on its own.
+MIN_WORD = 2
+#: Sound keys shorter than this say too little ("s" is every Sun, Song and Sato) to look up.
+MIN_SOUND = 3
+#: Countries a query is also read for: their systems romanise Chinese names their own way.
+QUERY_COUNTRIES = (None, "TW", "HK")
+_NAME_FIELDS = ("given_name", "family_name", "full_name", "organization_name")
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+
+
+def _words(values: Iterable[str | None]) -> set[str]:
+    return {f"n:{w}" for v in values if v for w in v.split() if len(w) >= MIN_WORD and not w.isdigit()}
+
+
+def _keys_of_features(features: pl.DataFrame, raw_names: pl.DataFrame) -> list[set[str]]:
+    """One key set per feature row (``raw_names``: the record's name fields as written)."""
+    columns = features.select(
+        "name_tokens", "alt_name_tokens", "name_phon", "alt_name_phon", "emails", "phones", "tax"
+    )
+    out = []
+    for (tokens, alt, phon, alt_phon, emails, phones, tax), names in zip(
+        columns.iter_rows(), raw_names.iter_rows(), strict=True
+    ):
+        keys = _words(tokens or []) | _words(alt or [])
+        keys |= {f"p:{w}" for p in (phon, alt_phon) if p for w in p.split() if len(w) >= MIN_SOUND}
+        keys |= {f"e:{e}" for e in emails or []} | {f"t:{p}" for p in phones or []}
+        keys |= {f"x:{tax}"} if tax else set()
+        keys |= {f"c:{ch}" for name in names if name for ch in name if is_cjk(ch)}
+        out.append({k[:MAX_KEY] for k in keys})
+    return out
+
+
+def record_keys(records: Sequence[CustomerRecord]) -> dict[RecordKey, set[str]]:
+    """Search keys of each (not deleted) record, computed over the batch's columns at once."""
+    live = [r for r in records if not r.deleted]
+    if not live:
+        return {}
+    frame = records_to_frame(live)
+    keys = _keys_of_features(build_features(frame), frame.select(_NAME_FIELDS))
+    return {r.key: k for r, k in zip(live, keys, strict=True)}
+
+
+def query_keys(query: str) -> set[str]:
+    """The keys a query can meet: read as a person's and as a company's name, in each country's
+    romanisation, and as an e-mail, a phone or an id when it looks like one."""
+    query = " ".join(query.split())
+    if not query:
+        return set()
+    rows = [
+        {"source_system": "q", "source_id": f"{kind}{country}", "record_type": kind, name_field: query,
+         "country": country, "email": query if "@" in query else None, "phone": query,
+         "tax_id": query if any(ch.isdigit() for ch in query) else None}
+        for country in QUERY_COUNTRIES
+        for kind, name_field in (("person", "full_name"), ("organization", "organization_name"))
+    ]  # fmt: skip
+    frame = conform(pl.DataFrame(rows, infer_schema_length=None))
+    keys = set().union(*_keys_of_features(build_features(frame), frame.select(_NAME_FIELDS)))
+    return keys | {f"c:{ch}" for ch in query if is_cjk(ch)}
