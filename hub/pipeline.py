@@ -21,7 +21,7 @@ from hub.consolidate import consolidate
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.rematch import MatchScope, affected_scope
-from hub.store import ORDERS_STREAM, HubStore, StageStats, content_hash
+from hub.store import HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
 from schemas import CustomerRecord, GoldenRecord, HubConfig, MatchingConfig, RecordKey, SourceConfig
 from schemas.customer import CustomerFields
 from schemas.steward import DecisionKind
@@ -30,7 +30,7 @@ CredentialsProvider = Callable[[str], Credentials]
 #: The sync-cursor stream under which each source's publish step keeps its place in the outbox.
 OUTBOX_STREAM = "outbox"
 #: Where the matching step keeps the time of its last run (records changed after it are re-matched).
-HUB_SOURCE, MATCH_STREAM = "_hub", "match"
+MATCH_STREAM = "match"
 
 
 def new_run_id() -> str:
@@ -132,6 +132,7 @@ class SyncPipeline:
         started = utcnow()
         try:
             constraints = self._constraints()
+            searchable = self.store.refresh_search_keys()
             frame = self.store.load_match_frame()
             stored = self.store.active_model()
             watermark = self.store.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
@@ -166,6 +167,7 @@ class SyncPipeline:
                 "records": frame.height,
                 "rematched_records": len(live),
                 "rematched_components": plan.components,
+                "search_keys_refreshed": searchable,
             }
             self.store.save_plan(
                 MatchPlanRun(

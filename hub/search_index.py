@@ -10,13 +10,13 @@ one-character surname ("蔡") finds its customers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import polars as pl
 
 from matching.features import build_features
-from matching.frame import conform, records_to_frame
-from schemas import CustomerRecord, RecordKey
+from matching.frame import conform
+from schemas import RecordKey
 
 #: Keys longer than this are cut (the column is sized for them; a longer word finds nothing more).
 MAX_KEY = 160
@@ -55,14 +55,14 @@ def _keys_of_features(features: pl.DataFrame, raw_names: pl.DataFrame) -> list[s
     return out
 
 
-def record_keys(records: Sequence[CustomerRecord]) -> dict[RecordKey, set[str]]:
-    """Search keys of each (not deleted) record, computed over the batch's columns at once."""
-    live = [r for r in records if not r.deleted]
-    if not live:
+def frame_keys(frame: pl.DataFrame) -> dict[RecordKey, set[str]]:
+    """Search keys of each record of a flat frame (``matching.frame``), over its columns at once."""
+    if not frame.height:
         return {}
-    frame = records_to_frame(live)
+    frame = conform(frame)
     keys = _keys_of_features(build_features(frame), frame.select(_NAME_FIELDS))
-    return {r.key: k for r, k in zip(live, keys, strict=True)}
+    records = zip(frame["source_system"].to_list(), frame["source_id"].to_list(), strict=True)
+    return {RecordKey(system, source_id): k for (system, source_id), k in zip(records, keys, strict=True)}
 
 
 def query_keys(query: str) -> set[str]:

@@ -49,6 +49,30 @@ ORDERS_STREAM = "orders"
 FLAT_COLUMNS = tuple(c for c in SCHEMA_FLAT_COLUMNS if c != "updated_at")
 
 
+#: The hub's own cursors (``sync_cursors``): the search-key index's position in the staging area.
+HUB_SOURCE, SEARCH_KEY_STREAM = "_hub", "search-keys"
+#: Records whose search keys are computed and written in one transaction.
+SEARCH_KEY_CHUNK = 20_000
+
+
+def _ids_by_system(keys: Iterable[RecordKey]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for key in keys:
+        grouped.setdefault(key.source_system, []).append(key.source_id)
+    return grouped
+
+
+def _flat_frame(rows: Sequence[Any]) -> pl.DataFrame:
+    """Rows of ``FLAT_COLUMNS`` from SQL -> the matcher's flat frame (every column text)."""
+    data = {
+        name: [None if v is None else str(v) for v in values]
+        for name, values in zip(
+            FLAT_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(FLAT_COLUMNS), strict=True
+        )
+    }
+    return pl.DataFrame(data, schema={name: pl.Utf8 for name in FLAT_COLUMNS})
+
+
 def content_hash(data: Any) -> str:
     """Stable hash of JSON-able data: tells a real change from a re-delivery of the same content."""
     blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
@@ -142,7 +166,6 @@ class HubStore:
             ids = [r.source_id for r in records]
             existing = self._rows_by_key(session, source, ids)
             erased = self._erased(session, source, ids)
-            changed: list[CustomerRecord] = []
             for record in records:
                 if record.source_system != source:
                     raise ValueError(f"record {record.key} delivered by source {source!r}")
@@ -167,33 +190,10 @@ class HubStore:
                     row.changed_at = now
                 _fill_row(row, record, digest)
                 row.last_run_id = run_id
-                changed.append(record)
-            self._replace_search_keys(session, source, changed)
             self._quarantine(session, quarantined, run_id)
             if cursor is not None:
                 self._put_cursor(session, source, stream, cursor)
         return stats
-
-    @staticmethod
-    def _replace_search_keys(session: Session, source: str, records: Sequence[CustomerRecord]) -> None:
-        """The search keys of new and changed records (``hub.search_index``); a deleted one has none."""
-        from hub.search_index import record_keys  # the matcher's normalisers: loaded when first staged
-
-        if not records:
-            return
-        session.execute(
-            delete(SearchKeyRow).where(
-                SearchKeyRow.source_system == source,
-                SearchKeyRow.source_id.in_([r.source_id for r in records]),
-            )
-        )
-        rows = [
-            {"source_system": key.source_system, "source_id": key.source_id, "key": k}
-            for key, keys in record_keys(records).items()
-            for k in sorted(keys)
-        ]
-        if rows:
-            session.execute(insert(SearchKeyRow), rows)
 
     @staticmethod
     def _rows_by_key(session: Session, source: str, ids: Sequence[str]) -> dict[str, SourceRecordRow]:
@@ -299,14 +299,7 @@ class HubStore:
                 & (MatchPlanRow.source_id == SourceRecordRow.source_id),
             ).where(MatchPlanRow.run_id == run_id, MatchPlanRow.shard == shard)
         with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        data = {
-            name: [None if v is None else str(v) for v in values]
-            for name, values in zip(
-                FLAT_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(FLAT_COLUMNS), strict=True
-            )
-        }
-        return pl.DataFrame(data, schema={name: pl.Utf8 for name in FLAT_COLUMNS})
+            return _flat_frame(connection.execute(query).all())
 
     def changed_since(self, moment: datetime | None) -> set[RecordKey]:
         """Source records (live or deleted) whose content changed after ``moment`` (all when ``None``)."""
@@ -315,6 +308,48 @@ class HubStore:
             query = query.where(SourceRecordRow.changed_at > moment)
         with self.sessions() as session:
             return {RecordKey(s, i) for s, i in session.execute(query)}
+
+    def refresh_search_keys(self, chunk: int = SEARCH_KEY_CHUNK) -> int:
+        """Recompute the search keys (``hub.search_index``) of every record changed since the last
+        refresh, in bulk: once per sync, in proportion to what changed (per staged page, the fixed
+        cost of the normalisers tripled staging). A deleted record keeps none. Returns the records."""
+        from hub.search_index import frame_keys  # the matcher's normalisers, only when needed
+
+        started = utcnow()
+        since = self.get_cursor(HUB_SOURCE, stream=SEARCH_KEY_STREAM)
+        changed = sorted(self.changed_since(datetime.fromisoformat(since) if since else None))
+        for start in range(0, len(changed), chunk):
+            part = changed[start : start + chunk]
+            by_system = _ids_by_system(part)
+            with self.sessions.begin() as session:
+                flat = _flat_frame(
+                    [
+                        row
+                        for system, ids in by_system.items()
+                        for row in session.execute(
+                            select(*(getattr(SourceRecordRow, c) for c in FLAT_COLUMNS)).where(
+                                SourceRecordRow.source_system == system,
+                                SourceRecordRow.source_id.in_(ids),
+                                SourceRecordRow.deleted.is_(False),
+                            )
+                        )
+                    ]
+                )
+                for system, ids in by_system.items():
+                    session.execute(
+                        delete(SearchKeyRow).where(
+                            SearchKeyRow.source_system == system, SearchKeyRow.source_id.in_(ids)
+                        )
+                    )
+                rows = [
+                    {"source_system": key.source_system, "source_id": key.source_id, "key": k}
+                    for key, keys in frame_keys(flat).items()
+                    for k in sorted(keys)
+                ]
+                if rows:
+                    session.execute(insert(SearchKeyRow), rows)
+        self.set_cursor(HUB_SOURCE, started.isoformat(), stream=SEARCH_KEY_STREAM)
+        return len(changed)
 
     def decided_since(self, moment: datetime | None) -> set[RecordKey]:
         """Source records named in steward decisions taken after ``moment`` (active or undone)."""
