@@ -903,6 +903,8 @@ class HubStore:
                     "status": r.status,
                     "stats": r.stats,
                     "error": r.error,
+                    "started_at": r.started_at,
+                    "finished_at": r.finished_at,
                 }
                 for r in rows
             ]
