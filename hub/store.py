@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from hub.db import make_engine, migrate, session_factory
@@ -53,6 +53,9 @@ FLAT_COLUMNS = tuple(c for c in SCHEMA_FLAT_COLUMNS if c != "updated_at")
 HUB_SOURCE, SEARCH_KEY_STREAM = "_hub", "search-keys"
 #: Records whose search keys are computed and written in one transaction.
 SEARCH_KEY_CHUNK = 20_000
+#: Record keys per set-based statement (``(system, id) IN (...)``), well under every backend's limit
+#: of bound parameters.
+KEY_CHUNK = 500
 
 
 def _ids_by_system(keys: Iterable[RecordKey]) -> dict[str, list[str]]:
@@ -467,13 +470,27 @@ class HubStore:
             return session.scalar(select(MatchModelRow.model).order_by(MatchModelRow.id.desc()).limit(1))
 
     def load_records(self, keys: Iterable[RecordKey] | None = None) -> dict[RecordKey, CustomerRecord]:
-        query = select(SourceRecordRow.record).where(SourceRecordRow.deleted.is_(False))
-        wanted = set(keys) if keys is not None else None
+        """Live records as canonical models: all, or only ``keys`` (looked up by key, in chunks: an
+        incremental run needs a few thousand of a million)."""
+        live = SourceRecordRow.deleted.is_(False)
+        if keys is None:
+            queries = [select(SourceRecordRow.record).where(live)]
+        else:
+            wanted = sorted(set(keys))
+            queries = [
+                select(SourceRecordRow.record).where(
+                    live,
+                    tuple_(SourceRecordRow.source_system, SourceRecordRow.source_id).in_(
+                        [tuple(k) for k in wanted[start : start + KEY_CHUNK]]
+                    ),
+                )
+                for start in range(0, len(wanted), KEY_CHUNK)
+            ]
         out: dict[RecordKey, CustomerRecord] = {}
         with self.sessions() as session:
-            for data in session.scalars(query):
-                record = CustomerRecord.model_validate(data)
-                if wanted is None or record.key in wanted:
+            for query in queries:
+                for data in session.scalars(query):
+                    record = CustomerRecord.model_validate(data)
                     out[record.key] = record
         return out
 
@@ -631,12 +648,14 @@ class HubStore:
         table = MatchPairRow.__table__
         if result.scope is None:
             session.execute(table.delete())
-        else:
-            for key in result.scope:
+        else:  # set-based: one statement per chunk of records, not one per record
+            scope = sorted(result.scope)
+            for start in range(0, len(scope), KEY_CHUNK):
+                keys = [tuple(k) for k in scope[start : start + KEY_CHUNK]]
                 session.execute(
                     table.delete().where(
-                        ((table.c.left_system == key.source_system) & (table.c.left_id == key.source_id))
-                        | ((table.c.right_system == key.source_system) & (table.c.right_id == key.source_id))
+                        tuple_(table.c.left_system, table.c.left_id).in_(keys)
+                        | tuple_(table.c.right_system, table.c.right_id).in_(keys)
                     )
                 )
         if result.pairs:
