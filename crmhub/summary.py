@@ -14,11 +14,12 @@ def format_run_summary(steps: list[dict[str, Any]], counts: dict[str, Any]) -> s
         if step["status"] == "failed":
             lines.append(f"  {step['source']:<12} FAILED: {step['error']}")
             continue
-        pulled = st.get("inserted", 0) + st.get("updated", 0) + st.get("unchanged", 0)
+        pulled = st.get("inserted", 0) + st.get("updated", 0) + st.get("unchanged", 0) + st.get("echoes", 0)
+        echoes = f", echoes of our pushes {st['echoes']}" if st.get("echoes") else ""
         lines.append(
             f"  {step['source']:<12} {pulled:>6} records in {st.get('pages', 0)} pages "
             f"(new {st.get('inserted', 0)}, changed {st.get('updated', 0)}, "
-            f"unchanged {st.get('unchanged', 0)}), {st.get('quarantined', 0)} quarantined"
+            f"unchanged {st.get('unchanged', 0)}{echoes}), {st.get('quarantined', 0)} quarantined"
         )
     for step in (s for s in steps if s["step"] == "match-plan" and s["status"] != "failed"):
         st = step["stats"]

@@ -117,6 +117,8 @@ class CrossReference(Base):
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
     pushed_hash: Mapped[str | None] = mapped_column(String(64))
     pushed_at: Mapped[datetime | None]
+    #: The fields (and values) the last successful push wrote: their echo is no change (``hub.echoes``).
+    pushed_fields: Mapped[dict[str, Any] | None]
 
 
 class MatchPairRow(Base):

@@ -18,12 +18,12 @@ from connectors.base import PushUpdate, SourceConnector
 from connectors.credentials import Credentials, credentials_from_env
 from connectors.registry import build_connector
 from hub.consolidate import consolidate
+from hub.echoes import field_value
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.rematch import MatchScope, affected_scope
 from hub.store import HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
 from schemas import CustomerRecord, GoldenRecord, HubConfig, MatchingConfig, RecordKey, SourceConfig
-from schemas.customer import CustomerFields
 from schemas.steward import DecisionKind
 
 CredentialsProvider = Callable[[str], Credentials]
@@ -290,6 +290,7 @@ class SyncPipeline:
                 source_name,
                 {**{sid: hashes[sid] for sid in pushed}, **dict.fromkeys(failed)},
                 actor=f"run:{run_id}",
+                fields={u.source_id: u.fields for u in updates if u.fields},
             )
             self.store.set_cursor(source_name, str(head), stream=OUTBOX_STREAM)
         except Exception as exc:
@@ -360,14 +361,6 @@ def _retrain_reason(stored: dict[str, Any] | None, rematch_all: bool, config: Ma
     if changed:
         return "the matching engine changed since the stored model: " + ", ".join(changed)
     return None
-
-
-def field_value(customer: CustomerFields, field_name: str) -> Any:
-    """A push field's value on a source or golden record (address parts from the primary address)."""
-    if field_name in ("street", "postal_code", "city"):
-        return getattr(customer.addresses[0], field_name) if customer.addresses else None
-    value = getattr(customer, field_name)
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def desired_state(source: SourceConfig, golden: GoldenRecord) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from hub.db import make_engine, migrate, session_factory
+from hub.echoes import is_echo
 from hub.models import (
     AuditEntry,
     CrossReference,
@@ -93,9 +94,10 @@ class StageStats:
     unchanged: int = 0
     quarantined: int = 0
     erased_skipped: int = 0  # records of people erased on request, refused at the door
+    echoes: int = 0  # changed only by what the hub itself pushed there: stored, not re-matched
 
     def add(self, other: StageStats) -> None:
-        for name in ("inserted", "updated", "unchanged", "quarantined", "erased_skipped"):
+        for name in ("inserted", "updated", "unchanged", "quarantined", "erased_skipped", "echoes"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -169,6 +171,7 @@ class HubStore:
             ids = [r.source_id for r in records]
             existing = self._rows_by_key(session, source, ids)
             erased = self._erased(session, source, ids)
+            pushed = self._pushed_fields(session, source, ids)
             for record in records:
                 if record.source_system != source:
                     raise ValueError(f"record {record.key} delivered by source {source!r}")
@@ -188,6 +191,10 @@ class HubStore:
                     stats.unchanged += 1
                     row.last_run_id = run_id
                     continue
+                elif not record.deleted and is_echo(
+                    CustomerRecord.model_validate(row.record), record, pushed.get(record.source_id)
+                ):
+                    stats.echoes += 1  # stored as delivered, but no change for matching
                 else:
                     stats.updated += 1
                     row.changed_at = now
@@ -197,6 +204,16 @@ class HubStore:
             if cursor is not None:
                 self._put_cursor(session, source, stream, cursor)
         return stats
+
+    @staticmethod
+    def _pushed_fields(session: Session, source: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Per source id, the fields the hub last pushed there (``hub.echoes``)."""
+        query = select(CrossReference.source_id, CrossReference.pushed_fields).where(
+            CrossReference.source_system == source,
+            CrossReference.source_id.in_(ids),
+            CrossReference.pushed_fields.is_not(None),
+        )
+        return {source_id: fields for source_id, fields in session.execute(query) if fields}
 
     @staticmethod
     def _rows_by_key(session: Session, source: str, ids: Sequence[str]) -> dict[str, SourceRecordRow]:
@@ -705,15 +722,25 @@ class HubStore:
                 if golden_ids is None or h is None or g["golden_id"] in golden_ids
             ]
 
-    def mark_pushed(self, source: str, hashes: dict[str, str | None], actor: str = "hub") -> None:
-        """Remember what was pushed (``None``: the push failed, try again next time) and audit it."""
+    def mark_pushed(
+        self,
+        source: str,
+        hashes: dict[str, str | None],
+        actor: str = "hub",
+        fields: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Remember what was pushed (``None``: the push failed, try again next time) and audit it;
+        ``fields``: per source id the field values written, whose echo is no change (``hub.echoes``)."""
         now = utcnow()
+        fields = fields or {}
         with self.sessions.begin() as session:
             for source_id, digest in hashes.items():
                 link = session.get(CrossReference, (source, source_id))
                 if link is None:
                     continue
                 link.pushed_hash, link.pushed_at = digest, now if digest else link.pushed_at
+                if digest and source_id in fields:
+                    link.pushed_fields = _jsonable(dict(fields[source_id]))
                 if digest:
                     session.add(
                         AuditEntry(
