@@ -102,6 +102,11 @@ class SourceConnector(ABC):
                 self.push_one(update)
             except ConnectorError as exc:
                 result.failed[update.source_id] = str(exc)
+            except Exception as exc:  # noqa: BLE001 - any failure is this record's; the others go on
+                # (a TypeError from a client library must not abort the publish step and lose the
+                # record of what was already written)
+                reason = f"{type(exc).__name__}: {exc}"
+                result.failed[update.source_id] = f"{self.name}: push {update.source_id}: {reason}"
             else:
                 result.pushed.append(update.source_id)
         return result

@@ -30,9 +30,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
         print(format_run_summary(pipeline.store.run_steps(summary.run_id), pipeline.store.counts()))
-    for where, error in summary.failed.items():
-        print(f"FAILED {where}: {error}", file=sys.stderr)
-    return 1 if summary.failed else 0
+    problems = summary.problems()
+    for problem in problems:
+        print(f"FAILED {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

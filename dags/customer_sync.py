@@ -21,6 +21,18 @@ CONFIG = load_config(CONFIG_PATH)
 SOURCES = [source.name for source in CONFIG.enabled_sources]
 
 
+def failure_callbacks() -> list:
+    """Callables (or Airflow notifiers) to call when a run fails, named in ``CRMHUB_ON_FAILURE`` as
+    comma-separated dotted paths, e.g. ``mycompany.alerts.page_oncall`` or an instance factory."""
+    import importlib
+
+    callbacks = []
+    for path in filter(None, (p.strip() for p in os.environ.get("CRMHUB_ON_FAILURE", "").split(","))):
+        module, _, name = path.rpartition(".")
+        callbacks.append(getattr(importlib.import_module(module), name))
+    return callbacks
+
+
 def _pipeline():
     from connectors.airflow_hooks import airflow_credentials
     from hub.pipeline import SyncPipeline
@@ -41,14 +53,16 @@ def _pipeline():
         "retry_exponential_backoff": True,
     },
     doc_md=__doc__,
+    on_failure_callback=failure_callbacks(),
     # Trigger with config to override: {"full_refresh": true} ignores the cursors, {"rematch_all": true}
     # retrains the matching model and re-matches every record (normally only what changed is matched).
     params={"full_refresh": Param(False, type="boolean"), "rematch_all": Param(False, type="boolean")},
 )
 def customer_sync():
-    @task
+    @task(map_index_template="{{ source_name }}")  # the grid shows "erp", not "0"
     def extract(source: str) -> dict:
         context = get_current_context()
+        context["source_name"] = source  # type: ignore[typeddict-unknown-key]
         return _pipeline().extract(source, context["run_id"], full_refresh=context["params"]["full_refresh"])
 
     @task(trigger_rule="all_done")  # a failed source must not stop matching of what the others stored
@@ -56,21 +70,32 @@ def customer_sync():
         context = get_current_context()
         return _pipeline().plan_match(context["run_id"], rematch_all=context["params"]["rematch_all"])
 
-    @task  # one mapped task per shard of whole candidate components (Celery workers scale them out)
+    # one mapped task per shard of whole candidate components (Celery workers scale them out)
+    @task(map_index_template="shard {{ shard_number }}")
     def match_shard(shard: int) -> dict:
-        return _pipeline().match_shard(get_current_context()["run_id"], shard)
+        context = get_current_context()
+        context["shard_number"] = shard  # type: ignore[typeddict-unknown-key]
+        return _pipeline().match_shard(context["run_id"], shard)
 
     @task
     def merge_golden_records() -> dict:
         return _pipeline().finish_match(get_current_context()["run_id"])
 
-    @task
+    @task(map_index_template="{{ source_name }}")
     def publish(source: str) -> dict:
-        return _pipeline().publish(source, get_current_context()["run_id"])
+        context = get_current_context()
+        context["source_name"] = source  # type: ignore[typeddict-unknown-key]
+        return _pipeline().publish(source, context["run_id"])
+
+    @task(trigger_rule="all_done")  # after every source's work, failed or not
+    def check_run() -> dict:
+        """Marks the run failed when any extract or publish failed (alerting fires on it)."""
+        return _pipeline().check_run(get_current_context()["run_id"])
 
     shards = plan_match()
     extract.expand(source=SOURCES) >> shards
-    match_shard.expand(shard=shards) >> merge_golden_records() >> publish.expand(source=SOURCES)
+    published = match_shard.expand(shard=shards) >> merge_golden_records() >> publish.expand(source=SOURCES)
+    published >> check_run()
 
 
 customer_sync()

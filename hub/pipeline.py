@@ -48,6 +48,37 @@ class SyncSummary:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def problems(self) -> list[str]:
+        """What went wrong, one line each: a failed step, or a source whose pushes failed (a sync with
+        failed pushes has failed too, though every other record was written)."""
+        lines = [f"{where}: {error}" for where, error in self.failed.items()]
+        for name, stats in self.published.items():
+            if stats.get("failed"):
+                reasons = "; ".join(list(stats.get("failures", {}).values())[:3])
+                lines.append(f"publish:{name}: {stats['failed']} push(es) failed: {reasons}")
+        return lines
+
+
+class RunFailedError(RuntimeError):
+    """A run in which an extract or a publish failed: raised after every source did its work."""
+
+
+def run_problems(steps: list[dict[str, Any]]) -> list[str]:
+    """What failed in a run, from its run log: the last try of each step (a retry that succeeded
+    clears the failure before it), and publishes whose pushes failed."""
+    last: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for step in steps:
+        last[(step["step"], step["source"])] = step
+    problems = []
+    for (name, source), step in last.items():
+        where = f"{name}:{source}" if source else name
+        if step["status"] == "failed":
+            problems.append(f"{where}: {step['error']}")
+        elif name == "publish" and (step["stats"] or {}).get("failed"):
+            reasons = "; ".join(list(step["stats"].get("failures", {}).values())[:3])
+            problems.append(f"{where}: {step['stats']['failed']} push(es) failed: {reasons}")
+    return problems
+
 
 class SyncPipeline:
     def __init__(
@@ -306,6 +337,15 @@ class SyncPipeline:
         }
         self.store.finish_step(step, stats)
         return stats
+
+    def check_run(self, run_id: str) -> dict[str, Any]:
+        """Fail the run, once every source has done its work, when any extract or publish failed (the
+        Airflow run is then marked failed and its failure callbacks fire); else say how many steps."""
+        steps = self.store.run_steps(run_id)
+        problems = run_problems(steps)
+        if problems:
+            raise RunFailedError(f"run {run_id}: " + " | ".join(problems))
+        return {"steps": len(steps)}
 
     def _queued_deletes(self, connector: SourceConnector, source_name: str) -> dict[str, int]:
         """Carry out deletes queued by erasure requests; report what the source could not do."""

@@ -31,8 +31,11 @@ def test_dag_parses_with_one_mapped_extract_per_source():
         "match_shard",
         "merge_golden_records",
         "publish",
+        "check_run",
     }
     assert dag.get_task("plan_match").trigger_rule == "all_done"
+    assert dag.get_task("check_run").trigger_rule == "all_done"
+    assert dag.get_task("extract").map_index_template == "{{ source_name }}"
 
 
 def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch, capfd):
@@ -84,3 +87,52 @@ def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch, capf
         rows = [str(tuple(r)) for t in tables.sorted_tables for r in connection.execute(t.select())]
     for text in (captured.out, captured.err, *logs, *rows):
         assert not any(secret in text for secret in secrets)
+
+
+def test_a_failed_extract_fails_the_run_after_the_other_sources_did_their_work(
+    local_sources, tmp_path, monkeypatch
+):
+    import json
+    import socket
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    config = yaml.safe_load((REPO / "config" / "crmhub.yaml").read_text(encoding="utf-8"))
+    config["database_url"] = f"sqlite:///{tmp_path}/hub.db"
+    # the ERP receives nothing back: its publish task succeeds (skipped), so only an honest final
+    # check can fail the run for its failed extract
+    [erp_source] = [s for s in config["sources"] if s["name"] == "erp"]
+    erp_source["push_back"] = False
+    config_path = tmp_path / "crmhub.yaml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    monkeypatch.setenv("CRMHUB_CONFIG", str(config_path))
+    monkeypatch.setenv("CRMHUB_TASK_RETRIES", "0")
+    with socket.socket() as sock:  # a port nothing listens on: the ERP is down
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    erp = json.loads(os.environ["AIRFLOW_CONN_CRMHUB_ERP"])
+    monkeypatch.setenv("AIRFLOW_CONN_CRMHUB_ERP", json.dumps({**erp, "port": closed}))
+
+    dag = DagBag(dag_folder=str(REPO / "dags")).get_dag("customer_sync")
+    run = dag.test()
+    assert run.state == DagRunState.FAILED
+
+    from hub.store import HubStore
+
+    steps = {(s["step"], s["source"]): s for s in HubStore(config["database_url"]).run_steps(run.run_id)}
+    assert steps[("extract", "erp")]["status"] == "failed"
+    # ... while the other sources were pulled, matched and pushed back
+    assert steps[("extract", "webshop")]["status"] == "success"
+    assert steps[("match", None)]["status"] == "success"
+    assert steps[("publish", "webshop")]["status"] == "success"
+    with create_session() as session:
+        labels = {
+            ti.rendered_map_index
+            for ti in session.query(TaskInstance).filter(
+                TaskInstance.run_id == run.run_id, TaskInstance.task_id == "extract"
+            )
+        }
+    assert labels == {"erp", "webshop", "legacy_db", "legacy_csv"}  # the grid names the sources
