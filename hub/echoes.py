@@ -41,11 +41,25 @@ def _rest(record: CustomerRecord, pushed: Mapping[str, Any]) -> dict[str, Any]:
     return rest
 
 
+def _took(before: Any, after: Any, sent: Any) -> bool:
+    """Whether a field went from ``before`` to ``after`` only by taking what the hub ``sent``: a scalar
+    now holds the sent value; a list gained only sent values (a system with room for one e-mail takes
+    the first), and lost values only where it now holds nothing but sent ones (overwritten)."""
+    if before == after:
+        return True
+    if not isinstance(sent, list):
+        return after == sent
+    before_set, after_set, sent_set = set(before or []), set(after or []), set(sent)
+    appeared, removed = after_set - before_set, before_set - after_set
+    return appeared <= sent_set and (not removed or after_set <= sent_set)
+
+
 def is_echo(stored: CustomerRecord, delivered: CustomerRecord, pushed: Mapping[str, Any] | None) -> bool:
-    """Whether ``delivered`` differs from ``stored`` only in fields the hub pushed, each holding the
-    value pushed (a source that merged our phone into its own list is a real change: re-matched)."""
+    """Whether ``delivered`` differs from ``stored`` only by taking what the hub pushed there."""
     if not pushed:
         return False
-    if any(field_value(delivered, name) != value for name, value in pushed.items()):
+    if not all(
+        _took(field_value(stored, name), field_value(delivered, name), sent) for name, sent in pushed.items()
+    ):
         return False
     return _rest(stored, pushed) == _rest(delivered, pushed)

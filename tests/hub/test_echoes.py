@@ -29,8 +29,16 @@ def test_only_the_pushed_fields_with_the_pushed_values_make_an_echo() -> None:
     assert is_echo(ANNA, echo, pushed)
     assert not is_echo(ANNA, echo, None)  # nothing pushed: a real change
     assert not is_echo(ANNA, _with(echo, family_name="Schmidt"), pushed)  # the customer changed too
-    # the source kept its own value beside ours
-    assert not is_echo(ANNA, _with(echo, emails=["anna@example.de", "old@example.de"]), pushed)
+    # a system that keeps its own values beside ours, or has room for only the first of ours, echoes
+    kept_own = _with(echo, emails=["old@example.de", "anna@example.de"])
+    assert is_echo(_with(ANNA, emails=["old@example.de"]), kept_own, pushed)
+    two = {**pushed, "emails": ["anna@example.de", "a.weber@example.de"]}
+    assert is_echo(ANNA, echo, two)
+    # ... but a value that neither it had nor we sent is the customer's change
+    assert not is_echo(ANNA, _with(echo, emails=["anna@example.de", "new@example.de"]), pushed)
+    # ... and so is a value of its own that vanished while it holds one not ours
+    stored = _with(ANNA, emails=["old@example.de", "x@example.de"])
+    assert not is_echo(stored, _with(echo, emails=["old@example.de", "anna@example.de"]), pushed)
     moved = _with(echo, addresses=_address(street="Ring 2", city="Berlin-Mitte"))
     assert not is_echo(ANNA, moved, pushed)
 
