@@ -279,14 +279,38 @@ def train_model(
     if em:
         pairs, _ = candidate_pairs(features, blocking_keys)
         levels = compare_pairs(PairContext(features, pairs), comparisons)
-    config = config or MatchingConfig()
-    model = _estimate(features, comparisons, levels, True, _Labels.of(frame, constraints, config))
+    settings = _Settings(comparisons, blocking_keys, rules, cluster_params)
+    return _train(frame, features, levels, True, constraints, config or MatchingConfig(), settings)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What decides a match besides the data and the thresholds: hashed into the model's fingerprint."""
+
+    comparisons: tuple[Comparison, ...]
+    blocking_keys: tuple[BlockingKey, ...]
+    rules: tuple[Rule, ...]
+    cluster_params: ClusterParams | None
+
+
+def _train(
+    frame: pl.DataFrame,
+    features: pl.DataFrame,
+    levels: np.ndarray | None,
+    train: bool,
+    constraints: Constraints | None,
+    config: MatchingConfig,
+    settings: _Settings,
+) -> MatchModel:
+    """A model estimated from ``frame`` (steward ``constraints`` as labels), with its fingerprint."""
+    labels = _Labels.of(frame, constraints, config)
+    model = _estimate(features, settings.comparisons, levels, train, labels)
     model.fingerprint = fingerprint(
         config,
-        comparisons=comparisons,
-        blocking_keys=blocking_keys,
-        rules=rules,
-        cluster_params=cluster_params,
+        comparisons=settings.comparisons,
+        blocking_keys=settings.blocking_keys,
+        rules=settings.rules,
+        cluster_params=settings.cluster_params,
     )
     return model
 
@@ -537,15 +561,8 @@ def match_frame(
     watch.lap("compare")
     constraints = constraints or Constraints()
     if model is None:
-        labels = _Labels.of(frame, constraints, config)
-        model = _estimate(features, comparisons, levels if em else None, train, labels)
-        model.fingerprint = fingerprint(
-            config,
-            comparisons=comparisons,
-            blocking_keys=blocking_keys,
-            rules=rules,
-            cluster_params=cluster_params,
-        )
+        settings = _Settings(comparisons, blocking_keys, rules, cluster_params)
+        model = _train(frame, features, levels if em else None, train, constraints, config, settings)
     weights, scores = _score(ctx, features, levels, comparisons, model)
     watch.lap("score")
     steward = _Steward.over(frame, ctx, constraints)
