@@ -45,36 +45,63 @@ def is_production(environ: Mapping[str, str] | None = None) -> bool:
     return env.get(ENV_MODE, "").strip().lower() in {"production", "prod"}
 
 
-def _generate() -> dict[str, str]:
-    return {
-        JWT_SECRET: secrets.token_urlsafe(64),
-        # Fernet wants 32 url-safe base64 bytes; generated here so the cryptography import is not needed.
-        FERNET_KEY: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        WEB_SECRET: secrets.token_urlsafe(48),
-    }
+def _fernet_key() -> str:
+    # 32 url-safe base64 bytes, what Fernet wants; made here so no cryptography import is needed.
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _long() -> str:
+    return secrets.token_urlsafe(64)
+
+
+def _password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+#: What each secret is made of. The compose names are those docker-compose.yml reads from ``.env``.
+GENERATORS = {
+    JWT_SECRET: _long,
+    FERNET_KEY: _fernet_key,
+    WEB_SECRET: _long,
+    "AIRFLOW_JWT_SECRET": _long,
+    "AIRFLOW_FERNET_KEY": _fernet_key,
+    "POSTGRES_PASSWORD": _password,
+    "CRMHUB_DB_PASSWORD": _password,
+}
+LOCAL_NAMES = (JWT_SECRET, FERNET_KEY, WEB_SECRET)
+COMPOSE_NAMES = (
+    "AIRFLOW_JWT_SECRET",
+    "AIRFLOW_FERNET_KEY",
+    WEB_SECRET,
+    "POSTGRES_PASSWORD",
+    "CRMHUB_DB_PASSWORD",
+)
 
 
 def _read(path: Path) -> dict[str, str]:
     values = {}
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").partition("=")
-            values[name] = shlex.split(value)[0] if value else ""
+        name, sep, value = line.removeprefix("export ").partition("=")
+        if sep and not line.startswith("#"):
+            values[name.strip()] = value.strip()
     return values
 
 
-def ensure_secrets_file(path: Path = DEFAULT_SECRETS_FILE) -> dict[str, str]:
-    """The local secrets, written on first call (mode 0600, created atomically), read back afterwards.
+def ensure_secrets_file(
+    path: Path = DEFAULT_SECRETS_FILE, names: Sequence[str] = LOCAL_NAMES
+) -> dict[str, str]:
+    """The secrets ``names`` kept in ``path`` (``NAME=value`` lines, also a docker-compose ``.env``),
+    written on first call with mode 0600 (created atomically), read back afterwards.
 
     A secret missing from an older file is added, never replaced: replacing the Fernet key would make
     every stored Airflow Connection password unreadable."""
     path.parent.mkdir(parents=True, exist_ok=True)
     values = _read(path) if path.exists() else {}
-    missing = {k: v for k, v in _generate().items() if k not in values}
+    missing = {name: GENERATORS[name]() for name in names if name not in values}
     if not missing:
         return values
     values.update(missing)
-    text = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in values.items())
+    text = "".join(f"{k}={v}\n" for k, v in values.items())
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -112,8 +139,14 @@ AIRFLOW_SECRETS = (JWT_SECRET, FERNET_KEY)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m crmhub.local_secrets``: print ``export`` lines of Airflow's secrets for a shell to
-    source (stdlib only, so ``scripts/airflow-env.sh`` stays fast); exit 2 with the reason if refused."""
-    del argv
+    source (stdlib only, so ``scripts/airflow-env.sh`` stays fast); exit 2 with the reason if refused.
+    ``python -m crmhub.local_secrets compose-env [.env]``: create docker-compose's ``.env`` once."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["compose-env"]:
+        path = Path(args[1] if len(args) > 1 else ".env")
+        ensure_secrets_file(path, COMPOSE_NAMES)
+        print(f"{path}: random secrets for docker compose (mode 0600); keep it, never commit it")
+        return 0
     try:
         values = resolve_secrets(AIRFLOW_SECRETS)
     except InsecureSecretError as refused:
