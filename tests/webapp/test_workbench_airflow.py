@@ -1,7 +1,8 @@
 """The real Airflow plugin: ``airflow api-server`` on a loopback port mounts the app at /crmhub; every
 route needs an Airflow JWT (401 without, 403 with a bad one); a viewer may read but not decide, an
 admin (steward role) may decide; the workbench is linked in Airflow's navigation; an admin token
-forged with the secret the demo once published is refused (the JWT secret now comes from scripts/airflow-env.sh, generated per install)."""
+forged with the secret the demo once published is refused (the JWT secret now comes from
+scripts/airflow-env.sh, generated per install)."""
 
 from __future__ import annotations
 
