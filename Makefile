@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install demo test lint stop-sources bench screenshots clean
+.PHONY: install demo test lint stop-sources bench screenshots clean compose-env
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# docker compose's .env with random secrets and database passwords (created once, mode 0600; stdlib only).
+compose-env:
+	$(PYTHON) -m crmhub.local_secrets compose-env .env
 
 stop-sources:
 	./scripts/sources.sh stop

@@ -159,9 +159,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from crmhub.local_secrets import InsecureSecretError
     from webapp.standalone import serve
 
-    serve(load_config(args.config), host=args.host, port=args.port)
+    try:
+        serve(load_config(args.config), host=args.host, port=args.port)
+    except InsecureSecretError as refused:
+        print(f"crmhub serve: refusing to start: {refused}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -224,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo_evidence)
 
     p = sub.add_parser("serve", help="serve the steward workbench and golden-record API")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1", help="default loopback only; 0.0.0.0 behind a TLS proxy")
     p.add_argument("--port", type=int, default=8600)
     p.set_defaults(func=cmd_serve)
 

@@ -316,3 +316,18 @@ class MatchPlanPair(Base):
     run_id: Mapped[str] = mapped_column(String(128), index=True)
     shard: Mapped[int] = mapped_column(Integer)
     pair: Mapped[dict[str, Any]]
+
+
+class WebSessionRow(Base):
+    """A live workbench login (standalone ``crmhub serve``). The cookie holds a random session id; only
+    its SHA-256 is stored, so a copy of the database cannot be replayed as cookies. Logout deletes the
+    row; ``token_fingerprint`` (an HMAC of the user's token when logging in) ends the session as soon
+    as that user's token is rotated."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(128), index=True)
+    token_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

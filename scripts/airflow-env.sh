@@ -5,6 +5,15 @@ export AIRFLOW__CORE__DAGS_FOLDER=$ROOT/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER=$ROOT/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__PARALLELISM=${AIRFLOW__CORE__PARALLELISM:-4}
-export AIRFLOW__API_AUTH__JWT_SECRET=${AIRFLOW__API_AUTH__JWT_SECRET:-crmhub-local-demo-secret-change-me-in-production-0123456789abcdef}
+# Loopback only unless told otherwise (AIRFLOW__API__HOST=0.0.0.0 behind a TLS proxy).
+export AIRFLOW__API__HOST=${AIRFLOW__API__HOST:-127.0.0.1}
+# JWT secret and Fernet key: yours from the environment, else random ones generated on first start in
+# var/secrets.env (0600). With CRMHUB_ENV=production a missing, short or published secret stops here.
+_crmhub_secrets=$(cd "$ROOT" && "$ROOT/.venv/bin/python" -m crmhub.local_secrets) || {
+  echo "scripts/airflow-env.sh: no safe secrets (see the message above)" >&2
+  return 2 2>/dev/null || exit 2
+}
+eval "$_crmhub_secrets"
+unset _crmhub_secrets
 export CRMHUB_CONFIG=${CRMHUB_CONFIG:-$ROOT/config/crmhub.yaml}
 export PATH=$ROOT/.venv/bin:$PATH

@@ -18,13 +18,16 @@ import hmac
 import json
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from hub.web_sessions import WebSessions
+from webapp.context import hub_of
 
 Role = Literal["viewer", "steward", "api"]
 ROLES: tuple[Role, ...] = ("viewer", "steward", "api")
@@ -108,28 +111,41 @@ def parse_users(text: str) -> list[WebUser]:
 
 class StandaloneAuth:
     """Users and tokens from ``CRMHUB_WEB_USERS`` or the file named by ``CRMHUB_WEB_USERS_FILE`` (never
-    from git). Browsers log in with name + token and get a signed, HttpOnly, SameSite=Strict cookie;
-    API clients send ``Authorization: Bearer <token>``."""
+    from git). Browsers log in with name + token and get an HttpOnly, SameSite=Strict cookie holding a
+    random session id that is checked against the hub store's ``web_sessions`` on every request, so
+    logout ends it at once; API clients send ``Authorization: Bearer <token>``.
+
+    Rotation: the users file is re-read when it changes, so a replaced token is refused at once and every
+    session opened with the old token ends (each session keeps an HMAC fingerprint of its token)."""
 
     cookie_name = "crmhub_session"
     own_login = True
 
-    def __init__(self, users: list[WebUser], secret: bytes | None = None, session_seconds: int = 8 * 3600):
+    def __init__(
+        self,
+        users: list[WebUser],
+        secret: bytes | None = None,
+        session_seconds: int = 8 * 3600,
+        users_file: Path | None = None,
+    ):
+        self._set_users(users)
+        self.secret = secret or secrets.token_bytes(32)
+        self.session_seconds = session_seconds
+        self.users_file = users_file
+        self._users_mtime = users_file.stat().st_mtime_ns if users_file else None
+
+    def _set_users(self, users: list[WebUser]) -> None:
         if not users:
             raise ValueError(f"no users configured: set {USERS_ENV} or {USERS_FILE_ENV}")
         self.users = {u.name: u for u in users}
-        self.secret = secret or secrets.token_bytes(32)
-        self.session_seconds = session_seconds
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> StandaloneAuth:
+    def from_env(cls, environ: dict[str, str] | None = None, secret: str | None = None) -> StandaloneAuth:
         env = os.environ if environ is None else environ
-        if path := env.get(USERS_FILE_ENV):
-            text = Path(path).read_text(encoding="utf-8")
-        else:
-            text = env.get(USERS_ENV, "")
-        secret = env.get(SECRET_ENV)
-        return cls(parse_users(text), secret.encode() if secret else None)
+        users_file = Path(path) if (path := env.get(USERS_FILE_ENV)) else None
+        text = users_file.read_text(encoding="utf-8") if users_file else env.get(USERS_ENV, "")
+        secret = secret or env.get(SECRET_ENV)
+        return cls(parse_users(text), secret.encode() if secret else None, users_file=users_file)
 
     def login_url(self, request: Request) -> str:
         return f"{request.scope.get('root_path', '')}/login"
@@ -139,33 +155,42 @@ class StandaloneAuth:
 
     # ---- credentials ---------------------------------------------------------------------------
 
+    def _current_users(self) -> dict[str, WebUser]:
+        """The users, re-read from the users file when it changed (a rotated token takes effect at once;
+        a file that no longer parses keeps the previous users rather than locking everyone out)."""
+        if self.users_file is not None:
+            mtime = self.users_file.stat().st_mtime_ns
+            if mtime != self._users_mtime:
+                self._users_mtime = mtime
+                self._set_users(parse_users(self.users_file.read_text(encoding="utf-8")))
+        return self.users
+
     def _by_token(self, token: str) -> WebUser | None:
         found = None
-        for user in self.users.values():  # compare with every token: no timing hint of which matched
+        for user in self._current_users().values():  # compare with every token: no timing hint
             if hmac.compare_digest(user.token.encode(), token.encode()):
                 found = user
         return found
 
-    def login(self, name: str, token: str) -> str | None:
-        """A session cookie value for a correct name + token, else ``None``."""
+    def _fingerprint(self, user: WebUser) -> str:
+        return hmac.new(self.secret, f"token:{user.name}:{user.token}".encode(), hashlib.sha256).hexdigest()
+
+    def login(self, sessions: WebSessions, name: str, token: str) -> str | None:
+        """A new session id (the cookie value) for a correct name + token, else ``None``."""
         user = self._by_token(token)
         if user is None or not hmac.compare_digest(user.name.encode(), name.encode()):
             return None
-        expires = int(time.time()) + self.session_seconds
-        payload = f"{user.name}|{expires}"
-        return f"{payload}|{self._sign(payload)}"
+        return sessions.open(user.name, self._fingerprint(user), self.session_seconds)
 
-    def _sign(self, payload: str) -> str:
-        return hmac.new(self.secret, payload.encode(), hashlib.sha256).hexdigest()
-
-    def _session_user(self, value: str) -> WebUser | None:
-        payload, _, signature = value.rpartition("|")
-        name, _, expires = payload.partition("|")
-        if not hmac.compare_digest(signature, self._sign(payload)) or not expires.isdigit():
+    def _session_user(self, sessions: WebSessions, session_id: str) -> WebUser | None:
+        live = sessions.live(session_id)
+        if live is None:
             return None
-        if int(expires) < time.time():
+        user = self._current_users().get(live.user_name)
+        if user is None or not hmac.compare_digest(live.token_fingerprint, self._fingerprint(user)):
+            sessions.close(session_id)  # the user was removed or their token rotated
             return None
-        return self.users.get(name)
+        return user
 
     async def __call__(
         self, request: Request, bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
@@ -178,7 +203,11 @@ class StandaloneAuth:
         cookie = request.cookies.get(self.cookie_name)
         if not cookie:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not authenticated")
-        user = self._session_user(cookie)
+        user = await run_in_threadpool(self._session_user, web_sessions_of(request), cookie)
         if user is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "session expired or invalid")
         return Principal(user.name, user.role, "cookie")
+
+
+def web_sessions_of(request: Request) -> WebSessions:
+    return WebSessions(hub_of(request).store)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from webapp.auth import Auth
+from webapp.auth import Auth, web_sessions_of
 from webapp.render import HERE, render
 
 STATIC_FILES = {"workbench.js": "text/javascript", "workbench.css": "text/css"}
@@ -48,7 +48,7 @@ def session_router(auth: Auth) -> APIRouter:
         token: Annotated[str, Form(max_length=512)],
         next: Annotated[str, Form(max_length=500)] = "",
     ) -> Response:
-        session = auth.login(username, token)
+        session = auth.login(web_sessions_of(request), username, token)
         if session is None:
             return render(request, "login.html", None, 401, next=next, error="Wrong user name or token.")
         base = request.scope.get("root_path", "").rstrip("/")
@@ -66,6 +66,8 @@ def session_router(auth: Auth) -> APIRouter:
 
     @router.post("/logout")
     def logout(request: Request) -> RedirectResponse:
+        if cookie := request.cookies.get(auth.cookie_name):
+            web_sessions_of(request).close(cookie)  # ends the session server-side, not just the cookie
         base = request.scope.get("root_path", "").rstrip("/")
         response = RedirectResponse(f"{base}/login", status_code=303)
         response.delete_cookie(auth.cookie_name, path=base or "/")

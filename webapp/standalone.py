@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from crmhub.local_secrets import WEB_SECRET, resolve_secrets
 from hub.store import HubStore
 from schemas import HubConfig
 from webapp.app import create_app
@@ -11,7 +12,12 @@ from webapp.auth import StandaloneAuth
 
 
 def standalone_app(config: HubConfig, auth: StandaloneAuth | None = None) -> FastAPI:
-    return create_app(lambda: HubStore(config.database_url), config, auth or StandaloneAuth.from_env())
+    """The app; without ``auth``, users from the environment and the signing secret from
+    :func:`crmhub.local_secrets.resolve_secrets` (generated once locally, checked in production mode,
+    where it raises :class:`crmhub.local_secrets.InsecureSecretError`)."""
+    if auth is None:
+        auth = StandaloneAuth.from_env(secret=resolve_secrets((WEB_SECRET,))[WEB_SECRET])
+    return create_app(lambda: HubStore(config.database_url), config, auth)
 
 
 def serve(config: HubConfig, host: str = "127.0.0.1", port: int = 8600) -> None:

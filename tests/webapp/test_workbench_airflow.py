@@ -1,6 +1,8 @@
 """The real Airflow plugin: ``airflow api-server`` on a loopback port mounts the app at /crmhub; every
 route needs an Airflow JWT (401 without, 403 with a bad one); a viewer may read but not decide, an
-admin (steward role) may decide; the workbench is linked in Airflow's navigation."""
+admin (steward role) may decide; the workbench is linked in Airflow's navigation; an admin token
+forged with the secret the demo once published is refused (the JWT secret now comes from
+scripts/airflow-env.sh, generated per install)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 
@@ -20,6 +23,23 @@ from hub.queries import HubQueries
 
 pytestmark = pytest.mark.airflow
 REPO = Path(__file__).resolve().parents[2]
+#: The JWT secret scripts/airflow-env.sh used to hard-code: public, so anyone could sign an admin token.
+OLD_DEMO_SECRET = "crmhub-local-demo-secret-change-me-in-production-0123456789abcdef"
+
+
+def _demo_jwt_secret(secrets_file: Path) -> str:
+    """The JWT secret ``scripts/airflow-env.sh`` gives the demo's Airflow (generated on first start)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CRMHUB"))}
+    out = subprocess.run(
+        ["bash", "-ec", 'source scripts/airflow-env.sh && echo "$AIRFLOW__API_AUTH__JWT_SECRET"'],
+        cwd=REPO,
+        env={**env, "CRMHUB_SECRETS_FILE": str(secrets_file)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return out.stdout.strip()
 
 
 def _free_port() -> int:
@@ -47,7 +67,7 @@ def airflow_server(tmp_path, hub):
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,viewer:viewer",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "crmhub-test-" + "x" * 64,
+        "AIRFLOW__API_AUTH__JWT_SECRET": _demo_jwt_secret(tmp_path / "secrets.env"),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
         "CRMHUB_CONFIG": str(config),
     }
@@ -73,7 +93,7 @@ def airflow_server(tmp_path, hub):
             if server.poll() is not None:
                 raise AssertionError((tmp_path / "api-server.log").read_text()[-3000:])
             time.sleep(0.5)
-        yield url
+        yield url, env["AIRFLOW__API_AUTH__JWT_SECRET"]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -85,8 +105,17 @@ def _token(url: str, user: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+def _resigned(headers: dict[str, str], secret: str) -> dict[str, str]:
+    """The same claims as a real token, signed with ``secret``: what a forger would send."""
+    token = headers["Authorization"].removeprefix("Bearer ")
+    header = jwt.get_unverified_header(token)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    extra = {k: v for k, v in header.items() if k not in ("alg", "typ")}
+    return {"Authorization": "Bearer " + jwt.encode(claims, secret, algorithm=header["alg"], headers=extra)}
+
+
 def test_plugin_serves_the_workbench_and_api_behind_airflow_auth(airflow_server, hub):
-    url = airflow_server
+    url, jwt_secret = airflow_server
     golden_id = next(iter(hub.store.membership().values()))
     for path in ("/crmhub/steward/", f"/crmhub/api/v1/golden/{golden_id}", "/crmhub/api/v1/changes"):
         assert requests.get(url + path, timeout=10).status_code == 401, path
@@ -94,6 +123,12 @@ def test_plugin_serves_the_workbench_and_api_behind_airflow_auth(airflow_server,
         assert requests.get(url + path, headers=junk, timeout=10).status_code == 403, path
 
     viewer, admin = _token(url, "viewer", "viewer-pw"), _token(url, "admin", "admin-pw")
+    # An admin token signed with the secret the demo once published is refused everywhere; the same
+    # claims signed with this install's generated secret pass (so the forgery itself is well made).
+    forged, genuine = _resigned(admin, OLD_DEMO_SECRET), _resigned(admin, jwt_secret)
+    for path in ("/api/v2/dags", f"/crmhub/api/v1/golden/{golden_id}"):
+        assert requests.get(url + path, headers=forged, timeout=10).status_code in (401, 403), path
+        assert requests.get(url + path, headers=genuine, timeout=10).status_code == 200, path
     record = requests.get(f"{url}/crmhub/api/v1/golden/{golden_id}", headers=viewer, timeout=10)
     assert record.status_code == 200 and record.json()["golden_id"] == golden_id
     page = requests.get(f"{url}/crmhub/steward/", headers=viewer, timeout=10)
