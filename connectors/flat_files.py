@@ -15,7 +15,8 @@ Windows/ISO code pages, KOI8 ...); UTF-16 exports must be converted first. Quote
 Options: ``export_dir`` / ``import_dir`` (default ``<extra.path>/export`` and ``<extra.path>/import`` of
 the ``fs`` connection), ``pattern`` (``*.csv``), ``encoding`` and ``delimiter`` (default: the
 connection's ``extra``, else ``utf-8-sig`` and ``;``), ``fingerprint`` (``sha256`` | ``stat``),
-``golden_id_column``, plus the value-decoding options of :class:`connectors.legacy_values.LegacyValues`.
+``golden_id_column``, ``max_line_bytes`` (1 MiB: a longer line is quarantined on its own), plus the
+value-decoding options of :class:`connectors.legacy_values.LegacyValues`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import hashlib
 import io
 import json
 import os
+import re
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,10 +39,16 @@ from connectors.base import ConnectorError, Page, PushResult, PushUpdate, Source
 from connectors.credentials import Credentials
 from connectors.legacy_values import LegacyValues
 from schemas import QuarantinedRecord, SourceConfig
+from schemas.csv_safe import safe_cell
 from schemas.quarantine import describe_error
 
 #: A quoted field spanning more lines than this is taken to be an unbalanced quote, not data.
 MAX_RECORD_LINES = 50
+#: A line longer than this (option ``max_line_bytes``) is quarantined on its own: memory stays bounded
+#: by it, not by the file, and the rest of the file is read.
+MAX_LINE_BYTES = 1 << 20
+#: Of an over-long line, the start kept in the quarantine (it names the record's id).
+LINE_START_KEPT = 2_000
 IMPORT_PREFIX = "golden_ids_"
 
 
@@ -120,6 +129,11 @@ class CsvFolderConnector(SourceConnector):
         self.import_dir = self._folder("import_dir", "import")
         self.values = LegacyValues.from_options(self.options, self.mapping)
         self.id_column = self._mapped_from("source_id")
+        self.max_line_bytes = int(self.options.get("max_line_bytes", MAX_LINE_BYTES))
+        #: The header's number of columns, once read: a multi-line record must have as many.
+        self.expected_fields: int | None = None
+        # the csv module's own field limit (128 KiB) would fail the whole file on one long field
+        csv.field_size_limit(max(csv.field_size_limit(), self.max_line_bytes * MAX_RECORD_LINES))
 
     def _folder(self, option: str, default_name: str) -> Path:
         if self.options.get(option):
@@ -168,6 +182,7 @@ class CsvFolderConnector(SourceConnector):
                 bad = [self._quarantine(path, header, None, header.error or "?")] if header else []
                 yield Page(quarantined=bad, cursor=state.finished(path.name, fingerprint))
                 return
+            self.expected_fields = len(header)
             if state.resumes(path.name, fingerprint):
                 handle.seek(state.offset)
                 records = self._records(handle, state.line)
@@ -188,49 +203,124 @@ class CsvFolderConnector(SourceConnector):
         record = next(self._records(handle, 0), None)
         if record is None or record.fields is None:
             return record, 0
-        return [name.strip().lstrip("\ufeff") for name in record.fields], record.text.count("\n") or 1
+        names = [name.strip().lstrip("\ufeff") for name in record.fields]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:  # a column read twice keeps only its last value: refuse the file, say why
+            return RawRecord(record.line, record.end, record.text,
+                             error=f"duplicate column names {', '.join(repeated)}: fix the export"), 0
+        return names, record.text.count("\n") or 1
 
     def _continues(self, pending: list[str]) -> bool:
-        """Whether the record goes on in the next line: a quoted field is still open."""
-        return bool(sum(part.count('"') for part in pending) % 2) and len(pending) < MAX_RECORD_LINES
+        """Whether the record goes on in the next line: a quoted field is still open. A quote opens a
+        field only where the field starts; inside an unquoted field (O"BRIEN, 5" APT) it is a letter,
+        as the csv module reads it."""
+        text = "".join(pending)
+        return '"' in text and _quote_open(text, self.delimiter)
 
     def _split(self, lines: list[str]) -> list[str]:
-        return next(csv.reader(lines, delimiter=self.delimiter, strict=True))
+        rows = list(csv.reader(io.StringIO("".join(lines)), delimiter=self.delimiter, strict=True))
+        if len(rows) != 1:
+            raise ValueError(f"{len(rows)} rows where one record was expected")
+        return rows[0]
 
     def _split_leniently(self, text: str) -> list[str]:
         """Best-effort fields of a rejected record, only to name its id in the quarantine."""
         return next(csv.reader([text], delimiter=self.delimiter), [])
 
-    def _records(self, handle: BinaryIO, line_no: int) -> Iterator[RawRecord]:
-        """Physical lines -> records; each line decoded separately so one bad line costs one record."""
-        pending: list[str] = []
-        start = line_no + 1
-        while raw := handle.readline():
+    def _lines(self, handle: BinaryIO, line_no: int) -> Iterator[tuple[int, int, str, str | None]]:
+        """(line number, offset after it, text, error) per physical line; a line is decoded on its own
+        and read at most ``max_line_bytes`` at a time, so one bad or endless line costs that line."""
+        limit = self.max_line_bytes
+        while raw := handle.readline(limit + 1):
             line_no += 1
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                while (rest := handle.readline(limit + 1)) and not rest.endswith(b"\n"):
+                    pass  # skip the rest of the line, never holding more than the limit
+                start = raw[:LINE_START_KEPT].decode(self.encoding, errors="replace")  # names the record
+                yield line_no, handle.tell(), start, f"line {line_no}: longer than {limit} bytes"
+                continue
             try:
-                text = raw.decode(self.encoding)
+                yield line_no, handle.tell(), raw.decode(self.encoding), None
             except UnicodeDecodeError as exc:
                 bad = raw[exc.start:exc.end].hex(" ")
-                yield RawRecord(line_no, handle.tell(), raw.decode(self.encoding, errors="replace"),
-                                error=f"line {line_no}: bytes {bad} at byte {exc.start + 1} are not valid "
-                                      f"{self.encoding}")
+                yield line_no, handle.tell(), raw.decode(self.encoding, errors="replace"), (
+                    f"line {line_no}: bytes {bad} at byte {exc.start + 1} are not valid {self.encoding}"
+                )
+
+    def _records(self, handle: BinaryIO, line_no: int) -> Iterator[RawRecord]:
+        """Physical lines -> records, each stored or quarantined with its first line's number. A quoted
+        field still open after ``MAX_RECORD_LINES`` lines, at a bad line or at the end of the file
+        quarantines its first line only; the lines after it are read again, one record at a time, so
+        no customer's row is ever glued to another's or lost with it."""
+        lines = self._lines(handle, line_no)
+        again: deque[tuple[int, int, str, str | None]] = deque()
+        pending: list[tuple[int, int, str, str | None]] = []
+        while True:
+            item = again.popleft() if again else next(lines, None)
+            if item is None or (pending and item[3] is not None):  # the open quote meets EOF or a bad line
+                if pending:
+                    first, *rest = pending
+                    pending = []
+                    again.extendleft(reversed([*rest, *([item] if item else [])]))
+                    yield RawRecord(first[0], first[1], first[2],
+                                    error=f"line {first[0]}: quoted field never closed")
+                    continue
+                return
+            number, end, text, error = item
+            if error is not None:
+                yield RawRecord(number, end, text, error=error)
+                continue
+            pending.append(item)
+            texts = [p[2] for p in pending]
+            if self._continues(texts):
+                if len(pending) < MAX_RECORD_LINES:
+                    continue
+                first, *rest = pending
                 pending = []
+                again.extendleft(reversed(rest))
+                reason = f"line {first[0]}: quoted field not closed within {MAX_RECORD_LINES} lines"
+                yield RawRecord(first[0], first[1], first[2], error=reason)
                 continue
-            if not pending:
-                start = line_no
-            pending.append(text)
-            if self._continues(pending):
-                continue
-            lines, pending = pending, []
-            if len(lines) == 1 and not text.strip():
+            record, pending = pending, []
+            joined = "".join(texts)
+            if len(record) == 1 and not joined.strip():
                 continue
             try:
-                yield RawRecord(start, handle.tell(), "".join(lines), fields=self._split(lines))
+                fields = self._split(texts)
             except (csv.Error, ValueError) as exc:
-                yield RawRecord(start, handle.tell(), "".join(lines), error=f"line {start}: {exc}")
-        if pending:
-            yield RawRecord(start, handle.tell(), "".join(pending),
-                            error=f"line {start}: quoted field never closed")
+                if len(record) == 1:
+                    yield RawRecord(record[0][0], record[-1][1], joined, error=f"line {record[0][0]}: {exc}")
+                    continue
+                fields = None
+            if len(record) > 1 and (fields is None or self._swallows_rows(fields, texts)):
+                # a quote opened in one row and closed in a later one: the first row is broken, the
+                # rows it swallowed are customers of their own, read again one by one
+                first, *rest = record
+                again.extendleft(reversed(rest))
+                reason = f"line {first[0]}: a quoted field runs into the rows after it"
+                yield RawRecord(first[0], first[1], first[2], error=reason)
+                continue
+            yield RawRecord(record[0][0], record[-1][1], joined, fields=fields)
+
+    def _swallows_rows(self, fields: list[str], lines: list[str]) -> bool:
+        """Whether a record of several lines is really a broken quote over whole rows: it has another
+        number of fields than the header, or a later line is shaped like a row — it starts with a value
+        shaped like the record's own first one (ids of one export share a format: "K-1001", "K-2003")
+        or holds half or more of a row's delimiters (free text running over lines, an address's second
+        line, has a few at most)."""
+        expected = self.expected_fields
+        if expected is None:
+            return False
+        row_like = max(2, (expected - 1) // 2)
+        id_shape = _shape(lines[0].split(self.delimiter, 1)[0])
+        starts_like_a_row = any(
+            self.delimiter in line and _shape(line.split(self.delimiter, 1)[0]) == id_shape
+            for line in lines[1:]
+        )
+        # (the last line goes on with the row's own fields after the quote closes: not counted)
+        holds_a_row = any(line.count(self.delimiter) >= row_like for line in lines[1:-1])
+        rows_inside = starts_like_a_row or holds_a_row
+        return len(fields) != expected or rows_inside
 
     def _page(self, path: Path, header: list[str], batch: list[RawRecord], cursor: str) -> Page:
         rows: list[dict[str, Any]] = []
@@ -299,7 +389,7 @@ class CsvFolderConnector(SourceConnector):
         writer = csv.DictWriter(buffer, columns, delimiter=self.delimiter, lineterminator="\r\n")
         if header:
             writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
         try:
             return buffer.getvalue().encode(self.encoding)
         except UnicodeEncodeError as exc:
@@ -316,6 +406,32 @@ class CsvFolderConnector(SourceConnector):
         tmp.write_bytes(content)
         os.replace(tmp, path)
         return path
+
+
+def _shape(value: str) -> str:
+    """A value's shape: runs of digits as 9, of letters as A, other characters kept ("K-1001" -> "A-9")."""
+    shape = re.sub(r"[^\W\d_]+", "A", re.sub(r"\d+", "9", value.strip().strip('"')))
+    return shape
+
+
+def _quote_open(text: str, delimiter: str) -> bool:
+    """Whether a quoted field is still open at the end of ``text`` (RFC 4180 as the csv module reads
+    it: a quote opens a field only at its start, "" inside quotes is one quote)."""
+    in_quotes, field_start, i = False, True, 0
+    while i < len(text):
+        char = text[i]
+        if in_quotes:
+            if char == '"':
+                if text.startswith('"', i + 1):
+                    i += 1
+                else:
+                    in_quotes, field_start = False, False
+        elif char == '"' and field_start:
+            in_quotes = True
+        else:
+            field_start = char in (delimiter, "\r", "\n")
+        i += 1
+    return in_quotes
 
 
 def _require_ascii_compatible(encoding: str, delimiter: str) -> None:

@@ -40,6 +40,7 @@ from schemas import (
     RecordKey,
     StewardDecision,
 )
+from schemas.csv_safe import safe_frame
 
 #: Below this share of twin-like pairs that can be twins, the data holds no households
 #: (``matching.households``: FEBRL has none, every such record there is a corrupted duplicate).
@@ -138,14 +139,16 @@ class MatchResult:
         return models
 
     def write(self, out_dir: str | Path) -> tuple[Path, Path]:
-        """Write ``clusters.csv`` (source_system, source_id, golden_id) and ``pairs.csv``."""
+        """Write ``clusters.csv`` (source_system, source_id, golden_id) and ``pairs.csv``, formula-safe
+        (``schemas.csv_safe``: a source id "=HYPERLINK(...)" is written as text)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         clusters_path, pairs_path = out / "clusters.csv", out / "pairs.csv"
-        self.clusters.select(
+        clusters = self.clusters.select(
             "source_system", "source_id", ("G" + pl.col("cluster_id").cast(pl.Utf8)).alias("golden_id")
-        ).write_csv(clusters_path)
-        self.pairs.select(PAIR_COLUMNS).write_csv(pairs_path)
+        )
+        safe_frame(clusters).write_csv(clusters_path)
+        safe_frame(self.pairs.select(PAIR_COLUMNS)).write_csv(pairs_path)
         return clusters_path, pairs_path
 
 
