@@ -10,7 +10,8 @@ read again.
 Files are read as bytes, one physical line at a time, and each line is decoded on its own: a line that
 is not valid in the configured encoding is quarantined with the offending bytes while the rest of the
 file is kept, and a large file is never loaded whole. This needs an ASCII-compatible encoding (UTF-8,
-Windows/ISO code pages, KOI8 ...); UTF-16 exports must be converted first. Quoted fields may span lines.
+Windows/ISO code pages, KOI8 ...); a file with a UTF-16/32 byte order mark is read through a UTF-8
+copy. Quoted fields may span lines.
 
 Options: ``export_dir`` / ``import_dir`` (default ``<extra.path>/export`` and ``<extra.path>/import`` of
 the ``fs`` connection), ``pattern`` (``*.csv``), ``encoding`` and ``delimiter`` (default: the
@@ -28,8 +29,10 @@ import io
 import json
 import os
 import re
+import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +50,13 @@ MAX_RECORD_LINES = 50
 #: A line longer than this (option ``max_line_bytes``) is quarantined on its own: memory stays bounded
 #: by it, not by the file, and the rest of the file is read.
 MAX_LINE_BYTES = 1 << 20
+#: Byte order marks of the wide Unicode encodings, longest first (UTF-32 LE starts like UTF-16 LE).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 #: Of an over-long line, the start kept in the quarantine (it names the record's id).
 LINE_START_KEPT = 2_000
 IMPORT_PREFIX = "golden_ids_"
@@ -176,7 +186,7 @@ class CsvFolderConnector(SourceConnector):
         return f"sha256:{digest.hexdigest()}"
 
     def _pull_file(self, path: Path, fingerprint: str, state: FolderState) -> Iterator[Page]:
-        with path.open("rb") as handle:
+        with self._open_export(path) as handle:
             header, header_lines = self._read_header(handle)
             if isinstance(header, RawRecord) or header is None:
                 bad = [self._quarantine(path, header, None, header.error or "?")] if header else []
@@ -197,6 +207,31 @@ class CsvFolderConnector(SourceConnector):
                     batch = []
                 batch.append(record)
             yield self._page(path, header, batch, state.finished(path.name, fingerprint))
+
+    @contextmanager
+    def _open_export(self, path: Path) -> Iterator[BinaryIO]:
+        """The export as bytes in the configured encoding. A file starting with a UTF-16 or UTF-32 byte
+        order mark (Excel's "Unicode text") is read through a UTF-8 copy, made streaming into a
+        temporary file: byte offsets in the cursor then refer to that copy, which is the same each time.
+        Read with the configured encoding, its header would be garbage and its rows lost."""
+        with path.open("rb") as raw:
+            head = raw.read(4)
+            wide = next((encoding for bom, encoding in _WIDE_BOMS if head.startswith(bom)), None)
+            raw.seek(0)
+            if wide is None:
+                yield raw
+                return
+            configured = self.encoding
+            with tempfile.TemporaryFile() as copy:
+                reader = codecs.getreader(wide)(raw)
+                while chunk := reader.read(1 << 16):
+                    copy.write(chunk.encode("utf-8"))
+                copy.seek(0)
+                self.encoding = "utf-8"  # this file's lines are decoded as the copy is written
+                try:
+                    yield copy
+                finally:
+                    self.encoding = configured
 
     def _read_header(self, handle: BinaryIO) -> tuple[list[str] | RawRecord | None, int]:
         """Column names and the lines they took; or the unreadable header record (``None``: empty file)."""

@@ -154,4 +154,30 @@ def test_files_the_hub_writes_are_formula_safe(tmp_path) -> None:
         {"source_system": ["erp", "erp"], "source_id": [evil, "2"], "full_name": ["Anna Weber", "Anna Weber"]}
     )
     clusters, _ = match_frame(frame).write(tmp_path)
-    assert f"erp,'{evil}" in clusters.read_text(encoding="utf-8").replace('""', '"').replace('"\'', "'")
+    assert f"erp,'{evil}" in clusters.read_text(encoding="utf-8").replace('""', '"').replace("\"'", "'")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_utf16_or_utf32_export_with_its_byte_order_mark_is_read(
+    tmp_path, make_config, credentials_of, encoding
+):
+    import codecs
+
+    system = LegacyCsvSystem(tmp_path)
+    system.export_dir.mkdir(parents=True, exist_ok=True)
+    rows = [_row(i, name="Müller" if i % 2 else "Иванов") for i in range(10)]
+    body = _file(rows).encode(encoding)
+    if encoding == "utf-16-be":
+        body = codecs.BOM_UTF16_BE + body
+    (system.export_dir / "customers_2026-12-05.csv").write_bytes(body)
+    connector = CsvFolderConnector(
+        make_config("legacy_csv", "csv", 4), credentials_of(system.connection(None))
+    )
+    pages = list(connector.pull(None))
+    records = [r for p in pages for r in p.records]
+    assert [r.source_id for r in records] == [f"K-{i:04d}" for i in range(10)]
+    assert records[1].family_name == "Müller" and records[0].family_name == "Иванов"
+    assert not [q for p in pages for q in p.quarantined]
+    # the cursor of a page in the middle resumes the file where it stopped
+    rest = list(connector.pull(pages[0].cursor))
+    assert [r.source_id for p in rest for r in p.records] == [f"K-{i:04d}" for i in range(4, 10)]
