@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from matching.normalize import tax_key
 from schemas import (
     Address,
     CustomerRecord,
@@ -204,9 +205,17 @@ def field_conflicts(
     for field in fields:
         candidates = [(r, getattr(r, field, None)) for r in records]
         candidates = [(r, v) for r, v in candidates if v not in (None, "", [])]
-        if len({_comparable(_plain(v)) for _, v in candidates}) > 1:
+        if len({_conflict_key(field, v) for _, v in candidates}) > 1:
             out[field] = _grouped(candidates)
     return out
+
+
+def _conflict_key(field: str, value: Any) -> Any:
+    """What two values must differ in to conflict: a tax id without its country prefix and separators
+    (DE281127676 is 281127676, as the matcher compares it), anything else without case and punctuation."""
+    if field == "tax_id" and isinstance(value, str):
+        return tax_key(value)
+    return _comparable(_plain(value))
 
 
 def _grouped(candidates: Sequence[tuple[CustomerRecord, Any]]) -> list[dict[str, Any]]:

@@ -84,3 +84,8 @@ def test_rules_are_configurable_per_field_and_conflicts_are_found():
     assert {c["value"] for c in conflicts["tax_id"]} == {"0312345678", "0312345679"}
     same_id_other_spelling = _person(B, "Van An", 2, tax_id="0312-345-678")
     assert field_conflicts([erp, same_id_other_spelling], ["tax_id"]) == {}
+    # the same VAT number with and without its country prefix is no conflict (issue 16)
+    prefixed, bare = _person(A, "Anna", 1, tax_id="DE281127676"), _person(B, "Anna", 2, tax_id="281127676")
+    assert field_conflicts([prefixed, bare], ["tax_id"]) == {}
+    other = _person(B, "Anna", 2, tax_id="DE281127677")
+    assert list(field_conflicts([prefixed, other], ["tax_id"])) == ["tax_id"]
