@@ -99,6 +99,11 @@ class Level:
     def describe(self) -> str:
         return f"{self.field} {'/'.join(sorted(self.levels))}"
 
+    def __repr__(self) -> str:
+        # sorted: a frozenset's own order follows the per-process string hash seed, and the table's
+        # fingerprint (``rules.table_fingerprint``) hashes this repr; it must be the same in every process
+        return f"Level({self.field!r}, {sorted(self.levels)!r})"
+
 
 @dataclass(frozen=True)
 class Fact:

@@ -561,11 +561,6 @@ def test_the_table_fingerprint_sees_one_level_changed_deep_inside_a_condition() 
     assert married_name_with({"exact", "day_month_swapped"}) != table_fingerprint()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="table_fingerprint hashes repr() of frozensets, whose order follows the per-process string "
-    "hash seed: each new process computes another fingerprint (matching/rules.py, to fix there)",
-)
 def test_the_table_fingerprint_is_the_same_in_every_process() -> None:
     code = "from matching.rules import table_fingerprint; print(table_fingerprint())"
     prints = {
