@@ -12,6 +12,7 @@ from hub_staging import hub_config, stage
 from sqlalchemy import MetaData, select
 
 from hub.erasure import erase_person
+from hub.erasure_queue import ErasureQueue
 from hub.pipeline import SyncPipeline
 from hub.stewardship import Stewardship
 from hub.store import HubStore
@@ -210,7 +211,7 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
         members[0].source_system, [r for r in records if r.key == members[0]], [], cursor=None
     )
     assert again.erased_skipped == 1 and again.inserted == 0
-    assert set(hub.store.pending_deletes(members[0].source_system)) >= {members[0].source_id}
+    assert set(ErasureQueue(hub.store).waiting_ids(members[0].source_system)) >= {members[0].source_id}
     assert "erase" in [e["action"] for e in _audit(hub.store)]
 
 
