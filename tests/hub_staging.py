@@ -3,7 +3,10 @@ suites): the systems are trusted in the generator's order, each record lands in 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+
+from sqlalchemy import MetaData
 
 from hub.store import HubStore
 from schemas import CustomerRecord, HubConfig
@@ -24,3 +27,15 @@ def stage(store: HubStore, records: list[CustomerRecord]) -> None:
         by_system[record.source_system].append(record)
     for system, batch in by_system.items():
         store.stage_page(system, batch, [], cursor=None)
+
+
+def store_text(store: HubStore) -> str:
+    """Every row of every table of the store as text (what an erasure test greps)."""
+    metadata = MetaData()
+    metadata.reflect(store.engine)
+    chunks = []
+    with store.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            for row in connection.execute(table.select()):
+                chunks.append(json.dumps([str(v) for v in row], ensure_ascii=False))
+    return "\n".join(chunks)

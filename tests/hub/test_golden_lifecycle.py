@@ -8,8 +8,8 @@ import random
 from collections import defaultdict
 
 import pytest
-from hub_staging import hub_config, stage
-from sqlalchemy import MetaData, select
+from hub_staging import hub_config, stage, store_text
+from sqlalchemy import select
 
 from hub.erasure import erase_person
 from hub.erasure_queue import ErasureQueue
@@ -161,17 +161,6 @@ def _audit(store: HubStore) -> list[dict]:
         return [{"action": e.action, "actor": e.actor} for e in session.scalars(select(AuditEntry))]
 
 
-def _all_text(store: HubStore) -> str:
-    metadata = MetaData()
-    metadata.reflect(store.engine)
-    chunks = []
-    with store.engine.connect() as connection:
-        for table in metadata.sorted_tables:
-            for row in connection.execute(table.select()):
-                chunks.append(json.dumps([str(v) for v in row], ensure_ascii=False))
-    return "\n".join(chunks)
-
-
 def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, records):
     stage(hub.store, records)
     hub.match("run-1")
@@ -198,11 +187,11 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
         )
         if v and len(v) > 3 and v not in others
     }
-    assert secrets and all(s in _all_text(hub.store) for s in secrets)
+    assert secrets and all(s in store_text(hub.store) for s in secrets)
 
     report = erase_person(hub.store, golden_id, actor="dpo")
     assert set(report.source_records) == set(members)
-    text = _all_text(hub.store)
+    text = store_text(hub.store)
     leaked = {s for s in secrets if s in text}
     assert not leaked
     assert hub.store.get_golden(golden_id) is None
