@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy import MetaData
 
 from hub.store import HubStore
-from schemas import CustomerRecord, HubConfig
+from schemas import CustomerRecord, HubConfig, RecordKey
 
 SYSTEMS = ("erp", "webshop", "legacy_db", "legacy_csv")
 
@@ -39,3 +39,14 @@ def store_text(store: HubStore) -> str:
             for row in connection.execute(table.select()):
                 chunks.append(json.dumps([str(v) for v in row], ensure_ascii=False))
     return "\n".join(chunks)
+
+
+def person_values(records: list[CustomerRecord], members: list[RecordKey]) -> set[str]:
+    """The names and contacts of the records ``members`` that no other record holds: after erasing
+    that person none may be left (a value others hold too, a household's name, rightly stays)."""
+    wanted = set(members)
+    others = [r.model_dump(mode="json") for r in records if r.key not in wanted]
+    others_text = json.dumps(others, ensure_ascii=False)
+    mine = [r for r in records if r.key in wanted]
+    values = {v for r in mine for v in (r.given_name, r.family_name, r.full_name, *r.emails, *r.phones)}
+    return {v for v in values if v and len(v) > 3 and v not in others_text}

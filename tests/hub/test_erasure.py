@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hub_staging import hub_config, stage, store_text
+from hub_staging import hub_config, person_values, stage, store_text
 
 from hub.erasure import erase_person
 from hub.erasure_queue import ErasureQueue
@@ -46,20 +46,10 @@ def _groups(store: HubStore) -> dict[str, list[RecordKey]]:
     return dict(groups)
 
 
-def _secrets(records: list[CustomerRecord], members: list[RecordKey]) -> set[str]:
-    """The person's names and contacts that no other customer's record holds (those must go)."""
-    mine = [r for r in records if r.key in set(members)]
-    others = json.dumps(
-        [r.model_dump(mode="json") for r in records if r.key not in set(members)], ensure_ascii=False
-    )
-    values = {v for r in mine for v in (r.given_name, r.family_name, r.full_name, *r.emails, *r.phones)}
-    return {v for v in values if v and len(v) > 3 and v not in others}
-
-
 def _person(hub: SyncPipeline, records: list[CustomerRecord]) -> tuple[str, list[RecordKey], set[str]]:
     """A customer merged from two records whose name and contacts are theirs alone."""
     for golden_id, members in sorted(_groups(hub.store).items()):
-        secrets = _secrets(records, members)
+        secrets = person_values(records, members)
         if len(members) == 2 and len(secrets) >= 3:
             return golden_id, members, secrets
     raise AssertionError("no merged customer with values of their own")
@@ -118,8 +108,8 @@ def test_a_decision_filed_under_another_record_loses_its_words_about_the_person(
 def test_a_golden_record_the_person_once_shared_keeps_its_owner_and_loses_the_person(hub, records):
     groups = _groups(hub.store)
     golden_id, members, secrets = _person(hub, records)
-    owner_id = next(g for g in sorted(groups) if g < golden_id and _secrets(records, groups[g]))
-    owner_secrets = _secrets(records, groups[owner_id])
+    owner_id = next(g for g in sorted(groups) if g < golden_id and person_values(records, groups[g]))
+    owner_secrets = person_values(records, groups[owner_id])
     stewardship = Stewardship(hub.store, hub.config)
     # wrongly merged (the owner's id survives: the smaller one), then taken apart again
     stewardship.decide(StewardDecision(kind="same", left=groups[owner_id][0], right=members[0], user="s1"))
