@@ -182,9 +182,9 @@ def test_sqlite_files_and_their_write_ahead_log_hold_no_value_of_the_person(tmp_
     assert any(s.encode() in _files(path) for s in secrets)
 
     report = erase_person(pipeline.store, golden_id, actor="dpo")
-    assert report.storage is not None and report.storage.done, report.storage
     content = _files(path)
     assert not {s for s in secrets if s.encode() in content}
+    assert report.storage.done, report.storage
     pipeline.store.close()
 
 
