@@ -21,13 +21,6 @@ from hub.store import HubStore
 from matching.features import build_features
 from matching.frame import conform
 from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, RecordKey, StewardDecision
-from sources.generator import generate_dataset, to_customer_record
-
-
-@pytest.fixture(scope="module")
-def records() -> list[CustomerRecord]:
-    rows = generate_dataset(n_records=320, seed=5, malformed_rate=0.0).rows
-    return [to_customer_record(r) for r in rows]
 
 
 @pytest.fixture

@@ -16,14 +16,7 @@ from hub.erasure_queue import ErasureQueue
 from hub.pipeline import SyncPipeline
 from hub.stewardship import Stewardship
 from hub.store import HubStore
-from schemas import CustomerRecord, RecordKey, StewardDecision
-from sources.generator import generate_dataset, to_customer_record
-
-
-@pytest.fixture(scope="module")
-def records() -> list[CustomerRecord]:
-    rows = generate_dataset(n_records=320, seed=5, malformed_rate=0.0).rows
-    return [to_customer_record(r) for r in rows]
+from schemas import RecordKey, StewardDecision
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import yaml
 from hub_staging import person_values, store_text
 
@@ -17,18 +16,9 @@ from hub.erasure_queue import ErasureQueue
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 from schemas import HubConfig, RecordKey
-from sources.run import ALL_SYSTEMS, start_local_sources
+from sources.run import ALL_SYSTEMS
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def all_sources(tmp_path, monkeypatch):
-    local = start_local_sources(tmp_path / "sources", records=160, seed=13, extra=True)
-    for name, value in local.env().items():
-        monkeypatch.setenv(name, value)
-    yield local
-    local.stop()
 
 
 def _config(tmp_path: Path, store_url: str) -> Path:
