@@ -286,7 +286,7 @@ def _quarantined_records(session: Session, footprint: _Footprint) -> list[Record
     ):
         if (row.source_system, row.source_id) in keys:
             continue
-        if footprint.values.found_in(row.payload) or footprint.values.in_text(row.reason or ""):
+        if footprint.values.mentioned_in(row.payload) or footprint.values.in_text(row.reason or ""):
             doomed.append(row.id)
             if row.source_id and footprint.values.strong_in(row.payload):
                 found.add(RecordKey(row.source_system, row.source_id))

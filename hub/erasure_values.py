@@ -139,16 +139,27 @@ class PersonValues:
         return False
 
     def found_in(self, data: Any) -> bool:
+        """Whether a value of ``data`` is or contains one of the person's values."""
         return any(self.matches(text) for text in _strings(data))
 
+    def mentioned_in(self, data: Any) -> bool:
+        """Whether a value of ``data`` contains a strong identifier or the full name (a first name
+        alone, equal to the person's, may be anyone's)."""
+        return any(self.in_text(text) for text in _strings(data))
+
     def scrub(self, data: Any) -> Any:
-        """``data`` (JSON) with every string that is or contains one of these values replaced."""
+        """``data`` (JSON) without the person's values: a matching list item is dropped, a matching
+        value in an object becomes null (so a golden record stays a valid record), a matching text
+        on its own becomes ``[erased]``."""
         if isinstance(data, str):
             return ERASED_VALUE if self.matches(data) else data
         if isinstance(data, dict):
-            return {key: self.scrub(value) for key, value in data.items()}
+            return {
+                key: None if isinstance(value, str) and self.matches(value) else self.scrub(value)
+                for key, value in data.items()
+            }
         if isinstance(data, list):
-            return [self.scrub(value) for value in data]
+            return [self.scrub(v) for v in data if not (isinstance(v, str) and self.matches(v))]
         return data
 
 
