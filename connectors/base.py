@@ -19,6 +19,11 @@ from connectors.mapping import FieldMapping
 from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, SourceConfig
 
 
+class ErasureUnsupportedError(NotImplementedError):
+    """The system has no delete or anonymise API (or the connector is not configured to use one): the
+    erasure stays pending, with this reason, for a person to carry out in the system."""
+
+
 class ConnectorError(RuntimeError):
     """A source failed in a way retries did not fix; names the system, operation and record."""
 
@@ -96,19 +101,25 @@ class SourceConnector(ABC):
         Default: one record at a time through :meth:`push_one`; a record that fails is reported with
         its reason and does not stop the others. Systems with batch writes override this method.
         """
+        return self._one_by_one("push", [(u.source_id, u) for u in updates], self.push_one)
+
+    def _one_by_one(self, verb: str, items: Sequence[tuple[str, Any]], action: Any) -> PushResult:
+        """Run ``action`` per item; a failing record is reported with its reason, the others go on."""
         result = PushResult()
-        for update in updates:
+        for source_id, item in items:
             try:
-                self.push_one(update)
+                action(item)
+            except ErasureUnsupportedError:
+                raise
             except ConnectorError as exc:
-                result.failed[update.source_id] = str(exc)
+                result.failed[source_id] = str(exc)
             except Exception as exc:  # noqa: BLE001 - any failure is this record's; the others go on
                 # (a TypeError from a client library must not abort the publish step and lose the
                 # record of what was already written)
                 reason = f"{type(exc).__name__}: {exc}"
-                result.failed[update.source_id] = f"{self.name}: push {update.source_id}: {reason}"
+                result.failed[source_id] = f"{self.name}: {verb} {source_id}: {reason}"
             else:
-                result.pushed.append(update.source_id)
+                result.pushed.append(source_id)
         return result
 
     def push_one(self, update: PushUpdate) -> None:
@@ -120,9 +131,24 @@ class SourceConnector(ABC):
         raise NotImplementedError(f"{self.name}: this connector has no order stream")
 
     def delete(self, source_ids: Sequence[str]) -> PushResult:
-        """Delete records at the source (erasure on request). Systems that cannot delete through their
-        API say so; the hub then reports the delete as "unsupported" for a person to carry out."""
-        raise NotImplementedError(f"{self.name}: deleting records is not supported by this connector")
+        """Erase records at the source (GDPR art. 17): ``pushed`` lists the ids erased, ``failed`` the
+        ids still there with the reason (tried again at the next publish).
+
+        Erasing means what the system offers: a delete, or blocking/anonymising where the system must
+        keep the record (an ERP's retention duty); connectors say which in their docstring and option
+        ``erasure``. A record that is already gone counts as erased, so a repeated delete is harmless.
+        A system without such an API raises :class:`ErasureUnsupportedError` naming what a person
+        must do; the hub then shows the erasure as pending with that reason, never as done.
+        Default: one record at a time through :meth:`delete_one`.
+        """
+        return self._one_by_one("delete", [(sid, sid) for sid in source_ids], self.delete_one)
+
+    def delete_one(self, source_id: str) -> None:
+        """Erase one record at the source; nothing to do when it is gone already."""
+        raise ErasureUnsupportedError(
+            f"{self.name}: the {self.config.kind} connector cannot delete or anonymise records; "
+            "erase the person in the system by hand"
+        )
 
     def to_page(self, rows: Sequence[dict[str, Any]], cursor: str | None) -> Page:
         """Map raw source rows onto canonical records, quarantining each row that does not validate."""

@@ -213,3 +213,17 @@ def primary_fields(mapping: Mapping[str, str], available: Iterable[str]) -> set[
         if source_field in present:
             chosen.setdefault(target, source_field)
     return set(chosen.values())
+
+
+#: What an anonymised attribute holds where the system refuses an empty value (a mandatory field).
+ERASED_PLACEHOLDER = "[erased]"
+
+
+def erased_attributes(current: Mapping[str, Any], read_only: Iterable[str],
+                      mandatory: Iterable[str] = ()) -> dict[str, str]:
+    """Every attribute but identity and bookkeeping, emptied (``mandatory`` ones get a placeholder):
+    written before a CRM's delete, which only flags the row (SuiteCRM's ``deleted = 1``, vTiger's
+    Recycle Bin), so what the system keeps of the record holds no personal data."""
+    kept, required = set(read_only), set(mandatory)
+    return {name: ERASED_PLACEHOLDER if name in required else "" for name in current
+            if name not in kept and (name in required or current[name] not in ("", None))}

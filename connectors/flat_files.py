@@ -40,6 +40,7 @@ from typing import Any, BinaryIO
 
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
+from connectors.erasure_files import ErasureFiles
 from connectors.legacy_values import LegacyValues
 from schemas import QuarantinedRecord, SourceConfig
 from schemas.csv_safe import safe_cell
@@ -418,6 +419,16 @@ class CsvFolderConnector(SourceConnector):
             raise ConnectorError(self.name, "push", f"cannot write into {self.import_dir}: {exc}") from exc
         result.pushed.extend(rows)
         return result
+
+    def delete(self, source_ids: Sequence[str]) -> PushResult:
+        """Erasure: an ``erase_*.csv`` file for the system's import job, and the ids wiped from the
+        golden-id files the hub wrote (:mod:`connectors.erasure_files`)."""
+        files = ErasureFiles(self.import_dir, self.id_column, self.delimiter, self.encoding, IMPORT_PREFIX)
+        try:
+            files.deliver(source_ids)
+        except (OSError, UnicodeError) as exc:
+            raise ConnectorError(self.name, "delete", f"cannot write into {self.import_dir}: {exc}") from exc
+        return PushResult(pushed=list(source_ids))
 
     def _encode(self, rows: Iterable[dict[str, Any]], columns: list[str], header: bool = False) -> bytes:
         buffer = io.StringIO(newline="")

@@ -192,6 +192,24 @@ def checked_request(
     return check_status(source, operation, what, response, where=where, record_id=record_id, message=message)
 
 
+def delete_request(
+    source: str,
+    what: str,
+    request: Callable[[], requests.Response],
+    *,
+    record_id: str,
+    gone: Callable[[requests.Response], bool],
+    message: Callable[[requests.Response], str] = body_start,
+) -> None:
+    """One erasing call (``DELETE``): a record the system says is not there (``gone``: its own
+    "invalid id" answer, not any 404, which a wrong path gives too) counts as erased, so a repeated
+    erasure is harmless; any other error status -> ConnectorError."""
+    response = transport(source, "delete", what, request, record_id=record_id)
+    if response.status_code in (404, 410) and gone(response):
+        return
+    check_status(source, "delete", what, response, record_id=record_id, message=message)
+
+
 def json_body(
     source: str,
     operation: str,

@@ -18,6 +18,10 @@ Push: ``read`` the partner, then ``write`` only the values that differ plus the 
 custom field ``x_crm_golden_id`` (option ``golden_id_field``). Odoo stamps ``write_date`` on every
 ``write``, even one that changes nothing, so comparing first is what keeps pushes idempotent and
 stops them re-triggering the next incremental pull.
+
+Erasure (:meth:`OdooConnector.delete_one`): ``unlink`` the partner (option ``erasure: unlink``, the
+default), or ``archive`` it with its personal fields emptied (``erasure: archive``: for partners Odoo
+must keep, e.g. those invoices point to, which ``unlink`` refuses).
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ PARTNER_FIELDS = ("name", "is_company", "active", "parent_id", "company_name", "
                   "street", "zip", "city", "country_id", "vat", "write_date")
 BOOLEAN_FIELDS = frozenset({"is_company", "active"})
 MULTI_VALUE_FIELDS = ("email", "phone", "mobile")
+#: What ``erasure: archive`` empties (``name`` cannot be empty: it becomes ERASED_NAME).
+ERASED_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "country_id", "vat",
+                 "company_name", "ref")
+ERASED_NAME = "[erased]"
 #: Partner fields a push may write as they are; derived keys are translated in :meth:`_vals`.
 WRITABLE_FIELDS = frozenset({"email", "phone", "mobile", "street", "zip", "city", "vat"})
 
@@ -127,6 +135,9 @@ class OdooConnector(SourceConnector):
         self.extra_domain = list(options.get("domain") or [])
         self.golden_id_field = options.get("golden_id_field", DEFAULT_GOLDEN_ID_FIELD)
         self.push_fields = bool(options.get("push_fields", True))
+        self.erasure = options.get("erasure", "unlink")
+        if self.erasure not in ("unlink", "archive"):
+            raise ValueError(f"source {config.name!r}: options.erasure must be unlink or archive")
         # ``schema`` may carry the database name, so it is not part of the URL here.
         self.url = replace(self.credentials, schema=None).base_url().rstrip("/") + "/jsonrpc"
         self.session = build_session(rate_limit=options.get("rate_limit"))
@@ -256,6 +267,23 @@ class OdooConnector(SourceConnector):
                 if known == code:
                     return country_id
         raise ConnectorError(self.name, "push", f"no res.country with code {code!r}")
+
+    # -- erasure ---------------------------------------------------------------------------------
+
+    def delete_one(self, source_id: str) -> None:
+        if not str(source_id).isdigit():
+            raise ConnectorError(self.name, "delete", "Odoo partner ids are integers", source_id)
+        partner_id = int(source_id)
+        found = self._execute("delete", "search", [[["id", "=", partner_id]]],
+                              {"context": {"active_test": False}}, record_id=source_id)
+        if not found:
+            return  # gone already
+        if self.erasure == "archive":
+            vals = {**dict.fromkeys(ERASED_FIELDS, False), "name": ERASED_NAME, "active": False,
+                    self.golden_id_field: False}
+            self._execute("delete", "write", [[partner_id], vals], record_id=source_id)
+        else:
+            self._execute("delete", "unlink", [[partner_id]], record_id=source_id)
 
     # -- JSON-RPC ----------------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ starting one row *before* where it believes the new rows begin. If that overlap 
 than the cursor, rows of the group have vanished (edited away) and the window slid past unread rows,
 so it backs off and re-reads; rows are never skipped, only occasionally read twice and filtered.
 
+Erasure: ``DELETE /customers/{id}?force=true`` (:meth:`WebShopConnector.delete_one`).
+
 Push: ``PUT /customers/{id}`` with only the fields whose value differs from the shop's current value
 (read first with ``GET``), and the golden id as ``meta_data`` entry ``crm_golden_id``. An update that
 changes nothing sends nothing, so it does not bump ``date_modified_gmt`` and re-trigger a sync.
@@ -32,7 +34,7 @@ import requests
 
 from connectors.base import ConnectorError, OrderPage, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session, checked_request, json_body
+from connectors.http import build_session, checked_request, delete_request, json_body
 from connectors.mapping import get_path
 from schemas import OrderRecord, QuarantinedRecord, SourceConfig
 
@@ -199,6 +201,19 @@ class WebShopConnector(SourceConnector):
         if body:
             self._request("PUT", "push", path, json=body, record_id=update.source_id)
 
+    # -- erasure ---------------------------------------------------------------------------------
+
+    def delete_one(self, source_id: str) -> None:
+        """``DELETE /customers/<id>?force=true``: WooCommerce cannot trash customers, so ``force`` is
+        required and the customer is gone for good (its orders stay, as WooCommerce keeps them; their
+        billing data is anonymised by the shop's own personal-data eraser, see README "Erasure")."""
+        if not str(source_id).isdigit():
+            raise ConnectorError(self.name, "delete", "web shop customer ids are integers", source_id)
+        path = f"/customers/{source_id}"
+        delete_request(self.name, f"DELETE {path}",
+                       lambda: self.session.delete(self.base_url + path, params={"force": "true"}),
+                       record_id=source_id, gone=invalid_id, message=error_message)
+
     # -- orders (customer lifetime value) ------------------------------------------------------------
 
     supports_orders = True
@@ -312,6 +327,14 @@ def changed_fields(current: Mapping[str, Any], desired: Mapping[str, Any]) -> di
         elif head == "meta" and rest and meta_map(current).get(rest) != text:
             body.setdefault("meta_data", []).append({"key": rest, "value": text})
     return body
+
+
+def invalid_id(response: requests.Response) -> bool:
+    """WooCommerce's answer for a customer that does not exist (a wrong route says rest_no_route)."""
+    try:
+        return response.json().get("code") == "woocommerce_rest_invalid_id"
+    except (ValueError, AttributeError):
+        return False
 
 
 def error_message(response: requests.Response) -> str:

@@ -25,6 +25,11 @@ and an upsert keyed on a not-yet-set external id would create a new one); the go
 custom field ``CRM_Golden_Id__c`` (option ``golden_id_field``), which the org can declare External ID so
 other integrations can upsert by golden id. Per-record errors of the upsert result land in
 ``PushResult.failed`` with Salesforce's status code.
+
+Erasure (:meth:`SalesforceConnector.delete`): ``delete`` moves the records to the Recycle Bin, where
+Salesforce keeps them 15 days, so ``emptyRecycleBin`` follows and removes them for good (option
+``empty_recycle_bin: false`` leaves them there). A record already in the bin (ENTITY_IS_DELETED) is
+emptied from it; one the org does not know any more (INVALID_CROSS_REFERENCE_KEY) counts as erased.
 """
 
 from __future__ import annotations
@@ -347,6 +352,42 @@ class SalesforceConnector(SourceConnector):
             else:
                 reasons = "; ".join(f"{e.statusCode}: {e.message}" for e in outcome.errors or [])
                 result.failed[update.source_id] = f"{self.name}.upsert record {update.source_id}: {reasons}"
+
+    # -- erasure ------------------------------------------------------------------------------------
+    def delete(self, source_ids: Sequence[str]) -> PushResult:
+        result = PushResult()
+        valid = [sid for sid in source_ids if _ID.fullmatch(sid) and sid[:3] in KEY_PREFIXES]
+        for sid in set(source_ids) - set(valid):
+            result.failed[sid] = "not a Salesforce Account (001...) or Contact (003...) id"
+        for start in range(0, len(valid), MAX_UPSERT):
+            chunk = valid[start : start + MAX_UPSERT]
+            in_bin = self._per_record("delete", chunk, result, ok=("ENTITY_IS_DELETED",),
+                                      gone=("INVALID_CROSS_REFERENCE_KEY",))
+            if self.config.options.get("empty_recycle_bin", True) and in_bin:
+                self._per_record("emptyRecycleBin", in_bin, result)
+            result.pushed.extend(sid for sid in in_bin if sid not in result.failed)
+        return result
+
+    def _per_record(self, operation: str, ids: list[str], result: PushResult, ok: tuple[str, ...] = (),
+                    gone: tuple[str, ...] = ()) -> list[str]:
+        """One call over ``ids``; returns those it succeeded for (or whose error code is in ``ok``),
+        adds those ``gone`` to ``result.pushed`` and the others to ``result.failed``."""
+        try:
+            outcomes = self.call(operation, ids=ids)
+        except SoapFaultError as exc:
+            result.failed.update(dict.fromkeys(ids, str(exc)))
+            return []
+        succeeded = []
+        for sid, outcome in zip(ids, outcomes or [], strict=False):
+            codes = {e.statusCode for e in outcome.errors or []}
+            if outcome.success or codes & set(ok):
+                succeeded.append(sid)
+            elif codes & set(gone):
+                result.pushed.append(sid)
+            else:
+                reasons = "; ".join(f"{e.statusCode}: {e.message}" for e in outcome.errors or [])
+                result.failed[sid] = f"{self.name}.{operation} record {sid}: {reasons}"
+        return succeeded
 
     @staticmethod
     def row_values(record: Any) -> dict[str, str | None]:

@@ -23,6 +23,8 @@ top-level fields (``first_name``, ``last_name``, ``email``, ``phone``, ``note``)
 differ; address fields have their own endpoint in Shopify and are not pushed. The golden id is written
 first, so a field value the shop refuses (422) does not keep the link from landing; the record is still
 reported as failed, with the shop's reason.
+
+Erasure: ``DELETE /customers/{id}.json`` (:meth:`ShopifyConnector.delete_one`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,14 @@ import requests
 
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session, check_status, checked_request, json_body, transport
+from connectors.http import (
+    build_session,
+    check_status,
+    checked_request,
+    delete_request,
+    json_body,
+    transport,
+)
 from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
 
@@ -226,6 +235,19 @@ class ShopifyConnector(SourceConnector):
             self._request("PUT", "push", f"{path}/metafields/{metafield_id}.json", json=body,
                           record_id=source_id)
 
+    # -- erasure ---------------------------------------------------------------------------------
+
+    def delete_one(self, source_id: str) -> None:
+        """``DELETE /customers/<id>.json`` (its metafields and addresses go with it). Shopify refuses
+        to delete a customer who has orders (422): the reason is kept and the erasure stays failed
+        until the merchant erases the customer's data from the admin (Shopify's own data-erasure
+        request, which also redacts the orders); then ``crmhub erasures --done`` records it."""
+        if not str(source_id).isdigit():
+            raise ConnectorError(self.name, "delete", "Shopify customer ids are integers", source_id)
+        path = f"/customers/{source_id}.json"
+        delete_request(self.name, f"DELETE {path}", lambda: self.session.delete(self.base_url + path),
+                       record_id=source_id, gone=not_found, message=error_message)
+
     # -- HTTP ------------------------------------------------------------------------------------
 
     def _request(self, method: str, operation: str, path: str, *, page: int | None = None,
@@ -257,6 +279,15 @@ def prepare_row(row: Mapping[str, Any]) -> dict[str, Any]:
     address = row.get("default_address") if isinstance(row.get("default_address"), Mapping) else {}
     is_company = bool(address.get("company")) and not (row.get("first_name") or row.get("last_name"))
     return {**row, "record_type": "organization" if is_company else "person"}
+
+
+def not_found(response: requests.Response) -> bool:
+    """Shopify's 404 body; it is the same for an unknown customer and an unknown path, but the path is
+    the one the pull of the same run succeeded on."""
+    try:
+        return response.json().get("errors") == "Not Found"
+    except (ValueError, AttributeError):
+        return False
 
 
 def error_message(response: requests.Response) -> str:

@@ -10,6 +10,11 @@ NAME1/NAME2 mean different things per account group (KTOKD): family/given name f
 name for organizations (NAME3 holds a person's full name). The connector therefore adds a ``derived``
 section to every row (record type, names by meaning, UTC change time) that the default mapping reads;
 the SAP fields stay as delivered.
+
+Erasure (:meth:`ErpSoapConnector.delete_one`): an ERP must keep customers its documents point to, so
+it is not deleted but blocked the way SAP's simplified blocking and deletion (SAP ILM) does it, with
+``BlockCustomer``: option ``erasure: anonymize`` (the default) also overwrites every personal field at
+once, ``erasure: block`` keeps them until the retention period ends (the ERP then destroys them).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from zeep.helpers import serialize_object
 
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.mapping import LIST_FIELDS
-from connectors.soap import SoapCaller, build_soap_client, soap_session, soap_text
+from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, soap_session, soap_text
 from schemas import QuarantinedRecord
 
 DEFAULT_ACCOUNT_GROUPS = {"ZPER": "person", "ZORG": "organization"}
@@ -35,7 +40,8 @@ READ_ONLY_FIELDS = frozenset({"KUNNR", "KTOKD", "AEDAT", "AEZET", "derived.recor
 class ErpSoapConnector(SourceConnector):
     """Options: ``wsdl_path`` (URL or file; default ``<endpoint>?wsdl``), ``timeout`` (seconds per call),
     ``retries`` (HTTP), ``fault_attempts`` (transient SOAP faults), ``backoff``, ``rate_limit``,
-    ``password_digest``, ``strict``, ``golden_id_field`` and ``account_groups`` (KTOKD -> record type)."""
+    ``password_digest``, ``strict``, ``golden_id_field``, ``account_groups`` (KTOKD -> record type) and
+    ``erasure`` (``anonymize`` | ``block``)."""
 
     default_mapping = {
         "KUNNR": "source_id",
@@ -138,6 +144,16 @@ class ErpSoapConnector(SourceConnector):
         if changes:
             self.call("UpsertCustomer", record_id=update.source_id,
                       customer={"KUNNR": current["KUNNR"], **changes})
+
+    def delete_one(self, source_id: str) -> None:
+        mode = str(self.config.options.get("erasure", "anonymize")).upper().replace("ANONYMISE", "ANONYMIZE")
+        if mode not in ("ANONYMIZE", "BLOCK"):
+            raise ConnectorError(self.name, "delete", f"options.erasure is anonymize or block, not {mode}")
+        try:
+            self.call("BlockCustomer", record_id=source_id, KUNNR=source_id, mode=mode)
+        except SoapFaultError as exc:
+            if exc.code != "CUSTOMER_NOT_FOUND":
+                raise  # gone already otherwise: nothing to erase
 
     def source_changes(self, update: PushUpdate, current: Mapping[str, Any]) -> dict[str, str]:
         """SAP fields whose value the update changes (``None`` values never clear anything)."""

@@ -27,6 +27,9 @@ Example (the local ERP, reached without its dedicated connector)::
       golden_id_field: ZZ_GOLDEN_ID
       read_only_fields: [KTOKD, AEDAT, AEZET]
       transient_fault_codes: [ENQUEUE_LOCKED]
+      delete_operation: BlockCustomer     # optional: erasure (without it an erasure waits for a person)
+      delete_arguments: {mode: ANONYMIZE} # fixed arguments of that call, beside the id
+      gone_fault_codes: [CUSTOMER_NOT_FOUND]   # faults that mean "not there": counts as erased
 
 The cursor is the service's own next-page token: it must point just after the last record of a page
 and stay valid for later incremental runs (as a (change time, id) keyset token does). When a service
@@ -46,11 +49,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 
-from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
+from connectors.base import (
+    ConnectorError,
+    ErasureUnsupportedError,
+    Page,
+    PushResult,
+    PushUpdate,
+    SourceConnector,
+)
 from connectors.credentials import Credentials
 from connectors.mapping import LIST_FIELDS, FieldMapping, get_path
 from connectors.soap import (
     SoapCaller,
+    SoapFaultError,
     build_soap_client,
     fault_detail,
     is_transient,
@@ -95,6 +106,10 @@ class GenericSoapOptions(BaseModel):
     upsert_argument: str | None = None
     golden_id_field: str | None = None
     read_only_fields: list[str] = Field(default_factory=list)
+    delete_operation: str | None = None
+    delete_id_argument: str | None = None
+    delete_arguments: dict[str, Any] = Field(default_factory=dict)
+    gone_fault_codes: list[str] = Field(default_factory=list)
     transient_fault_codes: list[str] = Field(default_factory=list)
     timeout: float = 30
     retries: int = 4
@@ -172,7 +187,13 @@ class GenericSoapConnector(SourceConnector):
     def _check_operations(self, service: Any) -> None:
         """Operation names come from YAML: a typo must say which names the WSDL offers."""
         offered = {name for name, _ in service}  # ServiceProxy iterates (name, operation)
-        named = [self.options.list_operation, self.options.get_operation, self.options.upsert_operation]
+        options = self.options
+        named = [
+            options.list_operation,
+            options.get_operation,
+            options.upsert_operation,
+            options.delete_operation,
+        ]
         missing = [name for name in named if name and name not in offered]
         if missing:
             raise ConnectorError(
@@ -287,6 +308,25 @@ class GenericSoapConnector(SourceConnector):
         record = {options.id_field: update.source_id, **changes}
         arguments = {options.upsert_argument: record} if options.upsert_argument else record
         self.call(options.upsert_operation, record_id=update.source_id, **arguments)
+
+    def delete_one(self, source_id: str) -> None:
+        """Erase through the configured ``delete_operation`` (a delete, block or anonymise call)."""
+        options = self.options
+        if not options.delete_operation:
+            raise ErasureUnsupportedError(
+                f"{self.name}: no options.delete_operation names the service's delete/anonymise call; "
+                "erase the person in the system by hand"
+            )
+        argument = options.delete_id_argument or options.id_field or "id"
+        try:
+            self.call(
+                options.delete_operation,
+                record_id=source_id,
+                **{**options.delete_arguments, argument: source_id},
+            )
+        except SoapFaultError as exc:
+            if exc.code not in options.gone_fault_codes:
+                raise
 
     def source_changes(self, update: PushUpdate, current: Mapping[str, Any]) -> dict[str, str]:
         """Source fields whose value the update changes; ``None`` never clears anything."""

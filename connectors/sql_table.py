@@ -8,8 +8,9 @@ Works against any SQLAlchemy URL. The URL is built from the Airflow connection (
   ``mysql+pymysql``, ``mssql+pyodbc``), every other ``extra`` key becomes a URL query argument.
 
 Options (``SourceConfig.options``): ``table`` and/or ``query`` (pulls read the query when given, pushes
-update the table), ``table_schema``, ``id_column``, ``cursor_column``, ``columns``, ``golden_id_column``
-plus the value-decoding options of :class:`connectors.legacy_values.LegacyValues`.
+update the table), ``table_schema``, ``id_column``, ``cursor_column``, ``columns``, ``golden_id_column``,
+``erasure`` (``delete`` | ``anonymise``) and ``erasure_values``, plus the value-decoding options of
+:class:`connectors.legacy_values.LegacyValues`.
 
 Paging is keyset paging in its portable form — ``WHERE cur > :c OR (cur = :c AND id > :i) ORDER BY cur,
 id`` with ``LIMIT`` rendered per dialect — so every page costs one index range scan however deep the
@@ -23,7 +24,6 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
@@ -227,26 +228,60 @@ class SqlTableConnector(SourceConnector):
         """
         table = self.table()
         id_col = table.c[self.id_column]
+
+        def statement(item: PushUpdate) -> Any:
+            return update(table).where(id_col == item.source_id).values(self._row_values(item, table))
+
+        return self._per_row("push", [(u.source_id, u) for u in updates], statement, missing_ok=False)
+
+    def delete(self, source_ids: Sequence[str]) -> PushResult:
+        """Erase rows by id: ``DELETE`` (option ``erasure: delete``, the default) or, for tables other
+        rows point to, ``erasure: anonymise``: an UPDATE that sets every nullable column but the id and
+        the cursor column to NULL (or to ``erasure_values[column]``, e.g. a placeholder for a NOT NULL
+        name) and keeps the row. A row that is not there counts as erased."""
+        table = self.table()
+        id_col = table.c[self.id_column]
+        mode = self.options.get("erasure", "delete")
+        if mode == "delete":
+            def statement(source_id: str) -> Any:
+                return sql_delete(table).where(id_col == source_id)
+        elif mode in ("anonymise", "anonymize"):
+            values = self._erased_values(table)
+
+            def statement(source_id: str) -> Any:
+                return update(table).where(id_col == source_id).values(values)
+        else:
+            raise ConnectorError(self.name, "delete", f"options.erasure is delete or anonymise, not {mode!r}")
+        return self._per_row("delete", [(sid, sid) for sid in source_ids], statement, missing_ok=True)
+
+    def _erased_values(self, table: Table) -> dict[str, Any]:
+        given = dict(self.options.get("erasure_values") or {})
+        kept = {self.id_column, self.cursor_column}
+        values = {c.name: None for c in table.c if c.nullable and c.name not in kept}
+        return {**values, **{k: v for k, v in given.items() if k in table.c and k not in kept}}
+
+    def _per_row(
+        self, operation: str, items: Sequence[tuple[str, Any]], statement: Any, missing_ok: bool
+    ) -> PushResult:
+        """``statement(item)`` per record, each in its own SAVEPOINT, one transaction per page: a
+        failing row is reported in ``failed`` without undoing the rest of the page."""
         result = PushResult()
-        for chunk in _chunks(updates, self.config.page_size):
+        for start in range(0, len(items), self.config.page_size):
             try:
                 with self.engine.begin() as conn:
-                    for item in chunk:
+                    for source_id, item in items[start : start + self.config.page_size]:
                         try:
-                            values = self._row_values(item, table)
                             with conn.begin_nested():
-                                changed = conn.execute(update(table).where(id_col == item.source_id)
-                                                       .values(values)).rowcount
+                                changed = conn.execute(statement(item)).rowcount
                         except (SQLAlchemyError, ValueError, TypeError) as exc:
-                            result.failed[item.source_id] = describe_error(exc)
+                            result.failed[source_id] = describe_error(exc)
                             continue
-                        if changed:
-                            result.pushed.append(item.source_id)
+                        if changed or missing_ok:
+                            result.pushed.append(source_id)
                         else:
-                            reason = f"no row with {self.id_column} = {item.source_id!r}"
-                            result.failed[item.source_id] = reason
+                            result.failed[source_id] = f"no row with {self.id_column} = {source_id!r}"
             except SQLAlchemyError as exc:
-                raise ConnectorError(self.name, "push", describe_error(exc)) from exc
+                raise ConnectorError(self.name, operation, describe_error(exc)) from exc
         return result
 
     def _row_values(self, item: PushUpdate, table: Table) -> dict[str, Any]:
@@ -313,9 +348,3 @@ def _decode_value(value: Any) -> Any:
         parse = {"datetime": datetime.fromisoformat, "date": date.fromisoformat, "decimal": Decimal}[kind]
         return parse(text_value)
     return value
-
-
-def _chunks(items: Sequence[PushUpdate], size: int) -> Iterator[list[PushUpdate]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk

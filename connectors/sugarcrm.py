@@ -13,6 +13,9 @@ second shared by more records than fit a page. SuiteCRM compares filter values w
 Push: ``PATCH /Api/V8/module`` with a JSON:API body holding only the attributes whose value differs
 (read first with ``GET``), plus the golden id custom field (default ``crm_golden_id_c``). SuiteCRM stamps
 ``date_modified`` on every save, so an update that changes nothing is never sent.
+
+Erasure: ``PATCH`` the record empty, then ``DELETE /Api/V8/module/{module}/{id}``
+(:meth:`SugarCrmConnector.delete_one`).
 """
 
 from __future__ import annotations
@@ -34,10 +37,17 @@ from connectors.crm_sync import (
     StuckCursorError,
     configured_modules,
     decode_cursor,
+    erased_attributes,
     primary_fields,
     push_changes,
 )
-from connectors.http import build_session, check_status, checked_request, json_body, transport
+from connectors.http import (
+    build_session,
+    check_status,
+    checked_request,
+    json_body,
+    transport,
+)
 from schemas import QuarantinedRecord, SourceConfig
 
 DB_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -184,7 +194,30 @@ class SugarCrmConnector(SourceConnector):
             body = {"data": {"type": module, "id": update.source_id, "attributes": changes}}
             self._json("PATCH", "push", "/Api/V8/module", json=body, record_id=update.source_id)
 
+    # -- erasure ---------------------------------------------------------------------------------
+
+    def delete_one(self, source_id: str) -> None:
+        """Empty the record's attributes (``PATCH``), then ``DELETE /Api/V8/module/{module}/{id}``.
+        SuiteCRM's delete only sets ``deleted = 1`` and keeps the row until the "Prune Database"
+        scheduler job removes it; emptied first, that row no longer holds the person."""
+        found = self._locate(source_id)
+        if found is None:
+            return  # gone already
+        module, attributes = found
+        blank = erased_attributes(attributes, READ_ONLY | {self.golden_id_field})
+        if blank:
+            body = {"data": {"type": module, "id": source_id, "attributes": blank}}
+            self._json("PATCH", "delete", "/Api/V8/module", json=body, record_id=source_id)
+        self._json("DELETE", "delete", f"/Api/V8/module/{module}/{source_id}", record_id=source_id)
+
     def _find(self, record_id: str) -> tuple[str, Mapping[str, Any]]:
+        found = self._locate(record_id)
+        if found is None:
+            raise ConnectorError(self.name, "push", f"no record with this id in {', '.join(self.modules)}",
+                                 record_id)
+        return found
+
+    def _locate(self, record_id: str) -> tuple[str, Mapping[str, Any]] | None:
         """The module and current attributes of a record (ids are unique across SuiteCRM modules)."""
         for module in self.modules:
             try:
@@ -197,8 +230,7 @@ class SugarCrmConnector(SourceConnector):
             if not isinstance(attributes, Mapping):
                 raise ConnectorError(self.name, "push", "record is not a JSON:API resource", record_id)
             return module, attributes
-        raise ConnectorError(self.name, "push", f"no record with this id in {', '.join(self.modules)}",
-                             record_id)
+        return None
 
     # -- HTTP ------------------------------------------------------------------------------------
 

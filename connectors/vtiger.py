@@ -14,6 +14,8 @@ row's content can never change a query's meaning.
 Push: ``retrieve`` the record, then ``update`` with the whole element (vTiger's ``update`` replaces the
 record) carrying the changed fields and the golden id custom field (default ``cf_crm_golden_id``). vTiger
 stamps ``modifiedtime`` on every update, so an update that changes nothing is never sent.
+
+Erasure: ``update`` the record empty, then ``delete`` it (:meth:`VtigerConnector.delete_one`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from connectors.crm_sync import (
     ModulePages,
     configured_modules,
     decode_cursor,
+    erased_attributes,
     primary_fields,
     push_changes,
 )
@@ -45,6 +48,8 @@ MODIFIED = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 WS_ID = re.compile(r"^\d+x\d+$")
 READ_ONLY = frozenset({"id", "module", "record_type", "account_no", "contact_no", "createdtime",
                        "modifiedtime", "assigned_user_id"})
+#: vTiger refuses to save these empty (the owner, ``assigned_user_id``, is read-only here anyway).
+MANDATORY_FIELDS = ("lastname", "accountname")
 
 
 class VtigerError(ConnectorError):
@@ -186,6 +191,27 @@ class VtigerConnector(SourceConnector):
         if changes:
             element = json.dumps({**current, **changes}, ensure_ascii=False)
             self._call("POST", "push", "update", record_id=update.source_id, element=element)
+
+    # -- erasure ---------------------------------------------------------------------------------
+
+    def delete_one(self, source_id: str) -> None:
+        """``update`` the record empty, then ``delete`` it. vTiger's delete moves a record to the
+        Recycle Bin, where it stays until an admin empties it; emptied first, what stays holds no
+        personal data (``lastname``/``accountname`` are mandatory: they get a placeholder)."""
+        if not WS_ID.match(str(source_id)):
+            raise ConnectorError(self.name, "delete", "vTiger record ids look like 12x34", source_id)
+        try:
+            current = self._call("GET", "delete", "retrieve", record_id=source_id, id=source_id)
+        except VtigerError as exc:
+            if exc.code == "RECORD_NOT_FOUND":
+                return  # gone already
+            raise
+        if not isinstance(current, Mapping):
+            raise ConnectorError(self.name, "delete", "retrieve did not return a record", source_id)
+        blank = erased_attributes(current, READ_ONLY | {self.golden_id_field}, MANDATORY_FIELDS)
+        element = json.dumps({**current, **blank}, ensure_ascii=False)
+        self._call("POST", "delete", "update", record_id=source_id, element=element)
+        self._call("POST", "delete", "delete", record_id=source_id, id=source_id)
 
     # -- webservice calls ------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ def _store(args: argparse.Namespace):
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from crmhub.summary import format_run_summary
+    from hub.erasure_queue import ErasureQueue
     from hub.pipeline import SyncPipeline
 
     config = load_config(args.config)
@@ -29,7 +30,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
-        print(format_run_summary(pipeline.store.run_steps(summary.run_id), pipeline.store.counts()))
+        store = pipeline.store
+        waiting = ErasureQueue(store).waiting()
+        print(format_run_summary(store.run_steps(summary.run_id), store.counts(), waiting))
     problems = summary.problems()
     for problem in problems:
         print(f"FAILED {problem}", file=sys.stderr)
@@ -38,9 +41,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from crmhub.summary import format_run_summary
+    from hub.erasure_queue import ErasureQueue
 
     store = _store(args)
-    print(format_run_summary(store.run_steps(args.run_id), store.counts()))
+    print(format_run_summary(store.run_steps(args.run_id), store.counts(), ErasureQueue(store).waiting()))
     return 0
 
 
@@ -129,13 +133,67 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
+    """Forget the person in the hub, then erase them at every source right away (the publish step
+    retries whatever is left). Exit code 3: erased in the hub, but some source still holds them."""
+    from crmhub.summary import format_erasures
     from hub.erasure import erase_person
+    from hub.erasure_queue import ErasureQueue
+    from hub.pipeline import SyncPipeline
+    from hub.source_erasure import carry_out_everywhere
 
-    report = erase_person(_store(args), args.golden_id, actor=args.actor, reason=args.reason)
-    erased = ", ".join(report.golden_ids)
-    print(f"erased golden records {erased} and {len(report.source_records)} source records; deletes are")
-    print("queued to the sources and carried out by the next publish step")
+    pipeline = SyncPipeline(load_config(args.config))
+    report = erase_person(pipeline.store, args.golden_id, actor=args.actor, reason=args.reason)
+    records = report.source_records + report.quarantined_records
+    print(
+        f"erased golden records {', '.join(report.golden_ids)} and {len(records)} source records from the hub"
+    )
+    if report.storage is not None:
+        print(f"store: {report.storage.detail}")
+    queue = ErasureQueue(pipeline.store)
+    if not args.queue_only:
+        outcome = carry_out_everywhere(queue, pipeline.config.enabled_sources, pipeline.connector)
+        for name, stats in outcome.items():
+            print(f"  {name:<12} {format_erasures(stats)}")
+    waiting = [w for w in queue.waiting() if w.key in set(records)]
+    if waiting:
+        print(f"{len(waiting)} erasure(s) PENDING at the sources (retried by every publish step):")
+        for item in waiting:
+            print(f"  {item.key}: {item.status}: {item.reason}")
+        return 3
+    print("erased at every source")
     return 0
+
+
+def cmd_erasures(args: argparse.Namespace) -> int:
+    """List erasures still waiting at a source, or record that a person carried one out by hand."""
+    from hub.erasure_queue import ErasureQueue
+    from schemas import RecordKey
+
+    queue = ErasureQueue(_store(args))
+    if args.done:
+        system, _, source_id = args.done.partition(":")
+        if not (source_id and args.actor):
+            print("crmhub erasures --done needs SYSTEM:ID and --actor", file=sys.stderr)
+            return 2
+        if not queue.confirm(RecordKey(system, source_id), args.actor, args.note):
+            print(f"no erasure of {args.done}", file=sys.stderr)
+            return 1
+        print(f"{args.done}: erasure recorded as carried out by {args.actor}")
+        return 0
+    waiting = queue.waiting()
+    for item in waiting:
+        print(f"{item.erased_at:%Y-%m-%d %H:%M} {str(item.key):<24} {item.status:<11} {item.reason}")
+    print(f"{len(waiting)} erasure(s) pending at the sources" if waiting else "no erasure is pending")
+    return 0
+
+
+def cmd_db_compact(args: argparse.Namespace) -> int:
+    from hub.erasure import TOUCHED_TABLES
+    from hub.storage_compaction import compact_storage
+
+    report = compact_storage(_store(args).engine, TOUCHED_TABLES, full=args.full)
+    print(report.detail)
+    return 0 if report.done else 1
 
 
 def cmd_changes(args: argparse.Namespace) -> int:
@@ -208,12 +266,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
-        "erase", help="erase a person on request (GDPR art. 17) and queue deletes to the sources"
+        "erase", help="erase a person on request (GDPR art. 17) in the hub and at every source"
     )
     p.add_argument("golden_id")
     p.add_argument("--actor", required=True, help="who asked / carried it out (kept in the audit log)")
-    p.add_argument("--reason", default="GDPR art. 17 request")
+    p.add_argument("--reason", default="GDPR art. 17 request", help="kept in the audit log: no personal data")
+    p.add_argument(
+        "--queue-only",
+        action="store_true",
+        help="only queue the deletes to the sources (the next publish step carries them out)",
+    )
     p.set_defaults(func=cmd_erase)
+
+    p = sub.add_parser("erasures", help="erasures still pending at a source, and why")
+    p.add_argument("--done", metavar="SYSTEM:ID", help="record that a person erased this record by hand")
+    p.add_argument("--actor", help="who carried it out (with --done)")
+    p.add_argument("--note", default="erased by hand in the system", help="how (with --done)")
+    p.set_defaults(func=cmd_erasures)
+
+    p = sub.add_parser("db-compact", help="rewrite the store's files so no deleted value lingers")
+    p.add_argument("--full", action="store_true", help="PostgreSQL: VACUUM FULL (locks each table)")
+    p.set_defaults(func=cmd_db_compact)
 
     p = sub.add_parser("changes", help="the golden-record change feed (outbox) after a sequence number")
     p.add_argument("--since", type=int, default=0)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
+from hub.erasure_queue import WaitingErasure
 
-def format_run_summary(steps: list[dict[str, Any]], counts: dict[str, Any]) -> str:
+
+def format_run_summary(
+    steps: list[dict[str, Any]], counts: dict[str, Any], waiting: list[WaitingErasure] | None = None
+) -> str:
+    """The run's steps, then every erasure still waiting at a source (``waiting``), with its reason."""
     if not steps:
         return "No sync run recorded yet: run `crmhub sync` or trigger the customer_sync DAG."
     lines = [f"CRM Hub sync run {steps[0]['run_id']}", "", "Pulled from sources:"]
@@ -63,9 +69,39 @@ def format_run_summary(steps: list[dict[str, Any]], counts: dict[str, Any]) -> s
                     f"({st.get('fields_changed', 0)} with corrected fields), "
                     f"{st.get('unchanged', 0)} already up to date, {st.get('failed', 0)} failed"
                 )
+            if st.get("deleted"):
+                lines.append(f"  {'':<12} {format_erasures(st['deleted'])}")
+    lines += _waiting(waiting or [])
     lines += [
         "",
         f"Hub totals: {counts['golden_active']} active golden records, "
         f"{counts['golden_retired']} retired ids, {counts['quarantined']} quarantined rows",
     ]
     return "\n".join(lines)
+
+
+def format_erasures(stats: dict[str, Any]) -> str:
+    """One publish step's erasures: what the source erased, what failed, what waits for a person."""
+    parts = [f"erasures: {stats.get('done', 0)} carried out"]
+    if stats.get("failed"):
+        reasons = "; ".join(list(stats.get("failures", {}).values())[:2])
+        parts.append(f"{stats['failed']} FAILED ({reasons})")
+    if stats.get("pending"):
+        parts.append(f"{stats['pending']} PENDING: {stats.get('reason')}")
+    return ", ".join(parts)
+
+
+def _waiting(waiting: list[WaitingErasure]) -> list[str]:
+    """Erasures not carried out at their source: never reported as done while one is left."""
+    if not waiting:
+        return []
+    by_source: dict[str, list[WaitingErasure]] = defaultdict(list)
+    for item in waiting:
+        by_source[item.key.source_system].append(item)
+    total = f"{len(waiting)} records; crmhub erasures lists them"
+    lines = ["", f"Erasures still PENDING at the sources ({total}):"]
+    for source, items in sorted(by_source.items()):
+        reasons = sorted({f"{item.status}: {item.reason}" for item in items})
+        lines.append(f"  {source:<12} {len(items):>6} pending - {reasons[0]}")
+        lines += [f"  {'':<12} {'':>6}           {reason}" for reason in reasons[1:3]]
+    return lines

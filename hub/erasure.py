@@ -1,127 +1,484 @@
-"""Erasure on request (GDPR art. 17): remove a person from the hub and queue deletes to the sources.
+"""Erasure on request (GDPR art. 17): remove a person from every table of the hub and queue deletes to
+the sources (carried out by the publish step, :mod:`hub.source_erasure`).
 
 What stays is what the audit must keep: that an erasure happened, when, by whom, and the ids (golden
 id, source system + source id) — no names, contacts or payloads. The erased source keys are kept so
 that later pulls refuse the record instead of re-importing the person.
+
+Where the person's data can sit, and how each place is cleaned:
+
+* rows of the person alone, found by key and deleted: source records, search keys, cross-references,
+  pairs (also those of an unfinished run's plan, whose explanations hold both records' values),
+  quarantined rows, orders, steward decisions (and their audit entries' values), field conflicts;
+* the person's golden records — the current one, those merged into it, and earlier ones the person's
+  records were moved out of — are blanked to a tombstone; their change-feed events are deleted but for
+  one ``delete`` event; their audit entries keep the action and ids with the values blanked;
+* rows shared with other customers (a golden record the person was once wrongly merged into, its
+  audit and change feed, the run log's failure reasons, a row quarantined before its id was known,
+  the matching model's name frequencies) are cleaned value by value (:mod:`hub.erasure_values`);
+* the database files: deleted values linger in free pages and in SQLite's write-ahead log, so the
+  store is compacted afterwards (:mod:`hub.storage_compaction`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+import polars as pl
+from sqlalchemy import delete, or_, select, tuple_, update
+from sqlalchemy.orm import Session
 
+from hub.erasure_values import PersonValues
 from hub.models import (
     AuditEntry,
     CrossReference,
     ErasedKey,
     FieldConflict,
     GoldenRecordRow,
+    MatchModelRow,
     MatchPairRow,
+    MatchPlanPair,
+    MatchPlanRow,
+    OrderRow,
     OutboxEvent,
     QuarantineRow,
+    RunLog,
     SearchKeyRow,
     SourceRecordRow,
     StewardDecisionRow,
     utcnow,
 )
-from hub.store import HubStore
-from schemas import RecordKey
+from hub.storage_compaction import CompactionReport, compact_storage
+from hub.store import FLAT_COLUMNS, KEY_CHUNK, HubStore, _flat_frame
+from schemas import CustomerRecord, GoldenRecord, RecordKey
 
 ERASED = {"erased": True}
+#: Tables an erasure writes to: compacted afterwards so no old page keeps a deleted value.
+TOUCHED_TABLES = (
+    "source_records",
+    "search_keys",
+    "cross_references",
+    "match_pairs",
+    "match_plan",
+    "match_plan_pairs",
+    "quarantine",
+    "orders",
+    "steward_decisions",
+    "field_conflicts",
+    "golden_records",
+    "outbox",
+    "audit_log",
+    "run_log",
+    "match_models",
+    "erased_keys",
+)
 
 
 @dataclass
 class ErasureReport:
     golden_ids: list[str]
     source_records: list[RecordKey]
+    #: Records of the person found only in the quarantine by e-mail or tax id: erased and queued too.
+    quarantined_records: list[RecordKey] = field(default_factory=list)
+    storage: CompactionReport | None = None
+
+
+@dataclass
+class _Footprint:
+    """Where the person is: their records, their golden ids, and golden ids they shared with others."""
+
+    keys: list[RecordKey]
+    golden_ids: set[str]
+    shared_ids: set[str]
+    values: PersonValues
+    #: The matcher's features of the person's records (their normalised name keys, for the model).
+    features: pl.DataFrame
 
 
 def erase_person(
-    store: HubStore, golden_id: str, actor: str, reason: str = "GDPR art. 17 request"
+    store: HubStore,
+    golden_id: str,
+    actor: str,
+    reason: str = "GDPR art. 17 request",
+    compact: bool = True,
 ) -> ErasureReport:
-    """Erase the golden record (following a retired id to its survivor) and every source record in it."""
+    """Erase the golden record (following a retired id to its survivor) and every source record in it;
+    ``compact``: rewrite the database files afterwards (see :mod:`hub.storage_compaction`)."""
     golden = store.get_golden(golden_id)
     if golden is None:
         raise LookupError(f"no golden record {golden_id}")
-    keys = store.members(golden.golden_id)
     now = utcnow()
     with store.sessions.begin() as session:
-        ids = {golden.golden_id} | set(
-            session.scalars(
-                select(GoldenRecordRow.golden_id).where(GoldenRecordRow.merged_into == golden.golden_id)
-            )
-        )
-        ids.add(golden_id)
-        for key in keys:
-            of_key = (SourceRecordRow.source_system == key.source_system) & (
-                SourceRecordRow.source_id == key.source_id
-            )
-            session.execute(delete(SourceRecordRow).where(of_key))
-            session.execute(
-                delete(QuarantineRow).where(
-                    QuarantineRow.source_system == key.source_system, QuarantineRow.source_id == key.source_id
-                )
-            )
-            session.execute(
-                delete(CrossReference).where(
-                    CrossReference.source_system == key.source_system,
-                    CrossReference.source_id == key.source_id,
-                )
-            )
-            session.execute(
-                delete(SearchKeyRow).where(
-                    SearchKeyRow.source_system == key.source_system, SearchKeyRow.source_id == key.source_id
-                )
-            )
-            session.execute(
-                delete(MatchPairRow).where(
-                    or_(
-                        (MatchPairRow.left_system == key.source_system)
-                        & (MatchPairRow.left_id == key.source_id),
-                        (MatchPairRow.right_system == key.source_system)
-                        & (MatchPairRow.right_id == key.source_id),
-                    )
-                )
-            )
-            session.execute(
-                delete(StewardDecisionRow).where(
-                    or_(
-                        (StewardDecisionRow.left_system == key.source_system)
-                        & (StewardDecisionRow.left_id == key.source_id),
-                        (StewardDecisionRow.right_system == key.source_system)
-                        & (StewardDecisionRow.right_id == key.source_id),
-                    )
-                )
-            )
-            session.execute(
-                update(AuditEntry)
-                .where(AuditEntry.source_system == key.source_system, AuditEntry.source_id == key.source_id)
-                .values(before=ERASED, after=ERASED)
-            )
+        footprint = _footprint(session, golden, golden_id)
+        keys = footprint.keys
+        found = _quarantined_records(session, footprint)
+        _delete_by_key(session, [*keys, *found])
+        _delete_plans(session, set(keys))
+        decisions = _delete_decisions(session, keys, footprint.golden_ids)
+        _blank_audit(session, keys, footprint.golden_ids, decisions)
+        _erase_golden(session, footprint.golden_ids, golden.golden_id, now)
+        _clean_shared(session, footprint)
+        _clean_run_log(session, footprint)
+        _clean_model(session, footprint.features)
+        for key in [*keys, *found]:
             if session.get(ErasedKey, (key.source_system, key.source_id)) is None:
                 session.add(
                     ErasedKey(source_system=key.source_system, source_id=key.source_id, erased_at=now)
                 )
-        session.execute(delete(StewardDecisionRow).where(StewardDecisionRow.golden_id.in_(ids)))
-        session.execute(delete(FieldConflict).where(FieldConflict.golden_id.in_(ids)))
-        session.execute(
-            update(GoldenRecordRow)
-            .where(GoldenRecordRow.golden_id.in_(ids))
-            .values(status="erased", record=ERASED, display_name=None, content_hash="erased", updated_at=now)
-        )
-        session.execute(
-            update(AuditEntry).where(AuditEntry.golden_id.in_(ids)).values(before=ERASED, after=ERASED)
-        )
-        session.execute(update(OutboxEvent).where(OutboxEvent.golden_id.in_(ids)).values(payload=None))
-        session.add(OutboxEvent(at=now, change="delete", golden_id=golden.golden_id, payload=None))
         session.add(
             AuditEntry(
                 at=now,
                 actor=actor,
                 action="erase",
                 golden_id=golden.golden_id,
-                after={"reason": reason, "golden_ids": sorted(ids), "source_records": [str(k) for k in keys]},
+                after={
+                    "reason": reason,
+                    "golden_ids": sorted(footprint.golden_ids),
+                    "source_records": [str(k) for k in [*keys, *found]],
+                },
             )
         )
-    return ErasureReport(golden_ids=sorted(ids), source_records=keys)
+    report = ErasureReport(sorted(footprint.golden_ids), keys, found)
+    if compact:
+        report.storage = compact_storage(store.engine, TOUCHED_TABLES)
+    return report
+
+
+# ---- finding the person ------------------------------------------------------------------------
+
+
+def _footprint(session: Session, golden: GoldenRecord, asked: str) -> _Footprint:
+    keys = [
+        RecordKey(s, i)
+        for s, i in session.execute(
+            select(CrossReference.source_system, CrossReference.source_id)
+            .where(CrossReference.golden_id == golden.golden_id)
+            .order_by(CrossReference.source_system, CrossReference.source_id)
+        )
+    ]
+    ids = _merged_chain(session, {golden.golden_id, asked})
+    ids |= _merged_chain(session, _former_golden_ids(session, keys) - ids)
+    mine, shared = set(), set()
+    records = _records(session, keys)
+    goldens = [golden]
+    for row in session.scalars(select(GoldenRecordRow).where(GoldenRecordRow.golden_id.in_(ids))):
+        refs = (row.record or {}).get("sources", [])
+        sources = {(ref.get("source_system"), ref.get("source_id")) for ref in refs}
+        if row.golden_id in {golden.golden_id, asked} or sources <= set(keys):
+            mine.add(row.golden_id)
+            if row.record and "golden_id" in row.record:
+                goldens.append(GoldenRecord.model_validate(row.record))
+        else:
+            shared.add(row.golden_id)
+    values = PersonValues.of(records.values(), goldens).without(_others_values(session, set(keys)))
+    return _Footprint(keys, mine, shared, values, _features(session, keys))
+
+
+def _merged_chain(session: Session, ids: set[str]) -> set[str]:
+    """``ids`` and every retired id merged into one of them, however many merges ago."""
+    found, frontier = set(ids), set(ids)
+    while frontier:
+        frontier = (
+            set(
+                session.scalars(
+                    select(GoldenRecordRow.golden_id).where(GoldenRecordRow.merged_into.in_(frontier))
+                )
+            )
+            - found
+        )
+        found |= frontier
+    return found
+
+
+def _former_golden_ids(session: Session, keys: list[RecordKey]) -> set[str]:
+    """Golden records the person's records were moved out of (relink entries of the audit log)."""
+    ids: set[str] = set()
+    for chunk in _chunks(keys):
+        rows = session.execute(
+            select(AuditEntry.golden_id, AuditEntry.before).where(
+                AuditEntry.action == "relink",
+                _key_in(AuditEntry.source_system, AuditEntry.source_id, chunk),
+            )
+        )
+        for golden_id, before in rows:
+            ids.add(golden_id)
+            if isinstance(before, dict) and before.get("golden_id"):
+                ids.add(before["golden_id"])
+    return {i for i in ids if i}
+
+
+def _records(session: Session, keys: list[RecordKey]) -> dict[RecordKey, CustomerRecord]:
+    out = {}
+    for chunk in _chunks(keys):
+        for data in session.scalars(
+            select(SourceRecordRow.record).where(
+                _key_in(SourceRecordRow.source_system, SourceRecordRow.source_id, chunk)
+            )
+        ):
+            record = CustomerRecord.model_validate(data)
+            out[record.key] = record
+    return out
+
+
+def _features(session: Session, keys: list[RecordKey]) -> pl.DataFrame:
+    from matching.features import build_features
+    from matching.frame import conform
+
+    rows = [
+        row
+        for chunk in _chunks(keys)
+        for row in session.execute(
+            select(*(getattr(SourceRecordRow, c) for c in FLAT_COLUMNS)).where(
+                _key_in(SourceRecordRow.source_system, SourceRecordRow.source_id, chunk)
+            )
+        )
+    ]
+    return build_features(conform(_flat_frame(rows)))
+
+
+def _others_values(session: Session, keys: set[RecordKey]) -> Iterable[str]:
+    """Every name, contact, street, tax id and birth date other live records hold (one pass)."""
+    columns = (
+        SourceRecordRow.source_system,
+        SourceRecordRow.source_id,
+        SourceRecordRow.given_name,
+        SourceRecordRow.family_name,
+        SourceRecordRow.full_name,
+        SourceRecordRow.organization_name,
+        SourceRecordRow.email,
+        SourceRecordRow.phone,
+        SourceRecordRow.street,
+        SourceRecordRow.tax_id,
+        SourceRecordRow.date_of_birth,
+    )
+    result = session.execute(select(*columns).execution_options(yield_per=5000))
+    for system, source_id, given, family, full, org, email, phone, street, tax, born in result:
+        if RecordKey(system, source_id) in keys:
+            continue
+        yield from (given, family, full, org, street, tax, born.isoformat() if born else None)
+        if given and family:
+            yield f"{given} {family}"
+            yield f"{family} {given}"
+        yield from (email or "").split(";")
+        yield from (phone or "").split(";")
+
+
+def _quarantined_records(session: Session, footprint: _Footprint) -> list[RecordKey]:
+    """Quarantined rows of *other* ids that carry the person's e-mail, phone or tax id: the person's
+    records in systems whose row never got past validation. Their rows go, and their keys are erased
+    (refused later, deleted at the source) like the person's other records."""
+    keys = set(footprint.keys)
+    found: set[RecordKey] = set()
+    doomed: list[int] = []
+    if not footprint.values:
+        return []
+    for row in session.execute(
+        select(
+            QuarantineRow.id,
+            QuarantineRow.source_system,
+            QuarantineRow.source_id,
+            QuarantineRow.reason,
+            QuarantineRow.payload,
+        ).execution_options(yield_per=2000)
+    ):
+        if (row.source_system, row.source_id) in keys:
+            continue
+        if footprint.values.mentioned_in(row.payload) or footprint.values.in_text(row.reason or ""):
+            doomed.append(row.id)
+            if row.source_id and footprint.values.strong_in(row.payload):
+                found.add(RecordKey(row.source_system, row.source_id))
+    for start in range(0, len(doomed), KEY_CHUNK):
+        session.execute(delete(QuarantineRow).where(QuarantineRow.id.in_(doomed[start : start + KEY_CHUNK])))
+    # a record with that id that made it into the hub belongs to a golden record of its own: not ours
+    linked = {
+        key
+        for chunk in _chunks(list(found))
+        for key in (
+            RecordKey(s, i)
+            for s, i in session.execute(
+                select(CrossReference.source_system, CrossReference.source_id).where(
+                    _key_in(CrossReference.source_system, CrossReference.source_id, chunk)
+                )
+            )
+        )
+    }
+    return sorted(found - linked)
+
+
+# ---- rows of the person alone ------------------------------------------------------------------
+
+
+def _delete_by_key(session: Session, keys: list[RecordKey]) -> None:
+    """Every row keyed by one of the person's source records, in set-based statements."""
+    for chunk in _chunks(keys):
+        for model, system, source_id in (
+            (SourceRecordRow, SourceRecordRow.source_system, SourceRecordRow.source_id),
+            (QuarantineRow, QuarantineRow.source_system, QuarantineRow.source_id),
+            (CrossReference, CrossReference.source_system, CrossReference.source_id),
+            (SearchKeyRow, SearchKeyRow.source_system, SearchKeyRow.source_id),
+            (OrderRow, OrderRow.source_system, OrderRow.customer_source_id),
+            (MatchPlanRow, MatchPlanRow.source_system, MatchPlanRow.source_id),
+        ):
+            session.execute(delete(model).where(_key_in(system, source_id, chunk)))
+        session.execute(
+            delete(MatchPairRow).where(
+                or_(
+                    _key_in(MatchPairRow.left_system, MatchPairRow.left_id, chunk),
+                    _key_in(MatchPairRow.right_system, MatchPairRow.right_id, chunk),
+                )
+            )
+        )
+
+
+def _delete_plans(session: Session, keys: set[RecordKey]) -> None:
+    """Pairs an unfinished (failed, interrupted) matching run keeps until it is finished or replaced."""
+    doomed = [
+        pair_id
+        for pair_id, pair in session.execute(select(MatchPlanPair.id, MatchPlanPair.pair))
+        if RecordKey(pair.get("left_system"), pair.get("left_id")) in keys
+        or RecordKey(pair.get("right_system"), pair.get("right_id")) in keys
+    ]
+    for start in range(0, len(doomed), KEY_CHUNK):
+        session.execute(delete(MatchPlanPair).where(MatchPlanPair.id.in_(doomed[start : start + KEY_CHUNK])))
+
+
+def _delete_decisions(session: Session, keys: list[RecordKey], ids: set[str]) -> set[int]:
+    """Steward decisions about the person (either side of a pair, or their golden record)."""
+    doomed = set(session.scalars(select(StewardDecisionRow.id).where(StewardDecisionRow.golden_id.in_(ids))))
+    for chunk in _chunks(keys):
+        doomed |= set(
+            session.scalars(
+                select(StewardDecisionRow.id).where(
+                    or_(
+                        _key_in(StewardDecisionRow.left_system, StewardDecisionRow.left_id, chunk),
+                        _key_in(StewardDecisionRow.right_system, StewardDecisionRow.right_id, chunk),
+                    )
+                )
+            )
+        )
+    ordered = sorted(doomed)
+    for start in range(0, len(ordered), KEY_CHUNK):
+        session.execute(
+            delete(StewardDecisionRow).where(StewardDecisionRow.id.in_(ordered[start : start + KEY_CHUNK]))
+        )
+    return doomed
+
+
+def _blank_audit(session: Session, keys: list[RecordKey], ids: set[str], decisions: set[int]) -> None:
+    """The audit keeps every entry's action, actor, time and ids; the values in it go."""
+    blank = update(AuditEntry).values(before=ERASED, after=ERASED)
+    session.execute(blank.where(AuditEntry.golden_id.in_(ids)))
+    for chunk in _chunks(keys):
+        session.execute(blank.where(_key_in(AuditEntry.source_system, AuditEntry.source_id, chunk)))
+    if decisions:  # a decision's entry is filed under its left record: the person may be its right one
+        entries = session.execute(
+            select(AuditEntry.id, AuditEntry.after).where(AuditEntry.action.like("decision:%"))
+        )
+        doomed = [i for i, after in entries if (after or {}).get("decision_id") in decisions]
+        for start in range(0, len(doomed), KEY_CHUNK):
+            session.execute(blank.where(AuditEntry.id.in_(doomed[start : start + KEY_CHUNK])))
+
+
+def _erase_golden(session: Session, ids: set[str], survivor: str, now: Any) -> None:
+    """Tombstones for the person's golden ids; their change feed is one ``delete`` event."""
+    session.execute(delete(FieldConflict).where(FieldConflict.golden_id.in_(ids)))
+    session.execute(
+        update(GoldenRecordRow)
+        .where(GoldenRecordRow.golden_id.in_(ids))
+        .values(status="erased", record=ERASED, display_name=None, content_hash="erased", updated_at=now)
+    )
+    session.execute(delete(OutboxEvent).where(OutboxEvent.golden_id.in_(ids)))
+    session.add(OutboxEvent(at=now, change="delete", golden_id=survivor, payload=None))
+
+
+# ---- rows shared with others -------------------------------------------------------------------
+
+
+def _clean_shared(session: Session, footprint: _Footprint) -> None:
+    """Golden records the person once shared with others: their values wiped from the golden row,
+    its audit entries, change-feed payloads, conflicts and decisions (a decision whose value was the
+    person's is deleted, or it would write "[erased]" into the other customer's record)."""
+    values, ids = footprint.values, footprint.shared_ids
+    if not ids or not values:
+        return
+    for row in session.scalars(select(GoldenRecordRow).where(GoldenRecordRow.golden_id.in_(ids))):
+        row.record = values.scrub(row.record)
+        row.display_name = values.scrub(row.display_name)
+    for entry in session.scalars(select(AuditEntry).where(AuditEntry.golden_id.in_(ids))):
+        entry.before, entry.after = values.scrub(entry.before), values.scrub(entry.after)
+    for event in session.scalars(select(OutboxEvent).where(OutboxEvent.golden_id.in_(ids))):
+        event.payload = values.scrub(event.payload)
+    keys = {str(k) for k in footprint.keys}
+    for conflict in session.scalars(select(FieldConflict).where(FieldConflict.golden_id.in_(ids))):
+        kept = [v for v in conflict.values if not (set(v.get("sources", [])) <= keys or values.found_in(v))]
+        if len(kept) < 2:
+            session.delete(conflict)
+        else:
+            conflict.values = kept
+    for decision in session.scalars(select(StewardDecisionRow).where(StewardDecisionRow.golden_id.in_(ids))):
+        if values.found_in(decision.value):
+            session.delete(decision)
+        else:
+            decision.comment = values.scrub(decision.comment)
+
+
+def _clean_run_log(session: Session, footprint: _Footprint) -> None:
+    """Failure reasons of the person's pushes and deletes, and any error text quoting their values."""
+    ids_by_source: dict[str, set[str]] = {}
+    for key in footprint.keys:
+        ids_by_source.setdefault(key.source_system, set()).add(key.source_id)
+    for row in session.scalars(select(RunLog)):
+        stats, error = row.stats or {}, row.error
+        mine = ids_by_source.get(row.source or "", set())
+        cleaned = _without_keys(stats, mine)
+        if footprint.values:
+            cleaned = footprint.values.scrub(cleaned)
+            error = footprint.values.scrub(error)
+        if cleaned != stats or error != row.error:
+            row.stats, row.error = cleaned, error
+
+
+def _without_keys(data: Any, ids: set[str]) -> Any:
+    """``data`` without dict entries keyed by one of the person's source ids (``failures`` maps)."""
+    if isinstance(data, dict):
+        return {k: _without_keys(v, ids) for k, v in data.items() if k not in ids}
+    if isinstance(data, list):
+        return [_without_keys(v, ids) for v in data]
+    return data
+
+
+def _clean_model(session: Session, features: pl.DataFrame) -> None:
+    """Term-frequency tables count the normalised name keys seen at least twice, so a person in two
+    systems is in them by name: their records' counts come off, and a key that no longer has two
+    records goes (as a rare key would never have been stored)."""
+    if not features.height:
+        return
+    for row in session.scalars(select(MatchModelRow)):
+        model = copy.deepcopy(row.model)
+        changed = False
+        for table in (model.get("term_frequencies") or {}).values():
+            counts, column = table.get("counts") or {}, table.get("column")
+            if column not in features.columns:
+                continue
+            for value in features[column].drop_nulls().to_list():
+                if value in counts:
+                    counts[value] -= 1
+                    changed = True
+                    if counts[value] < 2:
+                        del counts[value]
+        if changed:
+            row.model = model
+
+
+def _key_in(system: Any, source_id: Any, keys: list[RecordKey]) -> Any:
+    """``(system, source_id) IN keys`` as one set-based condition."""
+    return tuple_(system, source_id).in_([tuple(k) for k in keys])
+
+
+def _chunks(keys: list[RecordKey]) -> Iterable[list[RecordKey]]:
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), KEY_CHUNK):
+        yield ordered[start : start + KEY_CHUNK]

@@ -19,9 +19,11 @@ from connectors.credentials import Credentials, credentials_from_env
 from connectors.registry import build_connector
 from hub.consolidate import consolidate
 from hub.echoes import field_value
+from hub.erasure_queue import ErasureQueue
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.rematch import MatchScope, affected_scope
+from hub.source_erasure import carry_out_deletes
 from hub.store import HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
 from schemas import CustomerRecord, GoldenRecord, HubConfig, MatchingConfig, RecordKey, SourceConfig
 from schemas.steward import DecisionKind
@@ -53,9 +55,7 @@ class SyncSummary:
         failed pushes has failed too, though every other record was written)."""
         lines = [f"{where}: {error}" for where, error in self.failed.items()]
         for name, stats in self.published.items():
-            if stats.get("failed"):
-                reasons = "; ".join(list(stats.get("failures", {}).values())[:3])
-                lines.append(f"publish:{name}: {stats['failed']} push(es) failed: {reasons}")
+            lines += publish_problems(f"publish:{name}", stats)
         return lines
 
 
@@ -74,10 +74,23 @@ def run_problems(steps: list[dict[str, Any]]) -> list[str]:
         where = f"{name}:{source}" if source else name
         if step["status"] == "failed":
             problems.append(f"{where}: {step['error']}")
-        elif name == "publish" and (step["stats"] or {}).get("failed"):
-            reasons = "; ".join(list(step["stats"].get("failures", {}).values())[:3])
-            problems.append(f"{where}: {step['stats']['failed']} push(es) failed: {reasons}")
+        elif name == "publish":
+            problems += publish_problems(where, step["stats"] or {})
     return problems
+
+
+def publish_problems(where: str, stats: dict[str, Any]) -> list[str]:
+    """Failed pushes and failed erasures of one publish step. An erasure the system cannot carry out
+    is no failure of the run (it waits for a person, shown as pending); one it refused is."""
+    lines = []
+    if stats.get("failed"):
+        reasons = "; ".join(list(stats.get("failures", {}).values())[:3])
+        lines.append(f"{where}: {stats['failed']} push(es) failed: {reasons}")
+    deletes = stats.get("deleted") or {}
+    if deletes.get("failed"):
+        reasons = "; ".join(list(deletes.get("failures", {}).values())[:3])
+        lines.append(f"{where}: {deletes['failed']} erasure(s) failed at the source: {reasons}")
+    return lines
 
 
 class SyncPipeline:
@@ -288,8 +301,9 @@ class SyncPipeline:
         source = self.config.source(source_name)
         step = self.store.start_step(run_id, "publish", source_name)
         if not source.push_back:
-            self.store.finish_step(step, {"skipped": "push_back disabled"})
-            return {"pushed": 0, "failed": 0, "unchanged": 0, "skipped": True}
+            deletes = carry_out_deletes(ErasureQueue(self.store), source, None)  # shown as waiting
+            self.store.finish_step(step, {"skipped": "push_back disabled", "deleted": deletes})
+            return {"pushed": 0, "failed": 0, "unchanged": 0, "skipped": True, "deleted": deletes}
         try:
             # The outbox says which golden records changed since this source's last publish.
             consumed = self.store.get_cursor(source_name, stream=OUTBOX_STREAM)
@@ -311,7 +325,7 @@ class SyncPipeline:
                 )
                 hashes[record.source_id] = digest
             connector = self.connector(source)
-            deletes = self._queued_deletes(connector, source_name)
+            deletes = carry_out_deletes(ErasureQueue(self.store), source, connector)
             checkpoint("publish.before_push")
             result = connector.push(updates) if updates else None
             checkpoint("publish.pushed")
@@ -346,21 +360,6 @@ class SyncPipeline:
         if problems:
             raise RunFailedError(f"run {run_id}: " + " | ".join(problems))
         return {"steps": len(steps)}
-
-    def _queued_deletes(self, connector: SourceConnector, source_name: str) -> dict[str, int]:
-        """Carry out deletes queued by erasure requests; report what the source could not do."""
-        pending = self.store.pending_deletes(source_name)
-        if not pending:
-            return {}
-        try:
-            result = connector.delete(pending)
-        except NotImplementedError as exc:
-            self.store.mark_deletes(source_name, {sid: ("unsupported", str(exc)) for sid in pending})
-            return {"unsupported": len(pending)}
-        outcome = {sid: ("done", None) for sid in result.pushed}
-        outcome.update({sid: ("pending", reason) for sid, reason in result.failed.items()})
-        self.store.mark_deletes(source_name, outcome)
-        return {"done": len(result.pushed), "failed": len(result.failed)}
 
     # ---- whole run -----------------------------------------------------------------------------
 

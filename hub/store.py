@@ -239,24 +239,6 @@ class HubStore:
             )
         return found
 
-    def pending_deletes(self, source: str) -> list[str]:
-        with self.sessions() as session:
-            return list(
-                session.scalars(
-                    select(ErasedKey.source_id).where(
-                        ErasedKey.source_system == source, ErasedKey.delete_status == "pending"
-                    )
-                )
-            )
-
-    def mark_deletes(self, source: str, status: dict[str, tuple[str, str | None]]) -> None:
-        """Record the outcome of queued deletes: source id -> (done | unsupported | pending, detail)."""
-        with self.sessions.begin() as session:
-            for source_id, (state, detail) in status.items():
-                row = session.get(ErasedKey, (source, source_id))
-                if row is not None:
-                    row.delete_status, row.delete_detail = state, detail
-
     def stage_orders(
         self,
         source: str,

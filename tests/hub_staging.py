@@ -3,10 +3,13 @@ suites): the systems are trusted in the generator's order, each record lands in 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
+from sqlalchemy import MetaData
+
 from hub.store import HubStore
-from schemas import CustomerRecord, HubConfig
+from schemas import CustomerRecord, HubConfig, RecordKey
 
 SYSTEMS = ("erp", "webshop", "legacy_db", "legacy_csv")
 
@@ -24,3 +27,26 @@ def stage(store: HubStore, records: list[CustomerRecord]) -> None:
         by_system[record.source_system].append(record)
     for system, batch in by_system.items():
         store.stage_page(system, batch, [], cursor=None)
+
+
+def store_text(store: HubStore) -> str:
+    """Every row of every table of the store as text (what an erasure test greps)."""
+    metadata = MetaData()
+    metadata.reflect(store.engine)
+    chunks = []
+    with store.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            for row in connection.execute(table.select()):
+                chunks.append(json.dumps([str(v) for v in row], ensure_ascii=False))
+    return "\n".join(chunks)
+
+
+def person_values(records: list[CustomerRecord], members: list[RecordKey]) -> set[str]:
+    """The names and contacts of the records ``members`` that no other record holds: after erasing
+    that person none may be left (a value others hold too, a household's name, rightly stays)."""
+    wanted = set(members)
+    others = [r.model_dump(mode="json") for r in records if r.key not in wanted]
+    others_text = json.dumps(others, ensure_ascii=False)
+    mine = [r for r in records if r.key in wanted]
+    values = {v for r in mine for v in (r.given_name, r.family_name, r.full_name, *r.emails, *r.phones)}
+    return {v for v in values if v and len(v) > 3 and v not in others_text}

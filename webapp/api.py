@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
+from hub.erasure_queue import ErasureQueue
 from schemas import GoldenRecord
 from webapp.auth import Auth, Principal
 from webapp.context import hub_of
@@ -28,6 +29,19 @@ class Change(BaseModel):
     related_id: str | None  # merge: the retired id; split: the id the record split from
     run_id: str | None
     payload: dict[str, Any] | None  # the golden record after the change
+
+
+class PendingErasure(BaseModel):
+    source_system: str
+    source_id: str
+    status: str  # pending (not tried yet) | failed (retried by every publish) | unsupported (by hand)
+    reason: str
+    erased_at: datetime  # when the hub forgot the person
+
+
+class ErasureStatus(BaseModel):
+    pending: list[PendingErasure]  # erasures not carried out at their source yet, oldest first
+    by_source: dict[str, dict[str, int]]  # source -> state -> erased records
 
 
 class ChangePage(BaseModel):
@@ -105,5 +119,24 @@ def api_router(auth: Auth) -> APIRouter:
             head=page.head,
             has_more=page.has_more,
         )
+
+    @router.get(
+        "/erasures",
+        response_model=ErasureStatus,
+        summary="Erasures (GDPR art. 17) still pending at the source systems, with the reason",
+    )
+    def erasures(request: Request, user: User) -> ErasureStatus:
+        queue = ErasureQueue(hub_of(request).store)
+        pending = [
+            PendingErasure(
+                source_system=w.key.source_system,
+                source_id=w.key.source_id,
+                status=w.status,
+                reason=w.reason,
+                erased_at=w.erased_at,
+            )
+            for w in queue.waiting()
+        ]
+        return ErasureStatus(pending=pending, by_source=queue.counts())
 
     return router

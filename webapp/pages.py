@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from hub.erasure_queue import ErasureQueue
 from hub.queries import SCORE_BANDS
 from schemas import RecordKey, StewardDecision
 from schemas.steward import DecisionKind
@@ -78,6 +79,11 @@ def pages_router(auth: Auth) -> APIRouter:
     @router.get("/conflicts", include_in_schema=False)
     def conflicts(request: Request, user: User) -> Response:
         return render(request, "conflicts.html", user, conflicts=hub_of(request).queries.conflicts())
+
+    @router.get("/erasures", include_in_schema=False)
+    def erasures(request: Request, user: User) -> Response:
+        queue = ErasureQueue(hub_of(request).store)
+        return render(request, "erasures.html", user, waiting=queue.waiting(), counts=queue.counts())
 
     @router.get("/search", include_in_schema=False)
     def search(request: Request, user: User, q: str = "") -> Response:

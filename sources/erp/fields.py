@@ -23,6 +23,10 @@ SERVER_FIELDS = frozenset({"KUNNR", "AEDAT", "AEZET"})
 #: Fields a client may write with UpsertCustomer (the store also keeps AEDAT/AEZET).
 WRITABLE_FIELDS = tuple(f for f in CUSTOMER_FIELDS if f not in SERVER_FIELDS)
 
+#: What ``BlockCustomer`` in mode ANONYMIZE overwrites; KUNNR, KTOKD and LAND1 stay.
+PERSONAL_FIELDS = ("NAME1", "NAME2", "NAME3", "STRAS", "PSTLZ", "ORT01", "TELF1", "TELF2", "SMTP_ADDR",
+                   "STCD1", "GBDAT", "ZZ_GOLDEN_ID")
+
 PERSON, ORGANIZATION = "ZPER", "ZORG"
 ACCOUNT_GROUPS = {"person": PERSON, "organization": ORGANIZATION}
 RECORD_TYPES = {group: record_type for record_type, group in ACCOUNT_GROUPS.items()}

@@ -67,6 +67,7 @@ class CustomerService:
             "ListChangedCustomers": self.list_changed_customers,
             "GetCustomer": self.get_customer,
             "UpsertCustomer": self.upsert_customer,
+            "BlockCustomer": self.block_customer,
         }
 
     def handle(self, payload: etree._Element) -> etree._Element:
@@ -97,6 +98,8 @@ class CustomerService:
         customer = self.store.get(kunnr)
         if customer is None:
             raise SoapFault(f"customer {kunnr} does not exist", "CUSTOMER_NOT_FOUND")
+        if customer.get("CVP_XBLCK"):
+            raise _blocked(kunnr)
         return E.GetCustomerResponse(customer_element(customer))
 
     def upsert_customer(self, request: etree._Element) -> etree._Element:
@@ -104,6 +107,8 @@ class CustomerService:
         given = {etree.QName(child).localname: (child.text or "") for child in node}
         kunnr = given.get("KUNNR") or None
         fields = {k: v for k, v in given.items() if k in WRITABLE_FIELDS}
+        if kunnr is not None and self.store.is_blocked(kunnr):
+            raise _blocked(kunnr)
         is_new = kunnr is None or self.store.get(kunnr) is None
         if is_new and not (fields.get("KTOKD") and fields.get("NAME1")):
             raise SoapFault("a new customer needs KTOKD and NAME1", "MISSING_FIELD")
@@ -113,6 +118,23 @@ class CustomerService:
             E.created("true" if outcome.created else "false"),
             E.changed("true" if outcome.changed else "false"),
         )
+
+
+    def block_customer(self, request: etree._Element) -> etree._Element:
+        """BlockCustomer: SAP-style data-protection block, anonymising unless mode is BLOCK (the WSDL
+        documents it)."""
+        kunnr = _text(request, "KUNNR")
+        anonymize = (_text(request, "mode") or "ANONYMIZE") == "ANONYMIZE"
+        if not self.store.block(kunnr, anonymize):
+            raise SoapFault(f"customer {kunnr} does not exist", "CUSTOMER_NOT_FOUND")
+        return E.BlockCustomerResponse(
+            E.KUNNR(kunnr), E.blocked("true"), E.anonymized("true" if anonymize else "false")
+        )
+
+
+def _blocked(kunnr: str) -> SoapFault:
+    return SoapFault(f"customer {kunnr} is blocked for data protection (business purpose completed)",
+                     "CUSTOMER_BLOCKED")
 
 
 def customer_element(customer: dict[str, str | None], tag: str = "customer") -> etree._Element:

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sources.erp.fields import WRITABLE_FIELDS, change_stamp, customer_number, parse_stamp, split_stamp
+from sources.erp.fields import (
+    PERSONAL_FIELDS,
+    WRITABLE_FIELDS,
+    change_stamp,
+    customer_number,
+    parse_stamp,
+    split_stamp,
+)
 
 FIRST_CUSTOMER_NUMBER = 100_000
 _COLUMNS = ("KUNNR", *WRITABLE_FIELDS, "AEDAT", "AEZET", "CHANGED_AT")
@@ -38,6 +45,8 @@ class CustomerStore:
             db.execute(f"CREATE TABLE IF NOT EXISTS kna1 "
                        f"(KUNNR TEXT PRIMARY KEY, {columns}, CHANGED_AT TEXT NOT NULL)")
             db.execute("CREATE INDEX IF NOT EXISTS kna1_changes ON kna1 (CHANGED_AT, KUNNR)")
+            if "CVP_XBLCK" not in {row["name"] for row in db.execute("PRAGMA table_info(kna1)")}:
+                db.execute("ALTER TABLE kna1 ADD COLUMN CVP_XBLCK TEXT")  # the data-protection block
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -68,9 +77,23 @@ class CustomerStore:
             where, params = "CHANGED_AT >= ?", [change_stamp(since)]
         else:
             where, params = "1 = 1", []
-        sql = f"SELECT * FROM kna1 WHERE {where} ORDER BY CHANGED_AT, KUNNR LIMIT ?"
+        sql = f"SELECT * FROM kna1 WHERE ({where}) AND CVP_XBLCK IS NULL ORDER BY CHANGED_AT, KUNNR LIMIT ?"
         with self._connect() as db:
             return [_customer(row) for row in db.execute(sql, [*params, limit])]
+
+    def is_blocked(self, kunnr: str) -> bool:
+        with self._connect() as db:
+            query = db.execute("SELECT CVP_XBLCK FROM kna1 WHERE KUNNR = ?", (customer_number(kunnr),))
+            found = query.fetchone()
+        return bool(found and found[0])
+
+    def block(self, kunnr: str, anonymize: bool) -> bool:
+        """Set the data-protection block (and overwrite the personal fields); False if no such customer."""
+        blanks = ", ".join(f"{name} = NULL" for name in PERSONAL_FIELDS) + ", " if anonymize else ""
+        with self._connect() as db:
+            changed = db.execute(f"UPDATE kna1 SET {blanks}CVP_XBLCK = 'X' WHERE KUNNR = ?",
+                                 (customer_number(kunnr),))
+            return changed.rowcount > 0
 
     def upsert(
         self, kunnr: str | None, fields: Mapping[str, str | None], changed_at: datetime | None = None
@@ -129,5 +152,7 @@ class CustomerStore:
 
 
 def _customer(row: Mapping[str, str | None]) -> dict[str, str | None]:
-    """Stored row -> customer fields plus CHANGED_AT, the position in the change order."""
-    return {f: row[f] for f in _COLUMNS}
+    """Stored row -> customer fields plus CHANGED_AT, the position in the change order (and the
+    data-protection block CVP_XBLCK when it is set)."""
+    block = dict(row).get("CVP_XBLCK")
+    return {**{f: row[f] for f in _COLUMNS}, **({"CVP_XBLCK": block} if block else {})}

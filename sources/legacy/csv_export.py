@@ -2,8 +2,12 @@
 
 It drops customer exports into ``export/`` (``customers_<date>.csv``; German column names, ``PRIV`` /
 ``FIRMA`` type codes, ``DD.MM.YYYY`` dates, ``;`` delimiter, CRLF) and picks up golden-id files that
-the hub writes into ``import/``. Encoding and delimiter are settings because real branch systems
-differ; the default is UTF-8 with BOM (what Windows tools write and Excel reads), because the customers'
+the hub writes into ``import/``, and erasure files (``erase_*.csv``: ``KDNR;ACTION`` rows with
+``DELETE``): its import job deletes those customers from its data, that is from every export it
+still keeps, and marks the file imported (``.imported``).
+
+Encoding and delimiter are settings because real branch systems differ; the default is UTF-8 with
+BOM (what Windows tools write and Excel reads), because the customers'
 Thai, Chinese and Vietnamese names do not survive a Windows code page such as cp1252.
 
 Connection (Airflow "File (path)" style): ``conn_type="fs"``, ``extra.path`` = the folder holding
@@ -28,6 +32,7 @@ ID_COLUMN = "KDNR"
 GOLDEN_ID_COLUMN = "GOLDEN_ID"
 EXPORT_PATTERN = "customers_*.csv"
 IMPORT_PATTERN = "golden_ids_*.csv"
+ERASURE_PATTERN = "erase_*.csv"
 
 
 class LegacyCsvSystem:
@@ -92,8 +97,34 @@ class LegacyCsvSystem:
         return {"conn_type": "fs", "host": None, "port": None, "login": None, "password": None,
                 "schema": None, "extra": extra}
 
+    def import_erasures(self) -> int:
+        """The import job for erasure files: delete the customers they name from every export, then
+        mark each file imported. Returns how many customers were deleted."""
+        erased: set[str] = set()
+        files = sorted(self.import_dir.glob(ERASURE_PATTERN))
+        for path in files:
+            with path.open(encoding=self.encoding, newline="") as handle:
+                rows = list(csv.DictReader(handle, delimiter=self.delimiter))
+            erased |= {cell_text(row[ID_COLUMN]) for row in rows
+                       if (row.get("ACTION") or "").strip() == "DELETE" and row.get(ID_COLUMN)}
+        deleted = 0
+        for export in sorted(self.export_dir.glob(EXPORT_PATTERN)):
+            with export.open(encoding=self.encoding, newline="") as handle:
+                rows = list(csv.DictReader(handle, delimiter=self.delimiter))
+            kept = [row for row in rows if row.get(ID_COLUMN) not in erased]
+            if len(kept) < len(rows):
+                deleted += len(rows) - len(kept)
+                tmp = export.with_name(export.name + ".part")
+                tmp.write_bytes(self._render(kept))
+                os.replace(tmp, export)
+        for path in files:
+            path.rename(path.with_name(path.name + ".imported"))
+        return deleted
+
     def inspect(self, source_id: str) -> dict[str, Any] | None:
-        """The record as last exported, overlaid with the latest golden-id file entry pushed for it."""
+        """The record as last exported, overlaid with the latest golden-id file entry pushed for it
+        (after the import job took in pending erasure files, as it does before anyone reads the data)."""
+        self.import_erasures()
         exported = self._latest(self.export_dir.glob(EXPORT_PATTERN), source_id)
         pushed = self._latest(self.import_dir.glob(IMPORT_PATTERN), source_id)
         if exported is None and pushed is None:
@@ -108,6 +139,11 @@ class LegacyCsvSystem:
                     if row.get(ID_COLUMN) == source_id:
                         found = row
         return found
+
+
+def cell_text(value: str) -> str:
+    """A formula-safe cell back to its value: the ``'`` a writer put before ``= + - @``, tab or CR."""
+    return value[1:] if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def to_native(row: Mapping[str, str | None]) -> dict[str, str]:

@@ -28,7 +28,7 @@ SERVER_VERSION = "17.0"
 VERSION_INFO = {"server_version": SERVER_VERSION, "server_version_info": [17, 0, 0, "final", 0, ""],
                 "server_serie": SERVER_VERSION, "protocol_version": 1}
 #: ORM methods the local server exposes (Odoo has many more; these are what integrations use).
-METHODS = ("search_read", "search", "search_count", "read", "write")
+METHODS = ("search_read", "search", "search_count", "read", "write", "unlink")
 
 
 class OdooError(Exception):
@@ -133,6 +133,10 @@ class OdooRpc:
         if method == "read":
             ids, fields = (args + [None, None])[:2]
             return store.read(model, ids, kwargs.get("fields", fields))
+        if method == "unlink":
+            # ORM ``unlink()``: deletes the records, True; MissingError for ids that do not exist
+            # (https://www.odoo.com/documentation/17.0/developer/reference/backend/orm.html#odoo.models.Model.unlink)
+            return store.unlink(model, args[0] if args else kwargs.get("ids"))
         ids, values = (args + [None, None])[:2]
         return store.write(model, ids, kwargs.get("vals", values))
 

@@ -134,16 +134,21 @@ class OdooStore(SqliteStore):
         ids = _ids(ids)
         columns = _writable(model, spec, values)
         with self._connect() as db:
-            found = {r[0] for r in db.execute(
-                f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(ids))})", ids)}
-            missing = [i for i in ids if i not in found]
-            if missing:
-                raise MissingError(_missing_message(model, missing))
+            _require(db, table, model, ids)
             stamp = ", write_date = ?" if "write_date" in spec else ""
             assignments = ", ".join([f"{c} = ?" for c in columns] + ([stamp[2:]] if stamp else []))
             for record_id in ids:
                 db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?",
                            [*columns.values(), *([now_utc()] if stamp else []), record_id])
+        return True
+
+    def unlink(self, model: str, ids: Sequence[int]) -> bool:
+        """Odoo's ``unlink``: the records are deleted; an unknown id fails the whole call."""
+        table, _spec = _model(model)
+        ids = _ids(ids)
+        with self._connect() as db:
+            _require(db, table, model, ids)
+            db.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in ids])
         return True
 
     # -- seeding ---------------------------------------------------------------------------------
@@ -266,6 +271,15 @@ def _writable(model: str, spec: dict[str, Field], values: Mapping[str, Any]) -> 
         else:
             columns[name] = None if value is False or value is None else str(value)
     return columns
+
+
+def _require(db: sqlite3.Connection, table: str, model: str, ids: list[int]) -> None:
+    """MissingError naming the ids of ``ids`` that do not exist (as the ORM fails a whole call)."""
+    marks = ", ".join("?" * len(ids))
+    found = {r[0] for r in db.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise MissingError(_missing_message(model, missing))
 
 
 def _display_name(db: sqlite3.Connection, relation: str | None, record_id: int) -> str:

@@ -9,6 +9,11 @@ Behaviour follows Salesforce's SOAP API documentation where the hub depends on i
   (Salesforce's minimum is 200; tests lower it). An unknown locator is INVALID_QUERY_LOCATOR.
 * ``upsert`` matches on ``Id`` or an external id field (``CRM_Golden_Id__c``), at most 200 records a
   call, and reports per-record ``errors`` instead of failing the whole call.
+* ``delete`` moves records to the Recycle Bin (ENTITY_IS_DELETED when one is there already,
+  INVALID_CROSS_REFERENCE_KEY for an id the org does not know); ``emptyRecycleBin`` removes records in
+  the bin for good; both at most 200 ids a call, with per-record results (SOAP API Developer Guide,
+  https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_delete.htm and
+  .../sforce_api_calls_emptyrecyclebin.htm).
 * An org-wide API request limit answers REQUEST_LIMIT_EXCEEDED ("TotalRequests Limit exceeded.").
 """
 
@@ -102,6 +107,8 @@ class PartnerService:
             "queryMore",
             "retrieve",
             "upsert",
+            "delete",
+            "emptyRecycleBin",
         ):
             raise ApiFault("INVALID_OPERATION", f"unknown operation {name.text}")
         self._count_request()
@@ -234,6 +241,32 @@ class PartnerService:
                     *(E.fields(f) for f in exc.fields), E.message(exc.message), E.statusCode(exc.code)
                 )
                 response.append(E.result(E.created("false"), error, _nil(E.id()), E.success("false")))
+        return response
+
+    def delete(self, request: etree._Element, headers: Mapping[str, str]) -> etree._Element:
+        return self._per_id(request, "deleteResponse", self.store.recycle)
+
+    def emptyRecycleBin(self, request: etree._Element, headers: Mapping[str, str]) -> etree._Element:  # noqa: N802
+        def purge(id_: str) -> str | None:
+            return None if self.store.purge(id_) else "INVALID_ID_FIELD"
+
+        return self._per_id(request, "emptyRecycleBinResponse", purge)
+
+    def _per_id(
+        self, request: etree._Element, tag: str, action: Callable[[str], str | None]
+    ) -> etree._Element:
+        """``action`` per id (``None``: done, else the status code), as per-record results."""
+        ids = [normalise_id(node.text or "") for node in request.findall(f"{{{PARTNER_NS}}}ids")]
+        if len(ids) > MAX_UPSERT_RECORDS:
+            raise ApiFault("EXCEEDED_ID_LIMIT", f"{tag[:-8]} has a limit of {MAX_UPSERT_RECORDS} ids")
+        response = E(tag)
+        for id_ in ids:
+            code = action(id_) if id_ else "MALFORMED_ID"
+            if code is None:
+                response.append(E.result(E.id(id_), E.success("true")))
+            else:
+                error = E.errors(E.message(f"{code}: {id_ or 'invalid id'}"), E.statusCode(code))
+                response.append(E.result(error, _nil(E.id()), E.success("false")))
         return response
 
     def _upsert_one(self, key: str, node: etree._Element) -> tuple[str, bool]:

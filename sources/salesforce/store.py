@@ -36,6 +36,10 @@ class OrgStore:
                 "fields TEXT NOT NULL, CreatedDate TEXT NOT NULL, SystemModstamp TEXT NOT NULL)"
             )
             db.execute("CREATE INDEX IF NOT EXISTS sobject_changes ON sobject (type, SystemModstamp, Id)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS recycle_bin (Id TEXT PRIMARY KEY, type TEXT NOT NULL, "
+                "fields TEXT NOT NULL, CreatedDate TEXT NOT NULL, SystemModstamp TEXT NOT NULL)"
+            )
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -108,6 +112,34 @@ class OrgStore:
             (id_, sobject, json.dumps(wanted, ensure_ascii=False), created, now),
         )
         return SaveOutcome(id_, created=row is None)
+
+    def recycle(self, id_: str) -> str | None:
+        """Move a record to the Recycle Bin; ``None`` when deleted, else why not (a status code)."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if db.execute("SELECT 1 FROM recycle_bin WHERE Id = ?", (id_,)).fetchone():
+                    outcome: str | None = "ENTITY_IS_DELETED"
+                elif not db.execute("SELECT 1 FROM sobject WHERE Id = ?", (id_,)).fetchone():
+                    outcome = "INVALID_CROSS_REFERENCE_KEY"
+                else:
+                    db.execute("INSERT INTO recycle_bin SELECT * FROM sobject WHERE Id = ?", (id_,))
+                    db.execute("DELETE FROM sobject WHERE Id = ?", (id_,))
+                    outcome = None
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return outcome
+
+    def purge(self, id_: str) -> bool:
+        """Remove a record from the Recycle Bin for good; False when it is not there."""
+        with self._connect() as db:
+            return db.execute("DELETE FROM recycle_bin WHERE Id = ?", (id_,)).rowcount > 0
+
+    def in_recycle_bin(self, id_: str) -> bool:
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM recycle_bin WHERE Id = ?", (id_,)).fetchone() is not None
 
     @staticmethod
     def _next_id(db: sqlite3.Connection, sobject: str) -> str:

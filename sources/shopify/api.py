@@ -161,6 +161,18 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
         updated = store.update_customer(customer_id, {k: changes[k] for k in WRITABLE_FIELDS if k in changes})
         return {"customer": customer_json(_existing(updated), shop)}
 
+    @app.delete(PREFIX + "/customers/{customer_id}.json")
+    def delete_customer(customer_id: int) -> dict[str, Any]:
+        """REST Admin API "Deletes a customer": ``DELETE /admin/api/<version>/customers/<id>.json``
+        answers ``{}``; a customer with orders cannot be deleted (422, "Error deleting customer")
+        (https://shopify.dev/docs/api/admin-rest/2024-10/resources/customer#delete-customers-customer-id)."""
+        _existing(store.get_customer(customer_id))
+        if store.has_orders(customer_id):
+            raise ShopifyError(422, {"base": ["Error deleting customer: Customer can't be deleted "
+                                              "because they have existing orders"]})
+        store.delete_customer(customer_id)
+        return {}
+
     @app.get(PREFIX + "/customers/{customer_id}/metafields.json")
     def list_metafields(customer_id: int, namespace: str | None = None, key: str | None = None) -> dict:
         _existing(store.get_customer(customer_id))

@@ -124,6 +124,18 @@ class ShopifyStore(SqliteStore):
                            [*fields.values(), now_utc(), customer_id])
         return self.get_customer(customer_id)
 
+    def delete_customer(self, customer_id: int) -> None:
+        """The customer, its addresses (stored with it) and its metafields."""
+        with self._connect() as db:
+            db.execute("DELETE FROM metafields WHERE owner_id = ?", (customer_id,))
+            db.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
+
+    def has_orders(self, customer_id: int) -> bool:
+        """Orders block a delete in Shopify; this local store sells nothing, so a customer has none
+        unless a test marks them with the ``has-orders`` tag."""
+        customer = self.get_customer(customer_id)
+        return bool(customer) and "has-orders" in (customer["tags"] or "").split(", ")
+
     # -- metafields ------------------------------------------------------------------------------
 
     def metafields(self, owner_id: int, namespace: str | None = None, key: str | None = None) -> list[dict]:

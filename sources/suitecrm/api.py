@@ -144,7 +144,7 @@ def build_app(store: RecordStore, faults: Faults, tokens: TokenIssuer) -> FastAP
         tokens.verify(request.headers.get("authorization"))
         fields = module_fields(module)
         params = dict(request.query_params)
-        where = parse_filter(module, fields, params)
+        where = [*parse_filter(module, fields, params), Condition("deleted", "<>", "1")]
         order_by, descending = parse_sort(module, fields, params.get("sort"))
         size = positive_int(params, "page[size]")
         number = positive_int(params, "page[number]") or 1
@@ -191,6 +191,19 @@ def build_app(store: RecordStore, faults: Faults, tokens: TokenIssuer) -> FastAP
         store.replace(module, record_id, updated)
         return json_api({"data": resource(module, record_id, updated)})
 
+    @app.delete("/Api/V8/module/{module}/{record_id}")
+    def delete_record(module: str, record_id: str, request: Request) -> JSONResponse:
+        """SuiteCRM V8 "Delete a record": ``DELETE /Api/V8/module/{module}/{id}`` answers
+        ``{"meta": {"message": "Record with id ... is deleted"}, "data": []}``; like SuiteCRM it only
+        sets ``deleted = 1`` (the row stays until the "Prune Database" scheduler job), and a deleted
+        record is no longer listed or found
+        (https://docs.suitecrm.com/developer/api/developer-setup-guide/json-api/#_delete_a_record)."""
+        tokens.verify(request.headers.get("authorization"))
+        module_fields(module)
+        current = existing(store, module, record_id)
+        store.replace(module, record_id, {**current, "deleted": "1", "date_modified": now_db()})
+        return json_api({"meta": {"message": f"Record with id {record_id} is deleted"}, "data": []})
+
     @app.post("/_admin/faults")
     async def set_faults(request: Request) -> dict[str, int]:
         """Local extension: arm faults, e.g. ``{"fail": 2, "fail_status": 503}`` or ``{"throttle": 1}``."""
@@ -226,7 +239,7 @@ def module_fields(module: str) -> tuple[str, ...]:
 
 def existing(store: RecordStore, module: str, record_id: str) -> dict[str, Any]:
     attributes = store.get(module, record_id)
-    if attributes is None:
+    if attributes is None or attributes.get("deleted") == "1":
         raise ApiError(404, f"{OBJECT_NAMES[module]} with id {record_id} is not found", "Not Found")
     return attributes
 

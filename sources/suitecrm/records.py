@@ -72,6 +72,11 @@ class RecordStore(SqliteStore):
             db.execute("UPDATE records SET data = ? WHERE module = ? AND id = ?",
                        (json.dumps(dict(attributes), ensure_ascii=False), module, record_id))
 
+    def delete(self, module: str, record_id: str) -> bool:
+        with self._connect() as db:
+            deleted = db.execute("DELETE FROM records WHERE module = ? AND id = ?", (module, record_id))
+            return deleted.rowcount > 0
+
     def select(self, module: str, where: Sequence[Condition] = (), order_by: str | None = None,
                descending: bool = False, limit: int | None = None, offset: int = 0) -> list[tuple[str, dict]]:
         """``(id, attributes)`` matching every condition, sorted by ``order_by`` then by ``ord``."""

@@ -139,9 +139,9 @@ def build_app(store: RecordStore, faults: Faults, sessions: Sessions) -> FastAPI
             return sessions.challenge(params.get("username", ""))
         if operation == "login" and method == "POST":
             return sessions.login(params.get("username", ""), params.get("accessKey", ""))
-        if operation not in ("query", "retrieve", "update", "logout"):
+        if operation not in ("query", "retrieve", "update", "delete", "logout"):
             raise WsError("UNKNOWN_OPERATION", f"Unknown operation requested: {operation!r} ({method})")
-        needs_post = operation in ("update", "logout")
+        needs_post = operation in ("update", "delete", "logout")
         if needs_post != (method == "POST"):
             verb = "POST" if needs_post else "GET"
             raise WsError("UNKNOWN_OPERATION", f"Operation {operation} requires {verb}")
@@ -153,6 +153,8 @@ def build_app(store: RecordStore, faults: Faults, sessions: Sessions) -> FastAPI
             return ws_record(params["id"], existing(store, module, params["id"]))
         if operation == "update":
             return update(store, params.get("element", ""))
+        if operation == "delete":
+            return delete(store, params.get("id", ""))
         sessions.logout(params["sessionName"])
         return {"message": "successfull"}  # sic, vTiger's wording
 
@@ -224,6 +226,16 @@ def existing(store: RecordStore, module: str, ws_id: str) -> dict[str, Any]:
 def ws_record(ws_id: str, data: dict[str, Any], fields: list[str] | None = None) -> dict[str, Any]:
     record = {**data, "id": ws_id}
     return record if fields is None else {name: record.get(name, "") for name in [*fields, "id"]}
+
+
+def delete(store: RecordStore, ws_id: str) -> dict[str, Any]:
+    """vTiger's ``delete`` (POST ``operation=delete&id=<wsid>``), answering ``{"status": "successful"}``
+    (https://community.vtiger.com/help/vtigercrm/developers/third-party-app-integration.html, "Delete").
+    vTiger moves the record to its Recycle Bin; this local one empties the bin at once."""
+    module, _ = record_ref(ws_id)
+    existing(store, module, ws_id)
+    store.delete(module, ws_id)
+    return {"status": "successful"}
 
 
 def update(store: RecordStore, element_text: str) -> dict[str, Any]:

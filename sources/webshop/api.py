@@ -115,6 +115,17 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
         _check_update(changes)
         return customer_json(_existing(store.update_customer(customer_id, changes)))
 
+    @app.delete(f"{API}/customers/{{customer_id}}", dependencies=authed)
+    def delete_customer(customer_id: int, force: bool = False) -> dict[str, Any]:
+        """WooCommerce REST API v3 "Delete a customer": ``DELETE /wp-json/wc/v3/customers/<id>`` with
+        ``force=true`` ("Required to be true, as resource does not support trashing"), answering the
+        deleted customer; without it 501 ``woocommerce_rest_trash_not_supported``
+        (https://woocommerce.github.io/woocommerce-rest-api-docs/#delete-a-customer)."""
+        if not force:
+            raise WooError(501, "woocommerce_rest_trash_not_supported",
+                           "Customers do not support trashing.")
+        return customer_json(_existing(store.delete_customer(customer_id)))
+
     @app.get(f"{API}/orders", dependencies=authed)
     def list_orders(
         customer: int | None = None,

@@ -148,6 +148,15 @@ class ShopStore(SqliteStore):
             )
         return self.get_customer(customer_id)
 
+    def delete_customer(self, customer_id: int) -> dict[str, Any] | None:
+        """Delete a customer for good; ``None`` if there is none. Orders keep their customer id, as
+        WooCommerce's do (they hold no personal data here)."""
+        current = self.get_customer(customer_id)
+        if current is not None:
+            with self._connect() as db:
+                db.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
+        return current
+
     # -- orders ----------------------------------------------------------------------------------
 
     def add_orders(self, orders: Iterable[Mapping[str, Any]]) -> None:

@@ -8,21 +8,15 @@ import random
 from collections import defaultdict
 
 import pytest
-from hub_staging import hub_config, stage
-from sqlalchemy import MetaData, select
+from hub_staging import hub_config, stage, store_text
+from sqlalchemy import select
 
 from hub.erasure import erase_person
+from hub.erasure_queue import ErasureQueue
 from hub.pipeline import SyncPipeline
 from hub.stewardship import Stewardship
 from hub.store import HubStore
-from schemas import CustomerRecord, RecordKey, StewardDecision
-from sources.generator import generate_dataset, to_customer_record
-
-
-@pytest.fixture(scope="module")
-def records() -> list[CustomerRecord]:
-    rows = generate_dataset(n_records=320, seed=5, malformed_rate=0.0).rows
-    return [to_customer_record(r) for r in rows]
+from schemas import RecordKey, StewardDecision
 
 
 @pytest.fixture
@@ -160,17 +154,6 @@ def _audit(store: HubStore) -> list[dict]:
         return [{"action": e.action, "actor": e.actor} for e in session.scalars(select(AuditEntry))]
 
 
-def _all_text(store: HubStore) -> str:
-    metadata = MetaData()
-    metadata.reflect(store.engine)
-    chunks = []
-    with store.engine.connect() as connection:
-        for table in metadata.sorted_tables:
-            for row in connection.execute(table.select()):
-                chunks.append(json.dumps([str(v) for v in row], ensure_ascii=False))
-    return "\n".join(chunks)
-
-
 def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, records):
     stage(hub.store, records)
     hub.match("run-1")
@@ -197,11 +180,11 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
         )
         if v and len(v) > 3 and v not in others
     }
-    assert secrets and all(s in _all_text(hub.store) for s in secrets)
+    assert secrets and all(s in store_text(hub.store) for s in secrets)
 
     report = erase_person(hub.store, golden_id, actor="dpo")
     assert set(report.source_records) == set(members)
-    text = _all_text(hub.store)
+    text = store_text(hub.store)
     leaked = {s for s in secrets if s in text}
     assert not leaked
     assert hub.store.get_golden(golden_id) is None
@@ -210,7 +193,7 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
         members[0].source_system, [r for r in records if r.key == members[0]], [], cursor=None
     )
     assert again.erased_skipped == 1 and again.inserted == 0
-    assert set(hub.store.pending_deletes(members[0].source_system)) >= {members[0].source_id}
+    assert set(ErasureQueue(hub.store).waiting_ids(members[0].source_system)) >= {members[0].source_id}
     assert "erase" in [e["action"] for e in _audit(hub.store)]
 
 

@@ -22,3 +22,15 @@ def demo_config(store_url: str, sources_dir: Path) -> HubConfig:
 @pytest.fixture
 def hub_config(store_url, local_sources) -> HubConfig:
     return demo_config(store_url, local_sources.data_dir)
+
+
+@pytest.fixture
+def all_sources(tmp_path, monkeypatch):
+    """All nine local systems (``crmhub sources serve --all``) with shares of the same customers."""
+    from sources.run import start_local_sources
+
+    local = start_local_sources(tmp_path / "sources", records=160, seed=13, extra=True)
+    for name, value in local.env().items():
+        monkeypatch.setenv(name, value)
+    yield local
+    local.stop()

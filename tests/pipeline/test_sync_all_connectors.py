@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 from schemas import HubConfig
-from sources.run import ALL_SYSTEMS, start_local_sources
+from sources.run import ALL_SYSTEMS
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def all_sources(tmp_path, monkeypatch):
-    local = start_local_sources(tmp_path / "sources", records=160, seed=13, extra=True)
-    for name, value in local.env().items():
-        monkeypatch.setenv(name, value)
-    yield local
-    local.stop()
 
 
 def test_every_connector_pulls_and_pushes_in_one_sync(all_sources, tmp_path):
