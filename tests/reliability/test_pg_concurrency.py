@@ -24,12 +24,13 @@ print(json.dumps(pipeline.match("concurrent-run", **extra), default=str))
 """
 STEWARD_SPLIT = """
 import sys
-from schemas import RecordKey, StewardDecision, load_config
+from schemas import RecordKey, load_config
+from schemas.steward import NotSameCustomer
 from hub.store import HubStore
 from hub.stewardship import Stewardship
 config = load_config(sys.argv[1])
 left, right = RecordKey(*sys.argv[2].split("|")), RecordKey(*sys.argv[3].split("|"))
-decision = StewardDecision(kind="not_same", left=left, right=right, user="steward-anna")
+decision = NotSameCustomer(kind="not_same", left=left, right=right, user="steward-anna")
 print(Stewardship(HubStore(config.database_url), config).decide(decision).golden_ids)
 """
 
