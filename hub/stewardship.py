@@ -26,7 +26,7 @@ from hub.consolidate import Clusters, build_golden_records, until_fresh
 from hub.scoped_match import match_around
 from hub.store import HubStore, PairVerdict, StoredMatch
 from schemas import HubConfig, MatchDecision, RecordKey, StewardDecision
-from schemas.steward import FieldOverride, NotSameCustomer, SameCustomer
+from schemas.steward import FieldOverride, NotSameCustomer, SameCustomer, Unmerge
 
 
 @dataclass
@@ -80,6 +80,8 @@ class Stewardship:
     def _decide_once(self, decision: StewardDecision) -> DecisionOutcome:
         version, head = self.store.decision_version(), self.store.outbox_head()
         before = self._before(decision)
+        if isinstance(decision, Unmerge):  # the history shows it on the golden record it left
+            decision = decision.model_copy(update={"golden_id": before.golden_ids[0]})
         decisions = [*self.store.active_decisions(), decision]
         if isinstance(decision, NotSameCustomer) and len(set(before.golden_ids)) > 1:
             effect = _Effect(verdict=self._verdict(decision, MatchDecision.DISTINCT))

@@ -4,15 +4,20 @@ changing state) and the decision endpoints (POST, steward role + CSRF check)."""
 # No `from __future__ import annotations`: FastAPI must see the route-local `Annotated` aliases.
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
 from hub.queries import SCORE_BANDS
 from schemas.steward import DecisionRequest, taken
 from webapp.auth import Auth, Principal, check_csrf
 from webapp.context import hub_of
 from webapp.render import render
+
+
+class DecisionBody(RootModel[DecisionRequest]):
+    """A steward's decision as the page (or a script with a steward's token) sends it: one model per
+    kind, chosen by ``kind``."""
 
 
 class DecisionOut(BaseModel):
@@ -89,9 +94,9 @@ def pages_router(auth: Auth) -> APIRouter:
         "not fit gets 422 and nothing is stored; one naming a record or golden record the hub does not "
         "hold, 404.",
     )
-    def decide(request: Request, user: Steward, body: Annotated[DecisionRequest, Body()]) -> DecisionOut:
+    def decide(request: Request, user: Steward, body: DecisionBody) -> DecisionOut:
         try:
-            outcome = hub_of(request).stewardship.decide(taken(body, user.name))
+            outcome = hub_of(request).stewardship.decide(taken(body.root, user.name))
         except LookupError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
         return DecisionOut(decision_id=outcome.decision_id, golden_ids=outcome.golden_ids)
