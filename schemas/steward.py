@@ -97,6 +97,18 @@ def _birth_date(value: date) -> date:
     return value
 
 
+def _address_fields(value: Any) -> Any:
+    if isinstance(value, Mapping) and (unknown := set(value) - set(Address.model_fields)):
+        raise ValueError(f"an address has no {', '.join(sorted(unknown))}")
+    return value
+
+
+def _not_empty(address: Address) -> Address:
+    if address.is_empty():
+        raise ValueError("an address needs a street, postal code, city or region")
+    return address
+
+
 def _distinct(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
@@ -124,7 +136,7 @@ FIELD_TYPES: dict[str, Any] = {
     "tax_id": Text,
     "emails": _values(Email),
     "phones": _values(Phone),
-    "addresses": _values(Address),
+    "addresses": _values(Annotated[Address, BeforeValidator(_address_fields), AfterValidator(_not_empty)]),
 }
 LIST_FIELDS = frozenset({"emails", "phones", "addresses"})
 OverridableField = Literal[
