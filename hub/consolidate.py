@@ -60,6 +60,44 @@ def apply_pair_decisions(clusters: Clusters, decisions: Sequence[StewardDecision
                 where[key] = left
 
 
+def hold_back(
+    clusters: Clusters,
+    pairs: list[dict[str, Any]] | None,
+    scope: set[RecordKey] | None,
+    decided: set[RecordKey],
+    membership: Mapping[RecordKey, str],
+) -> tuple[Clusters, list[dict[str, Any]] | None, set[RecordKey] | None]:
+    """Leave out of a sync's write the records steward decisions rebuilt while the sync matched.
+
+    Such a decision already wrote what a sync computes under it (``hub.stewardship``); the sync's own
+    clusters there predate it. Writing them would undo the decision until the next sync redid it (a
+    split, then a merge, in the change feed). So every record of a golden record or a computed cluster
+    that holds a ``decided`` record (closed over both) keeps its golden record; the next sync matches
+    those records again, as they were decided after its watermark.
+    """
+    if not decided:
+        return clusters, pairs, scope
+    in_golden: dict[str, list[RecordKey]] = {}
+    for key, golden_id in membership.items():
+        in_golden.setdefault(golden_id, []).append(key)
+    cluster_of = {key: c for c, members in clusters.items() for key in members}
+    held: set[RecordKey] = set()
+    pending = list(decided)
+    while pending:
+        key = pending.pop()
+        if key in held:
+            continue
+        held.add(key)
+        pending.extend(in_golden.get(membership.get(key, ""), []))
+        pending.extend(clusters.get(cluster_of.get(key), []))
+    kept = {c: members for c, members in clusters.items() if held.isdisjoint(members)}
+    everything = set(membership) | set(cluster_of) if scope is None else scope
+    if pairs is not None:
+        sides = (("left_system", "left_id"), ("right_system", "right_id"))
+        pairs = [p for p in pairs if all(RecordKey(p[s], p[i]) not in held for s, i in sides)]
+    return kept, pairs, everything - held
+
+
 def overrides_by_golden(decisions: Sequence[StewardDecision], retired: Mapping[str, str]) -> dict[str, dict]:
     """Field overrides keyed by the golden id they now apply to (following merges)."""
     out: dict[str, dict[str, Any]] = {}
@@ -186,6 +224,10 @@ def _consolidate_once(
     preferred: Mapping[Any, str] | None,
 ) -> dict[str, Any]:
     version = store.decision_version()
+    plan = store.plan(run_id) if run_id else None
+    if plan is not None:
+        late = store.decided_since(plan.started_at, undone_too=True)
+        clusters, pairs, scope = hold_back(clusters, pairs, scope, late, store.membership())
     built = build_golden_records(
         store,
         config,

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 from pydantic import ValidationError
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy import delete, func, insert, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from hub.db import make_engine, migrate, session_factory
@@ -387,8 +387,9 @@ class HubStore:
         self.set_cursor(HUB_SOURCE, started.isoformat(), stream=SEARCH_KEY_STREAM)
         return len(changed)
 
-    def decided_since(self, moment: datetime | None) -> set[RecordKey]:
-        """Source records named in steward decisions taken after ``moment`` (active or undone)."""
+    def decided_since(self, moment: datetime | None, undone_too: bool = False) -> set[RecordKey]:
+        """Source records named in steward decisions taken after ``moment`` (active or undone; with
+        ``undone_too`` also those of decisions undone after it)."""
         query = select(
             StewardDecisionRow.left_system,
             StewardDecisionRow.left_id,
@@ -396,7 +397,10 @@ class HubStore:
             StewardDecisionRow.right_id,
         )
         if moment is not None:
-            query = query.where(StewardDecisionRow.decided_at > moment)
+            after = StewardDecisionRow.decided_at > moment
+            if undone_too:
+                after = or_(after, StewardDecisionRow.undone_at > moment)
+            query = query.where(after)
         with self.sessions() as session:
             return {RecordKey(row[i], row[i + 1]) for row in session.execute(query) for i in (0, 2) if row[i]}
 

@@ -11,6 +11,7 @@ from hub_staging import hub_config, stage
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from hub.consolidate import hold_back
 from hub.golden import LIST_FIELDS, SCALAR_FIELDS, build_golden, field_conflicts
 from hub.models import AuditEntry, StewardDecisionRow
 from hub.pipeline import SyncPipeline
@@ -201,3 +202,15 @@ def test_a_stored_decision_that_is_no_valid_decision_does_not_break_matching(hub
     assert "is not a valid decision" in caplog.text
     hub.match("run-2", rematch_all=True)  # every golden record rebuilt: no crash
     assert hub.store.get_golden(golden_id) is not None
+
+
+def test_a_sync_leaves_alone_what_decisions_rebuilt_while_it_matched():
+    d, e = RecordKey("erp", "8"), RecordKey("erp", "9")
+    clusters = {0: [A, B], 1: [C], 2: [d, e]}
+    membership = {A: "G-1", B: "G-1", C: "G-1", d: "G-2", e: "G-2"}
+    pair = {"left_system": "erp", "left_id": "0000100070", "right_system": "webshop", "right_id": "1114"}
+    other = {"left_system": "erp", "left_id": "8", "right_system": "erp", "right_id": "9"}
+    kept, pairs, scope = hold_back(clusters, [pair, other], None, {C}, membership)
+    # C was decided on; its golden record held A and B, whose computed cluster is left out with it
+    assert kept == {2: [d, e]} and pairs == [other] and scope == {d, e}
+    assert hold_back(clusters, None, {A, d}, set(), membership) == (clusters, None, {A, d})
