@@ -7,21 +7,23 @@ atomic write with its audit trail and outbox events.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from hub.golden import assign_golden_ids, build_golden, field_conflicts
 from hub.store import HubStore, StaleDecisionsError, StoredMatch
 from schemas import HubConfig, RecordKey, StewardDecision
-from schemas.steward import DecisionKind
+from schemas.steward import DecisionKind, FieldOverride, NotSameCustomer, SameCustomer, Unmerge
 
 Clusters = dict[Any, list[RecordKey]]
+T = TypeVar("T")
 
 
 def apply_unmerges(clusters: Clusters, decisions: Sequence[StewardDecision]) -> None:
     """An unmerged record stands alone until a steward says otherwise (a later "same" decision)."""
-    unmerged = {d.left for d in decisions if d.kind == DecisionKind.UNMERGE}
-    rejoined = {k for d in decisions if d.kind == DecisionKind.SAME for k in (d.left, d.right)}
+    unmerged = {d.left for d in decisions if isinstance(d, Unmerge)}
+    rejoined = {k for d in decisions if isinstance(d, SameCustomer) for k in (d.left, d.right)}
     unmerged -= rejoined
     if not unmerged:
         return
@@ -43,7 +45,7 @@ def apply_pair_decisions(clusters: Clusters, decisions: Sequence[StewardDecision
     """
     where = {key: cluster for cluster, members in clusters.items() for key in members}
     for d in decisions:
-        if d.kind not in (DecisionKind.SAME, DecisionKind.NOT_SAME):
+        if not isinstance(d, SameCustomer | NotSameCustomer):
             continue
         left, right = where.get(d.left), where.get(d.right)
         if left is None or right is None:
@@ -58,11 +60,49 @@ def apply_pair_decisions(clusters: Clusters, decisions: Sequence[StewardDecision
                 where[key] = left
 
 
+def hold_back(
+    clusters: Clusters,
+    pairs: list[dict[str, Any]] | None,
+    scope: set[RecordKey] | None,
+    decided: set[RecordKey],
+    membership: Mapping[RecordKey, str],
+) -> tuple[Clusters, list[dict[str, Any]] | None, set[RecordKey] | None]:
+    """Leave out of a sync's write the records steward decisions rebuilt while the sync matched.
+
+    Such a decision already wrote what a sync computes under it (``hub.stewardship``); the sync's own
+    clusters there predate it. Writing them would undo the decision until the next sync redid it (a
+    split, then a merge, in the change feed). So every record of a golden record or a computed cluster
+    that holds a ``decided`` record (closed over both) keeps its golden record; the next sync matches
+    those records again, as they were decided after its watermark.
+    """
+    if not decided:
+        return clusters, pairs, scope
+    in_golden: dict[str, list[RecordKey]] = {}
+    for key, golden_id in membership.items():
+        in_golden.setdefault(golden_id, []).append(key)
+    cluster_of = {key: c for c, members in clusters.items() for key in members}
+    held: set[RecordKey] = set()
+    pending = list(decided)
+    while pending:
+        key = pending.pop()
+        if key in held:
+            continue
+        held.add(key)
+        pending.extend(in_golden.get(membership.get(key, ""), []))
+        pending.extend(clusters.get(cluster_of.get(key), []))
+    kept = {c: members for c, members in clusters.items() if held.isdisjoint(members)}
+    everything = set(membership) | set(cluster_of) if scope is None else scope
+    if pairs is not None:
+        sides = (("left_system", "left_id"), ("right_system", "right_id"))
+        pairs = [p for p in pairs if all(RecordKey(p[s], p[i]) not in held for s, i in sides)]
+    return kept, pairs, everything - held
+
+
 def overrides_by_golden(decisions: Sequence[StewardDecision], retired: Mapping[str, str]) -> dict[str, dict]:
     """Field overrides keyed by the golden id they now apply to (following merges)."""
     out: dict[str, dict[str, Any]] = {}
     for d in decisions:
-        if d.kind == DecisionKind.FIELD_OVERRIDE:
+        if isinstance(d, FieldOverride):
             golden_id = d.golden_id
             while golden_id in retired:
                 golden_id = retired[golden_id]
@@ -86,39 +126,49 @@ def consolidate(
     ``pairs`` replaces the scored pairs of the scope (``None`` keeps them: steward decisions);
     ``preferred`` names the golden id a cluster should get when it is free (undo restores old ids).
     """
-    # Decisions taken while this result was computed make the write fail (StaleDecisionsError);
-    # compute again with them. Decisions are human-paced, so a few attempts always suffice.
-    for attempt in range(1, 6):
+    return until_fresh(
+        lambda: _consolidate_once(
+            store, config, clusters, run_id=run_id, actor=actor, pairs=pairs, scope=scope, preferred=preferred
+        )
+    )
+
+
+def until_fresh(compute: Callable[[], T], attempts: int = 5) -> T:
+    """Compute and write again while the write finds it stale (``StaleDecisionsError``: decisions
+    were taken meanwhile). Decisions are human-paced, so a few attempts always suffice."""
+    for attempt in range(1, attempts + 1):
         try:
-            return _consolidate_once(
-                store,
-                config,
-                {c: list(m) for c, m in clusters.items()},
-                run_id=run_id,
-                actor=actor,
-                pairs=pairs,
-                scope=scope,
-                preferred=preferred,
-            )
+            return compute()
         except StaleDecisionsError:
-            if attempt == 5:
+            if attempt == attempts:
                 raise
     raise AssertionError("the loop returns or raises")
 
 
-def _consolidate_once(
+@dataclass
+class Consolidation:
+    """Golden records built from clusters, ready to be written (``HubStore.save_match``)."""
+
+    match: StoredMatch
+    stats: dict[str, int]
+
+
+def build_golden_records(
     store: HubStore,
     config: HubConfig,
     clusters: Clusters,
+    decisions: Sequence[StewardDecision],
     *,
     run_id: str | None,
     actor: str,
     pairs: list[dict[str, Any]] | None,
     scope: set[RecordKey] | None,
     preferred: Mapping[Any, str] | None,
-) -> dict[str, Any]:
-    version = store.decision_version()
-    decisions = store.active_decisions()
+    decision_version: str | None,
+) -> Consolidation:
+    """The golden records of ``clusters`` under ``decisions``, computed but not written: a steward
+    decision writes them in the same transaction as the decision itself."""
+    clusters = {c: list(m) for c, m in clusters.items()}
     apply_pair_decisions(clusters, decisions)
     apply_unmerges(clusters, decisions)
     previous = store.membership()
@@ -138,22 +188,19 @@ def _consolidate_once(
         if found:
             conflicts[golden_id] = found
     membership = {key: assignment.ids[c] for c, members in clusters.items() for key in members}
-    counts = store.save_match(
-        StoredMatch(
-            golden=golden,
-            retired=assignment.retired,
-            membership=membership,
-            pairs=pairs,
-            run_id=run_id,
-            actor=actor,
-            split_from=assignment.split_from,
-            conflicts=conflicts,
-            scope=scope,
-            decision_version=version,
-        )
+    match = StoredMatch(
+        golden=golden,
+        retired=assignment.retired,
+        membership=membership,
+        pairs=pairs,
+        run_id=run_id,
+        actor=actor,
+        split_from=assignment.split_from,
+        conflicts=conflicts,
+        scope=scope,
+        decision_version=decision_version,
     )
-    return {
-        **counts,
+    stats = {
         "golden_records": len(golden),
         "merged_golden_records": sum(1 for m in clusters.values() if len(m) > 1),
         "cross_system_golden_records": sum(
@@ -162,3 +209,35 @@ def _consolidate_once(
         "retired": len(assignment.retired),
         "field_conflicts": sum(len(f) for f in conflicts.values()),
     }
+    return Consolidation(match, stats)
+
+
+def _consolidate_once(
+    store: HubStore,
+    config: HubConfig,
+    clusters: Clusters,
+    *,
+    run_id: str | None,
+    actor: str,
+    pairs: list[dict[str, Any]] | None,
+    scope: set[RecordKey] | None,
+    preferred: Mapping[Any, str] | None,
+) -> dict[str, Any]:
+    version = store.decision_version()
+    plan = store.plan(run_id) if run_id else None
+    if plan is not None:
+        late = store.decided_since(plan.started_at, undone_too=True)
+        clusters, pairs, scope = hold_back(clusters, pairs, scope, late, store.membership())
+    built = build_golden_records(
+        store,
+        config,
+        clusters,
+        store.active_decisions(),
+        run_id=run_id,
+        actor=actor,
+        pairs=pairs,
+        scope=scope,
+        preferred=preferred,
+        decision_version=version,
+    )
+    return {**store.save_match(built.match), **built.stats}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from matching.normalize import tax_key
+from hub.tax_ids import tax_id_key
 from schemas import (
     Address,
     CustomerRecord,
@@ -104,7 +104,25 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-def _rule_key(rule: str, trust: Mapping[str, int], counts: Counter) -> Callable[[CustomerRecord, Any], Any]:
+ValueKey = Callable[[CustomerRecord, Any], Any]
+
+
+def _spelling_key(record: CustomerRecord, value: Any) -> Any:
+    return _comparable(value)
+
+
+def value_key(field: str) -> ValueKey:
+    """What two values of ``field`` must differ in to be different values (a conflict, two votes):
+    a tax id as its number (``hub.tax_ids``: DE281127676 is 281127676), anything else without case
+    and punctuation."""
+    if field == "tax_id":
+        return lambda r, v: tax_id_key(v, r.country) if isinstance(v, str) else v
+    return _spelling_key
+
+
+def _rule_key(
+    rule: str, trust: Mapping[str, int], counts: Counter, key: ValueKey
+) -> Callable[[CustomerRecord, Any], Any]:
     if rule == "source_trust":
         return lambda r, v: trust.get(r.source_system, 100)
     if rule == "most_recent":
@@ -112,16 +130,20 @@ def _rule_key(rule: str, trust: Mapping[str, int], counts: Counter) -> Callable[
     if rule == "most_complete":
         return lambda r, v: -len(str(v.model_dump() if isinstance(v, Address) else v))
     if rule == "most_frequent":
-        return lambda r, v: -counts[_comparable(v)]
+        return lambda r, v: -counts[key(r, v)]
     raise ValueError(f"unknown survivorship rule {rule!r}")
 
 
 def rank(
-    candidates: Sequence[tuple[CustomerRecord, Any]], rules: Sequence[str], trust: Mapping[str, int]
+    candidates: Sequence[tuple[CustomerRecord, Any]],
+    rules: Sequence[str],
+    trust: Mapping[str, int],
+    key: ValueKey = _spelling_key,
 ) -> list[tuple[CustomerRecord, Any]]:
-    """Order (record, value) candidates by the rules; the record key breaks the last ties."""
-    counts = Counter(_comparable(v) for _, v in candidates)
-    keys = [_rule_key(rule, trust, counts) for rule in rules]
+    """Order (record, value) candidates by the rules; the record key breaks the last ties. ``key``
+    says which values are one value (``most_frequent`` counts them together)."""
+    counts = Counter(key(r, v) for r, v in candidates)
+    keys = [_rule_key(rule, trust, counts, key) for rule in rules]
     return sorted(candidates, key=lambda c: (*[k(*c) for k in keys], str(c[0].key)))
 
 
@@ -139,10 +161,12 @@ def build_golden(
     data: dict[str, Any] = {}
     lineage: dict[str, FieldLineage] = {}
     for field in SCALAR_FIELDS:
+        same = value_key(field)
         candidates = rank(
             [(r, getattr(r, field)) for r in records if getattr(r, field) not in (None, "")],
             survivorship.rules(field),
             trust,
+            same,
         )
         if field in overrides:
             data[field] = overrides[field]
@@ -156,12 +180,13 @@ def build_golden(
         elif candidates:
             winner, value = candidates[0]
             data[field] = value
+            won = same(winner, value)
             lineage[field] = FieldLineage(
                 field=field,
                 value=_plain(value),
                 source=_ref(winner),
                 rule="+".join(survivorship.rules(field)),
-                competing=[c for c in _grouped(candidates) if c["value"] != _plain(value)],
+                competing=_grouped([(r, v) for r, v in candidates if same(r, v) != won]),
             )
     for field in LIST_FIELDS:
         candidates = rank(
@@ -174,17 +199,17 @@ def build_golden(
             survivorship.rules(field),
             trust,
         )
-        values = list(dict.fromkeys(v for _, v in candidates))
-        if field in overrides:
-            values = list(dict.fromkeys([overrides[field], *values])) if field != "addresses" else values
+        overridden = field in overrides
+        # an override of a list field is the whole list, in the steward's order
+        values = list(overrides[field]) if overridden else list(dict.fromkeys(v for _, v in candidates))
         data[field] = values
         if values:
             lineage[field] = FieldLineage(
                 field=field,
                 value=_plain(values[0]),
-                source=_ref(candidates[0][0]) if candidates and candidates[0][1] == values[0] else None,
+                source=None if overridden else _ref(candidates[0][0]),
                 rule="steward_override"
-                if field in overrides
+                if overridden
                 else "all_values_primary_by_" + "+".join(survivorship.rules(field)),
                 competing=_grouped(candidates),
             )
@@ -200,22 +225,16 @@ def build_golden(
 def field_conflicts(
     records: Sequence[CustomerRecord], fields: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Fields on which the cluster's records hold different values (ignoring case and punctuation)."""
+    """Fields on which the cluster's records hold different values (see ``value_key``: not case,
+    punctuation, or a tax id's country prefix)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for field in fields:
+        same = value_key(field)
         candidates = [(r, getattr(r, field, None)) for r in records]
         candidates = [(r, v) for r, v in candidates if v not in (None, "", [])]
-        if len({_conflict_key(field, v) for _, v in candidates}) > 1:
+        if len({same(r, v) for r, v in candidates}) > 1:
             out[field] = _grouped(candidates)
     return out
-
-
-def _conflict_key(field: str, value: Any) -> Any:
-    """What two values must differ in to conflict: a tax id without its country prefix and separators
-    (DE281127676 is 281127676, as the matcher compares it), anything else without case and punctuation."""
-    if field == "tax_id" and isinstance(value, str):
-        return tax_key(value)
-    return _comparable(_plain(value))
 
 
 def _grouped(candidates: Sequence[tuple[CustomerRecord, Any]]) -> list[dict[str, Any]]:

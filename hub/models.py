@@ -157,9 +157,13 @@ class StewardDecisionRow(Base):
     field: Mapped[str | None] = mapped_column(String(64))
     value: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"value": ...}
     user: Mapped[str] = mapped_column(String(128))
-    comment: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)  # the steward's reason, shown in the history
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the golden records its records were in right after it (the history finds it from each of them)
+    golden_ids: Mapped[list[str] | None] = mapped_column(JSON)
+    undone_by: Mapped[str | None] = mapped_column(String(128))
+    undone_at: Mapped[datetime | None] = mapped_column()
 
 
 class SyncCursor(Base):

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 
+from hub.history import HistoryEntry, golden_history
 from hub.models import (
-    AuditEntry,
     CrossReference,
     FieldConflict,
     GoldenRecordRow,
@@ -97,7 +97,7 @@ class GoldenView:
     requested_id: str
     golden: GoldenRecord
     members: list[dict[str, Any]]
-    history: list[dict[str, Any]]
+    history: list[HistoryEntry]
     conflicts: list[ConflictItem]
 
     @property
@@ -385,23 +385,7 @@ class HubQueries:
         ids = {golden.golden_id, golden_id}
         with self.store.sessions() as session:
             records = self._records(session, keys)
-            entries = session.scalars(
-                select(AuditEntry)
-                .where(AuditEntry.golden_id.in_(ids))
-                .order_by(AuditEntry.id.desc())
-                .limit(history_limit)
-            )
-            history = [
-                {
-                    "at": e.at,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "golden_id": e.golden_id,
-                    "source": f"{e.source_system}:{e.source_id}" if e.source_system else None,
-                    "changes": _changed_fields(e.before, e.after),
-                }
-                for e in entries
-            ]
+            history = golden_history(session, ids, keys, history_limit)
         members = [records[k] for k in sorted(keys, key=str) if k in records]
         return GoldenView(golden_id, golden, members, history, self.conflicts(golden.golden_id))
 
@@ -421,10 +405,3 @@ class HubQueries:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _changed_fields(before: Any, after: Any) -> list[str]:
-    """Which top-level fields an audited change touched (the page shows names, not whole records)."""
-    before = before if isinstance(before, dict) else {}
-    after = after if isinstance(after, dict) else {}
-    return sorted(k for k in set(before) | set(after) if k != "lineage" and before.get(k) != after.get(k))

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from pydantic import ValidationError
+from sqlalchemy import delete, func, insert, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from hub.db import make_engine, migrate, session_factory
@@ -43,8 +45,10 @@ from hub.models import (
 )
 from schemas import FLAT_COLUMNS as SCHEMA_FLAT_COLUMNS
 from schemas import CustomerRecord, GoldenRecord, OrderRecord, QuarantinedRecord, RecordKey, StewardDecision
+from schemas.steward import parse_decision
 
 ORDERS_STREAM = "orders"
+log = logging.getLogger(__name__)
 
 #: The match columns of a source record: the flat format without ``updated_at``.
 FLAT_COLUMNS = tuple(c for c in SCHEMA_FLAT_COLUMNS if c != "updated_at")
@@ -121,10 +125,22 @@ class StoredMatch:
     )  # golden -> field -> values
     scope: set[RecordKey] | None = None
     decision_version: str | None = None  # the decisions this result honours (see decision_version())
+    outbox_head: int | None = None  # the golden records it was computed from (a steward decision's check)
+
+
+@dataclass
+class PairVerdict:
+    """A steward's verdict to note on a stored pair (the review queue) when no new pairs replace it."""
+
+    left: RecordKey
+    right: RecordKey
+    decision: str
+    note: str
 
 
 class StaleDecisionsError(RuntimeError):
-    """Steward decisions changed while a result was computed; the caller recomputes with them."""
+    """Steward decisions (or, for a decision's own result, the golden records) changed while a result
+    was computed; the caller recomputes with them."""
 
 
 #: Key of the PostgreSQL advisory lock that serialises golden-record writes with steward decisions.
@@ -353,8 +369,9 @@ class HubStore:
         self.set_cursor(HUB_SOURCE, started.isoformat(), stream=SEARCH_KEY_STREAM)
         return len(changed)
 
-    def decided_since(self, moment: datetime | None) -> set[RecordKey]:
-        """Source records named in steward decisions taken after ``moment`` (active or undone)."""
+    def decided_since(self, moment: datetime | None, undone_too: bool = False) -> set[RecordKey]:
+        """Source records named in steward decisions taken after ``moment`` (active or undone; with
+        ``undone_too`` also those of decisions undone after it)."""
         query = select(
             StewardDecisionRow.left_system,
             StewardDecisionRow.left_id,
@@ -362,7 +379,10 @@ class HubStore:
             StewardDecisionRow.right_id,
         )
         if moment is not None:
-            query = query.where(StewardDecisionRow.decided_at > moment)
+            after = StewardDecisionRow.decided_at > moment
+            if undone_too:
+                after = or_(after, StewardDecisionRow.undone_at > moment)
+            query = query.where(after)
         with self.sessions() as session:
             return {RecordKey(row[i], row[i + 1]) for row in session.execute(query) for i in (0, 2) if row[i]}
 
@@ -504,140 +524,145 @@ class HubStore:
         with self.sessions() as session:
             return set(session.scalars(select(GoldenRecordRow.golden_id)))
 
-    def active_decisions(self) -> list[StewardDecision]:
+    def active_decisions(self, excluding: int | None = None) -> list[StewardDecision]:
+        """Every active decision in the order taken (``excluding`` one being undone). A stored row that
+        is no valid decision (written before decisions were typed) is left out with a warning rather
+        than failing every later match."""
+        query = select(StewardDecisionRow).where(StewardDecisionRow.active.is_(True))
+        if excluding is not None:
+            query = query.where(StewardDecisionRow.id != excluding)
         with self.sessions() as session:
-            rows = session.scalars(
-                select(StewardDecisionRow)
-                .where(StewardDecisionRow.active.is_(True))
-                .order_by(StewardDecisionRow.id)
-            )
-            return [_decision_model(row) for row in rows]
+            rows = session.scalars(query.order_by(StewardDecisionRow.id))
+            return [d for d in map(_decision_model, rows) if d is not None]
 
     # ---- matching output -----------------------------------------------------------------------
 
     def save_match(self, result: StoredMatch) -> dict[str, int]:
         """Write golden records, retirements, cross-references, pairs, conflicts, the audit trail and
         the outbox of one run (or one scoped change) atomically."""
+        with self.sessions.begin() as session:
+            self._serialize(session)
+            self._check_fresh(session, result)
+            return self._write_match(session, result)
+
+    def _check_fresh(self, session: Session, result: StoredMatch) -> None:
+        if result.decision_version is not None and self._decision_version(session) != result.decision_version:
+            raise StaleDecisionsError("steward decisions changed while this result was computed")
+        if result.outbox_head is not None and (
+            (session.scalar(select(func.max(OutboxEvent.seq))) or 0) != result.outbox_head
+        ):
+            raise StaleDecisionsError("golden records changed while this result was computed")
+
+    def _write_match(self, session: Session, result: StoredMatch) -> dict[str, int]:
         now = utcnow()
         counts = {"golden_created": 0, "golden_updated": 0, "golden_retired": 0, "links_changed": 0}
         scope = result.scope
-        with self.sessions.begin() as session:
-            self._serialize(session)
-            if (
-                result.decision_version is not None
-                and self._decision_version(session) != result.decision_version
-            ):
-                raise StaleDecisionsError("steward decisions changed while this result was computed")
-            links = {
-                RecordKey(x.source_system, x.source_id): x for x in session.scalars(select(CrossReference))
-            }
-            if scope is None:
-                touched_ids = set(
-                    session.scalars(
-                        select(GoldenRecordRow.golden_id).where(GoldenRecordRow.status == "active")
-                    )
-                )
-            else:
-                touched_ids = {links[k].golden_id for k in scope if k in links}
-            touched_ids |= {g.golden_id for g in result.golden}
-            current = (
-                {
-                    row.golden_id: row
-                    for row in session.scalars(
-                        select(GoldenRecordRow).where(GoldenRecordRow.golden_id.in_(touched_ids))
-                    )
-                }
-                if touched_ids
-                else {}
+        links = {RecordKey(x.source_system, x.source_id): x for x in session.scalars(select(CrossReference))}
+        if scope is None:
+            touched_ids = set(
+                session.scalars(select(GoldenRecordRow.golden_id).where(GoldenRecordRow.status == "active"))
             )
-            audit, outbox = _Trail(session, result.actor, result.run_id, now), []
-            for golden in result.golden:
-                data = golden.model_dump(mode="json")
-                digest = content_hash({k: v for k, v in data.items() if k != "lineage"})
-                row = current.get(golden.golden_id)
-                if row is None:
-                    session.add(
-                        GoldenRecordRow(
-                            golden_id=golden.golden_id,
-                            record=data,
-                            content_hash=digest,
-                            display_name=golden.display_name,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                    counts["golden_created"] += 1
-                    origin = result.split_from.get(golden.golden_id)
-                    outbox.append(("split" if origin else "create", golden.golden_id, origin, data))
-                    audit.add("split" if origin else "create", golden.golden_id, None, data, related=origin)
-                elif row.content_hash != digest or row.status != "active":
-                    audit.add("update", golden.golden_id, row.record, data)
-                    row.record, row.content_hash, row.display_name = data, digest, golden.display_name
-                    row.status, row.merged_into = "active", None
-                    row.version += 1
-                    row.updated_at = now
-                    counts["golden_updated"] += 1
-                    outbox.append(("update", golden.golden_id, None, data))
-                elif row.record.get("lineage") != data["lineage"]:
-                    # same values, other provenance (a steward pinned the value survivorship chose):
-                    # keep the lineage true without telling consumers about a change they cannot see
-                    row.record = data
-            live = {g.golden_id for g in result.golden}
-            for golden_id, row in current.items():
-                if golden_id not in live and row.status == "active":
-                    survivor = result.retired.get(golden_id)
-                    row.status, row.merged_into = "retired", survivor
-                    row.updated_at, row.version = now, row.version + 1
-                    counts["golden_retired"] += 1
-                    outbox.append(
-                        (
-                            "merge" if survivor else "delete",
-                            survivor or golden_id,
-                            golden_id if survivor else None,
-                            None,
-                        )
-                    )
-                    audit.add(
-                        "merge" if survivor else "delete",
-                        golden_id,
-                        row.record,
-                        {"merged_into": survivor},
-                        related=survivor,
-                    )
-            for key, golden_id in result.membership.items():
-                link = links.pop(key, None)
-                if link is None:
-                    session.add(
-                        CrossReference(
-                            source_system=key.source_system,
-                            source_id=key.source_id,
-                            golden_id=golden_id,
-                            linked_at=now,
-                        )
-                    )
-                    counts["links_changed"] += 1
-                elif link.golden_id != golden_id:
-                    audit.add(
-                        "relink", golden_id, {"golden_id": link.golden_id}, {"golden_id": golden_id}, key=key
-                    )
-                    link.golden_id, link.linked_at = golden_id, now
-                    counts["links_changed"] += 1
-            for key, stale in links.items():  # records deleted at the source (within the scope)
-                if scope is None or key in scope:
-                    session.delete(stale)
-            self._replace_pairs(session, result, now)
-            self._replace_conflicts(session, result, touched_ids, now)
-            for change, golden_id, related, payload in outbox:
+        else:
+            touched_ids = {links[k].golden_id for k in scope if k in links}
+        touched_ids |= {g.golden_id for g in result.golden}
+        current = (
+            {
+                row.golden_id: row
+                for row in session.scalars(
+                    select(GoldenRecordRow).where(GoldenRecordRow.golden_id.in_(touched_ids))
+                )
+            }
+            if touched_ids
+            else {}
+        )
+        audit, outbox = _Trail(session, result.actor, result.run_id, now), []
+        for golden in result.golden:
+            data = golden.model_dump(mode="json")
+            digest = content_hash({k: v for k, v in data.items() if k != "lineage"})
+            row = current.get(golden.golden_id)
+            if row is None:
                 session.add(
-                    OutboxEvent(
-                        at=now,
-                        change=change,
-                        golden_id=golden_id,
-                        related_id=related,
-                        run_id=result.run_id,
-                        payload=payload,
+                    GoldenRecordRow(
+                        golden_id=golden.golden_id,
+                        record=data,
+                        content_hash=digest,
+                        display_name=golden.display_name,
+                        created_at=now,
+                        updated_at=now,
                     )
                 )
+                counts["golden_created"] += 1
+                origin = result.split_from.get(golden.golden_id)
+                outbox.append(("split" if origin else "create", golden.golden_id, origin, data))
+                audit.add("split" if origin else "create", golden.golden_id, None, data, related=origin)
+            elif row.content_hash != digest or row.status != "active":
+                audit.add("update", golden.golden_id, row.record, data)
+                row.record, row.content_hash, row.display_name = data, digest, golden.display_name
+                row.status, row.merged_into = "active", None
+                row.version += 1
+                row.updated_at = now
+                counts["golden_updated"] += 1
+                outbox.append(("update", golden.golden_id, None, data))
+            elif row.record.get("lineage") != data["lineage"]:
+                # same values, other provenance (a steward pinned the value survivorship chose):
+                # keep the lineage true without telling consumers about a change they cannot see
+                row.record = data
+        live = {g.golden_id for g in result.golden}
+        for golden_id, row in current.items():
+            if golden_id not in live and row.status == "active":
+                survivor = result.retired.get(golden_id)
+                row.status, row.merged_into = "retired", survivor
+                row.updated_at, row.version = now, row.version + 1
+                counts["golden_retired"] += 1
+                outbox.append(
+                    (
+                        "merge" if survivor else "delete",
+                        survivor or golden_id,
+                        golden_id if survivor else None,
+                        None,
+                    )
+                )
+                audit.add(
+                    "merge" if survivor else "delete",
+                    golden_id,
+                    row.record,
+                    {"merged_into": survivor},
+                    related=survivor,
+                )
+        for key, golden_id in result.membership.items():
+            link = links.pop(key, None)
+            if link is None:
+                session.add(
+                    CrossReference(
+                        source_system=key.source_system,
+                        source_id=key.source_id,
+                        golden_id=golden_id,
+                        linked_at=now,
+                    )
+                )
+                counts["links_changed"] += 1
+            elif link.golden_id != golden_id:
+                audit.add(
+                    "relink", golden_id, {"golden_id": link.golden_id}, {"golden_id": golden_id}, key=key
+                )
+                link.golden_id, link.linked_at = golden_id, now
+                counts["links_changed"] += 1
+        for key, stale in links.items():  # records deleted at the source (within the scope)
+            if scope is None or key in scope:
+                session.delete(stale)
+        self._replace_pairs(session, result, now)
+        self._replace_conflicts(session, result, touched_ids, now)
+        for change, golden_id, related, payload in outbox:
+            session.add(
+                OutboxEvent(
+                    at=now,
+                    change=change,
+                    golden_id=golden_id,
+                    related_id=related,
+                    run_id=result.run_id,
+                    payload=payload,
+                )
+            )
         return counts
 
     @staticmethod
@@ -774,21 +799,42 @@ class HubStore:
     # ---- steward decisions ---------------------------------------------------------------------
 
     def add_decision(self, decision: StewardDecision, before: dict[str, Any] | None = None) -> int:
-        """Store a steward decision and audit it; ``before`` is the state it changes (for undo)."""
+        """Store a steward decision that changes no golden record by itself (see ``save_decision``)."""
+        return self.save_decision(decision, before=before)
+
+    def save_decision(
+        self,
+        decision: StewardDecision,
+        *,
+        before: dict[str, Any] | None = None,
+        golden_ids: Sequence[str] = (),
+        match: StoredMatch | None = None,
+        verdict: PairVerdict | None = None,
+    ) -> int:
+        """Store a steward decision, audited, together with its effect in one transaction: the golden
+        records it changes (``match``) or the verdict on its stored pair. Nothing is stored if any part
+        fails (``StaleDecisionsError`` when decisions or golden records changed since ``match`` was
+        computed). ``before`` is the state it changes (for undo); ``golden_ids`` where its records are
+        now (the history)."""
+        data = decision.model_dump(mode="json")
+        left, right = getattr(decision, "left", None), getattr(decision, "right", None)
         with self.sessions.begin() as session:
             self._serialize(session)
+            if match is not None:
+                self._check_fresh(session, match)
             row = StewardDecisionRow(
                 kind=decision.kind.value,
-                left_system=decision.left.source_system if decision.left else None,
-                left_id=decision.left.source_id if decision.left else None,
-                right_system=decision.right.source_system if decision.right else None,
-                right_id=decision.right.source_id if decision.right else None,
-                golden_id=decision.golden_id,
-                field=decision.field,
-                value=None if decision.value is None else {"value": decision.value},
+                left_system=left.source_system if left else None,
+                left_id=left.source_id if left else None,
+                right_system=right.source_system if right else None,
+                right_id=right.source_id if right else None,
+                golden_id=getattr(decision, "golden_id", None),
+                field=getattr(decision, "field", None),
+                value={"value": data["value"]} if "value" in data else None,
                 user=decision.user,
                 comment=decision.comment,
                 decided_at=decision.decided_at,
+                golden_ids=sorted(golden_ids),
             )
             session.add(row)
             session.flush()
@@ -796,14 +842,50 @@ class HubStore:
                 AuditEntry(
                     actor=decision.user,
                     action=f"decision:{decision.kind.value}",
-                    golden_id=decision.golden_id,
-                    source_system=decision.left.source_system if decision.left else None,
-                    source_id=decision.left.source_id if decision.left else None,
+                    golden_id=row.golden_id,
+                    source_system=row.left_system,
+                    source_id=row.left_id,
                     before=_jsonable(before),
-                    after={"decision_id": row.id, **decision.model_dump(mode="json")},
+                    after={"decision_id": row.id, **data},
                 )
             )
+            self._apply_effect(session, match, verdict)
             return row.id
+
+    def undo_decision(
+        self,
+        decision_id: int,
+        user: str,
+        *,
+        match: StoredMatch | None = None,
+        verdict: PairVerdict | None = None,
+    ) -> None:
+        """Take a decision back, together with its effect (as ``save_decision``, in one transaction)."""
+        with self.sessions.begin() as session:
+            self._serialize(session)
+            if match is not None:
+                self._check_fresh(session, match)
+            row = session.get(StewardDecisionRow, decision_id)
+            if row is None or not row.active:
+                raise StaleDecisionsError(f"decision {decision_id} is no longer active")
+            row.active, row.undone_by, row.undone_at = False, user, utcnow()
+            session.add(
+                AuditEntry(
+                    actor=user,
+                    action="undo",
+                    golden_id=row.golden_id,
+                    source_system=row.left_system,
+                    source_id=row.left_id,
+                    after={"decision_id": decision_id, "kind": row.kind},
+                )
+            )
+            self._apply_effect(session, match, verdict)
+
+    def _apply_effect(self, session: Session, match: StoredMatch | None, verdict: PairVerdict | None) -> None:
+        if match is not None:
+            self._write_match(session, match)
+        if verdict is not None:
+            self._set_pair_decision(session, verdict)
 
     @staticmethod
     def _serialize(session: Session) -> None:
@@ -848,22 +930,6 @@ class HubStore:
             before = next((e.before for e in entries if (e.after or {}).get("decision_id") == row.id), None)
             return row.id, _decision_model(row), before
 
-    def deactivate_decision(self, decision_id: int, user: str) -> None:
-        with self.sessions.begin() as session:
-            self._serialize(session)
-            row = session.get(StewardDecisionRow, decision_id)
-            row.active = False
-            session.add(
-                AuditEntry(
-                    actor=user,
-                    action="undo",
-                    golden_id=row.golden_id,
-                    source_system=row.left_system,
-                    source_id=row.left_id,
-                    after={"decision_id": decision_id, "kind": row.kind},
-                )
-            )
-
     def members(self, golden_id: str) -> list[RecordKey]:
         with self.sessions() as session:
             rows = session.execute(
@@ -878,29 +944,29 @@ class HubStore:
             link = session.get(CrossReference, (key.source_system, key.source_id))
             return link.golden_id if link else None
 
-    def set_pair_decision(self, left: RecordKey, right: RecordKey, decision: str, note: str) -> str | None:
-        """Record a steward's verdict on a stored pair (either order); returns the previous decision."""
+    @staticmethod
+    def _set_pair_decision(session: Session, verdict: PairVerdict) -> None:
+        """Note a steward's verdict on a stored pair (either order), if the pair is stored."""
         table = MatchPairRow.__table__
-        with self.sessions.begin() as session:
-            for a, b in ((left, right), (right, left)):
-                where = (
-                    (table.c.left_system == a.source_system)
-                    & (table.c.left_id == a.source_id)
-                    & (table.c.right_system == b.source_system)
-                    & (table.c.right_id == b.source_id)
+        for a, b in ((verdict.left, verdict.right), (verdict.right, verdict.left)):
+            where = (
+                (table.c.left_system == a.source_system)
+                & (table.c.left_id == a.source_id)
+                & (table.c.right_system == b.source_system)
+                & (table.c.right_id == b.source_id)
+            )
+            row = session.execute(select(table.c.id, table.c.explanation).where(where)).first()
+            if row is not None:
+                explanation = [
+                    *(row.explanation or []),
+                    {"field": "rule", "level": verdict.note, "weight": 0.0},
+                ]
+                session.execute(
+                    table.update()
+                    .where(table.c.id == row.id)
+                    .values(decision=verdict.decision, explanation=explanation, updated_at=utcnow())
                 )
-                row = session.execute(
-                    select(table.c.id, table.c.decision, table.c.explanation).where(where)
-                ).first()
-                if row is not None:
-                    explanation = [*(row.explanation or []), {"field": "rule", "level": note, "weight": 0.0}]
-                    session.execute(
-                        table.update()
-                        .where(table.c.id == row.id)
-                        .values(decision=decision, explanation=explanation, updated_at=utcnow())
-                    )
-                    return row.decision
-        return None
+                return
 
     # ---- run log and reading -------------------------------------------------------------------
 
@@ -1043,18 +1109,24 @@ def _jsonable(data: Any) -> Any:
     return json.loads(json.dumps(data, default=str))
 
 
-def _decision_model(row: StewardDecisionRow) -> StewardDecision:
-    def key(system: str | None, source_id: str | None) -> RecordKey | None:
-        return RecordKey(system, source_id) if system and source_id else None
-
-    return StewardDecision(
-        kind=row.kind,
-        left=key(row.left_system, row.left_id),
-        right=key(row.right_system, row.right_id),
-        golden_id=row.golden_id,
-        field=row.field,
-        value=(row.value or {}).get("value"),
-        user=row.user,
-        comment=row.comment,
-        decided_at=row.decided_at,
-    )
+def _decision_model(row: StewardDecisionRow) -> StewardDecision | None:
+    """The typed decision of a stored row (``None``, with a warning, for a row that is none)."""
+    data: dict[str, Any] = {
+        "kind": row.kind,
+        "user": row.user,
+        "comment": row.comment,
+        "decided_at": row.decided_at,
+    }
+    if row.left_system and row.left_id:
+        data["left"] = RecordKey(row.left_system, row.left_id)
+    if row.right_system and row.right_id:
+        data["right"] = RecordKey(row.right_system, row.right_id)
+    if row.kind in ("field_override", "unmerge") and row.golden_id:
+        data["golden_id"] = row.golden_id
+    if row.kind == "field_override":
+        data["field"], data["value"] = row.field, (row.value or {}).get("value")
+    try:
+        return parse_decision(data)
+    except ValidationError as exc:
+        log.warning("steward decision %s is not a valid decision and is ignored: %s", row.id, exc)
+        return None

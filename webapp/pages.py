@@ -6,35 +6,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, RootModel
 
 from hub.erasure_queue import ErasureQueue
 from hub.queries import SCORE_BANDS
-from schemas import RecordKey, StewardDecision
-from schemas.steward import DecisionKind
+from schemas.steward import DecisionRequest, taken
 from webapp.auth import Auth, Principal, check_csrf
 from webapp.context import hub_of
 from webapp.render import render
 
 
-class KeyIn(BaseModel):
-    source_system: str = Field(max_length=64)
-    source_id: str = Field(max_length=128)
-
-    def key(self) -> RecordKey:
-        return RecordKey(self.source_system, self.source_id)
+class DecisionBody(RootModel[DecisionRequest]):
+    """A steward's decision as the page (or a script with a steward's token) sends it: one model per
+    kind, chosen by ``kind``."""
 
 
-class DecisionIn(BaseModel):
-    """A steward's decision as the page (or a script with a steward's token) sends it."""
-
-    kind: DecisionKind
-    left: KeyIn | None = None
-    right: KeyIn | None = None
-    golden_id: str | None = Field(default=None, max_length=64)
-    field: str | None = Field(default=None, max_length=64)
-    value: Any = None
-    comment: str | None = Field(default=None, max_length=2000)
+class DecisionOut(BaseModel):
+    decision_id: int
+    golden_ids: list[str]  # the golden records the named source records now belong to
 
 
 def pages_router(auth: Auth) -> APIRouter:
@@ -102,25 +91,21 @@ def pages_router(auth: Auth) -> APIRouter:
             )
         return render(request, "golden.html", user, view=view)
 
-    @router.post("/decisions", summary="Record a steward decision (same, not_same, field_override, unmerge)")
-    def decide(request: Request, user: Steward, body: DecisionIn) -> dict[str, Any]:
+    @router.post(
+        "/decisions",
+        response_model=DecisionOut,
+        summary="Record a steward decision (same, not_same, field_override, unmerge)",
+        description="Each kind takes its own fields; a field override's value has the field's type "
+        "(a list of valid e-mails for `emails`, of E.164 numbers for `phones`). A decision that does "
+        "not fit gets 422 and nothing is stored; one naming a record or golden record the hub does not "
+        "hold, 404.",
+    )
+    def decide(request: Request, user: Steward, body: DecisionBody) -> DecisionOut:
         try:
-            decision = StewardDecision(
-                kind=body.kind,
-                left=body.left.key() if body.left else None,
-                right=body.right.key() if body.right else None,
-                golden_id=body.golden_id,
-                field=body.field,
-                value=body.value,
-                comment=body.comment,
-                user=user.name,
-            )
-            outcome = hub_of(request).stewardship.decide(decision)
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from exc
+            outcome = hub_of(request).stewardship.decide(taken(body.root, user.name))
         except LookupError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-        return {"decision_id": outcome.decision_id, "golden_ids": outcome.golden_ids}
+        return DecisionOut(decision_id=outcome.decision_id, golden_ids=outcome.golden_ids)
 
     @router.post("/undo", summary="Undo the caller's latest decision")
     def undo(request: Request, user: Steward) -> dict[str, Any]:

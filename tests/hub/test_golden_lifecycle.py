@@ -16,7 +16,8 @@ from hub.erasure_queue import ErasureQueue
 from hub.pipeline import SyncPipeline
 from hub.stewardship import Stewardship
 from hub.store import HubStore
-from schemas import RecordKey, StewardDecision
+from schemas import RecordKey
+from schemas.steward import parse_decision
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_not_the_same_survives_later_runs(hub, records):
     hub.match("run-1")
     golden_id, (left, right) = _merged_pair(hub.store)
     outcome = Stewardship(hub.store, hub.config).decide(
-        StewardDecision(kind="not_same", left=left, right=right, user="steward")
+        parse_decision(dict(kind="not_same", left=left, right=right, user="steward"))
     )
     assert len(outcome.golden_ids) == 2
     for run in ("run-2", "run-3"):
@@ -101,7 +102,7 @@ def test_unmerge_restores_both_records_and_undo_puts_them_back(hub, records):
     golden_id, (stay, leave) = _merged_pair(hub.store)
     loaded = hub.store.load_records([stay, leave])
     stewardship = Stewardship(hub.store, hub.config)
-    stewardship.decide(StewardDecision(kind="unmerge", left=leave, user="steward"))
+    stewardship.decide(parse_decision(dict(kind="unmerge", left=leave, user="steward")))
 
     kept, moved = (
         hub.store.get_golden(hub.store.golden_id_of(stay)),
@@ -160,8 +161,14 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
     golden_id, members = _merged_pair(hub.store)
     person = hub.store.get_golden(golden_id)
     Stewardship(hub.store, hub.config).decide(
-        StewardDecision(
-            kind="field_override", golden_id=golden_id, field="given_name", value="Override", user="steward"
+        parse_decision(
+            dict(
+                kind="field_override",
+                golden_id=golden_id,
+                field="given_name",
+                value="Override",
+                user="steward",
+            )
         )
     )
     # a value another customer holds too (a household's family name) rightly stays in the hub
@@ -209,7 +216,7 @@ def test_undoing_a_merge_gives_both_customers_their_old_ids_back(hub, records):
 
     stewardship = Stewardship(hub.store, hub.config)
     outcome = stewardship.decide(
-        StewardDecision(kind="same", left=a_members[0], right=b_members[0], user="s1")
+        parse_decision(dict(kind="same", left=a_members[0], right=b_members[0], user="s1"))
     )
     assert len(outcome.golden_ids) == 1
     assert hub.store.counts()["pairs"] == pairs_before  # the rest of the queue is untouched

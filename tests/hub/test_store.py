@@ -111,12 +111,12 @@ def test_save_match_retires_merged_ids_and_follows_them(store):
 
 def test_a_result_computed_before_a_new_decision_is_refused(store):
     from hub.store import StaleDecisionsError
-    from schemas import StewardDecision
+    from schemas.steward import NotSameCustomer
 
     store.stage_page("erp", [_record("1"), _record("2")], [], cursor=None)
     a, b = RecordKey("erp", "1"), RecordKey("erp", "2")
     seen = store.decision_version()
-    store.add_decision(StewardDecision(kind="not_same", left=a, right=b, user="steward"))
+    store.add_decision(NotSameCustomer(kind="not_same", left=a, right=b, user="steward"))
     assert store.decision_version() != seen
     stale = StoredMatch(
         golden=[GoldenRecord(golden_id="G-ab", given_name="Иван")],

@@ -24,12 +24,13 @@ print(json.dumps(pipeline.match("concurrent-run", **extra), default=str))
 """
 STEWARD_SPLIT = """
 import sys
-from schemas import RecordKey, StewardDecision, load_config
+from schemas import RecordKey, load_config
+from schemas.steward import NotSameCustomer
 from hub.store import HubStore
 from hub.stewardship import Stewardship
 config = load_config(sys.argv[1])
 left, right = RecordKey(*sys.argv[2].split("|")), RecordKey(*sys.argv[3].split("|"))
-decision = StewardDecision(kind="not_same", left=left, right=right, user="steward-anna")
+decision = NotSameCustomer(kind="not_same", left=left, right=right, user="steward-anna")
 print(Stewardship(HubStore(config.database_url), config).decide(decision).golden_ids)
 """
 
@@ -57,6 +58,9 @@ def test_steward_decision_during_a_sync_is_not_lost(postgres, small_sources, tmp
             env=_env(), cwd=REPO, capture_output=True, text=True, timeout=120,
         )
         assert steward.returncode == 0, steward.stderr[-2000:]
+        decided = store.membership()
+        near = {decided[left], decided[right]}
+        seen = {k: g for k, g in decided.items() if g in near}  # what the steward saw
         flag.with_suffix(".go").touch()
         out, err = sync.communicate(timeout=300)
     finally:
@@ -70,6 +74,12 @@ def test_steward_decision_during_a_sync_is_not_lost(postgres, small_sources, tmp
     assert [d.kind.value for d in store.active_decisions()] == ["not_same"]
     # ...and so was the steward's: the pair stays split in the golden records after the sync wrote.
     assert store.golden_id_of(left) != store.golden_id_of(right), "the sync overwrote the steward's split"
+    # ...exactly as the steward saw it (not the sync's older clusters), and the next sync keeps it
+    assert {k: store.golden_id_of(k) for k in seen} == seen
+    head = store.outbox_head()
+    SyncPipeline(config, HubStore(url)).match("after-the-race")
+    assert {k: store.golden_id_of(k) for k in seen} == seen
+    assert [e for e in store.changes_since(head) if e["golden_id"] in near or e["related_id"] in near] == []
     steps = {s["step"]: s for s in store.run_steps("concurrent-run")}
     assert steps["match"]["status"] == "success"
 

@@ -105,7 +105,7 @@ def test_steward_works_through_the_queue_and_the_next_sync_honours_it(browser_pa
         page.click(f"tr[data-key='{leaving}'] button.act")
     assert "Saved: unmerge" in page.inner_text("#flash")
     assert store.golden_id_of(leaving) != store.golden_id_of(members[0])
-    assert "decision:unmerge" in page.inner_text("table.history")
+    assert "decided: take out of this golden record" in page.inner_text("table.history")
 
     page.goto(f"{url}/steward/conflicts")
     page.screenshot(path=str(SCREENSHOTS / "field-conflicts.png"), full_page=True)

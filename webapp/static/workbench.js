@@ -14,6 +14,18 @@
     flash.hidden = false;
   }
 
+  // FastAPI's 422 lists every problem: say where each one is ("same.left: Field required").
+  function problem(detail) {
+    if (!Array.isArray(detail)) return detail;
+    return detail.map((e) => `${(e.loc || []).filter((p) => p !== "body").join(".")}: ${e.msg}`).join("; ");
+  }
+
+  function withReason(body) {
+    const box = document.getElementById("decision-comment");
+    const comment = box ? box.value.trim() : "";
+    return comment ? { ...body, comment } : body;
+  }
+
   async function post(path, body) {
     if (busy) return;
     busy = true;
@@ -26,7 +38,7 @@
       });
       const data = await response.json().catch(() => ({}));
       if (!response.ok) {
-        say(`Refused (${response.status}): ${data.detail || response.statusText}`, true);
+        say(`Refused (${response.status}): ${problem(data.detail) || response.statusText}`, true);
         busy = false;
         return;
       }
@@ -42,7 +54,7 @@
 
   document.addEventListener("click", (event) => {
     const button = event.target.closest("button.act");
-    if (button && !button.disabled) post("/steward/decisions", JSON.parse(button.dataset.decision));
+    if (button && !button.disabled) post("/steward/decisions", withReason(JSON.parse(button.dataset.decision)));
     if (event.target.closest("#btn-undo:not([disabled])")) post("/steward/undo");
   });
 
