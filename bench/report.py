@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.metrics import ClusterScores
-from bench.tools import LABELS
+from bench.tools import LABELS, PEERS
 
 
 @dataclass
@@ -19,6 +19,8 @@ class ToolRun:
     peak_rss_mb: float | None = None
     #: Subprocess time including interpreter start-up and reading the data set.
     total_s: float | None = None
+    #: Whole process, interpreter start to clusters written (``total_s`` without interpreter teardown).
+    process_s: float | None = None
     error: str | None = None
 
 
@@ -44,6 +46,7 @@ COLUMNS: list[Column] = [
     ("Exact F1", lambda r: r.scores and r.scores.exact_f1, "{:.4f}"),
     ("Impure", lambda r: None if r.scores is None else float(r.scores.impure_clusters), "{:.0f}"),
     ("Wall s", lambda r: r.wall_s, "{:.2f}"),
+    ("Process s", lambda r: r.process_s, "{:.2f}"),
     ("Peak MB", lambda r: r.peak_rss_mb, "{:.0f}"),
 ]
 
@@ -72,16 +75,16 @@ def render_dataset(report: DatasetReport) -> list[str]:
         values = [_cell(get(run), fmt) for _, get, fmt in COLUMNS]
         lines.append(_row([report.name, label, f"{run.records:,}", *values]))
     by_tool = {run.tool: run for run in report.runs if not run.error}
-    if "crmhub" in by_tool and "splink" in by_tool:
+    for peer in (p for p in PEERS if "crmhub" in by_tool and p in by_tool):
         ratios = [
-            _cell(ratio(get(by_tool["crmhub"]), get(by_tool["splink"])), "{:.2f}×") for _, get, _ in COLUMNS
+            _cell(ratio(get(by_tool["crmhub"]), get(by_tool[peer])), "{:.2f}×") for _, get, _ in COLUMNS
         ]
-        lines.append(_row([report.name, "**CRM Hub / Splink**", "", *ratios]))
+        lines.append(_row([report.name, f"**CRM Hub / {LABELS[peer]}**", "", *ratios]))
     return lines
 
 
 def render(reports: list[DatasetReport], header: list[str] | None = None) -> str:
-    lines = ["# Matching benchmark: CRM Hub vs Splink", ""]
+    lines = ["# Matching benchmark: CRM Hub vs Splink and GoldenMatch", ""]
     lines += header or []
     for report in reports:
         lines += ["", f"## {report.name} ({report.records:,} records, {report.link_type})", ""]
@@ -115,7 +118,8 @@ LEGEND = [
     "also counts the share of predicted clusters that are exact.",
     "Impure: predicted clusters mixing two or more real customers (wrong merges).",
     "Wall s: the matcher call alone (Splink: training + prediction + clustering), in its own process; "
-    "Peak MB: that process's peak RSS. Ratio row: CRM Hub value / Splink value.",
+    "Process s: that whole process, interpreter start to clusters written (imports, reading the data, "
+    "matching, writing); Peak MB: its peak RSS. Ratio rows: CRM Hub value / the peer's value.",
     "Examples of each tool's wrong and missed merges: bench/results/<data set>/<tool>/"
     "{impure,split}_examples.csv.",
 ]

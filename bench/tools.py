@@ -27,6 +27,12 @@ def splink_clusters(records: pl.DataFrame, link_type: str) -> pl.DataFrame:
     return run(records, link_type)
 
 
+def goldenmatch_clusters(records: pl.DataFrame, link_type: str) -> pl.DataFrame:
+    from bench.goldenmatch_runner import goldenmatch_clusters as run
+
+    return run(records, link_type)
+
+
 def baseline_clusters(records: pl.DataFrame, link_type: str) -> pl.DataFrame:
     from bench.baseline import exact_key_clusters
 
@@ -36,6 +42,11 @@ def baseline_clusters(records: pl.DataFrame, link_type: str) -> pl.DataFrame:
 TOOLS: dict[str, ClusterFn] = {
     "crmhub": crmhub_clusters,
     "splink": splink_clusters,
+    "goldenmatch": goldenmatch_clusters,
     "baseline": baseline_clusters,
 }
-LABELS = {"crmhub": "CRM Hub", "splink": "Splink", "baseline": "exact-key baseline"}
+LABELS = {
+    "crmhub": "CRM Hub", "splink": "Splink", "goldenmatch": "GoldenMatch", "baseline": "exact-key baseline",
+}
+#: Peers CRM Hub is compared against; each gets a ratio row in the report.
+PEERS = ["splink", "goldenmatch"]

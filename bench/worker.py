@@ -2,7 +2,9 @@
 
 A separate process per tool keeps the measurements clean: peak RSS is this process's own high-water
 mark (plus any children it spawned), not the harness's or the other tool's, and wall time excludes
-interpreter start-up and data loading, which are reported separately.
+interpreter start-up and data loading, which are reported separately. ``written_at`` (epoch seconds,
+taken once the clusters are on disk) lets the harness, which noted when it started this process, report
+the whole process: interpreter start, imports, reading the data, matching and writing the result.
 
 Usage: ``python -m bench.worker TOOL RECORDS.parquet OUT_DIR LINK_TYPE`` -> ``OUT_DIR/clusters.parquet``
 and ``OUT_DIR/run.json``.
@@ -45,6 +47,7 @@ def run(tool: str, records_path: Path, out_dir: Path, link_type: str) -> dict[st
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     clusters.write_parquet(out_dir / "clusters.parquet")
+    report["written_at"] = time.time()
     (out_dir / "run.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
 

@@ -48,7 +48,8 @@ def test_tool_runs_in_a_subprocess_and_is_scored(tmp_path: Path) -> None:
     assert run.error is None
     assert run.scores is not None and run.scores.pair_f1 == 1.0
     assert run.peak_rss_mb is not None and run.peak_rss_mb > 10
-    assert run.wall_s is not None and run.total_s is not None and run.total_s >= run.wall_s
+    assert run.wall_s is not None and run.total_s is not None and run.process_s is not None
+    assert run.wall_s < run.process_s <= run.total_s
 
 
 def test_a_failing_tool_is_reported_not_raised(tmp_path: Path) -> None:
@@ -62,13 +63,17 @@ def test_report_has_a_ratio_row_when_both_tools_ran() -> None:
     perfect = score_clusters(data.truth, data.truth.rename({"truth_id": "cluster_id"}))
     lumped = score_clusters(data.truth, data.truth.with_columns(cluster_id=pl.lit("all")).drop("truth_id"))
     report = DatasetReport("tiny", "dedupe_only", 6, runs=[
-        ToolRun("tiny", "crmhub", 6, lumped, wall_s=1.0, peak_rss_mb=100.0, total_s=2.0),
-        ToolRun("tiny", "splink", 6, perfect, wall_s=4.0, peak_rss_mb=400.0, total_s=5.0),
+        ToolRun("tiny", "crmhub", 6, lumped, wall_s=1.0, peak_rss_mb=100.0, total_s=2.0, process_s=1.5),
+        ToolRun("tiny", "splink", 6, perfect, wall_s=4.0, peak_rss_mb=400.0, total_s=5.0, process_s=4.5),
+        ToolRun("tiny", "goldenmatch", 6, perfect, wall_s=2.0, peak_rss_mb=200.0, total_s=3.0, process_s=3.0),
     ])
-    ratio_row = next(line for line in render([report]).splitlines() if "CRM Hub / Splink" in line)
+    lines = render([report]).splitlines()
+    ratio_row = next(line for line in lines if "CRM Hub / Splink" in line)
     cells = [c.strip() for c in ratio_row.strip("|").split("|")]
     assert cells[3:6] == [f"{lumped.pair_precision:.2f}×", "1.00×", f"{lumped.pair_f1:.2f}×"]
-    assert cells[-2:] == ["0.25×", "0.25×"]
+    assert cells[-3:] == ["0.25×", "0.33×", "0.25×"]  # wall, whole process, peak memory
+    golden_row = next(line for line in lines if "CRM Hub / GoldenMatch" in line)
+    assert [c.strip() for c in golden_row.strip("|").split("|")][-3:] == ["0.50×", "0.50×", "0.50×"]
 
 
 def test_multi_expands_to_one_data_set_per_size() -> None:
