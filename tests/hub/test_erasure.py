@@ -20,7 +20,8 @@ from hub.stewardship import Stewardship
 from hub.store import HubStore
 from matching.features import build_features
 from matching.frame import conform
-from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, RecordKey, StewardDecision
+from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, RecordKey
+from schemas.steward import parse_decision
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def test_a_decision_filed_under_another_record_loses_its_words_about_the_person(
     names = [s for s in secrets if s in (person.full_name, person.given_name, person.family_name)]
     name = names[0] if names else sorted(secrets)[0]
     Stewardship(hub.store, hub.config).decide(
-        StewardDecision(kind="not_same", left=other, right=members[0], user="s1", comment=f"not {name}")
+        parse_decision(dict(kind="not_same", left=other, right=members[0], user="s1", comment=f"not {name}"))
     )
     erase_person(hub.store, golden_id, actor="dpo")
     assert name not in store_text(hub.store)
@@ -105,7 +106,8 @@ def test_a_golden_record_the_person_once_shared_keeps_its_owner_and_loses_the_pe
     owner_secrets = person_values(records, groups[owner_id])
     stewardship = Stewardship(hub.store, hub.config)
     # wrongly merged (the owner's id survives: the smaller one), then taken apart again
-    stewardship.decide(StewardDecision(kind="same", left=groups[owner_id][0], right=members[0], user="s1"))
+    same = dict(kind="same", left=groups[owner_id][0], right=members[0], user="s1")
+    stewardship.decide(parse_decision(same))
     assert hub.store.golden_id_of(members[0]) == owner_id
     stewardship.undo_last("s1")
     assert hub.store.golden_id_of(members[0]) == golden_id
