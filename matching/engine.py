@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from matching.fingerprint import engine_fingerprint
 from matching.frame import conform
 from matching.labels import Calibration, calibrate, labelled_scores, learn_m
 from matching.model import MatchModel
+from matching.normalize import THAI_LETTERS, warm_up
+from matching.parallel import worker_processes
 from matching.rules import RULES, Rule, rule_names
 from matching.score import (
     FSModel,
@@ -529,6 +532,20 @@ def _stats(
     }
 
 
+#: From this many records on, the per-value normalisers run in worker processes (``matching.parallel``);
+#: below it forking and loading the dictionaries cost more than they save.
+PARALLEL_RECORDS = 50_000
+
+
+def _normalize(frame: pl.DataFrame) -> pl.DataFrame:
+    """``build_features`` on every core for a large frame (the same features as on one)."""
+    processes = None if frame.height >= PARALLEL_RECORDS else 1
+    names = ("given_name", "family_name", "full_name", "organization_name")
+    thai = frame.select(pl.any_horizontal(pl.col(c).str.contains(THAI_LETTERS) for c in names).any())
+    with worker_processes(processes, warm_up=partial(warm_up, thai=bool(thai.item()))):
+        return build_features(frame)
+
+
 def match_frame(
     frame: pl.DataFrame,
     config: MatchingConfig | None = None,
@@ -555,7 +572,7 @@ def match_frame(
     config = config or MatchingConfig()
     watch = _Stopwatch()
     frame = conform(frame)
-    features = build_features(frame)
+    features = _normalize(frame)
     watch.lap("normalize")
     pairs, block_stats = candidate_pairs(features, blocking_keys)
     watch.lap("block")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import polars as pl
 
 from matching import normalize as nz
@@ -25,15 +28,17 @@ def _normalised_list(frame: pl.DataFrame, column: str, func, with_country: bool 
     if with_country:
         text = pl.concat_str([pl.col("country").fill_null(""), pl.col("v")], separator="|")
         exploded = exploded.with_columns(text.alias("v"))
-
-        def func_with_country(value: str) -> str | None:
-            country, _, phone = value.partition("|")
-            return func(phone, country or None)
-
-        mapped = nz.map_unique(exploded["v"], func_with_country)
+        mapped = nz.map_unique(exploded["v"], partial(_with_country, func))
     else:
         mapped = nz.map_unique(exploded["v"], func)
     return _lists_per_row(frame, exploded.with_columns(mapped.alias("v"))).alias(column)
+
+
+def _with_country(func: Callable[[str, str | None], str | None], value: str) -> str | None:
+    """``func(value, country)`` for a "country|value" cell (a module-level function: it goes to the
+    worker processes of ``matching.parallel`` by reference)."""
+    country, _, text = value.partition("|")
+    return func(text, country or None)
 
 
 def _lists_per_row(frame: pl.DataFrame, values: pl.DataFrame) -> pl.Series:

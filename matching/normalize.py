@@ -22,6 +22,8 @@ import phonenumbers
 import polars as pl
 from anyascii import anyascii
 
+from matching.parallel import map_values
+
 # --- script-specific folding before transliteration -------------------------------------------------
 
 #: Arabic and Persian write the same letters with different code points (ي/ی, ك/ک); ZWNJ joins
@@ -181,7 +183,8 @@ def _cjk_syllables(match: re.Match[str]) -> str:
     return " " + " ".join(anyascii(ch) for ch in match.group(0)) + " "
 
 
-_THAI_WORD = re.compile(r"[\u0e01-\u0e4e]+")
+THAI_LETTERS = r"[\u0e01-\u0e4e]+"
+_THAI_WORD = re.compile(THAI_LETTERS)
 
 
 @lru_cache(maxsize=1)
@@ -1036,10 +1039,20 @@ def date_key(text: str) -> str | None:
 # --- column helpers -----------------------------------------------------------------------------------
 
 
+def warm_up(thai: bool = True) -> None:
+    """Load the vocabularies and transliteration dictionaries the normalisers read lazily, so forked
+    workers (``matching.parallel``) share them rather than each building its own."""
+    _vocabulary()
+    _pinyin_syllables()
+    _cantonese_readings()
+    if thai and _thai_romanizer() is not None:
+        _thai_word.__wrapped__("สมชาย")  # builds PyThaiNLP's word trie; not cached: a warm-up only
+
+
 def map_unique(column: pl.Series, func: Callable[[str], str | None]) -> pl.Series:
     """Apply a Python normaliser once per distinct non-null value and broadcast the result back."""
     uniques = column.drop_nulls().unique()
-    mapped = pl.Series([func(v) for v in uniques.to_list()], dtype=pl.Utf8)
+    mapped = pl.Series(map_values(func, uniques.to_list()), dtype=pl.Utf8)
     return column.replace_strict(uniques, mapped, default=None, return_dtype=pl.Utf8).alias(column.name)
 
 

@@ -1,0 +1,83 @@
+"""The per-value normalisers on every core: the one serial stage left in matching.
+
+Blocking, comparison and clustering run in polars, numpy and rapidfuzz, which use every core already.
+Normalising names (transliteration, name order, Thai and Cantonese readings) is pure Python, once per
+distinct value, and at a million records it was a third of the whole run on one core while the other
+sat idle. ``worker_processes`` forks a small pool for the duration of a match; ``map_values`` spreads a
+long list of distinct values over it. The normalisers are pure functions, so the result is the same
+value for value as the serial loop (a test compares them).
+
+Fork, not spawn: the children inherit the loaded vocabularies and dictionaries (``warm_up``) instead of
+importing and building them again, which would cost more than it saves below a few hundred thousand
+values. Where a pool cannot be had — a daemonic process such as a Celery prefork worker, a platform
+without fork, one core, ``CRMHUB_MATCH_PROCESSES=1`` — everything runs in this process as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing.pool import Pool
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: Below this many distinct values a list is mapped in this process: sending the values and results
+#: through pipes costs more than the loop.
+MIN_PARALLEL_VALUES = 10_000
+#: At most this many worker processes: normalising is a small share of the run beyond that.
+MAX_PROCESSES = 4
+
+_pool: Pool | None = None
+_processes = 1
+
+
+def process_count(requested: int | None = None) -> int:
+    """Worker processes to use: ``requested``, else ``CRMHUB_MATCH_PROCESSES``, else the usable cores
+    (at most ``MAX_PROCESSES``); 1 where this process may not fork children."""
+    if multiprocessing.current_process().daemon or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if requested is None:
+        env = os.environ.get("CRMHUB_MATCH_PROCESSES", "").strip()
+        requested = int(env) if env else min(len(os.sched_getaffinity(0)), MAX_PROCESSES)
+    return max(1, requested)
+
+
+@contextmanager
+def worker_processes(
+    processes: int | None = None, warm_up: Callable[[], object] | None = None
+) -> Iterator[int]:
+    """A pool of forked workers for ``map_values`` while the block runs; yields the process count.
+
+    ``warm_up`` runs before the fork so the children share what it loads. Nested use keeps the outer
+    pool.
+    """
+    global _pool, _processes
+    count = process_count(processes)
+    if _pool is not None or count <= 1:
+        yield _processes if _pool is not None else 1
+        return
+    if warm_up is not None:
+        warm_up()
+    pool = multiprocessing.get_context("fork").Pool(count)
+    _pool, _processes = pool, count
+    try:
+        yield count
+    finally:
+        _pool, _processes = None, 1
+        pool.terminate()
+        pool.join()
+
+
+def map_values(func: Callable[[str], T], values: list[str]) -> list[T]:
+    """``[func(v) for v in values]``, over the worker pool when one is open and the list is long.
+
+    ``func`` must be picklable by reference (a module-level function or a ``functools.partial`` of
+    one) when the pool is used.
+    """
+    if _pool is None or len(values) < MIN_PARALLEL_VALUES:
+        return [func(v) for v in values]
+    chunk = max(1, len(values) // (_processes * 8))
+    return _pool.map(func, values, chunksize=chunk)
