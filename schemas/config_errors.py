@@ -58,6 +58,8 @@ def _walk(model: type[BaseModel], loc: Sequence[int | str]) -> tuple[list[str], 
             branch_next = False
             current = current if current is not None and part == current.__name__ else None
             continue
+        if part == "[key]":
+            continue  # pydantic marks an error in a dict key this way; the key itself is already shown
         path.append(str(part))
         holder = current
         if current is not None and isinstance(part, str) and part in current.model_fields:
