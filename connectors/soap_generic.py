@@ -4,6 +4,7 @@ in ``options``, with a WS-Security UsernameToken whenever the connection has a l
 Most SOAP customer services page the same way: a list operation takes a page token and a page size,
 and answers with the records and the token of the next page. The options name those parts; the
 connector does the rest (zeep client on the hub's hardened session, retries, quarantine, cursor).
+Every option, with its default: :class:`schemas.source_options.GenericSoapOptions`.
 
 Example (the local ERP, reached without its dedicated connector)::
 
