@@ -29,17 +29,7 @@ from typing import Any, Protocol
 
 CURSOR_VERSION = 1
 #: The modules that hold customers (both suites name them alike) and the record type of each.
-DEFAULT_MODULES = ("Accounts", "Contacts")
 RECORD_TYPES = {"Accounts": "organization", "Contacts": "person"}
-
-
-def configured_modules(name: str, options: Mapping[str, Any]) -> tuple[str, ...]:
-    """``options["modules"]`` (default: both), refusing any module that holds no customers."""
-    modules = tuple(options.get("modules", DEFAULT_MODULES))
-    unknown = sorted(set(modules) - set(RECORD_TYPES))
-    if unknown:
-        raise ValueError(f"{name}: unsupported modules {unknown}; known: {sorted(RECORD_TYPES)}")
-    return modules
 
 
 @dataclass(frozen=True)

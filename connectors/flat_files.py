@@ -13,11 +13,12 @@ file is kept, and a large file is never loaded whole. This needs an ASCII-compat
 Windows/ISO code pages, KOI8 ...); a file with a UTF-16/32 byte order mark is read through a UTF-8
 copy. Quoted fields may span lines.
 
-Options: ``export_dir`` / ``import_dir`` (default ``<extra.path>/export`` and ``<extra.path>/import`` of
-the ``fs`` connection), ``pattern`` (``*.csv``), ``encoding`` and ``delimiter`` (default: the
-connection's ``extra``, else ``utf-8-sig`` and ``;``), ``fingerprint`` (``sha256`` | ``stat``),
-``golden_id_column``, ``max_line_bytes`` (1 MiB: a longer line is quarantined on its own), plus the
-value-decoding options of :class:`connectors.legacy_values.LegacyValues`.
+Options (:class:`schemas.source_options.CsvOptions`, ``FixedWidthOptions``): ``export_dir`` /
+``import_dir`` (default ``<extra.path>/export`` and ``<extra.path>/import`` of the ``fs`` connection),
+``pattern``, ``encoding`` and ``delimiter`` (when not set: the connection's ``extra``, else
+``utf-8-sig`` and ``;``), ``fingerprint``, ``golden_id_column``, ``max_line_bytes`` (1 MiB: a longer
+line is quarantined on its own), plus the value-decoding options of
+:class:`connectors.legacy_values.LegacyValues`.
 """
 
 from __future__ import annotations
@@ -45,12 +46,10 @@ from connectors.legacy_values import LegacyValues
 from schemas import QuarantinedRecord, SourceConfig
 from schemas.csv_safe import safe_cell
 from schemas.quarantine import describe_error
+from schemas.source_options import CsvOptions, FixedWidthOptions
 
 #: A quoted field spanning more lines than this is taken to be an unbalanced quote, not data.
 MAX_RECORD_LINES = 50
-#: A line longer than this (option ``max_line_bytes``) is quarantined on its own: memory stays bounded
-#: by it, not by the file, and the rest of the file is read.
-MAX_LINE_BYTES = 1 << 20
 #: Byte order marks of the wide Unicode encodings, longest first (UTF-32 LE starts like UTF-16 LE).
 _WIDE_BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -118,40 +117,38 @@ class CsvFolderConnector(SourceConnector):
         "ORT": "city", "LAND": "country", "TELEFON": "phone", "EMAIL": "email", "GEBDAT": "date_of_birth",
         "USTID": "tax_id", "GEAEND": "updated_at",
     }
-    default_options: dict[str, Any] = {
-        "pattern": "*.csv",
-        "encoding": "utf-8-sig",
-        "delimiter": ";",
-        "fingerprint": "sha256",
-        "golden_id_column": "GOLDEN_ID",
-        "date_formats": ["%d.%m.%Y", "%Y-%m-%d", "%Y%m%d"],
-        "value_maps": {"ART": {"PRIV": "person", "FIRMA": "organization"}},
-    }
+    options_model: type[CsvOptions] = CsvOptions
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
-        extra = self.credentials.extra
-        from_connection = {k: extra[k] for k in ("encoding", "delimiter") if extra.get(k)}
-        self.options = {**self.default_options, **from_connection, **config.options}
-        self.encoding: str = codecs.lookup(self.options["encoding"]).name
-        self.delimiter: str = self.options["delimiter"]
+        self.options = self.options_model.for_source(config.name, config.options)
+        self.encoding: str = codecs.lookup(self._set_or_connection("encoding")).name
+        self.delimiter: str = self._set_or_connection("delimiter")
         _require_ascii_compatible(self.encoding, self.delimiter)
-        self.export_dir = self._folder("export_dir", "export")
-        self.import_dir = self._folder("import_dir", "import")
+        self.export_dir = self._folder(self.options.export_dir, "export")
+        self.import_dir = self._folder(self.options.import_dir, "import")
         self.values = LegacyValues.from_options(self.options, self.mapping)
         self.id_column = self._mapped_from("source_id")
-        self.max_line_bytes = int(self.options.get("max_line_bytes", MAX_LINE_BYTES))
+        self.max_line_bytes = self.options.max_line_bytes
         #: The header's number of columns, once read: a multi-line record must have as many.
         self.expected_fields: int | None = None
         # the csv module's own field limit (128 KiB) would fail the whole file on one long field
         csv.field_size_limit(max(csv.field_size_limit(), self.max_line_bytes * MAX_RECORD_LINES))
 
-    def _folder(self, option: str, default_name: str) -> Path:
-        if self.options.get(option):
-            return Path(self.options[option])
+    def _set_or_connection(self, option: str) -> str:
+        """The option when the YAML sets it, else the connection's ``extra`` value, else the default."""
+        if option in self.options.model_fields_set:
+            return str(getattr(self.options, option))
+        return str(self.credentials.extra.get(option) or getattr(self.options, option))
+
+    def _folder(self, configured: str | None, default_name: str) -> Path:
+        if configured:
+            return Path(configured)
         base = self.credentials.extra.get("path") or self.credentials.host
         if not base:
-            raise ValueError(f"source {self.name!r}: set options.{option} or the connection's extra.path")
+            raise ValueError(
+                f"source {self.name!r}: set options.{default_name}_dir or the connection's extra.path"
+            )
         return Path(base) / default_name
 
     def _mapped_from(self, target: str) -> str:
@@ -171,13 +168,13 @@ class CsvFolderConnector(SourceConnector):
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
         state = FolderState.decode(cursor)
-        for path in sorted(p for p in self.export_dir.glob(self.options["pattern"]) if p.is_file()):
+        for path in sorted(p for p in self.export_dir.glob(self.options.pattern) if p.is_file()):
             fingerprint = self._fingerprint(path)
             if state.done.get(path.name) != fingerprint:
                 yield from self._pull_file(path, fingerprint, state)
 
     def _fingerprint(self, path: Path) -> str:
-        if self.options["fingerprint"] == "stat":
+        if self.options.fingerprint == "stat":
             stat = path.stat()
             return f"stat:{stat.st_size}:{stat.st_mtime_ns}"
         digest = hashlib.sha256()
@@ -396,7 +393,7 @@ class CsvFolderConnector(SourceConnector):
         rows: dict[str, dict[str, Any]] = {}
         # The id is the key, and the change stamp is the system's own, never the hub's.
         skipped = {self.id_column, *self.values.datetime_columns}
-        golden_column = self.options["golden_id_column"]
+        golden_column = self.options.golden_id_column
         for item in updates:
             try:
                 values = {col: self.values.to_legacy(col, value)
@@ -497,16 +494,16 @@ class FixedWidthFolderConnector(CsvFolderConnector):
     quarantined. Golden ids go back as a CSV file exactly like :class:`CsvFolderConnector`.
     """
 
+    options_model = FixedWidthOptions
+    options: FixedWidthOptions
+
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
-        layout = self.options.get("fields")
-        if not layout:
-            raise ValueError(f"source {self.name!r}: options.fields = [[column, width], ...] is required")
-        self.layout = [(str(name), int(width)) for name, width in layout]
+        self.layout = list(self.options.fields)
         self.record_length = sum(width for _, width in self.layout)
 
     def _read_header(self, handle: BinaryIO) -> tuple[list[str] | RawRecord | None, int]:
-        skip = int(self.options.get("header_lines", 0))
+        skip = self.options.header_lines
         for _ in range(skip):
             handle.readline()
         return [name for name, _ in self.layout], skip

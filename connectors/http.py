@@ -18,6 +18,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from connectors.base import ConnectorError
+from schemas.source_options.base import RetryOptions
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
@@ -129,6 +130,17 @@ def build_session(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def session_settings(options: RetryOptions) -> dict[str, Any]:
+    """:func:`build_session` arguments from a source's options, so every connector reads its
+    ``timeout``, ``retries``, ``backoff`` and ``rate_limit`` the same way."""
+    return {
+        "retries": options.retries,
+        "backoff_factor": options.backoff,
+        "timeout": (DEFAULT_TIMEOUT[0], options.timeout),
+        "rate_limit": options.rate_limit,
+    }
 
 
 def body_start(response: requests.Response) -> str:

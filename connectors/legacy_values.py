@@ -20,24 +20,16 @@ from pydantic import ValidationError
 from connectors.base import Page
 from connectors.mapping import FieldMapping
 from schemas import QuarantinedRecord
-
-#: Tried in order; the first one is also the format written back unless ``date_write_format`` is set.
-DEFAULT_DATE_FORMATS = ("%Y%m%d", "%d.%m.%Y", "%Y-%m-%d")
-DEFAULT_DATETIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z",
-    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y%m%d%H%M%S", "%Y%m%d",
-)
+from schemas.source_options.legacy import DEFAULT_DATE_FORMATS, DEFAULT_DATETIME_FORMATS, LegacyOptions
 
 
 @dataclass(frozen=True)
 class LegacyValues:
     """How one source encodes values; built from a connector's options and field mapping.
 
-    Options read: ``value_maps`` (``{column: {code: canonical value}}``), ``date_columns`` and
-    ``datetime_columns`` (default: the columns mapped to ``date_of_birth`` / ``updated_at``),
-    ``date_formats``, ``datetime_formats``, ``date_write_format``, ``timezone`` (IANA name that
-    naive legacy timestamps are in; default ``UTC``), ``list_columns`` (default: the columns mapped to
-    e-mails and phones) and ``list_separator`` (``;``): old systems keep several numbers in one field.
+    Options read (:class:`schemas.source_options.legacy.LegacyOptions`): ``value_maps``, the date and
+    timestamp columns and formats, ``timezone`` (naive legacy timestamps), ``list_columns`` and
+    ``list_separator``: old systems keep several numbers in one field.
     """
 
     value_maps: Mapping[str, Mapping[str, str]]
@@ -51,23 +43,21 @@ class LegacyValues:
     list_separator: str = ";"
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any], mapping: FieldMapping) -> LegacyValues:
-        def mapped_to(target: str) -> list[str]:
-            return [source for source, canonical in mapping.mapping.items() if canonical == target]
+    def from_options(cls, options: LegacyOptions, mapping: FieldMapping) -> LegacyValues:
+        def mapped_to(*targets: str) -> list[str]:
+            return [source for source, canonical in mapping.mapping.items() if canonical in targets]
 
-        date_formats = tuple(options.get("date_formats") or DEFAULT_DATE_FORMATS)
         return cls(
             value_maps={col: {str(k).strip().upper(): v for k, v in codes.items()}
-                        for col, codes in (options.get("value_maps") or {}).items()},
-            date_columns=frozenset(options.get("date_columns") or mapped_to("date_of_birth")),
-            datetime_columns=frozenset(options.get("datetime_columns") or mapped_to("updated_at")),
-            date_formats=date_formats,
-            datetime_formats=tuple(options.get("datetime_formats") or DEFAULT_DATETIME_FORMATS),
-            date_write_format=options.get("date_write_format") or date_formats[0],
-            timezone=ZoneInfo(options["timezone"]) if options.get("timezone") else UTC,
-            list_columns=frozenset(options.get("list_columns") or [
-                *mapped_to("email"), *mapped_to("emails"), *mapped_to("phone"), *mapped_to("phones")]),
-            list_separator=options.get("list_separator") or ";",
+                        for col, codes in options.value_maps.items()},
+            date_columns=frozenset(options.date_columns or mapped_to("date_of_birth")),
+            datetime_columns=frozenset(options.datetime_columns or mapped_to("updated_at")),
+            date_formats=tuple(options.date_formats),
+            datetime_formats=tuple(options.datetime_formats),
+            date_write_format=options.date_write_format or options.date_formats[0],
+            timezone=ZoneInfo(options.timezone) if options.timezone else UTC,
+            list_columns=frozenset(options.list_columns or mapped_to("email", "emails", "phone", "phones")),
+            list_separator=options.list_separator,
         )
 
     # -- source -> canonical -------------------------------------------------------------------

@@ -34,14 +34,13 @@ from typing import Any
 
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session, checked_request, json_body
+from connectors.http import build_session, checked_request, json_body, session_settings
 from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
+from schemas.source_options import OdooOptions
 
 CURSOR_VERSION = "od1"
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
-DEFAULT_MODEL = "res.partner"
-DEFAULT_GOLDEN_ID_FIELD = "x_crm_golden_id"
 #: Fields read from ``res.partner``; boolean fields are the only ones where ``False`` is a value.
 PARTNER_FIELDS = ("name", "is_company", "active", "parent_id", "company_name", "email", "phone", "mobile",
                   "street", "zip", "city", "country_id", "vat", "write_date")
@@ -101,9 +100,7 @@ def position_of(row: Any) -> Position | None:
 class OdooConnector(SourceConnector):
     """Partners of an Odoo database; credentials: login + password (or API key), database in ``extra``.
 
-    Options: ``database`` (else the connection's ``extra.database`` or ``schema``), ``domain`` (extra
-    filter, e.g. ``[["type", "=", "contact"]]``), ``golden_id_field`` (default ``x_crm_golden_id``),
-    ``push_fields`` (default true; false = golden ids only), ``rate_limit`` (requests/second).
+    Options: :class:`schemas.source_options.OdooOptions`.
     Each row gets derived keys before mapping: ``record_type``, ``person_name``/``company_name`` (the
     partner ``name`` split by ``is_company``; a contact's company from ``parent_id`` or ``company_name``),
     ``country_code`` (ISO code of ``country_id`` from ``res.country``), ``updated_utc`` and ``deleted``.
@@ -128,19 +125,17 @@ class OdooConnector(SourceConnector):
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
-        options = config.options
+        options = self.options = OdooOptions.for_source(config.name, config.options)
         extra = self.credentials.extra
-        self.database = options.get("database") or extra.get("database") or self.credentials.schema
-        self.model = options.get("model", DEFAULT_MODEL)
-        self.extra_domain = list(options.get("domain") or [])
-        self.golden_id_field = options.get("golden_id_field", DEFAULT_GOLDEN_ID_FIELD)
-        self.push_fields = bool(options.get("push_fields", True))
-        self.erasure = options.get("erasure", "unlink")
-        if self.erasure not in ("unlink", "archive"):
-            raise ValueError(f"source {config.name!r}: options.erasure must be unlink or archive")
+        self.database = options.database or extra.get("database") or self.credentials.schema
+        self.model = options.model
+        self.extra_domain = list(options.domain)
+        self.golden_id_field = options.golden_id_field
+        self.push_fields = options.push_fields
+        self.erasure = options.erasure
         # ``schema`` may carry the database name, so it is not part of the URL here.
         self.url = replace(self.credentials, schema=None).base_url().rstrip("/") + "/jsonrpc"
-        self.session = build_session(rate_limit=options.get("rate_limit"))
+        self.session = build_session(**session_settings(options))
         self._ids = itertools.count(1)
         self._uid: int | None = None
         self._countries: dict[int, str] | None = None

@@ -34,11 +34,11 @@ import requests
 
 from connectors.base import ConnectorError, OrderPage, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session, checked_request, delete_request, json_body
+from connectors.http import build_session, checked_request, delete_request, json_body, session_settings
 from connectors.mapping import get_path
 from schemas import OrderRecord, QuarantinedRecord, SourceConfig
+from schemas.source_options import WebShopOptions
 
-DEFAULT_API_PATH = "/wp-json/wc/v3"
 MAX_PER_PAGE = 100  # WooCommerce refuses larger pages
 GOLDEN_ID_META_KEY = "crm_golden_id"
 GMT_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -85,9 +85,8 @@ def row_key(row: Any) -> Watermark | None:
 class WebShopConnector(SourceConnector):
     """Customers of a WooCommerce-style shop; credentials are the REST consumer key (login) and secret.
 
-    Options: ``api_path`` (default ``/wp-json/wc/v3`` unless the connection's ``schema`` gives it),
-    ``push_fields`` (default true; false = push golden ids only), ``rate_limit`` (requests/second),
-    ``timeout`` (read time-out per request, seconds) and ``retries`` (transient HTTP failures).
+    Options: :class:`schemas.source_options.WebShopOptions` (``api_path`` is used unless the
+    connection's ``schema`` gives it).
     Before mapping, each row gets two derived keys: ``meta`` (``meta_data`` as ``{key: value}``, so a
     mapping can say ``meta.vat_number``) and ``record_type`` (``organization`` when the customer has a
     billing company and no personal name, else ``person``).
@@ -115,16 +114,12 @@ class WebShopConnector(SourceConnector):
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
-        options = config.options
+        self.options = WebShopOptions.for_source(config.name, config.options)
         self.per_page = min(config.page_size, MAX_PER_PAGE)
-        self.push_fields = bool(options.get("push_fields", True))
-        api_path = "" if self.credentials.schema else options.get("api_path", DEFAULT_API_PATH)
+        self.push_fields = self.options.push_fields
+        api_path = "" if self.credentials.schema else self.options.api_path
         self.base_url = self.credentials.base_url().rstrip("/") + api_path
-        self.session = build_session(
-            retries=int(options.get("retries", 4)),
-            timeout=(5.0, float(options.get("timeout", 30))),
-            rate_limit=options.get("rate_limit"),
-        )
+        self.session = build_session(**session_settings(self.options))
         if self.credentials.login:
             self.session.auth = (self.credentials.login, self.credentials.password or "")
 

@@ -47,9 +47,11 @@ from zeep.exceptions import Fault
 
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
+from connectors.http import session_settings
 from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, fault_detail, soap_session
 from connectors.xml_damage import replacement_damage
 from schemas import QuarantinedRecord, SourceConfig
+from schemas.source_options import SalesforceOptions
 
 PARTNER_BINDING = "{urn:partner.soap.sforce.com}SoapBinding"
 SOBJECT_NS = "urn:sobject.partner.soap.sforce.com"
@@ -113,11 +115,11 @@ def is_transient(error: BaseException) -> bool:
 
 
 class SalesforceConnector(SourceConnector):
-    """Options: ``wsdl_path`` (URL or file; default ``<scheme://host:port>/soap/wsdl.jsp?type=*``),
-    ``golden_id_field``, ``upsert_key`` (``Id``), ``extra_fields`` (``{Contact: [MobilePhone]}`` to
-    select more fields for a custom mapping), ``timeout``, ``retries``, ``fault_attempts``, ``backoff``,
-    ``rate_limit``. Connection: host/port/schema = login URL (schema ``services/Soap/u/59.0``), login,
-    password, and ``extra.security_token`` (appended to the password, as Salesforce expects)."""
+    """Options: :class:`schemas.source_options.SalesforceOptions` (``wsdl_path``, default
+    ``<scheme://host:port>/soap/wsdl.jsp?type=*``; ``extra_fields`` such as ``{Contact: [MobilePhone]}``
+    select more fields for a custom mapping). Connection: host/port/schema = login URL (schema
+    ``services/Soap/u/59.0``), login, password, and ``extra.security_token`` (appended to the
+    password, as Salesforce expects)."""
 
     default_mapping = {
         "Id": "source_id",
@@ -142,48 +144,43 @@ class SalesforceConnector(SourceConnector):
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
+        self.options = SalesforceOptions.for_source(config.name, config.options)
         self._session_id: str | None = None
         self._server: SoapCaller | None = None
 
     @property
     def golden_id_field(self) -> str:
-        return self.config.options.get("golden_id_field", "CRM_Golden_Id__c")
+        return self.options.golden_id_field
 
     def fields(self, sobject: str) -> list[str]:
-        extra = self.config.options.get("extra_fields", {}).get(sobject, [])
+        extra = self.options.extra_fields.get(sobject, [])
         return list(dict.fromkeys([*DEFAULT_FIELDS[sobject], *extra]))
 
     # -- session ------------------------------------------------------------------------------------
     @cached_property
     def client(self):
         """Loads the WSDL on first use, so building a connector never touches the network."""
-        options = self.config.options
-        if not self.credentials.host and not options.get("wsdl_path"):
+        options = self.options
+        if not self.credentials.host and not options.wsdl_path:
             raise ConnectorError(self.name, "connect", "no host in the connection and no options.wsdl_path")
         parts = urlsplit(self.credentials.base_url())
-        wsdl = options.get("wsdl_path") or f"{parts.scheme}://{parts.netloc}/soap/wsdl.jsp?type=*"
-        timeout = float(options.get("timeout", 30))
-        session = soap_session(
-            retries=int(options.get("retries", 4)),
-            backoff_factor=float(options.get("backoff", 0.2)),
-            timeout=(5.0, timeout),
-            rate_limit=options.get("rate_limit"),
-        )
+        wsdl = options.wsdl_path or f"{parts.scheme}://{parts.netloc}/soap/wsdl.jsp?type=*"
+        session = soap_session(**session_settings(options))
         try:
             # No WS-Security: the Partner API authenticates with login() and a SessionHeader instead.
             return build_soap_client(
-                wsdl, Credentials(), session, load_timeout=timeout, operation_timeout=timeout
+                wsdl, Credentials(), session, load_timeout=options.timeout,
+                operation_timeout=options.timeout, strict=options.strict,
             )
         except Exception as exc:  # zeep raises many types while loading a WSDL; all mean "cannot connect"
             raise ConnectorError(self.name, "load_wsdl", f"{type(exc).__name__}: {exc}") from exc
 
     def _caller(self, address: str) -> SoapCaller:
-        options = self.config.options
         return SoapCaller(
             self.name,
             self.client.create_service(PARTNER_BINDING, address),
-            attempts=int(options.get("fault_attempts", 4)),
-            backoff=float(options.get("backoff", 0.2)),
+            attempts=self.options.fault_attempts,
+            backoff=self.options.backoff,
             transient=is_transient,
         )
 
@@ -340,7 +337,7 @@ class SalesforceConnector(SourceConnector):
             factory(type=sobject, Id=update.source_id, _value_1=[_element(k, v) for k, v in changes.items()])
             for update, changes in changed
         ]
-        key = self.config.options.get("upsert_key", "Id")
+        key = self.options.upsert_key
         try:
             outcomes = self.call("upsert", externalIDFieldName=key, sObjects=objects)
         except SoapFaultError as exc:
@@ -363,7 +360,7 @@ class SalesforceConnector(SourceConnector):
             chunk = valid[start : start + MAX_UPSERT]
             in_bin = self._per_record("delete", chunk, result, ok=("ENTITY_IS_DELETED",),
                                       gone=("INVALID_CROSS_REFERENCE_KEY",))
-            if self.config.options.get("empty_recycle_bin", True) and in_bin:
+            if self.options.empty_recycle_bin and in_bin:
                 self._per_record("emptyRecycleBin", in_bin, result)
             result.pushed.extend(sid for sid in in_bin if sid not in result.failed)
         return result

@@ -47,10 +47,12 @@ from connectors.http import (
     checked_request,
     delete_request,
     json_body,
+    session_settings,
     transport,
 )
 from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
+from schemas.source_options import ShopifyOptions
 
 DEFAULT_API_VERSION = "2024-10"
 MAX_LIMIT = 250  # Shopify's largest page
@@ -92,10 +94,8 @@ class RunState:
 class ShopifyConnector(SourceConnector):
     """Customers of a Shopify store; credentials: the Admin API access token as the password.
 
-    Options: ``api_version`` (default the connection's ``extra.api_version`` or ``2024-10``),
-    ``push_fields`` (default true; false = golden ids only), ``golden_id_namespace``/``golden_id_key``,
-    ``overlap_seconds`` (start the next run that much earlier, for clock skew between Shopify's front
-    ends; default 0), ``rate_limit`` (requests/second; Shopify standard plans leak 2/s).
+    Options: :class:`schemas.source_options.ShopifyOptions` (``rate_limit``: Shopify standard plans
+    leak 2 requests a second).
     Each row gets a derived ``record_type``: ``organization`` when it has no personal name but its
     default address names a company, else ``person``.
     """
@@ -119,15 +119,16 @@ class ShopifyConnector(SourceConnector):
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
-        options, extra = config.options, self.credentials.extra
-        version = options.get("api_version") or extra.get("api_version") or DEFAULT_API_VERSION
+        options = self.options = ShopifyOptions.for_source(config.name, config.options)
+        extra = self.credentials.extra
+        version = options.api_version or extra.get("api_version") or DEFAULT_API_VERSION
         self.base_url = f"{self.credentials.base_url().rstrip('/')}/admin/api/{version}"
         self.limit = min(config.page_size, MAX_LIMIT)
-        self.push_fields = bool(options.get("push_fields", True))
-        self.namespace = options.get("golden_id_namespace", "crm_hub")
-        self.key = options.get("golden_id_key", "golden_id")
-        self.overlap = timedelta(seconds=float(options.get("overlap_seconds", 0)))
-        self.session = build_session(rate_limit=options.get("rate_limit"))
+        self.push_fields = options.push_fields
+        self.namespace = options.golden_id_namespace
+        self.key = options.golden_id_key
+        self.overlap = timedelta(seconds=options.overlap_seconds)
+        self.session = build_session(**session_settings(options))
         token = self.credentials.password or extra.get("access_token") or ""
         self.session.headers.update({"X-Shopify-Access-Token": token, "Accept": "application/json"})
 

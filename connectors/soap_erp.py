@@ -26,11 +26,13 @@ from typing import Any
 from zeep.helpers import serialize_object
 
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
+from connectors.credentials import Credentials
+from connectors.http import session_settings
 from connectors.mapping import LIST_FIELDS
 from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, soap_session, soap_text
-from schemas import QuarantinedRecord
+from schemas import QuarantinedRecord, SourceConfig
+from schemas.source_options import ErpOptions
 
-DEFAULT_ACCOUNT_GROUPS = {"ZPER": "person", "ZORG": "organization"}
 NAME_FIELDS = ("derived.family_name", "derived.given_name", "derived.full_name", "derived.organization_name")
 #: Never written back: the ERP owns identity, account group and change time.
 READ_ONLY_FIELDS = frozenset({"KUNNR", "KTOKD", "AEDAT", "AEZET", "derived.record_type",
@@ -38,10 +40,8 @@ READ_ONLY_FIELDS = frozenset({"KUNNR", "KTOKD", "AEDAT", "AEZET", "derived.recor
 
 
 class ErpSoapConnector(SourceConnector):
-    """Options: ``wsdl_path`` (URL or file; default ``<endpoint>?wsdl``), ``timeout`` (seconds per call),
-    ``retries`` (HTTP), ``fault_attempts`` (transient SOAP faults), ``backoff``, ``rate_limit``,
-    ``password_digest``, ``strict``, ``golden_id_field``, ``account_groups`` (KTOKD -> record type) and
-    ``erasure`` (``anonymize`` | ``block``)."""
+    """Options: :class:`schemas.source_options.ErpOptions` (WSDL, time-outs and retries, golden-id
+    field, account groups, erasure mode)."""
 
     default_mapping = {
         "KUNNR": "source_id",
@@ -62,38 +62,38 @@ class ErpSoapConnector(SourceConnector):
         "GBDAT": "date_of_birth",
     }
 
+    def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
+        super().__init__(config, credentials)
+        self.options = ErpOptions.for_source(config.name, config.options)
+
     @property
     def golden_id_field(self) -> str:
-        return self.config.options.get("golden_id_field", "ZZ_GOLDEN_ID")
+        return self.options.golden_id_field
 
     @property
     def account_groups(self) -> dict[str, str]:
-        return self.config.options.get("account_groups", DEFAULT_ACCOUNT_GROUPS)
+        return dict(self.options.account_groups)
 
     @cached_property
     def call(self) -> SoapCaller:
         """Loads the WSDL on first use, so building a connector never touches the network."""
-        options = self.config.options
-        if not self.credentials.host and not options.get("wsdl_path"):
+        options = self.options
+        if not self.credentials.host and not options.wsdl_path:
             raise ConnectorError(self.name, "connect", "no host in the connection and no options.wsdl_path")
         endpoint = self.credentials.base_url() if self.credentials.host else None
-        wsdl = options.get("wsdl_path") or f"{endpoint}?wsdl"
-        timeout = float(options.get("timeout", 30))
-        session = soap_session(retries=int(options.get("retries", 4)),
-                               backoff_factor=float(options.get("backoff", 0.2)),
-                               timeout=(5.0, timeout), rate_limit=options.get("rate_limit"))
+        wsdl = options.wsdl_path or f"{endpoint}?wsdl"
+        session = soap_session(**session_settings(options))
         try:
-            client = build_soap_client(wsdl, self.credentials, session, load_timeout=timeout,
-                                       operation_timeout=timeout, strict=bool(options.get("strict", True)),
-                                       password_digest=bool(options.get("password_digest", False)))
+            client = build_soap_client(wsdl, self.credentials, session, load_timeout=options.timeout,
+                                       operation_timeout=options.timeout, strict=options.strict,
+                                       password_digest=options.password_digest)
         except Exception as exc:  # zeep raises many types while loading a WSDL; all mean "cannot connect"
             raise ConnectorError(self.name, "load_wsdl", f"{type(exc).__name__}: {exc}") from exc
         service = client.service
-        if options.get("wsdl_path") and endpoint:
+        if options.wsdl_path and endpoint:
             # A WSDL from a file or another host: talk to the endpoint of *this* connection instead.
             service = client.create_service(next(iter(client.wsdl.bindings)), endpoint)
-        return SoapCaller(self.name, service, attempts=int(options.get("fault_attempts", 4)),
-                          backoff=float(options.get("backoff", 0.2)))
+        return SoapCaller(self.name, service, attempts=options.fault_attempts, backoff=options.backoff)
 
     def check(self) -> None:
         self.call("ListChangedCustomers", pageSize=1)
@@ -146,9 +146,7 @@ class ErpSoapConnector(SourceConnector):
                       customer={"KUNNR": current["KUNNR"], **changes})
 
     def delete_one(self, source_id: str) -> None:
-        mode = str(self.config.options.get("erasure", "anonymize")).upper().replace("ANONYMISE", "ANONYMIZE")
-        if mode not in ("ANONYMIZE", "BLOCK"):
-            raise ConnectorError(self.name, "delete", f"options.erasure is anonymize or block, not {mode}")
+        mode = self.options.erasure.upper()  # the ERP's spelling: ANONYMIZE | BLOCK
         try:
             self.call("BlockCustomer", record_id=source_id, KUNNR=source_id, mode=mode)
         except SoapFaultError as exc:

@@ -4,6 +4,7 @@ in ``options``, with a WS-Security UsernameToken whenever the connection has a l
 Most SOAP customer services page the same way: a list operation takes a page token and a page size,
 and answers with the records and the token of the next page. The options name those parts; the
 connector does the rest (zeep client on the hub's hardened session, retries, quarantine, cursor).
+Every option, with its default: :class:`schemas.source_options.GenericSoapOptions`.
 
 Example (the local ERP, reached without its dedicated connector)::
 
@@ -45,7 +46,6 @@ from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 
@@ -58,6 +58,7 @@ from connectors.base import (
     SourceConnector,
 )
 from connectors.credentials import Credentials
+from connectors.http import session_settings
 from connectors.mapping import LIST_FIELDS, FieldMapping, get_path
 from connectors.soap import (
     SoapCaller,
@@ -70,63 +71,7 @@ from connectors.soap import (
 )
 from connectors.xml_damage import replacement_damage
 from schemas import QuarantinedRecord, SourceConfig
-
-
-class RecordTypeRule(BaseModel):
-    """Which source field says person/organization, and how its values translate."""
-
-    model_config = ConfigDict(extra="forbid")
-    field: str
-    values: dict[str, str]
-
-
-class GenericSoapOptions(BaseModel):
-    """``options`` of a ``kind: soap`` source; unknown keys are refused so a typo is not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    wsdl_path: str | None = None
-    binding: str | None = None
-    list_operation: str
-    list_arguments: dict[str, Any] = Field(default_factory=dict)
-    page_token_argument: str
-    page_size_argument: str | None = None
-    records_path: str
-    next_token_path: str
-    more_path: str | None = None
-    record_type: str | RecordTypeRule = "person"
-    type_mappings: dict[str, dict[str, str]] = Field(default_factory=dict)
-    computed: dict[str, str] = Field(default_factory=dict)
-    reject_replacement_character: bool = True
-    id_field: str | None = None
-    get_operation: str | None = None
-    get_id_argument: str | None = None
-    get_response_path: str = ""
-    upsert_operation: str | None = None
-    upsert_argument: str | None = None
-    golden_id_field: str | None = None
-    read_only_fields: list[str] = Field(default_factory=list)
-    delete_operation: str | None = None
-    delete_id_argument: str | None = None
-    delete_arguments: dict[str, Any] = Field(default_factory=dict)
-    gone_fault_codes: list[str] = Field(default_factory=list)
-    transient_fault_codes: list[str] = Field(default_factory=list)
-    timeout: float = 30
-    retries: int = 4
-    fault_attempts: int = 4
-    backoff: float = 0.2
-    rate_limit: float | None = None
-    password_digest: bool = False
-    strict: bool = True
-
-    @field_validator("type_mappings")
-    @classmethod
-    def _canonical_targets(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        for record_type, mapping in value.items():
-            FieldMapping(mapping)  # raises naming the unknown canonical fields
-            if record_type not in ("person", "organization"):
-                raise ValueError(f"type_mappings keys are person/organization, got {record_type!r}")
-        return value
+from schemas.source_options import GenericSoapOptions, RecordTypeRule
 
 
 class GenericSoapConnector(SourceConnector):
@@ -135,10 +80,12 @@ class GenericSoapConnector(SourceConnector):
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
-        try:
-            self.options = GenericSoapOptions.model_validate(config.options)
-        except ValidationError as exc:
-            raise ConnectorError(config.name, "configure", f"invalid options for kind soap: {exc}") from None
+        self.options = GenericSoapOptions.for_source(config.name, config.options)
+        for mapping in self.options.type_mappings.values():
+            try:
+                FieldMapping(mapping)  # raises naming the unknown canonical fields
+            except ValueError as exc:
+                raise ConnectorError(config.name, "configure", f"options.type_mappings: {exc}") from None
         derived = {
             f"derived.{canonical}": canonical
             for mapping in self.options.type_mappings.values()
@@ -153,12 +100,7 @@ class GenericSoapConnector(SourceConnector):
         if not self.credentials.host and not options.wsdl_path:
             raise ConnectorError(self.name, "connect", "no host in the connection and no options.wsdl_path")
         endpoint = self.credentials.base_url() if self.credentials.host else None
-        session = soap_session(
-            retries=options.retries,
-            backoff_factor=options.backoff,
-            timeout=(5.0, options.timeout),
-            rate_limit=options.rate_limit,
-        )
+        session = soap_session(**session_settings(options))
         try:
             client = build_soap_client(
                 options.wsdl_path or f"{endpoint}?wsdl",

@@ -7,10 +7,9 @@ Works against any SQLAlchemy URL. The URL is built from the Airflow connection (
   database name); ``extra.driver`` overrides the SQLAlchemy driver (default ``postgresql+psycopg``,
   ``mysql+pymysql``, ``mssql+pyodbc``), every other ``extra`` key becomes a URL query argument.
 
-Options (``SourceConfig.options``): ``table`` and/or ``query`` (pulls read the query when given, pushes
-update the table), ``table_schema``, ``id_column``, ``cursor_column``, ``columns``, ``golden_id_column``,
-``erasure`` (``delete`` | ``anonymise``) and ``erasure_values``, plus the value-decoding options of
-:class:`connectors.legacy_values.LegacyValues`.
+Options (:class:`schemas.source_options.SqlOptions`): ``table`` and/or ``query`` (pulls read the query
+when given, pushes update the table), key and cursor columns, ``erasure`` (``delete`` | ``anonymise``),
+plus the value-decoding options of :class:`connectors.legacy_values.LegacyValues`.
 
 Paging is keyset paging in its portable form — ``WHERE cur > :c OR (cur = :c AND id > :i) ORDER BY cur,
 id`` with ``LIMIT`` rendered per dialect — so every page costs one index range scan however deep the
@@ -52,6 +51,7 @@ from connectors.credentials import Credentials
 from connectors.legacy_values import LegacyValues
 from schemas import SourceConfig
 from schemas.quarantine import describe_error
+from schemas.source_options import SqlOptions
 
 DEFAULT_DRIVERS = {
     "postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg",
@@ -99,22 +99,15 @@ class SqlTableConnector(SourceConnector):
         "CITY": "city", "CTRY": "country", "TEL": "phone", "EMAIL": "email", "BIRTHDT": "date_of_birth",
         "TAXNO": "tax_id", "LAST_CHG": "updated_at",
     }
-    default_options: dict[str, Any] = {
-        "golden_id_column": "GOLDEN_ID",
-        "value_maps": {"CUST_TYPE": {"P": "person", "F": "organization"}},
-    }
-
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
-        self.options = {**self.default_options, **config.options}
-        self.table_name: str | None = self.options.get("table")
-        self.query: str | None = self.options.get("query")
-        if not (self.table_name or self.query):
-            raise ValueError(f"source {config.name!r}: set options.table (and/or options.query)")
-        self.id_column: str = self.options.get("id_column") or self._mapped_from("source_id")
-        self.cursor_column: str = self.options.get("cursor_column") or self._mapped_from("updated_at")
-        self.columns: list[str] | None = self.options.get("columns")
-        self.golden_id_column: str = self.options["golden_id_column"]
+        self.options = SqlOptions.for_source(config.name, config.options)
+        self.table_name = self.options.table
+        self.query = self.options.query
+        self.id_column: str = self.options.id_column or self._mapped_from("source_id")
+        self.cursor_column: str = self.options.cursor_column or self._mapped_from("updated_at")
+        self.columns = self.options.columns
+        self.golden_id_column = self.options.golden_id_column
         self.values = LegacyValues.from_options(self.options, self.mapping)
         self._engine: Engine | None = None
         self._table: Table | None = None
@@ -148,7 +141,7 @@ class SqlTableConnector(SourceConnector):
             if not self.table_name:
                 raise ConnectorError(self.name, "push", "pushing needs options.table (the table to update)")
             try:
-                self._table = Table(self.table_name, MetaData(), schema=self.options.get("table_schema"),
+                self._table = Table(self.table_name, MetaData(), schema=self.options.table_schema,
                                     autoload_with=self.engine)
             except NoSuchTableError:
                 raise ConnectorError(self.name, "reflect", f"no table {self.table_name!r}") from None
@@ -241,21 +234,18 @@ class SqlTableConnector(SourceConnector):
         name) and keeps the row. A row that is not there counts as erased."""
         table = self.table()
         id_col = table.c[self.id_column]
-        mode = self.options.get("erasure", "delete")
-        if mode == "delete":
+        if self.options.erasure == "delete":
             def statement(source_id: str) -> Any:
                 return sql_delete(table).where(id_col == source_id)
-        elif mode in ("anonymise", "anonymize"):
+        else:  # anonymise
             values = self._erased_values(table)
 
             def statement(source_id: str) -> Any:
                 return update(table).where(id_col == source_id).values(values)
-        else:
-            raise ConnectorError(self.name, "delete", f"options.erasure is delete or anonymise, not {mode!r}")
         return self._per_row("delete", [(sid, sid) for sid in source_ids], statement, missing_ok=True)
 
     def _erased_values(self, table: Table) -> dict[str, Any]:
-        given = dict(self.options.get("erasure_values") or {})
+        given = self.options.erasure_values
         kept = {self.id_column, self.cursor_column}
         values = {c.name: None for c in table.c if c.nullable and c.name not in kept}
         return {**values, **{k: v for k, v in given.items() if k in table.c and k not in kept}}

@@ -35,7 +35,6 @@ from connectors.crm_sync import (
     Batch,
     ModulePages,
     StuckCursorError,
-    configured_modules,
     decode_cursor,
     erased_attributes,
     primary_fields,
@@ -46,9 +45,11 @@ from connectors.http import (
     check_status,
     checked_request,
     json_body,
+    session_settings,
     transport,
 )
 from schemas import QuarantinedRecord, SourceConfig
+from schemas.source_options import SugarCrmOptions
 
 DB_FORMAT = "%Y-%m-%d %H:%M:%S"
 TOKEN_MARGIN = 30.0  # renew the token this many seconds before it expires
@@ -62,8 +63,7 @@ class SugarCrmConnector(SourceConnector):
 
     Credentials: ``login``/``password`` = API user, ``extra.client_id``/``extra.client_secret`` = the
     OAuth2 client; the connection's ``schema`` is the path before ``/Api`` (``legacy`` on SuiteCRM 8).
-    Options: ``modules`` (default Accounts, Contacts), ``golden_id_field`` (default ``crm_golden_id_c``),
-    ``push_fields`` (default true; false = golden id only), ``rate_limit`` (requests/second).
+    Options: :class:`schemas.source_options.SugarCrmOptions`.
     """
 
     default_mapping = {
@@ -93,13 +93,13 @@ class SugarCrmConnector(SourceConnector):
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
-        options = config.options
-        self.modules = configured_modules(config.name, options)
-        self.golden_id_field = str(options.get("golden_id_field", "crm_golden_id_c"))
-        self.push_fields = bool(options.get("push_fields", True))
+        self.options = SugarCrmOptions.for_source(config.name, config.options)
+        self.modules = tuple(self.options.modules)
+        self.golden_id_field = self.options.golden_id_field
+        self.push_fields = self.options.push_fields
         self.page_size = config.page_size
         self.base_url = self.credentials.base_url().rstrip("/")
-        self.session = build_session(rate_limit=options.get("rate_limit"))
+        self.session = build_session(**session_settings(self.options))
         self._token: str | None = None
         self._token_expires = 0.0
         self._request_no = 0

@@ -33,14 +33,14 @@ from connectors.crm_sync import (
     RECORD_TYPES,
     Batch,
     ModulePages,
-    configured_modules,
     decode_cursor,
     erased_attributes,
     primary_fields,
     push_changes,
 )
-from connectors.http import build_session, checked_request, json_body
+from connectors.http import build_session, checked_request, json_body, session_settings
 from schemas import QuarantinedRecord, SourceConfig
+from schemas.source_options import VtigerOptions
 
 MAX_QUERY_ROWS = 100
 SESSION_ERRORS = frozenset({"INVALID_SESSIONID", "AUTHENTICATION_REQUIRED"})
@@ -64,9 +64,8 @@ class VtigerConnector(SourceConnector):
     """Accounts and Contacts of a vTiger CRM.
 
     Credentials: ``login`` = webservice user, ``password`` = the user's access key (not the login
-    password); ``schema`` = path of the CRM when not at the root. Options: ``modules`` (default
-    Accounts, Contacts), ``golden_id_field`` (default ``cf_crm_golden_id``; real instances name custom
-    fields ``cf_<number>``), ``push_fields`` (default true), ``rate_limit`` (requests/second).
+    password); ``schema`` = path of the CRM when not at the root. Options:
+    :class:`schemas.source_options.VtigerOptions`.
     """
 
     default_mapping = {
@@ -97,13 +96,13 @@ class VtigerConnector(SourceConnector):
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
-        options = config.options
-        self.modules = configured_modules(config.name, options)
-        self.golden_id_field = str(options.get("golden_id_field", "cf_crm_golden_id"))
-        self.push_fields = bool(options.get("push_fields", True))
+        self.options = VtigerOptions.for_source(config.name, config.options)
+        self.modules = tuple(self.options.modules)
+        self.golden_id_field = self.options.golden_id_field
+        self.push_fields = self.options.push_fields
         self.page_size = min(config.page_size, MAX_QUERY_ROWS)
         self.endpoint = self.credentials.base_url().rstrip("/") + "/webservice.php"
-        self.session = build_session(rate_limit=options.get("rate_limit"))
+        self.session = build_session(**session_settings(self.options))
         self._session_name: str | None = None
         self._request_no = 0
 

@@ -10,7 +10,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from schemas import load_config
+from schemas import ConfigError, load_config
 
 
 def _store(args: argparse.Namespace):
@@ -349,7 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ConfigError as exc:  # a typo in the YAML: say which, without a traceback, before any work
+        print(f"crmhub: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -4,7 +4,14 @@ Everything that crosses a layer boundary is one of these models; inside the hot 
 same data travels as columns (see :mod:`matching.frame`).
 """
 
-from schemas.config import HubConfig, MatchingConfig, SourceConfig, SurvivorshipConfig, load_config
+from schemas.config import (
+    ConfigError,
+    HubConfig,
+    MatchingConfig,
+    SourceConfig,
+    SurvivorshipConfig,
+    load_config,
+)
 from schemas.customer import FLAT_COLUMNS, Address, CustomerRecord, RecordKey, RecordType
 from schemas.golden import FieldLineage, GoldenRecord, SourceRef
 from schemas.matching import FieldComparison, MatchDecision, MatchPair
@@ -13,6 +20,7 @@ from schemas.quarantine import QuarantinedRecord
 from schemas.steward import DecisionKind, StewardDecision
 
 __all__ = [
+    "ConfigError",
     "FLAT_COLUMNS",
     "Address",
     "CustomerRecord",

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
+
+from schemas.config_errors import describe_error
+from schemas.source_options import OptionsError, options_model
 
 SourceKind = Literal[
     "soap_erp",
@@ -65,9 +69,17 @@ class SourceConfig(BaseModel):
     push_overwrite: bool = False
     page_size: int = Field(default=100, ge=1, le=10_000)
     #: Connector-specific settings (table, query, file folder, encoding, ...). No secrets here.
+    #: Kept as written; checked against the kind's model (:mod:`schemas.source_options`) here, and
+    #: parsed into it by the connector.
     options: dict[str, Any] = Field(default_factory=dict)
     #: Source field -> canonical field; merged over the connector's default mapping.
     mapping: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _options_fit_the_kind(self) -> SourceConfig:
+        """A misspelt or mistyped option fails when the configuration is loaded, before any work."""
+        options_model(self.kind).for_source(self.name, self.options)
+        return self
 
 
 class MatchingConfig(BaseModel):
@@ -146,11 +158,40 @@ CONFIG_ENV = "CRMHUB_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config/crmhub.yaml")
 
 
+class ConfigError(ValueError):
+    """The configuration file does not fit: one line per problem, naming the source and the key."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        self.path, self.problems = path, problems
+        super().__init__(f"invalid configuration {path}:\n" + "\n".join(f"  {p}" for p in problems))
+
+
 def load_config(path: str | Path | None = None) -> HubConfig:
-    """Read the YAML configuration; environment variables override the store URL."""
+    """Read the YAML configuration; environment variables override the store URL.
+
+    Raises :class:`ConfigError` when the file does not fit the models (unknown keys and options
+    included), so a typo stops ``crmhub sync`` and the DAG file before anything is pulled.
+    """
     path = Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    config = HubConfig.model_validate(data)
+    try:
+        config = HubConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(path, [_problem(data, error) for error in exc.errors()]) from None
     if url := os.environ.get("CRMHUB_DATABASE_URL"):
         config = config.model_copy(update={"database_url": url})
     return config
+
+
+def _problem(data: Any, error: ErrorDetails) -> str:
+    """One config error in words: a source's options error as such, others with the source's name."""
+    options_error = error.get("ctx", {}).get("error")
+    if isinstance(options_error, OptionsError):
+        return str(options_error)
+    loc = error["loc"]
+    if len(loc) > 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        source = data["sources"][loc[1]] if isinstance(data, dict) else {}
+        name = source.get("name") if isinstance(source, dict) else None
+        local = cast(ErrorDetails, {**error, "loc": loc[2:]})
+        return f"source {name or loc[1]!r}: {describe_error(SourceConfig, local)}"
+    return describe_error(HubConfig, error)

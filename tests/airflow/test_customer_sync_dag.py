@@ -38,6 +38,23 @@ def test_dag_parses_with_one_mapped_extract_per_source():
     assert dag.get_task("extract").map_index_template == "{{ source_name }}"
 
 
+
+def test_a_misspelt_option_stops_the_dag_file_naming_source_and_key(tmp_path, monkeypatch):
+    """The DAG file loads the configuration when parsed: a typo is an import error that names the
+    option, shown in Airflow's UI, and no run (no task) can start."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    config = yaml.safe_load((REPO / "config" / "crmhub.yaml").read_text(encoding="utf-8"))
+    config["sources"][1]["options"] = {"rate_limt": 2}
+    config_path = tmp_path / "crmhub.yaml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    monkeypatch.setenv("CRMHUB_CONFIG", str(config_path))
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.get_dag("customer_sync") is None
+    [error] = bag.import_errors.values()
+    assert "source 'webshop': unknown option 'rate_limt' (did you mean 'rate_limit'?" in error
+
+
 def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch, capfd):
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState

@@ -60,3 +60,24 @@ def test_match_refuses_a_file_without_the_key_columns(tmp_path):
     result = run("match", str(bad), "--out", str(tmp_path / "out"))
     assert result.returncode != 0
     assert "source_system" in result.stderr
+
+
+def test_a_misspelt_option_fails_sync_before_any_work_naming_source_and_key(tmp_path):
+    import yaml
+
+    shipped = Path(__file__).parents[2] / "config" / "crmhub.yaml"
+    config = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    database = tmp_path / "hub.db"
+    config["database_url"] = f"sqlite:///{database}"
+    config["sources"][1]["options"] = {"rate_limt": 2}  # the webshop
+    path = tmp_path / "crmhub.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = run("--config", str(path), "sync", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"crmhub: invalid configuration {path}:\n"
+        "  source 'webshop': unknown option 'rate_limt' (did you mean 'rate_limit'? "
+        "allowed: api_path, backoff, push_fields, rate_limit, retries, timeout)\n"
+    )
+    assert result.stdout == ""
+    assert not database.exists()  # nothing pulled, not even the store created

@@ -170,8 +170,9 @@ def test_fixed_width_export(tmp_path, make_config):
              "F-3     PRIV Far         Too       DE01.01.1970 overflow",
              "F-4     FIRMAAcme Ltd              GB"]
     (export / "customers.txt").write_bytes("\r\n".join(lines).encode("utf-8"))
-    config = make_config("legacy_fw", "csv", 2, export_dir=str(export), import_dir=str(tmp_path / "import"),
-                         pattern="*.txt", encoding="utf-8", fields=layout, header_lines=1)
+    config = make_config("legacy_fw", "fixed_width", 2, export_dir=str(export),
+                         import_dir=str(tmp_path / "import"), pattern="*.txt", encoding="utf-8",
+                         fields=layout, header_lines=1)
     pages = list(FixedWidthFolderConnector(config).pull(None))
     assert ids(pages) == ["F-1", "F-2", "F-4"] and len(pages) == 2
     records = {r.source_id: r for p in pages for r in p.records}

@@ -150,8 +150,9 @@ def test_a_malformed_record_is_quarantined_while_the_rest_of_the_page_is_stored(
 
 
 def test_configuration_mistakes_fail_with_a_clear_reason(erp):
-    with pytest.raises(ConnectorError, match="list_operaton"):
-        erp.connector(options={"list_operaton": "x"})  # typo: refused, not ignored
+    # a typo is refused when the configuration is read, before any connector exists
+    with pytest.raises(ValueError, match="unknown option 'list_operaton' \\(did you mean 'list_operation'"):
+        erp.connector(options={"list_operaton": "x"})
     with pytest.raises(ConnectorError, match="unknown canonical fields: surname"):
         erp.connector(options={"type_mappings": {"person": {"NAME1": "surname"}}})
     wrong_operation = erp.connector(options={"list_operation": "ListCustomers"})

@@ -1,0 +1,69 @@
+"""Options of the REST and JSON-RPC connectors: web shops and CRM suites."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from schemas.source_options.base import PushFieldsOption, RetryOptions
+
+
+class WebShopOptions(RetryOptions, PushFieldsOption):
+    """``kind: woocommerce`` / ``rest_shop`` (:mod:`connectors.rest_shop`)."""
+
+    api_path: str = Field(
+        "/wp-json/wc/v3", description="path of the REST API, used when the connection has no `schema`"
+    )
+
+
+class ShopifyOptions(RetryOptions, PushFieldsOption):
+    """``kind: shopify`` (:mod:`connectors.shopify`)."""
+
+    api_version: str | None = Field(
+        None, description="Admin API version; none = the connection's `extra.api_version`, else 2024-10"
+    )
+    golden_id_namespace: str = Field("crm_hub", description="namespace of the golden-id metafield")
+    golden_id_key: str = Field("golden_id", description="key of the golden-id metafield")
+    overlap_seconds: float = Field(
+        0, ge=0, description="start the next run that much earlier (clock skew between Shopify's front ends)"
+    )
+
+
+class CrmModulesOptions(RetryOptions, PushFieldsOption):
+    """Shared by the CRM suites that keep Accounts and Contacts as modules (:mod:`connectors.crm_sync`)."""
+
+    modules: list[Literal["Accounts", "Contacts"]] = Field(
+        default_factory=lambda: ["Accounts", "Contacts"], min_length=1, description="modules read and written"
+    )
+
+
+class SugarCrmOptions(CrmModulesOptions):
+    """``kind: sugarcrm`` (:mod:`connectors.sugarcrm`), SuiteCRM/SugarCRM REST V8."""
+
+    golden_id_field: str = Field("crm_golden_id_c", description="custom field that receives the golden id")
+
+
+class VtigerOptions(CrmModulesOptions):
+    """``kind: vtiger`` (:mod:`connectors.vtiger`)."""
+
+    golden_id_field: str = Field(
+        "cf_crm_golden_id",
+        description="custom field that receives the golden id (real instances: `cf_<number>`)",
+    )
+
+
+class OdooOptions(RetryOptions, PushFieldsOption):
+    """``kind: odoo`` (:mod:`connectors.odoo`), JSON-RPC."""
+
+    database: str | None = Field(
+        None, description="Odoo database; none = the connection's `extra.database`, else its `schema`"
+    )
+    model: str = Field("res.partner", description="Odoo model holding the customers")
+    domain: list[Any] = Field(
+        default_factory=list, description='extra search filter, e.g. `[["type", "=", "contact"]]`'
+    )
+    golden_id_field: str = Field("x_crm_golden_id", description="field that receives the golden id")
+    erasure: Literal["unlink", "archive"] = Field(
+        "unlink", description="erasure by `unlink` (delete) or `archive` (`active = false`)"
+    )
