@@ -8,11 +8,12 @@ PYTHON ?= python3
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml scripts/install-os-packages.sh
+$(VENV)/.installed: pyproject.toml scripts/install-os-packages.sh sources/tryton/requirements.txt
 	./scripts/install-os-packages.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check uv
 	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[airflow,dev,bench]'
+	./scripts/tryton-venv.sh
 	touch $@
 
 demo: install

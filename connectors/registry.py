@@ -21,6 +21,7 @@ CONNECTOR_CLASSES: dict[str, str] = {
     "sugarcrm": "connectors.sugarcrm:SugarCrmConnector",
     "vtiger": "connectors.vtiger:VtigerConnector",
     "odoo": "connectors.odoo:OdooConnector",
+    "tryton": "connectors.tryton:TrytonConnector",
     "sql": "connectors.sql_table:SqlTableConnector",
     "csv": "connectors.flat_files:CsvFolderConnector",
     "fixed_width": "connectors.flat_files:FixedWidthFolderConnector",

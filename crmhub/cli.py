@@ -92,17 +92,34 @@ def cmd_sources_serve(args: argparse.Namespace) -> int:
         public_host=args.public_host,
         extra=args.all,
     )
+    tryton = _start_tryton(data_dir / "tryton") if args.tryton else None
+    if tryton is not None:
+        local.connections["crmhub_tryton"] = tryton.connection()
     env_file = data_dir / "connections.env"
     local.write_env_file(env_file)
     for name, server in local.servers.items():
         print(f"{name:<10} serving on {server.url}")
+    if tryton is not None:
+        print(f"{'tryton':<10} serving on {tryton.url} (Tryton 7.0 LTS, database crm)")
     print(f"connections for Airflow written to {env_file} (source it: . {env_file})", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     local.stop()
+    if tryton is not None:
+        tryton.stop()
     return 0
+
+
+def _start_tryton(data_dir: Path):
+    """The real Tryton ERP (``sources.tryton``), seeded with ``parties.json`` on its first start."""
+    from sources.tryton import PARTIES, TrytonServer
+
+    server = TrytonServer(data_dir).start()
+    if server.created:
+        server.seed(json.loads(PARTIES.read_text(encoding="utf-8")))
+    return server
 
 
 def cmd_sources_show(args: argparse.Namespace) -> int:
@@ -320,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webshop-port", type=int)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
     p.add_argument("--public-host", help="host name the connectors use (default: the bound address)")
+    p.add_argument("--tryton", action="store_true",
+                   help="also a real Tryton 7.0 ERP (needs .venv-tryton: scripts/tryton-venv.sh)")
     p.add_argument(
         "--all",
         action="store_true",

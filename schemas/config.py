@@ -27,6 +27,7 @@ SourceKind = Literal[
     "sugarcrm",
     "vtiger",
     "odoo",
+    "tryton",
     "sql",
     "csv",
     "fixed_width",

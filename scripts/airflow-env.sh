@@ -15,5 +15,8 @@ _crmhub_secrets=$(cd "$ROOT" && "$ROOT/.venv/bin/python" -m crmhub.local_secrets
 }
 eval "$_crmhub_secrets"
 unset _crmhub_secrets
-export CRMHUB_CONFIG=${CRMHUB_CONFIG:-$ROOT/config/crmhub.yaml}
+# CRMHUB_DEMO_TRYTON=1: the demo also runs a real Tryton ERP and syncs it (config/crmhub-tryton.yaml)
+if [ -n "${CRMHUB_DEMO_TRYTON:-}" ]; then _crmhub_default_config=crmhub-tryton.yaml; else _crmhub_default_config=crmhub.yaml; fi
+export CRMHUB_CONFIG=${CRMHUB_CONFIG:-$ROOT/config/$_crmhub_default_config}
+unset _crmhub_default_config
 export PATH=$ROOT/.venv/bin:$PATH

@@ -16,7 +16,9 @@ case "${1:-start}" in
     "$0" stop >/dev/null
     mkdir -p var "$DATA_DIR"
     rm -f "$DATA_DIR/connections.env"
-    setsid .venv/bin/crmhub sources serve --data-dir "$DATA_DIR" > var/sources.log 2>&1 < /dev/null &
+    EXTRA=()
+    if [ -n "${CRMHUB_DEMO_TRYTON:-}" ]; then EXTRA=(--tryton); fi
+    setsid .venv/bin/crmhub sources serve --data-dir "$DATA_DIR" "${EXTRA[@]}" > var/sources.log 2>&1 < /dev/null &
     echo $! > "$PIDFILE"
     for _ in $(seq 1 120); do
       [ -s "$DATA_DIR/connections.env" ] && break

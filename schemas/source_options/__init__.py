@@ -16,6 +16,7 @@ from schemas.source_options.web import (
     OdooOptions,
     ShopifyOptions,
     SugarCrmOptions,
+    TrytonOptions,
     VtigerOptions,
     WebShopOptions,
 )
@@ -31,6 +32,7 @@ OPTIONS_BY_KIND: dict[str, type[SourceOptions]] = {
     "sugarcrm": SugarCrmOptions,
     "vtiger": VtigerOptions,
     "odoo": OdooOptions,
+    "tryton": TrytonOptions,
     "sql": SqlOptions,
     "csv": CsvOptions,
     "fixed_width": FixedWidthOptions,
@@ -55,6 +57,7 @@ __all__ = [
     "SourceOptions",
     "SqlOptions",
     "SugarCrmOptions",
+    "TrytonOptions",
     "VtigerOptions",
     "WebShopOptions",
     "options_model",

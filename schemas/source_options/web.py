@@ -67,3 +67,20 @@ class OdooOptions(RetryOptions, PushFieldsOption):
     erasure: Literal["unlink", "archive"] = Field(
         "unlink", description="erasure by `unlink` (delete) or `archive` (`active = false`)"
     )
+
+
+class TrytonOptions(RetryOptions):
+    """``kind: tryton`` (:mod:`connectors.tryton`), JSON-RPC through Tryton's ORM (no SQL, no DDL)."""
+
+    database: str | None = Field(None, description="Tryton database; none = the connection's `schema`")
+    golden_id_prefix: str = Field(
+        "CRMHUB-", min_length=1, description="code prefix of the party identifier that holds the golden id"
+    )
+    organization_identifier_types: list[str] | None = Field(
+        None,
+        description="identifier types that make a party an organisation; none = every `*_vat`, `*_uid`, "
+        "`*_businessid` and `*_orgnr` type",
+    )
+    erasure: Literal["erase", "deactivate"] = Field(
+        "erase", description="Tryton's erase wizard (`erase`), or `deactivate` only"
+    )

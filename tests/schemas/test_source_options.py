@@ -28,6 +28,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "soap": SOAP_REQUIRED,
     "sql": {"table": "CUST_MASTER"},
     "fixed_width": {"fields": [["KDNR", 10], ["NAME", 30]]},
+    "tryton": {"database": "crm"},
 }
 
 
