@@ -38,7 +38,7 @@ class TrytonServer:
     """One Tryton database in ``data_dir``, served on loopback while started."""
 
     def __init__(self, data_dir: Path, venv: Path = DEFAULT_VENV):
-        self.data_dir, self.venv = data_dir, venv
+        self.data_dir, self.venv = data_dir.resolve(), venv
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.created = False  # whether start() created the database (then it is empty)
@@ -66,13 +66,15 @@ class TrytonServer:
     def _admin(self, config: Path, *args: str) -> None:
         env = {**os.environ, "TRYTONPASSFILE": str(self.data_dir / "admin.pass")}
         self.password  # noqa: B018 - written on first use
-        subprocess.run(
+        done = subprocess.run(
             [str(self.venv / "bin" / "trytond-admin"), "-c", str(config), "-d", DATABASE, *args],
             env=env,
-            check=True,
             capture_output=True,
+            text=True,
             timeout=600,
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"trytond-admin {' '.join(args)} failed: {done.stderr[-2000:]}")
 
     def start(self) -> TrytonServer:
         """Create the database on first start (party + country modules), then serve it."""
