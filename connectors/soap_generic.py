@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
@@ -60,6 +61,7 @@ from connectors.base import (
 from connectors.credentials import Credentials
 from connectors.http import session_settings
 from connectors.mapping import LIST_FIELDS, FieldMapping, get_path
+from connectors.nested_push import changed_leaves, list_paths, nest
 from connectors.soap import (
     SoapCaller,
     SoapFaultError,
@@ -101,10 +103,17 @@ class GenericSoapConnector(SourceConnector):
             raise ConnectorError(self.name, "connect", "no host in the connection and no options.wsdl_path")
         endpoint = self.credentials.base_url() if self.credentials.host else None
         session = soap_session(**session_settings(options))
+        credentials = self.credentials
+        if options.auth == "basic":
+            session.auth = (credentials.login or "", credentials.password or "")
+        elif options.auth == "bearer":
+            session.headers["Authorization"] = f"Bearer {credentials.password or ''}"
+        if options.auth != "ws_security":
+            credentials = replace(credentials, login=None)  # no UsernameToken in the SOAP header
         try:
             client = build_soap_client(
                 options.wsdl_path or f"{endpoint}?wsdl",
-                self.credentials,
+                credentials,
                 session,
                 load_timeout=options.timeout,
                 operation_timeout=options.timeout,
@@ -153,35 +162,68 @@ class GenericSoapConnector(SourceConnector):
         return is_transient(error) or code in self.options.transient_fault_codes
 
     def check(self) -> None:
-        self._list(None, 1)
+        self._list({}, 1)
 
-    def _list(self, token: str | None, size: int) -> dict[str, Any]:
-        arguments = dict(self.options.list_arguments)
-        if token is not None:
-            arguments[self.options.page_token_argument] = token
+    def _list(self, arguments: Mapping[str, Any], size: int) -> dict[str, Any]:
+        arguments = {**self.options.list_arguments, **arguments}
         if self.options.page_size_argument:
             arguments[self.options.page_size_argument] = size
         response = _plain(serialize_object(self.call(self.options.list_operation, **arguments), dict))
         return response if isinstance(response, dict) else {"": response}
 
+    def _records(self, response: dict[str, Any]) -> list[Any]:
+        records = _path(response, self.options.records_path)
+        if records is None:
+            return []
+        return records if isinstance(records, list) else [records]
+
     def pull(self, cursor: str | None) -> Iterator[Page]:
-        token = cursor
+        if self.options.paging == "change_time":
+            yield from self._pull_by_change_time(cursor)
+            return
+        options, token = self.options, cursor
         while True:
-            response = self._list(token, self.config.page_size)
-            records = _path(response, self.options.records_path)
-            if records is None:
-                records = []
-            if not isinstance(records, list):
-                records = [records]
+            response = self._list(
+                {options.page_token_argument: token} if token is not None else {}, self.config.page_size
+            )
+            records = self._records(response)
             if not records:
                 return
-            next_token = _path(response, self.options.next_token_path)
+            next_token = _path(response, options.next_token_path)
             rows = [self.row(record) for record in records]
             yield self.to_page(rows, str(next_token) if next_token not in (None, "") else token)
-            more = _path(response, self.options.more_path) if self.options.more_path else True
+            more = _path(response, options.more_path) if options.more_path else True
             if not more or next_token in (None, "", token):
                 return
             token = str(next_token)
+
+    def _pull_by_change_time(self, cursor: str | None) -> Iterator[Page]:
+        """Records in change-time order from the cursor's time on; the offset skips only the records
+        of that same time already delivered (a plain offset over a changing list skips records when
+        one delivered earlier changes and moves to the end). The cursor is the last change time: the
+        next run re-reads that time's records, which the hub recognises as unchanged."""
+        options, since, ties, size = self.options, cursor, 0, self.config.page_size
+        while True:
+            arguments = {options.offset_argument: ties}
+            if since is not None:
+                arguments[options.since_argument] = since
+            records = self._records(self._list(arguments, size))
+            if not records:
+                return
+            times = [soap_text(_path(r, options.change_time_path)) for r in records]
+            if None in times:
+                raise ConnectorError(
+                    self.name,
+                    "pull",
+                    f"a record has no change time at "
+                    f"{options.change_time_path!r}: cannot page by change time",
+                )
+            last = times[-1]
+            ties = (ties if last == since else 0) + times.count(last)
+            since = last
+            yield self.to_page([self.row(record) for record in records], last)
+            if len(records) < size:
+                return
 
     def row(self, record: Any) -> dict[str, Any]:
         """A record as plain data plus the ``derived`` section: record type, type-dependent fields
@@ -247,7 +289,7 @@ class GenericSoapConnector(SourceConnector):
         changes = self.source_changes(update, current)
         if not changes:
             return
-        record = {options.id_field: update.source_id, **changes}
+        record = {options.id_field: update.source_id, **nest(changes, current)}
         arguments = {options.upsert_argument: record} if options.upsert_argument else record
         self.call(options.upsert_operation, record_id=update.source_id, **arguments)
 
@@ -270,10 +312,15 @@ class GenericSoapConnector(SourceConnector):
             if exc.code not in options.gone_fault_codes:
                 raise
 
-    def source_changes(self, update: PushUpdate, current: Mapping[str, Any]) -> dict[str, str]:
-        """Source fields whose value the update changes; ``None`` never clears anything."""
-        wanted = self.mapping.to_source(update.fields)
+    def source_changes(self, update: PushUpdate, current: Mapping[str, Any]) -> dict[str, Any]:
+        """Source paths whose value the update changes (dotted for nested elements, a list for an
+        array the record holds as one); ``None`` never clears anything."""
+        wanted: dict[str, Any] = self.mapping.to_source(update.fields)
         wanted.update(spread_list_fields(self.mapping, update.fields))
+        for path in list_paths(self.mapping.mapping, current, set(LIST_FIELDS)):
+            values = update.fields.get(LIST_FIELDS[self.mapping.mapping[path]])
+            if isinstance(values, list):
+                wanted[path] = values  # an array element takes the whole list
         record_type = (current.get("derived") or {}).get("record_type")
         by_canonical = {c: s for s, c in self.options.type_mappings.get(str(record_type), {}).items()}
         for key in [k for k in wanted if k.startswith("derived.")]:
@@ -283,12 +330,8 @@ class GenericSoapConnector(SourceConnector):
                 wanted[source_field] = value
         wanted[self.options.golden_id_field] = update.golden_id
         read_only = {self.options.id_field, *self.options.read_only_fields}
-        changes = {}
-        for field, value in wanted.items():
-            text = soap_text(value)
-            if field not in read_only and text is not None and text != soap_text(current.get(field)):
-                changes[field] = text
-        return changes
+        writable = {path: value for path, value in wanted.items() if path not in read_only}
+        return changed_leaves(writable, current, soap_text)
 
 
 def spread_list_fields(mapping: FieldMapping, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas.source_options.base import SoapOptions, WsSecurityOptions
 
@@ -46,10 +46,33 @@ class GenericSoapOptions(WsSecurityOptions):
     list_arguments: dict[str, Any] = Field(
         default_factory=dict, description="fixed arguments of the list call"
     )
-    page_token_argument: str = Field(description="request field that takes the cursor (page token)")
+    auth: Literal["ws_security", "basic", "bearer", "none"] = Field(
+        "ws_security",
+        description="`ws_security`: a UsernameToken when the connection has a login; `basic`: HTTP Basic "
+        "with login/password; `bearer`: the connection's password as a bearer token",
+    )
+    paging: Literal["token", "change_time"] = Field(
+        "token",
+        description="`token`: the service's next-page token is the cursor; `change_time`: records ordered by "
+        "change time, asked for from the last one seen (`since_argument`), offset only through ties",
+    )
+    page_token_argument: str | None = Field(
+        None, description="request field that takes the cursor (page token); `token` paging"
+    )
     page_size_argument: str | None = Field(None, description="request field that takes `page_size`")
     records_path: str = Field(description="response path to the list of records")
-    next_token_path: str = Field(description="response path to the next page's token")
+    next_token_path: str | None = Field(
+        None, description="response path to the next page's token; `token` paging"
+    )
+    since_argument: str | None = Field(
+        None, description="request field taking the change time to list from; `change_time` paging"
+    )
+    offset_argument: str | None = Field(
+        None, description="request field taking how many records to skip; `change_time` paging"
+    )
+    change_time_path: str | None = Field(
+        None, description="record path to its change time (ascending in the list); `change_time` paging"
+    )
     more_path: str | None = Field(None, description='response path to a boolean "there is more"')
     record_type: str | RecordTypeRule = Field(
         "person", description="`person`, `organization` or `{field: ..., values: {code: type}}`"
@@ -85,6 +108,17 @@ class GenericSoapOptions(WsSecurityOptions):
         default_factory=list, description='fault codes meaning "not there": erased'
     )
     transient_fault_codes: list[str] = Field(default_factory=list, description="fault codes worth retrying")
+
+    @model_validator(mode="after")
+    def _paging_complete(self) -> Self:
+        needed = {
+            "token": ("page_token_argument", "next_token_path"),
+            "change_time": ("since_argument", "offset_argument", "change_time_path"),
+        }[self.paging]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"paging {self.paging!r} needs {', '.join(missing)}")
+        return self
 
     @field_validator("type_mappings")
     @classmethod
