@@ -14,21 +14,38 @@ from __future__ import annotations
 
 import json
 import secrets
+import xmlrpc.client
 from collections.abc import Callable
 from typing import Any
+from xml.parsers.expat import ExpatError
 
+from defusedxml import DefusedXmlException
+from defusedxml.xmlrpc import DefusedExpatParser
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from sources.odoo.domain import DomainError
-from sources.odoo.store import MissingError, OdooStore, UnknownModel
+from sources.odoo.store import MODELS, MissingError, OdooStore, UnknownModel
 from sources.webshop.faults import MALFORMED_EMAIL, Faults
 
 SERVER_VERSION = "17.0"
 VERSION_INFO = {"server_version": SERVER_VERSION, "server_version_info": [17, 0, 0, "final", 0, ""],
                 "server_serie": SERVER_VERSION, "protocol_version": 1}
-#: ORM methods the local server exposes (Odoo has many more; these are what integrations use).
-METHODS = ("search_read", "search", "search_count", "read", "write", "unlink")
+#: ORM methods the local server exposes (Odoo has many more; these are what integrations and the
+#: official client libraries use: https://www.odoo.com/documentation/17.0/developer/reference/backend/orm.html
+#: and https://www.odoo.com/documentation/17.0/developer/reference/external_api.html).
+METHODS = ("search_read", "search", "search_count", "read", "write", "unlink", "create", "fields_get")
+#: The user's context, as ``res.users.context_get`` answers it (odoorpc reads it at login).
+USER_CONTEXT = {"lang": "en_US", "tz": "UTC"}
+
+
+def xmlrpc_loads(body: bytes) -> tuple[tuple[Any, ...], str | None]:
+    """``xmlrpc.client.loads`` through defusedxml's parser: no entity expansion, no external DTDs."""
+    unmarshaller = xmlrpc.client.Unmarshaller(use_datetime=False, use_builtin_types=False)
+    parser = DefusedExpatParser(unmarshaller)
+    parser.feed(body)
+    parser.close()
+    return unmarshaller.close(), unmarshaller.getmethodname()
 
 
 class OdooError(Exception):
@@ -94,6 +111,14 @@ class OdooRpc:
             raise access_denied()
         args, kwargs = list(args or []), dict(kwargs or {})
         context = kwargs.pop("context", None) or {}
+        if (model, method) == ("res.users", "context_get"):
+            return {**USER_CONTEXT, "uid": self.uid}
+        if model == "ir.model" and method == "search":
+            # which models exist (odoorpc asks before it builds a model class): ir.model by its name
+            domain = args[0] if args else kwargs.get("domain") or []
+            leaves = [tuple(leaf) for leaf in domain if isinstance(leaf, list | tuple) and len(leaf) == 3]
+            wanted = {value for field, operator, value in leaves if (field, operator) == ("model", "=")}
+            return [number for number, name in enumerate(MODELS, start=1) if name in wanted]
         if method not in METHODS:
             raise OdooError("builtins.AttributeError",
                             f"The method '{method}' does not exist on the model '{model}'")
@@ -132,7 +157,14 @@ class OdooRpc:
             return rows
         if method == "read":
             ids, fields = (args + [None, None])[:2]
-            return store.read(model, ids, kwargs.get("fields", fields))
+            return store.read(model, ids, kwargs.get("fields", fields), kwargs.get("load", "_classic_read"))
+        if method == "create":
+            # ``create(vals)`` -> id; ``create([vals, ...])`` -> ids (the ORM's model_create_multi)
+            values = args[0] if args else kwargs.get("vals_list", kwargs.get("vals"))
+            ids = store.create(model, values if isinstance(values, list) else [values])
+            return ids if isinstance(values, list) else ids[0]
+        if method == "fields_get":
+            return store.fields_get(model)
         if method == "unlink":
             # ORM ``unlink()``: deletes the records, True; MissingError for ids that do not exist
             # (https://www.odoo.com/documentation/17.0/developer/reference/backend/orm.html#odoo.models.Model.unlink)
@@ -161,6 +193,32 @@ def build_app(rpc: OdooRpc) -> FastAPI:
             status, headers = error
             return Response(f"<h1>{status}</h1>", status_code=status, headers=headers, media_type="text/html")
         return await call_next(request)
+
+    @app.post("/web/webclient/version_info")
+    async def version_info(request: Request) -> JSONResponse:
+        """The web client's version route (``type="json"``), which odoorpc calls first
+        (odoo/addons/web/controllers/webclient.py: ``version_info``)."""
+        try:
+            request_id = (json.loads(await request.body()) or {}).get("id")
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            request_id = None
+        return JSONResponse({"jsonrpc": "2.0", "id": request_id, "result": VERSION_INFO})
+
+    @app.post("/xmlrpc/2/{service}")
+    async def xmlrpc_endpoint(service: str, request: Request) -> Response:
+        """Odoo's XML-RPC endpoints, the ones its External API documentation uses in every example
+        (https://www.odoo.com/documentation/17.0/developer/reference/external_api.html): ``common``
+        and ``object``; a failure is an XML-RPC fault (``AccessDenied`` has fault code 3, as in Odoo)."""
+        try:
+            params, method = xmlrpc_loads(await request.body())
+            result = rpc.call(service, str(method), list(params))
+            content = xmlrpc.client.dumps((result,), methodresponse=True, allow_none=True)
+        except OdooError as error:
+            code = 3 if error.name == "odoo.exceptions.AccessDenied" else 1
+            content = xmlrpc.client.dumps(xmlrpc.client.Fault(code, f"{error.name}: {error.message}"))
+        except (ExpatError, ValueError, DefusedXmlException) as exc:
+            content = xmlrpc.client.dumps(xmlrpc.client.Fault(1, f"invalid XML-RPC request: {exc}"))
+        return Response(content, media_type="text/xml")
 
     @app.post("/jsonrpc")
     async def jsonrpc(request: Request) -> Response:

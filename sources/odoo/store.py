@@ -115,8 +115,10 @@ class OdooStore(SqliteStore):
             rows = db.execute(sql, params).fetchall()
             return [self._read_row(db, spec, row, names) for row in rows]
 
-    def read(self, model: str, ids: Sequence[int],
-             fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    def read(self, model: str, ids: Sequence[int], fields: Sequence[str] | None = None,
+             load: str | None = "_classic_read") -> list[dict[str, Any]]:
+        """Odoo's ``read``: with ``load="_classic_read"`` (the default) a many2one reads as
+        ``[id, display_name]``, with any other ``load`` (odoorpc sends ``_classic_write``) as the id."""
         table, spec = _model(model)
         names = _check_fields(model, spec, fields or list(spec))
         ids = _ids(ids)
@@ -126,7 +128,7 @@ class OdooStore(SqliteStore):
             missing = [i for i in ids if i not in rows]
             if missing:
                 raise MissingError(_missing_message(model, missing))
-            return [self._read_row(db, spec, rows[i], names) for i in ids]
+            return [self._read_row(db, spec, rows[i], names, load == "_classic_read") for i in ids]
 
     def write(self, model: str, ids: Sequence[int], values: Mapping[str, Any]) -> bool:
         """Odoo's ``write``: same values for every id; ``write_date`` stamped even if nothing changed."""
@@ -150,6 +152,32 @@ class OdooStore(SqliteStore):
             _require(db, table, model, ids)
             db.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in ids])
         return True
+
+    def create(self, model: str, vals_list: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Odoo's ``create`` (``@api.model_create_multi``): one record per dict, ``create_date`` and
+        ``write_date`` stamped; the new ids in order."""
+        table, spec = _model(model)
+        ids = []
+        with self._connect() as db:
+            for values in vals_list:
+                columns = _writable(model, spec, values)
+                if "write_date" in spec:
+                    columns["create_date"] = columns["write_date"] = now_utc()
+                names = list(columns)
+                cursor = db.execute(f"INSERT INTO {table} ({', '.join(names)}) "
+                                    f"VALUES ({', '.join('?' * len(names))})", [columns[n] for n in names])
+                ids.append(int(cursor.lastrowid))
+        return ids
+
+    def fields_get(self, model: str) -> dict[str, dict[str, Any]]:
+        """Odoo's ``fields_get``: per field its ``type``, ``string``, ``relation``, ``readonly``."""
+        _table, spec = _model(model)
+        return {name: {"type": field.type, "string": name.replace("_", " ").title(),
+                       "readonly": field.readonly, "required": False,
+                       **({"relation": field.relation} if field.relation else {}),
+                       **({"selection": [["contact", "Contact"], ["invoice", "Invoice"]]}
+                          if field.type == "selection" else {})}
+                for name, field in spec.items()}
 
     # -- seeding ---------------------------------------------------------------------------------
 
@@ -177,13 +205,13 @@ class OdooStore(SqliteStore):
     # -- helpers ---------------------------------------------------------------------------------
 
     def _read_row(self, db: sqlite3.Connection, spec: dict[str, Field], row: sqlite3.Row,
-                  names: list[str]) -> dict[str, Any]:
+                  names: list[str], many2one_names: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {"id": row["id"]}
         for name in names:
             field, value = spec[name], row[name]
             if field.type == "boolean":
                 out[name] = bool(value)
-            elif field.type == "many2one":
+            elif field.type == "many2one" and many2one_names:
                 out[name] = [value, _display_name(db, field.relation, value)] if value else False
             else:
                 out[name] = False if value in (None, "") else value
