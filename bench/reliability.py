@@ -172,21 +172,22 @@ def read_state(world: World) -> HubState:
 
 
 def webshop_cursor_covered(world: World, store: HubStore) -> bool:
-    """The web shop's cursor is a readable (date_modified, id) watermark: every customer at or before
-    it must be in the hub (stored or quarantined), else a crash moved the cursor ahead of the data."""
-    from connectors.rest_shop import Watermark, row_key
+    """The web shop's cursor is the next page of its id-ordered scan: every customer on the pages
+    before it must be in the hub (stored or quarantined), else a crash moved the cursor ahead of the
+    data. (``scan1|1``: a scan ended; the next one starts over, nothing is claimed.)"""
+    from connectors.rest_shop import scan_page
 
     cursor = store.get_cursor("webshop")
     if cursor is None:
         return True
-    mark = Watermark.decode(cursor)
+    config = yaml.safe_load(world.config_path.read_text(encoding="utf-8"))
+    per_page = next(s.get("page_size", 100) for s in config["sources"] if s["name"] == "webshop")
     held = {k.source_id for k in store.load_records() if k.source_system == "webshop"}
     held |= {q.source_id for q in store.quarantine("webshop")}
     shop = world.local.systems["webshop"].store
-    customers, _ = shop.list_customers(page=1, per_page=100_000, orderby="modified")
-    return all(
-        str(c["id"]) in held for c in customers if (key := row_key(c)) is not None and key <= mark
-    )
+    customers, _ = shop.list_customers(page=1, per_page=100_000, orderby="id")
+    delivered = customers[: (scan_page(cursor) - 1) * min(per_page, 100)]
+    return all(str(c["id"]) in held for c in delivered)
 
 
 def check_converged(

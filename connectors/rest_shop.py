@@ -1,25 +1,25 @@
-"""Web shop connector for a WooCommerce-style REST API v3 (``/wp-json/wc/v3/customers``), over requests.
+"""Web shop connector for the WooCommerce REST API v3 (``/wp-json/wc/v3/customers``), over requests.
 
-Incremental pull -- why not plain page numbers: paging ``page=1, 2, ...`` over a set that changes
-while we read it skips rows (a customer edited during the run moves to the end, every later row shifts
-one place left, and the row at the page boundary is never returned). So the connector pages by a
-*watermark*: it asks for ``orderby=modified&order=asc&modified_after=<watermark - 1 s>`` (the API's
-``modified_after`` is strict and has second precision), which yields rows in ``(date_modified_gmt, id)``
-order, and it drops client-side every row ``<= (watermark, last id)``. After each page the watermark
-moves to that page's last row. The cursor is exactly that pair, ``wm1|<date_modified_gmt>|<id>``, so
-a resume starts right after the last stored row: nothing lost, nothing repeated.
+Pull -- what the real API offers. WooCommerce's customer list has no "modified since" filter (``orderby``
+takes only id, include, name, registered_date:
+https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-customers), so a sync reads every
+customer, in id order, page by page, and the hub keeps only what changed (each record's content hash
+against the stored one: an unchanged customer is counted as unchanged and not matched again). Id order
+does not move when customers are edited during the run; a customer deleted mid-run shifts the later
+pages by one, so one row may be read only by the next sync — delayed, never lost. The cursor is the
+next page of the scan (``scan1|<page>``) so a crashed run resumes where it stopped; after the last
+page it is ``scan1|1``: the next sync scans again. (A shop with ``customer.updated`` webhooks could
+push changes instead; not built.)
 
-Ties: when more rows share one ``date_modified_gmt`` than fit a page (bulk imports), the watermark
-cannot move; the connector then steps through the tie group with WooCommerce's ``offset`` parameter,
-starting one row *before* where it believes the new rows begin. If that overlap row is already newer
-than the cursor, rows of the group have vanished (edited away) and the window slid past unread rows,
-so it backs off and re-reads; rows are never skipped, only occasionally read twice and filtered.
+Auth as WooCommerce requires: over HTTPS the consumer key and secret as HTTP Basic; over plain HTTP
+one-legged OAuth 1.0a, each request signed (HMAC-SHA256, parameters in the query string) with
+requests-oauthlib -- WooCommerce refuses Basic over HTTP.
 
 Erasure: ``DELETE /customers/{id}?force=true`` (:meth:`WebShopConnector.delete_one`).
 
 Push: ``PUT /customers/{id}`` with only the fields whose value differs from the shop's current value
 (read first with ``GET``), and the golden id as ``meta_data`` entry ``crm_golden_id``. An update that
-changes nothing sends nothing, so it does not bump ``date_modified_gmt`` and re-trigger a sync.
+changes nothing sends nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import requests
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY
+from requests_oauthlib import OAuth1
 
 from connectors.base import ConnectorError, OrderPage, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
@@ -42,44 +44,57 @@ from schemas.source_options import WebShopOptions
 MAX_PER_PAGE = 100  # WooCommerce refuses larger pages
 GOLDEN_ID_META_KEY = "crm_golden_id"
 GMT_FORMAT = "%Y-%m-%dT%H:%M:%S"
-CURSOR_VERSION = "wm1"
+CURSOR_VERSION = "scan1"
+ORDER_CURSOR_VERSION = "wm1"
 
 #: Source fields a push may write: account name/e-mail, billing fields and meta entries.
 #: Everything else the mapping names (id, dates, the derived record type) is read-only.
 WRITABLE_TOP_LEVEL = frozenset({"email", "first_name", "last_name"})
 
 
+def scan_page(cursor: str) -> int:
+    """The page a ``scan1|<page>`` cursor resumes at; a cursor of the earlier watermark version
+    (``wm1|...``, from when the local shop offered a modified filter) starts a new scan."""
+    version, _, page = cursor.partition("|")
+    if version == "wm1":
+        return 1
+    if version != CURSOR_VERSION or not page.isdigit() or int(page) < 1:
+        raise ValueError(f"invalid cursor {cursor!r}; expected '{CURSOR_VERSION}|<page>' or none for a "
+                         "full refresh")
+    return int(page)
+
+
 @dataclass(frozen=True, order=True)
 class Watermark:
-    """Position in ``(date_modified_gmt, id)`` order; rows at or before it have been delivered."""
+    """Position in ``(date_created_gmt, id)`` order of the order stream; rows at or before it have
+    been delivered."""
 
     modified: datetime
     id: int
 
     def encode(self) -> str:
-        return f"{CURSOR_VERSION}|{self.modified.strftime(GMT_FORMAT)}|{self.id}"
+        return f"{ORDER_CURSOR_VERSION}|{self.modified.strftime(GMT_FORMAT)}|{self.id}"
 
     @classmethod
     def decode(cls, cursor: str) -> Watermark:
         """Parse :meth:`encode`'s output; ``ValueError`` saying what is expected otherwise."""
         try:
             version, modified, last_id = cursor.split("|")
-            if version != CURSOR_VERSION:
+            if version != ORDER_CURSOR_VERSION:
                 raise ValueError(f"unknown cursor version {version!r}")
             return cls(datetime.strptime(modified, GMT_FORMAT), int(last_id))
         except ValueError as exc:
-            expected = f"'{CURSOR_VERSION}|YYYY-MM-DDTHH:MM:SS|<id>' or none for a full refresh"
+            expected = f"'{ORDER_CURSOR_VERSION}|YYYY-MM-DDTHH:MM:SS|<id>' or none for a full refresh"
             raise ValueError(f"invalid cursor {cursor!r} ({exc}); expected {expected}") from None
 
 
-def row_key(row: Any) -> Watermark | None:
-    """A row's paging key, or ``None`` when its id or modification date is unusable."""
-    if not isinstance(row, Mapping):
-        return None
-    try:
-        return Watermark(datetime.strptime(str(row["date_modified_gmt"]), GMT_FORMAT), int(row["id"]))
-    except (KeyError, TypeError, ValueError):
-        return None
+def woocommerce_auth(base_url: str, key: str, secret: str) -> tuple[str, str] | OAuth1:
+    """HTTP Basic over HTTPS; over HTTP, one-legged OAuth 1.0a with the signature in the query string
+    (WooCommerce's rule: https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication)."""
+    if base_url.startswith("https://"):
+        return (key, secret)
+    return OAuth1(key, client_secret=secret, signature_method=SIGNATURE_HMAC_SHA256,
+                  signature_type=SIGNATURE_TYPE_QUERY)
 
 
 class WebShopConnector(SourceConnector):
@@ -121,7 +136,8 @@ class WebShopConnector(SourceConnector):
         self.base_url = self.credentials.base_url().rstrip("/") + api_path
         self.session = build_session(**session_settings(self.options))
         if self.credentials.login:
-            self.session.auth = (self.credentials.login, self.credentials.password or "")
+            self.session.auth = woocommerce_auth(self.base_url, self.credentials.login,
+                                                 self.credentials.password or "")
 
     # -- check -----------------------------------------------------------------------------------
 
@@ -132,41 +148,22 @@ class WebShopConnector(SourceConnector):
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
         try:
-            position = Watermark.decode(cursor) if cursor else None
+            page = scan_page(cursor) if cursor else 1
         except ValueError as exc:
             raise ConnectorError(self.name, "pull", str(exc)) from None
-        behind = 0  # rows of the query result that are <= position (all share position.modified)
-        request_no = 0
         while True:
-            offset = max(0, behind - 1)  # re-read one delivered row to prove the window did not slide
-            params: dict[str, Any] = {"per_page": self.per_page, "orderby": "modified", "order": "asc",
-                                      "offset": offset}
-            if position:
-                params["modified_after"] = (position.modified - timedelta(seconds=1)).strftime(GMT_FORMAT)
-            request_no += 1
-            rows = self._get("pull", "/customers", params, page=request_no)
+            params = {"page": page, "per_page": self.per_page, "orderby": "id", "order": "asc"}
+            response = self._request("GET", "pull", "/customers", params=params, page=page)
+            rows = json_body(self.name, "pull", response.url, response, where=f"page {page} ")
             if not isinstance(rows, list):
-                raise ConnectorError(self.name, "pull", f"page {request_no}: expected a JSON list of "
+                raise ConnectorError(self.name, "pull", f"page {page}: expected a JSON list of "
                                      f"customers, got {type(rows).__name__}")
-            if not rows:
+            pages = response.headers.get("X-WP-TotalPages", "")
+            last = len(rows) < self.per_page or (pages.isdigit() and page >= int(pages))
+            yield self._page(rows, f"{CURSOR_VERSION}|{1 if last else page + 1}")
+            if last:
                 return
-            first = row_key(rows[0])
-            if offset and position and first and first > position:
-                behind = max(0, behind - self.per_page)  # delivered rows vanished: back off, re-read
-                continue
-            new_rows = [row for row in rows if is_after(row_key(row), position)]
-            keys = [key for row in new_rows if (key := row_key(row))]
-            if keys:
-                last = keys[-1]
-                same_second = sum(1 for row in rows if (k := row_key(row)) and k.modified == last.modified)
-                behind = same_second + (offset if position and position.modified == last.modified else 0)
-                position = last
-            else:
-                behind = offset + len(rows)
-            if new_rows:
-                yield self._page(new_rows, position.encode() if position else cursor)
-            if len(rows) < self.per_page:
-                return
+            page += 1
 
     def _page(self, rows: list[Any], cursor: str | None) -> Page:
         objects = [row for row in rows if isinstance(row, Mapping)]

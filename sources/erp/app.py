@@ -47,6 +47,9 @@ def create_app(
 
     @app.get(SERVICE_PATH)
     def wsdl(request: Request) -> Response:
+        """The service description, as SOAP stacks publish it at ``<endpoint>?wsdl`` (WSDL 1.1:
+        https://www.w3.org/TR/2001/NOTE-wsdl-20010315); this ERP's own contract is sources/erp/ (SAP-style
+        customer master, names after SAP's KNA1 fields)."""
         if "wsdl" not in {key.lower() for key in request.query_params}:
             return Response(f"SOAP endpoint; the service description is at {SERVICE_PATH}?wsdl",
                             media_type="text/plain")
@@ -55,6 +58,8 @@ def create_app(
 
     @app.post(SERVICE_PATH)
     async def soap(request: Request) -> Response:
+        """SOAP 1.1 over HTTP POST (https://www.w3.org/TR/2000/NOTE-SOAP-20000508/), WS-Security
+        UsernameToken in the header (https://docs.oasis-open.org/wss-m/wss/v1.1.1/os/wss-UsernameTokenProfile-v1.1.1-os.html)."""
         body = await request.body()
         try:
             payload = await run_in_threadpool(_answer, body)

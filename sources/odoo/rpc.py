@@ -197,7 +197,7 @@ def build_app(rpc: OdooRpc) -> FastAPI:
     @app.post("/web/webclient/version_info")
     async def version_info(request: Request) -> JSONResponse:
         """The web client's version route (``type="json"``), which odoorpc calls first
-        (odoo/addons/web/controllers/webclient.py: ``version_info``)."""
+        (https://github.com/odoo/odoo/blob/17.0/addons/web/controllers/webclient.py: ``version_info``)."""
         try:
             request_id = (json.loads(await request.body()) or {}).get("id")
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
@@ -222,6 +222,9 @@ def build_app(rpc: OdooRpc) -> FastAPI:
 
     @app.post("/jsonrpc")
     async def jsonrpc(request: Request) -> Response:
+        """Odoo's JSON-RPC endpoint of the External API: services ``common`` and ``object``
+        (https://www.odoo.com/documentation/17.0/developer/reference/external_api.html; the dispatcher:
+        https://github.com/odoo/odoo/blob/17.0/odoo/http.py)."""
         try:
             body = json.loads(await request.body())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

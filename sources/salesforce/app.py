@@ -69,9 +69,14 @@ def create_app(org: Org, store: OrgStore, faults: FaultPlan | None = None) -> Fa
 
     @app.get(WSDL_PATH)
     def wsdl(request: Request) -> Response:
+        """The Partner WSDL (Salesforce SOAP API Developer Guide, "Generate or Obtain the Web Service WSDL":
+        https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_quickstart_steps_generate_wsdl.htm)."""
         return Response(partner_wsdl(f"{_origin(request)}{LOGIN_PATH}"), media_type=XML)
 
     async def soap(request: Request) -> Response:
+        """``login`` at the login URL, then the calls at the returned server URL with the session header
+        (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_login.htm,
+        https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_list.htm)."""
         origin.setdefault("url", _origin(request))
         body = await request.body()
         try:

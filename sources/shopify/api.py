@@ -29,6 +29,7 @@ from sources.webshop.faults import MALFORMED_EMAIL, Faults
 PREFIX = "/admin/api/{version}"
 VERSION_PATTERN = re.compile(r"^20\d\d-(01|04|07|10)$")
 DEFAULT_LIMIT, MAX_LIMIT = 50, 250
+ALL = 2**31 - 1  # SQLite LIMIT for "every row": counts and searches look at the whole (local) store
 LIST_FILTERS = ("ids", "since_id", "created_at_min", "created_at_max", "updated_at_min", "updated_at_max")
 WITH_PAGE_INFO = {"page_info", "limit", "fields"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -102,6 +103,7 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
 
     @app.get(PREFIX + "/shop.json")
     def get_shop() -> dict[str, Any]:
+        """"Retrieves the shop's configuration" (https://shopify.dev/docs/api/admin-rest/2024-10/resources/shop#get-shop)."""
         zone = shop.zone.key
         offset = datetime.now(shop.zone).strftime("%z")
         return {"shop": {"id": 548380009, "name": shop.name, "domain": shop.domain,
@@ -110,6 +112,8 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
 
     @app.get(PREFIX + "/customers.json")
     def list_customers(request: Request) -> Response:
+        """"Retrieves a list of customers": filters, ``limit``, ``fields``, ``page_info`` paging in the
+        ``Link`` header (https://shopify.dev/docs/api/admin-rest/2024-10/resources/customer#get-customers)."""
         query = request.query_params
         limit = _limit(query.get("limit"))
         fields = [f for f in (query.get("fields") or "").split(",") if f]
@@ -147,12 +151,27 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
         headers = {"Link": ", ".join(links)} if links else {}
         return Response(content, media_type="application/json", headers=headers)
 
+    @app.get(PREFIX + "/customers/count.json")
+    def count_customers(request: Request) -> dict[str, int]:
+        """"Retrieves a count of customers", with the list's filters (https://shopify.dev/docs/api/admin-rest/2024-10/resources/customer#get-customers-count)."""
+        return {"count": len(store.list_customers(_filters(request.query_params, shop), limit=ALL))}
+
+    @app.get(PREFIX + "/customers/search.json")
+    def search_customers(request: Request, query: str = "", limit: int | None = None) -> dict[str, Any]:
+        """"Searches for customers that match a supplied query": ``field:value`` terms (email, phone,
+        first_name, last_name, country) or words matched in name and e-mail
+        (https://shopify.dev/docs/api/admin-rest/2024-10/resources/customer#get-customers-search)."""
+        found = [c for c in store.list_customers({}, limit=ALL) if _matches(customer_json(c, shop), query)]
+        return {"customers": [customer_json(c, shop) for c in found[: _limit(str(limit) if limit else None)]]}
+
     @app.get(PREFIX + "/customers/{customer_id}.json")
     def get_customer(customer_id: int) -> dict[str, Any]:
+        """"Retrieves a single customer" (https://shopify.dev/docs/api/admin-rest/2024-10/resources/customer#get-customers-customer-id)."""
         return {"customer": customer_json(_existing(store.get_customer(customer_id)), shop)}
 
     @app.put(PREFIX + "/customers/{customer_id}.json")
     async def update_customer(customer_id: int, request: Request) -> dict[str, Any]:
+        """"Updates a customer" (https://shopify.dev/docs/api/admin-rest/2024-10/resources/customer#put-customers-customer-id)."""
         changes = (await _body(request)).get("customer")
         if not isinstance(changes, dict):
             raise ShopifyError(400, {"customer": "Required parameter missing or invalid"})
@@ -175,12 +194,14 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
 
     @app.get(PREFIX + "/customers/{customer_id}/metafields.json")
     def list_metafields(customer_id: int, namespace: str | None = None, key: str | None = None) -> dict:
+        """"Retrieve a list of metafields from a customer" (https://shopify.dev/docs/api/admin-rest/2024-10/resources/metafield#get-customers-customer-id-metafields)."""
         _existing(store.get_customer(customer_id))
         found = store.metafields(customer_id, namespace, key)
         return {"metafields": [metafield_json(m, shop) for m in found]}
 
     @app.post(PREFIX + "/customers/{customer_id}/metafields.json", status_code=201)
     async def create_metafield(customer_id: int, request: Request) -> dict:
+        """"Creates a new metafield for a customer" (https://shopify.dev/docs/api/admin-rest/2024-10/resources/metafield#post-customers-customer-id-metafields)."""
         _existing(store.get_customer(customer_id))
         data = (await _body(request)).get("metafield")
         if not isinstance(data, dict):
@@ -198,6 +219,7 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
 
     @app.put(PREFIX + "/customers/{customer_id}/metafields/{metafield_id}.json")
     async def update_metafield(customer_id: int, metafield_id: int, request: Request) -> dict:
+        """"Updates a metafield" (https://shopify.dev/docs/api/admin-rest/2024-10/resources/metafield#put-customers-customer-id-metafields-metafield-id)."""
         data = (await _body(request)).get("metafield")
         if not isinstance(data, dict) or data.get("value") in (None, ""):
             raise ShopifyError(422, {"value": ["can't be blank"]})
@@ -256,6 +278,24 @@ def _limit(value: str | None) -> int:
     if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
         raise ShopifyError(400, {"limit": f"limit must be an integer between 1 and {MAX_LIMIT}"})
     return int(value)
+
+
+def _matches(customer: dict[str, Any], query: str) -> bool:
+    """Shopify's customer search syntax, the part integrations use: ``field:value`` terms and bare
+    words, all of which must match (case-insensitive; a bare word matches name or e-mail)."""
+    address = customer.get("default_address") or {}
+    fields = {"email": customer.get("email"), "phone": customer.get("phone"),
+              "first_name": customer.get("first_name"), "last_name": customer.get("last_name"),
+              "country": address.get("country_code")}
+    for term in query.split():
+        name, _, value = term.partition(":")
+        if value:
+            if str(fields.get(name) or "").casefold() != value.strip('"').casefold():
+                return False
+        elif not any(term.casefold() in str(fields[f] or "").casefold() for f in ("email", "first_name",
+                                                                                  "last_name")):
+            return False
+    return True
 
 
 def _filters(query: Any, shop: ShopSettings) -> dict[str, Any]:

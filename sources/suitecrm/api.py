@@ -127,6 +127,8 @@ def build_app(store: RecordStore, faults: Faults, tokens: TokenIssuer) -> FastAP
 
     @app.post("/Api/access_token")
     async def access_token(request: Request) -> JSONResponse:
+        """OAuth 2.0 password grant of the V8 API
+        (https://docs.suitecrm.com/developer/api/developer-setup-guide/json-api/#_authentication)."""
         body = await request.body()
         if request.headers.get("content-type", "").startswith(("application/json", JSON_API)):
             try:
@@ -141,6 +143,8 @@ def build_app(store: RecordStore, faults: Faults, tokens: TokenIssuer) -> FastAP
 
     @app.get("/Api/V8/module/{module}")
     def list_records(module: str, request: Request) -> Response:
+        """"Get module records" with JSON:API paging, filter and sort
+        (https://docs.suitecrm.com/developer/api/developer-setup-guide/json-api/#_get_module_records)."""
         tokens.verify(request.headers.get("authorization"))
         fields = module_fields(module)
         params = dict(request.query_params)
@@ -164,12 +168,15 @@ def build_app(store: RecordStore, faults: Faults, tokens: TokenIssuer) -> FastAP
 
     @app.get("/Api/V8/module/{module}/{record_id}")
     def get_record(module: str, record_id: str, request: Request) -> JSONResponse:
+        """"Get a module by ID" (https://docs.suitecrm.com/developer/api/developer-setup-guide/json-api/)."""
         tokens.verify(request.headers.get("authorization"))
         module_fields(module)
         return json_api({"data": resource(module, record_id, existing(store, module, record_id))})
 
     @app.patch("/Api/V8/module")
     async def update_record(request: Request) -> JSONResponse:
+        """"Update a module record": ``PATCH /Api/V8/module`` with a JSON:API resource object
+        (https://docs.suitecrm.com/developer/api/developer-setup-guide/json-api/#_update_a_module_record)."""
         tokens.verify(request.headers.get("authorization"))
         try:
             body = json.loads(await request.body() or b"{}")

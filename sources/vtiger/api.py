@@ -120,6 +120,8 @@ def build_app(store: RecordStore, faults: Faults, sessions: Sessions) -> FastAPI
 
     @app.api_route("/webservice.php", methods=["GET", "POST"])
     async def webservice(request: Request) -> Response:
+        """vtiger's web service endpoint: getchallenge, login, query (VTQL), retrieve, update, delete
+        (https://code.vtiger.com/vtiger/vtigercrm-manual/-/wikis/Webservice-Docs)."""
         params = dict(request.query_params)
         if request.method == "POST":
             body = (await request.body()).decode("utf-8", "replace")

@@ -1,9 +1,14 @@
 """The web shop's REST API, modelled on WooCommerce REST API v3 (``/wp-json/wc/v3``).
 
-Same paths, query parameters, JSON shapes, paging headers (``X-WP-Total``, ``X-WP-TotalPages``) and
-error bodies (``{"code", "message", "data": {"status"}}``) as WooCommerce, so the connector would
-work against a real shop. Local extensions, documented where they are: ``orderby=modified`` and
-``modified_after`` on customers (WooCommerce has them on orders/products only), and ``/_admin/faults``.
+Same paths, query parameters, JSON shapes, paging headers (``X-WP-Total``, ``X-WP-TotalPages``,
+``Link``) and error bodies (``{"code", "message", "data": {"status"}}``) as WooCommerce, so the connector
+would work against a real shop; driven in the tests by WooCommerce's own Python client (``woocommerce``).
+Authentication as WooCommerce's ``WC_REST_Authentication``: over HTTPS (here: ``X-Forwarded-Proto:
+https`` from a TLS proxy) HTTP Basic or the ``consumer_key``/``consumer_secret`` query string; over plain
+HTTP one-legged OAuth 1.0a (``sources/webshop/oauth1.py``). Customers list only by what WooCommerce
+offers (``orderby`` id/include/name/registered_date, no "modified since" filter:
+https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-customers). The one local extension
+is ``/_admin/faults`` (fault injection for the tests).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import math
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,14 +26,27 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from sources.webshop.faults import MALFORMED_EMAIL, Faults
-from sources.webshop.store import ORDER_BY, ShopStore
+from sources.webshop.oauth1 import OAuthError, OAuthVerifier
+from sources.webshop.store import ShopStore
 
 API = "/wp-json/wc/v3"
 MAX_PER_PAGE = 100  # WooCommerce's limit
 
-OrderBy = Literal[tuple(ORDER_BY)]  # type: ignore[valid-type]
 # Module level: with postponed annotations FastAPI resolves ``Depends(basic)`` in module globals.
 basic = HTTPBasic(auto_error=False)
+
+
+def link_header(request: Request, page: int, pages: int) -> dict[str, str]:
+    """WordPress's ``Link`` header: ``<...page=N>; rel="prev"`` and ``rel="next"`` (without the
+    request's OAuth parameters, which are per request)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if not k.startswith("oauth_")]
+    links = []
+    for rel, number in (("prev", page - 1), ("next", page + 1)):
+        if 1 <= number <= pages:
+            query = urlencode([*[(k, v) for k, v in params if k != "page"], ("page", str(number))])
+            base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+            links.append(f'<{base}?{query}>; rel="{rel}"')
+    return {"Link": ", ".join(links)} if links else {}
 
 
 class WooError(Exception):
@@ -45,12 +64,27 @@ def woo_error(status: int, code: str, message: str, headers: dict[str, str] | No
 def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secret: str) -> FastAPI:
     app = FastAPI(title="Local web shop (WooCommerce REST API v3 subset)")
 
+    oauth = OAuthVerifier(consumer_key, consumer_secret)
+
     def authenticate(
+        request: Request,
         credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
         consumer_key_q: Annotated[str | None, Query(alias="consumer_key")] = None,
         consumer_secret_q: Annotated[str | None, Query(alias="consumer_secret")] = None,
     ) -> None:
-        """Basic auth with the consumer key/secret, or WooCommerce's query-string variant."""
+        """Over HTTPS: Basic auth with the consumer key/secret, or the query-string variant; over HTTP:
+        OAuth 1.0a (WooCommerce refuses Basic there: the secret would travel in clear)."""
+        if request.headers.get("x-forwarded-proto", request.url.scheme) != "https":
+            if "oauth_signature" not in request.query_params:
+                raise WooError(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+            url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+            try:
+                # PHP's $_GET: a repeated parameter counts once, its last value (the official Python
+                # client repeats every parameter: signed in the URL and appended by requests again)
+                oauth.verify(request.method, url, list(request.query_params.items()))
+            except OAuthError as exc:
+                raise WooError(401, "woocommerce_rest_authentication_error", str(exc)) from None
+            return
         key, secret = (credentials.username, credentials.password) if credentials else (consumer_key_q,
                                                                                       consumer_secret_q)
         if key is None:
@@ -83,18 +117,22 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
         page: Annotated[int, Query(ge=1)] = 1,
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
         offset: Annotated[int | None, Query(ge=0)] = None,
-        orderby: OrderBy = "name",
+        orderby: Literal["id", "include", "name", "registered_date"] = "name",
         order: Literal["asc", "desc"] = "asc",
-        modified_after: str | None = None,
         email: str | None = None,
+        request: Request = None,  # type: ignore[assignment] - injected by FastAPI
     ) -> Response:
-        after = parse_gmt("modified_after", modified_after) if modified_after else None
-        customers, total = store.list_customers(page=page, per_page=per_page, offset=offset, orderby=orderby,
-                                                order=order, modified_after=after, email=email)
+        """"List all customers" with WooCommerce's parameters: page, per_page (≤ 100), offset, order,
+        orderby (id, include, name, registered_date), email
+        (https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-customers)."""
+        customers, total = store.list_customers(page=page, per_page=per_page, offset=offset,
+                                                orderby="id" if orderby == "include" else orderby,
+                                                order=order, email=email)
         body = [customer_json(c) for c in customers]
         if body and faults.take("malformed"):
             body[0]["email"] = MALFORMED_EMAIL
-        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
+        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page)),
+                   **link_header(request, page, math.ceil(total / per_page))}
         content = json.dumps(body, ensure_ascii=False).encode()
         if faults.take("truncate"):
             content = content[: len(content) // 2]
@@ -102,10 +140,12 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
 
     @app.get(f"{API}/customers/{{customer_id}}", dependencies=authed)
     def get_customer(customer_id: int) -> dict[str, Any]:
+        """"Retrieve a customer" (https://woocommerce.github.io/woocommerce-rest-api-docs/#retrieve-a-customer)."""
         return customer_json(_existing(store.get_customer(customer_id)))
 
     @app.put(f"{API}/customers/{{customer_id}}", dependencies=authed)
     async def update_customer(customer_id: int, request: Request) -> dict[str, Any]:
+        """"Update a customer" (https://woocommerce.github.io/woocommerce-rest-api-docs/#update-a-customer)."""
         try:
             changes = json.loads(await request.body() or b"{}")
         except json.JSONDecodeError as exc:
@@ -133,7 +173,8 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
         page: Annotated[int, Query(ge=1)] = 1,
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
     ) -> Response:
-        """Orders oldest first; ``after`` (ISO 8601, as in WooCommerce) keeps those created after it."""
+        """"List all orders": oldest first; ``after`` (ISO 8601) keeps those created after it
+        (https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-orders)."""
         created_after = parse_gmt("after", after) if after else None
         orders, total = store.list_orders(customer_id=customer, page=page, per_page=per_page,
                                           created_after=created_after)

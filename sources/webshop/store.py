@@ -67,13 +67,10 @@ class ShopStore(SqliteStore):
 
     def list_customers(
         self, *, page: int, per_page: int, offset: int | None = None, orderby: str = "id", order: str = "asc",
-        modified_after: str | None = None, email: str | None = None,
+        email: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """One page of customers and the total count matching the filters; ``offset`` overrides ``page``."""
         where, params = [], []
-        if modified_after:
-            where.append("date_modified_gmt > ?")
-            params.append(modified_after)
         if email:
             where.append("lower(email) = lower(?)")
             params.append(email)

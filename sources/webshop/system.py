@@ -53,7 +53,8 @@ class WebShopSystem:
         return build_app(self.store, self.faults, self.consumer_key, self.consumer_secret)
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
-        """Airflow connection: Basic auth with the consumer key/secret; ``schema`` is the API root path."""
+        """Airflow connection: the consumer key/secret (OAuth 1.0a over HTTP, Basic over HTTPS);
+        ``schema`` is the API root path."""
         return airflow_connection(
             base_url or f"http://127.0.0.1:{self.port}",
             login=self.consumer_key,

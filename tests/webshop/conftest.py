@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from loopback import Served, serving
 from seed_samples import SHOP_CUSTOMERS, flat_record, seed_rows
 
+from connectors.rest_shop import woocommerce_auth
 from sources.webshop import WebShopSystem
 
 
@@ -28,7 +29,12 @@ class Shop(Served):
     kind: ClassVar[str] = "rest_shop"
 
     @property
-    def auth(self) -> tuple[str, str]:
+    def auth(self) -> Any:
+        """How a client authenticates to this shop over plain HTTP: OAuth 1.0a, as WooCommerce asks."""
+        return woocommerce_auth(self.url, self.system.consumer_key, self.system.consumer_secret)
+
+    @property
+    def key_and_secret(self) -> tuple[str, str]:
         return self.system.consumer_key, self.system.consumer_secret
 
 
