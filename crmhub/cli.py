@@ -23,10 +23,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from crmhub.summary import format_run_summary
     from hub.erasure_queue import ErasureQueue
     from hub.pipeline import SyncPipeline
+    from hub.sync_lock import SyncAlreadyRunning
 
     config = load_config(args.config)
     pipeline = SyncPipeline(config)
-    summary = pipeline.run(run_id=args.run_id, full_refresh=args.full_refresh, rematch_all=args.rematch_all)
+    try:
+        summary = pipeline.run(run_id=args.run_id, full_refresh=args.full_refresh,
+                               rematch_all=args.rematch_all, wait_seconds=args.wait)
+    except SyncAlreadyRunning as exc:
+        print(f"crmhub sync: {exc}", file=sys.stderr)
+        return 3
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
@@ -261,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--run-id", help="name of this run in the run log")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="when another sync is running, wait this long for it (default: exit 3 at once)")
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("summary", help="what the last (or a given) sync run did")

@@ -335,3 +335,18 @@ class WebSessionRow(Base):
     token_fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class SyncLockRow(Base):
+    """Who is syncing now: one row while a sync run holds the hub (its cursors, match plan and pushes
+    are one run's at a time). ``host``/``pid`` let the next run see that a holder was killed;
+    ``heartbeat_at`` moves with each step, for holders on other hosts (Airflow workers)."""
+
+    __tablename__ = "sync_lock"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(128))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
