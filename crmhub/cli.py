@@ -233,6 +233,14 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_parked(args: argparse.Namespace) -> int:
+    from hub.parked_pushes import ParkedPushes
+
+    for push in ParkedPushes(_store(args)).list(args.source):
+        print(f"{push.source_system}:{push.source_id}  golden {push.golden_id}  {push.reason}")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     _store(args)  # opening the store migrates it to the latest revision
     print("hub store is at the latest schema revision")
@@ -321,6 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("quarantine", help="list quarantined source rows and why")
     p.add_argument("--source")
     p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser("parked", help="list values left out of pushes because a source cannot hold them")
+    p.add_argument("--source")
+    p.set_defaults(func=cmd_parked)
 
     p = sub.add_parser("demo-evidence", help="show one merged customer read back from every local system")
     p.add_argument("--data-dir", default="var/sources")

@@ -350,3 +350,18 @@ class SyncLockRow(Base):
     pid: Mapped[int] = mapped_column(Integer)
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ParkedPushRow(Base):
+    """Values the hub did not send to a source because the source cannot hold them (a field longer
+    than the WSDL or column allows): the rest of the record was written. Shown to people until a later
+    push of that record leaves nothing out; not retried until the golden values change."""
+
+    __tablename__ = "parked_pushes"
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    golden_id: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[str] = mapped_column(String(128))
+    parked_at: Mapped[datetime] = mapped_column(default=utcnow)

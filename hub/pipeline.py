@@ -22,6 +22,7 @@ from hub.echoes import field_value
 from hub.erasure_queue import ErasureQueue
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
+from hub.parked_pushes import ParkedPushes
 from hub.rematch import MatchScope, affected_scope
 from hub.source_erasure import carry_out_deletes
 from hub.store import HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
@@ -339,12 +340,15 @@ class SyncPipeline:
             checkpoint("publish.pushed")
             pushed = result.pushed if result else []
             failed = result.failed if result else {}
+            parked = result.parked if result else {}
             self.store.mark_pushed(
                 source_name,
                 {**{sid: hashes[sid] for sid in pushed}, **dict.fromkeys(failed)},
                 actor=f"run:{run_id}",
                 fields={u.source_id: u.fields for u in updates if u.fields},
             )
+            ParkedPushes(self.store).record(source_name, pushed, parked,
+                                            {u.source_id: u.golden_id for u in updates}, run_id)
             self.store.set_cursor(source_name, str(head), stream=OUTBOX_STREAM)
         except Exception as exc:
             self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
@@ -356,6 +360,8 @@ class SyncPipeline:
             "fields_changed": sum(1 for u in updates if u.fields and u.source_id in set(pushed)),
             "deleted": deletes,
             "failures": dict(list(failed.items())[:20]),
+            "parked": len(parked),
+            "parked_reasons": dict(list(parked.items())[:20]),
         }
         self.store.finish_step(step, stats)
         return stats
