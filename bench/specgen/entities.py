@@ -126,7 +126,7 @@ class EntityFactory:
         self.rng = rng
         self.seed = seed
         self.next_id = 0
-        self.recent: list[Entity] = []  # people already made, for namesakes
+        self.recent: dict[str, list[Entity]] = {}  # people already made, per country, for namesakes
         self.relations: dict[str, int] = {k: 0 for k in ENTITY_RATES}
 
     def _new_id(self) -> str:
@@ -280,10 +280,10 @@ class EntityFactory:
                     postal_code=person.postal_code,
                 )
             )
-        if self.recent and rng.random() < ENTITY_RATES["namesake"]:
-            model = rng.choice(self.recent)
-            if model.country == country:
-                self.relations["namesake"] += 1
-                out.append(self._person(country, family=model.family, given=model.given))
-        self.recent = (self.recent + [person])[-500:]
+        same_country = self.recent.get(country, [])
+        if same_country and rng.random() < ENTITY_RATES["namesake"]:
+            model = rng.choice(same_country)
+            self.relations["namesake"] += 1
+            out.append(self._person(country, family=model.family, given=model.given))
+        self.recent[country] = (same_country + [person])[-200:]
         return out
