@@ -128,6 +128,14 @@ class EntityFactory:
         self.next_id = 0
         self.recent: dict[str, list[Entity]] = {}  # people already made, per country, for namesakes
         self.relations: dict[str, int] = {k: 0 for k in ENTITY_RATES}
+        self.issued: set[str] = set()  # e-mail addresses are unique in the real world; names are not
+
+    def _unique_email(self, address: str) -> str:
+        local, _, domain = address.partition("@")
+        while address in self.issued:
+            address = f"{local}{_digits(self.rng, 3)}@{domain}"
+        self.issued.add(address)
+        return address
 
     def _new_id(self) -> str:
         self.next_id += 1
@@ -173,7 +181,7 @@ class EntityFactory:
             None,
             0,
             self._dob(),
-            _email(self.rng, country, given, family),
+            self._unique_email(_email(self.rng, country, given, family)),
             self._phone(country),
             self._landline(country) if self.rng.random() < 0.4 else None,
             street,
@@ -200,7 +208,9 @@ class EntityFactory:
             stem,
             self.rng.randrange(len(LEGAL_FORMS[country])),
             None,
-            f"{self.rng.choice(['info', 'office', 'sales', mailbox])}@{domain}.{TLD[country]}",
+            self._unique_email(
+                f"{self.rng.choice(['info', 'office', 'sales', mailbox])}@{domain}.{TLD[country]}"
+            ),
             self._phone(country),
             self._landline(country),
             street,

@@ -54,6 +54,54 @@ _TOWNS = {
         ("Vũng Tàu", "790000"),
     ],
 }
+#: faker's vi_VN has only ~15 given names per sex; common ones added (given names are diverse in Vietnam,
+#: family names are not: Nguyễn alone is about 38 %).
+_VN_GIVEN = [
+    "An",
+    "Anh",
+    "Bình",
+    "Châu",
+    "Cường",
+    "Dũng",
+    "Duy",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hiếu",
+    "Hoa",
+    "Hùng",
+    "Hương",
+    "Khánh",
+    "Khoa",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "My",
+    "Nam",
+    "Nga",
+    "Nhung",
+    "Phong",
+    "Phúc",
+    "Phương",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Thắng",
+    "Thủy",
+    "Trang",
+    "Trung",
+    "Tú",
+    "Tuấn",
+    "Uyên",
+    "Vân",
+    "Việt",
+    "Vinh",
+    "Xuân",
+    "Yến",
+]
 _STREET_WORD = {"BG": "ул. ", "VN": "đường ", "IR": "خیابان ", "TW": "", "TH": "ถนน"}
 
 SECTORS = {
@@ -103,6 +151,11 @@ def country_pool(country: str, seed: int) -> CountryPool:
     female = _unique(fake.first_name_female, 250, native)
     male = _unique(fake.first_name_male, 250, native)
     family = _unique(fake.last_name, 300, native)
+    if country == "VN":
+        female, male = (
+            tuple(dict.fromkeys(female + tuple(_VN_GIVEN))),
+            tuple(dict.fromkeys(male + tuple(_VN_GIVEN))),
+        )
     if country in _TOWNS:
         towns = tuple(_TOWNS[country])
     else:
