@@ -33,7 +33,7 @@ CHUNK = 50_000
 
 def build_store(url: str, frame: pl.DataFrame) -> HubStore:
     """One golden record per generated customer (``truth_id``), with its records' search keys."""
-    store = HubStore(url)
+    store = HubStore(url, upgrade=True)
     golden = frame.select("truth_id").unique().sort("truth_id")
     names = frame.group_by("truth_id").agg(
         pl.coalesce(

@@ -107,7 +107,7 @@ def erase_person(
 ) -> ErasureReport:
     """Erase the golden record (following a retired id to its survivor) and every source record in it;
     ``compact``: rewrite the database files afterwards (see :mod:`hub.storage_compaction`)."""
-    golden = store.get_golden(golden_id)
+    golden = store.golden.get_golden(golden_id)
     if golden is None:
         raise LookupError(f"no golden record {golden_id}")
     now = utcnow()

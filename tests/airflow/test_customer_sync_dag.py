@@ -72,8 +72,8 @@ def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch, capf
 
     from hub.store import HubStore
 
-    store = HubStore(config["database_url"])
-    steps = store.run_steps(run.run_id)
+    store = HubStore(config["database_url"], upgrade=True)
+    steps = store.runlog.run_steps(run.run_id)
     assert {(s["step"], s["source"]) for s in steps} >= {
         ("extract", "erp"),
         ("extract", "webshop"),
@@ -88,7 +88,7 @@ def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch, capf
         "shard 1",
         "shard 2",
     ]
-    assert store.counts()["golden_active"] > 0
+    assert store.runlog.counts()["golden_active"] > 0
 
     # The source systems' passwords appear in no task output, no Airflow log and no hub table.
     secrets = {c["password"] for c in local_sources.connections.values() if c.get("password")}
@@ -139,7 +139,7 @@ def test_a_failed_extract_fails_the_run_after_the_other_sources_did_their_work(
 
     from hub.store import HubStore
 
-    steps = {(s["step"], s["source"]): s for s in HubStore(config["database_url"]).run_steps(run.run_id)}
+    steps = {(s["step"], s["source"]): s for s in HubStore(config["database_url"], upgrade=True).runlog.run_steps(run.run_id)}
     assert steps[("extract", "erp")]["status"] == "failed"
     # ... while the other sources were pulled, matched and pushed back
     assert steps[("extract", "webshop")]["status"] == "success"
