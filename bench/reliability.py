@@ -355,8 +355,9 @@ def run_bad_inputs(workdir: Path, records: int) -> bool:
         bad = {(r["source_system"], r["source_id"]) for r in rows if r["truth_id"].startswith(BAD_PREFIX)}
         bad |= {("legacy_db", row["source_id"]) for row in extra}
         everything = {(r["source_system"], r["source_id"]) for r in rows} | bad
-        stored = {tuple(k) for k in pipeline.store.staging.load_records()}
-        quarantined = {(q.source_system, q.source_id) for q in pipeline.store.staging.quarantine() if q.reason}
+        staging = pipeline.store.staging
+        stored = {tuple(k) for k in staging.load_records()}
+        quarantined = {(q.source_system, q.source_id) for q in staging.quarantine() if q.reason}
         lost = everything - stored - quarantined
         caught = bad & quarantined
         print(f"bad inputs tried / quarantined / lost: {len(bad)} / {len(caught)} / {len(lost)}")

@@ -60,7 +60,9 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
     for step in pipeline.store.runlog.run_steps(run_id):
         if step.get("finished_at") and step.get("started_at"):
             steps[step["step"]] += (step["finished_at"] - step["started_at"]).total_seconds()
-    plan = next((s["stats"] for s in pipeline.store.runlog.run_steps(run_id) if s["step"] == "match-plan"), {})
+    plan = next(
+        (s["stats"] for s in pipeline.store.runlog.run_steps(run_id) if s["step"] == "match-plan"), {}
+    )
     return {
         "run": run_id,
         "seconds": round(seconds, 1),

@@ -44,7 +44,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from hub.erasure_queue import ErasureQueue
 
     store = _store(args)
-    print(format_run_summary(store.runlog.run_steps(args.run_id), store.runlog.counts(), ErasureQueue(store).waiting()))
+    print(
+        format_run_summary(
+            store.runlog.run_steps(args.run_id), store.runlog.counts(), ErasureQueue(store).waiting()
+        )
+    )
     return 0
 
 
@@ -337,8 +341,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webshop-port", type=int)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
     p.add_argument("--public-host", help="host name the connectors use (default: the bound address)")
-    p.add_argument("--tryton", action="store_true",
-                   help="also a real Tryton 7.0 ERP (needs .venv-tryton: scripts/tryton-venv.sh)")
+    p.add_argument(
+        "--tryton",
+        action="store_true",
+        help="also a real Tryton 7.0 ERP (needs .venv-tryton: scripts/tryton-venv.sh)",
+    )
     p.add_argument(
         "--all",
         action="store_true",

@@ -121,7 +121,9 @@ class SyncPipeline:
             for page in connector.pull(cursor):
                 checkpoint("extract.fetched")
                 stats.add(
-                    self.store.staging.stage_page(source_name, page.records, page.quarantined, page.cursor, run_id)
+                    self.store.staging.stage_page(
+                        source_name, page.records, page.quarantined, page.cursor, run_id
+                    )
                 )
                 pages += 1
                 checkpoint("extract.staged")
@@ -143,7 +145,9 @@ class SyncPipeline:
         cursor = None if full_refresh else self.store.staging.get_cursor(source, stream=ORDERS_STREAM)
         count = 0
         for page in connector.pull_orders(cursor):
-            count += self.store.staging.stage_orders(source, page.orders, page.quarantined, page.cursor, run_id)
+            count += self.store.staging.stage_orders(
+                source, page.orders, page.quarantined, page.cursor, run_id
+            )
         return {"orders": count}
 
     # ---- match ---------------------------------------------------------------------------------

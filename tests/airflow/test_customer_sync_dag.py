@@ -38,7 +38,6 @@ def test_dag_parses_with_one_mapped_extract_per_source():
     assert dag.get_task("extract").map_index_template == "{{ source_name }}"
 
 
-
 def test_a_misspelt_option_stops_the_dag_file_naming_source_and_key(tmp_path, monkeypatch):
     """The DAG file loads the configuration when parsed: a typo is an import error that names the
     option, shown in Airflow's UI, and no run (no task) can start."""
@@ -139,7 +138,10 @@ def test_a_failed_extract_fails_the_run_after_the_other_sources_did_their_work(
 
     from hub.store import HubStore
 
-    steps = {(s["step"], s["source"]): s for s in HubStore(config["database_url"], upgrade=True).runlog.run_steps(run.run_id)}
+    steps = {
+        (s["step"], s["source"]): s
+        for s in HubStore(config["database_url"], upgrade=True).runlog.run_steps(run.run_id)
+    }
     assert steps[("extract", "erp")]["status"] == "failed"
     # ... while the other sources were pulled, matched and pushed back
     assert steps[("extract", "webshop")]["status"] == "success"

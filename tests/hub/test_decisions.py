@@ -186,7 +186,9 @@ def test_a_decision_and_its_effect_are_stored_together_or_not_at_all(hub):
     stored = _stored(hub.store)
     broken = StoredMatch(golden=[], retired={}, membership={}, pairs=[{"left_system": "erp"}], run_id=None)
     with pytest.raises(Exception, match="(?i)null|constraint|required"):
-        hub.store.decisions.save_decision(decision, match=broken)  # the effect fails after the decision row is written
+        hub.store.decisions.save_decision(
+            decision, match=broken
+        )  # the effect fails after the decision row is written
     assert _stored(hub.store) == stored and hub.store.decisions.active_decisions() == []
 
 

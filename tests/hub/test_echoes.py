@@ -55,7 +55,9 @@ def test_an_echo_is_stored_but_not_marked_changed(tmp_path) -> None:
     echo = _with(ANNA, emails=["anna@example.de"])
     stats = store.staging.stage_page("erp", [echo], [], cursor=None)
     assert (stats.echoes, stats.updated) == (1, 0)
-    assert store.staging.load_records([ANNA.key])[ANNA.key].emails == ["anna@example.de"]  # stored as delivered
+    assert store.staging.load_records([ANNA.key])[ANNA.key].emails == [
+        "anna@example.de"
+    ]  # stored as delivered
     assert _changed_at(store) == [[changed_at]] and store.staging.changed_since(None) == before
     second = SyncPipeline(hub_config(url), store).match("run-2")
     assert second["mode"] == "incremental" and store.golden.golden_id_of(ANNA.key) == golden_id

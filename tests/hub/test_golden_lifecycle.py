@@ -127,7 +127,11 @@ def test_each_change_reaches_the_outbox_exactly_once(hub, records):
     hub.match("run-1")
     head = hub.store.outbox.outbox_head()
     creates = [e for e in hub.store.outbox.changes_since(0) if e["change"] == "create"]
-    assert len(creates) == len({e["golden_id"] for e in creates}) == len(set(hub.store.golden.membership().values()))
+    assert (
+        len(creates)
+        == len({e["golden_id"] for e in creates})
+        == len(set(hub.store.golden.membership().values()))
+    )
 
     hub.match("run-1b")  # nothing changed: nothing new in the outbox
     assert hub.store.outbox.outbox_head() == head
@@ -224,7 +228,10 @@ def test_undoing_a_merge_gives_both_customers_their_old_ids_back(hub, records):
     stewardship.undo_last("s1")
     assert {hub.store.golden.golden_id_of(k) for k in a_members} == {first}
     assert {hub.store.golden.golden_id_of(k) for k in b_members} == {second}
-    assert hub.store.golden.get_golden(first).golden_id == first and hub.store.golden.get_golden(second).golden_id == second
+    assert (
+        hub.store.golden.get_golden(first).golden_id == first
+        and hub.store.golden.get_golden(second).golden_id == second
+    )
 
 
 def test_sharded_matching_gives_the_same_customers_and_survives_a_retried_shard(hub, records, tmp_path):

@@ -37,7 +37,9 @@ def test_page_and_cursor_commit_together_and_redelivery_is_unchanged(store):
     assert (stats.inserted, stats.updated, stats.unchanged, stats.quarantined) == (2, 0, 0, 1)
     assert store.staging.get_cursor("erp") == "c1"
 
-    again = store.staging.stage_page("erp", [_record("1"), _record("2", email="ivan@example.bg")], [], cursor="c2")
+    again = store.staging.stage_page(
+        "erp", [_record("1"), _record("2", email="ivan@example.bg")], [], cursor="c2"
+    )
     assert (again.inserted, again.updated, again.unchanged) == (0, 1, 1)
     assert store.staging.get_cursor("erp") == "c2"
     assert [q.reason for q in store.staging.quarantine("erp")] == ["emails: invalid"]

@@ -105,7 +105,8 @@ def test_endless_web_shop_answer_fails_the_shop_only(hub_config, small_sources, 
     monkeypatch.setenv("AIRFLOW_CONN_CRMHUB_WEBSHOP", json.dumps(conn))
     hub_config.source("webshop").options.update(retries=0)
     try:
-        summary = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True)).run(run_id="endless")
+        store = HubStore(hub_config.database_url, upgrade=True)
+        summary = SyncPipeline(hub_config, store).run(run_id="endless")
     finally:
         server.stop()
     assert set(summary.failed) == {"extract:webshop"}

@@ -73,13 +73,15 @@ def test_steward_decision_during_a_sync_is_not_lost(postgres, small_sources, tmp
     store = HubStore(url, upgrade=True)
     assert [d.kind.value for d in store.decisions.active_decisions()] == ["not_same"]
     # ...and so was the steward's: the pair stays split in the golden records after the sync wrote.
-    assert store.golden.golden_id_of(left) != store.golden.golden_id_of(right), "the sync overwrote the steward's split"
+    golden = store.golden
+    assert golden.golden_id_of(left) != golden.golden_id_of(right), "the sync overwrote the steward's split"
     # ...exactly as the steward saw it (not the sync's older clusters), and the next sync keeps it
     assert {k: store.golden.golden_id_of(k) for k in seen} == seen
     head = store.outbox.outbox_head()
     SyncPipeline(config, HubStore(url, upgrade=True)).match("after-the-race")
     assert {k: store.golden.golden_id_of(k) for k in seen} == seen
-    assert [e for e in store.outbox.changes_since(head) if e["golden_id"] in near or e["related_id"] in near] == []
+    changes = store.outbox.changes_since(head)
+    assert [e for e in changes if e["golden_id"] in near or e["related_id"] in near] == []
     steps = {s["step"]: s for s in store.runlog.run_steps("concurrent-run")}
     assert steps["match"]["status"] == "success"
 

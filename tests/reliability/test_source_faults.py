@@ -120,7 +120,8 @@ def test_hanging_web_shop_times_out_and_fails_alone(hub_config, small_sources, m
     monkeypatch.setenv("AIRFLOW_CONN_CRMHUB_WEBSHOP", json.dumps(conn))
     hub_config.source("webshop").options.update(timeout=1, retries=1)
     try:
-        summary = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True)).run(run_id="shop-hangs")
+        store = HubStore(hub_config.database_url, upgrade=True)
+        summary = SyncPipeline(hub_config, store).run(run_id="shop-hangs")
     finally:
         server.stop()
     assert set(summary.failed) == {"extract:webshop"}
