@@ -48,6 +48,22 @@ def decision_version_in(session: Session) -> str:
     return f"{newest}:{undone}"
 
 
+def _links(session: Session, keys: set[RecordKey] | None) -> dict[RecordKey, CrossReference]:
+    """The cross-references a write can change: all of them for a full run, but only those of the
+    scope and the new membership for a scoped one (a steward decision must not read a million links)."""
+    if keys is None:
+        rows = session.scalars(select(CrossReference))
+        return {RecordKey(x.source_system, x.source_id): x for x in rows}
+    wanted, links = sorted(keys), {}
+    for start in range(0, len(wanted), KEY_CHUNK):
+        chunk = [tuple(k) for k in wanted[start : start + KEY_CHUNK]]
+        query = select(CrossReference).where(
+            tuple_(CrossReference.source_system, CrossReference.source_id).in_(chunk)
+        )
+        links.update({RecordKey(x.source_system, x.source_id): x for x in session.scalars(query)})
+    return links
+
+
 class GoldenRepository(Repository):
     """Writes a matching result as a whole and reads golden records and their members."""
 
@@ -71,7 +87,7 @@ class GoldenRepository(Repository):
         now = utcnow()
         counts = {"golden_created": 0, "golden_updated": 0, "golden_retired": 0, "links_changed": 0}
         scope = result.scope
-        links = {RecordKey(x.source_system, x.source_id): x for x in session.scalars(select(CrossReference))}
+        links = _links(session, None if scope is None else scope | set(result.membership))
         if scope is None:
             touched_ids = set(
                 session.scalars(select(GoldenRecordRow.golden_id).where(GoldenRecordRow.status == "active"))
