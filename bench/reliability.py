@@ -115,6 +115,7 @@ def start_world(root: Path, records: int = 120, seed: int = 11, database_url: st
     url = database_url or f"sqlite:///{root}/hub.db"
     world = World(root, local, write_config(root / "crmhub.yaml", url), url)
     world.writes.attach(local.systems)
+    HubStore(url, upgrade=True).close()  # as a deployment runs `crmhub db-upgrade` once; syncs do not
     return world
 
 

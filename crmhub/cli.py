@@ -10,6 +10,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
+from hub.db import SchemaOutOfDateError
 from schemas import ConfigError, load_config
 
 
@@ -378,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ConfigError as exc:  # a typo in the YAML: say which, without a traceback, before any work
+        print(f"crmhub: {exc}", file=sys.stderr)
+        return 2
+    except SchemaOutOfDateError as exc:  # the store needs `crmhub db-upgrade`: say so, no traceback
         print(f"crmhub: {exc}", file=sys.stderr)
         return 2
 

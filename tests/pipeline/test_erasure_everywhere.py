@@ -54,6 +54,7 @@ def test_erase_leaves_nothing_of_the_person_in_the_hub_its_files_or_any_system(
     all_sources, tmp_path, store_url
 ):
     config_path = _config(tmp_path, store_url)
+    assert main(["--config", str(config_path), "db-upgrade"]) == 0  # once, as a deployment does
     pipeline = SyncPipeline(HubConfig.model_validate(yaml.safe_load(config_path.read_text())))
     assert pipeline.run(run_id="sync-1").failed == {}
     records = list(pipeline.store.staging.load_records().values())

@@ -33,6 +33,7 @@ def test_an_erasure_a_source_cannot_or_will_not_carry_out_stays_pending_with_its
     local_sources, tmp_path, capsys
 ):
     path = _config(tmp_path, f"sqlite:///{tmp_path}/hub.db")
+    assert main(["--config", str(path), "db-upgrade"]) == 0  # once, as a deployment does
     pipeline = SyncPipeline(HubConfig.model_validate(yaml.safe_load(path.read_text())))
     pipeline.run(run_id="sync-1")
     groups: dict[str, set[str]] = {}
