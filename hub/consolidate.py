@@ -147,7 +147,7 @@ def until_fresh(compute: Callable[[], T], attempts: int = 5) -> T:
 
 @dataclass
 class Consolidation:
-    """Golden records built from clusters, ready to be written (``HubStore.save_match``)."""
+    """Golden records built from clusters, ready to be written (``store.golden.save_match``)."""
 
     match: StoredMatch
     stats: dict[str, int]

@@ -1,8 +1,8 @@
 """Read-only questions the steward workbench and the golden-record API ask of the hub store.
 
-Kept apart from :class:`hub.store.HubStore` (which owns every write) so that pages and API consumers
-can never change state by reading: every function here opens a read session and returns plain
-dataclasses or pydantic models, never ORM rows.
+Kept apart from the store's repositories (which own every write) so that pages and API consumers
+can never change state by reading: every function here gets the :class:`hub.store.HubStore`, opens a
+read session from its session factory and returns plain dataclasses or pydantic models, never ORM rows.
 """
 
 from __future__ import annotations

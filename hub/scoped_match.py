@@ -1,7 +1,7 @@
 """What the next sync will compute for a few records, computed now: a steward decision's effect.
 
 After a decision the next sync re-matches the candidate components of every record the decision names
-(``HubStore.decided_since``), with the stored model and every active decision as constraints, and
+(``store.decisions.decided_since``), with the stored model and every active decision as constraints, and
 rebuilds the golden records those components touch (``hub.rematch.affected_scope``). A decision that
 did anything else — a hand-made split, a whole-cluster merge — would be undone by that sync, and the
 golden ids would flap downstream. So a decision computes exactly what the sync will: the same scope,
