@@ -68,6 +68,9 @@ class PushUpdate:
 class PushResult:
     pushed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # source_id -> reason
+    #: source_id -> why some values were not sent (the target cannot hold them); the rest was written,
+    #: so these ids are in ``pushed`` too. Tried again only when the golden values change.
+    parked: dict[str, str] = field(default_factory=dict)
 
 
 class SourceConnector(ABC):
@@ -108,7 +111,7 @@ class SourceConnector(ABC):
         result = PushResult()
         for source_id, item in items:
             try:
-                action(item)
+                parked = action(item)
             except ErasureUnsupportedError:
                 raise
             except ConnectorError as exc:
@@ -120,10 +123,13 @@ class SourceConnector(ABC):
                 result.failed[source_id] = f"{self.name}: {verb} {source_id}: {reason}"
             else:
                 result.pushed.append(source_id)
+                if isinstance(parked, str):
+                    result.parked[source_id] = parked
         return result
 
-    def push_one(self, update: PushUpdate) -> None:
-        """Bring one source record to the pushed state (writing nothing when it is there already)."""
+    def push_one(self, update: PushUpdate) -> str | None:
+        """Bring one source record to the pushed state (writing nothing when it is there already);
+        returns why values were left out when the system cannot hold them (they are parked), else None."""
         raise NotImplementedError(f"{self.name}: this connector pushes in batches or not at all")
 
     def pull_orders(self, cursor: str | None) -> Iterator[OrderPage]:

@@ -132,6 +132,8 @@ class CsvFolderConnector(SourceConnector):
         self.max_line_bytes = self.options.max_line_bytes
         #: The header's number of columns, once read: a multi-line record must have as many.
         self.expected_fields: int | None = None
+        #: shapes of the first values of the current file's rows ("K-1001" -> "A-9"), see _swallows_rows
+        self._row_shapes: set[str] = set()
         # the csv module's own field limit (128 KiB) would fail the whole file on one long field
         csv.field_size_limit(max(csv.field_size_limit(), self.max_line_bytes * MAX_RECORD_LINES))
 
@@ -288,6 +290,7 @@ class CsvFolderConnector(SourceConnector):
         lines = self._lines(handle, line_no)
         again: deque[tuple[int, int, str, str | None]] = deque()
         pending: list[tuple[int, int, str, str | None]] = []
+        self._row_shapes = set()
         while True:
             item = again.popleft() if again else next(lines, None)
             if item is None or (pending and item[3] is not None):  # the open quote meets EOF or a bad line
@@ -303,6 +306,8 @@ class CsvFolderConnector(SourceConnector):
             if error is not None:
                 yield RawRecord(number, end, text, error=error)
                 continue
+            if not pending and len(self._row_shapes) < MAX_ROW_SHAPES and text.strip():
+                self._row_shapes.add(_shape(text.split(self.delimiter, 1)[0]))
             pending.append(item)
             texts = [p[2] for p in pending]
             if self._continues(texts):
@@ -338,16 +343,17 @@ class CsvFolderConnector(SourceConnector):
     def _swallows_rows(self, fields: list[str], lines: list[str]) -> bool:
         """Whether a record of several lines is really a broken quote over whole rows: it has another
         number of fields than the header, or a later line is shaped like a row — it starts with a value
-        shaped like the record's own first one (ids of one export share a format: "K-1001", "K-2003")
+        shaped like the first value of a row seen before in this file (ids of one export share a
+        format: "K-1001", "K-2003"; the record's own first line may itself be the broken tail of a quote)
         or holds half or more of a row's delimiters (free text running over lines, an address's second
         line, has a few at most)."""
         expected = self.expected_fields
         if expected is None:
             return False
         row_like = max(2, (expected - 1) // 2)
-        id_shape = _shape(lines[0].split(self.delimiter, 1)[0])
+        id_shapes = self._row_shapes | {_shape(lines[0].split(self.delimiter, 1)[0])}
         starts_like_a_row = any(
-            self.delimiter in line and _shape(line.split(self.delimiter, 1)[0]) == id_shape
+            self.delimiter in line and _shape(line.split(self.delimiter, 1)[0]) in id_shapes
             for line in lines[1:]
         )
         # (the last line goes on with the row's own fields after the quote closes: not counted)
@@ -449,6 +455,10 @@ class CsvFolderConnector(SourceConnector):
         tmp.write_bytes(content)
         os.replace(tmp, path)
         return path
+
+
+#: Shapes of rows' first values remembered per file: a few id formats, not every broken line's.
+MAX_ROW_SHAPES = 8
 
 
 def _shape(value: str) -> str:

@@ -30,6 +30,7 @@ from connectors.credentials import Credentials
 from connectors.http import session_settings
 from connectors.mapping import LIST_FIELDS
 from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, soap_session, soap_text
+from connectors.wsdl_facets import field_limits, split_fitting
 from schemas import QuarantinedRecord, SourceConfig
 from schemas.source_options import ErpOptions
 
@@ -65,6 +66,7 @@ class ErpSoapConnector(SourceConnector):
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)
         self.options = ErpOptions.for_source(config.name, config.options)
+        self.field_limits: dict[str, int] = {}  # from the WSDL when it is loaded (see ``call``)
 
     @property
     def golden_id_field(self) -> str:
@@ -93,6 +95,7 @@ class ErpSoapConnector(SourceConnector):
         if options.wsdl_path and endpoint:
             # A WSDL from a file or another host: talk to the endpoint of *this* connection instead.
             service = client.create_service(next(iter(client.wsdl.bindings)), endpoint)
+        self.field_limits = field_limits(client, "Customer")  # maxLength facets zeep does not keep
         return SoapCaller(self.name, service, attempts=options.fault_attempts, backoff=options.backoff)
 
     def check(self) -> None:
@@ -138,12 +141,15 @@ class ErpSoapConnector(SourceConnector):
         }
         return fields
 
-    def push_one(self, update: PushUpdate) -> None:
+    def push_one(self, update: PushUpdate) -> str | None:
+        """GetCustomer, then UpsertCustomer of the changed fields that fit the WSDL's field lengths; a
+        value that does not fit is not sent (the ERP would refuse the whole record) and is parked."""
         current = self.row(self.call("GetCustomer", record_id=update.source_id, KUNNR=update.source_id))
-        changes = self.source_changes(update, current)
+        changes, parked = split_fitting(self.source_changes(update, current), self.field_limits)
         if changes:
             self.call("UpsertCustomer", record_id=update.source_id,
                       customer={"KUNNR": current["KUNNR"], **changes})
+        return parked
 
     def delete_one(self, source_id: str) -> None:
         mode = self.options.erasure.upper()  # the ERP's spelling: ANONYMIZE | BLOCK

@@ -49,6 +49,7 @@ from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.legacy_values import LegacyValues
+from connectors.wsdl_facets import split_fitting
 from schemas import SourceConfig
 from schemas.quarantine import describe_error
 from schemas.source_options import SqlOptions
@@ -221,11 +222,17 @@ class SqlTableConnector(SourceConnector):
         """
         table = self.table()
         id_col = table.c[self.id_column]
+        # a text longer than its column is left out (parked with the reason), the rest of the row written
+        lengths = {c.name: c.type.length for c in table.c if isinstance(getattr(c.type, "length", None), int)}
+        planned = {u.source_id: split_fitting(self._row_values(u, table), lengths, f"column length in "
+                                              f"{self.table_name}") for u in updates}
 
         def statement(item: PushUpdate) -> Any:
-            return update(table).where(id_col == item.source_id).values(self._row_values(item, table))
+            return update(table).where(id_col == item.source_id).values(planned[item.source_id][0])
 
-        return self._per_row("push", [(u.source_id, u) for u in updates], statement, missing_ok=False)
+        result = self._per_row("push", [(u.source_id, u) for u in updates], statement, missing_ok=False)
+        result.parked = {sid: why for sid in result.pushed if (why := planned[sid][1])}
+        return result
 
     def delete(self, source_ids: Sequence[str]) -> PushResult:
         """Erase rows by id: ``DELETE`` (option ``erasure: delete``, the default) or, for tables other

@@ -24,10 +24,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from crmhub.summary import format_run_summary
     from hub.erasure_queue import ErasureQueue
     from hub.pipeline import SyncPipeline
+    from hub.sync_lock import SyncAlreadyRunning
 
     config = load_config(args.config)
     pipeline = SyncPipeline(config)
-    summary = pipeline.run(run_id=args.run_id, full_refresh=args.full_refresh, rematch_all=args.rematch_all)
+    try:
+        summary = pipeline.run(run_id=args.run_id, full_refresh=args.full_refresh,
+                               rematch_all=args.rematch_all, wait_seconds=args.wait)
+    except SyncAlreadyRunning as exc:
+        print(f"crmhub sync: {exc}", file=sys.stderr)
+        return 3
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
@@ -232,6 +238,14 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_parked(args: argparse.Namespace) -> int:
+    from hub.parked_pushes import ParkedPushes
+
+    for push in ParkedPushes(_store(args)).list(args.source):
+        print(f"{push.source_system}:{push.source_id}  golden {push.golden_id}  {push.reason}")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     _store(args, upgrade=True).close()  # the one place the CLI migrates (see README: schema upgrades)
     print("hub store is at the latest schema revision")
@@ -266,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--run-id", help="name of this run in the run log")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="when another sync is running, wait this long for it (default: exit 3 at once)")
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("summary", help="what the last (or a given) sync run did")
@@ -318,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("quarantine", help="list quarantined source rows and why")
     p.add_argument("--source")
     p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser("parked", help="list values left out of pushes because a source cannot hold them")
+    p.add_argument("--source")
+    p.set_defaults(func=cmd_parked)
 
     p = sub.add_parser("demo-evidence", help="show one merged customer read back from every local system")
     p.add_argument("--data-dir", default="var/sources")

@@ -69,6 +69,11 @@ def format_run_summary(
                     f"({st.get('fields_changed', 0)} with corrected fields), "
                     f"{st.get('unchanged', 0)} already up to date, {st.get('failed', 0)} failed"
                 )
+            if st.get("parked"):
+                first = next(iter(st.get("parked_reasons", {}).items()), None)
+                example = f"; e.g. {first[0]}: {first[1]}" if first else ""
+                lines.append(f"  {'':<12} {st['parked']} with values the system cannot hold, left out and "
+                             f"parked (crmhub parked){example}")
             if st.get("deleted"):
                 lines.append(f"  {'':<12} {format_erasures(st['deleted'])}")
     lines += _waiting(waiting or [])

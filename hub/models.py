@@ -335,3 +335,33 @@ class WebSessionRow(Base):
     token_fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class SyncLockRow(Base):
+    """Who is syncing now: one row while a sync run holds the hub (its cursors, match plan and pushes
+    are one run's at a time). ``host``/``pid`` let the next run see that a holder was killed;
+    ``heartbeat_at`` moves with each step, for holders on other hosts (Airflow workers)."""
+
+    __tablename__ = "sync_lock"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(128))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ParkedPushRow(Base):
+    """Values the hub did not send to a source because the source cannot hold them (a field longer
+    than the WSDL or column allows): the rest of the record was written. Shown to people until a later
+    push of that record leaves nothing out; not retried until the golden values change."""
+
+    __tablename__ = "parked_pushes"
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    golden_id: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[str] = mapped_column(String(128))
+    parked_at: Mapped[datetime] = mapped_column(default=utcnow)

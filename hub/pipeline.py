@@ -22,9 +22,11 @@ from hub.echoes import field_value
 from hub.erasure_queue import ErasureQueue
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
+from hub.parked_pushes import ParkedPushes
 from hub.rematch import MatchScope, affected_scope
 from hub.source_erasure import carry_out_deletes
 from hub.store import HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
+from hub.sync_lock import SyncLock
 from schemas import CustomerRecord, GoldenRecord, HubConfig, MatchingConfig, RecordKey, SourceConfig
 from schemas.steward import DecisionKind
 
@@ -103,6 +105,13 @@ class SyncPipeline:
         self.config = config
         self.store = store or HubStore(config.database_url)
         self.credentials = credentials
+        self.lock = SyncLock(self.store)
+
+    def _start_step(self, run_id: str, step: str, source: str | None = None) -> int:
+        """Every step holds the sync lock for its run (see :mod:`hub.sync_lock`): a step of another,
+        live run is refused; one killed mid-way is found here and marked failed."""
+        self.lock.hold(run_id)
+        return self.store.runlog.start_step(run_id, step, source)
 
     def connector(self, source: SourceConfig) -> SourceConnector:
         creds = self.credentials(source.connection_id) if source.connection_id else Credentials()
@@ -113,7 +122,7 @@ class SyncPipeline:
     def extract(self, source_name: str, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
         """Pull what changed since the stored cursor, page by page; each page commits with its cursor."""
         source = self.config.source(source_name)
-        step = self.store.runlog.start_step(run_id, "extract", source_name)
+        step = self._start_step(run_id, "extract", source_name)
         stats, pages = StageStats(), 0
         try:
             connector = self.connector(source)
@@ -176,7 +185,7 @@ class SyncPipeline:
         """
         from matching import MatchModel, candidate_components, train_model
 
-        step = self.store.runlog.start_step(run_id, "match-plan")
+        step = self._start_step(run_id, "match-plan")
         started = utcnow()
         try:
             constraints = self._constraints()
@@ -238,7 +247,7 @@ class SyncPipeline:
         """Match one shard of a planned run with the run's frozen model; results wait in the plan."""
         from matching import MatchModel, match_frame
 
-        step = self.store.runlog.start_step(run_id, "match-shard", f"shard {shard}")
+        step = self._start_step(run_id, "match-shard", f"shard {shard}")
         try:
             plan = self.store.runs.plan(run_id)
             if plan is None:
@@ -268,7 +277,7 @@ class SyncPipeline:
 
     def finish_match(self, run_id: str) -> dict[str, Any]:
         """Consolidate every shard's clusters into golden records in one transaction; move the watermark."""
-        step = self.store.runlog.start_step(run_id, "match")
+        step = self._start_step(run_id, "match")
         try:
             plan = self.store.runs.plan(run_id)
             if plan is None:
@@ -303,7 +312,7 @@ class SyncPipeline:
     def publish(self, source_name: str, run_id: str) -> dict[str, Any]:
         """Push golden ids and the configured surviving fields back; only what changed since last push."""
         source = self.config.source(source_name)
-        step = self.store.runlog.start_step(run_id, "publish", source_name)
+        step = self._start_step(run_id, "publish", source_name)
         if not source.push_back:
             deletes = carry_out_deletes(ErasureQueue(self.store), source, None)  # shown as waiting
             self.store.runlog.finish_step(step, {"skipped": "push_back disabled", "deleted": deletes})
@@ -335,12 +344,15 @@ class SyncPipeline:
             checkpoint("publish.pushed")
             pushed = result.pushed if result else []
             failed = result.failed if result else {}
+            parked = result.parked if result else {}
             self.store.outbox.mark_pushed(
                 source_name,
                 {**{sid: hashes[sid] for sid in pushed}, **dict.fromkeys(failed)},
                 actor=f"run:{run_id}",
                 fields={u.source_id: u.fields for u in updates if u.fields},
             )
+            ParkedPushes(self.store).record(source_name, pushed, parked,
+                                            {u.source_id: u.golden_id for u in updates}, run_id)
             self.store.staging.set_cursor(source_name, str(head), stream=OUTBOX_STREAM)
         except Exception as exc:
             self.store.runlog.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
@@ -352,6 +364,8 @@ class SyncPipeline:
             "fields_changed": sum(1 for u in updates if u.fields and u.source_id in set(pushed)),
             "deleted": deletes,
             "failures": dict(list(failed.items())[:20]),
+            "parked": len(parked),
+            "parked_reasons": dict(list(parked.items())[:20]),
         }
         self.store.runlog.finish_step(step, stats)
         return stats
@@ -361,6 +375,7 @@ class SyncPipeline:
         Airflow run is then marked failed and its failure callbacks fire); else say how many steps."""
         steps = self.store.runlog.run_steps(run_id)
         problems = run_problems(steps)
+        self.lock.release(run_id)  # the run's last step: the next run may start
         if problems:
             raise RunFailedError(f"run {run_id}: " + " | ".join(problems))
         return {"steps": len(steps)}
@@ -368,10 +383,22 @@ class SyncPipeline:
     # ---- whole run -----------------------------------------------------------------------------
 
     def run(
-        self, run_id: str | None = None, full_refresh: bool = False, rematch_all: bool = False
+        self,
+        run_id: str | None = None,
+        full_refresh: bool = False,
+        rematch_all: bool = False,
+        wait_seconds: float = 0,
     ) -> SyncSummary:
-        """Extract every enabled source (a failing source does not stop the others), match, publish."""
+        """Extract every enabled source (a failing source does not stop the others), match, publish.
+
+        Raises :class:`~hub.sync_lock.SyncAlreadyRunning` before doing anything when another run holds
+        the hub and does not finish within ``wait_seconds``."""
         summary = SyncSummary(run_id=run_id or new_run_id())
+        with self.lock.holding(summary.run_id, wait_seconds):
+            self._run(summary, full_refresh, rematch_all)
+        return summary
+
+    def _run(self, summary: SyncSummary, full_refresh: bool, rematch_all: bool) -> None:
         for source in self.config.enabled_sources:
             try:
                 summary.extracted[source.name] = self.extract(source.name, summary.run_id, full_refresh)
@@ -383,7 +410,6 @@ class SyncPipeline:
                 summary.published[source.name] = self.publish(source.name, summary.run_id)
             except Exception as exc:  # noqa: BLE001
                 summary.failed[f"publish:{source.name}"] = f"{type(exc).__name__}: {exc}"
-        return summary
 
 
 def _retrain_reason(stored: dict[str, Any] | None, rematch_all: bool, config: MatchingConfig) -> str | None:

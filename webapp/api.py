@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from hub.erasure_queue import ErasureQueue
+from hub.parked_pushes import ParkedPushes
 from schemas import GoldenRecord
 from webapp.auth import Auth, Principal
 from webapp.context import hub_of
@@ -42,6 +43,15 @@ class PendingErasure(BaseModel):
 class ErasureStatus(BaseModel):
     pending: list[PendingErasure]  # erasures not carried out at their source yet, oldest first
     by_source: dict[str, dict[str, int]]  # source -> state -> erased records
+
+
+class ParkedPushOut(BaseModel):
+    source_system: str
+    source_id: str
+    golden_id: str
+    reason: str  # which values the system cannot hold, and its limit
+    run_id: str
+    parked_at: datetime
 
 
 class ChangePage(BaseModel):
@@ -138,5 +148,19 @@ def api_router(auth: Auth) -> APIRouter:
             for w in queue.waiting()
         ]
         return ErasureStatus(pending=pending, by_source=queue.counts())
+
+    @router.get(
+        "/parked-pushes",
+        response_model=list[ParkedPushOut],
+        summary="Values left out of pushes because the source cannot hold them (retried when they change)",
+    )
+    def parked_pushes(
+        request: Request,
+        user: User,
+        source: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> list[ParkedPushOut]:
+        found = ParkedPushes(hub_of(request).store).list(source, limit)
+        return [ParkedPushOut(**vars(p)) for p in found]
 
     return router

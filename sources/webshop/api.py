@@ -31,6 +31,7 @@ from sources.webshop.store import ShopStore
 
 API = "/wp-json/wc/v3"
 MAX_PER_PAGE = 100  # WooCommerce's limit
+MAX_BATCH = 100  # objects per batch request, WooCommerce's default (woocommerce_rest_batch_items_limit)
 
 # Module level: with postponed annotations FastAPI resolves ``Depends(basic)`` in module globals.
 basic = HTTPBasic(auto_error=False)
@@ -120,14 +121,16 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
         orderby: Literal["id", "include", "name", "registered_date"] = "name",
         order: Literal["asc", "desc"] = "asc",
         email: str | None = None,
+        include: str | None = None,
         request: Request = None,  # type: ignore[assignment] - injected by FastAPI
     ) -> Response:
         """"List all customers" with WooCommerce's parameters: page, per_page (≤ 100), offset, order,
-        orderby (id, include, name, registered_date), email
+        orderby (id, include, name, registered_date), email, include (ids)
         (https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-customers)."""
+        ids = [int(i) for i in include.split(",") if i.strip().isdigit()] if include else None
         customers, total = store.list_customers(page=page, per_page=per_page, offset=offset,
                                                 orderby="id" if orderby == "include" else orderby,
-                                                order=order, email=email)
+                                                order=order, email=email, include=ids)
         body = [customer_json(c) for c in customers]
         if body and faults.take("malformed"):
             body[0]["email"] = MALFORMED_EMAIL
@@ -154,6 +157,29 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
             raise WooError(400, "rest_invalid_json", "Invalid JSON body passed: expected an object.")
         _check_update(changes)
         return customer_json(_existing(store.update_customer(customer_id, changes)))
+
+    @app.post(f"{API}/customers/batch", dependencies=authed)
+    async def batch_customers(request: Request) -> dict[str, Any]:
+        """"Batch update customers": ``{"update": [{"id": .., ...}], "create": [..], "delete": [ids]}``,
+        at most 100 objects in all; each item answers the customer or its own ``error``
+        (https://woocommerce.github.io/woocommerce-rest-api-docs/#batch-update-customers). Here
+        ``update`` and ``delete`` are served; ``create`` items answer an error (the hub never creates)."""
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except json.JSONDecodeError as exc:
+            raise WooError(400, "rest_invalid_json", f"Invalid JSON body passed: {exc}") from None
+        if not isinstance(body, dict):
+            raise WooError(400, "rest_invalid_json", "Invalid JSON body passed: expected an object.")
+        items = {key: body.get(key) or [] for key in ("create", "update", "delete")}
+        if sum(len(v) for v in items.values() if isinstance(v, list)) > MAX_BATCH:
+            raise WooError(413, "woocommerce_rest_request_entity_too_large",
+                           f"Unable to accept more than {MAX_BATCH} items for this request.")
+        refused = WooError(400, "woocommerce_rest_cannot_create", "Creating customers is not served here.")
+        return {
+            "create": [_item_error(None, refused) for _ in items["create"]],
+            "update": [_batch_update(store, item) for item in items["update"]],
+            "delete": [_batch_delete(store, item) for item in items["delete"]],
+        }
 
     @app.delete(f"{API}/customers/{{customer_id}}", dependencies=authed)
     def delete_customer(customer_id: int, force: bool = False) -> dict[str, Any]:
@@ -241,6 +267,32 @@ def _check_update(changes: dict[str, Any]) -> None:
     ):
         raise WooError(400, "rest_invalid_param", "Invalid parameter(s): meta_data",
                        params={"meta_data": "meta_data is not of type array of objects."})
+
+
+def _item_error(item_id: Any, error: WooError) -> dict[str, Any]:
+    """One failed item of a batch: WordPress answers its id and the error, the others go on."""
+    return {"id": item_id, "error": {"code": error.code, "message": error.message,
+                                     "data": {"status": error.status}}}
+
+
+def _batch_update(store: ShopStore, item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict) or not str(item.get("id", "")).isdigit():
+        return _item_error(item.get("id") if isinstance(item, dict) else None,
+                           WooError(400, "woocommerce_rest_customer_invalid_id", "ID is invalid."))
+    try:
+        _check_update(item)
+        return customer_json(_existing(store.update_customer(int(item["id"]), item)))
+    except WooError as error:
+        return _item_error(int(item["id"]), error)
+
+
+def _batch_delete(store: ShopStore, item: Any) -> dict[str, Any]:
+    if not str(item).isdigit():
+        return _item_error(item, WooError(400, "woocommerce_rest_customer_invalid_id", "ID is invalid."))
+    try:
+        return customer_json(_existing(store.delete_customer(int(item))))
+    except WooError as error:
+        return _item_error(int(item), error)
 
 
 def _existing(customer: dict[str, Any] | None) -> dict[str, Any]:

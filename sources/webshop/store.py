@@ -67,10 +67,13 @@ class ShopStore(SqliteStore):
 
     def list_customers(
         self, *, page: int, per_page: int, offset: int | None = None, orderby: str = "id", order: str = "asc",
-        email: str | None = None,
+        email: str | None = None, include: list[int] | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """One page of customers and the total count matching the filters; ``offset`` overrides ``page``."""
         where, params = [], []
+        if include is not None:
+            where.append(f"id IN ({', '.join('?' * len(include)) or 'NULL'})")
+            params.extend(include)
         if email:
             where.append("lower(email) = lower(?)")
             params.append(email)

@@ -104,11 +104,12 @@ def test_push_reports_per_record_failures_and_continues(erp):
         PushUpdate("0000001004", "golden-3", {}),
     ]
     result = erp.connector().push(updates)
-    assert result.pushed == ["0000001004"]
+    assert result.pushed == ["0000001002", "0000001004"] and list(result.failed) == ["0000009999"]
     assert "CUSTOMER_NOT_FOUND" in result.failed["0000009999"]
-    assert "SCHEMA_VIOLATION" in result.failed["0000001002"] and "NAME1" in result.failed["0000001002"]
+    # a name longer than NAME1's maxLength 40 is left out (the ERP would refuse the whole record)
+    assert "NAME1" in result.parked["0000001002"] and "takes 40" in result.parked["0000001002"]
     assert erp.system.inspect("1004")["ZZ_GOLDEN_ID"] == "golden-3"
-    assert erp.system.inspect("1002")["ZZ_GOLDEN_ID"] is None
+    assert erp.system.inspect("1002")["ZZ_GOLDEN_ID"] == "golden-2"
 
 
 def test_http_503_and_429_are_retried_by_the_session(erp):

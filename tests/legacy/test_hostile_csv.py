@@ -104,24 +104,23 @@ _hostile_last = st.one_of(_field, _plain.map(lambda t: f'"{t}'))  # an unclosed 
 
 
 @st.composite
-def _hostile_file(draw: st.DrawFn) -> tuple[str, list[str], int]:
+def _hostile_file(draw: st.DrawFn) -> tuple[str, list[str]]:
     n = draw(st.integers(min_value=1, max_value=12))
-    ids, rows, blanks = [], [], 0
+    ids, rows = [], []
     for i in range(n):
         ids.append(f"R{i}")
         middle = [draw(_field) for _ in range(COLUMNS - 2)]
         rows.append(";".join([f"R{i}", *middle, draw(_hostile_last)]))
         if draw(st.booleans()) and draw(st.booleans()):
             rows.append("")  # blank lines are no records
-            blanks += 1
     newline = draw(st.sampled_from(["\r\n", "\n"]))
-    return newline.join([HEADER, *rows]) + newline, ids, blanks
+    return newline.join([HEADER, *rows]) + newline, ids
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_hostile_file())
 def test_stored_plus_quarantined_is_every_row_written(make_config, credentials_of, tmp_path, case):
-    text, ids, blanks = case
+    text, ids = case
     connector = CsvFolderConnector(
         make_config("legacy_csv", "csv", 50), credentials_of(LegacyCsvSystem(tmp_path).connection(None))
     )
@@ -131,9 +130,12 @@ def test_stored_plus_quarantined_is_every_row_written(make_config, credentials_o
     connector.expected_fields = len(header)
     records = list(connector._records(handle, header_lines))
     assert all((r.fields is None) != (r.error is None) for r in records)  # stored, or quarantined with why
-    # every physical line after the header is in exactly one record (blank lines between rows in none)
-    lines_read = sum(r.text.count("\n") for r in records)
-    assert lines_read == text.count("\n") - 1 - blanks, records
+    # every physical line with content after the header is in exactly one record (a blank line holds
+    # nothing: one between rows is in none, one inside a quote that never closes may be in none)
+    def filled(chunk: str) -> list[str]:
+        return [line for line in chunk.splitlines() if line.strip()]
+
+    assert [line for r in records for line in filled(r.text)] == filled(text)[1:], records
     # each customer's row starts a record of its own: nothing dropped, nothing glued to another row
     starts = [r.text.split(";", 1)[0] for r in records]
     assert all(starts.count(i) == 1 for i in ids), records
