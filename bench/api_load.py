@@ -93,9 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     url = args.database_url or f"sqlite:///{root}/hub.db"
     config = load_config(write_config(root / "crmhub.yaml", url))
     config = config.model_copy(update={"database_url": url})
-    pipeline = SyncPipeline(config, HubStore(url))
+    pipeline = SyncPipeline(config, HubStore(url, upgrade=True))
     pipeline.run(run_id="load-initial")
-    golden_ids = sorted(pipeline.store.golden_ids())
+    golden_ids = sorted(pipeline.store.golden.golden_ids())
     token = secrets.token_urlsafe(24)
     app = standalone_app(config, StandaloneAuth([WebUser("loadtest", "api", token)]))
     server = serve_in_thread(app, port=0)

@@ -115,6 +115,7 @@ def start_world(root: Path, records: int = 120, seed: int = 11, database_url: st
     url = database_url or f"sqlite:///{root}/hub.db"
     world = World(root, local, write_config(root / "crmhub.yaml", url), url)
     world.writes.attach(local.systems)
+    HubStore(url, upgrade=True).close()  # as a deployment runs `crmhub db-upgrade` once; syncs do not
     return world
 
 
@@ -158,13 +159,13 @@ class HubState:
 
 
 def read_state(world: World) -> HubState:
-    store = HubStore(world.database_url)
+    store = HubStore(world.database_url, upgrade=True)
     try:
         groups: dict[str, set[RecordKey]] = {}
-        for key, golden_id in store.membership().items():
+        for key, golden_id in store.golden.membership().items():
             groups.setdefault(golden_id, set()).add(key)
-        stored = frozenset(store.load_records())
-        quarantined = frozenset((q.source_system, q.source_id) for q in store.quarantine())
+        stored = frozenset(store.staging.load_records())
+        quarantined = frozenset((q.source_system, q.source_id) for q in store.staging.quarantine())
         cursors_ok = webshop_cursor_covered(world, store)
     finally:
         store.close()
@@ -177,13 +178,13 @@ def webshop_cursor_covered(world: World, store: HubStore) -> bool:
     data. (``scan1|1``: a scan ended; the next one starts over, nothing is claimed.)"""
     from connectors.rest_shop import scan_page
 
-    cursor = store.get_cursor("webshop")
+    cursor = store.staging.get_cursor("webshop")
     if cursor is None:
         return True
     config = yaml.safe_load(world.config_path.read_text(encoding="utf-8"))
     per_page = next(s.get("page_size", 100) for s in config["sources"] if s["name"] == "webshop")
-    held = {k.source_id for k in store.load_records() if k.source_system == "webshop"}
-    held |= {q.source_id for q in store.quarantine("webshop")}
+    held = {k.source_id for k in store.staging.load_records() if k.source_system == "webshop"}
+    held |= {q.source_id for q in store.staging.quarantine("webshop")}
     shop = world.local.systems["webshop"].store
     customers, _ = shop.list_customers(page=1, per_page=100_000, orderby="id")
     delivered = customers[: (scan_page(cursor) - 1) * min(per_page, 100)]
@@ -272,7 +273,7 @@ def fault_trial(root: Path, name: str, source: str, arm: Any, recoverable: bool,
     try:
         export_env(world.local)
         os.environ["CRMHUB_DATABASE_URL"] = world.database_url
-        pipeline = SyncPipeline(load_config(world.config_path), HubStore(world.database_url))
+        pipeline = SyncPipeline(load_config(world.config_path), HubStore(world.database_url, upgrade=True))
         arm(world.local.systems[source])
         first = pipeline.run(run_id="faulty")
         problems = []
@@ -284,8 +285,8 @@ def fault_trial(root: Path, name: str, source: str, arm: Any, recoverable: bool,
         second = pipeline.run(run_id="clean")
         if second.failed:
             problems.append(f"clean rerun failed: {sorted(second.failed)}")
-        held = {tuple(k) for k in pipeline.store.load_records()}
-        held |= {(q.source_system, q.source_id) for q in pipeline.store.quarantine()}
+        held = {tuple(k) for k in pipeline.store.staging.load_records()}
+        held |= {(q.source_system, q.source_id) for q in pipeline.store.staging.quarantine()}
         if lost := seeded_keys(world.local) - held:
             problems.append(f"{len(lost)} records lost")
         return problems
@@ -348,15 +349,16 @@ def run_bad_inputs(workdir: Path, records: int) -> bool:
         world.local.systems["legacy_db"].seed(extra)
         export_env(world.local)
         os.environ["CRMHUB_DATABASE_URL"] = world.database_url
-        pipeline = SyncPipeline(load_config(world.config_path), HubStore(world.database_url))
+        pipeline = SyncPipeline(load_config(world.config_path), HubStore(world.database_url, upgrade=True))
         summary = pipeline.run(run_id="bad-input")
         meta = json.loads((world.local.data_dir / "seeded.json").read_text())
         rows = [r for system in seed_rows(meta["records"], meta["seed"]).values() for r in system]
         bad = {(r["source_system"], r["source_id"]) for r in rows if r["truth_id"].startswith(BAD_PREFIX)}
         bad |= {("legacy_db", row["source_id"]) for row in extra}
         everything = {(r["source_system"], r["source_id"]) for r in rows} | bad
-        stored = {tuple(k) for k in pipeline.store.load_records()}
-        quarantined = {(q.source_system, q.source_id) for q in pipeline.store.quarantine() if q.reason}
+        staging = pipeline.store.staging
+        stored = {tuple(k) for k in staging.load_records()}
+        quarantined = {(q.source_system, q.source_id) for q in staging.quarantine() if q.reason}
         lost = everything - stored - quarantined
         caught = bad & quarantined
         print(f"bad inputs tried / quarantined / lost: {len(bad)} / {len(caught)} / {len(lost)}")

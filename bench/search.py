@@ -1,7 +1,7 @@
 """Search by any spelling at scale: query time over a hub store holding N golden records.
 
 Builds a store straight from the multilingual generator (each generated customer one golden record,
-its source records' search keys as ``HubStore.refresh_search_keys`` computes them — no matching
+its source records' search keys as ``store.staging.refresh_search_keys`` computes them — no matching
 needed to measure a lookup), then times queries in every spelling a steward types: native script,
 ASCII upper case, another word order, pinyin for a Wade-Giles record, one Chinese character, an
 e-mail, a phone::
@@ -33,7 +33,7 @@ CHUNK = 50_000
 
 def build_store(url: str, frame: pl.DataFrame) -> HubStore:
     """One golden record per generated customer (``truth_id``), with its records' search keys."""
-    store = HubStore(url)
+    store = HubStore(url, upgrade=True)
     golden = frame.select("truth_id").unique().sort("truth_id")
     names = frame.group_by("truth_id").agg(
         pl.coalesce(

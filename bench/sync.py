@@ -57,10 +57,12 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
     summary = pipeline.run(run_id=run_id)
     seconds = time.perf_counter() - started
     steps: dict[str, float] = defaultdict(float)
-    for step in pipeline.store.run_steps(run_id):
+    for step in pipeline.store.runlog.run_steps(run_id):
         if step.get("finished_at") and step.get("started_at"):
             steps[step["step"]] += (step["finished_at"] - step["started_at"]).total_seconds()
-    plan = next((s["stats"] for s in pipeline.store.run_steps(run_id) if s["step"] == "match-plan"), {})
+    plan = next(
+        (s["stats"] for s in pipeline.store.runlog.run_steps(run_id) if s["step"] == "match-plan"), {}
+    )
     return {
         "run": run_id,
         "seconds": round(seconds, 1),
@@ -78,7 +80,7 @@ def run(records: int, url: str | None, workdir: Path) -> list[dict[str, Any]]:
     os.environ.update(local.env())
     try:
         store_url = url or f"sqlite:///{workdir / 'hub.db'}"
-        pipeline = SyncPipeline(_config(store_url), HubStore(store_url))
+        pipeline = SyncPipeline(_config(store_url), HubStore(store_url, upgrade=True))
         rows = [_phase(pipeline, "full", records), _phase(pipeline, "no-change", records)]
         changed = _change_webshop(local, CHANGED_SHARE)
         rows.append(_phase(pipeline, f"{changed}-changed", records))

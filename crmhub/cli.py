@@ -10,13 +10,14 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
+from hub.db import SchemaOutOfDateError
 from schemas import ConfigError, load_config
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace, *, upgrade: bool = False):
     from hub.store import HubStore
 
-    return HubStore(load_config(args.config).database_url)
+    return HubStore(load_config(args.config).database_url, upgrade=upgrade)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -38,7 +39,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         store = pipeline.store
         waiting = ErasureQueue(store).waiting()
-        print(format_run_summary(store.run_steps(summary.run_id), store.counts(), waiting))
+        print(format_run_summary(store.runlog.run_steps(summary.run_id), store.runlog.counts(), waiting))
     problems = summary.problems()
     for problem in problems:
         print(f"FAILED {problem}", file=sys.stderr)
@@ -50,7 +51,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from hub.erasure_queue import ErasureQueue
 
     store = _store(args)
-    print(format_run_summary(store.run_steps(args.run_id), store.counts(), ErasureQueue(store).waiting()))
+    print(
+        format_run_summary(
+            store.runlog.run_steps(args.run_id), store.runlog.counts(), ErasureQueue(store).waiting()
+        )
+    )
     return 0
 
 
@@ -220,7 +225,7 @@ def cmd_db_compact(args: argparse.Namespace) -> int:
 
 
 def cmd_changes(args: argparse.Namespace) -> int:
-    for event in _store(args).changes_since(args.since, limit=args.limit):
+    for event in _store(args).outbox.changes_since(args.since, limit=args.limit):
         related = f" ({event['related_id']})" if event["related_id"] else ""
         when = f"{event['at']:%Y-%m-%d %H:%M:%S}"
         print(f"{event['seq']:>8} {when} {event['change']:<7} {event['golden_id']}{related}")
@@ -228,7 +233,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
-    for row in _store(args).quarantine(args.source):
+    for row in _store(args).staging.quarantine(args.source):
         print(f"{row.source_system}:{row.source_id or '?'}  {row.reason}")
     return 0
 
@@ -242,7 +247,7 @@ def cmd_parked(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    _store(args)  # opening the store migrates it to the latest revision
+    _store(args, upgrade=True).close()  # the one place the CLI migrates (see README: schema upgrades)
     print("hub store is at the latest schema revision")
     return 0
 
@@ -357,8 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webshop-port", type=int)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
     p.add_argument("--public-host", help="host name the connectors use (default: the bound address)")
-    p.add_argument("--tryton", action="store_true",
-                   help="also a real Tryton 7.0 ERP (needs .venv-tryton: scripts/tryton-venv.sh)")
+    p.add_argument(
+        "--tryton",
+        action="store_true",
+        help="also a real Tryton 7.0 ERP (needs .venv-tryton: scripts/tryton-venv.sh)",
+    )
     p.add_argument(
         "--all",
         action="store_true",
@@ -391,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ConfigError as exc:  # a typo in the YAML: say which, without a traceback, before any work
+        print(f"crmhub: {exc}", file=sys.stderr)
+        return 2
+    except SchemaOutOfDateError as exc:  # the store needs `crmhub db-upgrade`: say so, no traceback
         print(f"crmhub: {exc}", file=sys.stderr)
         return 2
 

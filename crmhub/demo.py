@@ -17,7 +17,7 @@ def pushback_evidence(store: HubStore, data_dir: Path) -> str:
     """Pick the golden record spanning the most systems and read each of its source records back."""
     from sources.run import system_class
 
-    membership = store.membership()
+    membership = store.golden.membership()
     by_golden: dict[str, list] = {}
     for key, golden_id in membership.items():
         by_golden.setdefault(golden_id, []).append(key)
@@ -26,7 +26,7 @@ def pushback_evidence(store: HubStore, data_dir: Path) -> str:
     golden_id = max(
         sorted(by_golden), key=lambda g: (len({k.source_system for k in by_golden[g]}), len(by_golden[g]))
     )
-    golden = store.get_golden(golden_id)
+    golden = store.golden.get_golden(golden_id)
     lines = [
         f"One customer across systems: golden record {golden_id} — {golden.display_name}",
         f"  e-mails {golden.emails}, phones {golden.phones}, tax id {golden.tax_id or '-'}",

@@ -49,7 +49,7 @@ class CustomerReport:
 
 
 def build_report(store: HubStore, period: str = "quarter") -> CustomerReport:
-    membership = store.membership()
+    membership = store.golden.membership()
     with store.sessions() as session:
         active = set(
             session.scalars(select(GoldenRecordRow.golden_id).where(GoldenRecordRow.status == "active"))

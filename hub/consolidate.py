@@ -147,7 +147,7 @@ def until_fresh(compute: Callable[[], T], attempts: int = 5) -> T:
 
 @dataclass
 class Consolidation:
-    """Golden records built from clusters, ready to be written (``HubStore.save_match``)."""
+    """Golden records built from clusters, ready to be written (``store.golden.save_match``)."""
 
     match: StoredMatch
     stats: dict[str, int]
@@ -171,10 +171,10 @@ def build_golden_records(
     clusters = {c: list(m) for c, m in clusters.items()}
     apply_pair_decisions(clusters, decisions)
     apply_unmerges(clusters, decisions)
-    previous = store.membership()
-    assignment = assign_golden_ids(clusters, previous, store.golden_ids(), preferred)
+    previous = store.golden.membership()
+    assignment = assign_golden_ids(clusters, previous, store.golden.golden_ids(), preferred)
     keys = {k for members in clusters.values() for k in members}
-    records = store.load_records(keys)
+    records = store.staging.load_records(keys)
     overrides = overrides_by_golden(decisions, assignment.retired)
     trust = {s.name: s.trust for s in config.sources}
     golden, conflicts = [], {}
@@ -223,16 +223,16 @@ def _consolidate_once(
     scope: set[RecordKey] | None,
     preferred: Mapping[Any, str] | None,
 ) -> dict[str, Any]:
-    version = store.decision_version()
-    plan = store.plan(run_id) if run_id else None
+    version = store.decisions.decision_version()
+    plan = store.runs.plan(run_id) if run_id else None
     if plan is not None:
-        late = store.decided_since(plan.started_at, undone_too=True)
-        clusters, pairs, scope = hold_back(clusters, pairs, scope, late, store.membership())
+        late = store.decisions.decided_since(plan.started_at, undone_too=True)
+        clusters, pairs, scope = hold_back(clusters, pairs, scope, late, store.golden.membership())
     built = build_golden_records(
         store,
         config,
         clusters,
-        store.active_decisions(),
+        store.decisions.active_decisions(),
         run_id=run_id,
         actor=actor,
         pairs=pairs,
@@ -240,4 +240,4 @@ def _consolidate_once(
         preferred=preferred,
         decision_version=version,
     )
-    return {**store.save_match(built.match), **built.stats}
+    return {**store.golden.save_match(built.match), **built.stats}

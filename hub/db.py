@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,3 +52,21 @@ def migrate(url: str) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class SchemaOutOfDateError(RuntimeError):
+    """The hub store's schema is older than this code: run ``crmhub db-upgrade`` (once, not per task)."""
+
+
+def check_schema(engine: Engine, url: str) -> None:
+    """Fail clearly when the database is not at the latest revision, instead of migrating it on the
+    fly: migrations run once (``crmhub db-upgrade``), never inside every Airflow task or web request."""
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:
+        found = ", ".join(sorted(current)) or "no schema"
+        raise SchemaOutOfDateError(
+            f"the hub store at {make_url(url).render_as_string(hide_password=True)} is at {found}, "
+            f"this CRM Hub needs {', '.join(sorted(heads))}: run `crmhub db-upgrade` first"
+        )

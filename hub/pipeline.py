@@ -111,7 +111,7 @@ class SyncPipeline:
         """Every step holds the sync lock for its run (see :mod:`hub.sync_lock`): a step of another,
         live run is refused; one killed mid-way is found here and marked failed."""
         self.lock.hold(run_id)
-        return self.store.start_step(run_id, step, source)
+        return self.store.runlog.start_step(run_id, step, source)
 
     def connector(self, source: SourceConfig) -> SourceConnector:
         creds = self.credentials(source.connection_id) if source.connection_id else Credentials()
@@ -126,22 +126,24 @@ class SyncPipeline:
         stats, pages = StageStats(), 0
         try:
             connector = self.connector(source)
-            cursor = None if full_refresh else self.store.get_cursor(source_name)
+            cursor = None if full_refresh else self.store.staging.get_cursor(source_name)
             for page in connector.pull(cursor):
                 checkpoint("extract.fetched")
                 stats.add(
-                    self.store.stage_page(source_name, page.records, page.quarantined, page.cursor, run_id)
+                    self.store.staging.stage_page(
+                        source_name, page.records, page.quarantined, page.cursor, run_id
+                    )
                 )
                 pages += 1
                 checkpoint("extract.staged")
             orders = self._extract_orders(connector, source_name, run_id, full_refresh)
         except Exception as exc:
-            self.store.finish_step(
+            self.store.runlog.finish_step(
                 step, {**asdict(stats), "pages": pages}, error=f"{type(exc).__name__}: {exc}"
             )
             raise
         result = {**asdict(stats), "pages": pages, **orders}
-        self.store.finish_step(step, result)
+        self.store.runlog.finish_step(step, result)
         return result
 
     def _extract_orders(
@@ -149,10 +151,12 @@ class SyncPipeline:
     ) -> dict[str, int]:
         if not connector.supports_orders:
             return {}
-        cursor = None if full_refresh else self.store.get_cursor(source, stream=ORDERS_STREAM)
+        cursor = None if full_refresh else self.store.staging.get_cursor(source, stream=ORDERS_STREAM)
         count = 0
         for page in connector.pull_orders(cursor):
-            count += self.store.stage_orders(source, page.orders, page.quarantined, page.cursor, run_id)
+            count += self.store.staging.stage_orders(
+                source, page.orders, page.quarantined, page.cursor, run_id
+            )
         return {"orders": count}
 
     # ---- match ---------------------------------------------------------------------------------
@@ -167,7 +171,7 @@ class SyncPipeline:
     def _constraints(self) -> Any:
         from matching import Constraints
 
-        decisions = self.store.active_decisions()
+        decisions = self.store.decisions.active_decisions()
         return Constraints(
             must_link=[(d.left, d.right) for d in decisions if d.kind == DecisionKind.SAME],
             cannot_link=[(d.left, d.right) for d in decisions if d.kind == DecisionKind.NOT_SAME],
@@ -185,18 +189,18 @@ class SyncPipeline:
         started = utcnow()
         try:
             constraints = self._constraints()
-            searchable = self.store.refresh_search_keys()
-            frame = self.store.load_match_frame()
-            stored = self.store.active_model()
-            watermark = self.store.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
+            searchable = self.store.staging.refresh_search_keys()
+            frame = self.store.staging.load_match_frame()
+            stored = self.store.runs.active_model()
+            watermark = self.store.staging.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
             why_retrain = _retrain_reason(stored, rematch_all, self.config.matching)
             if why_retrain:  # the stored model no longer describes this engine (or there is none)
                 # the stewards' decisions so far are labels: they re-estimate m and calibrate thresholds
                 model = train_model(frame, config=self.config.matching, constraints=constraints)
-                self.store.save_model(model.model_dump(mode="json"), frame.height)
+                self.store.runs.save_model(model.model_dump(mode="json"), frame.height)
             else:
                 model = MatchModel.model_validate(stored)
-            model_id = self.store.active_model_id()
+            model_id = self.store.runs.active_model_id()
             components = candidate_components(frame, model, constraints)
             why_full = why_retrain or (None if watermark else "no match run yet on this store")
             full = why_full is not None
@@ -204,8 +208,8 @@ class SyncPipeline:
                 plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
             else:
                 since = datetime.fromisoformat(watermark)
-                dirty = self.store.changed_since(since) | self.store.decided_since(since)
-                plan = affected_scope(frame, components, dirty, self.store.membership())
+                dirty = self.store.staging.changed_since(since) | self.store.decisions.decided_since(since)
+                plan = affected_scope(frame, components, dirty, self.store.golden.membership())
             shards = self.config.matching.shards
             component_of = {RecordKey(sy, si): c for sy, si, c in components.iter_rows()}
             live = [
@@ -222,7 +226,7 @@ class SyncPipeline:
                 "rematched_components": plan.components,
                 "search_keys_refreshed": searchable,
             }
-            self.store.save_plan(
+            self.store.runs.save_plan(
                 MatchPlanRun(
                     run_id=run_id,
                     full=full,
@@ -234,9 +238,9 @@ class SyncPipeline:
                 rows,
             )
         except Exception as exc:
-            self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
+            self.store.runlog.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
             raise
-        self.store.finish_step(step, stats)
+        self.store.runlog.finish_step(step, stats)
         return list(range(shards))
 
     def match_shard(self, run_id: str, shard: int) -> dict[str, Any]:
@@ -245,15 +249,15 @@ class SyncPipeline:
 
         step = self._start_step(run_id, "match-shard", f"shard {shard}")
         try:
-            plan = self.store.plan(run_id)
+            plan = self.store.runs.plan(run_id)
             if plan is None:
                 raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
-            frame = self.store.load_match_frame(run_id, shard)
+            frame = self.store.staging.load_match_frame(run_id, shard)
             clusters: dict[RecordKey, str] = {}
             pairs: list[dict[str, Any]] = []
             matcher: dict[str, Any] = {}
             if frame.height:
-                model = MatchModel.model_validate(self.store.model(plan.model_id))
+                model = MatchModel.model_validate(self.store.runs.model(plan.model_id))
                 result = match_frame(
                     frame, config=self.config.matching, constraints=self._constraints(), model=model
                 )
@@ -263,22 +267,22 @@ class SyncPipeline:
                     clusters[RecordKey(system, source_id)] = f"{shard}:{cluster}"
                 pairs = [row for chunk in result.pair_rows() for row in chunk]  # match + review pairs
                 matcher = result.stats
-            self.store.save_shard(run_id, shard, clusters, pairs)
+            self.store.runs.save_shard(run_id, shard, clusters, pairs)
         except Exception as exc:
-            self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
+            self.store.runlog.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
             raise
         stats = {"records": frame.height, "pairs": len(pairs), "matcher": matcher}
-        self.store.finish_step(step, stats)
+        self.store.runlog.finish_step(step, stats)
         return stats
 
     def finish_match(self, run_id: str) -> dict[str, Any]:
         """Consolidate every shard's clusters into golden records in one transaction; move the watermark."""
         step = self._start_step(run_id, "match")
         try:
-            plan = self.store.plan(run_id)
+            plan = self.store.runs.plan(run_id)
             if plan is None:
                 raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
-            labelled, planned, pairs, missing = self.store.plan_results(run_id)
+            labelled, planned, pairs, missing = self.store.runs.plan_results(run_id)
             if missing:
                 raise RuntimeError(f"shards {missing} of run {run_id!r} have not reported; rerun them")
             clusters: dict[Any, list[RecordKey]] = dict(labelled)
@@ -291,16 +295,16 @@ class SyncPipeline:
                 pairs=pairs,
                 scope=None if plan.full else planned,
             )
-            self.store.set_cursor(HUB_SOURCE, plan.started_at.isoformat(), stream=MATCH_STREAM)
-            self.store.drop_plan(run_id)
+            self.store.staging.set_cursor(HUB_SOURCE, plan.started_at.isoformat(), stream=MATCH_STREAM)
+            self.store.runs.drop_plan(run_id)
         except Exception as exc:
-            self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
+            self.store.runlog.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
             raise
         by_decision: dict[str, int] = defaultdict(int)
         for pair in pairs:
             by_decision[pair["decision"]] += 1
         stats = {**plan.stats, "shards": plan.shards, "pairs": dict(by_decision), **counts}
-        self.store.finish_step(step, stats)
+        self.store.runlog.finish_step(step, stats)
         return stats
 
     # ---- publish -------------------------------------------------------------------------------
@@ -311,15 +315,15 @@ class SyncPipeline:
         step = self._start_step(run_id, "publish", source_name)
         if not source.push_back:
             deletes = carry_out_deletes(ErasureQueue(self.store), source, None)  # shown as waiting
-            self.store.finish_step(step, {"skipped": "push_back disabled", "deleted": deletes})
+            self.store.runlog.finish_step(step, {"skipped": "push_back disabled", "deleted": deletes})
             return {"pushed": 0, "failed": 0, "unchanged": 0, "skipped": True, "deleted": deletes}
         try:
             # The outbox says which golden records changed since this source's last publish.
-            consumed = self.store.get_cursor(source_name, stream=OUTBOX_STREAM)
-            head = self.store.outbox_head()
-            changed = None if consumed is None else self.store.golden_ids_changed_since(int(consumed))
+            consumed = self.store.staging.get_cursor(source_name, stream=OUTBOX_STREAM)
+            head = self.store.outbox.outbox_head()
+            changed = None if consumed is None else self.store.outbox.golden_ids_changed_since(int(consumed))
             updates, hashes, unchanged = [], {}, 0
-            for record, golden, pushed_hash in self.store.push_state(source_name, changed):
+            for record, golden, pushed_hash in self.store.outbox.push_state(source_name, changed):
                 desired = desired_state(source, golden)
                 digest = content_hash(desired)
                 if digest == pushed_hash:
@@ -341,7 +345,7 @@ class SyncPipeline:
             pushed = result.pushed if result else []
             failed = result.failed if result else {}
             parked = result.parked if result else {}
-            self.store.mark_pushed(
+            self.store.outbox.mark_pushed(
                 source_name,
                 {**{sid: hashes[sid] for sid in pushed}, **dict.fromkeys(failed)},
                 actor=f"run:{run_id}",
@@ -349,9 +353,9 @@ class SyncPipeline:
             )
             ParkedPushes(self.store).record(source_name, pushed, parked,
                                             {u.source_id: u.golden_id for u in updates}, run_id)
-            self.store.set_cursor(source_name, str(head), stream=OUTBOX_STREAM)
+            self.store.staging.set_cursor(source_name, str(head), stream=OUTBOX_STREAM)
         except Exception as exc:
-            self.store.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
+            self.store.runlog.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
             raise
         stats = {
             "pushed": len(pushed),
@@ -363,13 +367,13 @@ class SyncPipeline:
             "parked": len(parked),
             "parked_reasons": dict(list(parked.items())[:20]),
         }
-        self.store.finish_step(step, stats)
+        self.store.runlog.finish_step(step, stats)
         return stats
 
     def check_run(self, run_id: str) -> dict[str, Any]:
         """Fail the run, once every source has done its work, when any extract or publish failed (the
         Airflow run is then marked failed and its failure callbacks fire); else say how many steps."""
-        steps = self.store.run_steps(run_id)
+        steps = self.store.runlog.run_steps(run_id)
         problems = run_problems(steps)
         self.lock.release(run_id)  # the run's last step: the next run may start
         if problems:

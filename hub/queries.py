@@ -1,8 +1,8 @@
 """Read-only questions the steward workbench and the golden-record API ask of the hub store.
 
-Kept apart from :class:`hub.store.HubStore` (which owns every write) so that pages and API consumers
-can never change state by reading: every function here opens a read session and returns plain
-dataclasses or pydantic models, never ORM rows.
+Kept apart from the store's repositories (which own every write) so that pages and API consumers
+can never change state by reading: every function here gets the :class:`hub.store.HubStore`, opens a
+read session from its session factory and returns plain dataclasses or pydantic models, never ORM rows.
 """
 
 from __future__ import annotations
@@ -374,11 +374,11 @@ class HubQueries:
         return [found[i] for i in ids if i in found]
 
     def lookup(self, source_system: str, source_id: str) -> str | None:
-        return self.store.golden_id_of(RecordKey(source_system, source_id))
+        return self.store.golden.golden_id_of(RecordKey(source_system, source_id))
 
     def golden(self, golden_id: str, history_limit: int = 200) -> GoldenView | None:
         """The golden record (a retired id resolves to its survivor), its source records and history."""
-        golden = self.store.get_golden(golden_id)
+        golden = self.store.golden.get_golden(golden_id)
         if golden is None:
             return None
         keys = {s.key for s in golden.sources}
@@ -393,12 +393,12 @@ class HubQueries:
 
     def changes(self, since: int = 0, limit: int = 100) -> ChangePage:
         """One page of the outbox after ``since``; ``next`` is the cursor for the following page."""
-        rows = self.store.changes_since(since, limit + 1)
+        rows = self.store.outbox.changes_since(since, limit + 1)
         page = rows[:limit]
         return ChangePage(
             changes=page,
             next=page[-1]["seq"] if page else since,
-            head=self.store.outbox_head(),
+            head=self.store.outbox.outbox_head(),
             has_more=len(rows) > limit,
         )
 

@@ -1,7 +1,7 @@
 """What the next sync will compute for a few records, computed now: a steward decision's effect.
 
 After a decision the next sync re-matches the candidate components of every record the decision names
-(``HubStore.decided_since``), with the stored model and every active decision as constraints, and
+(``store.decisions.decided_since``), with the stored model and every active decision as constraints, and
 rebuilds the golden records those components touch (``hub.rematch.affected_scope``). A decision that
 did anything else — a hand-made split, a whole-cluster merge — would be undone by that sync, and the
 golden ids would flap downstream. So a decision computes exactly what the sync will: the same scope,
@@ -36,14 +36,14 @@ def match_around(
     ``decisions`` (the active ones, with a new one added or an undone one left out)."""
     from matching import Constraints, MatchModel, candidate_components, match_frame
 
-    stored = store.active_model()
+    stored = store.runs.active_model()
     if stored is None:
         raise LookupError("the hub has no match model yet: run a sync before deciding")
     model = MatchModel.model_validate(stored)
     constraints = Constraints.from_decisions(decisions)
-    frame = store.load_match_frame()
+    frame = store.staging.load_match_frame()
     components = candidate_components(frame, model, constraints)
-    plan = affected_scope(frame, components, set(keys), store.membership())
+    plan = affected_scope(frame, components, set(keys), store.golden.membership())
     clusters: Clusters = {}
     pairs: list[dict[str, Any]] = []
     if plan.frame.height:

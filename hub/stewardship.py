@@ -78,34 +78,34 @@ class Stewardship:
         return until_fresh(lambda: self._decide_once(decision))
 
     def _decide_once(self, decision: StewardDecision) -> DecisionOutcome:
-        version, head = self.store.decision_version(), self.store.outbox_head()
+        version, head = self.store.decisions.decision_version(), self.store.outbox.outbox_head()
         before = self._before(decision)
         if isinstance(decision, Unmerge):  # the history shows it on the golden record it left
             decision = decision.model_copy(update={"golden_id": before.golden_ids[0]})
-        decisions = [*self.store.active_decisions(), decision]
+        decisions = [*self.store.decisions.active_decisions(), decision]
         if isinstance(decision, NotSameCustomer) and len(set(before.golden_ids)) > 1:
             effect = _Effect(verdict=self._verdict(decision, MatchDecision.DISTINCT))
         else:
             effect = self._rebuild(decision, decisions, before, version, head)
         after = self._golden_ids_after(decision, before, effect)
-        decision_id = self.store.save_decision(
+        decision_id = self.store.decisions.save_decision(
             decision, before=before.as_json(), golden_ids=after, match=effect.match, verdict=effect.verdict
         )
         return DecisionOutcome(decision_id, after)
 
     def _before(self, decision: StewardDecision) -> _Before:
         if isinstance(decision, FieldOverride):
-            golden = self.store.get_golden(decision.golden_id)
+            golden = self.store.golden.get_golden(decision.golden_id)
             if golden is None:
                 raise LookupError(f"no golden record {decision.golden_id}")
-            return _Before([self.store.members(golden.golden_id)], [golden.golden_id])
+            return _Before([self.store.golden.members(golden.golden_id)], [golden.golden_id])
         groups: dict[str, list[RecordKey]] = {}
         for key in _named(decision):
-            golden_id = self.store.golden_id_of(key)
+            golden_id = self.store.golden.golden_id_of(key)
             if golden_id is None:
                 raise LookupError(f"no source record {key} in the hub")
             if golden_id not in groups:
-                groups[golden_id] = self.store.members(golden_id)
+                groups[golden_id] = self.store.golden.members(golden_id)
         return _Before(list(groups.values()), list(groups))
 
     def _rebuild(
@@ -168,7 +168,7 @@ class Stewardship:
 
     def undo_last(self, user: str) -> StewardDecision | None:
         """Take back the user's latest active decision and its effect; ``None`` if there is none."""
-        last = self.store.last_decision(user)
+        last = self.store.decisions.last_decision(user)
         if last is None:
             return None
         decision_id, decision, before = last
@@ -178,18 +178,18 @@ class Stewardship:
     def _undo_once(
         self, decision_id: int, decision: StewardDecision | None, before: _Before, user: str
     ) -> None:
-        version, head = self.store.decision_version(), self.store.outbox_head()
+        version, head = self.store.decisions.decision_version(), self.store.outbox.outbox_head()
         effect = _Effect()
         if decision is None:  # a stored row that is no valid decision never had an effect to take back
             pass
         elif isinstance(decision, NotSameCustomer) and len(set(before.golden_ids)) > 1:
             effect = _Effect(verdict=self._verdict(decision, MatchDecision.REVIEW, f"undone_by:{user}"))
         else:
-            remaining = self.store.active_decisions(excluding=decision_id)
+            remaining = self.store.decisions.active_decisions(excluding=decision_id)
             now = self._current(decision)
             if now is not None:
                 effect = self._rebuild(decision, remaining, now, version, head, preferred_from=before)
-        self.store.undo_decision(decision_id, user, match=effect.match, verdict=effect.verdict)
+        self.store.decisions.undo_decision(decision_id, user, match=effect.match, verdict=effect.verdict)
 
     def _current(self, decision: StewardDecision) -> _Before | None:
         """The golden records a decision concerns now (``None``: they are gone, e.g. erased)."""

@@ -15,6 +15,8 @@ source var/sources/connections.env
 
 echo "== Preparing an embedded Airflow (SQLite) in $AIRFLOW_HOME"
 airflow db migrate > var/airflow-migrate.log 2>&1
+echo "== Creating the hub store schema: crmhub db-upgrade"
+crmhub db-upgrade
 
 echo "== Running the customer_sync DAG once: airflow dags test customer_sync"
 if ! airflow dags test customer_sync > var/airflow-dag-test.log 2>&1; then

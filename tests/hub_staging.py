@@ -26,7 +26,7 @@ def stage(store: HubStore, records: list[CustomerRecord]) -> None:
     for record in records:
         by_system[record.source_system].append(record)
     for system, batch in by_system.items():
-        store.stage_page(system, batch, [], cursor=None)
+        store.staging.stage_page(system, batch, [], cursor=None)
 
 
 def store_text(store: HubStore) -> str:

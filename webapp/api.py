@@ -91,7 +91,7 @@ def api_router(auth: Auth) -> APIRouter:
     ) -> GoldenRecord:
         hub = hub_of(request)
         golden_id = hub.queries.lookup(source_system, source_id)
-        golden = hub.store.get_golden(golden_id) if golden_id else None
+        golden = hub.store.golden.get_golden(golden_id) if golden_id else None
         if golden is None:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"no golden record for {source_system}:{source_id}"
@@ -105,7 +105,7 @@ def api_router(auth: Auth) -> APIRouter:
         responses={308: {"description": "The id was retired by a merge: follow to the survivor"}},
     )
     def get_golden(request: Request, user: User, golden_id: str) -> Any:
-        golden = hub_of(request).store.get_golden(golden_id)
+        golden = hub_of(request).store.golden.get_golden(golden_id)
         if golden is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no golden record {golden_id}")
         if golden.golden_id != golden_id:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hub.store import HubStore
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -38,7 +40,6 @@ def test_dag_parses_with_one_mapped_extract_per_source():
     assert dag.get_task("extract").map_index_template == "{{ source_name }}"
 
 
-
 def test_a_misspelt_option_stops_the_dag_file_naming_source_and_key(tmp_path, monkeypatch):
     """The DAG file loads the configuration when parsed: a typo is an import error that names the
     option, shown in Airflow's UI, and no run (no task) can start."""
@@ -48,6 +49,7 @@ def test_a_misspelt_option_stops_the_dag_file_naming_source_and_key(tmp_path, mo
     config["sources"][1]["options"] = {"rate_limt": 2}
     config_path = tmp_path / "crmhub.yaml"
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    HubStore(config["database_url"], upgrade=True).close()  # as `crmhub db-upgrade`; tasks do not
     monkeypatch.setenv("CRMHUB_CONFIG", str(config_path))
     bag = DagBag(dag_folder=str(REPO / "dags"))
     assert bag.get_dag("customer_sync") is None
@@ -64,16 +66,15 @@ def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch, capf
     config["matching"]["shards"] = 3  # three mapped match_shard tasks
     config_path = tmp_path / "crmhub.yaml"
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    HubStore(config["database_url"], upgrade=True).close()  # as `crmhub db-upgrade`; tasks do not
     monkeypatch.setenv("CRMHUB_CONFIG", str(config_path))
 
     dag = DagBag(dag_folder=str(REPO / "dags")).get_dag("customer_sync")
     run = dag.test()
     assert run.state == DagRunState.SUCCESS
 
-    from hub.store import HubStore
-
     store = HubStore(config["database_url"])
-    steps = store.run_steps(run.run_id)
+    steps = store.runlog.run_steps(run.run_id)
     assert {(s["step"], s["source"]) for s in steps} >= {
         ("extract", "erp"),
         ("extract", "webshop"),
@@ -88,7 +89,7 @@ def test_dag_test_runs_the_whole_sync(local_sources, tmp_path, monkeypatch, capf
         "shard 1",
         "shard 2",
     ]
-    assert store.counts()["golden_active"] > 0
+    assert store.runlog.counts()["golden_active"] > 0
 
     # The source systems' passwords appear in no task output, no Airflow log and no hub table.
     secrets = {c["password"] for c in local_sources.connections.values() if c.get("password")}
@@ -125,6 +126,7 @@ def test_a_failed_extract_fails_the_run_after_the_other_sources_did_their_work(
     erp_source["push_back"] = False
     config_path = tmp_path / "crmhub.yaml"
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    HubStore(config["database_url"], upgrade=True).close()  # as `crmhub db-upgrade`; tasks do not
     monkeypatch.setenv("CRMHUB_CONFIG", str(config_path))
     monkeypatch.setenv("CRMHUB_TASK_RETRIES", "0")
     with socket.socket() as sock:  # a port nothing listens on: the ERP is down
@@ -137,9 +139,9 @@ def test_a_failed_extract_fails_the_run_after_the_other_sources_did_their_work(
     run = dag.test()
     assert run.state == DagRunState.FAILED
 
-    from hub.store import HubStore
-
-    steps = {(s["step"], s["source"]): s for s in HubStore(config["database_url"]).run_steps(run.run_id)}
+    steps = {
+        (s["step"], s["source"]): s for s in HubStore(config["database_url"]).runlog.run_steps(run.run_id)
+    }
     assert steps[("extract", "erp")]["status"] == "failed"
     # ... while the other sources were pulled, matched and pushed back
     assert steps[("extract", "webshop")]["status"] == "success"

@@ -81,3 +81,19 @@ def test_a_misspelt_option_fails_sync_before_any_work_naming_source_and_key(tmp_
     )
     assert result.stdout == ""
     assert not database.exists()  # nothing pulled, not even the store created
+
+
+def test_sync_on_a_store_never_upgraded_names_db_upgrade_and_db_upgrade_makes_it_usable(tmp_path):
+    import yaml
+
+    shipped = Path(__file__).parents[2] / "config" / "crmhub.yaml"
+    config = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    config["database_url"] = f"sqlite:///{tmp_path / 'hub.db'}"
+    path = tmp_path / "crmhub.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    refused = run("--config", str(path), "summary", cwd=tmp_path)
+    assert refused.returncode == 2 and "run `crmhub db-upgrade` first" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    upgraded = run("--config", str(path), "db-upgrade", cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert run("--config", str(path), "summary", cwd=tmp_path).returncode == 0

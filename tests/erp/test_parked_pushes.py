@@ -40,7 +40,7 @@ def test_a_parked_value_is_not_retried_until_the_golden_value_changes(erp, store
          "push_fields": ["tax_id"], "options": {"backoff": 0.05}},
         {"name": "crm", "kind": "csv", "trust": 2, "push_back": False, "options": {}},
     ])
-    pipeline = SyncPipeline(config, HubStore(store_url))
+    pipeline = SyncPipeline(config, HubStore(store_url, upgrade=True))
     pipeline.extract("erp", "run-1")
     stage(pipeline.store, [_crm_twin(LONG_TAX_ID)])
     pipeline.match("run-1")

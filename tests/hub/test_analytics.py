@@ -33,12 +33,12 @@ def _order(order_id: str, customer: str, total: str, month: int, year: int = 202
 
 
 def test_report_over_golden_records_and_orders(store_url):
-    store = HubStore(store_url)
+    store = HubStore(store_url, upgrade=True)
     config = HubConfig(
         database_url=store_url, sources=[{"name": "erp", "kind": "csv"}, {"name": "webshop", "kind": "csv"}]
     )
-    store.stage_page("erp", [_person("erp", "1", "Anna Weber", 2024)], [], cursor=None)
-    store.stage_page(
+    store.staging.stage_page("erp", [_person("erp", "1", "Anna Weber", 2024)], [], cursor=None)
+    store.staging.stage_page(
         "webshop",
         [_person("webshop", "10", "Anna Weber", 2025), _person("webshop", "11", "Ben Kurz", 2025)],
         [],
@@ -50,7 +50,7 @@ def test_report_over_golden_records_and_orders(store_url):
         {0: [RecordKey("erp", "1"), RecordKey("webshop", "10")], 1: [RecordKey("webshop", "11")]},
         run_id="r1",
     )
-    store.stage_orders(
+    store.staging.stage_orders(
         "webshop",
         [
             _order("o1", "10", "100.00", 1),

@@ -129,7 +129,7 @@ def records() -> list[CustomerRecord]:
 
 @pytest.fixture
 def hub(store_url, records):
-    pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url))
+    pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url, upgrade=True))
     stage(pipeline.store, records)
     pipeline.match("run-1")
     yield pipeline
@@ -140,40 +140,40 @@ def _stored(store: HubStore) -> tuple[int, int, int]:
     with store.sessions() as session:
         decisions = session.scalar(select(func.count()).select_from(StewardDecisionRow))
         audit = session.scalar(select(func.count()).select_from(AuditEntry))
-    return decisions, audit, store.outbox_head()
+    return decisions, audit, store.outbox.outbox_head()
 
 
 def _groups(store: HubStore) -> dict[str, list[RecordKey]]:
     groups: dict[str, list[RecordKey]] = defaultdict(list)
-    for key, golden_id in sorted(store.membership().items()):
+    for key, golden_id in sorted(store.golden.membership().items()):
         groups[golden_id].append(key)
     return groups
 
 
 def test_not_the_same_on_records_already_apart_changes_nothing_but_the_constraint(hub):
     item = next(i for i in HubQueries(hub.store).review_queue().items if i.left_golden != i.right_golden)
-    before, head = hub.store.membership(), hub.store.outbox_head()
+    before, head = hub.store.golden.membership(), hub.store.outbox.outbox_head()
     stewardship = Stewardship(hub.store, hub.config)
     decision = parse_decision({"kind": "not_same", "left": item.left, "right": item.right, "user": "ann"})
     outcome = stewardship.decide(decision)
     assert sorted(outcome.golden_ids) == sorted({item.left_golden, item.right_golden})
-    assert hub.store.membership() == before and hub.store.outbox_head() == head
-    assert [d.kind for d in hub.store.active_decisions()] == ["not_same"]
+    assert hub.store.golden.membership() == before and hub.store.outbox.outbox_head() == head
+    assert [d.kind for d in hub.store.decisions.active_decisions()] == ["not_same"]
     assert item.pair_id not in {i.pair_id for i in HubQueries(hub.store).review_queue().items}
     stewardship.undo_last("ann")  # back in the queue, still nothing moved
     assert item.pair_id in {i.pair_id for i in HubQueries(hub.store).review_queue().items}
-    assert hub.store.membership() == before and hub.store.outbox_head() == head
+    assert hub.store.golden.membership() == before and hub.store.outbox.outbox_head() == head
 
 
 def test_not_the_same_inside_a_golden_record_separates_exactly_those_two(hub):
     golden_id, members = max(_groups(hub.store).items(), key=lambda g: (len(g[1]), g[0]))
     assert len(members) >= 3
     left, right = members[0], members[-1]
-    others = {k: g for k, g in hub.store.membership().items() if k not in members}
+    others = {k: g for k, g in hub.store.golden.membership().items() if k not in members}
     Stewardship(hub.store, hub.config).decide(
         parse_decision({"kind": "not_same", "left": left, "right": right, "user": "ann"})
     )
-    after = hub.store.membership()
+    after = hub.store.golden.membership()
     assert after[left] != after[right]
     assert {after[k] for k in members} == {after[left], after[right]}, "a third record was split out"
     assert golden_id in {after[left], after[right]}  # the larger side keeps the id
@@ -186,8 +186,10 @@ def test_a_decision_and_its_effect_are_stored_together_or_not_at_all(hub):
     stored = _stored(hub.store)
     broken = StoredMatch(golden=[], retired={}, membership={}, pairs=[{"left_system": "erp"}], run_id=None)
     with pytest.raises(Exception, match="(?i)null|constraint|required"):
-        hub.store.save_decision(decision, match=broken)  # the effect fails after the decision row is written
-    assert _stored(hub.store) == stored and hub.store.active_decisions() == []
+        hub.store.decisions.save_decision(
+            decision, match=broken
+        )  # the effect fails after the decision row is written
+    assert _stored(hub.store) == stored and hub.store.decisions.active_decisions() == []
 
 
 def test_a_stored_decision_that_is_no_valid_decision_does_not_break_matching(hub, caplog):
@@ -198,10 +200,10 @@ def test_a_stored_decision_that_is_no_valid_decision_does_not_break_matching(hub
                 kind="field_override", golden_id=golden_id, field="emails", value={"value": 5}, user="old"
             )
         )
-    assert hub.store.active_decisions() == []
+    assert hub.store.decisions.active_decisions() == []
     assert "is not a valid decision" in caplog.text
     hub.match("run-2", rematch_all=True)  # every golden record rebuilt: no crash
-    assert hub.store.get_golden(golden_id) is not None
+    assert hub.store.golden.get_golden(golden_id) is not None
 
 
 def test_a_sync_leaves_alone_what_decisions_rebuilt_while_it_matched():

@@ -45,24 +45,26 @@ def test_only_the_pushed_fields_with_the_pushed_values_make_an_echo() -> None:
 
 def test_an_echo_is_stored_but_not_marked_changed(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/hub.db"
-    store = HubStore(url)
+    store = HubStore(url, upgrade=True)
     stage(store, [ANNA])
     SyncPipeline(hub_config(url), store).match("run-1")
-    golden_id = store.golden_id_of(ANNA.key)
-    store.mark_pushed("erp", {"1": "h1"}, fields={"1": {"emails": ["anna@example.de"]}})
-    before = store.changed_since(None)
+    golden_id = store.golden.golden_id_of(ANNA.key)
+    store.outbox.mark_pushed("erp", {"1": "h1"}, fields={"1": {"emails": ["anna@example.de"]}})
+    before = store.staging.changed_since(None)
     [[changed_at]] = _changed_at(store)
     echo = _with(ANNA, emails=["anna@example.de"])
-    stats = store.stage_page("erp", [echo], [], cursor=None)
+    stats = store.staging.stage_page("erp", [echo], [], cursor=None)
     assert (stats.echoes, stats.updated) == (1, 0)
-    assert store.load_records([ANNA.key])[ANNA.key].emails == ["anna@example.de"]  # stored as delivered
-    assert _changed_at(store) == [[changed_at]] and store.changed_since(None) == before
+    assert store.staging.load_records([ANNA.key])[ANNA.key].emails == [
+        "anna@example.de"
+    ]  # stored as delivered
+    assert _changed_at(store) == [[changed_at]] and store.staging.changed_since(None) == before
     second = SyncPipeline(hub_config(url), store).match("run-2")
-    assert second["mode"] == "incremental" and store.golden_id_of(ANNA.key) == golden_id
-    [plan] = [s for s in store.run_steps("run-2") if s["step"] == "match-plan"]
+    assert second["mode"] == "incremental" and store.golden.golden_id_of(ANNA.key) == golden_id
+    [plan] = [s for s in store.runlog.run_steps("run-2") if s["step"] == "match-plan"]
     assert plan["stats"]["rematched_records"] == 0
     # a real change after it is a change again
-    stats = store.stage_page("erp", [_with(echo, family_name="Schmidt")], [], cursor=None)
+    stats = store.staging.stage_page("erp", [_with(echo, family_name="Schmidt")], [], cursor=None)
     assert (stats.echoes, stats.updated) == (0, 1)
 
 

@@ -26,7 +26,7 @@ from schemas.steward import parse_decision
 
 @pytest.fixture
 def hub(store_url, records):
-    pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url))
+    pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url, upgrade=True))
     stage(pipeline.store, records)
     pipeline.match("run-1")
     yield pipeline
@@ -35,7 +35,7 @@ def hub(store_url, records):
 
 def _groups(store: HubStore) -> dict[str, list[RecordKey]]:
     groups: dict[str, list[RecordKey]] = defaultdict(list)
-    for key, golden_id in sorted(store.membership().items()):
+    for key, golden_id in sorted(store.golden.membership().items()):
         groups[golden_id].append(key)
     return dict(groups)
 
@@ -58,7 +58,7 @@ def test_a_run_that_never_finished_keeps_no_pair_of_the_person(hub, records):
     golden_id, members, secrets = _person(hub, records)
     for shard in hub.plan_match("run-2", rematch_all=True):  # the run dies before consolidating
         hub.match_shard("run-2", shard)
-    plans = hub.store.plan_results("run-2")[2]
+    plans = hub.store.runs.plan_results("run-2")[2]
     assert any(s in json.dumps(plans, ensure_ascii=False) for s in secrets)  # explanations quote values
 
     erase_person(hub.store, golden_id, actor="dpo")
@@ -69,7 +69,7 @@ def test_the_person_quarantined_under_another_id_goes_and_that_record_is_erased_
     golden_id, members, secrets = _person(hub, records)
     person = next(r for r in records if r.key == members[0])
     raw = {"id": "77777", "email": person.emails[0] if person.emails else None, "name": person.full_name}
-    hub.store.stage_page(
+    hub.store.staging.stage_page(
         "webshop",
         [],
         [
@@ -108,26 +108,26 @@ def test_a_golden_record_the_person_once_shared_keeps_its_owner_and_loses_the_pe
     # wrongly merged (the owner's id survives: the smaller one), then taken apart again
     same = dict(kind="same", left=groups[owner_id][0], right=members[0], user="s1")
     stewardship.decide(parse_decision(same))
-    assert hub.store.golden_id_of(members[0]) == owner_id
+    assert hub.store.golden.golden_id_of(members[0]) == owner_id
     stewardship.undo_last("s1")
-    assert hub.store.golden_id_of(members[0]) == golden_id
+    assert hub.store.golden.golden_id_of(members[0]) == golden_id
 
     erase_person(hub.store, golden_id, actor="dpo")
     text = store_text(hub.store)
     assert not {s for s in secrets if s in text}
     assert all(s in text for s in owner_secrets)  # the other customer's data stays
-    assert hub.store.get_golden(owner_id) is not None
+    assert hub.store.golden.get_golden(owner_id) is not None
 
 
 def test_the_run_log_and_the_orders_forget_the_person(hub, records):
     golden_id, members, secrets = _person(hub, records)
     key, secret = members[0], sorted(secrets)[0]
-    step = hub.store.start_step("run-9", "publish", key.source_system)
-    hub.store.finish_step(
+    step = hub.store.runlog.start_step("run-9", "publish", key.source_system)
+    hub.store.runlog.finish_step(
         step, {"failed": 1, "failures": {key.source_id: f"push {key.source_id}: {secret!r} refused"}}, "boom"
     )
-    failed = hub.store.start_step("run-9", "extract", key.source_system)
-    hub.store.finish_step(failed, {}, error=f"row {key.source_id}: cannot parse {secret!r}")
+    failed = hub.store.runlog.start_step("run-9", "extract", key.source_system)
+    hub.store.runlog.finish_step(failed, {}, error=f"row {key.source_id}: cannot parse {secret!r}")
     order = OrderRecord(
         source_system=key.source_system,
         order_id="o-1",
@@ -136,7 +136,7 @@ def test_the_run_log_and_the_orders_forget_the_person(hub, records):
         currency="EUR",
         ordered_at=datetime(2024, 1, 1, tzinfo=UTC),
     )
-    hub.store.stage_orders(key.source_system, [order], [], cursor=None)
+    hub.store.staging.stage_orders(key.source_system, [order], [], cursor=None)
 
     erase_person(hub.store, golden_id, actor="dpo")
     assert not _leaked(hub.store, secrets)
@@ -144,7 +144,7 @@ def test_the_run_log_and_the_orders_forget_the_person(hub, records):
 
 
 def test_the_matching_model_no_longer_counts_the_persons_name(hub, records):
-    model = hub.store.active_model()
+    model = hub.store.runs.active_model()
     counts = model["term_frequencies"]["name"]["counts"]
     column = model["term_frequencies"]["name"]["column"]
     # a customer whose two records are the only ones with their name: the model stores that name
@@ -155,14 +155,14 @@ def test_the_matching_model_no_longer_counts_the_persons_name(hub, records):
     else:
         pytest.skip("no name in this sample is held by exactly one merged customer")
     erase_person(hub.store, golden_id, actor="dpo")
-    stored = hub.store.active_model()["term_frequencies"]["name"]
+    stored = hub.store.runs.active_model()["term_frequencies"]["name"]
     assert stored["column"] == column and not set(keys) & set(stored["counts"])
 
 
 def _name_keys(store: HubStore, members: list[RecordKey]) -> list[str]:
     """The matcher's normalised name keys of these records (what the model's name table counts)."""
     wanted = {(k.source_system, k.source_id) for k in members}
-    full = store.load_match_frame()
+    full = store.staging.load_match_frame()
     mask = [(s, i) in wanted for s, i in full.select("source_system", "source_id").iter_rows()]
     features = build_features(conform(full.filter(mask)))
     return [v for v in features["any_name_key"].to_list() if v]
@@ -170,7 +170,7 @@ def _name_keys(store: HubStore, members: list[RecordKey]) -> list[str]:
 
 def test_sqlite_files_and_their_write_ahead_log_hold_no_value_of_the_person(tmp_path, records):
     path = tmp_path / "hub.db"
-    pipeline = SyncPipeline(hub_config(f"sqlite:///{path}"), HubStore(f"sqlite:///{path}"))
+    pipeline = SyncPipeline(hub_config(f"sqlite:///{path}"), HubStore(f"sqlite:///{path}", upgrade=True))
     stage(pipeline.store, records)
     pipeline.match("run-1")
     golden_id, members, secrets = _person(pipeline, records)

@@ -22,21 +22,21 @@ from schemas.steward import parse_decision
 
 @pytest.fixture
 def hub(store_url):
-    pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url))
+    pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url, upgrade=True))
     yield pipeline
     pipeline.store.close()
 
 
 def _partition(store: HubStore) -> set[frozenset[RecordKey]]:
     groups: dict[str, set[RecordKey]] = defaultdict(set)
-    for key, golden_id in store.membership().items():
+    for key, golden_id in store.golden.membership().items():
         groups[golden_id].add(key)
     return {frozenset(g) for g in groups.values()}
 
 
 def _merged_pair(store: HubStore) -> tuple[str, list[RecordKey]]:
     groups: dict[str, list[RecordKey]] = defaultdict(list)
-    for key, golden_id in sorted(store.membership().items()):
+    for key, golden_id in sorted(store.golden.membership().items()):
         groups[golden_id].append(key)
     return next((g, members) for g, members in sorted(groups.items()) if len(members) == 2)
 
@@ -46,7 +46,7 @@ def test_ids_stay_stable_over_three_incremental_runs(hub, records, tmp_path):
     first, later = records[:200], records[200:]
     stage(hub.store, first)
     hub.match("run-1")
-    ids_1 = hub.store.membership()
+    ids_1 = hub.store.golden.membership()
 
     changed = [
         r.model_copy(update={"emails": [*r.emails, f"new.{i}@example.com"]})
@@ -55,10 +55,10 @@ def test_ids_stay_stable_over_three_incremental_runs(hub, records, tmp_path):
     stage(hub.store, later + changed)
     second = hub.match("run-2")
     assert second["mode"] == "incremental"
-    ids_2 = hub.store.membership()
+    ids_2 = hub.store.golden.membership()
     for key, old_id in ids_1.items():
         # Every old id still leads to the record's golden record (itself, or its survivor after a merge).
-        assert hub.store.get_golden(old_id).golden_id == ids_2[key]
+        assert hub.store.golden.get_golden(old_id).golden_id == ids_2[key]
     kept = sum(ids_2[k] == g for k, g in ids_1.items())
     assert kept / len(ids_1) > 0.9
 
@@ -67,7 +67,7 @@ def test_ids_stay_stable_over_three_incremental_runs(hub, records, tmp_path):
     third = hub.match("run-3")
     # Only the candidate components of the deleted records are matched again, not everything.
     assert third["mode"] == "incremental" and 0 < third["rematched_records"] < third["records"]
-    ids_3 = hub.store.membership()
+    ids_3 = hub.store.golden.membership()
     assert not {r.key for r in deleted} & set(ids_3)
     survivors = [k for k in ids_2 if k in ids_3]
     assert sum(ids_3[k] == ids_2[k] for k in survivors) / len(survivors) > 0.95
@@ -76,8 +76,8 @@ def test_ids_stay_stable_over_three_incremental_runs(hub, records, tmp_path):
     # the same (frozen) model.
     final = [r for r in records if r.key not in {d.key for d in deleted}]
     final = [next((c for c in changed if c.key == r.key), r) for r in final]
-    rebuild = SyncPipeline(hub.config, HubStore(f"sqlite:///{tmp_path}/rebuild.db"))
-    rebuild.store.save_model(hub.store.active_model(), trained_on_records=0)
+    rebuild = SyncPipeline(hub.config, HubStore(f"sqlite:///{tmp_path}/rebuild.db", upgrade=True))
+    rebuild.store.runs.save_model(hub.store.runs.active_model(), trained_on_records=0)
     stage(rebuild.store, final)
     assert rebuild.match("rebuild")["mode"] == "full"
     assert _partition(rebuild.store) == _partition(hub.store)
@@ -93,31 +93,31 @@ def test_not_the_same_survives_later_runs(hub, records):
     assert len(outcome.golden_ids) == 2
     for run in ("run-2", "run-3"):
         hub.match(run)
-        assert hub.store.golden_id_of(left) != hub.store.golden_id_of(right), run
+        assert hub.store.golden.golden_id_of(left) != hub.store.golden.golden_id_of(right), run
 
 
 def test_unmerge_restores_both_records_and_undo_puts_them_back(hub, records):
     stage(hub.store, records)
     hub.match("run-1")
     golden_id, (stay, leave) = _merged_pair(hub.store)
-    loaded = hub.store.load_records([stay, leave])
+    loaded = hub.store.staging.load_records([stay, leave])
     stewardship = Stewardship(hub.store, hub.config)
     stewardship.decide(parse_decision(dict(kind="unmerge", left=leave, user="steward")))
 
     kept, moved = (
-        hub.store.get_golden(hub.store.golden_id_of(stay)),
-        hub.store.get_golden(hub.store.golden_id_of(leave)),
+        hub.store.golden.get_golden(hub.store.golden.golden_id_of(stay)),
+        hub.store.golden.get_golden(hub.store.golden.golden_id_of(leave)),
     )
     assert kept.golden_id == golden_id and moved.golden_id != golden_id
     assert [s.key for s in kept.sources] == [stay] and [s.key for s in moved.sources] == [leave]
     assert set(moved.emails) == set(loaded[leave].emails)
     assert set(kept.emails) == set(loaded[stay].emails)
     hub.match("run-2")
-    assert hub.store.golden_id_of(stay) != hub.store.golden_id_of(leave)
+    assert hub.store.golden.golden_id_of(stay) != hub.store.golden.golden_id_of(leave)
 
     undone = stewardship.undo_last("steward")
     assert undone.kind == "unmerge"
-    assert hub.store.golden_id_of(stay) == hub.store.golden_id_of(leave) == golden_id
+    assert hub.store.golden.golden_id_of(stay) == hub.store.golden.golden_id_of(leave) == golden_id
     actions = [e["action"] for e in _audit(hub.store)]
     assert "decision:unmerge" in actions and "undo" in actions
 
@@ -125,26 +125,30 @@ def test_unmerge_restores_both_records_and_undo_puts_them_back(hub, records):
 def test_each_change_reaches_the_outbox_exactly_once(hub, records):
     stage(hub.store, records[:250])
     hub.match("run-1")
-    head = hub.store.outbox_head()
-    creates = [e for e in hub.store.changes_since(0) if e["change"] == "create"]
-    assert len(creates) == len({e["golden_id"] for e in creates}) == len(set(hub.store.membership().values()))
+    head = hub.store.outbox.outbox_head()
+    creates = [e for e in hub.store.outbox.changes_since(0) if e["change"] == "create"]
+    assert (
+        len(creates)
+        == len({e["golden_id"] for e in creates})
+        == len(set(hub.store.golden.membership().values()))
+    )
 
     hub.match("run-1b")  # nothing changed: nothing new in the outbox
-    assert hub.store.outbox_head() == head
+    assert hub.store.outbox.outbox_head() == head
 
     stage(hub.store, records[250:])
     hub.match("run-2")
     paged, cursor = [], 0
-    while batch := hub.store.changes_since(cursor, limit=7):
+    while batch := hub.store.outbox.changes_since(cursor, limit=7):
         paged.extend(batch)
         cursor = batch[-1]["seq"]
     assert [e["seq"] for e in paged] == sorted({e["seq"] for e in paged})  # in order, none twice
-    assert len(paged) == hub.store.outbox_head()
+    assert len(paged) == hub.store.outbox.outbox_head()
     merges = [e for e in paged if e["change"] == "merge"]
     for event in merges:
         assert (
-            hub.store.get_golden(event["related_id"]).golden_id
-            == hub.store.get_golden(event["golden_id"]).golden_id
+            hub.store.golden.get_golden(event["related_id"]).golden_id
+            == hub.store.golden.get_golden(event["golden_id"]).golden_id
         )
 
 
@@ -159,7 +163,7 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
     stage(hub.store, records)
     hub.match("run-1")
     golden_id, members = _merged_pair(hub.store)
-    person = hub.store.get_golden(golden_id)
+    person = hub.store.golden.get_golden(golden_id)
     Stewardship(hub.store, hub.config).decide(
         parse_decision(
             dict(
@@ -194,9 +198,9 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
     text = store_text(hub.store)
     leaked = {s for s in secrets if s in text}
     assert not leaked
-    assert hub.store.get_golden(golden_id) is None
+    assert hub.store.golden.get_golden(golden_id) is None
 
-    again = hub.store.stage_page(
+    again = hub.store.staging.stage_page(
         members[0].source_system, [r for r in records if r.key == members[0]], [], cursor=None
     )
     assert again.erased_skipped == 1 and again.inserted == 0
@@ -207,35 +211,38 @@ def test_erasure_leaves_no_personal_data_and_refuses_the_person_later(hub, recor
 def test_undoing_a_merge_gives_both_customers_their_old_ids_back(hub, records):
     stage(hub.store, records)
     hub.match("run-1")
-    membership = hub.store.membership()
+    membership = hub.store.golden.membership()
     by_golden: dict[str, list[RecordKey]] = defaultdict(list)
     for key, golden_id in sorted(membership.items()):
         by_golden[golden_id].append(key)
     (first, a_members), (second, b_members) = sorted(by_golden.items())[:2]
-    pairs_before = hub.store.counts()["pairs"]
+    pairs_before = hub.store.runlog.counts()["pairs"]
 
     stewardship = Stewardship(hub.store, hub.config)
     outcome = stewardship.decide(
         parse_decision(dict(kind="same", left=a_members[0], right=b_members[0], user="s1"))
     )
     assert len(outcome.golden_ids) == 1
-    assert hub.store.counts()["pairs"] == pairs_before  # the rest of the queue is untouched
+    assert hub.store.runlog.counts()["pairs"] == pairs_before  # the rest of the queue is untouched
 
     stewardship.undo_last("s1")
-    assert {hub.store.golden_id_of(k) for k in a_members} == {first}
-    assert {hub.store.golden_id_of(k) for k in b_members} == {second}
-    assert hub.store.get_golden(first).golden_id == first and hub.store.get_golden(second).golden_id == second
+    assert {hub.store.golden.golden_id_of(k) for k in a_members} == {first}
+    assert {hub.store.golden.golden_id_of(k) for k in b_members} == {second}
+    assert (
+        hub.store.golden.get_golden(first).golden_id == first
+        and hub.store.golden.get_golden(second).golden_id == second
+    )
 
 
 def test_sharded_matching_gives_the_same_customers_and_survives_a_retried_shard(hub, records, tmp_path):
     stage(hub.store, records)
-    single = SyncPipeline(hub.config, HubStore(f"sqlite:///{tmp_path}/single.db"))
+    single = SyncPipeline(hub.config, HubStore(f"sqlite:///{tmp_path}/single.db", upgrade=True))
     stage(single.store, records)
     single.match("one-shard")
 
     sharded = hub.config.model_copy(update={"matching": hub.config.matching.model_copy(update={"shards": 3})})
     pipeline = SyncPipeline(sharded, hub.store)
-    pipeline.store.save_model(single.store.active_model(), trained_on_records=len(records))
+    pipeline.store.runs.save_model(single.store.runs.active_model(), trained_on_records=len(records))
     shards = pipeline.plan_match("three-shards")
     assert shards == [0, 1, 2]
     pipeline.match_shard("three-shards", 0)
@@ -246,20 +253,20 @@ def test_sharded_matching_gives_the_same_customers_and_survives_a_retried_shard(
     stats = pipeline.finish_match("three-shards")
     assert stats["shards"] == 3 and stats["mode"] == "full"
     assert _partition(pipeline.store) == _partition(single.store)
-    assert pipeline.store.counts()["pairs"] == single.store.counts()["pairs"]
+    assert pipeline.store.runlog.counts()["pairs"] == single.store.runlog.counts()["pairs"]
 
 
 def test_an_engine_change_rematches_everything_once_and_says_why(hub, records):
     stage(hub.store, records[:150])
     assert hub.match("run-1")["mode"] == "full"
-    stored = hub.store.active_model()
+    stored = hub.store.runs.active_model()
     # the stored model was trained by another engine (here: another rule table's fingerprint)
-    hub.store.save_model({**stored, "fingerprint": {**stored["fingerprint"], "rules": "0" * 16}}, 150)
+    hub.store.runs.save_model({**stored, "fingerprint": {**stored["fingerprint"], "rules": "0" * 16}}, 150)
     stage(hub.store, records[150:160])
     second = hub.match("run-2")
     assert second["mode"] == "full"
-    [plan] = [s for s in hub.store.run_steps("run-2") if s["step"] == "match-plan"]
+    [plan] = [s for s in hub.store.runlog.run_steps("run-2") if s["step"] == "match-plan"]
     assert plan["stats"]["full_because"] == "the matching engine changed since the stored model: rules"
-    assert hub.store.active_model()["fingerprint"] == stored["fingerprint"]  # retrained for this engine
+    assert hub.store.runs.active_model()["fingerprint"] == stored["fingerprint"]  # retrained for this engine
     stage(hub.store, records[160:170])
     assert hub.match("run-3")["mode"] == "incremental"

@@ -29,7 +29,7 @@ RECORDS = [
 
 @pytest.fixture
 def queries(store_url):
-    store = HubStore(store_url)
+    store = HubStore(store_url, upgrade=True)
     stage(store, RECORDS)
     SyncPipeline(hub_config(store_url), store).match("run-1")
     yield HubQueries(store)
@@ -54,7 +54,7 @@ def queries(store_url):
     ],
 )
 def test_any_spelling_finds_the_customer_first(queries, query, source_id) -> None:
-    golden_id = queries.store.golden_id_of(next(r.key for r in RECORDS if r.source_id == source_id))
+    golden_id = queries.store.golden.golden_id_of(next(r.key for r in RECORDS if r.source_id == source_id))
     hits = queries.search(query)
     assert hits and hits[0].golden_id == golden_id, (query, [h.display_name for h in hits])
 

@@ -16,7 +16,7 @@ from schemas.steward import parse_decision
 
 def _groups(store: HubStore) -> dict[str, list[RecordKey]]:
     groups: dict[str, list[RecordKey]] = defaultdict(list)
-    for key, golden_id in sorted(store.membership().items()):
+    for key, golden_id in sorted(store.golden.membership().items()):
         groups[golden_id].append(key)
     return groups
 
@@ -25,18 +25,18 @@ def _decide_then_sync(pipeline: SyncPipeline, run_id: str, **decision) -> dict[R
     """Take the decision, then sync: the sync must change no golden record. Returns what the steward saw."""
     store = pipeline.store
     Stewardship(store, pipeline.config).decide(parse_decision({**decision, "user": "steward"}))
-    seen, head = store.membership(), store.outbox_head()
-    records = {g: store.get_golden(g) for g in set(seen.values())}
+    seen, head = store.golden.membership(), store.outbox.outbox_head()
+    records = {g: store.golden.get_golden(g) for g in set(seen.values())}
     summary = pipeline.run(run_id=run_id)
     assert summary.failed == {}, run_id
-    assert store.changes_since(head) == [], f"{run_id}: the sync changed what the steward saw"
-    assert store.membership() == seen, run_id
-    assert {g: store.get_golden(g) for g in records} == records, run_id
+    assert store.outbox.changes_since(head) == [], f"{run_id}: the sync changed what the steward saw"
+    assert store.golden.membership() == seen, run_id
+    assert {g: store.golden.get_golden(g) for g in records} == records, run_id
     return seen
 
 
 def test_every_kind_of_decision_survives_the_next_sync(hub_config, local_sources):
-    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url))
+    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True))
     store = pipeline.store
     assert pipeline.run(run_id="run-1").failed == {}
     queue = HubQueries(store).review_queue(limit=500).items
@@ -44,12 +44,12 @@ def test_every_kind_of_decision_survives_the_next_sync(hub_config, local_sources
     # "Not the same" on two records already in different golden records: nothing moves (the issue:
     # erp ~ webshop split the web-shop record out of its own golden record, and the sync merged it back).
     apart = next(i for i in queue if i.left_golden != i.right_golden)
-    before, head = store.membership(), store.outbox_head()
+    before, head = store.golden.membership(), store.outbox.outbox_head()
     seen = _decide_then_sync(
         pipeline, "run-not-same-apart", kind="not_same", left=apart.left, right=apart.right
     )
     assert seen == before
-    assert all(e["change"] not in ("split", "merge") for e in store.changes_since(head))
+    assert all(e["change"] not in ("split", "merge") for e in store.outbox.changes_since(head))
 
     # "Not the same" inside one golden record separates exactly those two; nobody else is split out.
     golden_id, members = max(_groups(store).items(), key=lambda g: (len(g[1]), g[0]))
@@ -78,7 +78,7 @@ def test_every_kind_of_decision_survives_the_next_sync(hub_config, local_sources
         field="emails",
         value=["steward.set@example.com"],
     )
-    assert store.get_golden(target).emails == ["steward.set@example.com"]
+    assert store.golden.get_golden(target).emails == ["steward.set@example.com"]
 
     # Unmerge one record of a golden record of two or more.
     golden_id, members = next((g, m) for g, m in sorted(_groups(store).items()) if len(m) >= 2)

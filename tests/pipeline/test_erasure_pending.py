@@ -33,10 +33,11 @@ def test_an_erasure_a_source_cannot_or_will_not_carry_out_stays_pending_with_its
     local_sources, tmp_path, capsys
 ):
     path = _config(tmp_path, f"sqlite:///{tmp_path}/hub.db")
+    assert main(["--config", str(path), "db-upgrade"]) == 0  # once, as a deployment does
     pipeline = SyncPipeline(HubConfig.model_validate(yaml.safe_load(path.read_text())))
     pipeline.run(run_id="sync-1")
     groups: dict[str, set[str]] = {}
-    for key, golden_id in pipeline.store.membership().items():
+    for key, golden_id in pipeline.store.golden.membership().items():
         groups.setdefault(golden_id, set()).add(key.source_system)
     golden_id = next(g for g, systems in sorted(groups.items()) if {"legacy_db", "webshop"} <= systems)
     local_sources.systems["webshop"].faults.fail_next(50, status=400)  # the shop refuses for now
@@ -48,7 +49,7 @@ def test_an_erasure_a_source_cannot_or_will_not_carry_out_stays_pending_with_its
 
     summary = pipeline.run(run_id="sync-2")
     assert any("erasure(s) failed at the source" in p for p in summary.problems())
-    assert any("erasure(s) failed" in p for p in run_problems(pipeline.store.run_steps("sync-2")))
+    assert any("erasure(s) failed" in p for p in run_problems(pipeline.store.runlog.run_steps("sync-2")))
     assert main(["--config", str(path), "summary"]) == 0
     text = capsys.readouterr().out
     assert "Erasures still PENDING" in text and "push_back is off" in text and "FAILED" in text

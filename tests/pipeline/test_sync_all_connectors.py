@@ -20,7 +20,7 @@ def test_every_connector_pulls_and_pushes_in_one_sync(all_sources, tmp_path):
     config = HubConfig.model_validate(data)
     assert {s.name for s in config.sources} == set(ALL_SYSTEMS)
 
-    pipeline = SyncPipeline(config, HubStore(config.database_url))
+    pipeline = SyncPipeline(config, HubStore(config.database_url, upgrade=True))
     summary = pipeline.run(run_id="all-1")
     assert summary.failed == {}
     for name in ALL_SYSTEMS:
@@ -29,7 +29,7 @@ def test_every_connector_pulls_and_pushes_in_one_sync(all_sources, tmp_path):
         assert summary.published[name]["pushed"] > 0, name
     # The same customers sit in several systems: golden records span the new systems too.
     systems_per_golden: dict[str, set[str]] = {}
-    for key, golden_id in pipeline.store.membership().items():
+    for key, golden_id in pipeline.store.golden.membership().items():
         systems_per_golden.setdefault(golden_id, set()).add(key.source_system)
     spanned = set().union(*(s for s in systems_per_golden.values() if len(s) > 1))
     assert spanned == set(ALL_SYSTEMS)

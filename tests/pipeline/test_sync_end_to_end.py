@@ -22,7 +22,7 @@ def _truth(local_sources) -> dict[tuple[str, str], str]:
 
 
 def test_full_sync_merges_across_systems_and_pushes_back(hub_config, local_sources):
-    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url))
+    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True))
     summary = pipeline.run(run_id="run-1")
     assert summary.failed == {}
     assert set(summary.extracted) == set(SYSTEMS)
@@ -30,12 +30,12 @@ def test_full_sync_merges_across_systems_and_pushes_back(hub_config, local_sourc
 
     truth = _truth(local_sources)
     bad = {key for key, truth_id in truth.items() if truth_id.startswith("BAD-")}
-    quarantined = {(q.source_system, q.source_id) for q in pipeline.store.quarantine()}
-    stored = set(pipeline.store.membership())
+    quarantined = {(q.source_system, q.source_id) for q in pipeline.store.staging.quarantine()}
+    stored = set(pipeline.store.golden.membership())
     # Nothing silently dropped: every seeded row is either stored or quarantined with a reason.
     assert set(truth) <= stored | quarantined
     assert bad <= quarantined
-    assert all(q.reason for q in pipeline.store.quarantine())
+    assert all(q.reason for q in pipeline.store.staging.quarantine())
 
     matched = summary.matched
     assert matched["golden_records"] < matched["records"]
@@ -43,7 +43,7 @@ def test_full_sync_merges_across_systems_and_pushes_back(hub_config, local_sourc
 
     # Merges are right: pairs inside golden records are (almost all) the same real customer.
     by_golden: dict[str, list] = {}
-    for key, golden_id in pipeline.store.membership().items():
+    for key, golden_id in pipeline.store.golden.membership().items():
         by_golden.setdefault(golden_id, []).append(key)
     merged_pairs = [(a, b) for members in by_golden.values() for a, b in combinations(members, 2)]
     correct = sum(truth[a] == truth[b] for a, b in merged_pairs)
@@ -67,17 +67,17 @@ def test_full_sync_merges_across_systems_and_pushes_back(hub_config, local_sourc
     # The golden id landed in every system: read records back through each system itself.
     for name, system in local_sources.systems.items():
         key = next(k for k in stored if k.source_system == name)
-        assert pipeline.store.membership()[key] in str(system.inspect(key.source_id)), name
+        assert pipeline.store.golden.membership()[key] in str(system.inspect(key.source_id)), name
 
 
 def test_second_run_is_incremental_and_pushes_nothing_new(hub_config, local_sources):
-    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url))
+    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True))
     first = pipeline.run(run_id="run-1")
-    golden_before = pipeline.store.membership()
+    golden_before = pipeline.store.golden.membership()
     second = pipeline.run(run_id="run-2")
     assert second.failed == {}
     for name, stats in second.extracted.items():
         assert stats["inserted"] == 0, name
         assert stats["inserted"] + stats["updated"] + stats["unchanged"] <= first.extracted[name]["inserted"]
     assert all(stats["pushed"] == 0 for stats in second.published.values())
-    assert pipeline.store.membership() == golden_before  # golden ids are stable across runs
+    assert pipeline.store.golden.membership() == golden_before  # golden ids are stable across runs

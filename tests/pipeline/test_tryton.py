@@ -65,6 +65,7 @@ def _contacts(server: TrytonServer, party_id: int) -> set[str]:
 
 def test_tryton_end_to_end(tryton, config_path):
     server, ids = tryton
+    assert main(["--config", str(config_path), "db-upgrade"]) == 0  # once, as a deployment does
     pipeline = SyncPipeline(HubConfig.model_validate(yaml.safe_load(config_path.read_text())))
     first = pipeline.run(run_id="tryton-1")
     assert first.failed == {} and first.problems() == []

@@ -41,22 +41,22 @@ def test_every_malformed_kind_is_quarantined_with_reason_and_the_rest_stored(hub
     rows = [{**GOOD, **defect, "source_id": bad_ids[kind]} for kind, (defect, _) in MALFORMED.items()]
     rows.append({**GOOD, "source_id": "Q-GOOD"})
     legacy.seed(rows)
-    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url))
+    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True))
 
     summary = pipeline.run(run_id="bad-input")
 
     assert summary.failed == {}
-    quarantined = {q.source_id: q for q in pipeline.store.quarantine("legacy_db")}
+    quarantined = {q.source_id: q for q in pipeline.store.staging.quarantine("legacy_db")}
     for kind, (_, reason_words) in MALFORMED.items():
         entry = quarantined.get(bad_ids[kind])
         assert entry is not None, f"{kind} not quarantined"
         assert entry.source_system == "legacy_db"
         assert reason_words.lower() in entry.reason.lower(), (kind, entry.reason)
         assert entry.payload, kind  # the steward sees what arrived
-    stored = {k.source_id for k in pipeline.store.load_records() if k.source_system == "legacy_db"}
+    stored = {k.source_id for k in pipeline.store.staging.load_records() if k.source_system == "legacy_db"}
     assert "Q-GOOD" in stored and not stored & set(bad_ids.values())
     assert summary.extracted["legacy_db"]["quarantined"] >= len(MALFORMED)
-    text = format_run_summary(pipeline.store.run_steps("bad-input"), pipeline.store.counts())
+    text = format_run_summary(pipeline.store.runlog.run_steps("bad-input"), pipeline.store.runlog.counts())
     assert f"{summary.extracted['legacy_db']['quarantined']} quarantined" in text
 
 
@@ -85,29 +85,29 @@ def test_sql_injection_in_every_field_is_stored_verbatim_and_harmless(injection_
         rows.append({**person, "source_system": "webshop", "source_id": str(90000 + n)})
     small_sources.systems["legacy_db"].seed([r for r in rows if r["source_system"] == "legacy_db"])
     small_sources.systems["webshop"].seed([r for r in rows if r["source_system"] == "webshop"])
-    store = HubStore(injection_config.database_url)
+    store = HubStore(injection_config.database_url, upgrade=True)
     tables_before = set(inspect(store.engine).get_table_names())
 
     summary = SyncPipeline(injection_config, store).run(run_id="injection")
 
     assert summary.failed == {}
     assert set(inspect(store.engine).get_table_names()) == tables_before
-    records = store.load_records()
+    records = store.staging.load_records()
     for n, attack in enumerate(INJECTIONS):
         for system, source_id in (("legacy_db", f"X'{n}--"), ("webshop", str(90000 + n))):
             key = next((k for k in records if k == (system, source_id)), None)
-            assert key is not None, (system, source_id, [q.reason for q in store.quarantine(system)])
+            assert key is not None, (system, source_id, [q.reason for q in store.staging.quarantine(system)])
             record = records[key]
             assert record.given_name == attack and record.family_name == attack, system
             assert record.addresses[0].street == attack and record.addresses[0].city == attack
-            golden = store.get_golden(store.golden_id_of(key))
+            golden = store.golden.get_golden(store.golden.golden_id_of(key))
             assert attack in golden.display_name
-    counts = store.counts()
+    counts = store.runlog.counts()
     assert counts["golden_active"] > 0 and sum(counts["source_records"].values()) > len(INJECTIONS) * 2
     # The push back to the legacy database went through bound parameters too: the row got its golden id.
     legacy_row = small_sources.systems["legacy_db"].inspect("X'0--")
     legacy_key = next(k for k in records if k == ("legacy_db", "X'0--"))
-    assert legacy_row["GOLDEN_ID"] == store.golden_id_of(legacy_key)
+    assert legacy_row["GOLDEN_ID"] == store.golden.golden_id_of(legacy_key)
 
 
 @pytest.mark.parametrize("phone", ["000", "0", "00000", "1234"])

@@ -37,11 +37,12 @@ def test_a_run_killed_mid_way_is_marked_failed_by_the_next_run(tmp_path):
     try:
         killed = run_sync(world, kill_at="match.computed")
         assert killed.killed
-        store = HubStore(world.database_url)
-        killed_run = store.run_steps()[0]["run_id"]
-        assert [s["step"] for s in store.run_steps(killed_run) if s["status"] == "running"] == ["match"]
+        store = HubStore(world.database_url, upgrade=True)
+        killed_run = store.runlog.run_steps()[0]["run_id"]
+        running = [s["step"] for s in store.runlog.run_steps(killed_run) if s["status"] == "running"]
+        assert running == ["match"]
         assert run_sync(world).returncode == 0
-        steps = store.run_steps(killed_run)
+        steps = store.runlog.run_steps(killed_run)
         assert not [s for s in steps if s["status"] == "running"]
         match = next(s for s in steps if s["step"] == "match")
         assert match["status"] == "failed" and "killed or lost" in match["error"]
@@ -57,7 +58,7 @@ def _holder_row(store: HubStore, host: str, pid: int, heartbeat: datetime) -> No
 
 
 def test_a_live_holder_refuses_and_a_waiting_run_gets_the_lock_when_it_ends(store_url):
-    store = HubStore(store_url)
+    store = HubStore(store_url, upgrade=True)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
     threading.Thread(target=sleeper.wait, daemon=True).start()  # reaped when it ends, as a holder is
     lock = SyncLock(store)
@@ -73,7 +74,7 @@ def test_a_live_holder_refuses_and_a_waiting_run_gets_the_lock_when_it_ends(stor
 
 
 def test_a_holder_on_another_host_is_dead_only_when_its_heartbeat_is_old(store_url):
-    store = HubStore(store_url)
+    store = HubStore(store_url, upgrade=True)
     lock = SyncLock(store, stale_after=timedelta(minutes=30))
     _holder_row(store, "airflow-worker-2", 4242, datetime.now(UTC) - timedelta(minutes=5))
     with pytest.raises(SyncAlreadyRunning):

@@ -47,14 +47,14 @@ def test_entity_attacks_in_soap_answers_are_refused(attack, secret_file, hub_con
     server = MisbehavingServer("respond", responder).start()
     try:
         erp_at(monkeypatch, hub_config, server)
-        store = HubStore(hub_config.database_url)
+        store = HubStore(hub_config.database_url, upgrade=True)
         summary = SyncPipeline(hub_config, store).run(run_id=attack)
     finally:
         server.stop()
     assert set(summary.failed) == {"extract:erp"}
     assert "DTDForbidden" in summary.failed["extract:erp"] or "forbidden" in summary.failed["extract:erp"]
-    assert not [k for k in store.load_records() if k.source_system == "erp"]
-    dump = json.dumps([r.model_dump(mode="json") for r in store.load_records().values()])
+    assert not [k for k in store.staging.load_records() if k.source_system == "erp"]
+    dump = json.dumps([r.model_dump(mode="json") for r in store.staging.load_records().values()])
     assert "TOP-SECRET-XXE-CANARY" not in dump and "lollollol" not in dump
     assert summary.extracted  # the other sources completed
 
@@ -66,7 +66,7 @@ def test_hostile_wsdl_with_external_entity_is_refused(secret_file, hub_config, s
     try:
         erp_at(monkeypatch, hub_config, server)
         hub_config.source("erp").options.pop("wsdl_path")  # the WSDL now comes from the hostile server
-        summary = SyncPipeline(hub_config, HubStore(hub_config.database_url)).run(run_id="wsdl")
+        summary = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True)).run(run_id="wsdl")
     finally:
         server.stop()
     assert set(summary.failed) == {"extract:erp"}
@@ -105,7 +105,8 @@ def test_endless_web_shop_answer_fails_the_shop_only(hub_config, small_sources, 
     monkeypatch.setenv("AIRFLOW_CONN_CRMHUB_WEBSHOP", json.dumps(conn))
     hub_config.source("webshop").options.update(retries=0)
     try:
-        summary = SyncPipeline(hub_config, HubStore(hub_config.database_url)).run(run_id="endless")
+        store = HubStore(hub_config.database_url, upgrade=True)
+        summary = SyncPipeline(hub_config, store).run(run_id="endless")
     finally:
         server.stop()
     assert set(summary.failed) == {"extract:webshop"}

@@ -31,7 +31,7 @@ from hub.stewardship import Stewardship
 config = load_config(sys.argv[1])
 left, right = RecordKey(*sys.argv[2].split("|")), RecordKey(*sys.argv[3].split("|"))
 decision = NotSameCustomer(kind="not_same", left=left, right=right, user="steward-anna")
-print(Stewardship(HubStore(config.database_url), config).decide(decision).golden_ids)
+print(Stewardship(HubStore(config.database_url, upgrade=True), config).decide(decision).golden_ids)
 """
 
 
@@ -41,9 +41,9 @@ def test_steward_decision_during_a_sync_is_not_lost(postgres, small_sources, tmp
     monkeypatch.setenv("CRMHUB_DATABASE_URL", url)
     config_path = write_config(tmp_path / "crmhub.yaml", url)
     config = load_config(config_path)
-    first = SyncPipeline(config, HubStore(url)).run(run_id="first")
+    first = SyncPipeline(config, HubStore(url, upgrade=True)).run(run_id="first")
     assert first.failed == {}
-    store = HubStore(url)
+    store = HubStore(url, upgrade=True)
     merged = next(sorted(members) for members in _groups(store).values() if len(members) > 1)
     left, right = merged[0], merged[1]
 
@@ -58,7 +58,7 @@ def test_steward_decision_during_a_sync_is_not_lost(postgres, small_sources, tmp
             env=_env(), cwd=REPO, capture_output=True, text=True, timeout=120,
         )
         assert steward.returncode == 0, steward.stderr[-2000:]
-        decided = store.membership()
+        decided = store.golden.membership()
         near = {decided[left], decided[right]}
         seen = {k: g for k, g in decided.items() if g in near}  # what the steward saw
         flag.with_suffix(".go").touch()
@@ -70,23 +70,25 @@ def test_steward_decision_during_a_sync_is_not_lost(postgres, small_sources, tmp
     stats = json.loads(out.strip().splitlines()[-1])
     assert stats["golden_records"] > 0  # the sync's work was saved...
 
-    store = HubStore(url)
-    assert [d.kind.value for d in store.active_decisions()] == ["not_same"]
+    store = HubStore(url, upgrade=True)
+    assert [d.kind.value for d in store.decisions.active_decisions()] == ["not_same"]
     # ...and so was the steward's: the pair stays split in the golden records after the sync wrote.
-    assert store.golden_id_of(left) != store.golden_id_of(right), "the sync overwrote the steward's split"
+    golden = store.golden
+    assert golden.golden_id_of(left) != golden.golden_id_of(right), "the sync overwrote the steward's split"
     # ...exactly as the steward saw it (not the sync's older clusters), and the next sync keeps it
-    assert {k: store.golden_id_of(k) for k in seen} == seen
-    head = store.outbox_head()
-    SyncPipeline(config, HubStore(url)).match("after-the-race")
-    assert {k: store.golden_id_of(k) for k in seen} == seen
-    assert [e for e in store.changes_since(head) if e["golden_id"] in near or e["related_id"] in near] == []
-    steps = {s["step"]: s for s in store.run_steps("concurrent-run")}
+    assert {k: store.golden.golden_id_of(k) for k in seen} == seen
+    head = store.outbox.outbox_head()
+    SyncPipeline(config, HubStore(url, upgrade=True)).match("after-the-race")
+    assert {k: store.golden.golden_id_of(k) for k in seen} == seen
+    changes = store.outbox.changes_since(head)
+    assert [e for e in changes if e["golden_id"] in near or e["related_id"] in near] == []
+    steps = {s["step"]: s for s in store.runlog.run_steps("concurrent-run")}
     assert steps["match"]["status"] == "success"
 
 
 def _groups(store: HubStore) -> dict[str, list[RecordKey]]:
     groups: dict[str, list[RecordKey]] = {}
-    for key, golden_id in store.membership().items():
+    for key, golden_id in store.golden.membership().items():
         groups.setdefault(golden_id, []).append(key)
     return groups
 

@@ -37,7 +37,7 @@ def test_passwords_appear_in_no_output_log_or_table(tmp_path):
         summary = json.loads(run.stdout)
         assert set(summary["failed"]) == {"extract:legacy_db"}, summary["failed"]
         assert "DEBUG" in run.stderr  # the logs really were at their most talkative
-        store = HubStore(world.database_url)
+        store = HubStore(world.database_url, upgrade=True)
         tables = table_dump(store)
         assert {"run_log", "audit_log", "quarantine"} <= set(tables), sorted(tables)
         for secret in secrets:

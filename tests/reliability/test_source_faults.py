@@ -34,7 +34,7 @@ def test_transient_faults_are_retried_and_a_broken_source_fails_alone(hub_config
     erp.faults.http_503, erp.faults.http_429, erp.faults.soap_transient = 2, 1, 2
     erp.faults.retry_after = 0
     shop.faults.fail_next(1000, status=500)
-    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url))
+    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True))
 
     first = pipeline.run(run_id="faulty")
 
@@ -44,7 +44,7 @@ def test_transient_faults_are_retried_and_a_broken_source_fails_alone(hub_config
     assert set(first.extracted) == set(SYSTEMS) - {"webshop"}
     assert all(stats["inserted"] > 0 for stats in first.extracted.values())
     assert all(stats["failed"] == 0 for stats in first.published.values())
-    steps = {(s["step"], s["source"]): s for s in pipeline.store.run_steps("faulty")}
+    steps = {(s["step"], s["source"]): s for s in pipeline.store.runlog.run_steps("faulty")}
     assert steps["extract", "webshop"]["status"] == "failed"
     assert "HTTP 500" in steps["extract", "webshop"]["error"]
 
@@ -59,8 +59,8 @@ def test_transient_faults_are_retried_and_a_broken_source_fails_alone(hub_config
     # Once the shop behaves, the rerun picks everything up: no record of any source lost.
     third = pipeline.run(run_id="healthy")
     assert third.failed == {}
-    stored = {(k.source_system, k.source_id) for k in pipeline.store.load_records()}
-    quarantined = {(q.source_system, q.source_id) for q in pipeline.store.quarantine()}
+    stored = {(k.source_system, k.source_id) for k in pipeline.store.staging.load_records()}
+    quarantined = {(q.source_system, q.source_id) for q in pipeline.store.staging.quarantine()}
     assert seeded_keys(small_sources) <= stored | quarantined
 
 
@@ -102,7 +102,7 @@ def test_unreachable_or_broken_erp_fails_alone(mode, responder, expected, hub_co
     server = MisbehavingServer(mode, responder).start()
     try:
         erp_at(monkeypatch, hub_config, server)
-        summary = SyncPipeline(hub_config, HubStore(hub_config.database_url)).run(run_id=mode)
+        summary = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True)).run(run_id=mode)
     finally:
         server.stop()
     assert set(summary.failed) == {"extract:erp"}, summary.failed
@@ -120,7 +120,8 @@ def test_hanging_web_shop_times_out_and_fails_alone(hub_config, small_sources, m
     monkeypatch.setenv("AIRFLOW_CONN_CRMHUB_WEBSHOP", json.dumps(conn))
     hub_config.source("webshop").options.update(timeout=1, retries=1)
     try:
-        summary = SyncPipeline(hub_config, HubStore(hub_config.database_url)).run(run_id="shop-hangs")
+        store = HubStore(hub_config.database_url, upgrade=True)
+        summary = SyncPipeline(hub_config, store).run(run_id="shop-hangs")
     finally:
         server.stop()
     assert set(summary.failed) == {"extract:webshop"}

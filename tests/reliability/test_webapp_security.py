@@ -25,12 +25,12 @@ def served(hub_config, small_sources):
         "source_system": "legacy_db", "source_id": "XSS-1", "record_type": "person", "given_name": SCRIPT,
         "family_name": IMG, "email": "xss@example.com", "country": "DE", "updated_at": "2026-01-02T03:04:05Z",
     }])
-    store = HubStore(hub_config.database_url)
+    store = HubStore(hub_config.database_url, upgrade=True)
     assert SyncPipeline(hub_config, store).run(run_id="xss").failed == {}
     tokens = {role: secrets.token_urlsafe(24) for role in ("viewer", "steward", "api")}
     auth = StandaloneAuth([WebUser(f"{role}-user", role, token) for role, token in tokens.items()])
     server = serve_in_thread(standalone_app(hub_config, auth), port=0)
-    yield server.url, tokens, store.golden_id_of(RecordKey("legacy_db", "XSS-1"))
+    yield server.url, tokens, store.golden.golden_id_of(RecordKey("legacy_db", "XSS-1"))
     server.stop()
 
 

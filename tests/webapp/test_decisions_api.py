@@ -30,12 +30,12 @@ def _stored(hub) -> tuple[int, int, int]:
     with hub.store.sessions() as session:
         decisions = session.scalar(select(func.count()).select_from(StewardDecisionRow))
         audit = session.scalar(select(func.count()).select_from(AuditEntry))
-    return decisions, audit, hub.store.outbox_head()
+    return decisions, audit, hub.store.outbox.outbox_head()
 
 
 def _merged(hub) -> tuple[str, list[dict[str, str]]]:
     groups: dict[str, list] = {}
-    for key, golden_id in sorted(hub.store.membership().items()):
+    for key, golden_id in sorted(hub.store.golden.membership().items()):
         groups.setdefault(golden_id, []).append(key._asdict())
     return next((g, m) for g, m in sorted(groups.items()) if len(m) >= 2)
 
@@ -52,13 +52,13 @@ def test_a_list_valued_override_is_the_golden_list_and_later_rebuilds_work(clien
     response = client.post("/steward/decisions", json=body, headers=bearer("ann"))
     assert response.status_code == 200, response.text
     assert response.json()["golden_ids"] == [golden_id]
-    assert hub.store.get_golden(golden_id).emails == ["new@example.com", "second@example.com"]
-    [decision] = hub.store.active_decisions()
+    assert hub.store.golden.get_golden(golden_id).emails == ["new@example.com", "second@example.com"]
+    [decision] = hub.store.decisions.active_decisions()
     assert decision.value == ["new@example.com", "second@example.com"]
 
     # every later rebuild of that golden record applies it (it crashed with "unhashable type: 'list'")
     hub.match("run-2", rematch_all=True)
-    rebuilt = hub.store.get_golden(golden_id)
+    rebuilt = hub.store.golden.get_golden(golden_id)
     assert rebuilt.emails == ["new@example.com", "second@example.com"]
     assert rebuilt.lineage["emails"].rule == "steward_override"
 
@@ -108,20 +108,20 @@ def test_a_decision_of_the_wrong_shape_gets_422_and_stores_nothing(shared, body)
     response = client.post("/steward/decisions", json=body, headers=bearer("ann"))
     assert response.status_code == 422, response.text
     assert response.json()["detail"], "422 says what is wrong"
-    assert _stored(hub) == stored and hub.store.active_decisions() == []
+    assert _stored(hub) == stored and hub.store.decisions.active_decisions() == []
 
 
 @pytest.mark.parametrize("field, value", WRONG_OVERRIDES.values(), ids=WRONG_OVERRIDES.keys())
 def test_an_override_of_the_wrong_type_gets_422_and_stores_nothing(shared, field, value):
     client, hub = shared
     golden_id, _ = _merged(hub)
-    golden = hub.store.get_golden(golden_id)
+    golden = hub.store.golden.get_golden(golden_id)
     stored = _stored(hub)
     body = {"kind": "field_override", "golden_id": golden_id, "field": field, "value": value}
     response = client.post("/steward/decisions", json=body, headers=bearer("ann"))
     assert response.status_code == 422, response.text
-    assert _stored(hub) == stored and hub.store.active_decisions() == []
-    assert hub.store.get_golden(golden_id) == golden
+    assert _stored(hub) == stored and hub.store.decisions.active_decisions() == []
+    assert hub.store.golden.get_golden(golden_id) == golden
 
 
 def test_a_decision_naming_what_the_hub_does_not_hold_gets_404_and_stores_nothing(client, hub):
@@ -147,7 +147,7 @@ def test_the_reason_is_kept_and_the_history_names_records(client, hub):
     }
     response = client.post("/steward/decisions", json=body, headers=bearer("ann"))
     assert response.status_code == 200, response.text
-    [decision] = hub.store.active_decisions()
+    [decision] = hub.store.decisions.active_decisions()
     assert decision.comment == "different birth dates, father and son"
 
     view = HubQueries(hub.store).golden(golden_id)

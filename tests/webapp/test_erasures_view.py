@@ -10,7 +10,7 @@ from hub.erasure_queue import UNSUPPORTED, ErasureQueue
 
 
 def test_pending_erasures_show_in_the_workbench_and_the_api_with_their_reason(client, hub):
-    golden_id = next(iter(sorted(set(hub.store.membership().values()))))
+    golden_id = next(iter(sorted(set(hub.store.golden.membership().values()))))
     report = erase_person(hub.store, golden_id, actor="dpo")
     first, *rest = report.source_records
     reason = f"{first.source_system}: this system has no delete API; erase the person by hand"

@@ -24,7 +24,7 @@ def test_every_endpoint_needs_a_valid_token(client, path):
 
 
 def test_get_by_id_and_lookup_by_source_id(client, hub):
-    key, golden_id = next(iter(sorted(hub.store.membership().items())))
+    key, golden_id = next(iter(sorted(hub.store.golden.membership().items())))
     body = client.get(f"/api/v1/golden/{golden_id}", headers=bearer("erp")).json()
     assert body["golden_id"] == golden_id
     assert {"source_system": key.source_system, "source_id": key.source_id} in body["sources"]
@@ -51,7 +51,7 @@ def test_a_retired_id_redirects_to_its_survivor(client, hub):
         json={"kind": "same", "left": item.left._asdict(), "right": item.right._asdict()},
         headers=bearer("ann"),
     ).raise_for_status()
-    survivor = hub.store.golden_id_of(item.left)
+    survivor = hub.store.golden.golden_id_of(item.left)
     retired = ({item.left_golden, item.right_golden} - {survivor}).pop()
 
     moved = client.get(f"/api/v1/golden/{retired}", headers=bearer("erp"), follow_redirects=False)
@@ -62,9 +62,9 @@ def test_a_retired_id_redirects_to_its_survivor(client, hub):
 
 def test_search_by_name_email_phone_and_source_id(client, hub):
     # the first legacy CSV customer with a phone
-    keys = sorted(k for k in hub.store.membership() if k.source_system == "legacy_csv")
-    record = next(r for r in hub.store.load_records(keys).values() if r.phones)
-    golden = hub.store.get_golden(hub.store.golden_id_of(record.key))
+    keys = sorted(k for k in hub.store.golden.membership() if k.source_system == "legacy_csv")
+    record = next(r for r in hub.store.staging.load_records(keys).values() if r.phones)
+    golden = hub.store.golden.get_golden(hub.store.golden.golden_id_of(record.key))
     queries = {
         "name": golden.display_name.split()[-1],
         "email": golden.emails[0] if golden.emails else record.source_id,
@@ -81,7 +81,7 @@ def test_search_by_name_email_phone_and_source_id(client, hub):
 
 
 def test_change_feed_pages_cover_the_outbox_once(client, hub):
-    head = hub.store.outbox_head()
+    head = hub.store.outbox.outbox_head()
     assert head > 100
     seen, since, pages = [], 0, 0
     while True:

@@ -116,7 +116,7 @@ def _resigned(headers: dict[str, str], secret: str) -> dict[str, str]:
 
 def test_plugin_serves_the_workbench_and_api_behind_airflow_auth(airflow_server, hub):
     url, jwt_secret = airflow_server
-    golden_id = next(iter(hub.store.membership().values()))
+    golden_id = next(iter(hub.store.golden.membership().values()))
     for path in ("/crmhub/steward/", f"/crmhub/api/v1/golden/{golden_id}", "/crmhub/api/v1/changes"):
         assert requests.get(url + path, timeout=10).status_code == 401, path
         junk = {"Authorization": "Bearer junk"}
@@ -141,7 +141,7 @@ def test_plugin_serves_the_workbench_and_api_behind_airflow_auth(airflow_server,
     assert refused.status_code == 403
     decided = requests.post(f"{url}/crmhub/steward/decisions", json=body, headers=admin, timeout=30)
     assert decided.status_code == 200, decided.text
-    [decision] = hub.store.active_decisions()
+    [decision] = hub.store.decisions.active_decisions()
     assert decision.user == "admin" and decision.kind == "not_same"
 
     plugins = requests.get(f"{url}/api/v2/plugins", headers=admin, timeout=10).json()["plugins"]

@@ -71,7 +71,7 @@ def test_steward_works_through_the_queue_and_the_next_sync_honours_it(browser_pa
     with page.expect_navigation():
         page.click("#btn-same")
     assert "Saved: same" in page.inner_text("#flash")
-    assert store.golden_id_of(same[0]) == store.golden_id_of(same[1])
+    assert store.golden.golden_id_of(same[0]) == store.golden.golden_id_of(same[1])
     assert int(page.inner_text("#queue-total")) < total
 
     # Keyboard: j/k move through the queue, n = not the same, s = same, u = undo, ? = help.
@@ -83,19 +83,19 @@ def test_steward_works_through_the_queue_and_the_next_sync_honours_it(browser_pa
     _decide_by_key(page, "n")
     assert "Saved: not_same" in page.inner_text("#flash")
     undone = _current_pair(page)
-    assert store.golden_id_of(undone[0]) != store.golden_id_of(undone[1])
+    assert store.golden.golden_id_of(undone[0]) != store.golden.golden_id_of(undone[1])
     _decide_by_key(page, "s")
-    assert store.golden_id_of(undone[0]) == store.golden_id_of(undone[1])
+    assert store.golden.golden_id_of(undone[0]) == store.golden.golden_id_of(undone[1])
     _decide_by_key(page, "u")
     assert "Undone: same" in page.inner_text("#flash")
-    assert store.golden_id_of(undone[0]) != store.golden_id_of(undone[1])  # apart again
+    assert store.golden.golden_id_of(undone[0]) != store.golden.golden_id_of(undone[1])  # apart again
     page.keyboard.press("?")
     assert page.is_visible("#help")
     page.keyboard.press("Escape")
 
     # Unmerge a record from a golden record of two, with the mouse on the golden record page.
     groups: dict[str, list[RecordKey]] = {}
-    for key, golden_id in sorted(store.membership().items()):
+    for key, golden_id in sorted(store.golden.membership().items()):
         groups.setdefault(golden_id, []).append(key)
     golden_id, members = next((g, m) for g, m in sorted(groups.items()) if len(m) == 2)
     page.goto(f"{url}/steward/golden/{golden_id}")
@@ -104,7 +104,7 @@ def test_steward_works_through_the_queue_and_the_next_sync_honours_it(browser_pa
     with page.expect_navigation():
         page.click(f"tr[data-key='{leaving}'] button.act")
     assert "Saved: unmerge" in page.inner_text("#flash")
-    assert store.golden_id_of(leaving) != store.golden_id_of(members[0])
+    assert store.golden.golden_id_of(leaving) != store.golden.golden_id_of(members[0])
     assert "decided: take out of this golden record" in page.inner_text("table.history")
 
     page.goto(f"{url}/steward/conflicts")
@@ -112,10 +112,10 @@ def test_steward_works_through_the_queue_and_the_next_sync_honours_it(browser_pa
 
     # The next sync run honours every decision, and the decisions are audited with the user name.
     hub.match("run-2")
-    assert store.golden_id_of(same[0]) == store.golden_id_of(same[1])
-    assert store.golden_id_of(apart[0]) != store.golden_id_of(apart[1])
-    assert store.golden_id_of(leaving) != store.golden_id_of(members[0])
-    kinds = sorted(d.kind.value for d in store.active_decisions() if d.user == "ann")
+    assert store.golden.golden_id_of(same[0]) == store.golden.golden_id_of(same[1])
+    assert store.golden.golden_id_of(apart[0]) != store.golden.golden_id_of(apart[1])
+    assert store.golden.golden_id_of(leaving) != store.golden.golden_id_of(members[0])
+    kinds = sorted(d.kind.value for d in store.decisions.active_decisions() if d.user == "ann")
     assert kinds == ["not_same", "same", "unmerge"]
 
 
@@ -129,4 +129,4 @@ def test_a_viewer_sees_the_queue_read_only(browser_page, hub):
     assert page.is_disabled("#btn-same") and page.is_disabled("#btn-not-same")
     page.keyboard.press("s")  # a disabled action does nothing
     page.wait_for_timeout(300)
-    assert hub.store.active_decisions() == []
+    assert hub.store.decisions.active_decisions() == []

@@ -40,7 +40,7 @@ def test_viewer_and_api_consumer_may_look_but_not_decide(client, hub):
         assert client.post("/steward/undo", headers=bearer(user)).status_code == 403
     _login(client, "vic")
     assert 'data-can-decide="no"' in client.get("/steward/").text
-    assert hub.store.active_decisions() == []
+    assert hub.store.decisions.active_decisions() == []
 
 
 def test_cookie_session_needs_the_csrf_token_and_same_origin(client, hub, auth):
@@ -55,14 +55,14 @@ def test_cookie_session_needs_the_csrf_token_and_same_origin(client, hub, auth):
     )
     evil = {"X-CSRF-Token": token, "Origin": "https://evil.example"}
     assert client.post("/steward/decisions", json=_pair(hub), headers=evil).status_code == 403
-    assert hub.store.active_decisions() == []
+    assert hub.store.decisions.active_decisions() == []
 
     done = client.post("/steward/decisions", json=_pair(hub), headers={"X-CSRF-Token": token})
     assert done.status_code == 200 and len(done.json()["golden_ids"]) == 1
-    [decision] = hub.store.active_decisions()
+    [decision] = hub.store.decisions.active_decisions()
     assert decision.user == "ann" and decision.kind == "same"
     undone = client.post("/steward/undo", headers={"X-CSRF-Token": token}).json()
-    assert undone["undone"]["kind"] == "same" and hub.store.active_decisions() == []
+    assert undone["undone"]["kind"] == "same" and hub.store.decisions.active_decisions() == []
 
 
 def test_bad_decisions_get_clear_errors(client):
@@ -79,7 +79,7 @@ def test_names_are_escaped_everywhere(client, hub, generated):
     )
     stage(hub.store, [evil])
     hub.match("run-2")
-    golden_id = hub.store.golden_id_of(evil.key)
+    golden_id = hub.store.golden.golden_id_of(evil.key)
     pages = [
         client.get("/steward/search", params={"q": "EVIL-1"}, headers=bearer("ann")).text,
         client.get(f"/steward/golden/{golden_id}", headers=bearer("ann")).text,
@@ -132,7 +132,7 @@ def test_conflicts_page_and_choosing_a_value(client, hub):
         "value": chosen,
     }
     client.post("/steward/decisions", json=body, headers=bearer("ann")).raise_for_status()
-    golden = hub.store.get_golden(conflict.golden_id)
+    golden = hub.store.golden.get_golden(conflict.golden_id)
     assert str(getattr(golden, conflict.field)) == chosen
     assert golden.lineage[conflict.field].rule == "steward_override"
     assert conflict.conflict_id not in [c.conflict_id for c in HubQueries(hub.store).conflicts()]

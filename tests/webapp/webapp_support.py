@@ -21,7 +21,7 @@ def bearer(user: str) -> dict[str, str]:
 
 
 def matched_pipeline(url: str, records: list[CustomerRecord]) -> SyncPipeline:
-    pipeline = SyncPipeline(hub_config(url), HubStore(url))
+    pipeline = SyncPipeline(hub_config(url), HubStore(url, upgrade=True))
     stage(pipeline.store, records)
     pipeline.match("run-1")
     return pipeline

@@ -1,0 +1,128 @@
+"""What the store's repositories share: the data they exchange with the pipeline, the hashing that
+tells a change from a re-delivery, and the base every repository builds on.
+
+Kept apart so that each repository module has one job and none imports another's internals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from schemas import FLAT_COLUMNS as SCHEMA_FLAT_COLUMNS
+from schemas import CustomerRecord, GoldenRecord, RecordKey
+
+ORDERS_STREAM = "orders"
+
+#: The match columns of a source record: the flat format without ``updated_at``.
+FLAT_COLUMNS = tuple(c for c in SCHEMA_FLAT_COLUMNS if c != "updated_at")
+
+#: The hub's own cursors (``sync_cursors``): the search-key index's position in the staging area.
+HUB_SOURCE, SEARCH_KEY_STREAM = "_hub", "search-keys"
+#: Records whose search keys are computed and written in one transaction.
+SEARCH_KEY_CHUNK = 20_000
+#: Record keys per set-based statement (``(system, id) IN (...)``), well under every backend's limit
+#: of bound parameters.
+KEY_CHUNK = 500
+#: Key of the PostgreSQL advisory lock that serialises golden-record writes with steward decisions.
+GOLDEN_WRITE_LOCK = 7_414_620
+
+
+class Repository:
+    """Base of the store's repositories: they get the facade's engine and session factory and never
+    create their own, so that :class:`hub.store.HubStore` stays the only door to the database."""
+
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
+        self.engine = engine
+        self.sessions = sessions
+
+
+def _ids_by_system(keys: Iterable[RecordKey]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for key in keys:
+        grouped.setdefault(key.source_system, []).append(key.source_id)
+    return grouped
+
+
+def _flat_frame(rows: Sequence[Any]) -> pl.DataFrame:
+    """Rows of ``FLAT_COLUMNS`` from SQL -> the matcher's flat frame (every column text)."""
+    data = {
+        name: [None if v is None else str(v) for v in values]
+        for name, values in zip(
+            FLAT_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(FLAT_COLUMNS), strict=True
+        )
+    }
+    return pl.DataFrame(data, schema={name: pl.Utf8 for name in FLAT_COLUMNS})
+
+
+def content_hash(data: Any) -> str:
+    """Stable hash of JSON-able data: tells a real change from a re-delivery of the same content."""
+    blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def record_hash(record: CustomerRecord) -> str:
+    return content_hash(record.model_dump(mode="json", exclude={"raw", "updated_at"}))
+
+
+def _jsonable(data: Any) -> Any:
+    return json.loads(json.dumps(data, default=str))
+
+
+@dataclass
+class StageStats:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    erased_skipped: int = 0  # records of people erased on request, refused at the door
+    echoes: int = 0  # changed only by what the hub itself pushed there: stored, not re-matched
+
+    def add(self, other: StageStats) -> None:
+        for name in ("inserted", "updated", "unchanged", "quarantined", "erased_skipped", "echoes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class StoredMatch:
+    """What one matching run decided, ready to be written in one transaction.
+
+    ``scope`` limits the write to some source records (a steward decision, an incremental run):
+    only golden records that held or now hold those records are touched. ``None`` = everything.
+    """
+
+    golden: list[GoldenRecord]
+    retired: dict[str, str]  # retired golden id -> surviving golden id
+    membership: dict[RecordKey, str]  # source record -> golden id
+    pairs: list[dict[str, Any]] | None  # rows for match_pairs (match + review); None = leave pairs alone
+    run_id: str | None
+    actor: str = "hub"
+    split_from: dict[str, str] = field(default_factory=dict)  # new golden id -> id it split from
+    conflicts: dict[str, dict[str, list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )  # golden -> field -> values
+    scope: set[RecordKey] | None = None
+    decision_version: str | None = None  # the decisions this result honours (see decision_version())
+    outbox_head: int | None = None  # the golden records it was computed from (a steward decision's check)
+
+
+@dataclass
+class PairVerdict:
+    """A steward's verdict to note on a stored pair (the review queue) when no new pairs replace it."""
+
+    left: RecordKey
+    right: RecordKey
+    decision: str
+    note: str
+
+
+class StaleDecisionsError(RuntimeError):
+    """Steward decisions (or, for a decision's own result, the golden records) changed while a result
+    was computed; the caller recomputes with them."""

@@ -1,0 +1,117 @@
+"""Match runs: trained match models, and the plans and shard results of sharded runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.models import MatchModelRow, MatchPlanPair, MatchPlanRow, MatchPlanRun
+from hub.store.common import Repository, _jsonable
+from schemas import RecordKey
+
+
+class MatchRunRepository(Repository):
+    """Models and sharded match plans: what a matching run needs besides the records."""
+
+    def save_model(self, model: dict[str, Any], trained_on_records: int) -> int:
+        with self.sessions.begin() as session:
+            row = MatchModelRow(model=model, trained_on_records=trained_on_records)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def model(self, model_id: int) -> dict[str, Any]:
+        with self.sessions() as session:
+            return session.get(MatchModelRow, model_id).model
+
+    def active_model_id(self) -> int | None:
+        with self.sessions() as session:
+            return session.scalar(select(func.max(MatchModelRow.id)))
+
+    def active_model(self) -> dict[str, Any] | None:
+        with self.sessions() as session:
+            return session.scalar(select(MatchModelRow.model).order_by(MatchModelRow.id.desc()).limit(1))
+
+    def save_plan(self, plan: MatchPlanRun, rows: Sequence[tuple[RecordKey, int]]) -> None:
+        """Store a run's plan (replacing an earlier attempt of the same run): each record and its shard."""
+        with self.sessions.begin() as session:
+            self._drop_plan(session, plan.run_id)
+            session.add(plan)
+            session.flush()
+            for start in range(0, len(rows), 5000):
+                session.execute(
+                    MatchPlanRow.__table__.insert(),
+                    [
+                        {
+                            "run_id": plan.run_id,
+                            "source_system": k.source_system,
+                            "source_id": k.source_id,
+                            "shard": shard,
+                        }
+                        for k, shard in rows[start : start + 5000]
+                    ],
+                )
+
+    def plan(self, run_id: str) -> MatchPlanRun | None:
+        with self.sessions() as session:
+            return session.get(MatchPlanRun, run_id)
+
+    def save_shard(
+        self, run_id: str, shard: int, clusters: dict[RecordKey, str], pairs: Sequence[dict[str, Any]]
+    ) -> None:
+        """One shard's clusters and pairs; a retried shard replaces what an earlier attempt wrote."""
+        table = MatchPlanRow.__table__
+        with self.sessions.begin() as session:
+            session.execute(
+                MatchPlanPair.__table__.delete().where(
+                    MatchPlanPair.run_id == run_id, MatchPlanPair.shard == shard
+                )
+            )
+            for key, label in clusters.items():
+                session.execute(
+                    table.update()
+                    .where(
+                        table.c.run_id == run_id,
+                        table.c.source_system == key.source_system,
+                        table.c.source_id == key.source_id,
+                    )
+                    .values(cluster=label)
+                )
+            for start in range(0, len(pairs), 5000):
+                session.execute(
+                    MatchPlanPair.__table__.insert(),
+                    [
+                        {"run_id": run_id, "shard": shard, "pair": _jsonable(p)}
+                        for p in pairs[start : start + 5000]
+                    ],
+                )
+
+    def plan_results(
+        self, run_id: str
+    ) -> tuple[dict[str, list[RecordKey]], set[RecordKey], list[dict], list[int]]:
+        """(cluster label -> members, every planned key, pairs, shards that did not report) of a run."""
+        clusters: dict[str, list[RecordKey]] = {}
+        keys: set[RecordKey] = set()
+        missing: set[int] = set()
+        with self.sessions() as session:
+            for row in session.scalars(select(MatchPlanRow).where(MatchPlanRow.run_id == run_id)):
+                key = RecordKey(row.source_system, row.source_id)
+                keys.add(key)
+                if row.shard >= 0 and row.cluster is None:
+                    missing.add(row.shard)
+                elif row.cluster is not None:
+                    clusters.setdefault(row.cluster, []).append(key)
+            pairs = list(session.scalars(select(MatchPlanPair.pair).where(MatchPlanPair.run_id == run_id)))
+        return clusters, keys, pairs, sorted(missing)
+
+    def drop_plan(self, run_id: str) -> None:
+        with self.sessions.begin() as session:
+            self._drop_plan(session, run_id)
+
+    @staticmethod
+    def _drop_plan(session: Session, run_id: str) -> None:
+        for model in (MatchPlanRow, MatchPlanPair, MatchPlanRun):
+            session.execute(model.__table__.delete().where(model.__table__.c.run_id == run_id))
