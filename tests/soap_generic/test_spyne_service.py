@@ -13,6 +13,7 @@ import yaml
 from connectors.credentials import credentials_from_env
 from connectors.registry import build_connector
 from hub.pipeline import SyncPipeline
+from hub.store import HubStore
 from schemas import HubConfig
 from sources.spyne_crm import CustomerBook, SpyneCrm
 
@@ -91,7 +92,7 @@ def _connection(server: SpyneCrm, password: str) -> str:
 
 def test_yaml_only_sync_with_a_spyne_service(service, store_url, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_CRMHUB_SPYNE", _connection(service, service.password))
-    pipeline = SyncPipeline(_config(store_url))
+    pipeline = SyncPipeline(_config(store_url), HubStore(store_url, upgrade=True))
     first = pipeline.run(run_id="spyne-1")
     assert first.failed == {} and first.problems() == []
     assert first.extracted["crm_spyne"]["inserted"] == len(CUSTOMERS)
@@ -121,7 +122,7 @@ def test_yaml_only_sync_with_a_spyne_service(service, store_url, monkeypatch):
 
 def test_a_wrong_password_fails_the_extract_naming_http_401(service, store_url, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_CRMHUB_SPYNE", _connection(service, "wrong"))
-    pipeline = SyncPipeline(_config(store_url))
+    pipeline = SyncPipeline(_config(store_url), HubStore(store_url, upgrade=True))
     summary = pipeline.run(run_id="spyne-bad")
     assert "401" in summary.failed["extract:crm_spyne"]
     pipeline.store.close()
