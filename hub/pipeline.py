@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
 from hub.rematch import MatchScope, affected_scope
+from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
 from hub.store import HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
 from hub.sync_lock import SyncLock
@@ -107,11 +109,14 @@ class SyncPipeline:
         self.credentials = credentials
         self.lock = SyncLock(self.store)
 
-    def _start_step(self, run_id: str, step: str, source: str | None = None) -> int:
-        """Every step holds the sync lock for its run (see :mod:`hub.sync_lock`): a step of another,
-        live run is refused; one killed mid-way is found here and marked failed."""
+    @contextmanager
+    def step(self, run_id: str, name: str, source: str | None = None) -> Iterator[RunStep]:
+        """A step's run-log entry (see :mod:`hub.run_step`). Every step holds the sync lock for its run
+        (see :mod:`hub.sync_lock`): a step of another, live run is refused; one killed mid-way is
+        found here and marked failed."""
         self.lock.hold(run_id)
-        return self.store.runlog.start_step(run_id, step, source)
+        with run_step(self.store, self.store.runlog.start_step(run_id, name, source)) as step:
+            yield step
 
     def connector(self, source: SourceConfig) -> SourceConnector:
         creds = self.credentials(source.connection_id) if source.connection_id else Credentials()
@@ -122,9 +127,8 @@ class SyncPipeline:
     def extract(self, source_name: str, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
         """Pull what changed since the stored cursor, page by page; each page commits with its cursor."""
         source = self.config.source(source_name)
-        step = self._start_step(run_id, "extract", source_name)
         stats, pages = StageStats(), 0
-        try:
+        with self.step(run_id, "extract", source_name) as step:
             connector = self.connector(source)
             cursor = None if full_refresh else self.store.staging.get_cursor(source_name)
             for page in connector.pull(cursor):
@@ -135,16 +139,11 @@ class SyncPipeline:
                     )
                 )
                 pages += 1
+                step.stats = {**asdict(stats), "pages": pages}
                 checkpoint("extract.staged")
             orders = self._extract_orders(connector, source_name, run_id, full_refresh)
-        except Exception as exc:
-            self.store.runlog.finish_step(
-                step, {**asdict(stats), "pages": pages}, error=f"{type(exc).__name__}: {exc}"
-            )
-            raise
-        result = {**asdict(stats), "pages": pages, **orders}
-        self.store.runlog.finish_step(step, result)
-        return result
+            step.stats = {**asdict(stats), "pages": pages, **orders}
+        return step.stats
 
     def _extract_orders(
         self, connector: SourceConnector, source: str, run_id: str, full_refresh: bool
@@ -154,9 +153,8 @@ class SyncPipeline:
         cursor = None if full_refresh else self.store.staging.get_cursor(source, stream=ORDERS_STREAM)
         count = 0
         for page in connector.pull_orders(cursor):
-            count += self.store.staging.stage_orders(
-                source, page.orders, page.quarantined, page.cursor, run_id
-            )
+            staging = self.store.staging
+            count += staging.stage_orders(source, page.orders, page.quarantined, page.cursor, run_id)
         return {"orders": count}
 
     # ---- match ---------------------------------------------------------------------------------
@@ -185,9 +183,8 @@ class SyncPipeline:
         """
         from matching import MatchModel, candidate_components, train_model
 
-        step = self._start_step(run_id, "match-plan")
         started = utcnow()
-        try:
+        with self.step(run_id, "match-plan") as step:
             constraints = self._constraints()
             searchable = self.store.staging.refresh_search_keys()
             frame = self.store.staging.load_match_frame()
@@ -237,18 +234,14 @@ class SyncPipeline:
                 ),
                 rows,
             )
-        except Exception as exc:
-            self.store.runlog.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
-            raise
-        self.store.runlog.finish_step(step, stats)
+            step.stats = stats
         return list(range(shards))
 
     def match_shard(self, run_id: str, shard: int) -> dict[str, Any]:
         """Match one shard of a planned run with the run's frozen model; results wait in the plan."""
         from matching import MatchModel, match_frame
 
-        step = self._start_step(run_id, "match-shard", f"shard {shard}")
-        try:
+        with self.step(run_id, "match-shard", f"shard {shard}") as step:
             plan = self.store.runs.plan(run_id)
             if plan is None:
                 raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
@@ -268,17 +261,12 @@ class SyncPipeline:
                 pairs = [row for chunk in result.pair_rows() for row in chunk]  # match + review pairs
                 matcher = result.stats
             self.store.runs.save_shard(run_id, shard, clusters, pairs)
-        except Exception as exc:
-            self.store.runlog.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
-            raise
-        stats = {"records": frame.height, "pairs": len(pairs), "matcher": matcher}
-        self.store.runlog.finish_step(step, stats)
-        return stats
+            step.stats = {"records": frame.height, "pairs": len(pairs), "matcher": matcher}
+        return step.stats
 
     def finish_match(self, run_id: str) -> dict[str, Any]:
         """Consolidate every shard's clusters into golden records in one transaction; move the watermark."""
-        step = self._start_step(run_id, "match")
-        try:
+        with self.step(run_id, "match") as step:
             plan = self.store.runs.plan(run_id)
             if plan is None:
                 raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
@@ -297,27 +285,22 @@ class SyncPipeline:
             )
             self.store.staging.set_cursor(HUB_SOURCE, plan.started_at.isoformat(), stream=MATCH_STREAM)
             self.store.runs.drop_plan(run_id)
-        except Exception as exc:
-            self.store.runlog.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
-            raise
-        by_decision: dict[str, int] = defaultdict(int)
-        for pair in pairs:
-            by_decision[pair["decision"]] += 1
-        stats = {**plan.stats, "shards": plan.shards, "pairs": dict(by_decision), **counts}
-        self.store.runlog.finish_step(step, stats)
-        return stats
+            by_decision: dict[str, int] = defaultdict(int)
+            for pair in pairs:
+                by_decision[pair["decision"]] += 1
+            step.stats = {**plan.stats, "shards": plan.shards, "pairs": dict(by_decision), **counts}
+        return step.stats
 
     # ---- publish -------------------------------------------------------------------------------
 
     def publish(self, source_name: str, run_id: str) -> dict[str, Any]:
         """Push golden ids and the configured surviving fields back; only what changed since last push."""
         source = self.config.source(source_name)
-        step = self._start_step(run_id, "publish", source_name)
-        if not source.push_back:
-            deletes = carry_out_deletes(ErasureQueue(self.store), source, None)  # shown as waiting
-            self.store.runlog.finish_step(step, {"skipped": "push_back disabled", "deleted": deletes})
-            return {"pushed": 0, "failed": 0, "unchanged": 0, "skipped": True, "deleted": deletes}
-        try:
+        with self.step(run_id, "publish", source_name) as step:
+            if not source.push_back:
+                deletes = carry_out_deletes(ErasureQueue(self.store), source, None)  # shown as waiting
+                step.stats = {"skipped": "push_back disabled", "deleted": deletes}
+                return {"pushed": 0, "failed": 0, "unchanged": 0, "skipped": True, "deleted": deletes}
             # The outbox says which golden records changed since this source's last publish.
             consumed = self.store.staging.get_cursor(source_name, stream=OUTBOX_STREAM)
             head = self.store.outbox.outbox_head()
@@ -354,21 +337,17 @@ class SyncPipeline:
             ParkedPushes(self.store).record(source_name, pushed, parked,
                                             {u.source_id: u.golden_id for u in updates}, run_id)
             self.store.staging.set_cursor(source_name, str(head), stream=OUTBOX_STREAM)
-        except Exception as exc:
-            self.store.runlog.finish_step(step, {}, error=f"{type(exc).__name__}: {exc}")
-            raise
-        stats = {
-            "pushed": len(pushed),
-            "failed": len(failed),
-            "unchanged": unchanged,
-            "fields_changed": sum(1 for u in updates if u.fields and u.source_id in set(pushed)),
-            "deleted": deletes,
-            "failures": dict(list(failed.items())[:20]),
-            "parked": len(parked),
-            "parked_reasons": dict(list(parked.items())[:20]),
-        }
-        self.store.runlog.finish_step(step, stats)
-        return stats
+            step.stats = {
+                "pushed": len(pushed),
+                "failed": len(failed),
+                "unchanged": unchanged,
+                "fields_changed": sum(1 for u in updates if u.fields and u.source_id in set(pushed)),
+                "deleted": deletes,
+                "failures": dict(list(failed.items())[:20]),
+                "parked": len(parked),
+                "parked_reasons": dict(list(parked.items())[:20]),
+            }
+        return step.stats
 
     def check_run(self, run_id: str) -> dict[str, Any]:
         """Fail the run, once every source has done its work, when any extract or publish failed (the

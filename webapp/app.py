@@ -6,52 +6,20 @@ touches the database (the api-server imports plugins before anyone asks for a pa
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from functools import cached_property
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 
-from hub.queries import HubQueries
-from hub.stewardship import Stewardship
 from hub.store import HubStore
 from schemas import HubConfig
 from webapp.api import api_router
 from webapp.auth import Auth
+from webapp.context import HubContext
 from webapp.pages import pages_router
 from webapp.session import session_router
-
-
-class HubContext:
-    """The store, configuration and the read/decide services built from them, created once on demand."""
-
-    def __init__(self, store_factory: Callable[[], HubStore], config: HubConfig | Callable[[], HubConfig]):
-        self._store_factory, self._config = store_factory, config
-        self._lock = threading.Lock()
-        self._store: HubStore | None = None
-
-    @cached_property
-    def config(self) -> HubConfig:
-        return self._config() if callable(self._config) else self._config
-
-    @property
-    def store(self) -> HubStore:
-        with self._lock:  # sync routes run in a thread pool: open the store exactly once
-            if self._store is None:
-                self._store = self._store_factory()
-            return self._store
-
-    @property
-    def queries(self) -> HubQueries:
-        matching = self.config.matching
-        return HubQueries(self.store, matching.review_threshold, matching.match_threshold)
-
-    @property
-    def stewardship(self) -> Stewardship:
-        return Stewardship(self.store, self.config)
 
 
 def create_app(

@@ -1,13 +1,50 @@
-"""Access to the app's hub services from a request (the app may be mounted inside Airflow)."""
+"""The app's hub services and their access from a request (the app may be mounted inside Airflow).
+
+:class:`HubContext` lives here, not in :mod:`webapp.app`, so that routers can name it without
+importing the app module that imports them (that was an import cycle).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Callable
+from functools import cached_property
 
 from fastapi import Request
 
-if TYPE_CHECKING:
-    from webapp.app import HubContext
+from hub.queries import HubQueries
+from hub.stewardship import Stewardship
+from hub.store import HubStore
+from schemas import HubConfig
+
+
+class HubContext:
+    """The store, configuration and the read/decide services built from them, created once on demand."""
+
+    def __init__(self, store_factory: Callable[[], HubStore], config: HubConfig | Callable[[], HubConfig]):
+        self._store_factory, self._config = store_factory, config
+        self._lock = threading.Lock()
+        self._store: HubStore | None = None
+
+    @cached_property
+    def config(self) -> HubConfig:
+        return self._config() if callable(self._config) else self._config
+
+    @property
+    def store(self) -> HubStore:
+        with self._lock:  # sync routes run in a thread pool: open the store exactly once
+            if self._store is None:
+                self._store = self._store_factory()
+            return self._store
+
+    @property
+    def queries(self) -> HubQueries:
+        matching = self.config.matching
+        return HubQueries(self.store, matching.review_threshold, matching.match_threshold)
+
+    @property
+    def stewardship(self) -> Stewardship:
+        return Stewardship(self.store, self.config)
 
 
 def hub_of(request: Request) -> HubContext:
