@@ -41,6 +41,7 @@ from hub.erasure_cleanup import (
     _erase_golden,
     _key_in,
 )
+from hub.erasure_footprint import Footprint
 from hub.erasure_values import PersonValues
 from hub.models import (
     AuditEntry,
@@ -83,18 +84,6 @@ class ErasureReport:
     #: Records of the person found only in the quarantine by e-mail or tax id: erased and queued too.
     quarantined_records: list[RecordKey] = field(default_factory=list)
     storage: CompactionReport | None = None
-
-
-@dataclass
-class _Footprint:
-    """Where the person is: their records, their golden ids, and golden ids they shared with others."""
-
-    keys: list[RecordKey]
-    golden_ids: set[str]
-    shared_ids: set[str]
-    values: PersonValues
-    #: The matcher's features of the person's records (their normalised name keys, for the model).
-    features: pl.DataFrame
 
 
 def erase_person(
@@ -149,7 +138,7 @@ def erase_person(
 # ---- finding the person ------------------------------------------------------------------------
 
 
-def _footprint(session: Session, golden: GoldenRecord, asked: str) -> _Footprint:
+def _footprint(session: Session, golden: GoldenRecord, asked: str) -> Footprint:
     keys = [
         RecordKey(s, i)
         for s, i in session.execute(
@@ -173,7 +162,7 @@ def _footprint(session: Session, golden: GoldenRecord, asked: str) -> _Footprint
         else:
             shared.add(row.golden_id)
     values = PersonValues.of(records.values(), goldens).without(_others_values(session, set(keys)))
-    return _Footprint(keys, mine, shared, values, _features(session, keys))
+    return Footprint(keys, mine, shared, values, _features(session, keys))
 
 
 def _merged_chain(session: Session, ids: set[str]) -> set[str]:
@@ -265,7 +254,7 @@ def _others_values(session: Session, keys: set[RecordKey]) -> Iterable[str]:
         yield from (phone or "").split(";")
 
 
-def _quarantined_records(session: Session, footprint: _Footprint) -> list[RecordKey]:
+def _quarantined_records(session: Session, footprint: Footprint) -> list[RecordKey]:
     """Quarantined rows of *other* ids that carry the person's e-mail, phone or tax id: the person's
     records in systems whose row never got past validation. Their rows go, and their keys are erased
     (refused later, deleted at the source) like the person's other records."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from hub.erasure_footprint import Footprint
 from hub.models import (
     AuditEntry,
     CrossReference,
@@ -31,9 +32,6 @@ from hub.models import (
 )
 from hub.store import KEY_CHUNK
 from schemas import RecordKey
-
-if TYPE_CHECKING:
-    from hub.erasure import _Footprint
 
 ERASED = {"erased": True}
 
@@ -127,7 +125,7 @@ def _erase_golden(session: Session, ids: set[str], survivor: str, now: Any) -> N
 # ---- rows shared with others -------------------------------------------------------------------
 
 
-def _clean_shared(session: Session, footprint: _Footprint) -> None:
+def _clean_shared(session: Session, footprint: Footprint) -> None:
     """Golden records the person once shared with others: their values wiped from the golden row,
     its audit entries, change-feed payloads, conflicts and decisions (a decision whose value was the
     person's is deleted, or it would write "[erased]" into the other customer's record)."""
@@ -155,7 +153,7 @@ def _clean_shared(session: Session, footprint: _Footprint) -> None:
             decision.comment = values.scrub(decision.comment)
 
 
-def _clean_run_log(session: Session, footprint: _Footprint) -> None:
+def _clean_run_log(session: Session, footprint: Footprint) -> None:
     """Failure reasons of the person's pushes and deletes, and any error text quoting their values."""
     ids_by_source: dict[str, set[str]] = {}
     for key in footprint.keys:
