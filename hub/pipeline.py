@@ -23,6 +23,7 @@ from hub.erasure_queue import ErasureQueue
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
+from hub.quarantine import QuarantineBook
 from hub.rematch import MatchScope, affected_scope
 from hub.source_erasure import carry_out_deletes
 from hub.store import HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
@@ -134,6 +135,7 @@ class SyncPipeline:
                 )
                 pages += 1
                 checkpoint("extract.staged")
+            stats.add(QuarantineBook(self.store).stage_released(source, run_id))  # steward-released rows
             orders = self._extract_orders(connector, source_name, run_id, full_refresh)
         except Exception as exc:
             self.store.finish_step(

@@ -283,17 +283,11 @@ class HubStore:
 
     @staticmethod
     def _quarantine(session: Session, quarantined: Sequence[QuarantinedRecord], run_id: str | None) -> None:
-        """Keep refused rows with their reason and payload: nothing is dropped silently."""
-        session.add_all(
-            QuarantineRow(
-                source_system=bad.source_system,
-                source_id=bad.source_id,
-                reason=bad.reason,
-                payload=_jsonable(bad.payload),
-                run_id=run_id,
-            )
-            for bad in quarantined
-        )
+        """Keep refused rows with their reason and payload: nothing is dropped silently; a row seen
+        before updates its entry (:mod:`hub.quarantine`)."""
+        from hub import quarantine
+
+        quarantine.record(session, quarantined, run_id)
 
     @staticmethod
     def _put_cursor(session: Session, source: str, stream: str, cursor: str) -> None:
