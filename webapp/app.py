@@ -22,6 +22,7 @@ from schemas import HubConfig
 from webapp.api import api_router
 from webapp.auth import Auth
 from webapp.pages import pages_router
+from webapp.quarantine import quarantine_router
 from webapp.session import session_router
 
 
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(api_router(auth))
     app.include_router(pages_router(auth))
     app.include_router(session_router(auth))
+    app.include_router(quarantine_router(auth))
 
     @app.exception_handler(HTTPException)
     async def _login_redirect(request: Request, exc: HTTPException) -> Response:
