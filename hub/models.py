@@ -88,6 +88,16 @@ class QuarantineRow(Base):
     payload: Mapped[dict[str, Any]]
     run_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: What makes two refusals the same entry: the source id, or a hash of the payload when the id
+    #: could not be read. A full refresh meets the same row again and only counts it (hub.quarantine).
+    entry_key: Mapped[str | None] = mapped_column(String(200))
+    seen_count: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen_at: Mapped[datetime | None] = mapped_column()
+    #: open | released (staged by the next sync) | discarded (kept for the record, with the reason)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    history: Mapped[list[Any]] = mapped_column(default=list)
+
+    __table_args__ = (Index("ux_quarantine_entry", "source_system", "entry_key", unique=True),)
 
 
 class GoldenRecordRow(Base):

@@ -24,6 +24,7 @@ from hub.erasure_queue import ErasureQueue
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
+from hub.quarantine import QuarantineBook
 from hub.rematch import MatchScope, affected_scope
 from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
@@ -141,6 +142,7 @@ class SyncPipeline:
                 pages += 1
                 step.stats = {**asdict(stats), "pages": pages}
                 checkpoint("extract.staged")
+            stats.add(QuarantineBook(self.store).stage_released(source, run_id))  # steward-released rows
             orders = self._extract_orders(connector, source_name, run_id, full_refresh)
             step.stats = {**asdict(stats), "pages": pages, **orders}
         return step.stats

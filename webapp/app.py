@@ -18,7 +18,9 @@ from schemas import HubConfig
 from webapp.api import api_router
 from webapp.auth import Auth
 from webapp.context import HubContext
+from webapp.docs import docs_router
 from webapp.pages import pages_router
+from webapp.quarantine import quarantine_router
 from webapp.session import session_router
 
 
@@ -31,6 +33,8 @@ def create_app(
     :class:`webapp.airflow_auth.AirflowAuth`); every route depends on it explicitly."""
     app = FastAPI(
         title="CRM Hub",
+        docs_url=None,  # served from the package by webapp.docs, not from a CDN
+        redoc_url=None,
         version="1",
         summary="Data steward workbench and golden-record API",
         description=(
@@ -44,6 +48,8 @@ def create_app(
     app.include_router(api_router(auth))
     app.include_router(pages_router(auth))
     app.include_router(session_router(auth))
+    app.include_router(quarantine_router(auth))
+    app.include_router(docs_router(app.title, app.openapi_url or "/openapi.json"))
 
     @app.exception_handler(HTTPException)
     async def _login_redirect(request: Request, exc: HTTPException) -> Response:

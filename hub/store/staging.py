@@ -34,9 +34,9 @@ from hub.store.common import (
     StageStats,
     _flat_frame,
     _ids_by_system,
-    _jsonable,
     record_hash,
 )
+from hub.store.quarantine_rows import record as record_quarantined
 from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, RecordKey
 
 
@@ -171,17 +171,9 @@ class StagingRepository(Repository):
 
     @staticmethod
     def _quarantine(session: Session, quarantined: Sequence[QuarantinedRecord], run_id: str | None) -> None:
-        """Keep refused rows with their reason and payload: nothing is dropped silently."""
-        session.add_all(
-            QuarantineRow(
-                source_system=bad.source_system,
-                source_id=bad.source_id,
-                reason=bad.reason,
-                payload=_jsonable(bad.payload),
-                run_id=run_id,
-            )
-            for bad in quarantined
-        )
+        """Keep refused rows with their reason and payload: nothing is dropped silently; a row seen
+        before updates its entry (:mod:`hub.store.quarantine_rows`)."""
+        record_quarantined(session, quarantined, run_id)
 
     @staticmethod
     def _put_cursor(session: Session, source: str, stream: str, cursor: str) -> None:
