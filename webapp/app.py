@@ -22,6 +22,7 @@ from schemas import HubConfig
 from webapp.api import api_router
 from webapp.auth import Auth
 from webapp.pages import pages_router
+from webapp.review import review_router
 from webapp.session import session_router
 
 
@@ -75,6 +76,7 @@ def create_app(
     app.state.auth = auth
     app.include_router(api_router(auth))
     app.include_router(pages_router(auth))
+    app.include_router(review_router(auth))
     app.include_router(session_router(auth))
 
     @app.exception_handler(HTTPException)
