@@ -7,8 +7,9 @@ history already know them):
 * ``merge``       the two proposals are one customer -> ``same`` on the strongest link between them
 * ``keep_apart``  they are two customers          -> ``not_same`` on every uncertain link between them
 * ``remove``      a member belongs to neither       -> ``unmerge`` of that member
-* ``move``        a member belongs to the other     -> ``unmerge`` of it, then ``same`` with the strongest
-                                                      member of the other proposal it is linked to
+* ``move``        a member belongs to the other     -> ``not_same`` with each member it leaves, then
+                                                      ``same`` with the member of the other proposal
+                                                      it has its strongest uncertain link to
 """
 
 from __future__ import annotations
@@ -77,14 +78,20 @@ def apply_action(
         target = _linked_member(cluster, member)
         if target is None:
             raise ActionRefused(f"{member} has no uncertain link into the other proposal; merge instead")
-    unmerge = UnmergeRequest.model_validate(
-        {"kind": DecisionKind.UNMERGE, "left": member, "golden_id": home, "comment": comment}
-    )
-    outcome = stewardship.decide(taken(unmerge, user))
     if action is ClusterAction.REMOVE:
-        return outcome.golden_ids
+        unmerge = UnmergeRequest.model_validate(
+            {"kind": DecisionKind.UNMERGE, "left": member, "golden_id": home, "comment": comment}
+        )
+        return stewardship.decide(taken(unmerge, user)).golden_ids
     assert target is not None
-    return stewardship.decide(taken(_pair(SameCustomerRequest, member, target, comment), user)).golden_ids
+    # "not with my old proposal" first (an unmerge alone is lifted by the join, and the member's
+    # strong links would pull its old proposal along), then "with this member of the other one"
+    for stay in cluster.members[home]:
+        if stay.key != member:
+            request = _pair(NotSameCustomerRequest, member, stay.key, comment)
+            stewardship.decide(taken(request, user))
+    request = _pair(SameCustomerRequest, member, target, comment)
+    return stewardship.decide(taken(request, user)).golden_ids
 
 
 def _linked_member(cluster: ReviewCluster, member: RecordKey) -> RecordKey | None:
