@@ -138,6 +138,7 @@ class MatchPairRow(Base):
     __table_args__ = (
         UniqueConstraint("left_system", "left_id", "right_system", "right_id", name="uq_match_pair"),
         Index("ix_match_pairs_decision", "decision"),
+        Index("ix_match_pairs_decision_score", "decision", "score"),  # review queue band filter
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

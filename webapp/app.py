@@ -21,6 +21,7 @@ from webapp.context import HubContext
 from webapp.docs import docs_router
 from webapp.pages import pages_router
 from webapp.quarantine import quarantine_router
+from webapp.review import review_router
 from webapp.session import session_router
 
 
@@ -47,6 +48,7 @@ def create_app(
     app.state.auth = auth
     app.include_router(api_router(auth))
     app.include_router(pages_router(auth))
+    app.include_router(review_router(auth))
     app.include_router(session_router(auth))
     app.include_router(quarantine_router(auth))
     app.include_router(docs_router(app.title, app.openapi_url or "/openapi.json"))

@@ -44,7 +44,7 @@
       }
       sessionStorage.setItem("crmhub-flash", path === "/steward/undo"
         ? (data.undone ? `Undone: ${data.undone.kind}` : "Nothing to undo")
-        : `Saved: ${body.kind}`);
+        : `Saved: ${body.kind || body.action}` + (data.golden_ids ? ` → ${data.golden_ids.join(", ")}` : ""));
       window.location.reload();
     } catch (error) {
       say(`Network error: ${error}`, true);
@@ -54,7 +54,8 @@
 
   document.addEventListener("click", (event) => {
     const button = event.target.closest("button.act");
-    if (button && !button.disabled) post("/steward/decisions", withReason(JSON.parse(button.dataset.decision)));
+    // a review-cluster button names its own endpoint (data-path); a pair button posts a decision
+    if (button && !button.disabled) post(button.dataset.path || "/steward/decisions", withReason(JSON.parse(button.dataset.decision)));
     if (event.target.closest("#btn-undo:not([disabled])")) post("/steward/undo");
   });
 
@@ -72,6 +73,9 @@
       j: () => follow("next"),
       k: () => follow("prev"),
       u: () => click("btn-undo"),
+      x: () => follow("skip"),
+      m: () => click("btn-move"),
+      r: () => click("btn-remove"),
       "?": () => (help.open ? help.close() : help.showModal()),
       "/": () => document.getElementById("search-box").focus(),
     };
@@ -81,6 +85,10 @@
       action();
     }
   });
+
+  // focus lands on the first decision button, so Tab / Enter work from the first key press
+  const first = document.querySelector("[data-autofocus]");
+  if (first) first.focus();
 
   const pending = sessionStorage.getItem("crmhub-flash");
   if (pending) {
