@@ -136,7 +136,7 @@ def test_remove_and_move_a_member(client, hub):
     with hub.store.sessions() as session:
         home = session.get(CrossReference, (mover.source_system, mover.source_id)).golden_id
     assert home != big and home in r.json()["golden_ids"]
-    assert hub.store.golden_id_of(next(m.key for m in item.members[other])) == home
+    assert hub.store.golden.golden_id_of(next(m.key for m in item.members[other])) == home
     before = hub.store.golden.membership()
     hub.match("run-2", rematch_all=True)
     assert hub.store.golden.membership() == before, "the sync undid the move"
