@@ -212,8 +212,8 @@ def test_push_reads_many_partners_in_one_call_and_a_bad_one_fails_alone(odoo):
     a missing id and an unknown country go one by one and fail with Odoo's own error."""
     ids = [str(n) for n in range(1, 11) if n != 8]
     odoo.system.rpc.calls.clear()
-    result = odoo.connector().push([*(PushUpdate(i, f"G-{i}", {}) for i in ids),
-                                    PushUpdate("999", "G-gone", {}), PushUpdate("8", "G-8", {"country": "XX"})])
+    bad = [PushUpdate("999", "G-gone", {}), PushUpdate("8", "G-8", {"country": "XX"})]
+    result = odoo.connector().push([*(PushUpdate(i, f"G-{i}", {}) for i in ids), *bad])
     assert result.pushed == ids and sorted(result.failed) == ["8", "999"]
     assert "MissingError" in result.failed["999"] and "no res.country" in result.failed["8"]
     assert odoo.system.rpc.calls["search_read"] >= 1 and odoo.system.rpc.calls["write"] == len(ids)
