@@ -22,6 +22,7 @@ def _store(args: argparse.Namespace):
 def cmd_sync(args: argparse.Namespace) -> int:
     from crmhub.summary import format_run_summary
     from hub.erasure_queue import ErasureQueue
+    from hub.parked_pushes import ParkedPushes
     from hub.pipeline import SyncPipeline
     from hub.sync_lock import SyncAlreadyRunning
 
@@ -38,7 +39,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         store = pipeline.store
         waiting = ErasureQueue(store).waiting()
-        print(format_run_summary(store.run_steps(summary.run_id), store.counts(), waiting))
+        print(format_run_summary(store.run_steps(summary.run_id), store.counts(), waiting,
+                                 ParkedPushes(store).list()))
     problems = summary.problems()
     for problem in problems:
         print(f"FAILED {problem}", file=sys.stderr)
@@ -48,9 +50,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     from crmhub.summary import format_run_summary
     from hub.erasure_queue import ErasureQueue
+    from hub.parked_pushes import ParkedPushes
 
     store = _store(args)
-    print(format_run_summary(store.run_steps(args.run_id), store.counts(), ErasureQueue(store).waiting()))
+    print(format_run_summary(store.run_steps(args.run_id), store.counts(), ErasureQueue(store).waiting(),
+                             ParkedPushes(store).list()))
     return 0
 
 
