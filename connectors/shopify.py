@@ -99,9 +99,6 @@ class ShopifyConnector(SourceConnector):
     Each row gets a derived ``record_type``: ``organization`` when it has no personal name but its
     default address names a company, else ``person``.
     """
-    #: Shopify's REST Admin API updates one customer a call: a few at once (its rate limit still holds).
-    push_workers = 4
-
     default_mapping = {
         "id": "source_id",
         "record_type": "record_type",
