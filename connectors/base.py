@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,9 @@ class SourceConnector(ABC):
     default_mapping: dict[str, str] = {}
     #: Whether :meth:`pull_orders` is implemented (order history for lifetime value and retention).
     supports_orders: bool = False
+    #: Records pushed (or erased) at once by the one-by-one path: > 1 only for systems without a batch
+    #: API whose client is safe to share between threads; kept small (the system is shared too).
+    push_workers: int = 1
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         self.config = config
@@ -107,25 +111,41 @@ class SourceConnector(ABC):
         return self._one_by_one("push", [(u.source_id, u) for u in updates], self.push_one)
 
     def _one_by_one(self, verb: str, items: Sequence[tuple[str, Any]], action: Any) -> PushResult:
-        """Run ``action`` per item; a failing record is reported with its reason, the others go on."""
+        """Run ``action`` per item; a failing record is reported with its reason, the others go on.
+
+        With :attr:`push_workers` > 1 (systems without a batch API) up to that many items run at once:
+        the first alone (it logs in), the rest on a small fixed thread pool; results keep the order."""
+        outcomes = []
+        if items:
+            outcomes.append(self._attempt(verb, items[0], action))
+        if self.push_workers > 1 and len(items) > 2:
+            with ThreadPoolExecutor(self.push_workers, thread_name_prefix=f"{self.name}-{verb}") as pool:
+                outcomes += pool.map(lambda item: self._attempt(verb, item, action), items[1:])
+        else:
+            outcomes += [self._attempt(verb, item, action) for item in items[1:]]
         result = PushResult()
-        for source_id, item in items:
-            try:
-                parked = action(item)
-            except ErasureUnsupportedError:
-                raise
-            except ConnectorError as exc:
-                result.failed[source_id] = str(exc)
-            except Exception as exc:  # noqa: BLE001 - any failure is this record's; the others go on
-                # (a TypeError from a client library must not abort the publish step and lose the
-                # record of what was already written)
-                reason = f"{type(exc).__name__}: {exc}"
-                result.failed[source_id] = f"{self.name}: {verb} {source_id}: {reason}"
-            else:
-                result.pushed.append(source_id)
-                if isinstance(parked, str):
-                    result.parked[source_id] = parked
+        for (source_id, _), (failure, parked) in zip(items, outcomes, strict=True):
+            if failure is not None:
+                result.failed[source_id] = failure
+                continue
+            result.pushed.append(source_id)
+            if isinstance(parked, str):
+                result.parked[source_id] = parked
         return result
+
+    def _attempt(self, verb: str, item: tuple[str, Any], action: Any) -> tuple[str | None, Any]:
+        """``(None, what action returned)``, or ``(reason, None)`` when this record failed."""
+        source_id, payload = item
+        try:
+            return None, action(payload)
+        except ErasureUnsupportedError:
+            raise
+        except ConnectorError as exc:
+            return str(exc), None
+        except Exception as exc:  # noqa: BLE001 - any failure is this record's; the others go on
+            # (a TypeError from a client library must not abort the publish step and lose the
+            # record of what was already written)
+            return f"{self.name}: {verb} {source_id}: {type(exc).__name__}: {exc}", None
 
     def push_one(self, update: PushUpdate) -> str | None:
         """Bring one source record to the pushed state (writing nothing when it is there already);

@@ -14,8 +14,8 @@ same run -- never skipped, with no tie-group or offset-shift problems (``write_d
 precision, so ties are common after imports). Archived partners are read too (``active_test: False``)
 and come out as ``deleted`` records, so the hub learns about archiving.
 
-Push: ``read`` the partner, then ``write`` only the values that differ plus the golden id in the
-custom field ``x_crm_golden_id`` (option ``golden_id_field``). Odoo stamps ``write_date`` on every
+Push: ``search_read`` 100 partners a call, then ``write`` only the values that differ plus the golden
+id in the custom field ``x_crm_golden_id`` (option ``golden_id_field``). Odoo stamps ``write_date`` on every
 ``write``, even one that changes nothing, so comparing first is what keeps pushes idempotent and
 stops them re-triggering the next incremental pull.
 
@@ -27,12 +27,12 @@ must keep, e.g. those invoices point to, which ``unlink`` refuses).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
+from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.http import build_session, checked_request, json_body, session_settings
 from connectors.push_values import desired_values
@@ -51,6 +51,8 @@ ERASED_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city",
                  "company_name", "ref")
 ERASED_NAME = "[erased]"
 #: Partner fields a push may write as they are; derived keys are translated in :meth:`_vals`.
+#: Partners read by one ``search_read`` when pushing.
+READ_BATCH = 100
 WRITABLE_FIELDS = frozenset({"email", "phone", "mobile", "street", "zip", "city", "vat"})
 
 
@@ -220,6 +222,65 @@ class OdooConnector(SourceConnector):
 
     # -- push ------------------------------------------------------------------------------------
 
+    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
+        """One ``search_read`` for up to 100 partners, then a ``write`` per distinct set of values
+        (Odoo's ``write`` takes many ids with the same values; the golden ids differ, so mostly one per
+        changed partner). Ids the read did not find, and a group whose call fails, go one by one
+        through :meth:`push_one`, so a failing partner still fails alone with Odoo's own error."""
+        result = PushResult()
+        for start in range(0, len(updates), READ_BATCH):
+            chunk = updates[start:start + READ_BATCH]
+            found, writes = self._plan_chunk(chunk)
+            alone = [u for u in chunk if u.source_id not in found]
+            done: set[str] = set()
+            for vals, group in writes.items():
+                try:
+                    self._execute("push", "write", [[int(u.source_id) for u in group], dict(vals)])
+                except ConnectorError:
+                    alone += group
+                    continue
+                done.update(u.source_id for u in group)
+            part = super().push(alone)
+            result.failed.update(part.failed)
+            ok = done | (set(found) - {u.source_id for u in alone}) | set(part.pushed)
+            result.pushed += [u.source_id for u in chunk if u.source_id in ok]
+        return result
+
+    def _plan_chunk(self, chunk: Sequence[PushUpdate]) -> tuple[set[str], dict[tuple, list[PushUpdate]]]:
+        """The ids found by one read, and the partners to write grouped by their values."""
+        ids = [int(u.source_id) for u in chunk if str(u.source_id).isdigit()]
+        if not ids:
+            return set(), {}
+        fields = [*PARTNER_FIELDS, self.golden_id_field]
+        try:
+            rows = self._execute("push", "search_read", [[["id", "in", ids]]],
+                                 {"fields": fields, "context": {"active_test": False}})
+        except ConnectorError:
+            return set(), {}
+        by_id = {str(r["id"]): r for r in rows or [] if isinstance(r, Mapping) and "id" in r}
+        found: set[str] = set()
+        writes: dict[tuple, list[PushUpdate]] = {}
+        for update in chunk:
+            row = by_id.get(str(update.source_id))
+            if row is None:
+                continue
+            try:
+                vals = self._push_vals(update, row)
+            except ConnectorError:
+                continue  # push_one reports it with the reason
+            found.add(update.source_id)
+            if vals:
+                writes.setdefault(tuple(sorted(vals.items())), []).append(update)
+        return found, writes
+
+    def _push_vals(self, update: PushUpdate, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``write`` values for ``update`` against the partner as read (empty: nothing to write)."""
+        current = {**self.prepare_row(row), **without_false(row)}  # derived keys + stored values
+        vals = self._vals(current, desired_values(self.mapping, update.fields)) if self.push_fields else {}
+        if current.get(self.golden_id_field) != update.golden_id:
+            vals[self.golden_id_field] = update.golden_id
+        return vals
+
     def push_one(self, update: PushUpdate) -> None:
         if not str(update.source_id).isdigit():
             raise ConnectorError(self.name, "push", "Odoo partner ids are integers", update.source_id)
@@ -228,10 +289,7 @@ class OdooConnector(SourceConnector):
         rows = self._execute("push", "read", [[partner_id]], {"fields": fields}, record_id=update.source_id)
         if not (isinstance(rows, list) and rows and isinstance(rows[0], Mapping)):
             raise ConnectorError(self.name, "push", f"read answered {rows!r}", update.source_id)
-        current = {**self.prepare_row(rows[0]), **without_false(rows[0])}  # derived keys + stored values
-        vals = self._vals(current, desired_values(self.mapping, update.fields)) if self.push_fields else {}
-        if current.get(self.golden_id_field) != update.golden_id:
-            vals[self.golden_id_field] = update.golden_id
+        vals = self._push_vals(update, rows[0])
         if vals:
             self._execute("push", "write", [[partner_id], vals], record_id=update.source_id)
 

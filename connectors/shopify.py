@@ -99,7 +99,6 @@ class ShopifyConnector(SourceConnector):
     Each row gets a derived ``record_type``: ``organization`` when it has no personal name but its
     default address names a company, else ``person``.
     """
-
     default_mapping = {
         "id": "source_id",
         "record_type": "record_type",

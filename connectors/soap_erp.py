@@ -3,8 +3,11 @@
 Pull pages through ``ListChangedCustomers``; the cursor is the service's own page token, which points
 just after the last customer of a page in (change time, KUNNR) order. Resuming from it neither loses
 nor repeats a customer, and a customer changed later sorts after it, so the same cursor also serves the
-next incremental run. Push reads each customer, writes ``ZZ_GOLDEN_ID`` and the surviving fields, and
-skips the write when nothing would change (so pushing twice does not bump the ERP's change time).
+next incremental run. Push reads the customers, writes ``ZZ_GOLDEN_ID`` and the surviving fields, and
+skips the write when nothing would change (so pushing twice does not bump the ERP's change time). The
+ERP's UpsertCustomer writes every field it is given, with no condition, so the read is needed; both go
+100 customers a call through the bulk operations ``GetCustomers``/``UpsertCustomers`` (per-item
+results: one refused customer fails alone). A service whose WSDL lacks them is pushed one by one.
 
 NAME1/NAME2 mean different things per account group (KTOKD): family/given name for persons, company
 name for organizations (NAME3 holds a person's full name). The connector therefore adds a ``derived``
@@ -25,7 +28,7 @@ from typing import Any
 
 from zeep.helpers import serialize_object
 
-from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
+from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.http import session_settings
 from connectors.mapping import LIST_FIELDS
@@ -38,6 +41,8 @@ NAME_FIELDS = ("derived.family_name", "derived.given_name", "derived.full_name",
 #: Never written back: the ERP owns identity, account group and change time.
 READ_ONLY_FIELDS = frozenset({"KUNNR", "KTOKD", "AEDAT", "AEZET", "derived.record_type",
                               "derived.updated_at"})
+#: Customers per GetCustomers/UpsertCustomers call (the WSDL's maxOccurs).
+BULK_SIZE = 100
 
 
 class ErpSoapConnector(SourceConnector):
@@ -67,6 +72,7 @@ class ErpSoapConnector(SourceConnector):
         super().__init__(config, credentials)
         self.options = ErpOptions.for_source(config.name, config.options)
         self.field_limits: dict[str, int] = {}  # from the WSDL when it is loaded (see ``call``)
+        self.has_bulk = False  # whether the WSDL offers GetCustomers/UpsertCustomers (see ``call``)
 
     @property
     def golden_id_field(self) -> str:
@@ -96,6 +102,8 @@ class ErpSoapConnector(SourceConnector):
             # A WSDL from a file or another host: talk to the endpoint of *this* connection instead.
             service = client.create_service(next(iter(client.wsdl.bindings)), endpoint)
         self.field_limits = field_limits(client, "Customer")  # maxLength facets zeep does not keep
+        self.has_bulk = {"GetCustomers", "UpsertCustomers"} <= {
+            name for binding in client.wsdl.bindings.values() for name in binding._operations}
         return SoapCaller(self.name, service, attempts=options.fault_attempts, backoff=options.backoff)
 
     def check(self) -> None:
@@ -140,6 +148,62 @@ class ErpSoapConnector(SourceConnector):
             "updated_at": changed,
         }
         return fields
+
+    def push(self, updates: Sequence[PushUpdate]) -> PushResult:
+        """100 customers a round trip when the service has the bulk operations, else one by one."""
+        self.call  # noqa: B018 - loads the WSDL, which says whether the bulk operations exist
+        if not self.has_bulk:
+            return super().push(updates)
+        result = PushResult()
+        for start in range(0, len(updates), BULK_SIZE):
+            chunk = updates[start:start + BULK_SIZE]
+            try:
+                part = self._push_chunk(chunk)
+            except ConnectorError:  # the call as a whole failed (transport, fault): isolate per record
+                part = super().push(chunk)
+            result.pushed += part.pushed
+            result.failed.update(part.failed)
+            result.parked.update(part.parked)
+        return result
+
+    def _push_chunk(self, chunk: Sequence[PushUpdate]) -> PushResult:
+        """GetCustomers, then one UpsertCustomers of the customers with a change; per-item errors are
+        those customers' failures only."""
+        result = PushResult()
+        response = self.call("GetCustomers", KUNNR=[u.source_id for u in chunk])
+        current = {row["KUNNR"]: row for row in map(self.row, response.customer or [])}
+        for item in response.missing or []:
+            sid = chunk[item.index].source_id
+            result.failed[sid] = f"{self.name}.GetCustomer record {sid}: {item.code}: {item.message}"
+        sending: list[tuple[str, dict[str, str]]] = []
+        for update in chunk:
+            sid = update.source_id
+            if sid in result.failed:
+                continue
+            try:
+                changes, parked = split_fitting(self.source_changes(update, current[sid]), self.field_limits)
+            except Exception as exc:  # noqa: BLE001 - this record's failure, the others go on
+                result.failed[sid] = f"{self.name}: push {sid}: {type(exc).__name__}: {exc}"
+                continue
+            if parked:
+                result.parked[sid] = parked
+            if changes:
+                sending.append((sid, {"KUNNR": current[sid]["KUNNR"], **changes}))
+        refused: dict[str, str] = {}
+        if sending:
+            answer = self.call("UpsertCustomers", customer=[customer for _, customer in sending])
+            for item in answer or []:  # zeep unwraps a response of one element: the result list
+                if item.status != "OK":
+                    sid = sending[item.index][0]
+                    refused[sid] = f"{self.name}.UpsertCustomer record {sid}: {item.code}: {item.message}"
+        for update in chunk:
+            sid = update.source_id
+            if sid in refused:
+                result.failed[sid] = refused[sid]
+                result.parked.pop(sid, None)
+            elif sid not in result.failed:
+                result.pushed.append(sid)
+        return result
 
     def push_one(self, update: PushUpdate) -> str | None:
         """GetCustomer, then UpsertCustomer of the changed fields that fit the WSDL's field lengths; a

@@ -33,6 +33,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     and_,
+    bindparam,
     column,
     create_engine,
     event,
@@ -230,9 +231,47 @@ class SqlTableConnector(SourceConnector):
         def statement(item: PushUpdate) -> Any:
             return update(table).where(id_col == item.source_id).values(planned[item.source_id][0])
 
-        result = self._per_row("push", [(u.source_id, u) for u in updates], statement, missing_ok=False)
+        result = PushResult()
+        for start in range(0, len(updates), self.config.page_size):
+            page = updates[start:start + self.config.page_size]
+            done = set(self._executemany(table, [(u.source_id, planned[u.source_id][0]) for u in page]))
+            part = self._per_row("push", [(u.source_id, u) for u in page if u.source_id not in done],
+                                 statement, missing_ok=False)
+            written = done | set(part.pushed)
+            result.pushed += [u.source_id for u in page if u.source_id in written]
+            result.failed.update(part.failed)
         result.parked = {sid: why for sid in result.pushed if (why := planned[sid][1])}
         return result
+
+    def _executemany(self, table: Table, rows: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
+        """One executemany UPDATE per set of written columns, each in its own SAVEPOINT; returns the ids
+        written. A group that fails, or updates fewer rows than it has (an id that is not there), is
+        rolled back and left to :meth:`_per_row`, which finds the failing record and keeps the others —
+        so a batch keeps the one-record-fails-alone guarantee. Drivers that cannot count the rows of an
+        executemany (``supports_sane_multi_rowcount``) get no batch at all."""
+        if not self.engine.dialect.supports_sane_multi_rowcount:
+            return []
+        groups: dict[tuple[str, ...], list[tuple[str, dict[str, Any]]]] = {}
+        for source_id, values in rows:
+            groups.setdefault(tuple(sorted(values)), []).append((source_id, values))
+        id_col, written = table.c[self.id_column], []
+        try:
+            with self.engine.begin() as conn:
+                for columns, members in groups.items():
+                    statement = (update(table).where(id_col == bindparam("_hub_id"))
+                                 .values({c: bindparam(f"_hub_{c}") for c in columns}))
+                    params = [{"_hub_id": sid, **{f"_hub_{c}": v[c] for c in columns}} for sid, v in members]
+                    try:
+                        with conn.begin_nested() as savepoint:
+                            if conn.execute(statement, params).rowcount != len(members):
+                                savepoint.rollback()
+                                continue
+                    except (SQLAlchemyError, ValueError, TypeError):
+                        continue
+                    written += [sid for sid, _ in members]
+        except SQLAlchemyError:
+            return []
+        return written
 
     def delete(self, source_ids: Sequence[str]) -> PushResult:
         """Erase rows by id: ``DELETE`` (option ``erasure: delete``, the default) or, for tables other

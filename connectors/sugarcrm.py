@@ -20,6 +20,7 @@ Erasure: ``PATCH`` the record empty, then ``DELETE /Api/V8/module/{module}/{id}`
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -65,6 +66,8 @@ class SugarCrmConnector(SourceConnector):
     OAuth2 client; the connection's ``schema`` is the path before ``/Api`` (``legacy`` on SuiteCRM 8).
     Options: :class:`schemas.source_options.SugarCrmOptions`.
     """
+    #: SuiteCRM's V8 JSON:API has no bulk update: a few records at once instead.
+    push_workers = 4
 
     default_mapping = {
         "id": "source_id",
@@ -101,6 +104,7 @@ class SugarCrmConnector(SourceConnector):
         self.base_url = self.credentials.base_url().rstrip("/")
         self.session = build_session(**session_settings(self.options))
         self._token: str | None = None
+        self._token_lock = threading.Lock()
         self._token_expires = 0.0
         self._request_no = 0
 
@@ -259,7 +263,9 @@ class SugarCrmConnector(SourceConnector):
         what = f"{method} {path}"
         for attempt in (1, 2):
             if self._token is None or time.monotonic() >= self._token_expires:
-                self._authenticate()
+                with self._token_lock:  # pushes run on a few threads: one token for all of them
+                    if self._token is None or time.monotonic() >= self._token_expires:
+                        self._authenticate()
             headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/vnd.api+json"}
             send = partial(self.session.request, method, self.base_url + path, headers=headers, **kwargs)
             response = transport(self.name, operation, what, send, where=prefix, record_id=record_id)

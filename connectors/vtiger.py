@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC
 from typing import Any
@@ -67,6 +68,8 @@ class VtigerConnector(SourceConnector):
     password); ``schema`` = path of the CRM when not at the root. Options:
     :class:`schemas.source_options.VtigerOptions`.
     """
+    #: vTiger's webservice has no batch update: a few records at once instead.
+    push_workers = 4
 
     default_mapping = {
         "id": "source_id",
@@ -104,6 +107,7 @@ class VtigerConnector(SourceConnector):
         self.endpoint = self.credentials.base_url().rstrip("/") + "/webservice.php"
         self.session = build_session(**session_settings(self.options))
         self._session_name: str | None = None
+        self._login_lock = threading.Lock()
         self._request_no = 0
 
     # -- check -----------------------------------------------------------------------------------
@@ -233,7 +237,9 @@ class VtigerConnector(SourceConnector):
         """One operation with the session; an expired session means one new login and one retry."""
         for attempt in (1, 2):
             if self._session_name is None:
-                self._login()
+                with self._login_lock:  # pushes run on a few threads: one login for all of them
+                    if self._session_name is None:
+                        self._login()
             try:
                 session = {**params, "sessionName": self._session_name}
                 return self._send(method, operation, ws_operation, session, where=where, record_id=record_id)

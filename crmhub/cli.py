@@ -23,6 +23,7 @@ def _store(args: argparse.Namespace, *, upgrade: bool = False):
 def cmd_sync(args: argparse.Namespace) -> int:
     from crmhub.summary import format_run_summary
     from hub.erasure_queue import ErasureQueue
+    from hub.parked_pushes import ParkedPushes
     from hub.pipeline import SyncPipeline
     from hub.sync_lock import SyncAlreadyRunning
 
@@ -39,7 +40,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         store = pipeline.store
         waiting = ErasureQueue(store).waiting()
-        print(format_run_summary(store.runlog.run_steps(summary.run_id), store.runlog.counts(), waiting))
+        print(format_run_summary(store.runlog.run_steps(summary.run_id), store.runlog.counts(), waiting,
+                                 ParkedPushes(store).list()))
     problems = summary.problems()
     for problem in problems:
         print(f"FAILED {problem}", file=sys.stderr)
@@ -49,13 +51,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     from crmhub.summary import format_run_summary
     from hub.erasure_queue import ErasureQueue
+    from hub.parked_pushes import ParkedPushes
 
     store = _store(args)
-    print(
-        format_run_summary(
-            store.runlog.run_steps(args.run_id), store.runlog.counts(), ErasureQueue(store).waiting()
-        )
-    )
+    print(format_run_summary(store.runlog.run_steps(args.run_id), store.runlog.counts(),
+                             ErasureQueue(store).waiting(), ParkedPushes(store).list()))
     return 0
 
 

@@ -6,12 +6,16 @@ from collections import defaultdict
 from typing import Any
 
 from hub.erasure_queue import WaitingErasure
+from hub.parked_pushes import ParkedPush
 
 
 def format_run_summary(
-    steps: list[dict[str, Any]], counts: dict[str, Any], waiting: list[WaitingErasure] | None = None
+    steps: list[dict[str, Any]], counts: dict[str, Any], waiting: list[WaitingErasure] | None = None,
+    parked: list[ParkedPush] | None = None,
 ) -> str:
-    """The run's steps, then every erasure still waiting at a source (``waiting``), with its reason."""
+    """The run's steps, then every erasure still waiting at a source (``waiting``), with its reason,
+    and the values parked by any run (``parked``): those are not pushed again by later runs, so a
+    run's own steps would stop mentioning them."""
     if not steps:
         return "No sync run recorded yet: run `crmhub sync` or trigger the customer_sync DAG."
     lines = [f"CRM Hub sync run {steps[0]['run_id']}", "", "Pulled from sources:"]
@@ -77,6 +81,7 @@ def format_run_summary(
             if st.get("deleted"):
                 lines.append(f"  {'':<12} {format_erasures(st['deleted'])}")
     lines += _waiting(waiting or [])
+    lines += _parked(parked or [])
     lines += [
         "",
         f"Hub totals: {counts['golden_active']} active golden records, "
@@ -94,6 +99,20 @@ def format_erasures(stats: dict[str, Any]) -> str:
     if stats.get("pending"):
         parts.append(f"{stats['pending']} PENDING: {stats.get('reason')}")
     return ", ".join(parts)
+
+
+def _parked(parked: list[ParkedPush]) -> list[str]:
+    """Values no source took, by source: they wait for a person (or a change of the golden value)."""
+    if not parked:
+        return []
+    by_source: dict[str, list[ParkedPush]] = defaultdict(list)
+    for item in parked:
+        by_source[item.source_system].append(item)
+    lines = ["", f"Values PARKED because a source cannot hold them ({len(parked)} records; crmhub parked "
+                 "lists them, retried when the golden value changes):"]
+    for source, items in sorted(by_source.items()):
+        lines.append(f"  {source:<12} {len(items):>6} records - e.g. {items[0].source_id}: {items[0].reason}")
+    return lines
 
 
 def _waiting(waiting: list[WaitingErasure]) -> list[str]:

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, RootModel
 
 from hub.erasure_queue import ErasureQueue
+from hub.parked_pushes import ParkedPushes
 from hub.queries import SCORE_BANDS
 from schemas.steward import DecisionRequest, taken
 from webapp.auth import Auth, Principal, check_csrf
@@ -73,6 +74,12 @@ def pages_router(auth: Auth) -> APIRouter:
     def erasures(request: Request, user: User) -> Response:
         queue = ErasureQueue(hub_of(request).store)
         return render(request, "erasures.html", user, waiting=queue.waiting(), counts=queue.counts())
+
+    @router.get("/parked", include_in_schema=False)
+    def parked(request: Request, user: User) -> Response:
+        """Values left out of pushes because the source cannot hold them: a person must shorten the
+        golden value (or widen the field); nothing retries them until the golden value changes."""
+        return render(request, "parked.html", user, parked=ParkedPushes(hub_of(request).store).list())
 
     @router.get("/search", include_in_schema=False)
     def search(request: Request, user: User, q: str = "") -> Response:

@@ -11,6 +11,7 @@ import binascii
 import copy
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import cached_property
 from importlib import resources
@@ -20,9 +21,11 @@ from lxml.builder import ElementMaker
 
 from sources.erp.fields import CUSTOMER_FIELDS, NAMESPACE, WRITABLE_FIELDS, parse_stamp
 from sources.erp.soap import SoapFault, hardened_parser
-from sources.erp.store import CustomerStore
+from sources.erp.store import CustomerStore, UpsertOutcome
 
 MAX_PAGE_SIZE = 1000
+#: Most customers one GetCustomers / UpsertCustomers call takes (the WSDL says so).
+MAX_BULK_ITEMS = 100
 DEFAULT_PAGE_SIZE = 100
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
@@ -63,11 +66,15 @@ class CustomerService:
         self.description = description
         #: Fault injection hook: when it returns True, one customer of the next page is corrupted.
         self.corrupt_next_page = corrupt_next_page
+        #: Requests answered, by operation: tests count round trips at the system, not in the client.
+        self.calls: Counter[str] = Counter()
         self.operations: dict[str, Callable[[etree._Element], etree._Element]] = {
             "ListChangedCustomers": self.list_changed_customers,
             "GetCustomer": self.get_customer,
             "UpsertCustomer": self.upsert_customer,
             "BlockCustomer": self.block_customer,
+            "GetCustomers": self.get_customers,
+            "UpsertCustomers": self.upsert_customers,
         }
 
     def handle(self, payload: etree._Element) -> etree._Element:
@@ -75,7 +82,14 @@ class CustomerService:
         operation = self.operations.get(qname.localname) if qname.namespace == NAMESPACE else None
         if operation is None:
             raise SoapFault(f"unknown operation {qname.text}", "UNKNOWN_OPERATION")
-        self.description.validate(payload)
+        self.calls[qname.localname] += 1
+        if qname.localname == "UpsertCustomers":
+            # checked per customer (each in its own unit of work), so one bad item fails alone
+            if len(payload) > MAX_BULK_ITEMS:
+                raise SoapFault(f"UpsertCustomers takes at most {MAX_BULK_ITEMS} customers, "
+                                f"got {len(payload)}", "TOO_MANY_ITEMS")
+        else:
+            self.description.validate(payload)
         return operation(payload)
 
     def list_changed_customers(self, request: etree._Element) -> etree._Element:
@@ -103,7 +117,43 @@ class CustomerService:
         return E.GetCustomerResponse(customer_element(customer))
 
     def upsert_customer(self, request: etree._Element) -> etree._Element:
-        node = request.find(f"{{{NAMESPACE}}}customer")
+        outcome = self._upsert(request.find(f"{{{NAMESPACE}}}customer"))
+        return E.UpsertCustomerResponse(
+            customer_element(outcome.customer),
+            E.created("true" if outcome.created else "false"),
+            E.changed("true" if outcome.changed else "false"),
+        )
+
+    def get_customers(self, request: etree._Element) -> etree._Element:
+        """GetCustomers: the found customers in the order asked; the others under ``missing``."""
+        response = E.GetCustomersResponse()
+        missing = []
+        for index, node in enumerate(request.iterfind(f"{{{NAMESPACE}}}KUNNR")):
+            try:
+                response.append(self.get_customer(E.GetCustomer(E.KUNNR(node.text or "")))[0])
+            except SoapFault as fault:
+                missing.append(_item_result(index, node.text, fault, "missing"))
+        response.extend(missing)
+        return response
+
+    def upsert_customers(self, request: etree._Element) -> etree._Element:
+        """UpsertCustomers: each customer as by UpsertCustomer, schema included; a failing one gets an
+        ERROR result and the others are written (SAP replication services log per item the same way)."""
+        response = E.UpsertCustomersResponse()
+        for index, node in enumerate(request):
+            kunnr = node.findtext(f"{{{NAMESPACE}}}KUNNR")
+            try:
+                self.description.validate(E.UpsertCustomer(copy.deepcopy(node)))
+                outcome = self._upsert(node)
+            except SoapFault as fault:
+                response.append(_item_result(index, kunnr, fault))
+                continue
+            response.append(E.result(E.index(str(index)), E.KUNNR(outcome.customer["KUNNR"] or ""),
+                                     E.status("OK"), E.created("true" if outcome.created else "false"),
+                                     E.changed("true" if outcome.changed else "false")))
+        return response
+
+    def _upsert(self, node: etree._Element) -> UpsertOutcome:
         given = {etree.QName(child).localname: (child.text or "") for child in node}
         kunnr = given.get("KUNNR") or None
         fields = {k: v for k, v in given.items() if k in WRITABLE_FIELDS}
@@ -112,12 +162,7 @@ class CustomerService:
         is_new = kunnr is None or self.store.get(kunnr) is None
         if is_new and not (fields.get("KTOKD") and fields.get("NAME1")):
             raise SoapFault("a new customer needs KTOKD and NAME1", "MISSING_FIELD")
-        outcome = self.store.upsert(kunnr, fields)
-        return E.UpsertCustomerResponse(
-            customer_element(outcome.customer),
-            E.created("true" if outcome.created else "false"),
-            E.changed("true" if outcome.changed else "false"),
-        )
+        return self.store.upsert(kunnr, fields)
 
 
     def block_customer(self, request: etree._Element) -> etree._Element:
@@ -130,6 +175,14 @@ class CustomerService:
         return E.BlockCustomerResponse(
             E.KUNNR(kunnr), E.blocked("true"), E.anonymized("true" if anonymize else "false")
         )
+
+
+def _item_result(index: int, kunnr: str | None, fault: SoapFault, tag: str = "result") -> etree._Element:
+    """One ERROR entry of a bulk response: what the single-record operation would have faulted with."""
+    node = E(tag)
+    node.extend([E.index(str(index)), E.KUNNR(kunnr or ""), E.status("ERROR"), E.code(fault.code),
+                 E.message(fault.message)])
+    return node
 
 
 def _blocked(kunnr: str) -> SoapFault:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ class ErpSystem:
         self.username, self.password, self.require_auth = username, password, require_auth
         self.faults = FaultPlan() if fault_injection else None
         self.description = ServiceDescription()
+        self.calls: Counter[str] = Counter()
 
     def seed(self, rows: list[dict[str, str]]) -> int:
         """Store flat rows of source system ``erp`` as customers; re-seeding the same rows changes nothing.
@@ -58,6 +60,7 @@ class ErpSystem:
         users = {self.username: self.password} if self.require_auth else None
         corrupt = (lambda: self.faults.take("malformed")) if self.faults else (lambda: False)
         service = CustomerService(self.store, self.description, corrupt_next_page=corrupt)
+        self.calls = service.calls  # requests by operation, of the app served last
         return create_app(service, self.description, users, self.faults)
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import secrets
 import xmlrpc.client
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from xml.parsers.expat import ExpatError
@@ -76,6 +77,8 @@ class OdooRpc:
                  uid: int = 2):
         self.store, self.faults = store, faults
         self.database, self.login_name, self.password, self.uid = database, login, password, uid
+        #: ``execute_kw`` calls by ORM method: tests count round trips at the system.
+        self.calls: Counter[str] = Counter()
 
     def call(self, service: str, method: str, args: list[Any]) -> Any:
         handlers: dict[tuple[str, str], Callable[..., Any]] = {
@@ -110,6 +113,7 @@ class OdooRpc:
         if uid != self.uid or not self._valid(self.login_name, password):
             raise access_denied()
         args, kwargs = list(args or []), dict(kwargs or {})
+        self.calls[method] += 1
         context = kwargs.pop("context", None) or {}
         if (model, method) == ("res.users", "context_get"):
             return {**USER_CONTEXT, "uid": self.uid}

@@ -9,6 +9,7 @@ import json
 from hub_staging import stage
 
 from connectors.base import PushUpdate
+from crmhub.summary import format_run_summary
 from hub.parked_pushes import ParkedPushes
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
@@ -53,6 +54,10 @@ def test_a_parked_value_is_not_retried_until_the_golden_value_changes(erp, store
     again = pipeline.publish("erp", "run-2")
     assert again["pushed"] == 0 and again["parked"] == 0  # the same golden value: not tried again
     assert [p.source_id for p in ParkedPushes(pipeline.store).list("erp")] == ["0000001001"]
+    # run-2 pushed nothing, yet its summary (crmhub summary) still names the parked value
+    text = format_run_summary(pipeline.store.runlog.run_steps("run-2"), pipeline.store.runlog.counts(), [],
+                              ParkedPushes(pipeline.store).list())
+    assert "PARKED" in text and "0000001001: STCD1" in text
 
     stage(pipeline.store, [_crm_twin("831826092")])  # corrected in the CRM: the golden value changes
     pipeline.match("run-3")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from connectors.base import ConnectorError, PushUpdate
 from connectors.sql_table import SqlTableConnector
@@ -151,3 +151,24 @@ def test_check_names_what_is_wrong(tmp_path, system, connect, make_config):
 def credentials_of_missing(tmp_path):
     from connectors.credentials import Credentials
     return Credentials(conn_type="sqlite", host=str(tmp_path / "missing.db"))
+
+
+def test_push_sends_one_executemany_per_set_of_columns_and_a_bad_row_fails_alone(system, connect):
+    """Batch push-back (issue 15): the rows of a page that write the same columns go in one executemany;
+    a group with an id that is not there is rolled back and written row by row, so only that id fails."""
+    connector = connect(page_size=100)
+    statements: list[tuple[str, bool]] = []
+    event.listen(connector.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, params, context, many: statements.append((sql, many)))
+    ids = [f"K-100{n}" for n in range(1, 9)]
+    result = connector.push([PushUpdate(sid, f"G-{sid}", {}) for sid in ids])
+    assert (result.pushed, result.failed) == (ids, {})
+    updates = [many for sql, many in statements if sql.startswith("UPDATE")]
+    assert updates == [True]  # eight rows, one statement
+    assert [system.inspect(sid)["GOLDEN_ID"] for sid in ids] == [f"G-{sid}" for sid in ids]
+
+    statements.clear()
+    mixed = connector.push([PushUpdate("K-1001", "H-1", {}), PushUpdate("K-404", "H-404", {}),
+                            PushUpdate("K-1002", "H-2", {})])
+    assert mixed.pushed == ["K-1001", "K-1002"] and list(mixed.failed) == ["K-404"]
+    assert [system.inspect(i)["GOLDEN_ID"] for i in ("K-1001", "K-1002")] == ["H-1", "H-2"]

@@ -205,3 +205,17 @@ def test_generated_customers_round_trip_with_malformed_rows_quarantined(make_odo
     assert len(pulled) == len(set(pulled)) and set(pulled) | quarantined == {r["source_id"] for r in rows}
     assert detectable <= quarantined <= set(bad)
     assert all(r.updated_at.utcoffset().total_seconds() == 0 for page in pages for r in page.records)
+
+
+def test_push_reads_many_partners_in_one_call_and_a_bad_one_fails_alone(odoo):
+    """Batch push-back (issue 15): one ``search_read`` for the page, a ``write`` per changed partner;
+    a missing id and an unknown country go one by one and fail with Odoo's own error."""
+    ids = [str(n) for n in range(1, 11) if n != 8]
+    odoo.system.rpc.calls.clear()
+    bad = [PushUpdate("999", "G-gone", {}), PushUpdate("8", "G-8", {"country": "XX"})]
+    result = odoo.connector().push([*(PushUpdate(i, f"G-{i}", {}) for i in ids), *bad])
+    assert result.pushed == ids and sorted(result.failed) == ["8", "999"]
+    assert "MissingError" in result.failed["999"] and "no res.country" in result.failed["8"]
+    assert odoo.system.rpc.calls["search_read"] >= 1 and odoo.system.rpc.calls["write"] == len(ids)
+    assert odoo.system.rpc.calls["read"] == 2  # only the two that failed, one by one
+    assert [odoo.system.inspect(i)["golden_id"] for i in ids] == [f"G-{i}" for i in ids]

@@ -179,3 +179,19 @@ def test_push_failures_are_reported_per_record(crm):
     assert "look like 12x34" in result.failed["4711"]
     assert crm.system.inspect("11x7")["accountname"] == "TSMC"  # differing value overwritten on request
     assert crm.system.inspect("12x10")["golden_id"] == "G-4"
+
+
+def test_pushes_run_a_few_at_a_time_with_one_login_and_keep_their_order(crm):
+    """vTiger has no batch update, so records are pushed on a small thread pool (issue 15): the
+    threads share one session (the first record is refused before any call, so they race to log in),
+    a failing record fails alone and the results come back in the order given."""
+    connector = crm.connector()
+    assert connector.push_workers > 1
+    logins = crm.system.sessions.logins
+    ids = [i for i in VALID_IDS if i.startswith(("11x", "12x"))]
+    updates = [PushUpdate("4711", "G-bad", {}), *(PushUpdate(i, f"G-{i}", {}) for i in ids),
+               PushUpdate("12x999", "G-gone", {})]
+    result = connector.push(updates)
+    assert result.pushed == ids and sorted(result.failed) == ["12x999", "4711"]
+    assert crm.system.sessions.logins == logins + 1
+    assert [crm.system.inspect(i)["golden_id"] for i in ids] == [f"G-{i}" for i in ids]
