@@ -15,14 +15,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from hub.store import HubStore
 from schemas import HubConfig
-from webapp.api import api_router
+from webapp import api, docs, pages, quarantine, review, session
 from webapp.auth import Auth
 from webapp.context import HubContext
-from webapp.docs import docs_router
-from webapp.pages import pages_router
-from webapp.quarantine import quarantine_router
-from webapp.review import review_router
-from webapp.session import session_router
+from webapp.deps import current_user
 
 
 def create_app(
@@ -31,7 +27,8 @@ def create_app(
     auth: Auth,
 ) -> FastAPI:
     """Build the app. ``auth`` is an auth dependency (:class:`webapp.auth.StandaloneAuth` or
-    :class:`webapp.airflow_auth.AirflowAuth`); every route depends on it explicitly."""
+    :class:`webapp.airflow_auth.AirflowAuth`); every route depends on it through
+    :func:`webapp.deps.current_user`, which this app binds to it."""
     app = FastAPI(
         title="CRM Hub",
         docs_url=None,  # served from the package by webapp.docs, not from a CDN
@@ -46,12 +43,9 @@ def create_app(
     )
     app.state.hub = HubContext(store_factory, config)
     app.state.auth = auth
-    app.include_router(api_router(auth))
-    app.include_router(pages_router(auth))
-    app.include_router(review_router(auth))
-    app.include_router(session_router(auth))
-    app.include_router(quarantine_router(auth))
-    app.include_router(docs_router(app.title, app.openapi_url or "/openapi.json"))
+    app.dependency_overrides[current_user] = auth
+    for module in (api, pages, review, session, quarantine, docs):
+        app.include_router(module.router)
 
     @app.exception_handler(HTTPException)
     async def _login_redirect(request: Request, exc: HTTPException) -> Response:

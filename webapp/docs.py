@@ -19,24 +19,23 @@ DOCS_FILES = {
 }
 
 
-def docs_router(title: str, openapi_url: str) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @router.get("/docs")
-    def docs(request: Request) -> HTMLResponse:
-        base = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
-            openapi_url=f"{base}{openapi_url}",
-            title=f"{title} – API",
-            swagger_js_url=f"{base}/docs-static/swagger-ui-bundle.js",
-            swagger_css_url=f"{base}/docs-static/swagger-ui.css",
-            swagger_favicon_url=f"{base}/docs-static/favicon.png",
-        )
 
-    @router.get("/docs-static/{name}")
-    def docs_static(name: str) -> FileResponse:
-        if name not in DOCS_FILES:
-            raise HTTPException(status.HTTP_404_NOT_FOUND)
-        return FileResponse(DOCS_STATIC / name, media_type=DOCS_FILES[name])
+@router.get("/docs")
+def docs(request: Request) -> HTMLResponse:
+    base = request.scope.get("root_path", "").rstrip("/")
+    return get_swagger_ui_html(
+        openapi_url=f"{base}{request.app.openapi_url}",
+        title=f"{request.app.title} – API",
+        swagger_js_url=f"{base}/docs-static/swagger-ui-bundle.js",
+        swagger_css_url=f"{base}/docs-static/swagger-ui.css",
+        swagger_favicon_url=f"{base}/docs-static/favicon.png",
+    )
 
-    return router
+
+@router.get("/docs-static/{name}")
+def docs_static(name: str) -> FileResponse:
+    if name not in DOCS_FILES:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    return FileResponse(DOCS_STATIC / name, media_type=DOCS_FILES[name])

@@ -4,19 +4,18 @@ Reading needs any user; fixing, releasing and discarding need the steward role. 
 without JavaScript, so their CSRF token travels as a form field (the API takes the usual header or a
 bearer token)."""
 
-# No `from __future__ import annotations`: FastAPI must see the route-local `Annotated` aliases.
-import hmac
+# No `from __future__ import annotations`: FastAPI must see the `Annotated` aliases.
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from hub.quarantine import OPEN, QuarantineBook, QuarantineEntry, QuarantineError
 from schemas import SourceConfig
-from webapp.auth import Auth, Principal, check_csrf, csrf_token
 from webapp.context import hub_of
+from webapp.deps import Steward, User, check_form_steward
 from webapp.render import render
 
 
@@ -46,158 +45,152 @@ def _out(entry: QuarantineEntry) -> QuarantineOut:
     return QuarantineOut(**{k: v for k, v in vars(entry).items()}, where=entry.where)
 
 
-def quarantine_router(auth: Auth) -> APIRouter:
-    router = APIRouter(tags=["quarantine"])
-    User = Annotated[Principal, Depends(auth)]
+router = APIRouter(tags=["quarantine"])
 
-    def may_decide(user: Principal) -> None:
-        if not user.can_decide:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"{user.name} may look but not decide")
 
-    def steward(request: Request, user: User) -> Principal:
-        may_decide(user)
-        check_csrf(request, user, auth.csrf_secret())
-        return user
+def book(request: Request) -> QuarantineBook:
+    return QuarantineBook(hub_of(request).store)
 
-    Steward = Annotated[Principal, Depends(steward)]
 
-    def book(request: Request) -> QuarantineBook:
-        return QuarantineBook(hub_of(request).store)
+def source_of(request: Request, entry_id: int) -> SourceConfig:
+    entry = found(lambda: book(request).get(entry_id))
+    return hub_of(request).config.source(entry.source_system)
 
-    def source_of(request: Request, entry_id: int) -> SourceConfig:
-        entry = found(lambda: book(request).get(entry_id))
-        return hub_of(request).config.source(entry.source_system)
 
-    def found(action: Any) -> Any:
-        """Run a book action, turning its refusals into HTTP answers."""
-        try:
-            return action()
-        except LookupError as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-        except QuarantineError as exc:
-            raise HTTPException(422, str(exc)) from exc
+def found(action: Any) -> Any:
+    """Run a book action, turning its refusals into HTTP answers."""
+    try:
+        return action()
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except QuarantineError as exc:
+        raise HTTPException(422, str(exc)) from exc
 
-    # ---- API -------------------------------------------------------------------------------------
 
-    @router.get("/api/v1/quarantine", response_model=list[QuarantineOut], summary="Quarantined source rows")
-    def listing(
-        request: Request,
-        user: User,
-        source: str | None = None,
-        status_: Annotated[str | None, Query(alias="status")] = OPEN,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> list[QuarantineOut]:
-        return [_out(e) for e in book(request).entries(source, status_ or None, limit, offset)]
+# ---- API -------------------------------------------------------------------------------------
 
-    @router.get("/api/v1/quarantine/{entry_id}", response_model=QuarantineOut, summary="One entry")
-    def one(request: Request, user: User, entry_id: int) -> QuarantineOut:
-        return _out(found(lambda: book(request).get(entry_id)))
 
-    @router.post(
-        "/api/v1/quarantine/{entry_id}/fix",
-        response_model=QuarantineOut,
-        summary="Set payload fields; 422 with the reasons when the row would still not validate",
+@router.get("/api/v1/quarantine", response_model=list[QuarantineOut], summary="Quarantined source rows")
+def listing(
+    request: Request,
+    user: User,
+    source: str | None = None,
+    status_: Annotated[str | None, Query(alias="status")] = OPEN,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[QuarantineOut]:
+    return [_out(e) for e in book(request).entries(source, status_ or None, limit, offset)]
+
+
+@router.get("/api/v1/quarantine/{entry_id}", response_model=QuarantineOut, summary="One entry")
+def one(request: Request, user: User, entry_id: int) -> QuarantineOut:
+    return _out(found(lambda: book(request).get(entry_id)))
+
+
+@router.post(
+    "/api/v1/quarantine/{entry_id}/fix",
+    response_model=QuarantineOut,
+    summary="Set payload fields; 422 with the reasons when the row would still not validate",
+)
+def fix(request: Request, user: Steward, entry_id: int, body: FixIn) -> QuarantineOut:
+    source = source_of(request, entry_id)
+    return _out(found(lambda: book(request).fix(entry_id, source, body.fields, user.name)))
+
+
+@router.post(
+    "/api/v1/quarantine/{entry_id}/release",
+    response_model=QuarantineOut,
+    summary="Hand the row to the next sync of its source (it must validate)",
+)
+def release(request: Request, user: Steward, entry_id: int) -> QuarantineOut:
+    source = source_of(request, entry_id)
+    return _out(found(lambda: book(request).release(entry_id, source, user.name)))
+
+
+@router.post(
+    "/api/v1/quarantine/{entry_id}/discard", response_model=QuarantineOut, summary="Discard with a reason"
+)
+def discard(request: Request, user: Steward, entry_id: int, body: DiscardIn) -> QuarantineOut:
+    return _out(found(lambda: book(request).discard(entry_id, user.name, body.reason)))
+
+
+# ---- workbench -------------------------------------------------------------------------------
+
+
+@router.get("/steward/quarantine", include_in_schema=False)
+def page(request: Request, user: User, status_: Annotated[str, Query(alias="status")] = OPEN) -> Response:
+    entries = book(request).entries(status=status_ or None)
+    return render(request, "quarantine.html", user, entries=entries, status=status_)
+
+
+@router.get("/steward/quarantine/{entry_id}", include_in_schema=False)
+def entry_page(request: Request, user: User, entry_id: int, msg: str = "", error: str = "") -> Response:
+    try:
+        entry = book(request).get(entry_id)
+    except LookupError:
+        return render(request, "missing.html", user, 404, golden_id=f"quarantine {entry_id}")
+    return render(request, "quarantine_entry.html", user, entry=entry, msg=msg, error=error)
+
+
+def back(request: Request, entry_id: int, **query: str) -> Response:
+    from urllib.parse import urlencode
+
+    url = str(request.url_for("entry_page", entry_id=entry_id))
+    return RedirectResponse(f"{url}?{urlencode(query)}", status_code=303)
+
+
+def attempt(request: Request, entry_id: int, done: str, action: Any) -> Response:
+    try:
+        action()
+    except QuarantineError as exc:
+        return back(request, entry_id, error=str(exc))
+    return back(request, entry_id, msg=done)
+
+
+@router.post("/steward/quarantine/{entry_id}/fix", include_in_schema=False)
+async def fix_form(request: Request, user: User, entry_id: int) -> Response:
+    form = await request.form()
+    check_form_steward(request, user, str(form.get("csrf", "")))
+    source = source_of(request, entry_id)
+    current = book(request).get(entry_id).payload
+    changes: dict[str, Any] = {}
+    for name, value in form.multi_items():
+        if name.startswith("field:"):
+            field, text = name.removeprefix("field:"), str(value)
+            old = current.get(field)
+            if text != ("" if old is None else str(old)):
+                changes[field] = text or None
+    if not changes:
+        return back(request, entry_id, error="nothing changed")
+    return attempt(
+        request,
+        entry_id,
+        "Fixed: the row now validates. Release it to stage it.",
+        lambda: book(request).fix(entry_id, source, changes, user.name),
     )
-    def fix(request: Request, user: Steward, entry_id: int, body: FixIn) -> QuarantineOut:
-        source = source_of(request, entry_id)
-        return _out(found(lambda: book(request).fix(entry_id, source, body.fields, user.name)))
 
-    @router.post(
-        "/api/v1/quarantine/{entry_id}/release",
-        response_model=QuarantineOut,
-        summary="Hand the row to the next sync of its source (it must validate)",
+
+@router.post("/steward/quarantine/{entry_id}/release", include_in_schema=False)
+def release_form(request: Request, user: User, entry_id: int, csrf: Annotated[str, Form()] = "") -> Response:
+    check_form_steward(request, user, csrf)
+    source = source_of(request, entry_id)
+    return attempt(
+        request,
+        entry_id,
+        "Released: the next sync stages this row.",
+        lambda: book(request).release(entry_id, source, user.name),
     )
-    def release(request: Request, user: Steward, entry_id: int) -> QuarantineOut:
-        source = source_of(request, entry_id)
-        return _out(found(lambda: book(request).release(entry_id, source, user.name)))
 
-    @router.post(
-        "/api/v1/quarantine/{entry_id}/discard", response_model=QuarantineOut, summary="Discard with a reason"
+
+@router.post("/steward/quarantine/{entry_id}/discard", include_in_schema=False)
+def discard_form(
+    request: Request,
+    user: User,
+    entry_id: int,
+    csrf: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    check_form_steward(request, user, csrf)
+    return attempt(
+        request, entry_id, "Discarded.", lambda: book(request).discard(entry_id, user.name, reason)
     )
-    def discard(request: Request, user: Steward, entry_id: int, body: DiscardIn) -> QuarantineOut:
-        return _out(found(lambda: book(request).discard(entry_id, user.name, body.reason)))
-
-    # ---- workbench -------------------------------------------------------------------------------
-
-    @router.get("/steward/quarantine", include_in_schema=False)
-    def page(request: Request, user: User, status_: Annotated[str, Query(alias="status")] = OPEN) -> Response:
-        entries = book(request).entries(status=status_ or None)
-        return render(request, "quarantine.html", user, entries=entries, status=status_)
-
-    @router.get("/steward/quarantine/{entry_id}", include_in_schema=False)
-    def entry_page(request: Request, user: User, entry_id: int, msg: str = "", error: str = "") -> Response:
-        try:
-            entry = book(request).get(entry_id)
-        except LookupError:
-            return render(request, "missing.html", user, 404, golden_id=f"quarantine {entry_id}")
-        return render(request, "quarantine_entry.html", user, entry=entry, msg=msg, error=error)
-
-    def form_steward(user: Principal, token: str) -> None:
-        may_decide(user)
-        expected = csrf_token(auth.csrf_secret(), user.name)
-        if user.via != "bearer" and not hmac.compare_digest(token, expected):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token")
-
-    def back(request: Request, entry_id: int, **query: str) -> Response:
-        from urllib.parse import urlencode
-
-        url = str(request.url_for("entry_page", entry_id=entry_id))
-        return RedirectResponse(f"{url}?{urlencode(query)}", status_code=303)
-
-    def attempt(request: Request, entry_id: int, done: str, action: Any) -> Response:
-        try:
-            action()
-        except QuarantineError as exc:
-            return back(request, entry_id, error=str(exc))
-        return back(request, entry_id, msg=done)
-
-    @router.post("/steward/quarantine/{entry_id}/fix", include_in_schema=False)
-    async def fix_form(request: Request, user: User, entry_id: int) -> Response:
-        form = await request.form()
-        form_steward(user, str(form.get("csrf", "")))
-        source = source_of(request, entry_id)
-        current = book(request).get(entry_id).payload
-        changes: dict[str, Any] = {}
-        for name, value in form.multi_items():
-            if name.startswith("field:"):
-                field, text = name.removeprefix("field:"), str(value)
-                old = current.get(field)
-                if text != ("" if old is None else str(old)):
-                    changes[field] = text or None
-        if not changes:
-            return back(request, entry_id, error="nothing changed")
-        return attempt(
-            request,
-            entry_id,
-            "Fixed: the row now validates. Release it to stage it.",
-            lambda: book(request).fix(entry_id, source, changes, user.name),
-        )
-
-    @router.post("/steward/quarantine/{entry_id}/release", include_in_schema=False)
-    def release_form(
-        request: Request, user: User, entry_id: int, csrf: Annotated[str, Form()] = ""
-    ) -> Response:
-        form_steward(user, csrf)
-        source = source_of(request, entry_id)
-        return attempt(
-            request,
-            entry_id,
-            "Released: the next sync stages this row.",
-            lambda: book(request).release(entry_id, source, user.name),
-        )
-
-    @router.post("/steward/quarantine/{entry_id}/discard", include_in_schema=False)
-    def discard_form(
-        request: Request,
-        user: User,
-        entry_id: int,
-        csrf: Annotated[str, Form()] = "",
-        reason: Annotated[str, Form()] = "",
-    ) -> Response:
-        form_steward(user, csrf)
-        return attempt(
-            request, entry_id, "Discarded.", lambda: book(request).discard(entry_id, user.name, reason)
-        )
-
-    return router

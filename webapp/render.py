@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from webapp.auth import Principal, csrf_token
+from webapp.deps import auth_of
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -20,7 +21,7 @@ def render(
     request: Request, name: str, user: Principal | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     """Render a page with what every page needs: the mount prefix, the user and their CSRF token."""
-    auth = request.app.state.auth
+    auth = auth_of(request)
     base = request.scope.get("root_path", "").rstrip("/")
     csrf = csrf_token(auth.csrf_secret(), user.name) if user else ""
     return templates.TemplateResponse(

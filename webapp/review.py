@@ -2,18 +2,18 @@
 (``/steward/review``). Both read through :class:`hub.review_clusters.ReviewClusters` (paged in SQL) and
 act through :func:`hub.review_actions.apply_action` (typed steward decisions)."""
 
-# No `from __future__ import annotations`: FastAPI must see the route-local `Annotated` aliases.
+# No `from __future__ import annotations`: FastAPI must see the `Annotated` aliases.
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.review_actions import ActionRefused, ClusterAction, apply_action
 from hub.review_clusters import BANDS, ReviewCluster, ReviewClusters, ReviewSummary
 from schemas.steward import SourceRecord
-from webapp.auth import Auth, Principal, check_csrf
 from webapp.context import hub_of
+from webapp.deps import Steward, User
 from webapp.render import render
 
 PAGE_SIZE = 50
@@ -108,99 +108,89 @@ def _cluster_out(c: ReviewCluster) -> ClusterOut:
     )
 
 
-def review_router(auth: Auth) -> APIRouter:
-    router = APIRouter(tags=["review clusters"])
-    User = Annotated[Principal, Depends(auth)]
-    Band = Annotated[Literal["low", "mid", "high"] | None, Query()]
+router = APIRouter(tags=["review clusters"])
+Band = Annotated[Literal["low", "mid", "high"] | None, Query()]
 
-    def steward(request: Request, user: User) -> Principal:
-        if not user.can_decide:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"{user.name} may look but not decide")
-        check_csrf(request, user, auth.csrf_secret())
-        return user
 
-    Steward = Annotated[Principal, Depends(steward)]
+def _load(request: Request, item_id: str) -> ReviewCluster:
+    cluster = _clusters(request).item(item_id)
+    if cluster is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open review item {item_id}")
+    return cluster
 
-    def load(request: Request, item_id: str) -> ReviewCluster:
-        cluster = _clusters(request).item(item_id)
-        if cluster is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open review item {item_id}")
-        return cluster
 
-    @router.get("/api/v1/review/items", response_model=QueueOut, summary="Review items, most uncertain first")
-    def queue_api(
-        request: Request,
-        user: User,
-        source: Annotated[str | None, Query(max_length=64)] = None,
-        band: Band = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> QueueOut:
-        page = _clusters(request).page(source=source, band=band, limit=limit, offset=offset)
-        return QueueOut(
-            items=[_item_out(i) for i in page.items], total=page.total, offset=offset, limit=limit
+@router.get("/api/v1/review/items", response_model=QueueOut, summary="Review items, most uncertain first")
+def queue_api(
+    request: Request,
+    user: User,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    band: Band = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> QueueOut:
+    page = _clusters(request).page(source=source, band=band, limit=limit, offset=offset)
+    return QueueOut(items=[_item_out(i) for i in page.items], total=page.total, offset=offset, limit=limit)
+
+
+@router.get("/api/v1/review/items/{item_id}", response_model=ClusterOut, summary="One review item")
+def item_api(request: Request, user: User, item_id: str) -> ClusterOut:
+    return _cluster_out(_load(request, item_id))
+
+
+@router.post(
+    "/api/v1/review/items/{item_id}/action",
+    response_model=ActionOut,
+    summary="merge / keep_apart the two proposals, remove or move a member, or skip",
+    description="Stored as typed steward decisions (same, not_same, unmerge) that every later sync honours.",
+)
+def act(request: Request, user: Steward, item_id: str, body: ActionIn) -> ActionOut:
+    cluster = _load(request, item_id)
+    if body.action == "skip":
+        return ActionOut(action="skip", golden_ids=list(cluster.summary.golden_ids))
+    try:
+        after = apply_action(
+            hub_of(request).stewardship,
+            cluster,
+            ClusterAction(body.action),
+            user.name,
+            body.member,
+            body.comment,
         )
+    except ActionRefused as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return ActionOut(action=body.action, golden_ids=after)
 
-    @router.get("/api/v1/review/items/{item_id}", response_model=ClusterOut, summary="One review item")
-    def item_api(request: Request, user: User, item_id: str) -> ClusterOut:
-        return _cluster_out(load(request, item_id))
 
-    @router.post(
-        "/api/v1/review/items/{item_id}/action",
-        response_model=ActionOut,
-        summary="merge / keep_apart the two proposals, remove or move a member, or skip",
-        description="Stored as typed steward decisions (same, not_same, unmerge) that every later sync "
-        "honours.",
-    )
-    def act(request: Request, user: Steward, item_id: str, body: ActionIn) -> ActionOut:
-        cluster = load(request, item_id)
-        if body.action == "skip":
-            return ActionOut(action="skip", golden_ids=list(cluster.summary.golden_ids))
-        try:
-            after = apply_action(
-                hub_of(request).stewardship,
-                cluster,
-                ClusterAction(body.action),
-                user.name,
-                body.member,
-                body.comment,
-            )
-        except ActionRefused as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
-        except LookupError as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-        return ActionOut(action=body.action, golden_ids=after)
-
-    @router.get("/steward/review", include_in_schema=False)
-    def page(
-        request: Request,
-        user: User,
-        source: str | None = None,
-        band: str | None = None,
-        at: Annotated[int, Query(ge=0)] = 0,
-    ) -> Response:
-        source, band = source or None, band or None
-        if band is not None and band not in BANDS:
-            raise HTTPException(422, f"unknown score band {band!r}")
-        clusters = _clusters(request)
+@router.get("/steward/review", include_in_schema=False)
+def page(
+    request: Request,
+    user: User,
+    source: str | None = None,
+    band: str | None = None,
+    at: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    source, band = source or None, band or None
+    if band is not None and band not in BANDS:
+        raise HTTPException(422, f"unknown score band {band!r}")
+    clusters = _clusters(request)
+    window = (at // PAGE_SIZE) * PAGE_SIZE
+    queue = clusters.page(source=source, band=band, limit=PAGE_SIZE, offset=window)
+    if queue.total and at >= queue.total:
+        at = queue.total - 1
         window = (at // PAGE_SIZE) * PAGE_SIZE
         queue = clusters.page(source=source, band=band, limit=PAGE_SIZE, offset=window)
-        if queue.total and at >= queue.total:
-            at = queue.total - 1
-            window = (at // PAGE_SIZE) * PAGE_SIZE
-            queue = clusters.page(source=source, band=band, limit=PAGE_SIZE, offset=window)
-        current = queue.items[at - window] if queue.items else None
-        cluster = clusters.item(current.item_id) if current else None
-        return render(
-            request,
-            "review.html",
-            user,
-            queue=queue,
-            at=at,
-            window=window,
-            cluster=cluster,
-            filters={"source": source or "", "band": band or ""},
-            bands=BANDS,
-        )
-
-    return router
+    current = queue.items[at - window] if queue.items else None
+    cluster = clusters.item(current.item_id) if current else None
+    return render(
+        request,
+        "review.html",
+        user,
+        queue=queue,
+        at=at,
+        window=window,
+        cluster=cluster,
+        filters={"source": source or "", "band": band or ""},
+        bands=BANDS,
+    )

@@ -15,27 +15,11 @@ import polars as pl
 from bench.specgen.corrupt import WITHIN_SOURCE_DUPLICATE, Corruptor
 from bench.specgen.entities import EntityFactory
 from bench.specgen.systems import PRESENCE, SYSTEM_NAMES, render
+from schemas.customer import FLAT_COLUMNS
 
 DEFAULT_SEED = 20261205
-COLUMNS = (
-    "source_system",
-    "source_id",
-    "record_type",
-    "given_name",
-    "family_name",
-    "full_name",
-    "organization_name",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "date_of_birth",
-    "tax_id",
-    "updated_at",
-    "truth_id",
-)
+# The flat input contract the hub reads (schemas, not the matcher), plus the answer key.
+COLUMNS = (*FLAT_COLUMNS, "truth_id")
 
 
 @dataclass
