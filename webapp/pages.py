@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, RootModel
 
 from hub.erasure_queue import ErasureQueue
+from hub.pair_queue import SCORE_BANDS
 from hub.parked_pushes import ParkedPushes
-from hub.queries import SCORE_BANDS
 from schemas.steward import DecisionRequest, taken
 from webapp.context import hub_of
 from webapp.deps import Steward, User

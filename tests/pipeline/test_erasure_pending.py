@@ -11,7 +11,8 @@ import yaml
 
 from crmhub.cli import main
 from hub.erasure_queue import ErasureQueue
-from hub.pipeline import SyncPipeline, run_problems
+from hub.pipeline import SyncPipeline
+from hub.run_report import run_problems
 from schemas import HubConfig
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from connectors.base import Page, PushUpdate, SourceConnector
-from hub.pipeline import SyncSummary
+from hub.run_report import SyncSummary
 from schemas import SourceConfig
 
 

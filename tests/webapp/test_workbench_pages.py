@@ -7,7 +7,8 @@ from __future__ import annotations
 from hub_staging import stage
 from webapp_support import TOKENS, bearer, matched_pipeline
 
-from hub.queries import SCORE_BANDS, HubQueries
+from hub.pair_queue import SCORE_BANDS
+from hub.queries import HubQueries
 from webapp.auth import csrf_token
 
 
