@@ -10,6 +10,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
+from crmhub.demo_part import DemoPartMissing, demo_module
 from schemas import ConfigError, load_config
 
 
@@ -81,7 +82,8 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_serve(args: argparse.Namespace) -> int:
-    from sources.run import DEFAULT_PORTS, start_local_sources
+    run = demo_module("run")
+    DEFAULT_PORTS, start_local_sources = run.DEFAULT_PORTS, run.start_local_sources
 
     data_dir = Path(args.data_dir)
     ports = dict(DEFAULT_PORTS)
@@ -120,7 +122,8 @@ def cmd_sources_serve(args: argparse.Namespace) -> int:
 
 def _start_tryton(data_dir: Path):
     """The real Tryton ERP (``sources.tryton``), seeded with ``parties.json`` on its first start."""
-    from sources.tryton import PARTIES, TrytonServer
+    tryton = demo_module("tryton")
+    PARTIES, TrytonServer = tryton.PARTIES, tryton.TrytonServer
 
     server = TrytonServer(data_dir).start()
     if server.created:
@@ -129,7 +132,7 @@ def _start_tryton(data_dir: Path):
 
 
 def cmd_sources_show(args: argparse.Namespace) -> int:
-    from sources.run import system_class
+    system_class = demo_module("run").system_class
 
     system = system_class(args.system)(Path(args.data_dir) / args.system)
     record = system.inspect(args.source_id)
@@ -391,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ConfigError as exc:  # a typo in the YAML: say which, without a traceback, before any work
+        print(f"crmhub: {exc}", file=sys.stderr)
+        return 2
+    except DemoPartMissing as exc:  # a product-only install asked for the imitated source systems
         print(f"crmhub: {exc}", file=sys.stderr)
         return 2
 
