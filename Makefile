@@ -8,11 +8,14 @@ PYTHON ?= python3
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml scripts/install-os-packages.sh sources/tryton/requirements.txt
+# The versions in uv.lock, exactly (--frozen: never re-resolved here; `uv lock` after changing
+# pyproject.toml). --inexact keeps uv itself and what was installed by hand in the venv.
+$(VENV)/.installed: pyproject.toml uv.lock scripts/install-os-packages.sh sources/tryton/requirements.txt
 	./scripts/install-os-packages.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check uv
-	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[airflow,dev,bench]'
+	UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(VENV)/bin/uv sync -q --frozen --inexact \
+		--extra airflow --extra dev --extra bench --extra demo
 	./scripts/tryton-venv.sh
 	touch $@
 

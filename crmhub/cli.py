@@ -10,6 +10,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
+from crmhub.demo_part import DemoPartMissing, demo_module
 from hub.db import SchemaOutOfDateError
 from schemas import ConfigError, load_config
 
@@ -86,7 +87,8 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_serve(args: argparse.Namespace) -> int:
-    from sources.run import DEFAULT_PORTS, start_local_sources
+    run = demo_module("run")
+    DEFAULT_PORTS, start_local_sources = run.DEFAULT_PORTS, run.start_local_sources
 
     data_dir = Path(args.data_dir)
     ports = dict(DEFAULT_PORTS)
@@ -125,7 +127,8 @@ def cmd_sources_serve(args: argparse.Namespace) -> int:
 
 def _start_tryton(data_dir: Path):
     """The real Tryton ERP (``sources.tryton``), seeded with ``parties.json`` on its first start."""
-    from sources.tryton import PARTIES, TrytonServer
+    tryton = demo_module("tryton")
+    PARTIES, TrytonServer = tryton.PARTIES, tryton.TrytonServer
 
     server = TrytonServer(data_dir).start()
     if server.created:
@@ -134,7 +137,7 @@ def _start_tryton(data_dir: Path):
 
 
 def cmd_sources_show(args: argparse.Namespace) -> int:
-    from sources.run import system_class
+    system_class = demo_module("run").system_class
 
     system = system_class(args.system)(Path(args.data_dir) / args.system)
     record = system.inspect(args.source_id)
@@ -401,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:  # a typo in the YAML: say which, without a traceback, before any work
         print(f"crmhub: {exc}", file=sys.stderr)
         return 2
-    except SchemaOutOfDateError as exc:  # the store needs `crmhub db-upgrade`: say so, no traceback
+    except (SchemaOutOfDateError, DemoPartMissing) as exc:  # needs `crmhub db-upgrade` / the demo part
         print(f"crmhub: {exc}", file=sys.stderr)
         return 2
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from crmhub.demo_part import demo_module
 from hub.store import HubStore
 
 
@@ -15,7 +16,7 @@ def _contains(value: Any, needle: str) -> bool:
 
 def pushback_evidence(store: HubStore, data_dir: Path) -> str:
     """Pick the golden record spanning the most systems and read each of its source records back."""
-    from sources.run import system_class
+    system_class = demo_module("run").system_class
 
     membership = store.golden.membership()
     by_golden: dict[str, list] = {}

@@ -98,7 +98,9 @@ def hold_back(
     return kept, pairs, everything - held
 
 
-def overrides_by_golden(decisions: Sequence[StewardDecision], retired: Mapping[str, str]) -> dict[str, dict]:
+def overrides_by_golden(
+    decisions: Sequence[StewardDecision], retired: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
     """Field overrides keyed by the golden id they now apply to (following merges)."""
     out: dict[str, dict[str, Any]] = {}
     for d in decisions:

@@ -48,7 +48,7 @@ def _took(before: Any, after: Any, sent: Any) -> bool:
     if before == after:
         return True
     if not isinstance(sent, list):
-        return after == sent
+        return bool(after == sent)
     before_set, after_set, sent_set = set(before or []), set(after or []), set(sent)
     appeared, removed = after_set - before_set, before_set - after_set
     return appeared <= sent_set and (not removed or after_set <= sent_set)

@@ -121,7 +121,7 @@ def value_key(field: str) -> ValueKey:
 
 
 def _rule_key(
-    rule: str, trust: Mapping[str, int], counts: Counter, key: ValueKey
+    rule: str, trust: Mapping[str, int], counts: Counter[Any], key: ValueKey
 ) -> Callable[[CustomerRecord, Any], Any]:
     if rule == "source_trust":
         return lambda r, v: trust.get(r.source_system, 100)

@@ -10,8 +10,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from hub.models import WebSessionRow
 from hub.store import HubStore
@@ -63,4 +64,7 @@ class WebSessions:
     def close_user(self, user_name: str) -> int:
         """End every session of a user (e.g. after revoking them); returns how many ended."""
         with self.store.sessions.begin() as db:
-            return db.execute(delete(WebSessionRow).where(WebSessionRow.user_name == user_name)).rowcount
+            ended: CursorResult[Any] = db.execute(  # type: ignore[assignment]  # DML returns a cursor
+                delete(WebSessionRow).where(WebSessionRow.user_name == user_name)
+            )
+            return ended.rowcount

@@ -11,8 +11,9 @@ from matching.engine import (
     match_frame,
     train_model,
 )
-from matching.frame import FLAT_COLUMNS, FlatFrameError, read_flat_csv, records_to_frame
+from matching.frame import FlatFrameError, read_flat_csv, records_to_frame
 from matching.model import MatchModel, ModelMismatchError
+from schemas import FLAT_COLUMNS
 
 __all__ = [
     "FLAT_COLUMNS",

@@ -142,4 +142,5 @@ def blocking_components(
     size = n + (int(node.max()) - n + 1 if len(node) else 0)
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
-    return labels[:n].astype(np.int64)
+    components: np.ndarray = labels[:n].astype(np.int64)
+    return components

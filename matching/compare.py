@@ -65,7 +65,7 @@ class PairContext:
     def similarity(
         self,
         column: str,
-        scorer: Callable = JaroWinkler.normalized_similarity,
+        scorer: Callable[..., float] = JaroWinkler.normalized_similarity,
         only: np.ndarray | None = None,
     ) -> np.ndarray:
         """Similarity in [0, 1] (or the scorer's distance) per pair; meaningless where a side is null.
@@ -164,7 +164,8 @@ class PairContext:
 
     def list_null(self, column: str) -> np.ndarray:
         counts = self.features[column].list.len().fill_null(0).to_numpy()
-        return (counts[self.left] == 0) | (counts[self.right] == 0)
+        empty: np.ndarray = (counts[self.left] == 0) | (counts[self.right] == 0)
+        return empty
 
 
 _PERCENT_SCORERS = (fuzz.token_set_ratio, fuzz.token_sort_ratio, fuzz.ratio, fuzz.partial_ratio)

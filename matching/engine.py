@@ -169,7 +169,7 @@ def _rows_for(
 ) -> tuple[list[tuple[int, int]], int]:
     rows, unknown = [], 0
     for a, b in keys:
-        ra, rb = index.get(tuple(a)), index.get(tuple(b))
+        ra, rb = index.get((a[0], a[1])), index.get((b[0], b[1]))
         if ra is None or rb is None or ra == rb:
             unknown += 1
             continue
@@ -235,7 +235,8 @@ class _Labels:
     @classmethod
     def of(cls, frame: pl.DataFrame, constraints: Constraints | None, config: MatchingConfig) -> _Labels:
         constraints = constraints or Constraints()
-        same, not_same = [], []
+        same: list[tuple[int, int]] = []
+        not_same: list[tuple[int, int]] = []
         if constraints.must_link or constraints.cannot_link:
             same, not_same, _ = _constraint_rows(frame, constraints)
         return cls(same, not_same, config.match_threshold, config.review_threshold)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import polars as pl
 
@@ -20,7 +21,8 @@ def _display_name() -> pl.Expr:
     return pl.when(pl.col("record_type") == "organization").then(org).otherwise(person).alias("name")
 
 
-def _normalised_list(frame: pl.DataFrame, column: str, func, with_country: bool = False) -> pl.Series:
+def _normalised_list(
+    frame: pl.DataFrame, column: str, func: Callable[..., Any], with_country: bool = False) -> pl.Series:
     """Split a ';'-joined cell, normalise every element (once per distinct value), drop unusable ones."""
     exploded = frame.select(
         pl.col("_row"), nz.split_multi(frame[column]).alias("v"), pl.col("country")

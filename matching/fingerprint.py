@@ -41,8 +41,8 @@ DECIDING_MODULES = (
     "decide",
     "cluster",
 )
-#: Libraries whose readings of names, phones and strings the normalizers and comparisons rely on; an
-#: optional one that is missing reads some names differently, so its absence is part of the print.
+#: Libraries whose readings of names, phones and strings the normalizers and comparisons rely on; all
+#: are required dependencies (the transliterators too), their versions are part of the print.
 LIBRARIES = ("anyascii", "pythainlp", "cantonese-romanisation", "phonenumbers", "rapidfuzz")
 
 

@@ -188,28 +188,27 @@ _THAI_WORD = re.compile(THAI_LETTERS)
 
 
 @lru_cache(maxsize=1)
-def _thai_romanizer() -> Callable[[str], str] | None:
+def _thai_romanizer() -> Callable[[str], str]:
     """PyThaiNLP's Royal Institute (RTGS) romanisation, the system Thai ASCII systems write names in.
 
-    Optional: without pythainlp the hand-written Thai rules in ``fold_script`` and anyascii are used.
+    Required (a dependency, not optional): skipping it when missing made match results differ by
+    environment. Imported here rather than at module level because importing pythainlp is slow and
+    only Thai names need it.
     """
-    try:
-        from pythainlp.transliterate import romanize
-    except ImportError:  # pragma: no cover - depends on the environment
-        return None
+    from pythainlp.transliterate import romanize
+
     return lambda word: romanize(word, engine="royin")
 
 
 @lru_cache(maxsize=200_000)
 def _thai_word(word: str) -> str:
-    romanizer = _thai_romanizer()
-    return romanizer(word) if romanizer else word
+    return _thai_romanizer()(word)
 
 
 def _romanize_thai_names(text: str) -> str:
     """สุขสวัสดิ์ -> "sukswat" (RTGS: final ส is "t", silent letters dropped) rather than anyascii's
     letter-by-letter "sukhswas". Names only: ~0.6 ms per distinct word is fine for names, not streets."""
-    if _thai_romanizer() is None or not _THAI_WORD.search(text):
+    if not _THAI_WORD.search(text):
         return text
     text = _NATIVE_TITLE_PREFIX.sub(" ", unicodedata.normalize("NFKC", text))
     text = _THAI_INITIAL_THOR_RUA.sub("ซ", text)
@@ -221,7 +220,7 @@ def thai_name(parts: str) -> str | None:
     reading next to the hand-written rules of ``fold_script``: each gets some names right that the other
     gets wrong (RTGS: สุขสวัสดิ์ "sukswat"; the rules: เพชรรัตน์ "phetcharat"). ``None`` without Thai."""
     text = " ".join(parts.split(PARTS_SEPARATOR)[:2]).strip() or parts.split(PARTS_SEPARATOR)[-1]
-    if not _THAI_WORD.search(text) or _thai_romanizer() is None:
+    if not _THAI_WORD.search(text):
         return None
     return " ".join(name_tokens(_romanize_thai_names(text))) or None
 
@@ -350,13 +349,14 @@ def person_name(parts: str) -> str | None:
 def _cantonese_readings() -> dict[str, list[str]]:
     """Character -> Hong Kong Government Cantonese romanisations (package cantonese-romanisation).
 
-    Optional: without it there is no Cantonese reading and HK names compare on their pinyin only.
+    Required (a dependency): without it HK names would compare on their pinyin only and results
+    would differ by environment, so a missing package fails here rather than being skipped.
     """
-    try:
-        data = pkgutil.get_data("cantoroman", "data/charToRoman.json")
-    except (ImportError, OSError):  # pragma: no cover - depends on the environment
-        return {}
-    return json.loads(data) if data else {}
+    data = pkgutil.get_data("cantoroman", "data/charToRoman.json")
+    if not data:
+        raise RuntimeError("cantonese-romanisation installed without its data/charToRoman.json")
+    readings: dict[str, list[str]] = json.loads(data)
+    return readings
 
 
 def _hk_reading(match: re.Match[str]) -> str:
@@ -381,7 +381,7 @@ def cantonese_name(parts: str) -> str | None:
     """
     given, family, full = (parts.split(PARTS_SEPARATOR) + ["", "", ""])[:3]
     text = f"{given} {family}" if given.strip() or family.strip() else full
-    if not _CJK.search(text) or not _cantonese_readings():
+    if not _CJK.search(text):
         return None
     return " ".join(name_tokens(_CJK.sub(_hk_reading, text))) or None
 
@@ -1045,7 +1045,7 @@ def warm_up(thai: bool = True) -> None:
     _vocabulary()
     _pinyin_syllables()
     _cantonese_readings()
-    if thai and _thai_romanizer() is not None:
+    if thai:
         _thai_word.__wrapped__("สมชาย")  # builds PyThaiNLP's word trie; not cached: a warm-up only
 
 

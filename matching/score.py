@@ -89,7 +89,8 @@ class FSModel:
 
 def _blend(counts: np.ndarray, prior: np.ndarray, weight: float) -> np.ndarray:
     total = counts.sum()
-    return (counts + weight * prior) / (total + weight)
+    blended: np.ndarray = (counts + weight * prior) / (total + weight)
+    return blended
 
 
 def estimate_u(features: pl.DataFrame, model: FSModel, sample_pairs: int = 200_000, seed: int = 42) -> None:
@@ -200,4 +201,5 @@ def match_weights(
 
 def probabilities(weights: np.ndarray, model: FSModel) -> np.ndarray:
     logit = np.log2(model.match_rate / (1 - model.match_rate)) + weights.sum(axis=1)
-    return 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
+    probability: np.ndarray = 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
+    return probability

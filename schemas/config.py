@@ -114,7 +114,7 @@ class SurvivorshipConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    default: list[SurvivorshipRule] = Field(default_factory=lambda: ["source_trust", "most_recent"])
+    default: list[SurvivorshipRule] = Field(default_factory=lambda: ["source_trust", "most_recent"])  # type: ignore[arg-type]
     fields: dict[str, list[SurvivorshipRule]] = Field(default_factory=dict)
     #: Fields on which two different values are a conflict raised to the data stewards.
     conflict_fields: list[str] = Field(default_factory=lambda: ["tax_id", "date_of_birth"])

@@ -274,7 +274,8 @@ _TAKEN: dict[type[BaseModel], type[BaseModel]] = {
 
 def parse_decision(data: Mapping[str, Any]) -> StewardDecision:
     """A stored decision (or one built in code) from plain data; ``ValidationError`` if it is not one."""
-    return _DECISIONS.validate_python(dict(data))
+    decision: StewardDecision = _DECISIONS.validate_python(dict(data))
+    return decision
 
 
 def taken(

@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 export PATH=$PWD/.venv/bin:$PATH
 echo "== ruff"
 ruff check .
+echo "== mypy (strict on schemas/, matching/, hub/; see [tool.mypy] in pyproject.toml)"
+mypy
 echo "== pytest"
 pytest -q -p no:cacheprovider "$@"

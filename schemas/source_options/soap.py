@@ -14,7 +14,7 @@ class ErpOptions(WsSecurityOptions):
 
     golden_id_field: str = Field("ZZ_GOLDEN_ID", description="customer field that receives the golden id")
     account_groups: dict[str, Literal["person", "organization"]] = Field(
-        default_factory=lambda: {"ZPER": "person", "ZORG": "organization"},
+        default_factory=lambda: {"ZPER": "person", "ZORG": "organization"},  # type: ignore[arg-type]
         description="account group (KTOKD) -> record type",
     )
     erasure: Literal["anonymize", "block"] = Field(

@@ -34,7 +34,7 @@ class CrmModulesOptions(RetryOptions, PushFieldsOption):
     """Shared by the CRM suites that keep Accounts and Contacts as modules (:mod:`connectors.crm_sync`)."""
 
     modules: list[Literal["Accounts", "Contacts"]] = Field(
-        default_factory=lambda: ["Accounts", "Contacts"], min_length=1, description="modules read and written"
+        default_factory=lambda: ["Accounts", "Contacts"], min_length=1, description="modules read and written"  # type: ignore[arg-type]
     )
 
 
