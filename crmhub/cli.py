@@ -9,13 +9,17 @@ import sys
 import threading
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from crmhub.demo_part import DemoPartMissing, demo_module
 from hub.db import SchemaOutOfDateError
 from schemas import ConfigError, load_config
 
+if TYPE_CHECKING:
+    from hub.store import HubStore
 
-def _store(args: argparse.Namespace, *, upgrade: bool = False):
+
+def _store(args: argparse.Namespace, *, upgrade: bool = False) -> HubStore:
     from hub.store import HubStore
 
     return HubStore(load_config(args.config).database_url, upgrade=upgrade)
@@ -31,8 +35,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     pipeline = SyncPipeline(config)
     try:
-        summary = pipeline.run(run_id=args.run_id, full_refresh=args.full_refresh,
-                               rematch_all=args.rematch_all, wait_seconds=args.wait)
+        summary = pipeline.run(
+            run_id=args.run_id,
+            full_refresh=args.full_refresh,
+            rematch_all=args.rematch_all,
+            wait_seconds=args.wait,
+        )
     except SyncAlreadyRunning as exc:
         print(f"crmhub sync: {exc}", file=sys.stderr)
         return 3
@@ -41,8 +49,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         store = pipeline.store
         waiting = ErasureQueue(store).waiting()
-        print(format_run_summary(store.runlog.run_steps(summary.run_id), store.runlog.counts(), waiting,
-                                 ParkedPushes(store).list()))
+        print(
+            format_run_summary(
+                store.runlog.run_steps(summary.run_id),
+                store.runlog.counts(),
+                waiting,
+                ParkedPushes(store).list(),
+            )
+        )
     problems = summary.problems()
     for problem in problems:
         print(f"FAILED {problem}", file=sys.stderr)
@@ -55,8 +69,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from hub.parked_pushes import ParkedPushes
 
     store = _store(args)
-    print(format_run_summary(store.runlog.run_steps(args.run_id), store.runlog.counts(),
-                             ErasureQueue(store).waiting(), ParkedPushes(store).list()))
+    print(
+        format_run_summary(
+            store.runlog.run_steps(args.run_id),
+            store.runlog.counts(),
+            ErasureQueue(store).waiting(),
+            ParkedPushes(store).list(),
+        )
+    )
     return 0
 
 
@@ -125,7 +145,7 @@ def cmd_sources_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_tryton(data_dir: Path):
+def _start_tryton(data_dir: Path) -> Any:  # sources.tryton.TrytonServer (the demo part)
     """The real Tryton ERP (``sources.tryton``), seeded with ``parties.json`` on its first start."""
     tryton = demo_module("tryton")
     PARTIES, TrytonServer = tryton.PARTIES, tryton.TrytonServer
@@ -283,8 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--run-id", help="name of this run in the run log")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
-                   help="when another sync is running, wait this long for it (default: exit 3 at once)")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="when another sync is running, wait this long for it (default: exit 3 at once)",
+    )
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("summary", help="what the last (or a given) sync run did")
@@ -400,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        return int(args.func(args))
     except ConfigError as exc:  # a typo in the YAML: say which, without a traceback, before any work
         print(f"crmhub: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from typing import Any
 
 from crmhub.demo_part import demo_module
 from hub.store import HubStore
+from schemas import RecordKey
 
 
 def _contains(value: Any, needle: str) -> bool:
@@ -19,7 +20,7 @@ def pushback_evidence(store: HubStore, data_dir: Path) -> str:
     system_class = demo_module("run").system_class
 
     membership = store.golden.membership()
-    by_golden: dict[str, list] = {}
+    by_golden: dict[str, list[RecordKey]] = {}
     for key, golden_id in membership.items():
         by_golden.setdefault(golden_id, []).append(key)
     if not by_golden:
@@ -28,6 +29,8 @@ def pushback_evidence(store: HubStore, data_dir: Path) -> str:
         sorted(by_golden), key=lambda g: (len({k.source_system for k in by_golden[g]}), len(by_golden[g]))
     )
     golden = store.golden.get_golden(golden_id)
+    if golden is None:  # membership read a moment ago: only a concurrent erasure removes it
+        return f"Golden record {golden_id} is gone."
     lines = [
         f"One customer across systems: golden record {golden_id} — {golden.display_name}",
         f"  e-mails {golden.emails}, phones {golden.phones}, tax id {golden.tax_id or '-'}",

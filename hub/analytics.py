@@ -87,9 +87,9 @@ def build_report(store: HubStore, period: str = "quarter") -> CustomerReport:
 
     per_customer: dict[str, list[tuple[datetime, Decimal, str]]] = defaultdict(list)
     for system, customer_id, total, currency, ordered_at in orders:
-        golden_id = membership.get(RecordKey(system, customer_id))
-        if golden_id in active:
-            per_customer[golden_id].append((ordered_at, Decimal(str(total)), currency))
+        owner = membership.get(RecordKey(system, customer_id))
+        if owner is not None and owner in active:
+            per_customer[owner].append((ordered_at, Decimal(str(total)), currency))
             since[golden_id] = min(since.get(golden_id, ordered_at), ordered_at)
     report.new_customers = sorted(Counter(period_of(since[g], period) for g in active if g in since).items())
     report.retention = _retention(per_customer, period)
@@ -125,7 +125,7 @@ def _retention(
 def _lifetime_value(
     per_customer: dict[str, list[tuple[datetime, Decimal, str]]], names: dict[str, str | None]
 ) -> dict[str, dict[str, Any]]:
-    by_currency: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    by_currency: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for golden_id, orders in per_customer.items():
         for ordered_at, total, currency in orders:
             by_currency[currency][golden_id].append((ordered_at, total))

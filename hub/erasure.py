@@ -227,7 +227,7 @@ def _features(session: Session, keys: list[RecordKey]) -> pl.DataFrame:
     return build_features(conform(_flat_frame(rows)))
 
 
-def _others_values(session: Session, keys: set[RecordKey]) -> Iterable[str]:
+def _others_values(session: Session, keys: set[RecordKey]) -> Iterable[str | None]:
     """Every name, contact, street, tax id and birth date other live records hold (one pass)."""
     columns = (
         SourceRecordRow.source_system,

@@ -7,7 +7,8 @@ as columns straight from SQL (one query into a polars frame), without building a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -31,6 +33,11 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+def core_table(model: type[Base]) -> Table:
+    """A mapped class's Core table, for set-based statements (``__table__`` is typed as a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 class SourceRecordRow(Base):
@@ -274,7 +281,7 @@ class OrderRow(Base):
     source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
     order_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     customer_source_id: Mapped[str] = mapped_column(String(128))
-    total: Mapped[float] = mapped_column(Numeric(14, 2))
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str | None] = mapped_column(String(32))
     ordered_at: Mapped[datetime]

@@ -105,7 +105,8 @@ def review_queue(
                 select(CrossReference.golden_id).where(CrossReference.golden_id.in_(set(golden_of.values())))
             )
         )
-    items, counts = [], {"source": Counter(), "country": Counter(), "band": Counter()}
+    items: list[ReviewItem] = []
+    counts: dict[str, Counter[str]] = {"source": Counter(), "country": Counter(), "band": Counter()}
     for p in pairs:
         left, right = RecordKey(p.left_system, p.left_id), RecordKey(p.right_system, p.right_id)
         lrec, rrec = records.get(left, {}), records.get(right, {})
@@ -122,7 +123,7 @@ def review_queue(
             continue
         if band and band != band_name:
             continue
-        members = sizes[golden_of.get(left)] + sizes[golden_of.get(right)]
+        members = sizes[golden_of.get(left, "")] + sizes[golden_of.get(right, "")]
         items.append(
             ReviewItem(
                 pair_id=p.id,
@@ -175,8 +176,8 @@ def _fill_clusters(store: HubStore, items: list[ReviewItem]) -> None:
             ClusterMember(RecordKey(row.source_system, row.source_id), name or None)
         )
     for item in items:
-        item.left_cluster = [m for m in clusters.get(item.left_golden, []) if m.key != item.left]
-        item.right_cluster = [m for m in clusters.get(item.right_golden, []) if m.key != item.right]
+        item.left_cluster = [m for m in clusters.get(item.left_golden or "", []) if m.key != item.left]
+        item.right_cluster = [m for m in clusters.get(item.right_golden or "", []) if m.key != item.right]
 
 
 def flat_records(session: Any, keys: set[RecordKey]) -> dict[RecordKey, dict[str, Any]]:

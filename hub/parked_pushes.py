@@ -30,22 +30,41 @@ class ParkedPushes:
     def __init__(self, store: HubStore):
         self.store = store
 
-    def record(self, source: str, pushed: Iterable[str], parked: Mapping[str, str],
-               golden_ids: Mapping[str, str], run_id: str) -> None:
+    def record(
+        self,
+        source: str,
+        pushed: Iterable[str],
+        parked: Mapping[str, str],
+        golden_ids: Mapping[str, str],
+        run_id: str,
+    ) -> None:
         """After a publish: the pushed records' old entries go, the newly parked ones come."""
         ids = list(pushed)
         with self.store.sessions.begin() as session:
             for start in range(0, len(ids), KEY_CHUNK):
-                keys = [(source, sid) for sid in ids[start:start + KEY_CHUNK]]
-                session.execute(delete(ParkedPushRow).where(
-                    tuple_(ParkedPushRow.source_system, ParkedPushRow.source_id).in_(keys)))
-            session.add_all(ParkedPushRow(source_system=source, source_id=sid, golden_id=golden_ids[sid],
-                                          reason=reason, run_id=run_id) for sid, reason in parked.items())
+                keys = [(source, sid) for sid in ids[start : start + KEY_CHUNK]]
+                session.execute(
+                    delete(ParkedPushRow).where(
+                        tuple_(ParkedPushRow.source_system, ParkedPushRow.source_id).in_(keys)
+                    )
+                )
+            session.add_all(
+                ParkedPushRow(
+                    source_system=source,
+                    source_id=sid,
+                    golden_id=golden_ids[sid],
+                    reason=reason,
+                    run_id=run_id,
+                )
+                for sid, reason in parked.items()
+            )
 
     def list(self, source: str | None = None, limit: int = 200) -> list[ParkedPush]:
         query = select(ParkedPushRow).order_by(ParkedPushRow.parked_at.desc(), ParkedPushRow.source_id)
         if source:
             query = query.where(ParkedPushRow.source_system == source)
         with self.store.sessions() as session:
-            return [ParkedPush(r.source_system, r.source_id, r.golden_id, r.reason, r.run_id, r.parked_at)
-                    for r in session.scalars(query.limit(limit))]
+            return [
+                ParkedPush(r.source_system, r.source_id, r.golden_id, r.reason, r.run_id, r.parked_at)
+                for r in session.scalars(query.limit(limit))
+            ]

@@ -153,7 +153,7 @@ class SyncPipeline:
             if full:
                 plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
             else:
-                since = datetime.fromisoformat(watermark)
+                since = datetime.fromisoformat(str(watermark))
                 dirty = self.store.staging.changed_since(since) | self.store.decisions.decided_since(since)
                 plan = affected_scope(frame, components, dirty, self.store.golden.membership())
             shards = self.config.matching.shards

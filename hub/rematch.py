@@ -62,10 +62,10 @@ def affected_scope(
             fresh = in_component[component] - affected
             affected |= fresh
             pending.extend(fresh)
-        golden_id = membership.get(key)
-        if golden_id is not None and golden_id not in seen_golden:
-            seen_golden.add(golden_id)
-            fresh = in_golden[golden_id] - affected
+        owner = membership.get(key)
+        if owner is not None and owner not in seen_golden:
+            seen_golden.add(owner)
+            fresh = in_golden[owner] - affected
             affected |= fresh
             pending.extend(fresh)
     live = {k for k in affected if k in component_of}

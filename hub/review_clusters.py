@@ -101,7 +101,7 @@ class ReviewClusters:
         self.middle = (review_threshold + match_threshold) / 2
         self.half = max((match_threshold - review_threshold) / 2, 1e-9)
 
-    def _links(self, source: str | None = None, band: str | None = None) -> Select[Any]:
+    def _links(self, source: str | None = None, band: str | None = None) -> Select[int, float, str, str]:
         """Open review links whose records sit in two different golden records, with both golden ids."""
         xl, xr = aliased(CrossReference), aliased(CrossReference)
         query = (

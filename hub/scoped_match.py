@@ -54,4 +54,6 @@ def match_around(
             clusters.setdefault(label, []).append(RecordKey(system, source_id))
         # as the sync stores them: through JSON (numpy numbers become plain ones)
         pairs = json.loads(json.dumps([p for chunk in result.pair_rows() for p in chunk], default=str))
+    if plan.scope is None:  # affected_scope always names the records it rebuilds
+        raise RuntimeError("a scoped match needs a scope")
     return ScopedMatch(clusters, pairs, plan.scope)

@@ -47,8 +47,10 @@ class Holder:
     heartbeat_at: datetime
 
     def describe(self) -> str:
-        return (f"run {self.run_id} (process {self.pid} on {self.host}, since "
-                f"{self.acquired_at:%Y-%m-%d %H:%M:%S} UTC, last step {self.heartbeat_at:%H:%M:%S} UTC)")
+        return (
+            f"run {self.run_id} (process {self.pid} on {self.host}, since "
+            f"{self.acquired_at:%Y-%m-%d %H:%M:%S} UTC, last step {self.heartbeat_at:%H:%M:%S} UTC)"
+        )
 
 
 class SyncAlreadyRunning(RuntimeError):
@@ -56,9 +58,11 @@ class SyncAlreadyRunning(RuntimeError):
 
     def __init__(self, holder: Holder):
         self.holder = holder
-        super().__init__(f"another sync is running: {holder.describe()}; wait for it to finish "
-                         "(crmhub sync --wait SECONDS) or, if it is dead on another host, it is taken over "
-                         "once its heartbeat is older than the stale limit")
+        super().__init__(
+            f"another sync is running: {holder.describe()}; wait for it to finish "
+            "(crmhub sync --wait SECONDS) or, if it is dead on another host, it is taken over "
+            "once its heartbeat is older than the stale limit"
+        )
 
 
 def _utc(moment: datetime) -> datetime:
@@ -83,8 +87,11 @@ class SyncLock:
     def holder(self) -> Holder | None:
         with self.store.sessions() as session:
             row = session.get(SyncLockRow, LOCK_NAME)
-            return None if row is None else Holder(row.run_id, row.host, row.pid, _utc(row.acquired_at),
-                                                   _utc(row.heartbeat_at))
+            return (
+                None
+                if row is None
+                else Holder(row.run_id, row.host, row.pid, _utc(row.acquired_at), _utc(row.heartbeat_at))
+            )
 
     def hold(self, run_id: str, wait_seconds: float = 0) -> None:
         """Take or refresh the lock for ``run_id``; wait up to ``wait_seconds`` for another run."""
@@ -134,8 +141,11 @@ class SyncLock:
     def _refresh(self, run_id: str) -> None:
         with self.store.sessions.begin() as session:
             mine = (SyncLockRow.name == LOCK_NAME, SyncLockRow.run_id == run_id)
-            session.execute(update(SyncLockRow).where(*mine)
-                            .values(host=self.host, pid=self.pid, heartbeat_at=datetime.now(UTC)))
+            session.execute(
+                update(SyncLockRow)
+                .where(*mine)
+                .values(host=self.host, pid=self.pid, heartbeat_at=datetime.now(UTC))
+            )
 
     def _take_over(self, dead: Holder, run_id: str) -> bool:
         """Compare-and-set: only the run that still sees the dead holder in the row gets it."""
@@ -143,16 +153,26 @@ class SyncLock:
         with self.store.sessions.begin() as session:
             done = session.execute(
                 update(SyncLockRow)
-                .where(SyncLockRow.name == LOCK_NAME, SyncLockRow.run_id == dead.run_id,
-                       SyncLockRow.pid == dead.pid, SyncLockRow.host == dead.host)
+                .where(
+                    SyncLockRow.name == LOCK_NAME,
+                    SyncLockRow.run_id == dead.run_id,
+                    SyncLockRow.pid == dead.pid,
+                    SyncLockRow.host == dead.host,
+                )
                 .values(run_id=run_id, host=self.host, pid=self.pid, acquired_at=now, heartbeat_at=now)
             )
-            return done.rowcount == 1
+            return bool(getattr(done, "rowcount", 0) == 1)  # a CursorResult: UPDATE reports its rows
 
     def _fail_dead_steps(self, run_id: str, dead: Holder | None) -> None:
         """With the lock held, no other run is alive: its steps still marked running never finish."""
-        why = (f"the run was killed or lost: {dead.describe()} no longer runs (found by run {run_id})"
-               if dead else f"the run was killed or lost (found by run {run_id})")
+        why = (
+            f"the run was killed or lost: {dead.describe()} no longer runs (found by run {run_id})"
+            if dead
+            else f"the run was killed or lost (found by run {run_id})"
+        )
         with self.store.sessions.begin() as session:
-            session.execute(update(RunLog).where(RunLog.status == "running", RunLog.run_id != run_id)
-                            .values(status="failed", error=why, finished_at=datetime.now(UTC)))
+            session.execute(
+                update(RunLog)
+                .where(RunLog.status == "running", RunLog.run_id != run_id)
+                .values(status="failed", error=why, finished_at=datetime.now(UTC))
+            )

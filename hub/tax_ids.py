@@ -13,10 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from stdnum import get_cc_module
 from stdnum.exceptions import ValidationError as StdnumError
+
+if TYPE_CHECKING:
+    from stdnum.util import NumberValidationModule
 
 #: VAT prefixes that are not the ISO code of their country.
 _VAT_PREFIX_COUNTRY = {"EL": "gr", "XI": "gb"}
@@ -25,7 +28,7 @@ _LETTER_PREFIX = re.compile(r"^[A-Z]{2}(?=\d{6,})")
 
 
 @cache
-def _vat_module(country: str) -> ModuleType | None:
+def _vat_module(country: str) -> NumberValidationModule | None:
     """python-stdnum's VAT module of a country (``None`` where it has none)."""
     if not (len(country) == 2 and country.isascii() and country.isalpha()):
         return None
@@ -35,7 +38,7 @@ def _vat_module(country: str) -> ModuleType | None:
         return None
 
 
-def _compact(module: ModuleType, text: str) -> str | None:
+def _compact(module: NumberValidationModule, text: str) -> str | None:
     try:
         return _NOT_ALNUM.sub("", module.compact(text).upper()) or None
     except StdnumError:

@@ -18,9 +18,10 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -63,6 +64,9 @@ class Auth(Protocol):
 
     def csrf_secret(self) -> bytes: ...
 
+    #: The FastAPI dependency itself (its parameters are the backend's own sub-dependencies).
+    def __call__(self, *args: Any, **kwargs: Any) -> Awaitable[Principal]: ...
+
 
 def csrf_token(secret: bytes, user: str) -> str:
     return hmac.new(secret, f"csrf:{user}".encode(), hashlib.sha256).hexdigest()
@@ -98,7 +102,7 @@ def parse_users(text: str) -> list[WebUser]:
             pieces = part.split(":", 2)
             if len(pieces) != 3:
                 raise ValueError(f"user entry {part.split(':', 1)[0]!r} is not name:role:token")
-            entries.append(tuple(pieces))
+            entries.append((pieces[0], pieces[1], pieces[2]))
     users = []
     for name, role, token in entries:
         if role not in ROLES:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from functools import cached_property
+from typing import cast
 
 from fastapi import Request
 
@@ -48,4 +49,4 @@ class HubContext:
 
 
 def hub_of(request: Request) -> HubContext:
-    return request.app.state.hub
+    return cast(HubContext, request.app.state.hub)

@@ -9,7 +9,7 @@ placeholder declares the bearer scheme, so the OpenAPI document shows how API cl
 
 # No `from __future__ import annotations`: FastAPI must see the `Annotated` aliases.
 import hmac
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
@@ -27,7 +27,7 @@ async def current_user(
 
 
 def auth_of(request: Request) -> Auth:
-    return request.app.state.auth
+    return cast(Auth, request.app.state.auth)
 
 
 def may_decide(user: Principal) -> None:

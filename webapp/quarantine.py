@@ -12,7 +12,8 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from hub.quarantine import OPEN, QuarantineBook, QuarantineEntry, QuarantineError
+from hub.quarantine import QuarantineBook, QuarantineEntry, QuarantineError
+from hub.store.quarantine_rows import OPEN
 from schemas import SourceConfig
 from webapp.context import hub_of
 from webapp.deps import Steward, User, check_form_steward

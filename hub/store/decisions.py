@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.models import AuditEntry, MatchPairRow, StewardDecisionRow, utcnow
+from hub.models import AuditEntry, MatchPairRow, StewardDecisionRow, core_table, utcnow
 from hub.store.common import PairVerdict, Repository, StaleDecisionsError, StoredMatch, _jsonable
 from hub.store.golden import GoldenRepository, decision_version_in, serialize
 from schemas import RecordKey, StewardDecision
@@ -55,7 +55,13 @@ class DecisionRepository(Repository):
                 after = or_(after, StewardDecisionRow.undone_at > moment)
             query = query.where(after)
         with self.sessions() as session:
-            return {RecordKey(row[i], row[i + 1]) for row in session.execute(query) for i in (0, 2) if row[i]}
+            keys: set[RecordKey] = set()
+            for left_system, left_id, right_system, right_id in session.execute(query):
+                if left_system and left_id:
+                    keys.add(RecordKey(left_system, left_id))
+                if right_system and right_id:
+                    keys.add(RecordKey(right_system, right_id))
+            return keys
 
     def add_decision(self, decision: StewardDecision, before: dict[str, Any] | None = None) -> int:
         """Store a steward decision that changes no golden record by itself (see ``save_decision``)."""
@@ -168,12 +174,13 @@ class DecisionRepository(Repository):
                 .order_by(AuditEntry.id.desc())
             )
             before = next((e.before for e in entries if (e.after or {}).get("decision_id") == row.id), None)
-            return row.id, _decision_model(row), before
+            decision = _decision_model(row)
+            return None if decision is None else (row.id, decision, before)
 
     @staticmethod
     def _set_pair_decision(session: Session, verdict: PairVerdict) -> None:
         """Note a steward's verdict on a stored pair (either order), if the pair is stored."""
-        table = MatchPairRow.__table__
+        table = core_table(MatchPairRow)
         for a, b in ((verdict.left, verdict.right), (verdict.right, verdict.left)):
             where = (
                 (table.c.left_system == a.source_system)

@@ -17,6 +17,7 @@ from hub.models import (
     MatchPairRow,
     OutboxEvent,
     StewardDecisionRow,
+    core_table,
     utcnow,
 )
 from hub.store.common import (
@@ -105,7 +106,8 @@ class GoldenRepository(Repository):
             if touched_ids
             else {}
         )
-        audit, outbox = _Trail(session, result.actor, result.run_id, now), []
+        audit = _Trail(session, result.actor, result.run_id, now)
+        outbox: list[tuple[str, str, str | None, dict[str, Any] | None]] = []
         for golden in result.golden:
             data = golden.model_dump(mode="json")
             digest = content_hash({k: v for k, v in data.items() if k != "lineage"})
@@ -199,7 +201,7 @@ class GoldenRepository(Repository):
     def _replace_pairs(session: Session, result: StoredMatch, now: datetime) -> None:
         if result.pairs is None:  # a steward decision: the pairs keep their scores and the queue stays
             return
-        table = MatchPairRow.__table__
+        table = core_table(MatchPairRow)
         if result.scope is None:
             session.execute(table.delete())
         else:  # set-based: one statement per chunk of records, not one per record
@@ -221,7 +223,7 @@ class GoldenRepository(Repository):
     @staticmethod
     def _replace_conflicts(session: Session, result: StoredMatch, touched: set[str], now: datetime) -> None:
         if touched:
-            session.execute(FieldConflict.__table__.delete().where(FieldConflict.golden_id.in_(touched)))
+            session.execute(core_table(FieldConflict).delete().where(FieldConflict.golden_id.in_(touched)))
         for golden_id, fields in result.conflicts.items():
             for name, values in fields.items():
                 session.add(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.models import MatchModelRow, MatchPlanPair, MatchPlanRow, MatchPlanRun
+from hub.models import MatchModelRow, MatchPlanPair, MatchPlanRow, MatchPlanRun, core_table
 from hub.store.common import Repository, _jsonable
 from schemas import RecordKey
 
@@ -25,7 +25,7 @@ class MatchRunRepository(Repository):
 
     def model(self, model_id: int) -> dict[str, Any]:
         with self.sessions() as session:
-            return session.get(MatchModelRow, model_id).model
+            return session.get_one(MatchModelRow, model_id).model
 
     def active_model_id(self) -> int | None:
         with self.sessions() as session:
@@ -43,7 +43,7 @@ class MatchRunRepository(Repository):
             session.flush()
             for start in range(0, len(rows), 5000):
                 session.execute(
-                    MatchPlanRow.__table__.insert(),
+                    core_table(MatchPlanRow).insert(),
                     [
                         {
                             "run_id": plan.run_id,
@@ -63,12 +63,12 @@ class MatchRunRepository(Repository):
         self, run_id: str, shard: int, clusters: dict[RecordKey, str], pairs: Sequence[dict[str, Any]]
     ) -> None:
         """One shard's clusters and pairs; a retried shard replaces what an earlier attempt wrote."""
-        table = MatchPlanRow.__table__
+        table = core_table(MatchPlanRow)
         with self.sessions.begin() as session:
             session.execute(
-                MatchPlanPair.__table__.delete().where(
-                    MatchPlanPair.run_id == run_id, MatchPlanPair.shard == shard
-                )
+                core_table(MatchPlanPair)
+                .delete()
+                .where(MatchPlanPair.run_id == run_id, MatchPlanPair.shard == shard)
             )
             for key, label in clusters.items():
                 session.execute(
@@ -82,7 +82,7 @@ class MatchRunRepository(Repository):
                 )
             for start in range(0, len(pairs), 5000):
                 session.execute(
-                    MatchPlanPair.__table__.insert(),
+                    core_table(MatchPlanPair).insert(),
                     [
                         {"run_id": run_id, "shard": shard, "pair": _jsonable(p)}
                         for p in pairs[start : start + 5000]
@@ -91,7 +91,7 @@ class MatchRunRepository(Repository):
 
     def plan_results(
         self, run_id: str
-    ) -> tuple[dict[str, list[RecordKey]], set[RecordKey], list[dict], list[int]]:
+    ) -> tuple[dict[str, list[RecordKey]], set[RecordKey], list[dict[str, Any]], list[int]]:
         """(cluster label -> members, every planned key, pairs, shards that did not report) of a run."""
         clusters: dict[str, list[RecordKey]] = {}
         keys: set[RecordKey] = set()
@@ -114,4 +114,4 @@ class MatchRunRepository(Repository):
     @staticmethod
     def _drop_plan(session: Session, run_id: str) -> None:
         for model in (MatchPlanRow, MatchPlanPair, MatchPlanRun):
-            session.execute(model.__table__.delete().where(model.__table__.c.run_id == run_id))
+            session.execute(core_table(model).delete().where(core_table(model).c.run_id == run_id))

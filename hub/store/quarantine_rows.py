@@ -69,5 +69,3 @@ def record(session: Session, quarantined: Sequence[QuarantinedRecord], run_id: s
 
 def _fixed(row: QuarantineRow) -> bool:
     return any(event.get("action") == "fix" for event in row.history or [])
-
-

@@ -22,7 +22,7 @@ class RunLogRepository(Repository):
 
     def finish_step(self, step_id: int, stats: dict[str, Any], error: str | None = None) -> None:
         with self.sessions.begin() as session:
-            row = session.get(RunLog, step_id)
+            row = session.get_one(RunLog, step_id)
             row.status = "failed" if error else "success"
             row.stats, row.error, row.finished_at = _jsonable(stats), error, utcnow()
 
