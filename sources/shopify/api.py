@@ -23,6 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from sources.shopify.bucket import LeakyBucket
+from sources.shopify.graphql_api import run_graphql
+from sources.shopify.graphql_cost import CostBucket
 from sources.shopify.store import UTC_FORMAT, WRITABLE_FIELDS, DuplicateMetafield, ShopifyStore
 from sources.webshop.faults import MALFORMED_EMAIL, Faults
 
@@ -68,8 +70,10 @@ class ShopSettings:
         return moment.astimezone(UTC).strftime(UTC_FORMAT)
 
 
-def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: LeakyBucket) -> FastAPI:
-    app = FastAPI(title="Local Shopify store (REST Admin API subset)")
+def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: LeakyBucket,
+              points: CostBucket | None = None) -> FastAPI:
+    app = FastAPI(title="Local Shopify store (REST and GraphQL Admin API subsets)")
+    points = points or CostBucket()
 
     @app.exception_handler(ShopifyError)
     async def _shopify_error(request: Request, exc: ShopifyError) -> JSONResponse:
@@ -89,6 +93,8 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
         token = request.headers.get("x-shopify-access-token") or ""
         if not secrets.compare_digest(token.encode(), shop.access_token.encode()):
             return JSONResponse({"errors": INVALID_TOKEN}, status_code=401)
+        if request.url.path.endswith("/graphql.json"):  # rate-limited by query cost instead
+            return await call_next(request)
         allowed, used, retry_after = bucket.take(token)
         limit_header = {"X-Shopify-Shop-Api-Call-Limit": used}
         if not allowed:
@@ -226,6 +232,17 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
         updated = store.update_metafield(customer_id, metafield_id, str(data["value"])) if store.metafield(
             customer_id, metafield_id) else None
         return {"metafield": metafield_json(_existing(updated), shop)}
+
+    @app.post(PREFIX + "/graphql.json")
+    async def graphql(request: Request) -> JSONResponse:
+        """The GraphQL Admin API endpoint: ``{"query", "variables", "operationName"}`` -> ``data``,
+        ``errors``, ``extensions.cost``; always HTTP 200 for GraphQL-level errors, throttling included
+        (https://shopify.dev/docs/api/admin-graphql/2024-10 ,
+        https://shopify.dev/docs/api/usage/rate-limits#graphql-admin-api-rate-limits)."""
+        token = request.headers.get("x-shopify-access-token") or ""
+        info = {"id": "gid://shopify/Shop/548380009", "name": shop.name, "myshopifyDomain": shop.domain,
+                "ianaTimezone": shop.zone.key}
+        return JSONResponse(run_graphql(store, points, token, await _body(request), info))
 
     @app.post("/_admin/faults")
     async def set_faults(request: Request) -> JSONResponse:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sources.connection import airflow_connection
 from sources.shopify.api import ShopSettings, build_app, customer_json
 from sources.shopify.bucket import LeakyBucket
+from sources.shopify.graphql_cost import CostBucket
 from sources.shopify.seed import customer_from_flat
 from sources.shopify.store import ShopifyStore
 from sources.webshop.faults import Faults
@@ -26,6 +27,7 @@ class ShopifySystem:
 
     Settings: ``access_token`` (the Admin API token), ``timezone`` (the shop's IANA zone; timestamps are
     rendered in it), ``bucket_size``/``leak_rate`` (rate limit, Shopify standard: 40 and 2/s),
+    ``graphql_points``/``graphql_restore_rate`` (GraphQL cost limit, standard: 1000 and 50/s),
     ``shop_domain``, ``port`` (used by :meth:`connection` without a base URL).
     """
 
@@ -40,6 +42,8 @@ class ShopifySystem:
                                  settings.get("shop_domain", "crmhub-demo.myshopify.com"),
                                  settings.get("timezone", "Asia/Bangkok"), self.access_token)
         self.bucket = LeakyBucket(int(settings.get("bucket_size", 40)), float(settings.get("leak_rate", 2.0)))
+        self.points = CostBucket(int(settings.get("graphql_points", 1000)),
+                                 float(settings.get("graphql_restore_rate", 50.0)))
         self.port: int = int(settings.get("port", DEFAULT_PORT))
 
     def seed(self, rows: Iterable[Mapping[str, str]]) -> int:
@@ -53,7 +57,7 @@ class ShopifySystem:
         return len(customers)
 
     def app(self) -> FastAPI:
-        return build_app(self.store, self.faults, self.shop, self.bucket)
+        return build_app(self.store, self.faults, self.shop, self.bucket, self.points)
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection: the Admin API access token as password; the API version in ``extra``."""
