@@ -1,4 +1,5 @@
-"""Shopify connector: customers over the REST Admin API (``/admin/api/<version>/customers.json``).
+"""Shopify connector: customers over the GraphQL Admin API (default, :mod:`connectors.shopify_graphql`)
+or, with ``api: rest``, the legacy REST Admin API (``/admin/api/<version>/customers.json``, below).
 
 Auth is the Admin API access token in ``X-Shopify-Access-Token`` (the connection's password). Shopify
 rate-limits with a leaky bucket and answers 429 with ``Retry-After: 2.0`` (a decimal, which the shared
@@ -34,7 +35,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -51,12 +52,13 @@ from connectors.http import (
     transport,
 )
 from connectors.push_values import desired_values
+from connectors.shopify_graphql import SHOP, ShopifyGraphql
 from schemas import QuarantinedRecord, SourceConfig
 from schemas.source_options import ShopifyOptions
 
 DEFAULT_API_VERSION = "2024-10"
 MAX_LIMIT = 250  # Shopify's largest page
-CURSOR_VERSION = "sh1"
+CURSOR_VERSIONS = ("sh1", "gq1")  # REST page_info tokens, GraphQL endCursors
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: Customer fields a push may write; the rest of the mapping (id, dates, address) is read-only here.
 WRITABLE_FIELDS = frozenset({"first_name", "last_name", "email", "phone", "note"})
@@ -70,25 +72,35 @@ class RunState:
     since: datetime | None = None
     started: datetime | None = None
     page_info: str | None = None
+    VERSION: ClassVar[str] = "sh1"
 
     def encode(self) -> str:
         parts = [t.astimezone(UTC).strftime(TIME_FORMAT) if t else "" for t in (self.since, self.started)]
-        return "|".join([CURSOR_VERSION, *parts, self.page_info or ""])
+        return "|".join([self.VERSION, *parts, self.page_info or ""])
 
     @classmethod
     def decode(cls, cursor: str) -> RunState:
+        """A cursor of the other API (after switching ``api``) keeps its ``since``, drops its page token."""
         try:
             version, since, started, page_info = cursor.split("|")
-            if version != CURSOR_VERSION:
+            if version not in CURSOR_VERSIONS:
                 raise ValueError(f"unknown cursor version {version!r}")
             parse = lambda text: datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC) if text else None  # noqa: E731
+            if version != cls.VERSION:
+                return cls(parse(since))
             state = cls(parse(since), parse(started), page_info or None)
             if state.page_info and state.started is None:
                 raise ValueError("a page token needs the run's start time")
             return state
         except ValueError as exc:
-            expected = f"'{CURSOR_VERSION}|<since>|<started>|<page_info>' or none for a full refresh"
+            expected = f"'{cls.VERSION}|<since>|<started>|<page token>' or none for a full refresh"
             raise ValueError(f"invalid cursor {cursor!r} ({exc}); expected {expected}") from None
+
+
+class GraphqlRunState(RunState):
+    """The same run state over GraphQL: the page token is the connection's ``endCursor``."""
+
+    VERSION: ClassVar[str] = "gq1"
 
 
 class ShopifyConnector(SourceConnector):
@@ -130,6 +142,7 @@ class ShopifyConnector(SourceConnector):
         self.session = build_session(**session_settings(options))
         token = self.credentials.password or extra.get("access_token") or ""
         self.session.headers.update({"X-Shopify-Access-Token": token, "Accept": "application/json"})
+        self.graphql = ShopifyGraphql(self) if options.api == "graphql" else None
 
     # -- check -----------------------------------------------------------------------------------
 
@@ -137,8 +150,12 @@ class ShopifyConnector(SourceConnector):
         self.server_time("check")
 
     def server_time(self, operation: str) -> datetime:
-        """The shop's clock: the ``Date`` header of ``GET shop.json`` (whole seconds, rounded down)."""
-        response = self._request("GET", operation, "/shop.json")
+        """The shop's clock: the ``Date`` header of ``GET shop.json`` or of GraphQL ``{ shop { id } }``
+        (whole seconds, rounded down)."""
+        if self.graphql:
+            response = self.graphql.call("ShopClock", SHOP, {}, operation)[1]
+        else:
+            response = self._request("GET", operation, "/shop.json")
         try:
             return parsedate_to_datetime(response.headers["Date"]).astimezone(UTC)
         except (KeyError, TypeError, ValueError):
@@ -152,6 +169,9 @@ class ShopifyConnector(SourceConnector):
             state = RunState.decode(cursor) if cursor else RunState()
         except ValueError as exc:
             raise ConnectorError(self.name, "pull", str(exc)) from None
+        if self.graphql:
+            yield from self._pull_graphql(cursor)
+            return
         resumed = state.page_info is not None
         response = self._resume(state) if resumed else None
         if response is None:
@@ -171,6 +191,19 @@ class ShopifyConnector(SourceConnector):
                 return
             response = self._request("GET", "pull", "/customers.json", page=page_no + 1,
                                      params={"limit": self.limit, "page_info": next_token})
+
+    def _pull_graphql(self, cursor: str | None) -> Iterator[Page]:
+        """Pages of ``customers(query: "updated_at:>='<since>'", sortKey: UPDATED_AT)``, cursor after each."""
+        state = GraphqlRunState.decode(cursor) if cursor else GraphqlRunState()
+        resumed = state.page_info is not None
+        started = state.started or self.server_time("pull")
+        since = state.since.strftime(TIME_FORMAT) if state.since else None
+        pages = self.graphql.pages(since, state.page_info, self.limit)  # type: ignore[union-attr]
+        for page_no, (rows, end_cursor) in enumerate(pages, 1):
+            after = (GraphqlRunState(state.since, started, end_cursor) if end_cursor
+                     else GraphqlRunState(started - self.overlap))
+            if rows or resumed or page_no > 1:
+                yield self._page(rows, after.encode())
 
     def _resume(self, state: RunState) -> requests.Response | None:
         """The page after a stored token, or ``None`` when the shop rejects the token (run restarts)."""
@@ -207,6 +240,9 @@ class ShopifyConnector(SourceConnector):
         source_id = str(update.source_id)
         if not source_id.isdigit():
             raise ConnectorError(self.name, "push", "Shopify customer ids are integers", source_id)
+        if self.graphql:
+            self.graphql.push_one(update)
+            return
         path = f"/customers/{source_id}"
         current = self._json(self._request("GET", "push", f"{path}.json", record_id=source_id), "push",
                              record_id=source_id).get("customer") or {}

@@ -20,6 +20,10 @@ class WebShopOptions(RetryOptions, PushFieldsOption):
 class ShopifyOptions(RetryOptions, PushFieldsOption):
     """``kind: shopify`` (:mod:`connectors.shopify`)."""
 
+    api: Literal["graphql", "rest"] = Field(
+        "graphql", description="GraphQL Admin API (Shopify's current API) or the legacy REST Admin API"
+    )
+
     api_version: str | None = Field(
         None, description="Admin API version; none = the connection's `extra.api_version`, else 2024-10"
     )

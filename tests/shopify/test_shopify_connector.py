@@ -30,13 +30,13 @@ def test_registered_under_kind_shopify():
 
 
 def test_check_and_a_wrong_token_is_a_clear_error(shop):
-    shop.connector().check()
+    shop.connector(api="rest").check()
     with pytest.raises(ConnectorError, match=r"^shopify\.check: GET /shop\.json -> HTTP 401: \[API\] "):
-        shop.connector(password="shpat_wrong").check()
+        shop.connector(api="rest", password="shpat_wrong").check()
 
 
 def test_full_pull_maps_customers_onto_canonical_records(shop):
-    records = {r.source_id: r for page in shop.connector().pull(None) for r in page.records}
+    records = {r.source_id: r for page in shop.connector(api="rest").pull(None) for r in page.records}
     assert sorted(records, key=int) == VALID_IDS
     assert (records["1"].given_name, records["1"].family_name) == ("Иван", "Петров")
     assert records["1"].phones == ["+359881234567"] and records["1"].addresses[0].city == "София"
@@ -50,7 +50,7 @@ def test_full_pull_maps_customers_onto_canonical_records(shop):
 
 
 def test_pages_follow_link_headers_with_a_cursor_after_each(shop):
-    pages = list(shop.connector(page_size=3).pull(None))
+    pages = list(shop.connector(api="rest", page_size=3).pull(None))
     assert pulled_ids(pages) == VALID_IDS
     assert [len(p.records) + len(p.quarantined) for p in pages] == [3, 3, 3, 1]
     states = [RunState.decode(p.cursor) for p in pages]
@@ -59,22 +59,23 @@ def test_pages_follow_link_headers_with_a_cursor_after_each(shop):
 
 
 def test_resume_after_a_crash_loses_and_repeats_nothing(shop):
-    first_two = list(itertools.islice(shop.connector(page_size=3).pull(None), 2))  # then a "crash"
-    resumed = list(shop.connector(page_size=3).pull(first_two[-1].cursor))
+    """The first two pages, then a "crash"; a new connector resumes from the last cursor."""
+    first_two = list(itertools.islice(shop.connector(api="rest", page_size=3).pull(None), 2))
+    resumed = list(shop.connector(api="rest", page_size=3).pull(first_two[-1].cursor))
     ids = pulled_ids(first_two) + pulled_ids(resumed)
     assert ids == VALID_IDS and [q.source_id for p in resumed for q in p.quarantined] == ["9"]
 
 
 def test_a_rejected_page_token_restarts_the_run_without_loss(shop):
-    first = next(shop.connector(page_size=3).pull(None))
+    first = next(shop.connector(api="rest", page_size=3).pull(None))
     state = RunState.decode(first.cursor)
     stale = RunState(state.since, state.started, "bm90LWEtdG9rZW4").encode()  # the shop no longer knows it
-    ids = pulled_ids([first, *shop.connector(page_size=3).pull(stale)])
+    ids = pulled_ids([first, *shop.connector(api="rest", page_size=3).pull(stale)])
     assert set(ids) == set(VALID_IDS) and ids.count("1") == 2  # duplicates, never gaps
 
 
 def test_incremental_run_pulls_only_what_changed_after_the_cursor(shop):
-    connector = shop.connector(page_size=4)
+    connector = shop.connector(api="rest", page_size=4)
     cursor = list(connector.pull(None))[-1].cursor
     assert list(connector.pull(cursor)) == []
     touch(shop, 3, first_name="志明 Jimmy")
@@ -90,22 +91,22 @@ def test_incremental_run_pulls_only_what_changed_after_the_cursor(shop):
 
 
 def test_customers_edited_during_a_run_are_not_lost(shop):
-    pages = shop.connector(page_size=3).pull(None)
+    pages = shop.connector(api="rest", page_size=3).pull(None)
     ids = pulled_ids([next(pages)])
     touch(shop, 2, first_name="Somchai")  # already delivered: its position is behind the cursor
     rest = list(pages)
     ids += pulled_ids(rest)
     assert set(ids) == set(VALID_IDS) and ids.count("2") == 1
-    again = {r.source_id: r for p in shop.connector().pull(rest[-1].cursor) for r in p.records}
+    again = {r.source_id: r for p in shop.connector(api="rest").pull(rest[-1].cursor) for r in p.records}
     assert again["2"].given_name == "Somchai"  # the next incremental run picks the edit up
 
 
 def test_503_and_429_with_decimal_retry_after_are_retried(shop):
     shop.system.faults.fail_next(2, status=503)
-    assert pulled_ids(shop.connector().pull(None)) == VALID_IDS
+    assert pulled_ids(shop.connector(api="rest").pull(None)) == VALID_IDS
     shop.system.faults.throttle_next(1, retry_after=1)  # answered as "Retry-After: 1.0", like Shopify
     started = time.monotonic()
-    assert pulled_ids(shop.connector().pull(None)) == VALID_IDS
+    assert pulled_ids(shop.connector(api="rest").pull(None)) == VALID_IDS
     assert time.monotonic() - started >= 1.0
 
 
@@ -121,26 +122,26 @@ def test_the_shared_session_waits_out_shopifys_decimal_retry_after(shop):
 
 def test_a_real_bucket_overflow_is_waited_out(make_shop):
     shop = make_shop(bucket_size=2, leak_rate=4.0)
-    pages = list(shop.connector(page_size=2).pull(None))  # 6 requests against a bucket of 2
+    pages = list(shop.connector(api="rest", page_size=2).pull(None))  # 6 requests against a bucket of 2
     assert pulled_ids(pages) == VALID_IDS
 
 
 def test_persistent_5xx_becomes_a_connector_error(shop):
     shop.system.faults.fail_next(50, status=500)
     with pytest.raises(ConnectorError, match=r"^shopify\.pull: GET /shop\.json -> HTTP 500"):
-        list(shop.connector().pull(None))
+        list(shop.connector(api="rest").pull(None))
 
 
 def test_a_malformed_customer_is_quarantined_and_the_rest_of_the_page_kept(shop):
     shop.system.faults.malform_next()
-    (page,) = list(shop.connector().pull(None))
+    (page,) = list(shop.connector(api="rest").pull(None))
     assert pulled_ids([page]) == VALID_IDS[1:]
     reasons = {q.source_id: q.reason for q in page.quarantined}
     assert set(reasons) == {"1", "9"} and "not-an-e-mail" in reasons["1"]
 
 
 def test_truncated_json_names_system_operation_and_page(shop):
-    pages = shop.connector(page_size=4).pull(None)
+    pages = shop.connector(api="rest", page_size=4).pull(None)
     next(pages)
     shop.system.faults.truncate_next()
     with pytest.raises(ConnectorError, match=r"^shopify\.pull: page 2 malformed JSON from /admin/api/2024-10/"
@@ -151,11 +152,11 @@ def test_truncated_json_names_system_operation_and_page(shop):
 
 def test_invalid_cursor_is_a_clear_error(shop):
     with pytest.raises(ConnectorError, match="invalid cursor 'page=3'"):
-        list(shop.connector().pull("page=3"))
+        list(shop.connector(api="rest").pull("page=3"))
 
 
 def test_push_writes_golden_id_metafield_and_changed_fields_idempotently(shop):
-    connector = shop.connector()
+    connector = shop.connector(api="rest")
     update = PushUpdate("4", "G-000004", {"given_name": "Văn An", "family_name": "Nguyễn",
                                            "emails": ["an.nguyen@example.vn"], "phones": ["+84912345678"],
                                            "city": "Hà Nội", "updated_at": "x"})
@@ -173,7 +174,7 @@ def test_push_writes_golden_id_metafield_and_changed_fields_idempotently(shop):
 
 
 def test_push_failures_are_reported_per_record(shop):
-    result = shop.connector().push([
+    result = shop.connector(api="rest").push([
         PushUpdate("999", "G-1", {}),
         PushUpdate("ABC", "G-2", {}),
         PushUpdate("8", "G-3", {"phones": ["(202) 555-0143"]}),
@@ -187,7 +188,7 @@ def test_push_failures_are_reported_per_record(shop):
 
 
 def test_push_golden_id_only_when_fields_are_not_pushed(shop):
-    shop.connector(push_fields=False).push([PushUpdate("2", "G-2", {"given_name": "Somchai"})])
+    shop.connector(api="rest", push_fields=False).push([PushUpdate("2", "G-2", {"given_name": "Somchai"})])
     stored = shop.system.inspect("2")
     assert (stored["golden_id"], stored["first_name"]) == ("G-2", "สมชาย")
 
@@ -203,7 +204,7 @@ def test_generated_customers_round_trip_with_malformed_rows_quarantined(make_sho
         sid for sid, truth in bad.items() if not truth.startswith("BAD-impossible_date") and sid not in hidden
     }
     assert len(detectable) >= 3, "the generator should have produced malformed rows"
-    pages = list(make_shop(rows).connector(page_size=25).pull(None))
+    pages = list(make_shop(rows).connector(api="rest", page_size=25).pull(None))
     pulled = pulled_ids(pages)
     quarantined = {q.source_id for page in pages for q in page.quarantined}
     assert len(pulled) == len(set(pulled)) and set(pulled) | quarantined == {r["source_id"] for r in rows}
