@@ -8,7 +8,8 @@ https`` from a TLS proxy) HTTP Basic or the ``consumer_key``/``consumer_secret``
 HTTP one-legged OAuth 1.0a (``sources/webshop/oauth1.py``). Customers list only by what WooCommerce
 offers (``orderby`` id/include/name/registered_date, no "modified since" filter:
 https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-customers). The one local extension
-is ``/_admin/faults`` (fault injection for the tests).
+is ``/_admin/faults`` (fault injection for the tests). ``customer.*`` webhooks are delivered by
+``sources/webshop/webhooks.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sources.webshop.faults import MALFORMED_EMAIL, Faults
 from sources.webshop.oauth1 import OAuthError, OAuthVerifier
 from sources.webshop.store import ShopStore
+from sources.webshop.webhooks import Webhooks
 
 API = "/wp-json/wc/v3"
 MAX_PER_PAGE = 100  # WooCommerce's limit
@@ -62,8 +64,10 @@ def woo_error(status: int, code: str, message: str, headers: dict[str, str] | No
                         status_code=status, headers=headers)
 
 
-def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secret: str) -> FastAPI:
+def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secret: str,
+              webhooks: Webhooks | None = None) -> FastAPI:
     app = FastAPI(title="Local web shop (WooCommerce REST API v3 subset)")
+    hooks = webhooks or Webhooks()
 
     oauth = OAuthVerifier(consumer_key, consumer_secret)
 
@@ -156,7 +160,9 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
         if not isinstance(changes, dict):
             raise WooError(400, "rest_invalid_json", "Invalid JSON body passed: expected an object.")
         _check_update(changes)
-        return customer_json(_existing(store.update_customer(customer_id, changes)))
+        updated = customer_json(_existing(store.update_customer(customer_id, changes)))
+        hooks.fire("customer.updated", updated)
+        return updated
 
     @app.post(f"{API}/customers/batch", dependencies=authed)
     async def batch_customers(request: Request) -> dict[str, Any]:
@@ -175,11 +181,15 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
             raise WooError(413, "woocommerce_rest_request_entity_too_large",
                            f"Unable to accept more than {MAX_BATCH} items for this request.")
         refused = WooError(400, "woocommerce_rest_cannot_create", "Creating customers is not served here.")
-        return {
+        answer = {
             "create": [_item_error(None, refused) for _ in items["create"]],
             "update": [_batch_update(store, item) for item in items["update"]],
             "delete": [_batch_delete(store, item) for item in items["delete"]],
         }
+        for kind in ("update", "delete"):
+            for done in (item for item in answer[kind] if "error" not in item):
+                hooks.fire(f"customer.{kind}d", done)
+        return answer
 
     @app.delete(f"{API}/customers/{{customer_id}}", dependencies=authed)
     def delete_customer(customer_id: int, force: bool = False) -> dict[str, Any]:
@@ -190,7 +200,34 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
         if not force:
             raise WooError(501, "woocommerce_rest_trash_not_supported",
                            "Customers do not support trashing.")
-        return customer_json(_existing(store.delete_customer(customer_id)))
+        deleted = customer_json(_existing(store.delete_customer(customer_id)))
+        hooks.fire("customer.deleted", deleted)
+        return deleted
+
+    @app.post(f"{API}/webhooks", dependencies=authed, status_code=201)
+    async def create_webhook(request: Request) -> dict[str, Any]:
+        """"Create a webhook": ``name``, ``topic``, ``delivery_url``, ``secret``, ``status``; here the
+        ``customer.*`` topics (https://woocommerce.github.io/woocommerce-rest-api-docs/#create-a-webhook)."""
+        try:
+            body = json.loads(await request.body() or b"{}")
+            return _webhook_json(hooks.create(body if isinstance(body, dict) else {}))
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise WooError(400, "rest_invalid_param", f"Invalid parameter(s): {exc}") from None
+
+    @app.get(f"{API}/webhooks", dependencies=authed)
+    def list_webhooks() -> list[dict[str, Any]]:
+        """"List all webhooks" (https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-webhooks)."""
+        return [_webhook_json(h) for h in hooks.list()]
+
+    @app.delete(f"{API}/webhooks/{{webhook_id}}", dependencies=authed)
+    def delete_webhook(webhook_id: int, force: bool = False) -> dict[str, Any]:
+        """"Delete a webhook", ``force=true`` required (https://woocommerce.github.io/woocommerce-rest-api-docs/#delete-a-webhook)."""
+        if not force:
+            raise WooError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.")
+        deleted = hooks.delete(webhook_id)
+        if deleted is None:
+            raise WooError(404, "woocommerce_rest_webhook_invalid_id", "Invalid webhook ID.")
+        return _webhook_json(deleted)
 
     @app.get(f"{API}/orders", dependencies=authed)
     def list_orders(
@@ -293,6 +330,11 @@ def _batch_delete(store: ShopStore, item: Any) -> dict[str, Any]:
         return customer_json(_existing(store.delete_customer(int(item))))
     except WooError as error:
         return _item_error(int(item), error)
+
+
+def _webhook_json(hook: dict[str, Any]) -> dict[str, Any]:
+    """A webhook as the API shows it: WooCommerce never echoes the secret."""
+    return {k: v for k, v in hook.items() if k != "secret"}
 
 
 def _existing(customer: dict[str, Any] | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sources.webshop.api import API, build_app, customer_json
 from sources.webshop.faults import Faults
 from sources.webshop.seed import customer_from_flat, orders_for
 from sources.webshop.store import ShopStore
+from sources.webshop.webhooks import Webhooks
 
 #: The meta key the hub writes the golden id into (``meta_data`` entry, as WooCommerce plugins do).
 GOLDEN_ID_META_KEY = "crm_golden_id"
@@ -35,6 +36,7 @@ class WebShopSystem:
         self.consumer_key: str = settings.get("consumer_key", "ck_local_webshop")
         self.consumer_secret: str = settings.get("consumer_secret", "cs_local_webshop")
         self.port: int = int(settings.get("port", DEFAULT_PORT))
+        self.webhooks = Webhooks(f"http://127.0.0.1:{self.port}")
 
     def seed(self, rows: Iterable[Mapping[str, str]]) -> int:
         """Store the webshop rows (others are skipped) and a few orders for each new customer.
@@ -50,7 +52,8 @@ class WebShopSystem:
         return len(customers)
 
     def app(self) -> FastAPI:
-        return build_app(self.store, self.faults, self.consumer_key, self.consumer_secret)
+        return build_app(self.store, self.faults, self.consumer_key, self.consumer_secret,
+                         self.webhooks)
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection: the consumer key/secret (OAuth 1.0a over HTTP, Basic over HTTPS);
