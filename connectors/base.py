@@ -84,6 +84,10 @@ class SourceConnector(ABC):
     #: Records pushed (or erased) at once by the one-by-one path: > 1 only for systems without a batch
     #: API whose client is safe to share between threads; kept small (the system is shared too).
     push_workers: int = 1
+    #: Whether the connector reads :attr:`announced_ids` (records a webhook said changed) first in
+    #: :meth:`pull`; the pipeline sets them from :mod:`hub.webhook_inbox` before each extract.
+    reads_announced: bool = False
+    announced_ids: Sequence[str] = ()
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         self.config = config

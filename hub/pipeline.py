@@ -31,6 +31,7 @@ from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
 from hub.store import HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
 from hub.sync_lock import SyncLock
+from hub.webhook_inbox import WebhookInbox
 from schemas import CustomerRecord, GoldenRecord, HubConfig, MatchingConfig, RecordKey, SourceConfig
 from schemas.steward import DecisionKind
 
@@ -79,6 +80,9 @@ class SyncPipeline:
         with self.step(run_id, "extract", source_name) as step:
             connector = self.connector(source)
             cursor = None if full_refresh else self.store.staging.get_cursor(source_name)
+            inbox = WebhookInbox(self.store)
+            announced, up_to = inbox.pending(source_name) if connector.reads_announced else ([], 0)
+            connector.announced_ids = announced
             for page in connector.pull(cursor):
                 checkpoint("extract.fetched")
                 stats.add(
@@ -89,6 +93,8 @@ class SyncPipeline:
                 pages += 1
                 step.stats = {**asdict(stats), "pages": pages}
                 checkpoint("extract.staged")
+            if announced:  # staged: what the webhooks announced has been read
+                inbox.clear(source_name, up_to)
             stats.add(QuarantineBook(self.store).stage_released(source, run_id))  # steward-released rows
             orders = self._extract_orders(connector, source_name, run_id, full_refresh)
             step.stats = {**asdict(stats), "pages": pages, **orders}
