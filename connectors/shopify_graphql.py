@@ -122,8 +122,16 @@ class ShopifyGraphql:
         variables: dict[str, Any] = {"first": min(page_size, MAX_FIRST), "after": after,
                                      "query": f"updated_at:>='{since}'" if since else None,
                                      "ns": c.namespace, "key": c.key}
+        resuming = after is not None
         while True:
-            data, _ = self.call("CustomersPage", CUSTOMERS, variables, "pull")
+            try:
+                data, _ = self.call("CustomersPage", CUSTOMERS, variables, "pull")
+            except ConnectorError as exc:
+                if not (resuming and "cursor" in str(exc).lower()):
+                    raise
+                variables["after"] = resuming = None  # a stored cursor the shop no longer takes: the
+                continue  # run starts again at its ``since`` (duplicates, never gaps)
+            resuming = False
             connection = data.get("customers") or {}
             nodes = connection.get("nodes")
             if not isinstance(nodes, list):

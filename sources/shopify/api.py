@@ -1,4 +1,5 @@
-"""The local store's Admin REST API, modelled on Shopify's REST Admin API (version 2024-10).
+"""The local store's Admin APIs: Shopify's GraphQL Admin API (``graphql.json``, served by
+:mod:`sources.shopify.graphql_api`) and the legacy REST Admin API (version 2024-10), below.
 
 Same paths (``/admin/api/<version>/customers.json``...), ``X-Shopify-Access-Token`` auth, JSON
 envelopes (``{"customer": {...}}``, ``{"errors": ...}``), cursor paging in the ``Link`` header

@@ -23,7 +23,7 @@ DEFAULT_PORT = 8084
 
 
 class ShopifySystem:
-    """A Shopify-like store: SQLite under ``data_dir``, Admin REST API, leaky bucket, fault injection.
+    """A Shopify-like store: SQLite under ``data_dir``, GraphQL and REST Admin APIs, rate limits, faults.
 
     Settings: ``access_token`` (the Admin API token), ``timezone`` (the shop's IANA zone; timestamps are
     rendered in it), ``bucket_size``/``leak_rate`` (rate limit, Shopify standard: 40 and 2/s),

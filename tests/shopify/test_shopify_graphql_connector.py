@@ -111,3 +111,11 @@ def test_a_throttled_answer_is_waited_out_and_retried(make_shop):
     assert graphql(shop, heavy)["errors"][0]["extensions"]["code"] == "THROTTLED"
     records = [r for p in shop.connector(page_size=9).pull(None) for r in p.records]  # 2+9x3 = 29
     assert sorted((r.source_id for r in records), key=int) == VALID_IDS
+
+
+def test_a_cursor_the_shop_no_longer_takes_restarts_the_run_without_loss(shop):
+    first = next(iter(shop.connector(page_size=3).pull(None)))
+    state = GraphqlRunState.decode(first.cursor)
+    stale = GraphqlRunState(state.since, state.started, "bm90LWEtY3Vyc29y").encode()
+    ids = pulled_ids([first, *shop.connector(page_size=3).pull(stale)])
+    assert set(ids) == set(VALID_IDS) and ids.count(ids[0]) == 2  # duplicates, never gaps
