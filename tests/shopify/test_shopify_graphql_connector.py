@@ -80,8 +80,6 @@ def test_push_sets_the_golden_id_metafield_and_changed_fields(shop):
     assert connector.push([PushUpdate("4", "G-000099", {})]).pushed == ["4"]
     stored = shop.system.inspect("4")
     assert (stored["golden_id"], stored["updated_at"]) == ("G-000099", updated_at)  # metafield only
-    pulled = {r.source_id: r for p in connector.pull(None) for r in p.records}
-    assert pulled["4"].raw["golden_id"] == "G-000099"
 
 
 def test_push_user_errors_fail_the_record_after_the_golden_id_landed(shop):
@@ -97,9 +95,9 @@ def test_push_user_errors_fail_the_record_after_the_golden_id_landed(shop):
 
 
 def test_the_connector_paces_itself_by_the_throttle_status(make_shop):
-    shop = make_shop(graphql_points=25, graphql_restore_rate=10)
+    shop = make_shop(graphql_points=20, graphql_restore_rate=5)
     started = time.monotonic()
-    pages = list(shop.connector(page_size=3).pull(None))  # 1 + 4 x 11 points against a bucket of 25
+    pages = list(shop.connector(page_size=3).pull(None))  # 1 + 4 x 8 points against a bucket of 20
     assert sorted(pulled_ids(pages), key=int) == VALID_IDS
     assert time.monotonic() - started >= 1.5
 
@@ -109,7 +107,7 @@ def test_a_throttled_answer_is_waited_out_and_retried(make_shop):
     heavy = "{ customers(first: 9) { nodes { id defaultAddress { city } } } }"  # 2 + 9 x 2 = 20 points
     assert graphql(shop, heavy)["extensions"]["cost"]["requestedQueryCost"] == 20
     assert graphql(shop, heavy)["errors"][0]["extensions"]["code"] == "THROTTLED"
-    records = [r for p in shop.connector(page_size=9).pull(None) for r in p.records]  # 2+9x3 = 29
+    records = [r for p in shop.connector(page_size=9).pull(None) for r in p.records]  # 2+9x2 = 20
     assert sorted((r.source_id for r in records), key=int) == VALID_IDS
 
 
