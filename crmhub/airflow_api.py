@@ -42,7 +42,9 @@ class AirflowApi:
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         """Unpause (new DAGs start paused) and start a run now; returns its run id."""
         self._json("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": False})
-        run = self._json("POST", f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {}})
+        run = self._json(
+            "POST", f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {}}
+        )
         return run["dag_run_id"]
 
     def wait_for_run(self, dag_id: str, run_id: str, seconds: float = 600) -> dict[str, Any]:

@@ -12,6 +12,7 @@ children (the workers' task processes) and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -177,7 +178,8 @@ class CeleryCluster:
             ["airflow", "db", "migrate"], env=env, capture_output=True, text=True, timeout=timeout
         )
         if migrate.returncode:
-            raise RuntimeError(f"airflow db migrate failed:\n{migrate.stdout[-2000:]}{migrate.stderr[-2000:]}")
+            output = migrate.stdout[-2000:] + migrate.stderr[-2000:]
+            raise RuntimeError(f"airflow db migrate failed:\n{output}")
         api = self._spawn("api-server", ["airflow", "api-server", "--workers", "1"], env)
         self._spawn("scheduler", ["airflow", "scheduler"], env)
         self._spawn("dag-processor", ["airflow", "dag-processor"], env)
@@ -226,7 +228,5 @@ def _exited(process: subprocess.Popen) -> bool:
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
     if process.returncode is not None:  # reaped: its pid (and group id) may belong to another by now
         return
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)  # start_new_session: the group id is the process id
-    except ProcessLookupError:
-        pass

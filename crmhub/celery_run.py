@@ -115,7 +115,10 @@ def main(argv: list[str] | None = None) -> int:
                 concurrency=args.concurrency,
             )
             with cluster:
-                print(f"Airflow on CeleryExecutor: {cluster.base_url} (user {ADMIN}, password in {cluster.home}/passwords.json)")
+                passwords = cluster.home / "passwords.json"
+                print(
+                    f"Airflow on CeleryExecutor: {cluster.base_url} (user {ADMIN}, password in {passwords})"
+                )
                 result = trigger_and_collect(cluster)
                 print(f"run {result.run['dag_run_id']}: {result.state}\n\n{result.table()}\n")
                 print(", ".join(f"{k} {v:.1f} s" for k, v in result.phase_seconds().items()))
