@@ -95,6 +95,8 @@ class CeleryCluster:
     redis_port: int = field(default_factory=free_port)
     password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     started: list[Started] = field(default_factory=list)
+    #: seconds per start-up step (redis, db migrate, services until the api-server answers)
+    startup: dict[str, float] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -172,14 +174,17 @@ class CeleryCluster:
         env = self.airflow_env()
         redis = shutil.which("redis-server") or "/usr/bin/redis-server"
         redis_args = ["--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", ""]
+        began = time.monotonic()
         process = self._spawn("redis", [redis, *redis_args, "--dir", str(self.home)], env)
         wait_for_port(self.redis_port, 30, process)
+        self.startup["redis"] = time.monotonic() - began
         migrate = subprocess.run(
             ["airflow", "db", "migrate"], env=env, capture_output=True, text=True, timeout=timeout
         )
         if migrate.returncode:
             output = migrate.stdout[-2000:] + migrate.stderr[-2000:]
             raise RuntimeError(f"airflow db migrate failed:\n{output}")
+        self.startup["db migrate"] = time.monotonic() - began - self.startup["redis"]
         api = self._spawn("api-server", ["airflow", "api-server", "--workers", "1"], env)
         self._spawn("scheduler", ["airflow", "scheduler"], env)
         self._spawn("dag-processor", ["airflow", "dag-processor"], env)
@@ -193,6 +198,7 @@ class CeleryCluster:
             self._spawn(name, ["airflow", "celery", "worker", "--celery-hostname", f"{name}@%h"], worker_env)
         wait_for_port(self.api_port, timeout, api)
         wait_for_http(f"{self.base_url}/api/v2/version", timeout, api)
+        self.startup["services"] = time.monotonic() - began - sum(self.startup.values())
 
     def stop(self, grace: float = 20) -> None:
         """SIGTERM to each started process group, SIGKILL to what is left after ``grace`` seconds."""

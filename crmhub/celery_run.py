@@ -47,6 +47,10 @@ class CeleryRun:
     def hosts(self, task_id: str) -> set[str]:
         return {ti["hostname"] for ti in self.task_instances if ti["task_id"] == task_id}
 
+    def labels(self, task_id: str) -> list[str]:
+        """The rendered map index (source name, shard label) of each mapped instance of ``task_id``."""
+        return [ti["rendered_map_index"] for ti in self.task_instances if ti["task_id"] == task_id]
+
     def phase_seconds(self) -> dict[str, float]:
         """Per task id, first start to last finish over its (mapped) instances; ``run`` end to end."""
         spans: dict[str, float] = {}
