@@ -17,6 +17,7 @@ The numbers for bench/README.md come from this command; nothing here is a test.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import tempfile
 import time
@@ -68,6 +69,7 @@ def one_run(
             result = trigger_and_collect(cluster, timeout=args.timeout)
         store = HubStore(hub_url)
         golden = len(store.golden.golden_ids())
+        membership = sorted(store.golden.membership().items())
         store.close()
     finally:
         local.stop()
@@ -79,6 +81,8 @@ def one_run(
         "start-up": sum(cluster.startup.values()),
         "phases": result.phase_seconds(),
         "golden": golden,
+        # equal between runs = the same golden records (ids and members)
+        "fingerprint": hashlib.sha256(repr(membership).encode()).hexdigest()[:12],
         "hosts": hosts,
     }
 
@@ -87,8 +91,8 @@ def report(rows: list[dict[str, Any]], concurrency: int) -> str:
     phases = [*PHASES, "run"]
     lines = [
         f"| records | workers × slots | state | {' | '.join(phases)} | records/s | start-up | golden | "
-        "shards ran on | publishes ran on |",
-        "|---|---|---|" + "---|" * (len(phases) + 5),
+        "shards ran on | publishes ran on | golden fingerprint |",
+        "|---|---|---|" + "---|" * (len(phases) + 6),
     ]
     for r in rows:
         wall = r["phases"]
@@ -96,7 +100,8 @@ def report(rows: list[dict[str, Any]], concurrency: int) -> str:
         lines.append(
             f"| {r['records']:,} | {r['workers']} × {concurrency} | {r['state']} | {cells} | "
             f"{r['records'] / wall['run']:,.0f} | {r['start-up']:.0f} | {r['golden']:,} | "
-            f"{', '.join(r['hosts']['match_shard'])} | {', '.join(r['hosts']['publish'])} |"
+            f"{', '.join(r['hosts']['match_shard'])} | {', '.join(r['hosts']['publish'])} | "
+            f"{r['fingerprint']} |"
         )
     return "\n".join(lines)
 
