@@ -8,7 +8,7 @@ task instances' hostnames are there in one request.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -28,7 +28,7 @@ class AirflowApi:
     def _json(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
         response = self.client.request(method, url, **kwargs)
         response.raise_for_status()
-        return response.json()
+        return cast(dict[str, Any], response.json())
 
     def wait_for_dag(self, dag_id: str, seconds: float = 120) -> None:
         """Until the dag-processor has parsed and serialized the DAG (then it can be triggered)."""
@@ -45,7 +45,7 @@ class AirflowApi:
         run = self._json(
             "POST", f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {}}
         )
-        return run["dag_run_id"]
+        return str(run["dag_run_id"])
 
     def wait_for_run(self, dag_id: str, run_id: str, seconds: float = 600) -> dict[str, Any]:
         """The finished run (``state`` success or failed); TimeoutError when it is still going."""
@@ -61,4 +61,4 @@ class AirflowApi:
         """Every task instance of the run, mapped ones one row per index (``rendered_map_index`` holds
         the source name or shard label), with ``hostname``, ``start_date``, ``end_date``, ``state``."""
         url = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
-        return self._json("GET", url, params={"limit": 1000})["task_instances"]
+        return cast(list[dict[str, Any]], self._json("GET", url, params={"limit": 1000})["task_instances"])

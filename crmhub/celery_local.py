@@ -41,10 +41,11 @@ def worker_hostname() -> str:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def wait_for_port(port: int, seconds: float, process: subprocess.Popen | None = None) -> None:
+def wait_for_port(port: int, seconds: float, process: subprocess.Popen[bytes] | None = None) -> None:
     """Until something accepts connections on 127.0.0.1:port; fails early when ``process`` exited."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -57,7 +58,7 @@ def wait_for_port(port: int, seconds: float, process: subprocess.Popen | None = 
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds:.0f} s")
 
 
-def wait_for_http(url: str, seconds: float, process: subprocess.Popen) -> None:
+def wait_for_http(url: str, seconds: float, process: subprocess.Popen[bytes]) -> None:
     """Until ``url`` answers 200: the api-server listens before its app has started."""
     import httpx
 
@@ -77,7 +78,7 @@ def wait_for_http(url: str, seconds: float, process: subprocess.Popen) -> None:
 @dataclass
 class Started:
     name: str
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     log: IO[bytes]
 
 
@@ -151,11 +152,11 @@ class CeleryCluster:
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
         }
 
-    def _spawn(self, name: str, args: list[str], env: Mapping[str, str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: list[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
         log = (self.home / "logs-processes").joinpath(f"{name}.log")
         log.parent.mkdir(parents=True, exist_ok=True)
         handle = log.open("ab")
-        process = subprocess.Popen(
+        process = subprocess.Popen[bytes](
             args, env=dict(env), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
         )
         self.started.append(Started(name, process, handle))
@@ -223,7 +224,7 @@ class CeleryCluster:
         self.stop()
 
 
-def _exited(process: subprocess.Popen) -> bool:
+def _exited(process: subprocess.Popen[bytes]) -> bool:
     """Whether the process has exited, without reaping it (its pid stays its group's id)."""
     if process.returncode is not None:
         return True
@@ -231,7 +232,7 @@ def _exited(process: subprocess.Popen) -> bool:
     return result is not None
 
 
-def _signal_group(process: subprocess.Popen, sig: int) -> None:
+def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
     if process.returncode is not None:  # reaped: its pid (and group id) may belong to another by now
         return
     with contextlib.suppress(ProcessLookupError):

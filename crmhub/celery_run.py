@@ -42,7 +42,7 @@ class CeleryRun:
 
     @property
     def state(self) -> str:
-        return self.run["state"]
+        return str(self.run["state"])
 
     def hosts(self, task_id: str) -> set[str]:
         return {ti["hostname"] for ti in self.task_instances if ti["task_id"] == task_id}
