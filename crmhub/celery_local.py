@@ -156,7 +156,7 @@ class CeleryCluster:
         log = (self.home / "logs-processes").joinpath(f"{name}.log")
         log.parent.mkdir(parents=True, exist_ok=True)
         handle = log.open("ab")
-        process = subprocess.Popen[bytes](
+        process = subprocess.Popen(
             args, env=dict(env), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
         )
         self.started.append(Started(name, process, handle))
