@@ -27,8 +27,11 @@ PHASES = ["extract", "plan_match", "match_shard", "merge_golden_records", "publi
 
 
 def write_sync_config(path: Path, database_url: str, shards: int) -> Path:
-    """config/crmhub.yaml with this hub store and ``shards`` match shards (mapped match_shard tasks)."""
+    """config/crmhub.yaml with this hub store and ``shards`` match shards (mapped match_shard tasks),
+    triggered by hand only: with its ``@hourly`` schedule, unpausing the DAG would also start a scheduled
+    run, and the triggered one would wait behind it (``max_active_runs=1``) and find nothing to do."""
     config = yaml.safe_load((REPO / "config" / "crmhub.yaml").read_text(encoding="utf-8"))
+    config["schedule"] = None
     config["database_url"] = database_url
     config["matching"]["shards"] = shards
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
