@@ -17,7 +17,7 @@ from sources.run import start_local_sources
 REPO = Path(__file__).resolve().parents[2]
 RECORDS, SEED, SHARDS = 240, 11, 4
 
-pytestmark = [pytest.mark.airflow, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.airflow, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module", autouse=True)
