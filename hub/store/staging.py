@@ -185,7 +185,9 @@ class StagingRepository(Repository):
 
     def load_match_frame(self, run_id: str | None = None, shard: int | None = None) -> pl.DataFrame:
         """Live source records as flat columns (the matcher's input), read in one query: all of them,
-        or those one shard of a planned run must match."""
+        or those one shard of a planned run must match. Sorted by key: the matcher's clusters depend on
+        row order (sampling, tie-breaks), and insertion order varies when sources are extracted in
+        parallel (Celery workers), so unsorted two runs over the same data could differ."""
         columns = [getattr(SourceRecordRow, name) for name in FLAT_COLUMNS]
         query = select(*columns).where(SourceRecordRow.deleted.is_(False))
         if run_id is not None:
@@ -195,7 +197,8 @@ class StagingRepository(Repository):
                 & (MatchPlanRow.source_id == SourceRecordRow.source_id),
             ).where(MatchPlanRow.run_id == run_id, MatchPlanRow.shard == shard)
         with self.engine.connect() as connection:
-            return _flat_frame(connection.execute(query).all())
+            frame = _flat_frame(connection.execute(query).all())
+        return frame.sort("source_system", "source_id")  # in polars: the same order on every backend
 
     def changed_since(self, moment: datetime | None) -> set[RecordKey]:
         """Source records (live or deleted) whose content changed after ``moment`` (all when ``None``)."""
