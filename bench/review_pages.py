@@ -112,11 +112,19 @@ def build_store(url: str, n: int, m: int) -> HubStore:
     """N golden records (``G-i`` = ``erp/e{i}`` + ``webshop/w{i}``) and M open review pairs."""
     store = HubStore(url, upgrade=True)
     golden = (
-        {"golden_id": f"G-{i}", "status": "active", "display_name": " ".join(_name(i)), "record": _golden(i), "content_hash": ""}
+        {
+            "golden_id": f"G-{i}",
+            "status": "active",
+            "display_name": " ".join(_name(i)),
+            "record": _golden(i),
+            "content_hash": "",
+        }
         for i in range(n)
     )
     xref = (
-        {"source_system": s, "source_id": f"{s[0]}{i}", "golden_id": f"G-{i}"} for i in range(n) for s in SYSTEMS
+        {"source_system": s, "source_id": f"{s[0]}{i}", "golden_id": f"G-{i}"}
+        for i in range(n)
+        for s in SYSTEMS
     )
     for model, rows in (
         (GoldenRecordRow, golden),
@@ -183,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'review.db'}"
     started = time.perf_counter()
     store = build_store(url, args.golden, args.items)
-    print(f"{args.golden:,} golden / {args.items:,} open items built in {time.perf_counter() - started:.0f} s")
+    print(
+        f"{args.golden:,} golden / {args.items:,} open items built in {time.perf_counter() - started:.0f} s"
+    )
     print("| page | p50 ms | p95 ms |\n|---|---|---|")
     for what, p50, p95 in time_pages(store, url, args.golden, args.items, args.repeat):
         print(f"| {what} | {p50:.0f} | {p95:.0f} |")
