@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("| page | p50 ms | p95 ms |\n|---|---|---|")
     for what, p50, p95 in time_pages(store, url, args.golden, args.items, args.repeat):
-        print(f"| {what} | {p50:.0f} | {p95:.0f} |")
+        print(f"| {what} | {p50:.0f} | {p95:.0f} |", flush=True)
     return 0
 
 
