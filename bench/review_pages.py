@@ -1,0 +1,204 @@
+"""Steward pages at scale: time the review queue, a review item, search and a golden record over HTTP.
+
+Fills a hub store by bulk inserts (not the matcher — the pages only read what matching leaves behind):
+N golden records with two source records each (cross references, search keys) and M open review
+items (``review`` match pairs between the two records of different golden records). Then serves the
+real app (``webapp.create_app`` with the shipped config) through FastAPI's TestClient, logs in as a
+steward and times each page over ``--repeat`` requests::
+
+    .venv/bin/python -m bench.review_pages --golden 100000 --items 100000 [--url postgresql+psycopg://...]
+
+Prints a markdown table of p50/p95 milliseconds per page (see bench/README.md for results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+from hub.models import CrossReference, GoldenRecordRow, MatchPairRow, SearchKeyRow, SourceRecordRow
+from hub.store import HubStore
+from schemas import HubConfig
+from webapp import create_app
+from webapp.auth import StandaloneAuth, parse_users
+
+CHUNK = 20_000
+REPO = Path(__file__).resolve().parents[1]
+GIVEN = ["Anna", "Ben", "Chen", "Dmitri", "Eva", "Farid", "Greta", "Hiro", "Ivan", "Julia"]
+FAMILY = ["Müller", "Schmidt", "Wang", "Ivanov", "Rossi", "Tanaka", "Kowalski", "Dubois", "Silva", "Li"]
+CJK = ["王", "李", "张", "刘", "陈"]
+SYSTEMS = ("erp", "webshop")
+TOKEN = "bench-steward-token"
+
+
+def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Insert in chunks so a 1M-row fill never holds every row dict at once."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _name(i: int) -> tuple[str, str]:
+    return GIVEN[i % len(GIVEN)], f"{FAMILY[(i // 10) % len(FAMILY)]}{i}"
+
+
+def _source_rows(n: int) -> Iterator[dict[str, Any]]:
+    for i in range(n):
+        given, family = _name(i)
+        for system in SYSTEMS:
+            yield {
+                "source_system": system,
+                "source_id": f"{system[0]}{i}",
+                "record_type": "person",
+                "given_name": given,
+                "family_name": family,
+                "full_name": f"{given} {family}",
+                "email": f"{given.lower()}.{i}@example.org",
+                "record": {"given_name": given, "family_name": family},
+                "content_hash": "",
+            }
+
+
+def _key_rows(n: int) -> Iterator[dict[str, Any]]:
+    for i in range(n):
+        given, family = _name(i)
+        keys = {given.lower(), family.lower(), f"{given.lower()}.{i}@example.org"}
+        if i % 50 == 0:
+            keys.add(CJK[i % len(CJK)])
+        for system in SYSTEMS:
+            for key in keys:
+                yield {"source_system": system, "source_id": f"{system[0]}{i}", "key": key}
+
+
+def _pair_rows(n: int, m: int) -> Iterator[dict[str, Any]]:
+    rng = random.Random(7)
+    for k in range(m):
+        a, b = k % n, (k * 7919 + 1) % n
+        if a == b:
+            b = (b + 1) % n
+        yield {
+            "left_system": "erp",
+            "left_id": f"e{a}",
+            "right_system": "webshop",
+            "right_id": f"w{b}",
+            "score": 0.5 + rng.random() * 0.4,
+            "decision": "review",
+            "explanation": [],
+        }
+
+
+def _golden(i: int) -> dict[str, Any]:
+    """The stored GoldenRecord JSON: its id and the names the page shows."""
+    given, family = _name(i)
+    return {"golden_id": f"G-{i}", "given_name": given, "family_name": family}
+
+
+def build_store(url: str, n: int, m: int) -> HubStore:
+    """N golden records (``G-i`` = ``erp/e{i}`` + ``webshop/w{i}``) and M open review pairs."""
+    store = HubStore(url, upgrade=True)
+    golden = (
+        {
+            "golden_id": f"G-{i}",
+            "status": "active",
+            "display_name": " ".join(_name(i)),
+            "record": _golden(i),
+            "content_hash": "",
+        }
+        for i in range(n)
+    )
+    xref = (
+        {"source_system": s, "source_id": f"{s[0]}{i}", "golden_id": f"G-{i}"}
+        for i in range(n)
+        for s in SYSTEMS
+    )
+    for model, rows in (
+        (GoldenRecordRow, golden),
+        (CrossReference, xref),
+        (SourceRecordRow, _source_rows(n)),
+        (SearchKeyRow, _key_rows(n)),
+        (MatchPairRow, _pair_rows(n, m)),
+    ):
+        for batch in _chunks(rows):
+            with store.sessions.begin() as session:
+                session.execute(insert(model), batch)
+    return store
+
+
+def _config(url: str) -> HubConfig:
+    data = yaml.safe_load((REPO / "config" / "crmhub.yaml").read_text(encoding="utf-8"))
+    data["database_url"] = url
+    return HubConfig.model_validate(data)
+
+
+def time_pages(store: HubStore, url: str, n: int, m: int, repeat: int) -> list[tuple[str, float, float]]:
+    """(page, p50 ms, p95 ms) for each page, ``repeat`` requests each after one warm-up."""
+    auth = StandaloneAuth(parse_users(f"ann:steward:{TOKEN}"), secret=b"bench-secret")
+    app = create_app(lambda: store, _config(url), auth)
+    pages = {
+        "queue, first page": "/steward/review",
+        "queue, middle page": f"/steward/review?at={m // 2}",
+        "queue, filtered (source, band)": "/steward/review?source=erp&band=low",
+        "queue API (50 items)": "/api/v1/review/items?limit=50",
+        "review item API": "/api/v1/review/items/{item}",
+        "search, Latin name": "/steward/search?q=Anna+Müller0",
+        "search, upper case": "/steward/search?q=SCHMIDT15",
+        "search, e-mail": f"/steward/search?q=eva.{n // 3 * 10 + 4}@example.org",
+        "search, one CJK character": "/steward/search?q=王",
+        "golden record": f"/steward/golden/G-{n // 2}",
+    }
+    results = []
+    with TestClient(app) as client:
+        client.post("/login", data={"username": "ann", "token": TOKEN}, follow_redirects=False)
+        listed = client.get("/api/v1/review/items?limit=1").json()
+        item = (listed.get("items") or [{}])[0].get("item_id", "none")
+        pages["review item API"] = pages["review item API"].format(item=item)
+        for what, path in pages.items():
+            first = client.get(path)
+            if first.status_code != 200:
+                print(f"{what}: HTTP {first.status_code} for {path}")
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            results.append((what, statistics.median(times), times[int(0.95 * (len(times) - 1))]))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.review_pages", description=__doc__)
+    parser.add_argument("--golden", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--url", help="hub store URL (default: a new SQLite file)")
+    args = parser.parse_args(argv)
+    url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'review.db'}"
+    started = time.perf_counter()
+    store = build_store(url, args.golden, args.items)
+    print(
+        f"{args.golden:,} golden / {args.items:,} open items built in {time.perf_counter() - started:.0f} s"
+    )
+    print("| page | p50 ms | p95 ms |\n|---|---|---|")
+    for what, p50, p95 in time_pages(store, url, args.golden, args.items, args.repeat):
+        print(f"| {what} | {p50:.0f} | {p95:.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
