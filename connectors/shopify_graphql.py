@@ -26,14 +26,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+import requests
 
 from connectors.base import ConnectorError, PushUpdate
 from connectors.http import checked_request, json_body
 from connectors.push_values import desired_values
 
-if TYPE_CHECKING:
-    from connectors.shopify import ShopifyConnector
+
+class ShopEndpoint(Protocol):
+    """What the GraphQL calls need of their connector (a protocol, so this module does not import
+    :mod:`connectors.shopify`, which imports it)."""
+
+    name: str
+    base_url: str
+    session: requests.Session
 
 MAX_FIRST = 250
 THROTTLE_RETRIES = 8
@@ -71,7 +79,7 @@ ADDRESS_FIELDS = {"company": "company", "address1": "address1", "address2": "add
 class ShopifyGraphql:
     """GraphQL calls of one connector, paced by the shop's cost-based throttle."""
 
-    def __init__(self, connector: ShopifyConnector):
+    def __init__(self, connector: ShopEndpoint):
         self.connector = connector
         self.url = connector.base_url + "/graphql.json"
         self.status: dict[str, float] = {}  # the last throttleStatus

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("crmhub", "schemas", "connectors", "matching", "hub", "webapp")
 #: the product's modules that run only inside Airflow (the airflow extra)
 AIRFLOW_MODULES = ("connectors/airflow_hooks.py", "webapp/airflow_auth.py")
+#: the local Celery cluster (scripts/celery-local.sh): Airflow's REST API over httpx, seeded demo systems
+LOCAL_CLUSTER = ("crmhub/celery_local.py", "crmhub/celery_run.py", "crmhub/airflow_api.py")
 #: files that run in another interpreter (Tryton's own venv, scripts/tryton-venv.sh)
 OWN_VENV = ("sources/tryton/proteus_client.py",)
 #: services the tests drive with a third-party framework from the dev extra (not the demo's)
@@ -27,6 +29,7 @@ PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "product": (PRODUCT, ()),
     "demo": (("sources",), ("demo",)),
     "airflow": (("dags", "plugins", *AIRFLOW_MODULES), ("airflow",)),
+    "local cluster": (LOCAL_CLUSTER, ("airflow", "demo")),
     "test services": (TEST_SERVICES, ("demo", "dev")),
 }
 #: a declared meta-distribution -> the distributions it installs that provide importable modules
@@ -59,7 +62,7 @@ def imported_modules(folders: tuple[str, ...]) -> dict[str, str]:
         paths = [ROOT / folder] if folder.endswith(".py") else sorted((ROOT / folder).rglob("*.py"))
         for path in paths:
             relative = str(path.relative_to(ROOT))
-            if relative in OWN_VENV or (folder in PRODUCT and relative in AIRFLOW_MODULES):
+            if relative in OWN_VENV or (folder in PRODUCT and relative in (*AIRFLOW_MODULES, *LOCAL_CLUSTER)):
                 continue
             if folder not in TEST_SERVICES and relative.startswith(TEST_SERVICES):
                 continue

@@ -40,6 +40,17 @@ def _review_pair_inside_one_golden(hub) -> None:
         groups.setdefault(golden_id, []).append(key)
     left, right = next(m for m in groups.values() if len(m) >= 2)[:2]
     with hub.store.sessions() as session, session.begin():
+        stored = session.scalar(
+            select(MatchPairRow).where(
+                MatchPairRow.left_system == left.source_system,
+                MatchPairRow.left_id == left.source_id,
+                MatchPairRow.right_system == right.source_system,
+                MatchPairRow.right_id == right.source_id,
+            )
+        )
+        if stored is not None:  # the matcher stored this pair as a match: make it the review pair
+            stored.score, stored.decision = 0.71, "review"
+            return
         session.add(
             MatchPairRow(
                 left_system=left.source_system,
