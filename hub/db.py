@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,6 +49,12 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the store's schema to the latest Alembic revision (idempotent)."""
     command.upgrade(alembic_config(url), "head")
+
+
+def rows_affected(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it touched (``Session.execute`` is typed as
+    returning a plain ``Result``; for DML it is a ``CursorResult``, which counts them)."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from hub.db import rows_affected
 from hub.models import RunLog, SyncLockRow
 from hub.store import HubStore
 
@@ -151,7 +152,8 @@ class SyncLock:
         """Compare-and-set: only the run that still sees the dead holder in the row gets it."""
         now = datetime.now(UTC)
         with self.store.sessions.begin() as session:
-            done = session.execute(
+            taken = rows_affected(
+                session,
                 update(SyncLockRow)
                 .where(
                     SyncLockRow.name == LOCK_NAME,
@@ -159,9 +161,9 @@ class SyncLock:
                     SyncLockRow.pid == dead.pid,
                     SyncLockRow.host == dead.host,
                 )
-                .values(run_id=run_id, host=self.host, pid=self.pid, acquired_at=now, heartbeat_at=now)
+                .values(run_id=run_id, host=self.host, pid=self.pid, acquired_at=now, heartbeat_at=now),
             )
-            return bool(getattr(done, "rowcount", 0) == 1)  # a CursorResult: UPDATE reports its rows
+            return taken == 1
 
     def _fail_dead_steps(self, run_id: str, dead: Holder | None) -> None:
         """With the lock held, no other run is alive: its steps still marked running never finish."""

@@ -10,10 +10,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 
+from hub.db import rows_affected
 from hub.models import WebSessionRow
 from hub.store import HubStore
 
@@ -64,7 +64,4 @@ class WebSessions:
     def close_user(self, user_name: str) -> int:
         """End every session of a user (e.g. after revoking them); returns how many ended."""
         with self.store.sessions.begin() as db:
-            ended: CursorResult[Any] = db.execute(  # type: ignore[assignment]  # DML returns a cursor
-                delete(WebSessionRow).where(WebSessionRow.user_name == user_name)
-            )
-            return ended.rowcount
+            return rows_affected(db, delete(WebSessionRow).where(WebSessionRow.user_name == user_name))
