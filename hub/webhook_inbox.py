@@ -9,7 +9,6 @@ clears the entries it handed over; one that arrives during the run stays for the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,7 +26,6 @@ class PendingChangeRow(Base):
     source_system: Mapped[str] = mapped_column(String(64), index=True)
     source_id: Mapped[str] = mapped_column(String(128))
     topic: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -35,10 +33,11 @@ class WebhookInbox:
     def __init__(self, store: HubStore):
         self.store = store
 
-    def record(self, source: str, source_id: str, topic: str, payload: dict[str, Any]) -> None:
+    def record(self, source: str, source_id: str, topic: str) -> None:
+        """Only the id and topic: the sync reads the record itself from the source, so the delivery's
+        body (a person's name, e-mail, address) is not kept where erasure would have to find it."""
         with self.store.sessions.begin() as session:
-            session.add(PendingChangeRow(source_system=source, source_id=source_id, topic=topic,
-                                         payload=payload))
+            session.add(PendingChangeRow(source_system=source, source_id=source_id, topic=topic))
 
     def pending(self, source: str) -> tuple[list[str], int]:
         """``(distinct source ids in arrival order, last seq)``; pass the seq to :meth:`clear`."""

@@ -42,7 +42,7 @@ async def woocommerce(source: str, request: Request) -> dict[str, Any]:
         source_id = str(payload["id"])
     except (ValueError, KeyError, TypeError):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "expected a JSON object with an id") from None
-    WebhookInbox(hub_of(request).store).record(source, source_id, topic, payload)
+    WebhookInbox(hub_of(request).store).record(source, source_id, topic)
     return {"recorded": True, "source_id": source_id}
 
 

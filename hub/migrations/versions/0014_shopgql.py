@@ -21,7 +21,6 @@ def upgrade() -> None:
         sa.Column("source_system", sa.String(64), nullable=False),
         sa.Column("source_id", sa.String(128), nullable=False),
         sa.Column("topic", sa.String(64), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_pending_source_changes_source_system", "pending_source_changes", ["source_system"])
