@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from crmhub.loopback import free_port, wait_for_port
+
 REPO = Path(__file__).resolve().parents[1]
 #: Names the worker in the task instances it runs (see :func:`worker_hostname`).
 WORKER_NAME_ENV = "CRMHUB_WORKER_NAME"
@@ -36,26 +38,6 @@ def worker_hostname() -> str:
     """Airflow's ``[core] hostname_callable`` for local workers: two workers on one host share its FQDN,
     so each task instance's ``hostname`` is the worker's own name instead (the FQDN elsewhere)."""
     return os.environ.get(WORKER_NAME_ENV) or socket.getfqdn()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, seconds: float, process: subprocess.Popen[bytes] | None = None) -> None:
-    """Until something accepts connections on 127.0.0.1:port; fails early when ``process`` exited."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode} before listening")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds:.0f} s")
 
 
 def wait_for_http(url: str, seconds: float, process: subprocess.Popen[bytes]) -> None:

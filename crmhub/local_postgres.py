@@ -9,11 +9,11 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+
+from crmhub.loopback import free_port, wait_for_port
 
 
 def _bin(name: str) -> str:
@@ -27,18 +27,11 @@ def _bin(name: str) -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class ThrowawayPostgres:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="crmhub-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_root = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
@@ -73,12 +66,7 @@ class ThrowawayPostgres:
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
             "start",
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    break
-            time.sleep(0.1)
+        wait_for_port(self.port, 30)
         self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "crmhub", "crmhub_test")
         return self.url("crmhub_test")
 

@@ -6,12 +6,13 @@ the function level. ``port=0`` picks a free port.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from dataclasses import dataclass
 
 import uvicorn
+
+from crmhub.loopback import free_port
 
 
 @dataclass
@@ -24,12 +25,6 @@ class RunningServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def serve_in_thread(app, port: int = 0, host: str = "127.0.0.1") -> RunningServer:

@@ -19,8 +19,8 @@ from typing import Any
 
 import requests
 
+from crmhub.loopback import free_port
 from sources.connection import airflow_connection
-from sources.serve import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

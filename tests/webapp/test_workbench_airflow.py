@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import jwt
 import pytest
 import requests
 
+from crmhub.loopback import free_port
 from hub.queries import HubQueries
 
 pytestmark = pytest.mark.airflow
@@ -42,15 +42,9 @@ def _demo_jwt_secret(secrets_file: Path) -> str:
     return out.stdout.strip()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def airflow_server(tmp_path, hub):
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "airflow"
     home.mkdir()
     (home / "passwords.json").write_text(json.dumps({"admin": "admin-pw", "viewer": "viewer-pw"}))
