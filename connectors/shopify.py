@@ -165,12 +165,13 @@ class ShopifyConnector(SourceConnector):
     # -- pull ------------------------------------------------------------------------------------
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
+        state_class = GraphqlRunState if self.graphql else RunState
         try:
-            state = RunState.decode(cursor) if cursor else RunState()
+            state = state_class.decode(cursor) if cursor else state_class()
         except ValueError as exc:
             raise ConnectorError(self.name, "pull", str(exc)) from None
         if self.graphql:
-            yield from self._pull_graphql(cursor)
+            yield from self._pull_graphql(state)
             return
         resumed = state.page_info is not None
         response = self._resume(state) if resumed else None
@@ -192,9 +193,8 @@ class ShopifyConnector(SourceConnector):
             response = self._request("GET", "pull", "/customers.json", page=page_no + 1,
                                      params={"limit": self.limit, "page_info": next_token})
 
-    def _pull_graphql(self, cursor: str | None) -> Iterator[Page]:
+    def _pull_graphql(self, state: RunState) -> Iterator[Page]:
         """Pages of ``customers(query: "updated_at:>='<since>'", sortKey: UPDATED_AT)``, cursor after each."""
-        state = GraphqlRunState.decode(cursor) if cursor else GraphqlRunState()
         resumed = state.page_info is not None
         started = state.started or self.server_time("pull")
         since = state.since.strftime(TIME_FORMAT) if state.since else None
