@@ -1,7 +1,5 @@
 # Sourced by the scripts: an embedded Airflow home (SQLite) with this repo's dags/ and plugins/.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# the demo part (sources/) is used from this checkout, not installed in the product wheel
-export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export AIRFLOW_HOME=${AIRFLOW_HOME:-$ROOT/var/airflow}
 export AIRFLOW__CORE__DAGS_FOLDER=$ROOT/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER=$ROOT/plugins

@@ -2,9 +2,6 @@
 # Start or stop the local source systems (ERP SOAP, web shop REST, legacy DB, CSV export) in the background.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The demo part (sources/: the imitated systems, the generator) is used from this checkout, not installed
-# in the product wheel: put the checkout on the import path.
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 DATA_DIR=${CRMHUB_SOURCES_DIR:-var/sources}
 PIDFILE=var/sources.pid
 case "${1:-start}" in
