@@ -151,6 +151,13 @@ class SourceConnector(ABC):
             # record of what was already written)
             return f"{self.name}: {verb} {source_id}: {type(exc).__name__}: {exc}", None
 
+    def push_problems(self) -> list[str]:
+        """Configured push fields (and golden-id places) this system cannot take, one line each naming
+        the source, the field and why. Checked before a sync starts, where each is a configuration
+        error (``crmhub sync`` exits 2): a value the target has no place for must never be dropped
+        while pushing and counted as written. Default: none known before writing."""
+        return []
+
     def push_one(self, update: PushUpdate) -> str | None:
         """Bring one source record to the pushed state (writing nothing when it is there already);
         returns why values were left out when the system cannot hold them (they are parked), else None."""

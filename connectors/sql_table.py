@@ -19,26 +19,22 @@ nobody touched since the column was added) are read first, ordered by id, so the
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     FromClause,
     MetaData,
     Table,
-    and_,
     bindparam,
     column,
     create_engine,
     event,
     literal_column,
-    or_,
     select,
     text,
     update,
@@ -50,6 +46,9 @@ from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.legacy_values import LegacyValues
+from connectors.mapping import FieldMapping
+from connectors.sql_children import ChildTables
+from connectors.sql_keyset import KeysetPosition
 from connectors.wsdl_facets import split_fitting
 from schemas import SourceConfig
 from schemas.quarantine import describe_error
@@ -92,6 +91,10 @@ def make_engine(url: URL | str) -> Engine:
     return engine
 
 
+#: Label of the keyset cursor in pulled rows (a column, or the value of ``cursor_expression``).
+CURSOR_KEY = "_crmhub_cursor"
+
+
 class SqlTableConnector(SourceConnector):
     """Legacy customer table (``CUST_MASTER`` by default) or any query, over SQLAlchemy."""
 
@@ -106,8 +109,13 @@ class SqlTableConnector(SourceConnector):
         self.options = SqlOptions.for_source(config.name, config.options)
         self.table_name = self.options.table
         self.query = self.options.query
+        self.children = ChildTables(config.name, self.options.children, self.options.golden_id_table,
+                                    lambda: self.engine)
+        self.mapping = FieldMapping({**self.mapping.mapping, **self.children.mapping()})
         self.id_column: str = self.options.id_column or self._mapped_from("source_id")
-        self.cursor_column: str = self.options.cursor_column or self._mapped_from("updated_at")
+        self.cursor_expression = self.options.cursor_expression
+        self.cursor_column: str | None = None if self.cursor_expression else (
+            self.options.cursor_column or self._mapped_from("updated_at"))
         self.columns = self.options.columns
         self.golden_id_column = self.options.golden_id_column
         self.values = LegacyValues.from_options(self.options, self.mapping)
@@ -152,36 +160,75 @@ class SqlTableConnector(SourceConnector):
         return self._table
 
     def _source(self) -> FromClause:
+        wanted = {self.id_column, *(self.columns or [])}
+        if self.cursor_column:
+            wanted.add(self.cursor_column)
         if self.query:
-            wanted = {self.id_column, self.cursor_column, *(self.columns or [])}
             return text(self.query).columns(*(column(name) for name in wanted)).subquery("src")
         table = self.table()
-        missing = {self.id_column, self.cursor_column, *(self.columns or [])} - set(table.c.keys())
+        missing = wanted - set(table.c.keys())
         if missing:
             raise ConnectorError(self.name, "pull", f"table {self.table_name!r} has no column(s) "
                                  f"{', '.join(sorted(missing))}")
         return table
+
+    def _cursor(self, source: FromClause) -> ColumnElement[Any]:
+        """The keyset cursor: the column, or ``cursor_expression`` over the source's columns."""
+        if self.cursor_expression:
+            return literal_column(f"({self.cursor_expression})")
+        return source.c[self.cursor_column or ""]
+
+    def _check_cursor_expression(self, source: FromClause) -> None:
+        """Run the expression once with ``LIMIT 0``: a typo fails here, naming the source and option."""
+        if not self.cursor_expression:
+            return
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(self._cursor(source)).select_from(source).limit(0)).all()
+        except SQLAlchemyError as exc:
+            raise ConnectorError(self.name, "check", f"option cursor_expression "
+                                 f"{self.cursor_expression!r} does not run: {describe_error(exc)}") from exc
 
     def check(self) -> None:
         try:
             with self.engine.connect() as conn:
                 conn.execute(select(literal_column("1"))).scalar_one()
             source = self._source()
-            if self.table_name and self.golden_id_column not in self.table().c:
-                raise ConnectorError(self.name, "check", f"table {self.table_name!r} has no golden-id column "
-                                     f"{self.golden_id_column!r}")
+            self._check_cursor_expression(source)
+            if problems := self.push_problems():
+                raise ConnectorError(self.name, "check", "; ".join(problems))
             with self.engine.connect() as conn:
                 conn.execute(select(literal_column("1")).select_from(source).limit(1)).all()
         except SQLAlchemyError as exc:
             raise ConnectorError(self.name, "check", describe_error(exc)) from exc
+
+    def push_problems(self) -> list[str]:
+        """Push fields the table (and child tables) cannot take, and configured columns that are not
+        there: a configuration error before the sync, never values dropped while pushing."""
+        if not self.config.push_back:
+            return []
+        if not self.table_name:
+            return [f"source {self.name!r}: push_back needs option table (the table pushes update), "
+                    "or set push_back: false"]
+        table = self.table()
+        lines = self.children.problems()
+        if not self.options.golden_id_table and self.golden_id_column not in table.c:
+            lines.append(f"table {self.table_name!r} has no golden-id column {self.golden_id_column!r} "
+                         "(add it, or set option golden_id_table)")
+        protected = {self.id_column, self.cursor_column}
+        for name in self.config.push_fields:
+            if why := _cannot_push(name, self.mapping, table, protected, self.children.pushable()):
+                lines.append(f"push field {name!r}: {why}")
+        return [f"source {self.name!r}: {line}" for line in lines]
 
     # -- pull ------------------------------------------------------------------------------------
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
         position = KeysetPosition.decode(cursor)
         source = self._source()
-        id_col, cur_col = source.c[self.id_column], source.c[self.cursor_column]
-        selected = self._selected(source)
+        self._check_cursor_expression(source)
+        id_col, cur_col = source.c[self.id_column], self._cursor(source)
+        selected = [*self._selected(source), cur_col.label(CURSOR_KEY)]
         while True:
             stmt = select(*selected).select_from(source).where(position.condition(cur_col, id_col))
             order = (id_col,) if position.phase == "null" else (cur_col, id_col)
@@ -193,7 +240,10 @@ class SqlTableConnector(SourceConnector):
                 raise ConnectorError(self.name, "pull", describe_error(exc)) from exc
             if rows:
                 last = rows[-1]
-                position = position.after(last[self.cursor_column], last[self.id_column])
+                position = position.after(last[CURSOR_KEY], last[self.id_column])
+                for row in rows:
+                    del row[CURSOR_KEY]
+                self.children.attach(rows, self.id_column)
                 yield self._page(rows, position.encode())
             if len(rows) < self.config.page_size:
                 if position.phase == "value":
@@ -205,7 +255,7 @@ class SqlTableConnector(SourceConnector):
         # the column's Python type; a query's columns are untyped and come back as the driver gives them.
         if self.columns:
             names = dict.fromkeys([*self.columns, self.id_column, self.cursor_column])
-            return [source.c[name] for name in names]
+            return [source.c[name] for name in names if name]
         return list(source.c) if isinstance(source, Table) else [literal_column("*")]
 
     def _page(self, rows: list[dict[str, Any]], cursor: str) -> Page:
@@ -219,30 +269,45 @@ class SqlTableConnector(SourceConnector):
         Each record runs in its own SAVEPOINT so one failing row (value too long, constraint) is
         reported in ``failed`` without undoing the rest of the page. The id and cursor columns are
         never written: the cursor column is the system's own change marker, and bumping it would make
-        the next incremental pull fetch back what the hub just wrote.
+        the next incremental pull fetch back what the hub just wrote. With child tables, a record's
+        child rows and identifier row are written in the same SAVEPOINT as its own row.
         """
+        if problems := self.push_problems():
+            raise ConnectorError(self.name, "push", "; ".join(problems))
         table = self.table()
-        id_col = table.c[self.id_column]
         # a text longer than its column is left out (parked with the reason), the rest of the row written
         lengths = {c.name: c.type.length for c in table.c if isinstance(getattr(c.type, "length", None), int)}
         planned = {u.source_id: split_fitting(self._row_values(u, table), lengths, f"column length in "
                                               f"{self.table_name}") for u in updates}
 
-        def statement(item: PushUpdate) -> Any:
-            return update(table).where(id_col == item.source_id).values(planned[item.source_id][0])
+        def action(conn: Connection, item: PushUpdate) -> int:
+            return self._write_one(conn, table, item, planned[item.source_id][0])
 
         result = PushResult()
         for start in range(0, len(updates), self.config.page_size):
             page = updates[start:start + self.config.page_size]
-            done = set(self._executemany(table, [(u.source_id, planned[u.source_id][0]) for u in page]))
+            done: set[str] = set()
+            if not self.children:
+                done = set(self._executemany(table, [(u.source_id, planned[u.source_id][0]) for u in page]))
             part = self._per_row("push", [(u.source_id, u) for u in page if u.source_id not in done],
-                                 statement, missing_ok=False)
+                                 action, missing_ok=False)
             written = done | set(part.pushed)
             result.pushed += [u.source_id for u in page if u.source_id in written]
             result.failed.update(part.failed)
         result.parked = {sid: why for sid in result.pushed if (why := planned[sid][1])}
         return result
 
+    def _write_one(self, conn: Connection, table: Table, item: PushUpdate, values: dict[str, Any]) -> int:
+        """One record's row, child rows and identifier row; the number of parent rows found (0 or 1)."""
+        id_col = table.c[self.id_column]
+        parent = conn.execute(select(id_col).where(id_col == item.source_id)).scalar_one_or_none()
+        if parent is None:
+            return 0
+        if values:
+            conn.execute(update(table).where(id_col == parent).values(values))
+        self.children.push(conn, parent, item.fields)
+        self.children.write_golden_id(conn, parent, item.golden_id)
+        return 1
     def _executemany(self, table: Table, rows: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
         """One executemany UPDATE per set of written columns, each in its own SAVEPOINT; returns the ids
         written. A group that fails, or updates fewer rows than it has (an id that is not there), is
@@ -281,14 +346,14 @@ class SqlTableConnector(SourceConnector):
         table = self.table()
         id_col = table.c[self.id_column]
         if self.options.erasure == "delete":
-            def statement(source_id: str) -> Any:
-                return sql_delete(table).where(id_col == source_id)
+            def action(conn: Connection, source_id: str) -> int:
+                return conn.execute(sql_delete(table).where(id_col == source_id)).rowcount
         else:  # anonymise
             values = self._erased_values(table)
 
-            def statement(source_id: str) -> Any:
-                return update(table).where(id_col == source_id).values(values)
-        return self._per_row("delete", [(sid, sid) for sid in source_ids], statement, missing_ok=True)
+            def action(conn: Connection, source_id: str) -> int:
+                return conn.execute(update(table).where(id_col == source_id).values(values)).rowcount
+        return self._per_row("delete", [(sid, sid) for sid in source_ids], action, missing_ok=True)
 
     def _erased_values(self, table: Table) -> dict[str, Any]:
         given = self.options.erasure_values
@@ -297,27 +362,36 @@ class SqlTableConnector(SourceConnector):
         return {**values, **{k: v for k, v in given.items() if k in table.c and k not in kept}}
 
     def _per_row(
-        self, operation: str, items: Sequence[tuple[str, Any]], statement: Any, missing_ok: bool
+        self, operation: str, items: Sequence[tuple[str, Any]], action: Callable[[Connection, Any], int],
+        missing_ok: bool,
     ) -> PushResult:
-        """``statement(item)`` per record, each in its own SAVEPOINT, one transaction per page: a
-        failing row is reported in ``failed`` without undoing the rest of the page."""
+        """``action(conn, item)`` (rows found) per record, each in its own SAVEPOINT, one transaction
+        per page: a failing row is reported in ``failed`` without undoing the rest of the page. A page
+        whose transaction fails (connection lost, commit refused) fails its records with the reason;
+        the pages before it stay reported as written, so the hub records what really landed."""
         result = PushResult()
         for start in range(0, len(items), self.config.page_size):
+            page = items[start : start + self.config.page_size]
+            outcome = PushResult()
             try:
                 with self.engine.begin() as conn:
-                    for source_id, item in items[start : start + self.config.page_size]:
+                    for source_id, item in page:
                         try:
                             with conn.begin_nested():
-                                changed = conn.execute(statement(item)).rowcount
+                                changed = action(conn, item)
                         except (SQLAlchemyError, ValueError, TypeError) as exc:
-                            result.failed[source_id] = describe_error(exc)
+                            outcome.failed[source_id] = describe_error(exc)
                             continue
                         if changed or missing_ok:
-                            result.pushed.append(source_id)
+                            outcome.pushed.append(source_id)
                         else:
-                            result.failed[source_id] = f"no row with {self.id_column} = {source_id!r}"
-            except SQLAlchemyError as exc:
-                raise ConnectorError(self.name, operation, describe_error(exc)) from exc
+                            outcome.failed[source_id] = f"no row with {self.id_column} = {source_id!r}"
+            except (SQLAlchemyError, ConnectorError) as exc:
+                reason = describe_error(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+                why = f"{self.name}.{operation}: {reason}"
+                outcome = PushResult(failed={source_id: why for source_id, _ in page})
+            result.pushed += outcome.pushed
+            result.failed.update(outcome.failed)
         return result
 
     def _row_values(self, item: PushUpdate, table: Table) -> dict[str, Any]:
@@ -325,62 +399,28 @@ class SqlTableConnector(SourceConnector):
         values = {col: self.values.to_legacy(col, value)
                   for col, value in self.mapping.to_source(item.fields).items()
                   if col in table.c and col not in protected}
-        values[self.golden_id_column] = item.golden_id
+        if not self.options.golden_id_table:
+            values[self.golden_id_column] = item.golden_id
         return values
 
 
-class KeysetPosition:
-    """Where a pull stands: phase ``null`` (rows without cursor value, by id) then ``value`` (by cursor, id).
-
-    Encoded as JSON with typed values so a ``datetime`` cursor binds back as a ``datetime`` (and a
-    string as a string): comparing a timestamp column to a differently formatted string would skip
-    or repeat rows on databases that store timestamps as text, such as SQLite.
-    """
-
-    def __init__(self, phase: str = "null", cursor_value: Any = None, last_id: Any = None):
-        self.phase, self.cursor_value, self.last_id = phase, cursor_value, last_id
-
-    @classmethod
-    def decode(cls, cursor: str | None) -> KeysetPosition:
-        if not cursor:
-            return cls()
-        try:
-            data = json.loads(cursor)
-            return cls(data["phase"], _decode_value(data.get("c")), _decode_value(data.get("i")))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"not a SQL connector cursor: {cursor!r}") from exc
-
-    def encode(self) -> str:
-        return json.dumps({"phase": self.phase, "c": _encode_value(self.cursor_value),
-                           "i": _encode_value(self.last_id)}, sort_keys=True)
-
-    def after(self, cursor_value: Any, last_id: Any) -> KeysetPosition:
-        return KeysetPosition(self.phase, cursor_value if self.phase == "value" else None, last_id)
-
-    def to_value_phase(self) -> KeysetPosition:
-        return KeysetPosition("value")
-
-    def condition(self, cur: ColumnElement, id_: ColumnElement) -> ColumnElement[bool]:
-        if self.phase == "null":
-            return cur.is_(None) if self.last_id is None else and_(cur.is_(None), id_ > self.last_id)
-        if self.last_id is None:
-            return cur.is_not(None)
-        return or_(cur > self.cursor_value, and_(cur == self.cursor_value, id_ > self.last_id))
+def _cannot_push(name: str, mapping: FieldMapping, table: Table, protected: set[str | None],
+                 children: set[str]) -> str | None:
+    """Why push field ``name`` has no place in ``table`` or the child tables; ``None`` when it has."""
+    if name in children:
+        return None
+    targets = {"emails": {"emails", "email"}, "phones": {"phones", "phone"}}.get(name, {name})
+    mapped = [source for source, target in mapping.mapping.items() if target in targets]
+    writable = [c for c in mapped if c in table.c and c not in protected]
+    if writable:
+        return None
+    where = " or option children" if name in {"emails", "phones", "street", "postal_code", "city",
+                                             "region", "country"} else ""
+    if not mapped:
+        return f"no column of table {table.name!r} is mapped to it (set it in mapping{where})"
+    if any(c in protected for c in mapped):
+        return f"it is mapped to the id or cursor column ({', '.join(mapped)}), which a push never writes"
+    return (f"mapped from {', '.join(mapped)}, which table {table.name!r} does not have "
+            f"(a column of the query only?{' use option children' if where else ''})")
 
 
-def _encode_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"date": value.isoformat()}
-    if isinstance(value, Decimal):
-        return {"decimal": str(value)}
-    return value
-
-
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        (kind, text_value), = value.items()
-        parse = {"datetime": datetime.fromisoformat, "date": date.fromisoformat, "decimal": Decimal}[kind]
-        return parse(text_value)
-    return value

@@ -30,6 +30,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from hub.erasure_queue import ErasureQueue
     from hub.parked_pushes import ParkedPushes
     from hub.pipeline import SyncPipeline
+    from hub.push_preflight import PushConfigError
     from hub.sync_lock import SyncAlreadyRunning
 
     config = load_config(args.config)
@@ -44,6 +45,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except SyncAlreadyRunning as exc:
         print(f"crmhub sync: {exc}", file=sys.stderr)
         return 3
+    except PushConfigError as exc:  # a push field the target cannot take: stop before any work
+        print(f"crmhub sync: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, default=str))
     else:

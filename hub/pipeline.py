@@ -24,6 +24,7 @@ from hub.erasure_queue import ErasureQueue
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
+from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
 from hub.rematch import MatchScope, affected_scope
 from hub.run_report import RunFailedError, SyncSummary, run_problems
@@ -293,11 +294,13 @@ class SyncPipeline:
                 source_name, pushed, parked, {u.source_id: u.golden_id for u in updates}, run_id
             )
             self.store.staging.set_cursor(source_name, str(head), stream=OUTBOX_STREAM)
+            written = set(pushed) - set(parked)
             step.stats = {
                 "pushed": len(pushed),
                 "failed": len(failed),
                 "unchanged": unchanged,
-                "fields_changed": sum(1 for u in updates if u.fields and u.source_id in set(pushed)),
+                # records whose pushed values all landed (a parked value is counted under "parked")
+                "fields_changed": sum(1 for u in updates if u.fields and u.source_id in written),
                 "deleted": deletes,
                 "failures": dict(list(failed.items())[:20]),
                 "parked": len(parked),
@@ -327,7 +330,9 @@ class SyncPipeline:
         """Extract every enabled source (a failing source does not stop the others), match, publish.
 
         Raises :class:`~hub.sync_lock.SyncAlreadyRunning` before doing anything when another run holds
-        the hub and does not finish within ``wait_seconds``."""
+        the hub and does not finish within ``wait_seconds``, and :class:`~hub.push_preflight.
+        PushConfigError` when a source is configured to push what it cannot take."""
+        check_push_configuration(self.config.enabled_sources, self.connector)
         summary = SyncSummary(run_id=run_id or new_run_id())
         with self.lock.holding(summary.run_id, wait_seconds):
             self._run(summary, full_refresh, rematch_all)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from schemas.source_options.base import SourceOptions
+from schemas.source_options.sql_children import SqlChildren, SqlChildTable
 
 #: Tried in order; the first one is also the format written back unless ``date_write_format`` is set.
 DEFAULT_DATE_FORMATS = ("%Y%m%d", "%d.%m.%Y", "%Y-%m-%d")
@@ -96,7 +97,18 @@ class SqlOptions(LegacyOptions):
     cursor_column: str | None = Field(
         None, description="change-time column of the keyset cursor; none = the column mapped to `updated_at`"
     )
+    cursor_expression: str | None = Field(
+        None,
+        description="SQL expression of the keyset cursor instead of `cursor_column`, "
+        "e.g. `COALESCE(write_date, create_date)`",
+    )
     columns: list[str] | None = Field(None, description="columns read; none = all")
+    children: SqlChildren | None = Field(
+        None, description="one-to-many child tables of `emails`, `phones`, `addresses` (pulled and pushed)"
+    )
+    golden_id_table: SqlChildTable | None = Field(
+        None, description="identifier child table that receives the golden id instead of `golden_id_column`"
+    )
     value_maps: dict[str, dict[str, str]] = value_maps_field(
         {"CUST_TYPE": {"P": "person", "F": "organization"}}
     )
@@ -111,6 +123,12 @@ class SqlOptions(LegacyOptions):
     def _table_or_query(self) -> Self:
         if not (self.table or self.query):
             raise ValueError("set option 'table' (and/or 'query')")
+        if self.cursor_expression and self.cursor_column:
+            raise ValueError("set 'cursor_column' or 'cursor_expression', not both")
+        if (self.children or self.golden_id_table) and not self.table:
+            raise ValueError("'children' and 'golden_id_table' need option 'table' (the parent table)")
+        if self.golden_id_table and not self.golden_id_table.value_column:
+            raise ValueError("golden_id_table needs value_column")
         return self
 
 
