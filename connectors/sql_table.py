@@ -111,7 +111,8 @@ class SqlTableConnector(SourceConnector):
         self.query = self.options.query
         self.children = ChildTables(config.name, self.options.children, self.options.golden_id_table,
                                     lambda: self.engine)
-        self.mapping = FieldMapping({**self.mapping.mapping, **self.children.mapping()})
+        # the source's own mapping before the default CUST_MASTER names (the first source_id wins)
+        self.mapping = FieldMapping({**config.mapping, **self.mapping.mapping, **self.children.mapping()})
         self.id_column: str = self.options.id_column or self._mapped_from("source_id")
         self.cursor_expression = self.options.cursor_expression
         self.cursor_column: str | None = None if self.cursor_expression else (
@@ -297,10 +298,18 @@ class SqlTableConnector(SourceConnector):
         result.parked = {sid: why for sid in result.pushed if (why := planned[sid][1])}
         return result
 
+    def _key(self, source_id: str) -> Any:
+        """The hub's text id as the id column's type: PostgreSQL compares no integer with text."""
+        try:
+            python_type = self.table().c[self.id_column].type.python_type
+        except NotImplementedError:
+            return source_id
+        return int(source_id) if python_type is int and source_id.lstrip("-").isdigit() else source_id
+
     def _write_one(self, conn: Connection, table: Table, item: PushUpdate, values: dict[str, Any]) -> int:
         """One record's row, child rows and identifier row; the number of parent rows found (0 or 1)."""
         id_col = table.c[self.id_column]
-        parent = conn.execute(select(id_col).where(id_col == item.source_id)).scalar_one_or_none()
+        parent = conn.execute(select(id_col).where(id_col == self._key(item.source_id))).scalar_one_or_none()
         if parent is None:
             return 0
         if values:
@@ -325,7 +334,8 @@ class SqlTableConnector(SourceConnector):
                 for columns, members in groups.items():
                     statement = (update(table).where(id_col == bindparam("_hub_id"))
                                  .values({c: bindparam(f"_hub_{c}") for c in columns}))
-                    params = [{"_hub_id": sid, **{f"_hub_{c}": v[c] for c in columns}} for sid, v in members]
+                    params = [{"_hub_id": self._key(sid), **{f"_hub_{c}": v[c] for c in columns}}
+                              for sid, v in members]
                     try:
                         with conn.begin_nested() as savepoint:
                             if conn.execute(statement, params).rowcount != len(members):
@@ -347,12 +357,13 @@ class SqlTableConnector(SourceConnector):
         id_col = table.c[self.id_column]
         if self.options.erasure == "delete":
             def action(conn: Connection, source_id: str) -> int:
-                return conn.execute(sql_delete(table).where(id_col == source_id)).rowcount
+                return conn.execute(sql_delete(table).where(id_col == self._key(source_id))).rowcount
         else:  # anonymise
             values = self._erased_values(table)
 
             def action(conn: Connection, source_id: str) -> int:
-                return conn.execute(update(table).where(id_col == source_id).values(values)).rowcount
+                where = id_col == self._key(source_id)
+                return conn.execute(update(table).where(where).values(values)).rowcount
         return self._per_row("delete", [(sid, sid) for sid in source_ids], action, missing_ok=True)
 
     def _erased_values(self, table: Table) -> dict[str, Any]:
