@@ -162,3 +162,19 @@ def test_push_fields_the_target_cannot_take_are_named_before_writing(erp):
         assert erp.rows("SELECT COUNT(*) FROM party_identifier") == [(0,)]  # nothing written
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("erp", ["postgresql"], indirect=True)  # a deferred constraint trigger
+def test_a_page_refused_at_commit_fails_its_records_and_keeps_the_pages_written(erp):
+    erp.execute("CREATE FUNCTION refuse_party_4() RETURNS trigger AS $$ BEGIN IF NEW.party = 4 THEN "
+                "RAISE EXCEPTION 'party 4 refused at commit'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+    erp.execute("CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON party_identifier "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_party_4()")
+    conn = connector(erp, page_size=2)
+    try:
+        result = conn.push([PushUpdate(sid, f"G-{sid}", {}) for sid in "1234"])
+    finally:
+        conn.close()
+    assert result.pushed == ["1", "2"] and sorted(result.failed) == ["3", "4"]
+    assert "party 4 refused at commit" in result.failed["4"]
+    assert erp.rows("SELECT party FROM party_identifier ORDER BY party") == [(1,), (2,)]
