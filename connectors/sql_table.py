@@ -425,13 +425,12 @@ def _cannot_push(name: str, mapping: FieldMapping, table: Table, protected: set[
     writable = [c for c in mapped if c in table.c and c not in protected]
     if writable:
         return None
-    where = " or option children" if name in {"emails", "phones", "street", "postal_code", "city",
-                                             "region", "country"} else ""
+    children_could = name in {"emails", "phones", "street", "postal_code", "city", "region", "country"}
+    hint = "; or describe its child table in option children" if children_could else ""
     if not mapped:
-        return f"no column of table {table.name!r} is mapped to it (set it in mapping{where})"
+        return f"no column of table {table.name!r} is mapped to it{hint}"
     if any(c in protected for c in mapped):
         return f"it is mapped to the id or cursor column ({', '.join(mapped)}), which a push never writes"
-    return (f"mapped from {', '.join(mapped)}, which table {table.name!r} does not have "
-            f"(a column of the query only?{' use option children' if where else ''})")
+    return f"mapped from {', '.join(mapped)}, which table {table.name!r} does not have{hint}"
 
 

@@ -13,9 +13,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -128,27 +130,12 @@ def erp(request, tmp_path, postgres) -> Iterator[ErpDatabase]:
     engine.dispose()
 
 
-#: Child-table options for this schema, as a README reader would write them in YAML.
-CHILDREN = {
-    "emails": {"table": "party_contact_mechanism", "parent_column": "party", "value_column": "value",
-               "where": {"type": "email"}, "insert_values": {"active": True},
-               "stamp_columns": ["create_date"]},
-    "phones": {"table": "party_contact_mechanism", "parent_column": "party", "value_column": "value",
-               "kind_column": "type", "kinds": {"mobile": "mobile", "landline": "phone"},
-               "insert_values": {"active": True}, "stamp_columns": ["create_date"]},
-    "addresses": {"table": "party_address", "parent_column": "party",
-                  "columns": {"street": "street", "postal_code": "postal_code", "city": "city",
-                              "country_code": "country"},
-                  "insert_values": {"active": True}, "stamp_columns": ["write_date"]},
-}
-GOLDEN_ID_TABLE = {"table": "party_identifier", "parent_column": "party", "value_column": "code",
-                   "where": {"type": "crm_golden_id"}, "stamp_columns": ["create_date"]}
+#: The README's example source for this schema (``tests/sql_generic/erp_parties.yaml``).
+EXAMPLE = Path(__file__).with_name("erp_parties.yaml")
+_SOURCE = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))[0]
+ERP_MAPPING: dict[str, str] = _SOURCE["mapping"]
 
 
 def erp_options(**overrides: Any) -> dict[str, Any]:
-    return {"table": "party_party", "id_column": "id",
-            "cursor_expression": "COALESCE(write_date, create_date)",
-            "children": CHILDREN, "golden_id_table": GOLDEN_ID_TABLE, **overrides}
-
-
-ERP_MAPPING = {"id": "source_id", "name": "full_name"}
+    """The example's options, some replaced."""
+    return {**_SOURCE["options"], **overrides}

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from crmhub.cli import main
-from tests.sql_generic.conftest import ERP_MAPPING, erp_options
+from tests.sql_generic.conftest import ERP_MAPPING, EXAMPLE, erp_options
 
 
 @pytest.fixture
@@ -63,3 +63,8 @@ def test_a_refused_push_fails_its_record_and_the_written_ones_are_recorded(erp, 
     stats = summary["published"]["erp_sql"]
     assert (stats["pushed"], stats["failed"]) == (0, 1) and list(stats["failures"]) == ["3"]
     assert erp.rows("SELECT COUNT(*) FROM party_identifier") == [(3,)]
+
+
+def test_the_readme_shows_the_tested_example() -> None:
+    readme = (EXAMPLE.parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "```yaml\n" + EXAMPLE.read_text(encoding="utf-8") + "```" in readme
