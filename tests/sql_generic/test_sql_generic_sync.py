@@ -68,3 +68,14 @@ def test_a_refused_push_fails_its_record_and_the_written_ones_are_recorded(erp, 
 def test_the_readme_shows_the_tested_example() -> None:
     readme = (EXAMPLE.parents[2] / "README.md").read_text(encoding="utf-8")
     assert "```yaml\n" + EXAMPLE.read_text(encoding="utf-8") + "```" in readme
+
+
+@pytest.mark.parametrize("erp", ["sqlite"], indirect=True)  # the ERP is replaced by a missing file
+def test_a_source_not_reachable_before_the_sync_is_left_to_its_extract(erp, configure, capsys, monkeypatch,
+                                                                       tmp_path):
+    path = configure(["tax_id"])
+    missing = {"conn_type": "sqlite", "host": str(tmp_path / "gone.sqlite")}
+    monkeypatch.setenv("CRMHUB_CONN_CRMHUB_ERP_SQL", json.dumps(missing))
+    code, summary, err = sync(path, capsys)
+    assert code == 1 and "extract:erp_sql" in err and "does not exist" in err, err
+    assert not (tmp_path / "gone.sqlite").exists()
