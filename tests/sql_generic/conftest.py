@@ -56,7 +56,8 @@ address = Table("party_address", metadata, Column("id", Integer, primary_key=Tru
                 Column("country_code", String(2)), Column("active", Boolean, nullable=False), *_stamps())
 identifier = Table("party_identifier", metadata, Column("id", Integer, primary_key=True),
                    Column("party", Integer, ForeignKey("party_party.id"), nullable=False),
-                   Column("type", String(20)), Column("code", String(60), nullable=False), *_stamps(),
+                   Column("type", String(20)), Column("code", String(60), nullable=False),
+                   Column("active", Boolean), *_stamps(),
                    CheckConstraint("party <> 3", name="no_identifier_for_party_3"))
 
 T0 = datetime(2026, 1, 1, 9, 0)
