@@ -8,8 +8,13 @@ Works against any SQLAlchemy URL. The URL is built from the Airflow connection (
   ``mysql+pymysql``, ``mssql+pyodbc``), every other ``extra`` key becomes a URL query argument.
 
 Options (:class:`schemas.source_options.SqlOptions`): ``table`` and/or ``query`` (pulls read the query
-when given, pushes update the table), key and cursor columns, ``erasure`` (``delete`` | ``anonymise``),
-plus the value-decoding options of :class:`connectors.legacy_values.LegacyValues`.
+when given, pushes update the table), key and cursor columns — or ``cursor_expression`` such as
+``COALESCE(write_date, create_date)`` for ERPs that leave the change date NULL on create —, ``erasure``
+(``delete`` | ``anonymise``), plus the value-decoding options of :class:`connectors.legacy_values.
+LegacyValues`. ERP schemas: ``children`` (one-to-many e-mail, phone and address tables) and
+``golden_id_table`` (the golden id as an identifier row), see :mod:`connectors.sql_children`. What the
+configured ``push_fields`` cannot go into is listed by :meth:`SqlTableConnector.push_problems` before
+the sync starts, never dropped while pushing.
 
 Paging is keyset paging in its portable form — ``WHERE cur > :c OR (cur = :c AND id > :i) ORDER BY cur,
 id`` with ``LIMIT`` rendered per dialect — so every page costs one index range scan however deep the

@@ -162,6 +162,13 @@ def test_push_fields_the_target_cannot_take_are_named_before_writing(erp):
         assert erp.rows("SELECT COUNT(*) FROM party_identifier") == [(0,)]  # nothing written
     finally:
         conn.close()
+    no_place = connector(erp, golden_id_table=None)
+    try:  # the golden id needs a place too (the "Unconsumed column names: GOLDEN_ID" on every push)
+        assert no_place.push_problems() == [
+            "source 'erp_sql': table 'party_party' has no golden-id column 'GOLDEN_ID' "
+            "(add it, or set option golden_id_table)"]
+    finally:
+        no_place.close()
 
 
 @pytest.mark.parametrize("erp", ["postgresql"], indirect=True)  # a deferred constraint trigger
