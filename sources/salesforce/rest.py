@@ -67,8 +67,13 @@ def bearer_guard(org: Org):
 
 
 def record_json(version: str, sobject: str, row: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """A record as REST sends it: ``attributes`` first, date-times as ``2024-03-01T08:00:00.000+0000``."""
     url = f"/services/data/{version}/sobjects/{sobject}/{row['Id']}"
-    return {"attributes": {"type": sobject, "url": url}, **{f: row.get(f) for f in fields}}
+    values = {f: row.get(f) for f in fields}
+    for name in ("CreatedDate", "SystemModstamp"):
+        if isinstance(values.get(name), str) and values[name].endswith("Z"):
+            values[name] = values[name][:-1] + "+0000"
+    return {"attributes": {"type": sobject, "url": url}, **values}
 
 
 def _fault(fault: ApiFault) -> RestError:
