@@ -16,7 +16,13 @@ from fastapi import APIRouter, Body, Depends, Header, Query
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from sources.salesforce.objects import EXTERNAL_ID_FIELDS, OBJECT_FIELDS, REQUIRED_FIELDS, SYSTEM_FIELDS
+from sources.salesforce.objects import (
+    EXTERNAL_ID_FIELDS,
+    OBJECT_FIELDS,
+    REQUIRED_FIELDS,
+    SYSTEM_FIELDS,
+    normalise_id,
+)
 from sources.salesforce.service import (
     DEFAULT_BATCH_SIZE,
     MAX_BATCH_SIZE,
@@ -130,6 +136,17 @@ def rest_router(org: Org, store: OrgStore) -> APIRouter:
         """Field list of an object ("sObject Describe":
         https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm)."""
         return describe_object(_known(sobject))
+
+    @router.get("/sobjects/{sobject}/{record_id}")
+    def get_record(version: str, sobject: str, record_id: str, fields: str | None = Query(None)) -> dict:
+        """One record by id, all fields or ``fields`` ("Get Field Values from a Standard Object Record":
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_get_field_values.htm)."""
+        row = store.get(normalise_id(record_id) or "")
+        if row is None or row["type"] != _known(sobject):
+            raise RestError("NOT_FOUND", "The requested resource does not exist", 404)
+        every = ["Id", *OBJECT_FIELDS[sobject], *SYSTEM_FIELDS[1:]]
+        names = [f.strip() for f in fields.split(",")] if fields else every
+        return record_json(version, sobject, row, names)
 
     @router.patch("/sobjects/{sobject}/{field}/{value}")
     def upsert_one(
