@@ -1,4 +1,5 @@
-"""SalesforceConnector against the local org over real HTTP: login, keyset pull of two streams,
+"""SalesforceConnector on its SOAP fallback (``auth: soap_login``, the Partner API) against the local org
+over real HTTP: login, keyset pull of two streams,
 crash/resume, incremental runs, session expiry, push-back via upsert, retries and quarantine."""
 
 from __future__ import annotations
