@@ -9,9 +9,9 @@ is fetched once and the call repeated. ``auth: soap_login`` keeps the SOAP ``log
 
 Pull: two streams, ``Account`` then ``Contact``. A stream without a position (first run, full refresh)
 is read by one Bulk API 2.0 query job (option ``full_pull: rest`` reads it over REST instead); Bulk 2.0
-does not order rows, so its pages carry the stream's old position and only the last page sets it, to
-the greatest (SystemModstamp, Id) seen — a run stopped mid-job starts the job again, and nothing is
-lost. Incremental runs use the REST query API with keyset paging in SystemModstamp order::
+does not order rows, so until the last page the stream's position is ``{"bulk_job", "locator",
+"greatest"}`` — a run stopped mid-job reads on from the next locator while Salesforce keeps the job
+(7 days), else starts a new one — and the last page sets it to the greatest (SystemModstamp, Id) seen. Incremental runs use the REST query API with keyset paging in SystemModstamp order::
 
     SELECT ... FROM Contact WHERE SystemModstamp > X OR (SystemModstamp = X AND Id > 'last id')
     ORDER BY SystemModstamp, Id
@@ -284,7 +284,8 @@ class SalesforceConnector(SourceConnector):
         except ValueError as exc:
             raise ConnectorError(self.name, "pull", str(exc)) from None
         for sobject in STREAMS:
-            if state[sobject] is None and self.flow != "soap_login" and self.options.full_pull == "bulk":
+            bulk = self.flow != "soap_login" and self.options.full_pull == "bulk"
+            if isinstance(state[sobject], dict) or (state[sobject] is None and bulk):
                 yield from self._bulk_pull(sobject, state)
                 continue
             changed = self._changed if self.flow == "soap_login" else self._changed_rest
@@ -293,18 +294,27 @@ class SalesforceConnector(SourceConnector):
                 state[sobject] = [last["SystemModstamp"], last["Id"]]
                 yield self.to_page(rows, encode_cursor(state))
 
-    def _bulk_pull(self, sobject: str, state: dict[str, list[str] | None]) -> Iterator[Page]:
-        """All records of ``sobject`` by one Bulk API 2.0 query job; only the last page moves the
-        stream's position (to the greatest (SystemModstamp, Id) of the job), rows being unordered."""
-        select = f"SELECT {', '.join(self.fields(sobject))} FROM {sobject}"
-        greatest: tuple[str, str] | None = None
-        for raw, last in self.rest.bulk_query(select, self.config.page_size):
+    def _bulk_pull(self, sobject: str, state: dict[str, Any]) -> Iterator[Page]:
+        """All records of ``sobject`` by one Bulk API 2.0 query job. Rows come unordered, so until the
+        last page the stream's position names the job and the locator of the next page (a resumed run
+        reads on from there while Salesforce keeps the job); the last page sets it to the greatest
+        (SystemModstamp, Id) of the job."""
+        position = state[sobject]
+        if isinstance(position, dict) and self.rest.bulk_job_exists(position["bulk_job"]):
+            job, locator = position["bulk_job"], position["locator"]
+            greatest = tuple(position["greatest"]) if position["greatest"] else None
+        else:
+            job = self.rest.start_bulk_query(f"SELECT {', '.join(self.fields(sobject))} FROM {sobject}")
+            locator, greatest = "", None
+        for raw, next_locator in self.rest.bulk_results(job, self.config.page_size, locator):
             rows = [self._checked({"type": sobject, **row}, sobject, "bulk_query") for row in raw]
             for row in rows:
                 greatest = max(greatest or ("", ""), (row["SystemModstamp"], row["Id"]))
-            if last and greatest:
-                state[sobject] = list(greatest)
-            if rows or last:
+            if next_locator is None:
+                state[sobject] = list(greatest) if greatest else None
+            else:
+                state[sobject] = {"bulk_job": job, "locator": next_locator, "greatest": greatest}
+            if rows or (next_locator is None and greatest):
                 yield self.to_page(rows, encode_cursor(state))
 
     def _changed_rest(self, sobject: str, position: list[str] | None) -> Iterator[list[dict[str, Any]]]:
@@ -514,9 +524,16 @@ class SalesforceConnector(SourceConnector):
         return changes
 
 
-def decode_cursor(cursor: str | None) -> dict[str, list[str] | None]:
-    """``None`` = full refresh of both streams; otherwise validated (it is pasted into SOQL)."""
-    state: dict[str, list[str] | None] = dict.fromkeys(STREAMS)
+Position = list[str] | dict[str, Any] | None
+_JOB_ID = re.compile(r"[a-zA-Z0-9]{15,18}")
+_LOCATOR = re.compile(r"[A-Za-z0-9+/=_-]{1,200}")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Position]:
+    """``None`` = full refresh of both streams; otherwise validated (it is pasted into SOQL and URLs).
+    A stream's position is ``[SystemModstamp, Id]``, or, within a Bulk API 2.0 full pull,
+    ``{"bulk_job": id, "locator": next page, "greatest": [SystemModstamp, Id] or null}``."""
+    state: dict[str, Position] = dict.fromkeys(STREAMS)
     if cursor is None:
         return state
     try:
@@ -525,17 +542,32 @@ def decode_cursor(cursor: str | None) -> dict[str, list[str] | None]:
             raise ValueError(f"expected an object with keys {', '.join(STREAMS)}")
         for stream in STREAMS:
             position = data.get(stream)
-            if position is not None:
-                stamp, last_id = position
-                if not _STAMP.fullmatch(str(stamp)) or not _ID.fullmatch(str(last_id)):
-                    raise ValueError(f"{stream}: expected [SystemModstamp, Id], got {position!r}")
-                state[stream] = [stamp, last_id]
+            if isinstance(position, dict):
+                state[stream] = _bulk_position(stream, position)
+            elif position is not None:
+                state[stream] = _keyset_position(stream, position)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"invalid cursor {cursor!r}: {exc}") from None
     return state
 
 
-def encode_cursor(state: Mapping[str, list[str] | None]) -> str:
+def _keyset_position(stream: str, position: Any) -> list[str]:
+    stamp, last_id = position
+    if not _STAMP.fullmatch(str(stamp)) or not _ID.fullmatch(str(last_id)):
+        raise ValueError(f"{stream}: expected [SystemModstamp, Id], got {position!r}")
+    return [stamp, last_id]
+
+
+def _bulk_position(stream: str, position: dict[str, Any]) -> dict[str, Any]:
+    if set(position) != {"bulk_job", "locator", "greatest"}:
+        raise ValueError(f"{stream}: expected bulk_job, locator and greatest, got {sorted(position)}")
+    if not _JOB_ID.fullmatch(str(position["bulk_job"])) or not _LOCATOR.fullmatch(str(position["locator"])):
+        raise ValueError(f"{stream}: not a Bulk API 2.0 job id and locator: {position!r}")
+    greatest = position["greatest"]
+    return {**position, "greatest": _keyset_position(stream, greatest) if greatest is not None else None}
+
+
+def encode_cursor(state: Mapping[str, Position]) -> str:
     return json.dumps({stream: state.get(stream) for stream in STREAMS}, separators=(",", ":"))
 
 

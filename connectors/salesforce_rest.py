@@ -68,25 +68,41 @@ class SalesforceRest:
             yield [_plain(record) for record in answer.get("records") or []]
             path = None if answer.get("done") else answer.get("nextRecordsUrl")
 
-    def bulk_query(self, soql: str, page_size: int) -> Iterator[tuple[list[dict[str, Any]], bool]]:
-        """(rows, is last page) of a Bulk API 2.0 query job; empty CSV cells are nulls."""
+    def start_bulk_query(self, soql: str) -> str:
+        """Create a Bulk API 2.0 query job and wait until it is JobComplete; returns its id."""
         jobs = f"{self.data}/jobs/query"
         created = self.call("POST", jobs, "bulk_query", json={"operation": "query", "query": soql})
-        job_id = json_body(self.source, "bulk_query", jobs, created)["id"]
+        job_id = str(json_body(self.source, "bulk_query", jobs, created)["id"])
         self._wait(f"{jobs}/{job_id}")
-        locator = ""
+        return job_id
+
+    def bulk_job_exists(self, job_id: str) -> bool:
+        """Whether Salesforce still keeps the job's results (it deletes jobs after 7 days)."""
+        try:
+            self.call("GET", f"{self.data}/jobs/query/{job_id}", "bulk_query")
+        except ConnectorError as exc:
+            if "HTTP 404" in str(exc):
+                return False
+            raise
+        return True
+
+    def bulk_results(
+        self, job_id: str, page_size: int, locator: str = ""
+    ) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+        """(rows, locator of the next page or None after the last) of a complete query job, from
+        ``locator`` on; empty CSV cells are nulls."""
         while True:
             params = f"?maxRecords={page_size}" + (f"&locator={quote(locator)}" if locator else "")
-            response = self.call("GET", f"{jobs}/{job_id}/results{params}", "bulk_query")
+            response = self.call("GET", f"{self.data}/jobs/query/{job_id}/results{params}", "bulk_query")
             rows = [
                 {k: (v if v != "" else None) for k, v in row.items()}
                 for row in csv.DictReader(io.StringIO(response.text))
             ]
             locator = response.headers.get("Sforce-Locator", "null")
-            last = locator in ("", "null")
-            yield rows, last
-            if last:
+            if locator in ("", "null"):
+                yield rows, None
                 return
+            yield rows, locator
 
     def _wait(self, path: str) -> None:
         deadline = time.monotonic() + self.job_timeout

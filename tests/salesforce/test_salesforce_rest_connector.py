@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from connectors.base import PushUpdate
+from connectors.base import ConnectorError, PushUpdate
 from sources.salesforce.objects import record_id
 from tests.salesforce.conftest import ACCOUNTS, CONTACTS, MALFORMED_ID, ids
 
@@ -27,9 +27,9 @@ def test_a_full_pull_is_one_bulk_job_per_object_and_its_last_page_sets_the_posit
     assert [len(p.records) + len(p.quarantined) for p in pages] == [2, 2, 2, 1]
     assert ids(pages[:1]) == ACCOUNTS
     cursors = [json.loads(p.cursor) for p in pages]
-    # Bulk rows come unordered: the stream's position moves only when its job is read to the end
+    # Bulk rows come unordered: until its job is read to the end a stream's position names the job
     assert cursors[0] == {"Account": ["2024-03-04T09:00:00.000Z", ACCOUNTS[1]], "Contact": None}
-    assert [c["Contact"] for c in cursors[1:3]] == [None, None]
+    assert [sorted(c["Contact"]) for c in cursors[1:3]] == [["bulk_job", "greatest", "locator"]] * 2
     assert cursors[-1]["Contact"] == ["2024-03-05T12:00:00.000Z", MALFORMED_ID]
     records = {r.source_id: r for p in pages for r in p.records}
     anna = records[CONTACTS[0]]
@@ -61,15 +61,25 @@ def test_incremental_pulls_read_only_what_changed_after_the_cursor_over_rest(oau
     assert list(connector.pull(pages[-1].cursor)) == []
 
 
-@pytest.mark.parametrize("stored_pages", [1, 3])
-def test_a_crash_after_the_bulk_pull_resumes_over_rest_without_loss(oauth, stored_pages):
+@pytest.mark.parametrize("stored_pages", [1, 2, 3])
+def test_a_crash_mid_bulk_job_resumes_at_its_locator_without_loss_or_duplicates(oauth, stored_pages):
     stream = oauth(page_size=2).pull(None)
-    stored = [next(stream) for _ in range(stored_pages)]
+    stored = [next(stream) for _ in range(stored_pages)]  # then the worker "crashes"
     resumed = list(oauth(page_size=2).pull(stored[-1].cursor))
     seen = ids(stored) + ids(resumed)
-    assert set(seen) == set(ACCOUNTS + CONTACTS)
-    if stored_pages == 1:  # the Account job was finished: nothing of it comes twice
-        assert len(seen) == len(set(seen))
+    assert sorted(seen) == sorted(ACCOUNTS + CONTACTS) and len(seen) == len(set(seen))
+    assert json.loads(resumed[-1].cursor)["Contact"] == ["2024-03-05T12:00:00.000Z", MALFORMED_ID]
+
+
+def test_a_bulk_job_salesforce_no_longer_keeps_is_started_again(oauth):
+    stored = next(iter(oauth(page_size=1).pull(None)))
+    position = json.loads(stored.cursor)["Account"]
+    assert set(position) == {"bulk_job", "locator", "greatest"}
+    gone = json.dumps({"Account": {**position, "bulk_job": "750000000000000AAA"}, "Contact": None})
+    assert sorted(ids(list(oauth(page_size=1).pull(gone)))) == sorted(ACCOUNTS + CONTACTS)
+    with pytest.raises(ConnectorError, match="invalid cursor"):
+        bad = {"Account": {**position, "locator": "x&maxRecords=1"}, "Contact": None}
+        list(oauth().pull(json.dumps(bad)))
 
 
 def test_an_expired_token_is_renewed_once_and_the_pull_goes_on(oauth, org):
