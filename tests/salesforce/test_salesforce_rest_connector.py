@@ -9,6 +9,7 @@ import json
 import pytest
 
 from connectors.base import ConnectorError, PushUpdate
+from sources.erp.faults import FaultSettings
 from sources.salesforce.objects import record_id
 from tests.salesforce.conftest import ACCOUNTS, CONTACTS, MALFORMED_ID, ids
 
@@ -122,3 +123,18 @@ def test_erasure_runs_on_the_soap_api_with_the_oauth_session(org, oauth):
     assert (sorted(result.pushed), result.failed) == (sorted([CONTACTS[0], "0035g0000000999AAA"]), {})
     assert org.system.inspect(CONTACTS[0]) is None
     assert not org.system.store.in_recycle_bin(CONTACTS[0])
+
+
+def test_http_503_and_429_are_retried_on_token_rest_and_bulk_calls(org, oauth):
+    org.system.faults.arm(FaultSettings(http_503=2, http_429=1, retry_after=1))
+    assert sorted(ids(list(oauth(page_size=10).pull(None)))) == sorted(ACCOUNTS + CONTACTS)
+    assert org.system.faults.served == {"http_503": 2, "http_429": 1}
+
+
+def test_the_daily_request_limit_fails_the_pull_and_is_not_retried(org, oauth):
+    connector = oauth(page_size=10)
+    connector.check()
+    org.system.org.api_request_limit = org.system.org.api_requests  # TotalRequests used up
+    with pytest.raises(ConnectorError, match="HTTP 403: REQUEST_LIMIT_EXCEEDED: TotalRequests"):
+        list(connector.pull(None))
+    assert org.system.org.api_requests == org.system.org.api_request_limit + 1  # asked once
