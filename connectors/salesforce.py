@@ -11,7 +11,8 @@ Pull: two streams, ``Account`` then ``Contact``. A stream without a position (fi
 is read by one Bulk API 2.0 query job (option ``full_pull: rest`` reads it over REST instead); Bulk 2.0
 does not order rows, so until the last page the stream's position is ``{"bulk_job", "locator",
 "greatest"}`` — a run stopped mid-job reads on from the next locator while Salesforce keeps the job
-(7 days), else starts a new one — and the last page sets it to the greatest (SystemModstamp, Id) seen. Incremental runs use the REST query API with keyset paging in SystemModstamp order::
+(7 days), else starts a new one — and the last page sets it to the greatest (SystemModstamp, Id) seen.
+Incremental runs use the REST query API with keyset paging in SystemModstamp order::
 
     SELECT ... FROM Contact WHERE SystemModstamp > X OR (SystemModstamp = X AND Id > 'last id')
     ORDER BY SystemModstamp, Id

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -106,14 +107,14 @@ class SalesforceRest:
 
     def _wait(self, path: str) -> None:
         deadline = time.monotonic() + self.job_timeout
-        while True:
+        for attempt in itertools.count():
             job = json_body(self.source, "bulk_query", path, self.call("GET", path, "bulk_query"))
             if job.get("state") == "JobComplete":
                 return
             if job.get("state") in ("Aborted", "Failed") or time.monotonic() > deadline:
                 message = job.get("errorMessage") or f"job {job.get('id')} is {job.get('state')}"
                 raise ConnectorError(self.source, "bulk_query", message)
-            time.sleep(self.poll_seconds)
+            time.sleep(min(0.05 * 2**attempt, self.poll_seconds))  # small jobs finish in moments
 
     def retrieve(self, sobject: str, ids: list[str], fields: list[str]) -> list[dict[str, Any] | None]:
         path = f"{self.data}/composite/sobjects/{sobject}?ids={','.join(ids)}&fields={','.join(fields)}"

@@ -146,7 +146,9 @@ class SalesforceOptions(SoapOptions):
         "https://login.salesforce.com",
         description="`aud` of the JWT bearer assertion (`https://test.salesforce.com` for a sandbox)",
     )
-    bulk_poll_seconds: float = Field(1.0, gt=0, description="seconds between polls of a Bulk API 2.0 job")
+    bulk_poll_seconds: float = Field(
+        1.0, gt=0, description="longest wait between polls of a Bulk API 2.0 job, s (from 0.05, doubling)"
+    )
     bulk_timeout: float = Field(600, gt=0, description="seconds a Bulk API 2.0 query job may take")
 
     golden_id_field: str = Field("CRM_Golden_Id__c", description="custom field that receives the golden id")

@@ -95,9 +95,8 @@ def bulk_router(org: Org, store: OrgStore) -> APIRouter:
         """Job state ("Get Information About a Query Job":
         https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_one_job.htm)."""
         job = _job(jobs, job_id)
-        answer = job.info(version)
         job.polls += 1
-        return answer
+        return job.info(version)
 
     @router.get("/{job_id}/results")
     def results(
