@@ -45,9 +45,10 @@ class SalesforceRest:
 
     def call(self, method: str, path: str, operation: str, **kwargs: Any) -> requests.Response:
         """``path`` below the instance URL; renews the token once on 401; errors -> ConnectorError."""
+        extra_headers = kwargs.pop("headers", {})
         for renew in (False, True):
             instance, access = self.token(renew)
-            headers = {"Authorization": f"Bearer {access}", **kwargs.pop("headers", {})}
+            headers = {"Authorization": f"Bearer {access}", **extra_headers}
             what = f"{method} {path.split('?')[0]}"
             response = transport(
                 self.source, operation, what,
