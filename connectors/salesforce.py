@@ -43,8 +43,6 @@ counts as erased.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cached_property
@@ -57,6 +55,9 @@ from zeep.exceptions import Fault
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.http import build_session, session_settings
+from connectors.salesforce_cursor import ID_PATTERN as _ID
+from connectors.salesforce_cursor import STAMP_PATTERN as _STAMP
+from connectors.salesforce_cursor import STREAMS, decode_cursor, encode_cursor
 from connectors.salesforce_oauth import Flow, Token, flow_of, request_token
 from connectors.salesforce_rest import SalesforceRest
 from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, fault_detail, soap_session
@@ -67,7 +68,6 @@ from schemas.source_options import SalesforceOptions
 PARTNER_BINDING = "{urn:partner.soap.sforce.com}SoapBinding"
 SOBJECT_NS = "urn:sobject.partner.soap.sforce.com"
 SOBJECT_TYPE = f"{{{SOBJECT_NS}}}sObject"
-STREAMS = ("Account", "Contact")
 KEY_PREFIXES = {"001": "Account", "003": "Contact"}
 RECORD_TYPES = {"Account": "organization", "Contact": "person"}
 #: What the connector selects by default (the hub's default mapping reads these).
@@ -104,8 +104,6 @@ DEFAULT_FIELDS = {
 #: Never written back: Salesforce owns them (or the hub has no say in them).
 READ_ONLY_FIELDS = frozenset({"Id", "SystemModstamp", "CreatedDate", "LastModifiedDate", "AccountId"})
 MAX_UPSERT = 200  # Salesforce's limit per upsert call
-_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z")
-_ID = re.compile(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?")
 #: Faults worth retrying: the org is busy, not the request wrong. "TotalRequests Limit exceeded" is a
 #: 24-hour quota and is *not* retried; concurrency limits clear within seconds.
 TRANSIENT_CODES = frozenset({"SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"})
@@ -523,53 +521,6 @@ class SalesforceConnector(SourceConnector):
             if text is not None and text != current.get(field):
                 changes[field] = text
         return changes
-
-
-Position = list[str] | dict[str, Any] | None
-_JOB_ID = re.compile(r"[a-zA-Z0-9]{15,18}")
-_LOCATOR = re.compile(r"[A-Za-z0-9+/=_-]{1,200}")
-
-
-def decode_cursor(cursor: str | None) -> dict[str, Position]:
-    """``None`` = full refresh of both streams; otherwise validated (it is pasted into SOQL and URLs).
-    A stream's position is ``[SystemModstamp, Id]``, or, within a Bulk API 2.0 full pull,
-    ``{"bulk_job": id, "locator": next page, "greatest": [SystemModstamp, Id] or null}``."""
-    state: dict[str, Position] = dict.fromkeys(STREAMS)
-    if cursor is None:
-        return state
-    try:
-        data = json.loads(cursor)
-        if not isinstance(data, dict) or set(data) - set(STREAMS):
-            raise ValueError(f"expected an object with keys {', '.join(STREAMS)}")
-        for stream in STREAMS:
-            position = data.get(stream)
-            if isinstance(position, dict):
-                state[stream] = _bulk_position(stream, position)
-            elif position is not None:
-                state[stream] = _keyset_position(stream, position)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"invalid cursor {cursor!r}: {exc}") from None
-    return state
-
-
-def _keyset_position(stream: str, position: Any) -> list[str]:
-    stamp, last_id = position
-    if not _STAMP.fullmatch(str(stamp)) or not _ID.fullmatch(str(last_id)):
-        raise ValueError(f"{stream}: expected [SystemModstamp, Id], got {position!r}")
-    return [stamp, last_id]
-
-
-def _bulk_position(stream: str, position: dict[str, Any]) -> dict[str, Any]:
-    if set(position) != {"bulk_job", "locator", "greatest"}:
-        raise ValueError(f"{stream}: expected bulk_job, locator and greatest, got {sorted(position)}")
-    if not _JOB_ID.fullmatch(str(position["bulk_job"])) or not _LOCATOR.fullmatch(str(position["locator"])):
-        raise ValueError(f"{stream}: not a Bulk API 2.0 job id and locator: {position!r}")
-    greatest = position["greatest"]
-    return {**position, "greatest": _keyset_position(stream, greatest) if greatest is not None else None}
-
-
-def encode_cursor(state: Mapping[str, Position]) -> str:
-    return json.dumps({stream: state.get(stream) for stream in STREAMS}, separators=(",", ":"))
 
 
 def vars_of(error: Any) -> dict[str, Any]:

@@ -16,14 +16,13 @@ from starlette.concurrency import run_in_threadpool
 from sources.erp.faults import FaultPlan, FaultSettings
 from sources.erp.soap import SoapFault, hardened_parser, parse_envelope
 from sources.salesforce.bulk import bulk_router
-from sources.salesforce.oauth import ConnectedApp, OAuthError, issue_token
-from sources.salesforce.rest import RestError, rest_router
+from sources.salesforce.oauth import ConnectedApp, token_router
+from sources.salesforce.rest import RestError, query_router, records_router
 from sources.salesforce.service import API_VERSION, ORG_ID, Org, PartnerService
 from sources.salesforce.soap import ApiFault, envelope, fault_envelope
 from sources.salesforce.store import OrgStore
 
 LOGIN_PATH = f"/services/Soap/u/{API_VERSION}"
-TOKEN_PATH = "/services/oauth2/token"
 WSDL_PATH = "/soap/wsdl.jsp"
 WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
 XML = "text/xml; charset=utf-8"
@@ -80,21 +79,9 @@ def create_app(
     async def rest_error(request: Request, exc: RestError) -> JSONResponse:
         return exc.response()
 
-    @app.post(TOKEN_PATH)
-    async def token(request: Request) -> JSONResponse:
-        """OAuth 2.0 token endpoint, form-encoded: ``grant_type=client_credentials`` with ``client_id``
-        and ``client_secret`` (https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm),
-        or ``grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`` with an RS256 ``assertion``
-        (https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm)."""
-        form = await request.form()
-        if connected_app is None:
-            return JSONResponse(OAuthError("invalid_client_id", "client identifier invalid").body(), 400)
-        try:
-            return JSONResponse(issue_token(org, connected_app, dict(form), _origin(request)))
-        except OAuthError as exc:
-            return JSONResponse(exc.body(), status_code=400)
-
-    app.include_router(rest_router(org, store))
+    app.include_router(token_router(org, connected_app))
+    app.include_router(query_router(org, store))
+    app.include_router(records_router(org, store))
     app.include_router(bulk_router(org, store))
 
     @app.get(WSDL_PATH)

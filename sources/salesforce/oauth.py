@@ -19,9 +19,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jwt
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from sources.salesforce.service import ORG_ID, USER_ID, Org
 
+TOKEN_PATH = "/services/oauth2/token"
 CLIENT_CREDENTIALS = "client_credentials"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 #: The JWT ``aud`` Salesforce accepts: its login hosts (or an Experience Cloud site, not imitated).
@@ -114,3 +117,23 @@ def _public_key(pem: str) -> Any:
     if b"CERTIFICATE" in data:
         return x509.load_pem_x509_certificate(data).public_key()
     return load_pem_public_key(data)
+
+
+def token_router(org: Org, app: ConnectedApp | None) -> APIRouter:
+    router = APIRouter()
+
+    @router.post(TOKEN_PATH)
+    async def token(request: Request) -> JSONResponse:
+        """OAuth 2.0 token endpoint, form-encoded: ``grant_type=client_credentials`` with ``client_id``
+        and ``client_secret`` (https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm),
+        or ``grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`` with an RS256 ``assertion``
+        (https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm)."""
+        form = await request.form()
+        if app is None:
+            return JSONResponse(OAuthError("invalid_client_id", "client identifier invalid").body(), 400)
+        try:
+            return JSONResponse(issue_token(org, app, dict(form), str(request.base_url).rstrip("/")))
+        except OAuthError as exc:
+            return JSONResponse(exc.body(), status_code=400)
+
+    return router

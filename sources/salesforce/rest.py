@@ -86,7 +86,8 @@ def _fault(fault: ApiFault) -> RestError:
     return RestError(fault.code, fault.message)
 
 
-def rest_router(org: Org, store: OrgStore) -> APIRouter:
+def query_router(org: Org, store: OrgStore) -> APIRouter:
+    """SOQL query and its ``nextRecordsUrl`` batches (server-side cursors shared with SOAP queryMore)."""
     router = APIRouter(prefix=DATA, dependencies=[Depends(bearer_guard(org))])
 
     def page(version: str, cursor: Cursor, batch_size: int) -> dict[str, Any]:
@@ -129,6 +130,13 @@ def rest_router(org: Org, store: OrgStore) -> APIRouter:
         if cursor is None:
             raise RestError("INVALID_QUERY_LOCATOR", "invalid query locator")
         return page(version, cursor, batch_size(sforce_query_options))
+
+    return router
+
+
+def records_router(org: Org, store: OrgStore) -> APIRouter:
+    """sObject describe, get, upsert and sObject Collections."""
+    router = APIRouter(prefix=DATA, dependencies=[Depends(bearer_guard(org))])
 
     @router.get("/sobjects/{sobject}/describe")
     @router.get("/sobjects/{sobject}/describe/", include_in_schema=False)
