@@ -11,6 +11,9 @@ and https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Mapping
@@ -64,13 +67,17 @@ def issue_token(org: Org, app: ConnectedApp, form: Mapping[str, Any], instance_u
     token = f"{ORG_ID[:15]}!{secrets.token_urlsafe(48)}"
     with org.lock:
         org.sessions[token] = datetime.now(UTC) + org.session_lifetime
+    identity, issued = f"https://login.salesforce.com/id/{ORG_ID}/{USER_ID}", str(int(time.time() * 1000))
+    # Salesforce signs id + issued_at with the consumer secret (HMAC-SHA256) so a client can verify it
+    digest = hmac.new(app.client_secret.encode(), (identity + issued).encode(), hashlib.sha256).digest()
     return {
         "access_token": token,
+        "signature": base64.b64encode(digest).decode(),
         "scope": "api",
         "instance_url": instance_url,
-        "id": f"https://login.salesforce.com/id/{ORG_ID}/{USER_ID}",
+        "id": identity,
         "token_type": "Bearer",
-        "issued_at": str(int(time.time() * 1000)),
+        "issued_at": issued,
     }
 
 

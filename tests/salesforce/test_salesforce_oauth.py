@@ -4,6 +4,9 @@ over real HTTP; and the connector authenticating by either flow."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 
 import jwt
@@ -45,6 +48,9 @@ def test_client_credentials_give_a_bearer_token_the_rest_api_accepts(org):
     assert answer.status_code == 200
     body = answer.json()
     assert (body["token_type"], body["instance_url"]) == ("Bearer", org.server.url)
+    secret = org.system.connected_app.client_secret.encode()
+    signed = hmac.new(secret, (body["id"] + body["issued_at"]).encode(), hashlib.sha256).digest()
+    assert body["signature"] == base64.b64encode(signed).decode()
     query = requests.get(
         f"{body['instance_url']}/services/data/v59.0/query",
         params={"q": "SELECT Id, Name FROM Account ORDER BY Id"},
