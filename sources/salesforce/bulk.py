@@ -69,7 +69,7 @@ def bulk_router(org: Org, store: OrgStore) -> APIRouter:
     numbers = itertools.count(1)
 
     @router.post("")
-    async def create(version: str, body: dict = Body(...)) -> dict[str, Any]:
+    async def create(version: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
         """Create a query job ("Create a Query Job":
         https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_create_job.htm):
         ``operation`` query/queryAll, ``query``, optional ``columnDelimiter`` and ``lineEnding``."""

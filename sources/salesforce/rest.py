@@ -10,6 +10,7 @@ Salesforce) and answers errors as Salesforce does, a JSON list of ``{"message", 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query
@@ -54,7 +55,7 @@ class RestError(Exception):
         return JSONResponse([{"message": self.message, "errorCode": self.code}], status_code=self.status)
 
 
-def bearer_guard(org: Org):
+def bearer_guard(org: Org) -> Callable[..., str]:
     """A dependency: the request's bearer token must be a live session; the call is counted."""
 
     def guard(version: str, authorization: str | None = Header(None)) -> str:
@@ -77,8 +78,9 @@ def record_json(version: str, sobject: str, row: dict[str, Any], fields: list[st
     url = f"/services/data/{version}/sobjects/{sobject}/{row['Id']}"
     values = {f: row.get(f) for f in fields}
     for name in ("CreatedDate", "SystemModstamp"):
-        if isinstance(values.get(name), str) and values[name].endswith("Z"):
-            values[name] = values[name][:-1] + "+0000"
+        value = values.get(name)
+        if isinstance(value, str) and value.endswith("Z"):
+            values[name] = value[:-1] + "+0000"
     return {"attributes": {"type": sobject, "url": url}, **values}
 
 
@@ -122,7 +124,9 @@ def query_router(org: Org, store: OrgStore) -> APIRouter:
         return page(version, cursor, batch_size(sforce_query_options))
 
     @router.get("/query/{locator}")
-    def query_more(version: str, locator: str, sforce_query_options: str | None = Header(None)) -> dict:
+    def query_more(
+        version: str, locator: str, sforce_query_options: str | None = Header(None)
+    ) -> dict[str, Any]:
         """The next batch named by ``nextRecordsUrl`` (same page:
         https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_query.htm)."""
         with org.lock:
@@ -146,7 +150,9 @@ def records_router(org: Org, store: OrgStore) -> APIRouter:
         return describe_object(_known(sobject))
 
     @router.get("/sobjects/{sobject}/{record_id}")
-    def get_record(version: str, sobject: str, record_id: str, fields: str | None = Query(None)) -> dict:
+    def get_record(
+        version: str, sobject: str, record_id: str, fields: str | None = Query(None)
+    ) -> dict[str, Any]:
         """One record by id, all fields or ``fields`` ("Get Field Values from a Standard Object Record":
         https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_get_field_values.htm)."""
         row = store.get(normalise_id(record_id) or "")
@@ -158,7 +164,7 @@ def records_router(org: Org, store: OrgStore) -> APIRouter:
 
     @router.patch("/sobjects/{sobject}/{field}/{value}")
     def upsert_one(
-        version: str, sobject: str, field: str, value: str, body: dict = Body(...)
+        version: str, sobject: str, field: str, value: str, body: dict[str, Any] = Body(...)
     ) -> JSONResponse:
         """Upsert one record by an external id field or ``Id`` ("Insert or Update (Upsert) a Record
         Using an External ID": https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm):
@@ -173,7 +179,7 @@ def records_router(org: Org, store: OrgStore) -> APIRouter:
         return JSONResponse(outcome, status_code=201 if outcome["created"] else 200)
 
     @router.get("/composite/sobjects/{sobject}")
-    def retrieve(version: str, sobject: str, ids: str = Query(...), fields: str = Query(...)) -> list:
+    def retrieve(version: str, sobject: str, ids: str = Query(...), fields: str = Query(...)) -> list[Any]:
         """Records by id, ``null`` for an id not found ("Get Records Using sObject Collections":
         https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_retrieve.htm)."""
         names = [f.strip() for f in fields.split(",") if f.strip()]
@@ -184,7 +190,7 @@ def records_router(org: Org, store: OrgStore) -> APIRouter:
         return [record_json(version, sobject, r, names) if r and r["type"] == sobject else None for r in rows]
 
     @router.patch("/composite/sobjects/{sobject}/{field}")
-    def upsert_many(version: str, sobject: str, field: str, body: dict = Body(...)) -> list:
+    def upsert_many(version: str, sobject: str, field: str, body: dict[str, Any] = Body(...)) -> list[Any]:
         """Upsert up to 200 records by an external id field, one result per record in request order
         ("Upsert Records Using sObject Collections":
         https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm).
