@@ -8,7 +8,7 @@ is fetched once and the call repeated. ``auth: soap_login`` keeps the SOAP ``log
 + security token)`` as a fallback for orgs below API 65.0, where Salesforce still offers it.
 
 Pull: two streams, ``Account`` then ``Contact``. A stream without a position (first run, full refresh)
-is read by one Bulk API 2.0 query job (option ``full_pull: rest`` reads it over REST instead); Bulk 2.0
+is read by one Bulk API 2.0 query job (option ``full_pull: pages``: REST query batches instead); Bulk 2.0
 does not order rows, so until the last page the stream's position is ``{"bulk_job", "locator",
 "greatest"}`` — a run stopped mid-job reads on from the next locator while Salesforce keeps the job
 (7 days), else starts a new one — and the last page sets it to the greatest (SystemModstamp, Id) seen.
@@ -210,7 +210,7 @@ class SalesforceConnector(SourceConnector):
     def rest(self) -> SalesforceRest:
         return SalesforceRest(
             self.name, self.session, self._token, self.options.api_version,
-            poll_seconds=self.options.bulk_poll_seconds, job_timeout=self.options.bulk_timeout,
+            poll_seconds=self.options.bulk_poll_seconds, job_timeout=self.options.bulk_timeout_seconds,
         )
 
     def _token(self, renew: bool) -> tuple[str, str]:

@@ -139,8 +139,8 @@ class SalesforceOptions(SoapOptions):
         "fallback; none = the connection's `extra.auth`, else implied by its keys",
     )
     api_version: str = Field("59.0", pattern=r"^\d{2,3}\.0$", description="Salesforce API version")
-    full_pull: Literal["bulk", "rest"] = Field(
-        "bulk", description="a full pull by one Bulk API 2.0 query job per object, or REST query batches"
+    full_pull: Literal["bulk", "pages"] = Field(
+        "bulk", description="a full pull by one Bulk API 2.0 query job per object, or page by page (REST)"
     )
     jwt_audience: str = Field(
         "https://login.salesforce.com",
@@ -149,7 +149,7 @@ class SalesforceOptions(SoapOptions):
     bulk_poll_seconds: float = Field(
         1.0, gt=0, description="longest wait between polls of a Bulk API 2.0 job, s (from 0.05, doubling)"
     )
-    bulk_timeout: float = Field(600, gt=0, description="seconds a Bulk API 2.0 query job may take")
+    bulk_timeout_seconds: float = Field(600, gt=0, description="seconds a Bulk API 2.0 query job may take")
 
     golden_id_field: str = Field("CRM_Golden_Id__c", description="custom field that receives the golden id")
     extra_fields: dict[Literal["Account", "Contact"], list[str]] = Field(

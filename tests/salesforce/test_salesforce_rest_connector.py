@@ -43,7 +43,7 @@ def test_a_full_pull_is_one_bulk_job_per_object_and_its_last_page_sets_the_posit
 
 
 def test_a_rest_full_pull_moves_the_position_page_by_page(oauth):
-    pages = list(oauth(page_size=2, full_pull="rest").pull(None))
+    pages = list(oauth(page_size=2, full_pull="pages").pull(None))
     assert json.loads(pages[0].cursor)["Account"] == ["2024-03-04T09:00:00.000Z", ACCOUNTS[1]]
     assert json.loads(pages[1].cursor)["Contact"] == ["2024-03-01T08:00:00.000Z", CONTACTS[1]]
     assert sorted(ids(pages)) == sorted(ACCOUNTS + CONTACTS)
@@ -84,7 +84,7 @@ def test_a_bulk_job_salesforce_no_longer_keeps_is_started_again(oauth):
 
 
 def test_an_expired_token_is_renewed_once_and_the_pull_goes_on(oauth, org):
-    connector = oauth(page_size=2, full_pull="rest")
+    connector = oauth(page_size=2, full_pull="pages")
     stream = connector.pull(None)
     first = next(stream)
     old = connector._session_id
