@@ -19,6 +19,15 @@ templates.env.autoescape = True  # every template, whatever its file name
 templates.env.filters["label"] = field_label  # schema field names in a steward's words
 
 
+def actor_label(actor: str) -> str:
+    """Who did it, as the history shows it: a person's user name, or "sync" for a sync run (the
+    audit log's ``run:<run id>``; the page keeps the run id in a tooltip)."""
+    return "sync" if actor.startswith("run:") else actor
+
+
+templates.env.filters["actor"] = actor_label  # "run:…" audit actors as "sync"
+
+
 def render(
     request: Request, name: str, user: Principal | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:

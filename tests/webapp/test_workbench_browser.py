@@ -1,6 +1,7 @@
 """End to end in headless Chromium: log in, work through the review queue with the mouse and with
 keyboard shortcuts, undo, unmerge a record, and check that the next sync run honours every decision.
-Screenshots go to a temporary folder; `make screenshots` writes the README's to docs/screenshots/."""
+Screenshots go to a temporary folder; the README's are taken by scripts/screenshots.py
+(`make screenshots`)."""
 
 from __future__ import annotations
 
