@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from connectors.credentials import CredentialsProvider, credentials_from_env
 from hub.store import HubStore
 from schemas import HubConfig
-from webapp import api, docs, pages, quarantine, review, session, webhooks
+from webapp import api, docs, pages, quarantine, review, session, unmerge, webhooks
 from webapp.auth import Auth
 from webapp.context import HubContext
 from webapp.deps import current_user
@@ -47,7 +47,7 @@ def create_app(
     app.state.hub = HubContext(store_factory, config, credentials)
     app.state.auth = auth
     app.dependency_overrides[current_user] = auth
-    for module in (api, pages, review, session, quarantine, docs, webhooks):
+    for module in (api, pages, review, session, quarantine, unmerge, docs, webhooks):
         app.include_router(module.router)
 
     @app.exception_handler(HTTPException)
