@@ -36,7 +36,7 @@ stop-sources:
 	./scripts/sources.sh stop
 
 screenshots: install
-	CRMHUB_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q tests/webapp/test_workbench_browser.py
+	$(VENV)/bin/python scripts/screenshots.py
 
 bench: install
 	$(PY) -m bench.matching_benchmark

@@ -83,7 +83,7 @@ class SoapHook(CrmHubSourceHook, kind="soap"):
 
 
 class SalesforceHook(CrmHubSourceHook, kind="salesforce"):
-    """Salesforce REST API."""
+    """Salesforce: OAuth 2.0 connected app, REST + Bulk API 2.0 (SOAP login as a fallback)."""
 
 
 class RestShopHook(CrmHubSourceHook, kind="rest_shop"):

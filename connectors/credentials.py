@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -34,6 +35,11 @@ class Credentials:
 
 class MissingCredentialsError(LookupError):
     pass
+
+
+#: Connection id -> credentials: :func:`credentials_from_env` outside Airflow,
+#: ``connectors.airflow_hooks.airflow_credentials`` inside (metadata DB, secrets backend, env).
+CredentialsProvider = Callable[[str], Credentials]
 
 
 def env_var_names(conn_id: str) -> list[str]:

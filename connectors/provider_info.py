@@ -45,7 +45,13 @@ _FILES = ("port", "schema", "login", "password")
 FORMS: dict[str, ConnectionForm] = {
     "soap_erp": ConnectionForm("ERP (SOAP)", ("port", "schema", "login"), _URL, _URL_HINT),
     "soap": ConnectionForm("generic SOAP service", ("port", "schema"), _URL, _URL_HINT),
-    "salesforce": ConnectionForm("Salesforce", ("port", "schema"), {"host": "Instance URL"}),
+    "salesforce": ConnectionForm(
+        "Salesforce",
+        ("port", "schema"),
+        {"host": "Login host (OAuth token endpoint)", "login": "User name (JWT bearer)",
+         "password": "Password (SOAP login fallback only)"},
+        {"host": "https://login.salesforce.com"},
+    ),
     "rest_shop": ConnectionForm("web shop (REST)", ("port",), _URL, _URL_HINT),
     "woocommerce": ConnectionForm(
         "WooCommerce", ("port",), {**_URL, "login": "Consumer key", "password": "Consumer secret"}

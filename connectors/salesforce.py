@@ -1,41 +1,48 @@
-"""Connector for Salesforce over the SOAP Partner API (zeep): Contacts are persons, Accounts organizations.
+"""Connector for Salesforce: Contacts are persons, Accounts organizations.
 
-Session: ``login(username, password + security token)`` on the login URL of the connection returns a
-session id and the org's ``serverUrl``; every later call goes to ``serverUrl`` with a ``SessionHeader``.
-A session can end at any time (timeout, admin logout): on INVALID_SESSION_ID the connector logs in
-again once and repeats the call.
+Authentication (option ``auth``, else the connection's ``extra.auth``, else implied by its keys; see
+:mod:`connectors.salesforce_oauth`): OAuth 2.0 with a connected app, by the client-credentials flow or
+the JWT bearer flow. The token's ``instance_url`` is where every call goes and its access token is the
+session for REST, Bulk API 2.0 and SOAP alike; when a call answers 401 / INVALID_SESSION_ID a new token
+is fetched once and the call repeated. ``auth: soap_login`` keeps the SOAP ``login(username, password
++ security token)`` as a fallback for orgs below API 65.0, where Salesforce still offers it.
 
-Pull: two streams, ``Account`` then ``Contact``, each read with keyset paging in SystemModstamp order::
+Pull: two streams, ``Account`` then ``Contact``. A stream without a position (first run, full refresh)
+is read by one Bulk API 2.0 query job (option ``full_pull: pages``: REST query batches instead); Bulk 2.0
+does not order rows, so until the last page the stream's position is ``{"bulk_job", "locator",
+"greatest"}`` — a run stopped mid-job reads on from the next locator while Salesforce keeps the job
+(7 days), else starts a new one — and the last page sets it to the greatest (SystemModstamp, Id) seen.
+Incremental runs use the REST query API with keyset paging in SystemModstamp order::
 
     SELECT ... FROM Contact WHERE SystemModstamp > X OR (SystemModstamp = X AND Id > 'last id')
     ORDER BY SystemModstamp, Id
 
-and continued batch by batch with ``queryMore`` (``QueryOptions.batchSize`` = ``page_size``; Salesforce
-may answer with larger batches). SystemModstamp alone is not a safe watermark: several records share one
-millisecond after a bulk load, so the position is the pair (SystemModstamp, Id) of the last record
-delivered. The hub keeps one cursor per source, so the cursor is a JSON object with one position per
-stream, ``{"Account": ["2024-03-01T08:00:00.000Z", "001..."], "Contact": null}``; each page's cursor
-moves only its own stream, so a resume continues exactly after the last stored page. A query locator
-that expired during a long run is replaced by a fresh keyset query from the same position.
+continued batch by batch through ``nextRecordsUrl`` (SOAP fallback: ``queryMore``), batch size
+``page_size`` (Salesforce may answer with larger batches). SystemModstamp alone is not a safe watermark:
+several records share one millisecond after a bulk load, so the position is the pair (SystemModstamp,
+Id) of the last record delivered. The hub keeps one cursor per source, so the cursor is a JSON object
+with one position per stream, ``{"Account": ["2024-03-01T08:00:00.000Z", "001..."], "Contact": null}``;
+each page's cursor moves only its own stream, so a resume continues exactly after the last stored page.
+A query locator that expired during a long run is replaced by a fresh keyset query from the same position.
 
-Push: ``retrieve`` the records, compare, and ``upsert`` only records whose values change (Salesforce
-moves SystemModstamp on every save, even an unchanged one, which would re-pull the record forever).
-The upsert matches on ``Id`` by default (option ``upsert_key``: the golden id must tag *this* record,
-and an upsert keyed on a not-yet-set external id would create a new one); the golden id goes into the
-custom field ``CRM_Golden_Id__c`` (option ``golden_id_field``), which the org can declare External ID so
-other integrations can upsert by golden id. Per-record errors of the upsert result land in
-``PushResult.failed`` with Salesforce's status code.
+Push: read the records (sObject Collections retrieve; SOAP ``retrieve``), compare, and upsert only
+records whose values change (Salesforce moves SystemModstamp on every save, even an unchanged one, which
+would re-pull the record forever) — sObject Collections upsert, 200 records a call, ``allOrNone: false``
+so a refused record fails alone with Salesforce's status code in ``PushResult.failed``. The upsert
+matches on ``Id`` by default (option ``upsert_key``: the golden id must tag *this* record, and an upsert
+keyed on a not-yet-set external id would create a new one); the golden id goes into the custom field
+``CRM_Golden_Id__c`` (option ``golden_id_field``), which the org can declare External ID so other
+integrations can upsert by golden id.
 
-Erasure (:meth:`SalesforceConnector.delete`): ``delete`` moves the records to the Recycle Bin, where
-Salesforce keeps them 15 days, so ``emptyRecycleBin`` follows and removes them for good (option
-``empty_recycle_bin: false`` leaves them there). A record already in the bin (ENTITY_IS_DELETED) is
-emptied from it; one the org does not know any more (INVALID_CROSS_REFERENCE_KEY) counts as erased.
+Erasure (:meth:`SalesforceConnector.delete`, SOAP with the OAuth session): ``delete`` moves the records
+to the Recycle Bin, where Salesforce keeps them 15 days, so ``emptyRecycleBin`` follows and removes them
+for good (option ``empty_recycle_bin: false`` leaves them there). A record already in the bin
+(ENTITY_IS_DELETED) is emptied from it; one the org does not know any more (INVALID_CROSS_REFERENCE_KEY)
+counts as erased.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cached_property
@@ -47,7 +54,12 @@ from zeep.exceptions import Fault
 
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import session_settings
+from connectors.http import build_session, session_settings
+from connectors.salesforce_cursor import ID_PATTERN as _ID
+from connectors.salesforce_cursor import STAMP_PATTERN as _STAMP
+from connectors.salesforce_cursor import STREAMS, decode_cursor, encode_cursor
+from connectors.salesforce_oauth import Flow, Token, flow_of, request_token
+from connectors.salesforce_rest import SalesforceRest
 from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, fault_detail, soap_session
 from connectors.xml_damage import replacement_damage
 from schemas import QuarantinedRecord, SourceConfig
@@ -56,7 +68,6 @@ from schemas.source_options import SalesforceOptions
 PARTNER_BINDING = "{urn:partner.soap.sforce.com}SoapBinding"
 SOBJECT_NS = "urn:sobject.partner.soap.sforce.com"
 SOBJECT_TYPE = f"{{{SOBJECT_NS}}}sObject"
-STREAMS = ("Account", "Contact")
 KEY_PREFIXES = {"001": "Account", "003": "Contact"}
 RECORD_TYPES = {"Account": "organization", "Contact": "person"}
 #: What the connector selects by default (the hub's default mapping reads these).
@@ -93,8 +104,6 @@ DEFAULT_FIELDS = {
 #: Never written back: Salesforce owns them (or the hub has no say in them).
 READ_ONLY_FIELDS = frozenset({"Id", "SystemModstamp", "CreatedDate", "LastModifiedDate", "AccountId"})
 MAX_UPSERT = 200  # Salesforce's limit per upsert call
-_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z")
-_ID = re.compile(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?")
 #: Faults worth retrying: the org is busy, not the request wrong. "TotalRequests Limit exceeded" is a
 #: 24-hour quota and is *not* retried; concurrency limits clear within seconds.
 TRANSIENT_CODES = frozenset({"SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"})
@@ -115,11 +124,13 @@ def is_transient(error: BaseException) -> bool:
 
 
 class SalesforceConnector(SourceConnector):
-    """Options: :class:`schemas.source_options.SalesforceOptions` (``wsdl_path``, default
-    ``<scheme://host:port>/soap/wsdl.jsp?type=*``; ``extra_fields`` such as ``{Contact: [MobilePhone]}``
-    select more fields for a custom mapping). Connection: host/port/schema = login URL (schema
-    ``services/Soap/u/59.0``), login, password, and ``extra.security_token`` (appended to the
-    password, as Salesforce expects)."""
+    """Options: :class:`schemas.source_options.SalesforceOptions` (``auth``, ``api_version``,
+    ``full_pull``; ``extra_fields`` such as ``{Contact: [MobilePhone]}`` select more fields for a custom
+    mapping; ``wsdl_path`` for the SOAP calls, default ``<scheme://host:port>/soap/wsdl.jsp?type=*``).
+    Connection: host/port = login host (token endpoint); ``extra.consumer_key`` with
+    ``extra.consumer_secret`` (client credentials) or ``extra.private_key_file_path`` / ``private_key``
+    and the user name as login (JWT bearer). SOAP fallback: schema ``services/Soap/u/59.0``, login,
+    password and ``extra.security_token`` (appended to the password, as Salesforce expects)."""
 
     default_mapping = {
         "Id": "source_id",
@@ -146,6 +157,7 @@ class SalesforceConnector(SourceConnector):
         super().__init__(config, credentials)
         self.options = SalesforceOptions.for_source(config.name, config.options)
         self._session_id: str | None = None
+        self._instance_url: str | None = None
         self._server: SoapCaller | None = None
 
     @property
@@ -184,7 +196,42 @@ class SalesforceConnector(SourceConnector):
             transient=is_transient,
         )
 
+    @cached_property
+    def flow(self) -> Flow:
+        """Resolved on first use, so building a connector never fails on its connection."""
+        return flow_of(self.credentials, self.options.auth)
+
+    @cached_property
+    def session(self):
+        """The HTTP session of the OAuth, REST and Bulk calls (timeouts, retries, rate limit)."""
+        return build_session(**session_settings(self.options))
+
+    @cached_property
+    def rest(self) -> SalesforceRest:
+        return SalesforceRest(
+            self.name, self.session, self._token, self.options.api_version,
+            poll_seconds=self.options.bulk_poll_seconds, job_timeout=self.options.bulk_timeout_seconds,
+        )
+
+    def _token(self, renew: bool) -> tuple[str, str]:
+        if renew or self._session_id is None:
+            self._session_id = None
+            self.login()
+        assert self._session_id is not None and self._instance_url is not None
+        return self._instance_url, self._session_id
+
     def login(self) -> None:
+        """A new session: an OAuth 2.0 token, or the SOAP ``login()`` when the connection says so."""
+        if self.flow == "soap_login":
+            self._soap_login()
+            return
+        token: Token = request_token(
+            self.name, self.session, self.credentials, self.flow, self.options.jwt_audience
+        )
+        self._session_id, self._instance_url = token.access_token, token.instance_url
+        self._server = None  # SOAP calls (erasure) go to the new instance URL with the new token
+
+    def _soap_login(self) -> None:
         if not self.credentials.login or not self.credentials.password:
             raise ConnectorError(self.name, "login", "the connection needs a login and a password")
         token = self.credentials.extra.get("security_token", "")
@@ -194,6 +241,8 @@ class SalesforceConnector(SourceConnector):
         )
         self._session_id = result.sessionId
         self._server = self._caller(result.serverUrl)
+        parts = urlsplit(result.serverUrl)
+        self._instance_url = f"{parts.scheme}://{parts.netloc}"
 
     def call(
         self,
@@ -207,6 +256,9 @@ class SalesforceConnector(SourceConnector):
             if self._session_id is None:
                 self.login()
             soap_headers = {"SessionHeader": {"sessionId": self._session_id}, **(headers or {})}
+            if self._server is None:  # an OAuth session: the Partner API endpoint of the instance
+                version = self.options.api_version
+                self._server = self._caller(f"{self._instance_url}/services/Soap/u/{version}")
             try:
                 return self._server(operation, record_id, _soapheaders=soap_headers, **arguments)
             except SoapFaultError as exc:
@@ -218,7 +270,11 @@ class SalesforceConnector(SourceConnector):
     def check(self) -> None:
         self.login()
         for sobject in STREAMS:  # also proves every selected field exists and is readable
-            self.call("query", queryString=f"SELECT {', '.join(self.fields(sobject))} FROM {sobject} LIMIT 1")
+            soql = f"SELECT {', '.join(self.fields(sobject))} FROM {sobject} LIMIT 1"
+            if self.flow == "soap_login":
+                self.call("query", queryString=soql)
+            else:
+                next(self.rest.query(soql, self.config.page_size), None)
 
     # -- pull ---------------------------------------------------------------------------------------
     def pull(self, cursor: str | None) -> Iterator[Page]:
@@ -227,10 +283,52 @@ class SalesforceConnector(SourceConnector):
         except ValueError as exc:
             raise ConnectorError(self.name, "pull", str(exc)) from None
         for sobject in STREAMS:
-            for rows in self._changed(sobject, state[sobject]):
+            bulk = self.flow != "soap_login" and self.options.full_pull == "bulk"
+            if isinstance(state[sobject], dict) or (state[sobject] is None and bulk):
+                yield from self._bulk_pull(sobject, state)
+                continue
+            changed = self._changed if self.flow == "soap_login" else self._changed_rest
+            for rows in changed(sobject, state[sobject]):
                 last = rows[-1]
                 state[sobject] = [last["SystemModstamp"], last["Id"]]
                 yield self.to_page(rows, encode_cursor(state))
+
+    def _bulk_pull(self, sobject: str, state: dict[str, Any]) -> Iterator[Page]:
+        """All records of ``sobject`` by one Bulk API 2.0 query job. Rows come unordered, so until the
+        last page the stream's position names the job and the locator of the next page (a resumed run
+        reads on from there while Salesforce keeps the job); the last page sets it to the greatest
+        (SystemModstamp, Id) of the job."""
+        position = state[sobject]
+        if isinstance(position, dict) and self.rest.bulk_job_exists(position["bulk_job"]):
+            job, locator = position["bulk_job"], position["locator"]
+            greatest = tuple(position["greatest"]) if position["greatest"] else None
+        else:
+            job = self.rest.start_bulk_query(f"SELECT {', '.join(self.fields(sobject))} FROM {sobject}")
+            locator, greatest = "", None
+        for raw, next_locator in self.rest.bulk_results(job, self.config.page_size, locator):
+            rows = [self._checked({"type": sobject, **row}, sobject, "bulk_query") for row in raw]
+            for row in rows:
+                greatest = max(greatest or ("", ""), (row["SystemModstamp"], row["Id"]))
+            if next_locator is None:
+                state[sobject] = list(greatest) if greatest else None
+            else:
+                state[sobject] = {"bulk_job": job, "locator": next_locator, "greatest": greatest}
+            if rows or (next_locator is None and greatest):
+                yield self.to_page(rows, encode_cursor(state))
+
+    def _changed_rest(self, sobject: str, position: list[str] | None) -> Iterator[list[dict[str, Any]]]:
+        """As :meth:`_changed` over REST; an expired ``nextRecordsUrl`` restarts from the last row."""
+        while True:
+            try:
+                for raw in self.rest.query(self.soql(sobject, position), self.config.page_size):
+                    rows = [self._checked({"type": sobject, **row}, sobject, "query") for row in raw]
+                    if rows:
+                        position = [rows[-1]["SystemModstamp"], rows[-1]["Id"]]
+                        yield rows
+                return
+            except ConnectorError as exc:
+                if "INVALID_QUERY_LOCATOR" not in str(exc):
+                    raise
 
     def _changed(self, sobject: str, position: list[str] | None) -> Iterator[list[dict[str, Any]]]:
         """Batches of rows after ``position``, restarting from the last delivered row when the
@@ -265,10 +363,14 @@ class SalesforceConnector(SourceConnector):
         for node in record._value_1 or []:
             if isinstance(node, etree._Element):
                 fields[etree.QName(node).localname] = node.text if node.text not in (None, "") else None
+        return self._checked(fields, sobject, "query")
+
+    def _checked(self, fields: dict[str, Any], sobject: str, operation: str) -> dict[str, Any]:
+        """A row with its Id and SystemModstamp (the cursor needs both) and its derived record type."""
         if not fields.get("Id") or not _STAMP.fullmatch(fields.get("SystemModstamp") or ""):
             raise ConnectorError(
                 self.name,
-                "query",
+                operation,
                 f"{sobject} record without Id or SystemModstamp: {fields}",
                 fields.get("Id"),
             )
@@ -307,21 +409,16 @@ class SalesforceConnector(SourceConnector):
     def _push_chunk(self, sobject: str, updates: list[PushUpdate], result: PushResult) -> None:
         writable = [f for f in self.fields(sobject) if f not in READ_ONLY_FIELDS]
         try:
-            current = self.call(
-                "retrieve",
-                fieldList=", ".join(["Id", *writable]),
-                sObjectType=sobject,
-                ids=[u.source_id for u in updates],
-            )
-        except SoapFaultError as exc:
+            current = self._retrieve(sobject, [u.source_id for u in updates], ["Id", *writable])
+        except (SoapFaultError, ConnectorError) as exc:
             result.failed.update({u.source_id: str(exc) for u in updates})
             return
         changed: list[tuple[PushUpdate, dict[str, str]]] = []
-        for update, record in zip(updates, current or [], strict=False):
-            if record is None or not record.Id:
+        for update, record in zip(updates, current, strict=False):
+            if record is None or not record.get("Id"):
                 result.failed[update.source_id] = f"{sobject} {update.source_id} does not exist"
                 continue
-            changes = self.source_changes(update, self.row_values(record), writable)
+            changes = self.source_changes(update, record, writable)
             if changes:
                 changed.append((update, changes))
             else:
@@ -329,26 +426,45 @@ class SalesforceConnector(SourceConnector):
         if changed:
             self._upsert(sobject, changed, result)
 
+    def _retrieve(self, sobject: str, ids: list[str], fields: list[str]) -> list[dict[str, Any] | None]:
+        if self.flow != "soap_login":
+            return self.rest.retrieve(sobject, ids, fields)
+        records = self.call("retrieve", fieldList=", ".join(fields), sObjectType=sobject, ids=ids)
+        return [self.row_values(r) if r is not None and r.Id else None for r in records or []]
+
     def _upsert(
         self, sobject: str, changed: list[tuple[PushUpdate, dict[str, str]]], result: PushResult
     ) -> None:
+        key = self.options.upsert_key
+        try:
+            if self.flow == "soap_login":
+                outcomes = [
+                    {"success": o.success, "errors": [vars_of(e) for e in o.errors or []]}
+                    for o in self._soap_upsert(sobject, key, changed)
+                ]
+            else:
+                records = [
+                    {"Id": update.source_id, **({key: update.golden_id} if key != "Id" else {}), **changes}
+                    for update, changes in changed
+                ]
+                outcomes = self.rest.upsert(sobject, key, records)
+        except (SoapFaultError, ConnectorError) as exc:
+            result.failed.update({update.source_id: str(exc) for update, _ in changed})
+            return
+        for (update, _), outcome in zip(changed, outcomes, strict=True):
+            if outcome["success"]:
+                result.pushed.append(update.source_id)
+            else:
+                reasons = "; ".join(f"{e['statusCode']}: {e['message']}" for e in outcome["errors"])
+                result.failed[update.source_id] = f"{self.name}.upsert record {update.source_id}: {reasons}"
+
+    def _soap_upsert(self, sobject: str, key: str, changed: list[tuple[PushUpdate, dict[str, str]]]) -> Any:
         factory = self.client.get_type(SOBJECT_TYPE)
         objects = [
             factory(type=sobject, Id=update.source_id, _value_1=[_element(k, v) for k, v in changes.items()])
             for update, changes in changed
         ]
-        key = self.options.upsert_key
-        try:
-            outcomes = self.call("upsert", externalIDFieldName=key, sObjects=objects)
-        except SoapFaultError as exc:
-            result.failed.update({update.source_id: str(exc) for update, _ in changed})
-            return
-        for (update, _), outcome in zip(changed, outcomes, strict=True):
-            if outcome.success:
-                result.pushed.append(update.source_id)
-            else:
-                reasons = "; ".join(f"{e.statusCode}: {e.message}" for e in outcome.errors or [])
-                result.failed[update.source_id] = f"{self.name}.upsert record {update.source_id}: {reasons}"
+        return self.call("upsert", externalIDFieldName=key, sObjects=objects)
 
     # -- erasure ------------------------------------------------------------------------------------
     def delete(self, source_ids: Sequence[str]) -> PushResult:
@@ -407,29 +523,9 @@ class SalesforceConnector(SourceConnector):
         return changes
 
 
-def decode_cursor(cursor: str | None) -> dict[str, list[str] | None]:
-    """``None`` = full refresh of both streams; otherwise validated (it is pasted into SOQL)."""
-    state: dict[str, list[str] | None] = dict.fromkeys(STREAMS)
-    if cursor is None:
-        return state
-    try:
-        data = json.loads(cursor)
-        if not isinstance(data, dict) or set(data) - set(STREAMS):
-            raise ValueError(f"expected an object with keys {', '.join(STREAMS)}")
-        for stream in STREAMS:
-            position = data.get(stream)
-            if position is not None:
-                stamp, last_id = position
-                if not _STAMP.fullmatch(str(stamp)) or not _ID.fullmatch(str(last_id)):
-                    raise ValueError(f"{stream}: expected [SystemModstamp, Id], got {position!r}")
-                state[stream] = [stamp, last_id]
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"invalid cursor {cursor!r}: {exc}") from None
-    return state
-
-
-def encode_cursor(state: Mapping[str, list[str] | None]) -> str:
-    return json.dumps({stream: state.get(stream) for stream in STREAMS}, separators=(",", ":"))
+def vars_of(error: Any) -> dict[str, Any]:
+    """A zeep Error of an upsert result as the REST API's error dict."""
+    return {"statusCode": error.statusCode, "message": error.message}
 
 
 def _element(name: str, value: str) -> etree._Element:

@@ -197,6 +197,9 @@ class ShopifyConnector(SourceConnector):
         """Pages of ``customers(query: "updated_at:>='<since>'", sortKey: UPDATED_AT)``, cursor after each."""
         resumed = state.page_info is not None
         started = state.started or self.server_time("pull")
+        if state.since is None and not resumed and self.options.full_pull == "bulk":
+            yield from self._pull_bulk(started)
+            return
         since = state.since.strftime(TIME_FORMAT) if state.since else None
         pages = self.graphql.pages(since, state.page_info, self.limit)  # type: ignore[union-attr]
         for page_no, (rows, end_cursor) in enumerate(pages, 1):
@@ -204,6 +207,21 @@ class ShopifyConnector(SourceConnector):
                      else GraphqlRunState(started - self.overlap))
             if rows or resumed or page_no > 1:
                 yield self._page(rows, after.encode())
+
+    def _pull_bulk(self, started: datetime) -> Iterator[Page]:
+        """A full pull as one bulk operation. Until its last page the cursor says "full pull again" (a
+        bulk file cannot be resumed half-way); after it, the next run starts where this one started."""
+        options = self.options
+        chunks = self.graphql.bulk_rows(  # type: ignore[union-attr]
+            self.limit, options.bulk_poll_seconds, options.bulk_timeout_seconds
+        )
+        restart, done = GraphqlRunState().encode(), GraphqlRunState(started - self.overlap).encode()
+        previous: list[Any] | None = None
+        for rows in chunks:
+            if previous is not None:
+                yield self._page(previous, restart)
+            previous = rows
+        yield self._page(previous or [], done)
 
     def _resume(self, state: RunState) -> requests.Response | None:
         """The page after a stored token, or ``None`` when the shop rejects the token (run restarts)."""

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.models import AuditEntry, SourceRecordRow, StewardDecisionRow
 from schemas import RecordKey
+from schemas.field_labels import field_label
 
 #: What an audit action means, in the words of the page.
 _ACTIONS = {
@@ -152,7 +153,7 @@ def _audit_entry(entry: AuditEntry, names: dict[RecordKey, str | None]) -> Histo
 def _decision_entry(row: StewardDecisionRow, names: dict[RecordKey, str | None]) -> HistoryEntry:
     detail: list[str] = []
     if row.kind == "field_override":
-        detail = [f"{row.field} = {_shown((row.value or {}).get('value'))}"]
+        detail = [f"{field_label(row.field or '')} = {_shown((row.value or {}).get('value'))}"]
     if row.golden_ids:
         detail.append("now in " + ", ".join(row.golden_ids))
     return HistoryEntry(
@@ -176,8 +177,10 @@ def _shown(value: Any) -> str:
 
 
 def _changed_fields(before: Any, after: Any) -> list[str]:
-    """Which fields of the golden record a change touched (the page shows names, not whole records)."""
+    """Which fields of the golden record a change touched, by their labels (the page shows what changed
+    in a steward's words, not whole records or attribute names)."""
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
     hidden = {"lineage", "sources", "golden_id", "updated_at"}
-    return sorted(k for k in set(before) | set(after) if k not in hidden and before.get(k) != after.get(k))
+    changed = sorted(k for k in set(before) | set(after) if k not in hidden and before.get(k) != after.get(k))
+    return [field_label(k) for k in changed]

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from connectors.base import PushUpdate, SourceConnector
-from connectors.credentials import Credentials, credentials_from_env
+from connectors.credentials import Credentials, CredentialsProvider, credentials_from_env
 from connectors.registry import build_connector
 from hub.consolidate import consolidate
 from hub.echoes import field_value
@@ -36,7 +36,6 @@ from hub.webhook_inbox import WebhookInbox
 from schemas import CustomerRecord, GoldenRecord, HubConfig, MatchingConfig, RecordKey, SourceConfig
 from schemas.steward import DecisionKind
 
-CredentialsProvider = Callable[[str], Credentials]
 #: The sync-cursor stream under which each source's publish step keeps its place in the outbox.
 OUTBOX_STREAM = "outbox"
 #: Where the matching step keeps the time of its last run (records changed after it are re-matched).

@@ -67,12 +67,15 @@ class PairContext:
         column: str,
         scorer: Callable[..., float] = JaroWinkler.normalized_similarity,
         only: np.ndarray | None = None,
+        against: str | None = None,
     ) -> np.ndarray:
         """Similarity in [0, 1] (or the scorer's distance) per pair; meaningless where a side is null.
 
         ``only``: compute just the masked pairs (0 elsewhere), when the others are decided already.
+        ``against``: the right record's value from this column instead (another form of the same field).
         """
-        a, b = self.sides(column)
+        a, _ = self.sides(column)
+        _, b = self.sides(against or column)
         if only is not None:
             rows = np.flatnonzero(only)
             out = np.zeros(len(self), dtype=np.float32)
@@ -234,6 +237,15 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     if key == "any_name_key":  # the primary reading: also the name without its spaces (a split word)
         compact = ~ctx.null("name_compact") & ~exact
         phonetic |= compact & (ctx.similarity("name_compact", only=compact) >= 0.96)
+        # ... or in the other order on one side (family name first, see features "name_compact_turned")
+        if "name_compact_turned" in ctx.features.columns:
+            compact &= ~phonetic
+            phonetic |= compact & (
+                ctx.similarity("name_compact", only=compact, against="name_compact_turned") >= 0.96
+            )
+            phonetic |= compact & (
+                ctx.similarity("name_compact_turned", only=compact, against="name_compact") >= 0.96
+            )
     # a given name alone on both sides ("emiily" / "emiily", no family name) is half a name however rare
     # the word: two Emilys with the same typo are no more one person than two who share a first name
     family_l, family_r = ctx.sides("family_key")

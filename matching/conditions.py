@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import polars as pl
 
 from matching.compare import Comparison, PairContext
+from matching.households import given_names_differ
 
 
 class PairFacts:
@@ -51,7 +53,25 @@ class PairFacts:
             # shares the landline
             "shared_mobile": lambda: self.fact("persons") & ctx.any_shared("mobiles"),
             "households": lambda: np.full(self.n, households),
+            "given_names_differ": self._given_names_differ,
         }
+
+    def _given_names_differ(self) -> np.ndarray:
+        """Two persons' given names in one script, neither a typo nor an initial of the other, also
+        with one side's name parts swapped (a legacy export's "BRAY" / "E." is Elliot Bray)."""
+        given_l, given_r = self.ctx.sides("given_key")
+        family_l, family_r = self.ctx.sides("family_key")
+
+        def related(a: pl.Series, b: pl.Series) -> np.ndarray:
+            return (a.is_not_null() & b.is_not_null()).to_numpy() & ~given_names_differ(a, b)
+
+        swapped = related(given_l, family_r) | related(family_l, given_r)
+        return (
+            self.fact("persons")
+            & ~self.fact("cross_script")
+            & given_names_differ(given_l, given_r)
+            & ~swapped
+        )
 
     def _one_suffix(self) -> np.ndarray:
         left, right = self.ctx.sides("suffix")

@@ -22,7 +22,8 @@ def _display_name() -> pl.Expr:
 
 
 def _normalised_list(
-    frame: pl.DataFrame, column: str, func: Callable[..., Any], with_country: bool = False) -> pl.Series:
+    frame: pl.DataFrame, column: str, func: Callable[..., Any], with_country: bool = False
+) -> pl.Series:
     """Split a ';'-joined cell, normalise every element (once per distinct value), drop unusable ones."""
     exploded = frame.select(
         pl.col("_row"), nz.split_multi(frame[column]).alias("v"), pl.col("country")
@@ -113,6 +114,11 @@ def _name_columns(base: pl.DataFrame) -> dict[str, pl.Series]:
         "name_key": nz.map_unique(person_tokens, nz.tokens_key),
         # in written order without spaces: "amber black well" is "amber blackwell" mis-split
         "name_compact": person_tokens.str.replace_all(" ", "", literal=True),
+        # ... and with its last word first: the family name leads in East Asian order and in legacy
+        # exports ("ZHONG JUN XIAN" against 鍾俊賢 read given name first, its syllables split or not)
+        "name_compact_turned": person_tokens.str.replace(r"^(.+) (\S+)$", "${2}${1}").str.replace_all(
+            " ", "", literal=True
+        ),
         "name_phon": nz.map_unique(person_tokens, nz.tokens_phonetic_key).fill_null(
             nz.map_unique(org_name, nz.organization_phonetic_key)
         ),

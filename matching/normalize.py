@@ -308,16 +308,22 @@ def name_tokens(text: str, cjk_part: bool = False) -> list[str]:
     German ASCII systems spell ü as "ue" while anyascii gives "u"; folding "ue"->"u" on both sides makes
     "Müller" and "MUELLER" one key (symmetric, so names that really contain "ue" are unaffected in effect).
     """
+    text = _DOTTED_SUFFIX.sub(" ", text)
     return [
-        _token_key(t) for t in ascii_fold(text, cjk_part).split() if t not in TITLES and t not in SUFFIXES
+        _token_key(t)
+        for t in ascii_fold(text, cjk_part).split()
+        if t not in TITLES and (t not in SUFFIXES or t in _DOT_ONLY_SUFFIXES)
     ]
 
 
 #: A suffix is written in Latin letters ("Jr.", "SR", "III"); "jun"/"sen" only with their dot, since
-#: undotted they are also given names and readings (Vietnamese Sen, 俊 = "jun", 森 = "sen").
+#: undotted they are also given names and readings (Vietnamese Sen, 俊 = "jun", 森 = "sen": a legacy
+#: export's "ZHONG JUN XIAN" lost its middle syllable when every "jun" was dropped as a suffix).
 _SUFFIX_WORD = re.compile(
     r"(?<![^\W_])(jr|junior|sr|senior|ii|iii|iv|2nd|3rd|jun(?=\.)|sen(?=\.))(?![^\W_])", re.IGNORECASE
 )
+_DOT_ONLY_SUFFIXES = frozenset({"jun", "sen"})
+_DOTTED_SUFFIX = re.compile(r"(?<![^\W_])(?:jun|sen)\.", re.IGNORECASE)
 
 
 def name_suffix(text: str) -> str | None:

@@ -13,9 +13,10 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 
+from connectors.credentials import CredentialsProvider, credentials_from_env
 from hub.store import HubStore
 from schemas import HubConfig
-from webapp import api, docs, pages, quarantine, review, session, webhooks
+from webapp import api, docs, pages, quarantine, review, session, unmerge, webhooks
 from webapp.auth import Auth
 from webapp.context import HubContext
 from webapp.deps import current_user
@@ -25,10 +26,12 @@ def create_app(
     store_factory: Callable[[], HubStore],
     config: HubConfig | Callable[[], HubConfig],
     auth: Auth,
+    credentials: CredentialsProvider = credentials_from_env,
 ) -> FastAPI:
     """Build the app. ``auth`` is an auth dependency (:class:`webapp.auth.StandaloneAuth` or
     :class:`webapp.airflow_auth.AirflowAuth`); every route depends on it through
-    :func:`webapp.deps.current_user`, which this app binds to it."""
+    :func:`webapp.deps.current_user`, which this app binds to it. ``credentials`` reads the sources'
+    connections (Airflow's own inside Airflow)."""
     app = FastAPI(
         title="CRM Hub",
         docs_url=None,  # served from the package by webapp.docs, not from a CDN
@@ -41,10 +44,10 @@ def create_app(
             "change feed: keep `next` and send it back as `since`."
         ),
     )
-    app.state.hub = HubContext(store_factory, config)
+    app.state.hub = HubContext(store_factory, config, credentials)
     app.state.auth = auth
     app.dependency_overrides[current_user] = auth
-    for module in (api, pages, review, session, quarantine, docs, webhooks):
+    for module in (api, pages, review, session, quarantine, unmerge, docs, webhooks):
         app.include_router(module.router)
 
     @app.exception_handler(HTTPException)

@@ -13,6 +13,7 @@ from typing import cast
 
 from fastapi import Request
 
+from connectors.credentials import CredentialsProvider, credentials_from_env
 from hub.queries import HubQueries
 from hub.stewardship import Stewardship
 from hub.store import HubStore
@@ -20,10 +21,20 @@ from schemas import HubConfig
 
 
 class HubContext:
-    """The store, configuration and the read/decide services built from them, created once on demand."""
+    """The store, configuration and the read/decide services built from them, created once on demand.
 
-    def __init__(self, store_factory: Callable[[], HubStore], config: HubConfig | Callable[[], HubConfig]):
+    ``credentials`` reads a source's connection (a webhook's secret is in its extra): from the
+    environment standalone, through Airflow's connections when the app is mounted in Airflow.
+    """
+
+    def __init__(
+        self,
+        store_factory: Callable[[], HubStore],
+        config: HubConfig | Callable[[], HubConfig],
+        credentials: CredentialsProvider = credentials_from_env,
+    ):
         self._store_factory, self._config = store_factory, config
+        self.credentials = credentials
         self._lock = threading.Lock()
         self._store: HubStore | None = None
 

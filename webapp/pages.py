@@ -14,7 +14,9 @@ from hub.parked_pushes import ParkedPushes
 from schemas.steward import DecisionRequest, taken
 from webapp.context import hub_of
 from webapp.deps import Steward, User
+from webapp.golden_refs import GoldenRef, golden_refs
 from webapp.render import render
+from webapp.unmerge import went_to
 
 
 class DecisionBody(RootModel[DecisionRequest]):
@@ -25,12 +27,22 @@ class DecisionBody(RootModel[DecisionRequest]):
 class DecisionOut(BaseModel):
     decision_id: int
     golden_ids: list[str]  # the golden records the named source records now belong to
+    golden: list[GoldenRef]  # the same, named and linked, for the workbench's answer
 
 
 router = APIRouter(prefix="/steward", include_in_schema=True, tags=["steward workbench"])
 
 
 @router.get("/", include_in_schema=False)
+def home(request: Request, user: User) -> Response:
+    """The workbench opens on the review clusters; the pair-by-pair queue lives on at ``/steward/pairs``
+    (one link from the clusters page) for a steward who wants one pair's field-by-field explanation."""
+    base = request.scope.get("root_path", "").rstrip("/")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"{base}/steward/review{query}", status_code=303)
+
+
+@router.get("/pairs", include_in_schema=False)
 def queue(
     request: Request,
     user: User,
@@ -83,7 +95,9 @@ def search(request: Request, user: User, q: str = "") -> Response:
 
 
 @router.get("/golden/{golden_id}", include_in_schema=False)
-def golden(request: Request, user: User, golden_id: str) -> Response:
+def golden(request: Request, user: User, golden_id: str, unmerged: str = "") -> Response:
+    """A golden record with its lineage, members and history; ``unmerged`` names the record just taken
+    out (after the confirmation form), so the page can say where it went."""
     view = hub_of(request).queries.golden(golden_id)
     if view is None:
         return render(request, "missing.html", user, 404, golden_id=golden_id)
@@ -91,7 +105,7 @@ def golden(request: Request, user: User, golden_id: str) -> Response:
         return RedirectResponse(
             str(request.url_for("golden", golden_id=view.golden.golden_id)), status_code=303
         )
-    return render(request, "golden.html", user, view=view)
+    return render(request, "golden.html", user, view=view, unmerged=went_to(request, unmerged))
 
 
 @router.post(
@@ -108,7 +122,11 @@ def decide(request: Request, user: Steward, body: DecisionBody) -> DecisionOut:
         outcome = hub_of(request).stewardship.decide(taken(body.root, user.name))
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return DecisionOut(decision_id=outcome.decision_id, golden_ids=outcome.golden_ids)
+    return DecisionOut(
+        decision_id=outcome.decision_id,
+        golden_ids=outcome.golden_ids,
+        golden=golden_refs(request, outcome.golden_ids),
+    )
 
 
 @router.post("/undo", summary="Undo the caller's latest decision")

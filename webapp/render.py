@@ -9,12 +9,23 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from schemas.field_labels import field_label
 from webapp.auth import Principal, csrf_token
 from webapp.deps import auth_of
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.autoescape = True  # every template, whatever its file name
+templates.env.filters["label"] = field_label  # schema field names in a steward's words
+
+
+def actor_label(actor: str) -> str:
+    """Who did it, as the history shows it: a person's user name, or "sync" for a sync run (the
+    audit log's ``run:<run id>``; the page keeps the run id in a tooltip)."""
+    return "sync" if actor.startswith("run:") else actor
+
+
+templates.env.filters["actor"] = actor_label  # "run:…" audit actors as "sync"
 
 
 def render(

@@ -14,6 +14,7 @@ from hub.review_clusters import BANDS, ReviewCluster, ReviewClusters, ReviewSumm
 from schemas.steward import SourceRecord
 from webapp.context import hub_of
 from webapp.deps import Steward, User
+from webapp.golden_refs import GoldenRef, golden_refs
 from webapp.render import render
 
 PAGE_SIZE = 50
@@ -67,6 +68,7 @@ class ActionIn(BaseModel):
 class ActionOut(BaseModel):
     action: str
     golden_ids: list[str]  # the golden records the named records belong to afterwards
+    golden: list[GoldenRef]  # the same, named and linked, for the workbench's answer
 
 
 def _clusters(request: Request) -> ReviewClusters:
@@ -146,7 +148,7 @@ def item_api(request: Request, user: User, item_id: str) -> ClusterOut:
 def act(request: Request, user: Steward, item_id: str, body: ActionIn) -> ActionOut:
     cluster = _load(request, item_id)
     if body.action == "skip":
-        return ActionOut(action="skip", golden_ids=list(cluster.summary.golden_ids))
+        return _answer(request, "skip", list(cluster.summary.golden_ids))
     try:
         after = apply_action(
             hub_of(request).stewardship,
@@ -160,7 +162,11 @@ def act(request: Request, user: Steward, item_id: str, body: ActionIn) -> Action
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return ActionOut(action=body.action, golden_ids=after)
+    return _answer(request, body.action, after)
+
+
+def _answer(request: Request, action: str, golden_ids: list[str]) -> ActionOut:
+    return ActionOut(action=action, golden_ids=golden_ids, golden=golden_refs(request, golden_ids))
 
 
 @router.get("/steward/review", include_in_schema=False)

@@ -3,7 +3,8 @@
 ``POST /api/v1/webhooks/woocommerce/{source}`` takes WooCommerce's ``customer.*`` deliveries
 (https://woocommerce.com/document/webhooks/): the body's HMAC-SHA256 keyed with the webhook secret,
 base64, must equal ``X-WC-Webhook-Signature`` (the secret is the ``webhook_secret`` in the extra of the
-source's connection, the same value given to WooCommerce). The delivery is only recorded
+source's connection, the same value given to WooCommerce; read through Airflow's connections when the
+app is mounted in Airflow). The delivery is only recorded
 (:mod:`hub.webhook_inbox`) and answered at once -- WooCommerce waits for the answer and disables a
 webhook after repeated failures, so nothing slow happens here. WooCommerce's ping on saving a webhook
 (a form body ``webhook_id=<n>`` without a topic) is answered 200 and ignored.
@@ -18,7 +19,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 
-from connectors.credentials import MissingCredentialsError, credentials_from_env
+from connectors.credentials import MissingCredentialsError
 from hub.webhook_inbox import WebhookInbox
 from webapp.context import hub_of
 
@@ -48,14 +49,15 @@ async def woocommerce(source: str, request: Request) -> dict[str, Any]:
 
 def _secret(request: Request, source: str) -> str:
     """The webhook secret of a configured WooCommerce source; 404 for any other name."""
+    hub = hub_of(request)
     try:
-        config = hub_of(request).config.source(source)
+        config = hub.config.source(source)
     except KeyError:
         config = None
     if config is None or config.kind not in WOOCOMMERCE_KINDS or not config.connection_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no WooCommerce source {source!r}")
     try:
-        secret = credentials_from_env(config.connection_id).extra.get("webhook_secret")
+        secret = hub.credentials(config.connection_id).extra.get("webhook_secret")
     except MissingCredentialsError:
         secret = None
     if not secret:

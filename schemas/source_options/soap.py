@@ -130,7 +130,26 @@ class GenericSoapOptions(WsSecurityOptions):
 
 
 class SalesforceOptions(SoapOptions):
-    """``kind: salesforce`` (:mod:`connectors.salesforce`), the SOAP Partner API."""
+    """``kind: salesforce`` (:mod:`connectors.salesforce`): OAuth 2.0, REST and Bulk API 2.0 (SOAP
+    Partner API for erasure, and for everything with the ``soap_login`` fallback)."""
+
+    auth: Literal["client_credentials", "jwt_bearer", "soap_login"] | None = Field(
+        None,
+        description="OAuth 2.0 flow of the connected app, or `soap_login` (retired from API 65.0) as a "
+        "fallback; none = the connection's `extra.auth`, else implied by its keys",
+    )
+    api_version: str = Field("59.0", pattern=r"^\d{2,3}\.0$", description="Salesforce API version")
+    full_pull: Literal["bulk", "pages"] = Field(
+        "bulk", description="a full pull by one Bulk API 2.0 query job per object, or page by page (REST)"
+    )
+    jwt_audience: str = Field(
+        "https://login.salesforce.com",
+        description="`aud` of the JWT bearer assertion (`https://test.salesforce.com` for a sandbox)",
+    )
+    bulk_poll_seconds: float = Field(
+        1.0, gt=0, description="longest wait between polls of a Bulk API 2.0 job, s (from 0.05, doubling)"
+    )
+    bulk_timeout_seconds: float = Field(600, gt=0, description="seconds a Bulk API 2.0 query job may take")
 
     golden_id_field: str = Field("CRM_Golden_Id__c", description="custom field that receives the golden id")
     extra_fields: dict[Literal["Account", "Contact"], list[str]] = Field(

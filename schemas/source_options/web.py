@@ -32,6 +32,15 @@ class ShopifyOptions(RetryOptions, PushFieldsOption):
     overlap_seconds: float = Field(
         0, ge=0, description="start the next run that much earlier (clock skew between Shopify's front ends)"
     )
+    full_pull: Literal["pages", "bulk"] = Field(
+        "pages",
+        description="a full pull (first run, full refresh) page by page, or as one bulk operation "
+        "(GraphQL only; Shopify's way to export a large store: one JSONL file, no cost per page)",
+    )
+    bulk_poll_seconds: float = Field(2.0, gt=0, description="wait between polls of a running bulk operation")
+    bulk_timeout_seconds: float = Field(
+        3600, gt=0, description="give up on a bulk operation that has not completed after this long"
+    )
 
 
 class CrmModulesOptions(RetryOptions, PushFieldsOption):

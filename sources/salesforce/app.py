@@ -1,4 +1,5 @@
-"""The local org's HTTP face: the Partner WSDL, the SOAP endpoint (login and instance URLs) and fault
+"""The local org's HTTP face: the OAuth 2.0 token endpoint, the REST API and Bulk API 2.0 query jobs
+(:mod:`rest`, :mod:`bulk`), the Partner WSDL and SOAP endpoint (login and instance URLs), and fault
 injection for tests (``/admin/faults`` as in the local ERP, ``/admin/sessions/expire``)."""
 
 from __future__ import annotations
@@ -8,11 +9,15 @@ import sqlite3
 from importlib import resources
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from lxml import etree
 from starlette.concurrency import run_in_threadpool
 
 from sources.erp.faults import FaultPlan, FaultSettings
 from sources.erp.soap import SoapFault, hardened_parser, parse_envelope
+from sources.salesforce.bulk import bulk_router
+from sources.salesforce.oauth import ConnectedApp, token_router
+from sources.salesforce.rest import RestError, query_router, records_router
 from sources.salesforce.service import API_VERSION, ORG_ID, Org, PartnerService
 from sources.salesforce.soap import ApiFault, envelope, fault_envelope
 from sources.salesforce.store import OrgStore
@@ -32,8 +37,11 @@ def partner_wsdl(address: str) -> bytes:
     return etree.tostring(document, xml_declaration=True, encoding="utf-8")
 
 
-def create_app(org: Org, store: OrgStore, faults: FaultPlan | None = None) -> FastAPI:
-    app = FastAPI(title="Local Salesforce org (Partner SOAP API subset)", docs_url=None, redoc_url=None)
+def create_app(
+    org: Org, store: OrgStore, faults: FaultPlan | None = None, connected_app: ConnectedApp | None = None
+) -> FastAPI:
+    title = "Local Salesforce org (OAuth 2.0, REST, Bulk 2.0, SOAP)"
+    app = FastAPI(title=title, docs_url=None, redoc_url=None)
     origin: dict[str, str] = {}
 
     def server_url() -> str:
@@ -66,6 +74,15 @@ def create_app(org: Org, store: OrgStore, faults: FaultPlan | None = None) -> Fa
         def expire_sessions() -> dict[str, str]:
             org.expire_sessions()
             return {"status": "all sessions expired"}
+
+    @app.exception_handler(RestError)
+    async def rest_error(request: Request, exc: RestError) -> JSONResponse:
+        return exc.response()
+
+    app.include_router(token_router(org, connected_app))
+    app.include_router(query_router(org, store))
+    app.include_router(records_router(org, store))
+    app.include_router(bulk_router(org, store))
 
     @app.get(WSDL_PATH)
     def wsdl(request: Request) -> Response:

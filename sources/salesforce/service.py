@@ -52,7 +52,7 @@ USER_ID = "0055g00000AbCdEAAV"
 E = ElementMaker(namespace=PARTNER_NS)
 S = ElementMaker(namespace=SOBJECT_NS)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_MAX_LENGTH = {"FirstName": 40, "LastName": 80, "Name": 255, "Email": 80, "Phone": 40, "Tax_Id__c": 20}
+MAX_LENGTH = {"FirstName": 40, "LastName": 80, "Name": 255, "Email": 80, "Phone": 40, "Tax_Id__c": 20}
 
 
 @dataclass
@@ -80,6 +80,18 @@ class Org:
     cursors: dict[str, Cursor] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _locators: itertools.count = field(default_factory=lambda: itertools.count(1), repr=False)
+
+    def count_request(self) -> None:
+        """Every API call counts against the org's daily limit (SOAP, REST and Bulk alike)."""
+        with self.lock:
+            self.api_requests += 1
+            if self.api_request_limit is not None and self.api_requests > self.api_request_limit:
+                raise ApiFault("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+
+    def session_valid(self, session: str | None) -> bool:
+        with self.lock:
+            expires = self.sessions.get((session or "").strip())
+        return expires is not None and expires >= datetime.now(UTC)
 
     def expire_sessions(self) -> None:
         """As when an admin logs the integration user out: every session id becomes invalid."""
@@ -111,17 +123,11 @@ class PartnerService:
             "emptyRecycleBin",
         ):
             raise ApiFault("INVALID_OPERATION", f"unknown operation {name.text}")
-        self._count_request()
+        self.org.count_request()
         if name.localname == "login":
             return self.login(payload)
         self._check_session(header)
         return getattr(self, name.localname)(payload, _headers(header))
-
-    def _count_request(self) -> None:
-        with self.org.lock:
-            self.org.api_requests += 1
-            if self.org.api_request_limit is not None and self.org.api_requests > self.org.api_request_limit:
-                raise ApiFault("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
 
     def _check_session(self, header: etree._Element | None) -> None:
         session = (
@@ -129,9 +135,7 @@ class PartnerService:
             if header is not None
             else None
         )
-        with self.org.lock:
-            expires = self.org.sessions.get((session or "").strip())
-        if expires is None or expires < datetime.now(UTC):
+        if not self.org.session_valid(session):
             raise ApiFault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session")
 
     def login(self, request: etree._Element) -> etree._Element:
@@ -169,18 +173,8 @@ class PartnerService:
         )
 
     def query(self, request: etree._Element, headers: Mapping[str, str]) -> etree._Element:
-        try:
-            parsed = soql.parse(_text(request, "queryString") or "")
-        except soql.SoqlError as exc:
-            raise ApiFault(exc.code, str(exc), "MalformedQueryFault") from None
-        fields = _check_fields(parsed.sobject, parsed.fields)
-        for name, _ in parsed.order_by:
-            _check_fields(parsed.sobject, [name])
-        rows = [row for row in self.store.all(parsed.sobject) if parsed.where(row)]
-        for name, descending in reversed(parsed.order_by):  # stable sorts: last key first
-            rows.sort(key=lambda row, n=name: (row.get(n) is not None, row.get(n) or ""), reverse=descending)
-        rows = rows[: parsed.limit] if parsed.limit is not None else rows
-        return self._batch(E.queryResponse, Cursor(parsed.sobject, fields, rows), headers)
+        cursor = run_query(self.store, _text(request, "queryString") or "")
+        return self._batch(E.queryResponse, cursor, headers)
 
     def queryMore(self, request: etree._Element, headers: Mapping[str, str]) -> etree._Element:  # noqa: N802
         locator = _text(request, "queryLocator") or ""
@@ -271,40 +265,69 @@ class PartnerService:
 
     def _upsert_one(self, key: str, node: etree._Element) -> tuple[str, bool]:
         sobject = (node.findtext(f"{{{SOBJECT_NS}}}type") or "").strip()
-        if sobject not in OBJECT_FIELDS:
-            raise ApiFault(
-                "INVALID_TYPE", f"sObject type '{sobject}' is not supported.", "InvalidSObjectFault"
-            )
-        if key != "Id" and key not in EXTERNAL_ID_FIELDS:
-            raise ApiFault(
-                "INVALID_FIELD",
-                f"Field name provided, {key} is not an External ID or indexed field for {sobject}",
-                "InvalidFieldFault",
-            )
-        values = _sobject_values(node, sobject)
-        if key == "Id":
-            id_ = values.pop("Id", None)
-            if id_ is not None and (self.store.get(id_) or {}).get("type") != sobject:
-                raise UpsertError("NOT_FOUND", f"{sobject} {id_} does not exist", ["Id"])
-            matches = [id_] if id_ else []
-        else:
-            values.pop("Id", None)
-            if not values.get(key):
-                raise UpsertError("MISSING_ARGUMENT", f"{key} not specified", [key])
-            matches = self.store.find(sobject, key, values[key])
-        if len(matches) > 1:
-            raise UpsertError(
-                "DUPLICATE_EXTERNAL_ID",
-                f"{key}: more than one record found for external id field: {matches}",
-                [key],
-            )
-        if not matches:
-            missing = [f for f in REQUIRED_FIELDS[sobject] if not values.get(f)]
-            if missing:
-                message = f"Required fields are missing: {missing}"
-                raise UpsertError("REQUIRED_FIELD_MISSING", message, missing)
-        outcome = self.store.save(sobject, matches[0] if matches else None, values)
-        return outcome.id, outcome.created
+        return upsert_record(self.store, sobject, key, lambda: _sobject_values(node, sobject))
+
+
+def run_query(store: OrgStore, text: str, order_by_allowed: bool = True) -> Cursor:
+    """A SOQL query of the subset evaluated into a server-side cursor (SOAP, REST and Bulk share it)."""
+    try:
+        parsed = soql.parse(text)
+    except soql.SoqlError as exc:
+        raise ApiFault(exc.code, str(exc), "MalformedQueryFault") from None
+    fields = _check_fields(parsed.sobject, parsed.fields)
+    for name, _ in parsed.order_by:
+        _check_fields(parsed.sobject, [name])
+    rows = [row for row in store.all(parsed.sobject) if parsed.where(row)]
+    if not order_by_allowed:
+        if parsed.order_by or parsed.limit is not None:
+            raise ApiFault("API_ERROR", "Bulk API 2.0 does not support ORDER BY or LIMIT")
+        rows.sort(key=lambda row: row["Id"])  # chunked by primary key
+    for name, descending in reversed(parsed.order_by):  # stable sorts: last key first
+        rows.sort(key=lambda row, n=name: (row.get(n) is not None, row.get(n) or ""), reverse=descending)
+    rows = rows[: parsed.limit] if parsed.limit is not None else rows
+    return Cursor(parsed.sobject, fields, rows)
+
+
+def upsert_record(
+    store: OrgStore, sobject: str, key: str, values_of: Callable[[], dict[str, str | None]]
+) -> tuple[str, bool]:
+    """Upsert one record of ``sobject`` matched on ``key`` (``Id`` or an external id field);
+    ``values_of`` reads and checks the request's values (:class:`UpsertError` for a refused record).
+    Returns (id, created). Shared by SOAP ``upsert`` and the REST upserts."""
+    if sobject not in OBJECT_FIELDS:
+        raise ApiFault(
+            "INVALID_TYPE", f"sObject type '{sobject}' is not supported.", "InvalidSObjectFault"
+        )
+    if key != "Id" and key not in EXTERNAL_ID_FIELDS:
+        raise ApiFault(
+            "INVALID_FIELD",
+            f"Field name provided, {key} is not an External ID or indexed field for {sobject}",
+            "InvalidFieldFault",
+        )
+    values = values_of()
+    if key == "Id":
+        id_ = values.pop("Id", None)
+        if id_ is not None and (store.get(id_) or {}).get("type") != sobject:
+            raise UpsertError("NOT_FOUND", f"{sobject} {id_} does not exist", ["Id"])
+        matches = [id_] if id_ else []
+    else:
+        values.pop("Id", None)
+        if not values.get(key):
+            raise UpsertError("MISSING_ARGUMENT", f"{key} not specified", [key])
+        matches = store.find(sobject, key, values[key])
+    if len(matches) > 1:
+        raise UpsertError(
+            "DUPLICATE_EXTERNAL_ID",
+            f"{key}: more than one record found for external id field: {matches}",
+            [key],
+        )
+    if not matches:
+        missing = [f for f in REQUIRED_FIELDS[sobject] if not values.get(f)]
+        if missing:
+            message = f"Required fields are missing: {missing}"
+            raise UpsertError("REQUIRED_FIELD_MISSING", message, missing)
+    outcome = store.save(sobject, matches[0] if matches else None, values)
+    return outcome.id, outcome.created
 
 
 class UpsertError(Exception):
@@ -334,15 +357,21 @@ def _sobject_values(node: etree._Element, sobject: str) -> dict[str, str | None]
         name = etree.QName(child).localname
         if name in ("type", "fieldsToNull"):
             continue
-        if name not in OBJECT_FIELDS[sobject] and name != "Id":
-            code = "INVALID_FIELD_FOR_INSERT_UPDATE" if name in SYSTEM_FIELDS else "INVALID_FIELD"
-            raise UpsertError(code, f"Unable to create/update fields: {name}.", [name])
         nil = child.get(f"{{{XSI}}}nil") in ("true", "1")
         values[name] = None if nil else (child.text or "")
     for child in node.findall(f"{{{SOBJECT_NS}}}fieldsToNull"):
         values[(child.text or "").strip()] = None
+    return check_values(sobject, values)
+
+
+def check_values(sobject: str, values: dict[str, str | None]) -> dict[str, str | None]:
+    """Salesforce's field validation of a save: unknown or system fields, lengths, e-mails, ids."""
+    for name in values:
+        if name not in OBJECT_FIELDS[sobject] and name != "Id":
+            code = "INVALID_FIELD_FOR_INSERT_UPDATE" if name in SYSTEM_FIELDS else "INVALID_FIELD"
+            raise UpsertError(code, f"Unable to create/update fields: {name}.", [name])
     for name, value in values.items():
-        if value and len(value) > _MAX_LENGTH.get(name, 255):
+        if value and len(value) > MAX_LENGTH.get(name, 255):
             raise UpsertError("STRING_TOO_LONG", f"{name}: data value too large: {value[:20]}...", [name])
         if name == "Email" and value and not _EMAIL.fullmatch(value):
             raise UpsertError("INVALID_EMAIL_ADDRESS", f"Email: invalid email address: {value}", [name])

@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from sources.shopify.bucket import LeakyBucket
+from sources.shopify.bulk import BulkOperations
 from sources.shopify.graphql_api import run_graphql
 from sources.shopify.graphql_cost import CostBucket
 from sources.shopify.store import UTC_FORMAT, WRITABLE_FIELDS, DuplicateMetafield, ShopifyStore
@@ -75,6 +76,7 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
               points: CostBucket | None = None) -> FastAPI:
     app = FastAPI(title="Local Shopify store (REST and GraphQL Admin API subsets)")
     points = points or CostBucket()
+    bulk = BulkOperations()
 
     @app.exception_handler(ShopifyError)
     async def _shopify_error(request: Request, exc: ShopifyError) -> JSONResponse:
@@ -243,7 +245,17 @@ def build_app(store: ShopifyStore, faults: Faults, shop: ShopSettings, bucket: L
         token = request.headers.get("x-shopify-access-token") or ""
         info = {"id": "gid://shopify/Shop/548380009", "name": shop.name, "myshopifyDomain": shop.domain,
                 "ianaTimezone": shop.zone.key}
-        return JSONResponse(run_graphql(store, points, token, await _body(request), info))
+        body = await _body(request)
+        return JSONResponse(run_graphql(store, points, token, body, info, bulk, str(request.base_url)))
+
+    @app.get("/bulk-operations/{number}.jsonl")
+    def bulk_result(number: int) -> Response:
+        """A completed bulk operation's JSONL file at the operation's ``url`` (a signed download link at
+        Shopify, no access token: https://shopify.dev/docs/api/usage/bulk-operations/queries#download-result-data)."""
+        text = bulk.file(number)
+        if text is None:
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        return Response(text, media_type="application/jsonl")
 
     @app.post("/_admin/faults")
     async def set_faults(request: Request) -> JSONResponse:

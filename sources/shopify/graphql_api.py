@@ -5,7 +5,8 @@ global ids ``gid://shopify/Customer/<n>``, timestamps in UTC, ``first``/``after`
 opaque cursors (``first`` at most 250, required), the customer search syntax in ``query`` (the part
 integrations use: ``updated_at``/``created_at`` with ``:>``, ``:>=``, ``:<``, ``:<=``, ``id``, ``email``,
 joined by ``AND``), ``userErrors`` in mutation payloads, and the calculated-cost rate limit reported in
-``extensions.cost`` (:mod:`sources.shopify.graphql_cost`).
+``extensions.cost`` (:mod:`sources.shopify.graphql_cost`). Bulk operations (a whole export as JSONL):
+:mod:`sources.shopify.bulk`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from graphql import (
     validate,
 )
 
+from sources.shopify.bulk import BulkOperations
 from sources.shopify.graphql_cost import CostBucket, requested_cost
 from sources.shopify.graphql_schema import SDL
 from sources.shopify.store import UTC_FORMAT, ShopifyStore
@@ -41,8 +43,11 @@ CAMEL_TO_STORE = {"firstName": "first_name", "lastName": "last_name", "email": "
                   "phone": "phone", "note": "note"}
 
 
-def run_graphql(store: ShopifyStore, bucket: CostBucket, token: str, body: Any, shop: dict) -> dict:
-    """One GraphQL request -> Shopify's response body (``data``/``errors``/``extensions``), always 200."""
+def run_graphql(store: ShopifyStore, bucket: CostBucket, token: str, body: Any, shop: dict,
+                bulk: BulkOperations | None = None, base_url: str = "") -> dict:
+    """One GraphQL request -> Shopify's response body (``data``/``errors``/``extensions``), always 200.
+
+    ``bulk`` holds the shop's bulk operations; ``base_url`` is where their result files are served."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         return {"errors": [{"message": "Parameter Missing or Invalid"}]}
     variables = body.get("variables") or {}
@@ -64,7 +69,8 @@ def run_graphql(store: ShopifyStore, bucket: CostBucket, token: str, body: Any, 
     if not allowed:
         return {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
                 "extensions": extensions}
-    result = execute(SCHEMA, document, root_value=Root(store, shop), variable_values=variables,
+    root = Root(store, shop, bulk or BulkOperations(), base_url)
+    result = execute(SCHEMA, document, root_value=root, variable_values=variables,
                      operation_name=body.get("operationName"))
     answer: dict[str, Any] = {"data": result.data}
     if result.errors:
@@ -76,8 +82,31 @@ def run_graphql(store: ShopifyStore, bucket: CostBucket, token: str, body: Any, 
 class Root:
     """Root resolvers (graphql-core's default resolver reads attributes/keys, so these are methods)."""
 
-    def __init__(self, store: ShopifyStore, shop: dict):
+    def __init__(self, store: ShopifyStore, shop: dict, bulk: BulkOperations | None = None,
+                 base_url: str = "", unpaged: bool = False):
         self.store, self._shop = store, shop
+        self.bulk, self.base_url = bulk or BulkOperations(), base_url
+        #: inside a bulk operation connections are read whole, without ``first``
+        self.unpaged = unpaged
+
+    def currentBulkOperation(self, info, type: str = "QUERY") -> dict | None:  # noqa: N802, A002
+        return self.bulk.current(self.base_url) if type == "QUERY" else None
+
+    def bulkOperationRunQuery(self, info, query: str) -> dict:  # noqa: N802 - Shopify's name
+        return self.bulk.run_query(query, self._run_unpaged)
+
+    def _run_unpaged(self, query: str) -> tuple[dict | None, list[str]]:
+        """The bulk query executed over every row: (data, error messages)."""
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            return None, [exc.message]
+        errors = validate(SCHEMA, document)
+        if errors:
+            return None, [e.message for e in errors]
+        unpaged = Root(self.store, self._shop, self.bulk, self.base_url, unpaged=True)
+        result = execute(SCHEMA, document, root_value=unpaged)
+        return result.data, [e.message for e in result.errors or []]
 
     def shop(self, info) -> dict:
         return self._shop
@@ -89,9 +118,11 @@ class Root:
 
     def customers(self, info, first: int | None = None, after: str | None = None, query: str | None = None,
                   sortKey: str = "ID", reverse: bool = False) -> dict:  # noqa: N803
-        if first is None:
+        if self.unpaged:
+            first = ALL
+        elif first is None:
             raise GraphQLError("you must provide one of first or last")
-        if not 0 < first <= MAX_FIRST:
+        elif not 0 < first <= MAX_FIRST:
             raise GraphQLError(f"The first argument must be between 1 and {MAX_FIRST}")
         column = SORT_COLUMNS.get(sortKey, "id")
         rows = [c for c in self.store.list_customers({}, limit=ALL) if _matches(c, query or "")]

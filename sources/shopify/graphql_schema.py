@@ -31,7 +31,49 @@ type QueryRoot {{
   customer(id: ID!): Customer
   "{DOCS}/queries/shop"
   shop: Shop!
+  "{DOCS}/queries/currentBulkOperation"
+  currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation
 }}
+
+"{DOCS}/scalars/UnsignedInt64"
+scalar UnsignedInt64
+
+"{DOCS}/scalars/URL"
+scalar URL
+
+"{DOCS}/objects/BulkOperation (https://shopify.dev/docs/api/usage/bulk-operations/queries)"
+type BulkOperation {{
+  id: ID!
+  status: BulkOperationStatus!
+  errorCode: BulkOperationErrorCode
+  type: BulkOperationType!
+  createdAt: DateTime!
+  completedAt: DateTime
+  objectCount: UnsignedInt64!
+  rootObjectCount: UnsignedInt64!
+  fileSize: UnsignedInt64
+  url: URL
+  partialDataUrl: URL
+  query: String!
+}}
+
+"{DOCS}/enums/BulkOperationStatus"
+enum BulkOperationStatus {{ CANCELED CANCELING COMPLETED CREATED EXPIRED FAILED RUNNING }}
+
+"{DOCS}/enums/BulkOperationType"
+enum BulkOperationType {{ MUTATION QUERY }}
+
+"{DOCS}/enums/BulkOperationErrorCode"
+enum BulkOperationErrorCode {{ ACCESS_DENIED INTERNAL_SERVER_ERROR TIMEOUT }}
+
+"{DOCS}/payloads/BulkOperationRunQueryPayload"
+type BulkOperationRunQueryPayload {{ bulkOperation: BulkOperation userErrors: [BulkOperationUserError!]! }}
+
+"{DOCS}/objects/BulkOperationUserError"
+type BulkOperationUserError {{ field: [String!] message: String! code: BulkOperationUserErrorCode }}
+
+"{DOCS}/enums/BulkOperationUserErrorCode"
+enum BulkOperationUserErrorCode {{ INVALID OPERATION_IN_PROGRESS }}
 
 "{DOCS}/enums/CustomerSortKeys"
 enum CustomerSortKeys {{ CREATED_AT ID NAME RELEVANCE UPDATED_AT LOCATION }}
@@ -106,8 +148,10 @@ type Metafield {{
 "{DOCS}/connections/MetafieldConnection"
 type MetafieldConnection {{ nodes: [Metafield!]! }}
 
-"{DOCS}/mutations/customerUpdate , {DOCS}/mutations/metafieldsSet"
+"{DOCS}/mutations/customerUpdate , {DOCS}/mutations/metafieldsSet , {DOCS}/mutations/bulkOperationRunQuery"
 type Mutation {{
+  "{DOCS}/mutations/bulkOperationRunQuery (a query without paging arguments, run as a whole)"
+  bulkOperationRunQuery(query: String!): BulkOperationRunQueryPayload
   "{DOCS}/mutations/customerUpdate"
   customerUpdate(input: CustomerInput!): CustomerUpdatePayload
   "{DOCS}/mutations/metafieldsSet (at most 25 metafields)"

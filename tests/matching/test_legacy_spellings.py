@@ -1,12 +1,12 @@
-"""How legacy systems write company names: legal forms in a native word's romanisation, and names cut
-at a fixed field width."""
+"""How legacy systems write names: company legal forms in a native word's romanisation, names cut at a
+fixed field width, Chinese names in pinyin with the family name first and the syllables apart."""
 
 from __future__ import annotations
 
 from fixtures import frame
 
 from matching import match_frame
-from matching.normalize import split_organization
+from matching.normalize import name_tokens, split_organization
 
 
 def _org(source_id: str, system: str, name: str, **fields: str) -> dict[str, str]:
@@ -59,3 +59,15 @@ def test_a_name_cut_inside_a_word_is_the_start_of_the_full_name() -> None:
     # too short a start says nothing
     _, level = _decision([full, _org("2", "legacy", "SCHNEIDER MA", **common)])
     assert level != "fuzzy"
+
+
+def test_a_pinyin_name_family_first_with_syllables_apart_is_the_native_name() -> None:
+    # 鍾俊賢 (given name 俊賢) against a legacy export "ZHONG JUN XIAN": the family name first, the given
+    # name's syllables apart, and "JUN" (俊) a syllable, not the suffix "jun." (junior)
+    native = dict(truth_id="x", source_system="erp", source_id="1", given_name="俊賢", family_name="鍾",
+                  country="TW", postal_code="450")  # fmt: skip
+    legacy = dict(truth_id="x", source_system="legacy", source_id="2", full_name="ZHONG JUN XIAN      ",
+                  country="TW", postal_code="450")  # fmt: skip
+    assert _decision([native, legacy])[1] == "phonetic"
+    assert name_tokens("ZHONG JUN XIAN") == ["zhong", "jun", "xian"]
+    assert name_tokens("Thomas Smith jun.") == ["thomas", "smith"]

@@ -210,3 +210,16 @@ def test_birth_date_m_is_learnt_from_records_the_name_id_and_postal_code_make_ce
     # without the id number nothing makes a pair certain: the priors stay
     anonymous = [{k: v for k, v in row.items() if k != "tax_id"} for row in rows]
     assert _birth_date_m(train_model(pl.DataFrame(anonymous))) == pytest.approx(prior)
+
+
+def test_typing_errors_in_given_names_are_not_twins() -> None:
+    # a household (parents and their son) whose son's record was copied with typos in the given name:
+    # the copies are one customer, not twins, so the data still holds households
+    home = {"family_name": "Ryan", "street": "26 Lance Hill Avenue", "postal_code": "3070", "country": "AU"}
+    family = [("Kevin", "1941-02-03"), ("Mary", "1944-09-30"), ("Joel", "1972-06-15")]
+    typos = ["Joell", "Jeol", "Joe1", "Jole"]
+    rows = [
+        dict(home, source_system="a", source_id=f"r{i}", given_name=given, date_of_birth=dob)
+        for i, (given, dob) in enumerate(family + [(typo, "1972-06-15") for typo in typos])
+    ]
+    assert train_model(pl.DataFrame(rows)).twin_share >= 0.05

@@ -77,6 +77,7 @@ SMITHS = _pair(
     dict(date_of_birth="1978-07-21"),
 )
 SMITH_AND_MILLER = (dict(full_name="Thomas Smith"), dict(full_name="Jonathan Miller"))
+WILHELM = dict(given_name="Wilhelm")
 
 EXAMPLES: dict[str, Example] = {
     # ------------------------------------------------------------------------------------ vetoes
@@ -159,12 +160,18 @@ EXAMPLES: dict[str, Example] = {
     "person_at_home_name_unread": Example(
         _pair(dict(CHICAGO, date_of_birth="1961-07-09", phone="+1 312 555 0100"), *SMITH_AND_MILLER), "match"
     ),
-    "nickname_at_home": Example(_pair(PHETCHARAT, dict(given_name="Malee"), dict(given_name="Lek")), "match"),
+    # a short form no nickname table folds, at home or on the landline, with the birth date
+    "nickname_at_home": Example(
+        _pair(
+            dict(MUNICH, family_name="Becker", date_of_birth="1951-05-30"), WILHELM, dict(given_name="Willi")
+        ),
+        "match",
+    ),
     "nickname_on_landline": Example(
         _pair(
-            dict(family_name="Phetcharat", date_of_birth="1984-02-11", phone="02 234 5678", country="TH"),
-            dict(given_name="Malee"),
-            dict(given_name="Lek"),
+            dict(family_name="Becker", date_of_birth="1951-05-30", phone="089 24437131", country="DE"),
+            WILHELM,
+            dict(given_name="Willi"),
         ),
         "match",
     ),
@@ -319,11 +326,15 @@ EXAMPLES: dict[str, Example] = {
         ),
         "review",
     ),
+    # Malee's nickname Lek, or her twin sister: a merge by nickname_at_home without the rule
+    "twins_or_nickname": Example(
+        _pair(PHETCHARAT, dict(given_name="Malee"), dict(given_name="Lek")), "review"
+    ),
     "twins_keep_their_own": Example(
         _pair(
-            PHETCHARAT,
-            dict(given_name="Malee", email="malee.p@hotmail.com"),
-            dict(given_name="Lek", email="lek.phetcharat@gmail.com"),
+            dict(MUNICH, family_name="Becker", date_of_birth="1951-05-30"),
+            dict(WILHELM, email="wilhelm.becker@web.de"),
+            dict(given_name="Willi", email="willi.becker@gmx.de"),
         ),
         "review",
     ),

@@ -114,8 +114,9 @@ class RunningOrg:
     system: SalesforceSystem
     server: RunningServer
 
-    def connection(self) -> dict:
-        return self.system.connection(self.server.url)
+    def connection(self, auth: str = "soap_login") -> dict:
+        """The SOAP fallback by default (test_salesforce_connector.py); the OAuth suites pass ``auth``."""
+        return self.system.connection(self.server.url, auth=auth)
 
     def connector(
         self, page_size: int = 2, connection: dict | None = None, **options: object

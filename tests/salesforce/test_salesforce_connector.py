@@ -1,4 +1,5 @@
-"""SalesforceConnector against the local org over real HTTP: login, keyset pull of two streams,
+"""SalesforceConnector on its SOAP fallback (``auth: soap_login``, the Partner API) against the local org
+over real HTTP: login, keyset pull of two streams,
 crash/resume, incremental runs, session expiry, push-back via upsert, retries and quarantine."""
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ def test_bad_credentials_cursor_and_host_fail_with_a_clear_reason(org):
         org.connector(connection=wrong).check()
     with pytest.raises(ConnectorError, match="invalid cursor"):
         list(org.connector().pull('{"Contact": ["2024-01-01T00:00:00Z", "x\' OR Id != \'"]}'))
-    closed = org.system.connection("http://127.0.0.1:9")
+    closed = org.system.connection("http://127.0.0.1:9", auth="soap_login")
     with pytest.raises(ConnectorError, match="salesforce.load_wsdl"):
         org.connector(connection=closed, retries=0, timeout=2).check()
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 
 import pytest
 import shopify
@@ -46,3 +47,22 @@ def test_what_the_client_mutates_the_connector_pulls_and_what_it_pushes_the_clie
     read = json.loads(client.execute('{ customer(id: "gid://shopify/Customer/3") { '
                                      'metafield(namespace: "crm_hub", key: "golden_id") { value } } }'))
     assert read["data"]["customer"]["metafield"] == {"value": "G-three"}
+
+
+def test_shopify_graphql_client_runs_a_bulk_export(client):
+    # the documented flow (https://shopify.dev/docs/api/usage/bulk-operations/queries): submit, poll,
+    # download the JSONL; a nested connection's objects are lines naming their parent
+    inner = "{ customers { edges { node { id metafields(first: 5) { nodes { key value } } } } } }"
+    submit = ("mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id status } "
+              "userErrors { message } } }")
+    payload = json.loads(client.execute(submit, {"q": inner}))["data"]["bulkOperationRunQuery"]
+    assert payload["userErrors"] == [] and payload["bulkOperation"]["status"] == "CREATED"
+    poll = "{ currentBulkOperation { id status rootObjectCount url } }"
+    statuses = []
+    while not statuses or statuses[-1]["status"] != "COMPLETED":
+        statuses.append(json.loads(client.execute(poll))["data"]["currentBulkOperation"])
+    assert [s["status"] for s in statuses] == ["RUNNING", "COMPLETED"]
+    assert statuses[-1]["id"] == payload["bulkOperation"]["id"] and statuses[-1]["rootObjectCount"] == "10"
+    lines = [json.loads(line) for line in urllib.request.urlopen(statuses[-1]["url"]).read().splitlines()]
+    customers = [line["id"] for line in lines if "__parentId" not in line]
+    assert customers == [f"gid://shopify/Customer/{i}" for i in range(1, 11)]

@@ -1,6 +1,7 @@
 """End to end in headless Chromium: log in, work through the review queue with the mouse and with
 keyboard shortcuts, undo, unmerge a record, and check that the next sync run honours every decision.
-Screenshots go to a temporary folder; `make screenshots` writes the README's to docs/screenshots/."""
+Screenshots go to a temporary folder; the README's are taken by scripts/screenshots.py
+(`make screenshots`)."""
 
 from __future__ import annotations
 
@@ -54,13 +55,13 @@ def _decide_by_key(page, key: str) -> None:
 def test_steward_works_through_the_queue_and_the_next_sync_honours_it(browser_page, hub):
     url, page = browser_page
     store = hub.store
-    page.goto(f"{url}/steward/")
+    page.goto(f"{url}/steward/pairs")
     assert "/login" in page.url  # not logged in yet
     page.fill("input[name=username]", "ann")
     page.fill("input[name=token]", TOKENS["ann"])
     with page.expect_navigation():
         page.click("button[type=submit]")
-    assert page.url.endswith("/steward/")
+    assert page.url.endswith("/steward/pairs")
     total = int(page.inner_text("#queue-total"))
     assert total >= 4
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -81,7 +82,7 @@ def test_steward_works_through_the_queue_and_the_next_sync_honours_it(browser_pa
     assert page.url.endswith("at=0")
     apart = _current_pair(page)
     _decide_by_key(page, "n")
-    assert "Saved: not_same" in page.inner_text("#flash")
+    assert "Saved: not the same customer" in page.inner_text("#flash")
     undone = _current_pair(page)
     assert store.golden.golden_id_of(undone[0]) != store.golden.golden_id_of(undone[1])
     _decide_by_key(page, "s")
@@ -102,8 +103,12 @@ def test_steward_works_through_the_queue_and_the_next_sync_honours_it(browser_pa
     page.screenshot(path=str(SCREENSHOTS / "golden-record.png"), full_page=True)
     leaving = members[1]
     with page.expect_navigation():
-        page.click(f"tr[data-key='{leaving}'] button.act")
-    assert "Saved: unmerge" in page.inner_text("#flash")
+        page.click(f"tr[data-key='{leaving}'] a.unmerge")
+    assert store.golden.golden_id_of(leaving) == golden_id, "the confirmation page changes nothing"
+    page.fill("input[name=comment]", "a different person")
+    with page.expect_navigation():
+        page.click("#confirm-unmerge")
+    assert f"Unmerged: {leaving}" in " ".join(page.inner_text("#unmerge-result").split())
     assert store.golden.golden_id_of(leaving) != store.golden.golden_id_of(members[0])
     assert "decided: take out of this golden record" in page.inner_text("table.history")
 
@@ -121,7 +126,7 @@ def test_steward_works_through_the_queue_and_the_next_sync_honours_it(browser_pa
 
 def test_a_viewer_sees_the_queue_read_only(browser_page, hub):
     url, page = browser_page
-    page.goto(f"{url}/login")
+    page.goto(f"{url}/login?next=/steward/pairs")
     page.fill("input[name=username]", "vic")
     page.fill("input[name=token]", TOKENS["vic"])
     with page.expect_navigation():

@@ -9,6 +9,7 @@ from webapp_support import TOKENS, bearer, matched_pipeline
 
 from hub.pair_queue import SCORE_BANDS
 from hub.queries import HubQueries
+from schemas.field_labels import field_label
 from webapp.auth import csrf_token
 
 
@@ -35,18 +36,18 @@ def test_pages_redirect_to_login_and_refuse_wrong_tokens(client):
 
 def test_viewer_and_api_consumer_may_look_but_not_decide(client, hub):
     for user in ("vic", "erp"):
-        assert client.get("/steward/", headers=bearer(user)).status_code == 200
+        assert client.get("/steward/pairs", headers=bearer(user)).status_code == 200
         refused = client.post("/steward/decisions", json=_pair(hub), headers=bearer(user))
         assert refused.status_code == 403, user
         assert client.post("/steward/undo", headers=bearer(user)).status_code == 403
     _login(client, "vic")
-    assert 'data-can-decide="no"' in client.get("/steward/").text
+    assert 'data-can-decide="no"' in client.get("/steward/pairs").text
     assert hub.store.decisions.active_decisions() == []
 
 
 def test_cookie_session_needs_the_csrf_token_and_same_origin(client, hub, auth):
     _login(client, "ann")
-    page = client.get("/steward/").text
+    page = client.get("/steward/pairs").text
     token = csrf_token(auth.csrf_secret(), "ann")
     assert f'content="{token}"' in page
     assert client.post("/steward/decisions", json=_pair(hub)).status_code == 403
@@ -84,7 +85,7 @@ def test_names_are_escaped_everywhere(client, hub, generated):
     pages = [
         client.get("/steward/search", params={"q": "EVIL-1"}, headers=bearer("ann")).text,
         client.get(f"/steward/golden/{golden_id}", headers=bearer("ann")).text,
-        client.get("/steward/", headers=bearer("ann")).text,
+        client.get("/steward/pairs", headers=bearer("ann")).text,
     ]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[1]
     for text in pages:
@@ -111,14 +112,14 @@ def test_queue_filters_counts_and_order(client, hub):
     # every review pair says in words which rules fired (the rule table's reasons), in the page too
     rules = [e for i in queue.items for e in i.explanation if e["field"] == "rule"]
     assert rules and all(e["reason"] and e["reason"] != e["level"] for e in rules)
-    page = client.get("/steward/", headers=bearer("vic")).text
+    page = client.get("/steward/pairs", headers=bearer("vic")).text
     shown = [e for e in queue.items[0].explanation if e["field"] == "rule"]
     for entry in shown:  # the page shows the top item with its rules' reasons
         assert f'<td colspan="3" class="reason">{entry["reason"]}</td>' in page.replace("&#39;", "'")
 
-    page = client.get("/steward/", params={"source": system}, headers=bearer("vic")).text
+    page = client.get("/steward/pairs", params={"source": system}, headers=bearer("vic")).text
     assert f'<span id="queue-total">{queries.review_queue(source=system).total}</span>' in page
-    assert client.get("/steward/", params={"band": "bogus"}, headers=bearer("vic")).status_code == 422
+    assert client.get("/steward/pairs", params={"band": "bogus"}, headers=bearer("vic")).status_code == 422
 
 
 def test_conflicts_page_and_choosing_a_value(client, hub):
@@ -139,7 +140,7 @@ def test_conflicts_page_and_choosing_a_value(client, hub):
     assert conflict.conflict_id not in [c.conflict_id for c in HubQueries(hub.store).conflicts()]
     history = client.get(f"/steward/golden/{conflict.golden_id}", headers=bearer("vic")).text
     assert "decided: field value" in history and "ann" in history
-    assert f"{conflict.field} = {chosen}" in history
+    assert f"{field_label(conflict.field)} = {chosen}" in history
 
 
 def test_queries_on_both_backends(store_url, generated):

@@ -9,6 +9,7 @@ import json
 import pytest
 import requests
 
+from connectors.credentials import Credentials
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 from hub.webhook_inbox import WebhookInbox
@@ -27,10 +28,14 @@ def hub(shop, tmp_path, monkeypatch):
     connection = shop.system.connection(shop.url)
     connection["extra"] = {**(connection.get("extra") or {}), "webhook_secret": SECRET}
     monkeypatch.setenv("CRMHUB_CONN_CRMHUB_WEBSHOP", json.dumps(connection))
-    config = HubConfig.model_validate({
-        "database_url": f"sqlite:///{tmp_path}/hub.db",
-        "sources": [{"name": "webshop", "kind": "rest_shop", "connection_id": "crmhub_webshop",
-                     "page_size": 3}]})
+    config = HubConfig.model_validate(
+        {
+            "database_url": f"sqlite:///{tmp_path}/hub.db",
+            "sources": [
+                {"name": "webshop", "kind": "rest_shop", "connection_id": "crmhub_webshop", "page_size": 3}
+            ],
+        }
+    )
     store = HubStore(config.database_url, upgrade=True)
     auth = StandaloneAuth(parse_users("ann:steward:token-ann-0123456789"), secret=b"test-secret")
     server = serve_in_thread(create_app(lambda: store, config, auth))
@@ -40,15 +45,20 @@ def hub(shop, tmp_path, monkeypatch):
 
 
 def register(shop, url: str, topic: str) -> dict:
-    response = requests.post(f"{shop.url}/wp-json/wc/v3/webhooks", auth=shop.auth, timeout=5,
-                             json={"name": "CRM Hub", "topic": topic, "delivery_url": url, "secret": SECRET})
+    response = requests.post(
+        f"{shop.url}/wp-json/wc/v3/webhooks",
+        auth=shop.auth,
+        timeout=5,
+        json={"name": "CRM Hub", "topic": topic, "delivery_url": url, "secret": SECRET},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def edit(shop, customer_id: int, **changes) -> None:
-    response = requests.put(f"{shop.url}/wp-json/wc/v3/customers/{customer_id}", json=changes,
-                            auth=shop.auth, timeout=5)
+    response = requests.put(
+        f"{shop.url}/wp-json/wc/v3/customers/{customer_id}", json=changes, auth=shop.auth, timeout=5
+    )
     assert response.status_code == 200, response.text
 
 
@@ -82,11 +92,19 @@ def test_the_receiver_refuses_forged_or_unknown_and_ignores_pings(shop, hub):
     pipeline, receiver = hub
     body = json.dumps({"id": 3, "first_name": "Mallory"}).encode()
     headers = {"X-WC-Webhook-Topic": "customer.updated", "Content-Type": "application/json"}
-    forged = requests.post(f"{receiver}/webshop", data=body, timeout=5,
-                           headers={**headers, "X-WC-Webhook-Signature": signature(body, "wrong")})
+    forged = requests.post(
+        f"{receiver}/webshop",
+        data=body,
+        timeout=5,
+        headers={**headers, "X-WC-Webhook-Signature": signature(body, "wrong")},
+    )
     assert forged.status_code == 401
-    unknown = requests.post(f"{receiver}/nosuchshop", data=body, timeout=5,
-                            headers={**headers, "X-WC-Webhook-Signature": signature(body, SECRET)})
+    unknown = requests.post(
+        f"{receiver}/nosuchshop",
+        data=body,
+        timeout=5,
+        headers={**headers, "X-WC-Webhook-Signature": signature(body, SECRET)},
+    )
     assert unknown.status_code == 404
     ping = requests.post(f"{receiver}/webshop", data=b"webhook_id=1", timeout=5)
     assert ping.status_code == 200 and ping.json() == {"recorded": False}
@@ -96,11 +114,44 @@ def test_the_receiver_refuses_forged_or_unknown_and_ignores_pings(shop, hub):
 def test_deletes_are_delivered_with_the_id_only(shop, hub):
     pipeline, receiver = hub
     register(shop, f"{receiver}/webshop", "customer.deleted")
-    response = requests.delete(f"{shop.url}/wp-json/wc/v3/customers/10", params={"force": "true"},
-                               auth=shop.auth, timeout=5)
+    response = requests.delete(
+        f"{shop.url}/wp-json/wc/v3/customers/10", params={"force": "true"}, auth=shop.auth, timeout=5
+    )
     assert response.status_code == 200, response.text
     assert delivered(shop) == [200]
     assert WebhookInbox(pipeline.store).pending("webshop")[0] == ["10"]
     connector = pipeline.connector(pipeline.config.source("webshop"))
     connector.announced_ids = ["10"]
     assert next(iter(connector.pull(None))).records == []  # gone: nothing to read by id
+
+
+def test_the_secret_comes_from_the_apps_connections_not_only_the_environment(shop, tmp_path, monkeypatch):
+    # inside Airflow the connection lives in Airflow's metadata DB or a secrets backend, not in the
+    # environment: the app reads it through the provider it was built with (the plugin passes
+    # Airflow's), so a delivery signed with that secret is recorded
+    monkeypatch.delenv("CRMHUB_CONN_CRMHUB_WEBSHOP", raising=False)
+    stored = {"crmhub_webshop": Credentials(host="127.0.0.1", extra={"webhook_secret": "from-airflow"})}
+    config = HubConfig.model_validate(
+        {
+            "database_url": f"sqlite:///{tmp_path}/hub.db",
+            "sources": [{"name": "webshop", "kind": "rest_shop", "connection_id": "crmhub_webshop"}],
+        }
+    )
+    store = HubStore(config.database_url, upgrade=True)
+    auth = StandaloneAuth(parse_users("ann:steward:token-ann-0123456789"), secret=b"test-secret")
+    server = serve_in_thread(create_app(lambda: store, config, auth, credentials=stored.__getitem__))
+    try:
+        body = json.dumps({"id": 5}).encode()
+        headers = {
+            "X-WC-Webhook-Topic": "customer.updated",
+            "Content-Type": "application/json",
+            "X-WC-Webhook-Signature": signature(body, "from-airflow"),
+        }
+        response = requests.post(
+            f"{server.url}/api/v1/webhooks/woocommerce/webshop", data=body, headers=headers, timeout=5
+        )
+        assert response.status_code == 200 and response.json()["recorded"] is True, response.text
+        assert WebhookInbox(store).pending("webshop")[0] == ["5"]
+    finally:
+        server.stop()
+        store.close()

@@ -1,4 +1,4 @@
-// CRM Hub data steward workbench: decision buttons and keyboard shortcuts (no build step).
+// CRM Hub data steward workbench: decision buttons, confirmations and keyboard shortcuts (no build step).
 // Every state change is a POST with the page's CSRF token; pages themselves only read.
 (function () {
   "use strict";
@@ -6,10 +6,34 @@
   const base = meta("crmhub-base");
   const csrf = meta("crmhub-csrf");
   const flash = document.getElementById("flash");
+  const help = document.getElementById("help");
+  const confirmBox = document.getElementById("confirm");
   let busy = false;
 
-  function say(text, isError) {
-    flash.textContent = text;
+  // What a decision did, in words; the answer's golden records follow as links.
+  const DONE = {
+    merge: "Merged into one golden record",
+    keep_apart: "Kept apart",
+    remove: "Removed: it stands alone in",
+    move: "Moved into",
+    same: "Saved: same customer",
+    not_same: "Saved: not the same customer",
+    unmerge: "Unmerged",
+    field_override: "Saved: field value",
+  };
+
+  // The answer as text and links built with textContent: names come from the sources, never as HTML.
+  function say(text, isError, golden) {
+    flash.replaceChildren(document.createTextNode(text));
+    (golden || []).forEach((ref, i) => {
+      flash.append(i ? ", " : " → golden record ");
+      const link = document.createElement("a");
+      link.href = ref.href;
+      link.textContent = ref.name || ref.golden_id;
+      link.className = "golden-link";
+      flash.append(link);
+      if (ref.name) flash.append(` (${ref.golden_id})`);
+    });
     flash.className = isError ? "error" : "ok";
     flash.hidden = false;
   }
@@ -24,6 +48,11 @@
     const box = document.getElementById("decision-comment");
     const comment = box ? box.value.trim() : "";
     return comment ? { ...body, comment } : body;
+  }
+
+  function answer(path, body, data) {
+    if (path === "/steward/undo") return { text: data.undone ? `Undone: ${data.undone.kind}` : "Nothing to undo" };
+    return { text: DONE[body.kind || body.action] || `Saved: ${body.kind || body.action}`, golden: data.golden };
   }
 
   async function post(path, body) {
@@ -42,9 +71,7 @@
         busy = false;
         return;
       }
-      sessionStorage.setItem("crmhub-flash", path === "/steward/undo"
-        ? (data.undone ? `Undone: ${data.undone.kind}` : "Nothing to undo")
-        : `Saved: ${body.kind || body.action}` + (data.golden_ids ? ` → ${data.golden_ids.join(", ")}` : ""));
+      sessionStorage.setItem("crmhub-flash", JSON.stringify(answer(path, body, data)));
       window.location.reload();
     } catch (error) {
       say(`Network error: ${error}`, true);
@@ -52,19 +79,40 @@
     }
   }
 
+  // A button with data-confirm (remove or move a member: a split downstream) asks first; Enter on the
+  // focused "Yes" confirms, Esc or "Cancel" gives focus back to the button.
+  let pending = null;
+  function ask(button) {
+    pending = button;
+    document.getElementById("confirm-text").textContent = button.dataset.confirm;
+    confirmBox.showModal();
+    document.getElementById("confirm-yes").focus();
+  }
+  function decide(button) {
+    post(button.dataset.path || "/steward/decisions", withReason(JSON.parse(button.dataset.decision)));
+  }
+  document.getElementById("confirm-yes").addEventListener("click", () => {
+    confirmBox.close();
+    if (pending) decide(pending);
+  });
+  document.getElementById("confirm-no").addEventListener("click", () => confirmBox.close());
+  confirmBox.addEventListener("close", () => {
+    if (pending && !busy) pending.focus();
+  });
+
   document.addEventListener("click", (event) => {
     const button = event.target.closest("button.act");
     // a review-cluster button names its own endpoint (data-path); a pair button posts a decision
-    if (button && !button.disabled) post(button.dataset.path || "/steward/decisions", withReason(JSON.parse(button.dataset.decision)));
+    if (button && !button.disabled) (button.dataset.confirm ? ask(button) : decide(button));
     if (event.target.closest("#btn-undo:not([disabled])")) post("/steward/undo");
   });
 
   const click = (id) => { const el = document.getElementById(id); if (el && !el.disabled) el.click(); };
   const follow = (id) => { const el = document.getElementById(id); if (el) window.location.href = el.href; };
-  const help = document.getElementById("help");
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (help.open || confirmBox.open) return; // a dialog takes its own keys (Enter, Tab, Esc)
     const tag = (event.target.tagName || "").toLowerCase();
     if (["input", "select", "textarea"].includes(tag)) return;
     const actions = {
@@ -74,9 +122,7 @@
       k: () => follow("prev"),
       u: () => click("btn-undo"),
       x: () => follow("skip"),
-      m: () => click("btn-move"),
-      r: () => click("btn-remove"),
-      "?": () => (help.open ? help.close() : help.showModal()),
+      "?": () => help.showModal(),
       "/": () => document.getElementById("search-box").focus(),
     };
     const action = actions[event.key];
@@ -90,9 +136,10 @@
   const first = document.querySelector("[data-autofocus]");
   if (first) first.focus();
 
-  const pending = sessionStorage.getItem("crmhub-flash");
-  if (pending) {
+  const stored = sessionStorage.getItem("crmhub-flash");
+  if (stored) {
     sessionStorage.removeItem("crmhub-flash");
-    say(pending, false);
+    const said = JSON.parse(stored);
+    say(said.text, false, said.golden);
   }
 })();
