@@ -29,6 +29,7 @@ from hub.store.common import (
     _jsonable,
     content_hash,
 )
+from hub.store.review_items import refresh_review_items
 from schemas import GoldenRecord, RecordKey
 
 
@@ -106,6 +107,8 @@ class GoldenRepository(Repository):
             if touched_ids
             else {}
         )
+        # every golden record whose links may change: the review items around them are refreshed
+        review_scope = None if scope is None else {x.golden_id for x in links.values()} | touched_ids
         audit = _Trail(session, result.actor, result.run_id, now)
         outbox: list[tuple[str, str, str | None, dict[str, Any] | None]] = []
         for golden in result.golden:
@@ -184,6 +187,10 @@ class GoldenRepository(Repository):
                 session.delete(stale)
         self._replace_pairs(session, result, now)
         self._replace_conflicts(session, result, touched_ids, now)
+        if review_scope is not None:
+            review_scope |= set(result.membership.values()) | set(result.retired)
+        session.flush()
+        refresh_review_items(session, review_scope)
         for change, golden_id, related, payload in outbox:
             session.add(
                 OutboxEvent(
