@@ -127,6 +127,7 @@ class CrossReference(Base):
     """Golden id <-> every source system id, plus what was last pushed back to that source record."""
 
     __tablename__ = "cross_references"
+    __table_args__ = (Index("ix_cross_references_source_id", "source_id"),)  # search by a source id
 
     source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
     source_id: Mapped[str] = mapped_column(String(128), primary_key=True)

@@ -29,6 +29,7 @@ from hub.models import (
     SourceRecordRow,
 )
 from hub.store import FLAT_COLUMNS, HubStore
+from hub.store.common import keys_in
 from hub.store.golden import serialize
 from hub.store.review_items import BANDS, built_middle, rebuild_review_items
 from matching.explain import with_reasons
@@ -287,17 +288,15 @@ class ReviewClusters:
         """Open review links from a member of one proposal to a member of the other (never within one)."""
         if not keys:
             return []
-        wanted = [tuple(k) for k in keys]  # a proposal's members: the pairs index finds their links
+        # the members' pairs through the index on the left record (``decision`` is tested here, not in
+        # SQL: there the planner may pick the decision index and read every open pair)
         rows = session.scalars(
-            select(MatchPairRow).where(
-                MatchPairRow.decision == "review",
-                tuple_(MatchPairRow.left_system, MatchPairRow.left_id).in_(wanted),
-            )
+            select(MatchPairRow).where(keys_in(MatchPairRow.left_system, MatchPairRow.left_id, keys))
         )
         links = []
         for p in rows:
             left, right = RecordKey(p.left_system, p.left_id), RecordKey(p.right_system, p.right_id)
-            if left in keys and right in keys and keys[left] != keys[right]:
+            if p.decision == "review" and left in keys and right in keys and keys[left] != keys[right]:
                 links.append(ReviewLink(p.id, left, right, p.score, with_reasons(p.explanation or [])))
         return sorted(links, key=lambda link: (-link.score, link.pair_id))
 

@@ -32,6 +32,7 @@ class QueueOut(BaseModel):
     total: int
     offset: int
     limit: int
+    next: str | None = None  # send as ``after`` for the following page (keyset paging); None: the end
 
 
 class MemberOut(BaseModel):
@@ -126,9 +127,18 @@ def queue_api(
     band: Band = None,
     limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
     offset: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[str | None, Query(max_length=300, description="``next`` of the previous page")] = None,
 ) -> QueueOut:
-    page = _clusters(request).page(source=source, band=band, limit=limit, offset=offset)
-    return QueueOut(items=[_item_out(i) for i in page.items], total=page.total, offset=offset, limit=limit)
+    cursor = QueueCursor.parse(after)
+    page = _clusters(request).page(source=source, band=band, limit=limit, offset=offset, after=cursor)
+    last = page.items[-1].cursor if len(page.items) == limit else None
+    return QueueOut(
+        items=[_item_out(i) for i in page.items],
+        total=page.total,
+        offset=offset,
+        limit=limit,
+        next=None if last is None else str(last),
+    )
 
 
 @router.get("/api/v1/review/items/{item_id}", response_model=ClusterOut, summary="One review item")

@@ -1,4 +1,5 @@
-"""review items: the review queue as a maintained, indexed table (keyset paging at 1M golden records)
+"""review items: the review queue as a maintained, indexed table (keyset paging at 1M golden records);
+indexes for the pairs of a record and for search by a source id
 
 The tables start empty: :func:`hub.review_items.ensure_built` fills them from the open review pairs the
 first time the queue is read (and again whenever the review band changes), so this migration stays
@@ -22,6 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("match_pairs", schema=None) as batch_op:
         batch_op.create_index("ix_match_pairs_left", ["left_system", "left_id"], unique=False)
         batch_op.create_index("ix_match_pairs_right", ["right_system", "right_id"], unique=False)
+    op.create_index("ix_cross_references_source_id", "cross_references", ["source_id"])  # search by id
     op.create_table(
         "review_items",
         sa.Column("a", sa.String(64), primary_key=True),
@@ -54,6 +56,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("review_item_sources")
     op.drop_table("review_items")
+    op.drop_index("ix_cross_references_source_id", table_name="cross_references")
     with op.batch_alter_table("match_pairs", schema=None) as batch_op:
         batch_op.drop_index("ix_match_pairs_right")
         batch_op.drop_index("ix_match_pairs_left")
