@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hub.models import (
@@ -28,6 +28,7 @@ from hub.store.common import (
     StoredMatch,
     _jsonable,
     content_hash,
+    keys_in,
 )
 from hub.store.review_items import refresh_review_items
 from schemas import GoldenRecord, RecordKey
@@ -60,7 +61,7 @@ def _links(session: Session, keys: set[RecordKey] | None) -> dict[RecordKey, Cro
     for start in range(0, len(wanted), KEY_CHUNK):
         chunk = [tuple(k) for k in wanted[start : start + KEY_CHUNK]]
         query = select(CrossReference).where(
-            tuple_(CrossReference.source_system, CrossReference.source_id).in_(chunk)
+            keys_in(CrossReference.source_system, CrossReference.source_id, chunk)
         )
         links.update({RecordKey(x.source_system, x.source_id): x for x in session.scalars(query)})
     return links
@@ -217,8 +218,8 @@ class GoldenRepository(Repository):
                 keys = [tuple(k) for k in scope[start : start + KEY_CHUNK]]
                 session.execute(
                     table.delete().where(
-                        tuple_(table.c.left_system, table.c.left_id).in_(keys)
-                        | tuple_(table.c.right_system, table.c.right_id).in_(keys)
+                        keys_in(table.c.left_system, table.c.left_id, keys)
+                        | keys_in(table.c.right_system, table.c.right_id, keys)
                     )
                 )
         if result.pairs:

@@ -23,7 +23,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, and_, case, delete, func, insert, literal, or_, select, union
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session, aliased
 
 from hub.models import (
@@ -81,35 +98,58 @@ def _links(golden_ids: list[str] | None) -> Select:  # type: ignore[type-arg]
             .join(
                 xr, and_(xr.source_system == MatchPairRow.right_system, xr.source_id == MatchPairRow.right_id)
             )
-            .where(MatchPairRow.decision == "review", xl.golden_id != xr.golden_id)
+            .where(xl.golden_id != xr.golden_id)
         )
-        if golden_ids is not None:
-            query = query.where((xl if driving == "left" else xr).golden_id.in_(golden_ids))
-        return query
+        if golden_ids is None:
+            return query.where(MatchPairRow.decision == "review")
+        # ``decision`` as an expression: on the column, SQLite reads the decision index (every open
+        # pair) first; from the golden ids' cross-references the pairs index finds only theirs
+        return query.where(
+            (MatchPairRow.decision + literal("")) == "review",
+            (xl if driving == "left" else xr).golden_id.in_(golden_ids),
+        )
 
     if golden_ids is None:
         return side("left")
     return union(side("left"), side("right"))  # type: ignore[return-value]
 
 
+#: The open links being grouped, written once per refresh into a temporary table that is dropped
+#: again in the same transaction (a failure rolls its creation back): the items and their systems are
+#: two cheap GROUP BYs over it instead of two more passes of the three-way join.
+_LINKS = Table(
+    "review_links_scratch",
+    MetaData(),
+    Column("id", Integer),
+    Column("score", Float),
+    Column("left_system", String(64)),
+    Column("right_system", String(64)),
+    Column("a", String(64)),
+    Column("b", String(64)),
+    prefixes=["TEMPORARY"],
+)
+
+
 def _insert_items(session: Session, middle: float, golden_ids: list[str] | None) -> None:
-    """Group the open links into items (and the systems each touches) with two INSERT ... SELECTs."""
-    links = _links(golden_ids).subquery()
-    best = func.max(links.c.score)
+    """Group the open links into items (and the systems each touches) with INSERT ... SELECTs."""
+    connection = session.connection()
+    _LINKS.create(connection)
+    session.execute(insert(_LINKS).from_select([c.name for c in _LINKS.c], _links(golden_ids)))
+    links = _LINKS.c
+    best = func.max(links.score)
     grouped = select(
-        links.c.a,
-        links.c.b,
+        links.a,
+        links.b,
         func.count(),
         best,
-        func.min(func.abs(links.c.score - literal(middle))),
+        func.min(func.abs(links.score - literal(middle))),
         _band(best),
-    ).group_by(links.c.a, links.c.b)
+    ).group_by(links.a, links.b)
     columns = ["a", "b", "links", "best_score", "distance", "band"]
     session.execute(insert(ReviewItemRow).from_select(columns, grouped))
-    links = _links(golden_ids).subquery()
     systems = union(
-        select(links.c.a, links.c.b, links.c.left_system.label("system")),
-        select(links.c.a, links.c.b, links.c.right_system.label("system")),
+        select(links.a, links.b, links.left_system.label("system")),
+        select(links.a, links.b, links.right_system.label("system")),
     ).subquery()
     with_order = select(
         systems.c.a, systems.c.b, systems.c.system, ReviewItemRow.distance, ReviewItemRow.band
@@ -117,6 +157,7 @@ def _insert_items(session: Session, middle: float, golden_ids: list[str] | None)
     session.execute(
         insert(ReviewItemSourceRow).from_select(["a", "b", "source_system", "distance", "band"], with_order)
     )
+    _LINKS.drop(connection)
 
 
 def rebuild_review_items(session: Session, middle: float) -> None:
