@@ -7,9 +7,10 @@ already sit in one golden record was resolved by the clustering and is no questi
 becomes an item.
 
 Everything a page needs — filter, order (most informative first: the link nearest the middle of the
-review band), count and page — happens in SQL over ``match_pairs`` joined to ``cross_references``; only
-the page's items are read into Python. Read-only: decisions go through :class:`hub.stewardship.Stewardship`
-(see :mod:`hub.review_actions`).
+review band), count and page — is an index read of the maintained ``review_items`` table
+(:mod:`hub.store.review_items`), with keyset paging (:class:`QueueCursor`); only the page's items are
+read into Python. Read-only but for building that table on first use: decisions go through
+:class:`hub.stewardship.Stewardship` (see :mod:`hub.review_actions`).
 """
 
 from __future__ import annotations
