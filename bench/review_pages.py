@@ -149,6 +149,9 @@ def build_store(url: str, n: int, m: int) -> HubStore:
         for batch in _chunks(rows):
             with store.sessions.begin() as session:
                 session.execute(insert(model), batch)
+    if store.engine.dialect.name == "postgresql":  # statistics, as autovacuum gathers after a bulk load
+        with store.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return store
 
 
