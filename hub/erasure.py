@@ -63,6 +63,8 @@ TOUCHED_TABLES = (
     "search_keys",
     "cross_references",
     "match_pairs",
+    "review_items",
+    "review_item_sources",
     "match_plan",
     "match_plan_pairs",
     "quarantine",
