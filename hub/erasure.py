@@ -54,6 +54,7 @@ from hub.models import (
 )
 from hub.storage_compaction import CompactionReport, compact_storage
 from hub.store import FLAT_COLUMNS, KEY_CHUNK, HubStore, _flat_frame
+from hub.store.review_items import refresh_review_items
 from schemas import CustomerRecord, GoldenRecord, RecordKey
 
 #: Tables an erasure writes to: compacted afterwards so no old page keeps a deleted value.
@@ -62,6 +63,8 @@ TOUCHED_TABLES = (
     "search_keys",
     "cross_references",
     "match_pairs",
+    "review_items",
+    "review_item_sources",
     "match_plan",
     "match_plan_pairs",
     "quarantine",
@@ -104,6 +107,7 @@ def erase_person(
         keys = footprint.keys
         found = _quarantined_records(session, footprint)
         _delete_by_key(session, [*keys, *found])
+        refresh_review_items(session, footprint.golden_ids)
         _delete_plans(session, set(keys))
         decisions = _delete_decisions(session, keys, footprint.golden_ids)
         _blank_audit(session, keys, footprint.golden_ids, decisions)

@@ -127,6 +127,7 @@ class CrossReference(Base):
     """Golden id <-> every source system id, plus what was last pushed back to that source record."""
 
     __tablename__ = "cross_references"
+    __table_args__ = (Index("ix_cross_references_source_id", "source_id"),)  # search by a source id
 
     source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
     source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -146,6 +147,9 @@ class MatchPairRow(Base):
         UniqueConstraint("left_system", "left_id", "right_system", "right_id", name="uq_match_pair"),
         Index("ix_match_pairs_decision", "decision"),
         Index("ix_match_pairs_decision_score", "decision", "score"),  # review queue band filter
+        # the pairs of given records (scoped writes, review-item refresh) without a scan of all pairs
+        Index("ix_match_pairs_left", "left_system", "left_id"),
+        Index("ix_match_pairs_right", "right_system", "right_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -158,6 +162,45 @@ class MatchPairRow(Base):
     explanation: Mapped[list[Any]]
     run_id: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewItemRow(Base):
+    """One open review item: two golden records (``a`` < ``b``) joined by open ``review`` links.
+
+    Maintained by :mod:`hub.review_items` (refreshed where pairs or links change), so that the queue
+    pages read an index in order instead of grouping every open link on each request."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (
+        Index("ix_review_items_order", "distance", "a", "b"),
+        Index("ix_review_items_band", "band", "distance", "a", "b"),
+        Index("ix_review_items_b", "b"),
+    )
+
+    a: Mapped[str] = mapped_column(String(64), primary_key=True)
+    b: Mapped[str] = mapped_column(String(64), primary_key=True)
+    links: Mapped[int] = mapped_column(Integer)
+    best_score: Mapped[float] = mapped_column(Float)
+    #: Distance of the most informative link to the middle of the review band (smallest first).
+    distance: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(8))  # the score band of the strongest link
+
+
+class ReviewItemSourceRow(Base):
+    """A source system one of the item's links touches: the queue's source filter as an index range."""
+
+    __tablename__ = "review_item_sources"
+    __table_args__ = (
+        Index("ix_review_item_sources_order", "source_system", "distance", "a", "b"),
+        Index("ix_review_item_sources_band", "source_system", "band", "distance", "a", "b"),
+        Index("ix_review_item_sources_b", "b"),
+    )
+
+    a: Mapped[str] = mapped_column(String(64), primary_key=True)
+    b: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    distance: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(8))
 
 
 class StewardDecisionRow(Base):

@@ -10,18 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import select
 
 from hub.history import HistoryEntry, golden_history
 from hub.models import (
-    CrossReference,
     FieldConflict,
     GoldenRecordRow,
-    SearchKeyRow,
-    SourceRecordRow,
 )
 from hub.pair_queue import ReviewQueue, flat_records, review_queue
-from hub.search_index import is_cjk, query_keys
+from hub.search_index import is_cjk
+from hub.search_lookup import find_golden_ids
 from hub.store import HubStore
 from schemas import GoldenRecord, RecordKey
 
@@ -66,33 +64,6 @@ class ChangePage:
     next: int  # cursor to send as ``since`` for the following page (== since when nothing new)
     head: int  # the newest sequence number in the outbox
     has_more: bool
-
-
-def _by_search_keys(keys: set[str], limit: int) -> Select[tuple[str]]:
-    """Active golden ids ranked by the weight of the ``keys`` their source records share: an e-mail,
-    phone or id names one customer (3), a name word or Chinese character less (2), a sound least (1).
-    One indexed lookup per key, grouped: fast however many golden records there are."""
-    shared = (
-        select(CrossReference.golden_id, SearchKeyRow.key)
-        .join(
-            SearchKeyRow,
-            (SearchKeyRow.source_system == CrossReference.source_system)
-            & (SearchKeyRow.source_id == CrossReference.source_id),
-        )
-        .where(SearchKeyRow.key.in_(sorted(keys)))
-        .distinct()
-        .subquery()
-    )
-    kind = func.substr(shared.c.key, 1, 2)
-    weight = func.sum(case((kind.in_(["e:", "t:", "x:"]), 3), (kind.in_(["n:", "c:"]), 2), else_=1))
-    return (
-        select(shared.c.golden_id)
-        .join(GoldenRecordRow, GoldenRecordRow.golden_id == shared.c.golden_id)
-        .where(GoldenRecordRow.status == "active")
-        .group_by(shared.c.golden_id)
-        .order_by(weight.desc(), shared.c.golden_id)
-        .limit(limit)
-    )
 
 
 class HubQueries:
@@ -149,48 +120,21 @@ class HubQueries:
     def search(self, q: str, limit: int = 25) -> list[GoldenSummary]:
         """Active golden records found by any spelling of ``q``: first those sharing the most search keys
         with it (a name in any script, order or romanisation, its sound, a Chinese character, an
-        e-mail, phone or id, see ``hub.search_index``), then those whose name, e-mail, phone or source
-        id contains ``q`` as written (any source record counts)."""
+        e-mail, phone or id, see ``hub.search_index``), then those with a name word starting with a
+        word of ``q``, the source id ``q`` or a phone containing it: index reads only (see
+        :mod:`hub.search_lookup`), fast however many golden records there are."""
         q = " ".join(q.split())[:MAX_QUERY_LENGTH]
         if not q or (len(q) < 2 and not any(is_cjk(ch) for ch in q)):
             return []
-        like = f"%{_escape_like(q)}%"
-        digits = "".join(ch for ch in q if ch.isdigit())
-        columns = [
-            SourceRecordRow.full_name,
-            SourceRecordRow.given_name,
-            SourceRecordRow.family_name,
-            SourceRecordRow.organization_name,
-            SourceRecordRow.email,
-            SourceRecordRow.source_id,
-        ]
-        conditions = [c.ilike(like, escape="\\") for c in columns]
-        if len(digits) >= 4:
-            conditions.append(SourceRecordRow.phone.like(f"%{digits}%"))
-        query = (
-            select(CrossReference.golden_id)
-            .join(
-                SourceRecordRow,
-                (SourceRecordRow.source_system == CrossReference.source_system)
-                & (SourceRecordRow.source_id == CrossReference.source_id),
-            )
-            .where(or_(*conditions))
-            .distinct()
-            .limit(limit)
-        )
-        by_name = (
-            select(GoldenRecordRow.golden_id)
-            .where(GoldenRecordRow.status == "active", GoldenRecordRow.display_name.ilike(like, escape="\\"))
-            .limit(limit)
-        )
         with self.store.sessions() as session:
-            ranked = session.scalars(_by_search_keys(query_keys(q), limit))
-            ids = list(dict.fromkeys([*ranked, *session.scalars(by_name), *session.scalars(query)]))[:limit]
-            rows = session.scalars(
-                select(GoldenRecordRow).where(
-                    GoldenRecordRow.golden_id.in_(ids), GoldenRecordRow.status == "active"
-                )
-            )
+            ids = find_golden_ids(session, q, limit)
+            # by primary key only: with ``status`` in SQL, SQLite may read the status index (every
+            # active golden record) instead
+            rows = [
+                r
+                for r in session.scalars(select(GoldenRecordRow).where(GoldenRecordRow.golden_id.in_(ids)))
+                if r.status == "active"
+            ]
             found = {
                 r.golden_id: GoldenSummary(
                     r.golden_id,
@@ -200,7 +144,7 @@ class HubQueries:
                 )
                 for r in rows
             }
-        return [found[i] for i in ids if i in found]
+        return [found[i] for i in ids if i in found][:limit]
 
     def lookup(self, source_system: str, source_id: str) -> str | None:
         return self.store.golden.golden_id_of(RecordKey(source_system, source_id))
@@ -230,7 +174,3 @@ class HubQueries:
             head=self.store.outbox.outbox_head(),
             has_more=len(rows) > limit,
         )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

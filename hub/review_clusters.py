@@ -7,27 +7,59 @@ already sit in one golden record was resolved by the clustering and is no questi
 becomes an item.
 
 Everything a page needs — filter, order (most informative first: the link nearest the middle of the
-review band), count and page — happens in SQL over ``match_pairs`` joined to ``cross_references``; only
-the page's items are read into Python. Read-only: decisions go through :class:`hub.stewardship.Stewardship`
-(see :mod:`hub.review_actions`).
+review band), count and page — is an index read of the maintained ``review_items`` table
+(:mod:`hub.store.review_items`), with keyset paging (:class:`QueueCursor`); only the page's items are
+read into Python. Read-only but for building that table on first use: decisions go through
+:class:`hub.stewardship.Stewardship` (see :mod:`hub.review_actions`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
-from hub.models import CrossReference, GoldenRecordRow, MatchPairRow, SourceRecordRow
+from hub.models import (
+    CrossReference,
+    GoldenRecordRow,
+    MatchPairRow,
+    ReviewItemRow,
+    ReviewItemSourceRow,
+    SourceRecordRow,
+)
 from hub.store import FLAT_COLUMNS, HubStore
+from hub.store.common import keys_in
+from hub.store.golden import serialize
+from hub.store.review_items import BANDS, built_middle, rebuild_review_items
 from matching.explain import with_reasons
 from schemas import RecordKey
 
-#: Score bands of the filter: name -> [low, high).
-BANDS: dict[str, tuple[float, float]] = {"low": (0.0, 0.7), "mid": (0.7, 0.9), "high": (0.9, 1.01)}
 ITEM_SEPARATOR = "~"
+
+
+class QueueCursor(NamedTuple):
+    """A position in the queue order (distance to the band middle, then the golden ids): the page after
+    it is an index range read, however deep into the queue it is (``?after=<distance>,<a>,<b>``)."""
+
+    distance: float
+    a: str
+    b: str
+
+    def __str__(self) -> str:
+        return f"{self.distance!r},{self.a},{self.b}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> QueueCursor | None:
+        """The cursor ``value`` names, or None for an empty or malformed one (the queue's start)."""
+        parts = (value or "").split(",")
+        if len(parts) != 3 or not all(parts):
+            return None
+        try:
+            return cls(float(parts[0]), parts[1], parts[2])
+        except ValueError:
+            return None
 
 
 @dataclass
@@ -64,6 +96,7 @@ class ReviewSummary:
     links: int
     best_score: float
     uncertainty: float  # 1 = a link right in the middle of the review band, 0 = at its edge
+    cursor: QueueCursor | None = None  # where the queue stands at this item (keyset paging)
 
 
 @dataclass
@@ -101,76 +134,104 @@ class ReviewClusters:
         self.middle = (review_threshold + match_threshold) / 2
         self.half = max((match_threshold - review_threshold) / 2, 1e-9)
 
-    def _links(self, source: str | None = None, band: str | None = None) -> Select[int, float, str, str]:
-        """Open review links whose records sit in two different golden records, with both golden ids."""
-        xl, xr = aliased(CrossReference), aliased(CrossReference)
-        query = (
-            select(
-                MatchPairRow.id,
-                MatchPairRow.score,
-                xl.golden_id.label("lg"),
-                xr.golden_id.label("rg"),
-            )
-            .join(
-                xl, and_(xl.source_system == MatchPairRow.left_system, xl.source_id == MatchPairRow.left_id)
-            )
-            .join(
-                xr, and_(xr.source_system == MatchPairRow.right_system, xr.source_id == MatchPairRow.right_id)
-            )
-            .where(MatchPairRow.decision == "review", xl.golden_id != xr.golden_id)
-        )
-        if source:
-            query = query.where(or_(MatchPairRow.left_system == source, MatchPairRow.right_system == source))
-        if band:
-            low, high = BANDS[band]
-            query = query.where(MatchPairRow.score >= low, MatchPairRow.score < high)
-        return query
-
-    def page(
-        self, *, source: str | None = None, band: str | None = None, limit: int = 50, offset: int = 0
-    ) -> ReviewPage:
-        """One page of items, most uncertain first; filter, order, count and page run in SQL."""
+    def _order(self, source: str | None, band: str | None) -> tuple[Any, Select[Any]]:
+        """The queue's index (items, or one source's items) and the query of its keys in order."""
         if band is not None and band not in BANDS:
             raise ValueError(f"unknown score band {band!r}; use one of {', '.join(BANDS)}")
-        links = self._links(source, band).subquery()
-        a = case((links.c.lg < links.c.rg, links.c.lg), else_=links.c.rg)
-        b = case((links.c.lg < links.c.rg, links.c.rg), else_=links.c.lg)
-        distance = func.min(func.abs(links.c.score - literal(self.middle)))
-        grouped = (
-            select(
-                a.label("a"),
-                b.label("b"),
-                func.count().label("n"),
-                func.max(links.c.score).label("best"),
-                distance.label("distance"),
-            )
-            .group_by(a, b)
-            .subquery()
-        )
+        table: Any = ReviewItemSourceRow if source else ReviewItemRow
+        query = select(table.distance, table.a, table.b)
+        if source:
+            query = query.where(ReviewItemSourceRow.source_system == source)
+        if band:
+            query = query.where(table.band == band)
+        return table, query
+
+    def _ready(self) -> None:
+        """Build the items table when it never was, or was built for another review band (lazily, once)."""
+        with self.store.sessions() as session:
+            if built_middle(session) == self.middle:
+                return
+        with self.store.sessions.begin() as session:
+            serialize(session)
+            if built_middle(session) != self.middle:
+                rebuild_review_items(session, self.middle)
+
+    def page(
+        self,
+        *,
+        source: str | None = None,
+        band: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        after: QueueCursor | None = None,
+    ) -> ReviewPage:
+        """One page of items, most uncertain first: the items after ``after`` (keyset paging, an index
+        range read), skipping ``offset`` of them. The count is exact, an index count."""
+        table, keys = self._order(source, band)
+        self._ready()
+        count = select(func.count()).select_from(keys.subquery())
+        if after is not None:
+            keys = keys.where(tuple_(table.distance, table.a, table.b) > tuple_(*after))
+        window = keys.order_by(table.distance, table.a, table.b).limit(limit).offset(offset).subquery()
         ga, gb = aliased(GoldenRecordRow), aliased(GoldenRecordRow)
         query = (
-            select(grouped, ga.display_name, gb.display_name)
-            .join(ga, ga.golden_id == grouped.c.a)
-            .join(gb, gb.golden_id == grouped.c.b)
-            .order_by(grouped.c.distance, grouped.c.a, grouped.c.b)
-            .limit(limit)
-            .offset(offset)
+            select(window, ReviewItemRow.links, ReviewItemRow.best_score, ga.display_name, gb.display_name)
+            .join(ReviewItemRow, and_(ReviewItemRow.a == window.c.a, ReviewItemRow.b == window.c.b))
+            .outerjoin(ga, ga.golden_id == window.c.a)
+            .outerjoin(gb, gb.golden_id == window.c.b)
+            .order_by(window.c.distance, window.c.a, window.c.b)
         )
         with self.store.sessions() as session:
-            total = session.scalar(select(func.count()).select_from(grouped)) or 0
+            total = session.scalar(count) or 0
             rows = session.execute(query).all()
         items = [
             ReviewSummary(
                 item_id=item_id(r.a, r.b),
                 golden_ids=(r.a, r.b),
                 names=(r[5], r[6]),
-                links=r.n,
-                best_score=round(r.best, 4),
+                links=r.links,
+                best_score=round(r.best_score, 4),
                 uncertainty=round(max(0.0, 1.0 - r.distance / self.half), 4),
+                cursor=QueueCursor(r.distance, r.a, r.b),
             )
             for r in rows
         ]
         return ReviewPage(items, total, offset, limit)
+
+    def position(
+        self, cursor: QueueCursor | None, *, source: str | None = None, band: str | None = None
+    ) -> int:
+        """How many items of the queue come up to and including ``cursor`` (an index range count)."""
+        if cursor is None:
+            return 0
+        table, keys = self._order(source, band)
+        keys = keys.where(tuple_(table.distance, table.a, table.b) <= tuple_(*cursor))
+        with self.store.sessions() as session:
+            return session.scalar(select(func.count()).select_from(keys.subquery())) or 0
+
+    def back(
+        self,
+        cursor: QueueCursor,
+        n: int,
+        *,
+        source: str | None = None,
+        band: str | None = None,
+        inclusive: bool = False,
+    ) -> tuple[QueueCursor | None, int]:
+        """Keyset paging backwards: the ``after`` cursor of the window of (up to) ``n`` items just before
+        ``cursor`` (``inclusive``: ending with it; None: the start of the queue) and how many it holds."""
+        table, keys = self._order(source, band)
+        order = tuple_(table.distance, table.a, table.b)
+        query = (
+            keys.where(order <= tuple_(*cursor) if inclusive else order < tuple_(*cursor))
+            .order_by(table.distance.desc(), table.a.desc(), table.b.desc())
+            .limit(n + 1)
+        )
+        with self.store.sessions() as session:
+            rows = session.execute(query).all()
+        if len(rows) > n:
+            return QueueCursor(*rows[n]), n
+        return None, len(rows)
 
     def item(self, value: str) -> ReviewCluster | None:
         """The item ``value`` (``golden~golden``), or None when no open uncertain link joins them."""
@@ -228,21 +289,15 @@ class ReviewClusters:
         """Open review links from a member of one proposal to a member of the other (never within one)."""
         if not keys:
             return []
-        systems = {k.source_system for k in keys}
-        ids = {k.source_id for k in keys}
+        # the members' pairs through the index on the left record (``decision`` is tested here, not in
+        # SQL: there the planner may pick the decision index and read every open pair)
         rows = session.scalars(
-            select(MatchPairRow).where(
-                MatchPairRow.decision == "review",
-                MatchPairRow.left_system.in_(systems),
-                MatchPairRow.left_id.in_(ids),
-                MatchPairRow.right_system.in_(systems),
-                MatchPairRow.right_id.in_(ids),
-            )
+            select(MatchPairRow).where(keys_in(MatchPairRow.left_system, MatchPairRow.left_id, keys))
         )
         links = []
         for p in rows:
             left, right = RecordKey(p.left_system, p.left_id), RecordKey(p.right_system, p.right_id)
-            if left in keys and right in keys and keys[left] != keys[right]:
+            if p.decision == "review" and left in keys and right in keys and keys[left] != keys[right]:
                 links.append(ReviewLink(p.id, left, right, p.score, with_reasons(p.explanation or [])))
         return sorted(links, key=lambda link: (-link.score, link.pair_id))
 

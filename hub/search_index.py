@@ -10,10 +10,11 @@ one-character surname ("蔡") finds its customers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import polars as pl
 
+from matching import normalize as nz
 from matching.features import build_features
 from matching.frame import conform
 from schemas import RecordKey
@@ -65,19 +66,64 @@ def frame_keys(frame: pl.DataFrame) -> dict[RecordKey, set[str]]:
     return {RecordKey(system, source_id): k for (system, source_id), k in zip(records, keys, strict=True)}
 
 
+def _first(*values: str | None) -> str | None:
+    """SQL's COALESCE: the first value that is not None (an empty string counts, as in polars)."""
+    return next((v for v in values if v is not None), None)
+
+
+def _apply(func: Callable[[str], str | None], value: str | None) -> str | None:
+    return None if value is None else func(value)
+
+
+def _name_reading(name: str, country: str | None, organization: bool) -> dict[str, str | None]:
+    """The name columns of ``matching.features`` (``build_features``) for one record whose only name
+    is ``name``: the person's tokens and sound, the reading in the other side's romanisation, and the
+    organisation's key (see the frame version there: these are the same normalisers, per value)."""
+    taiwan = country == "TW"
+    parts = None if organization else nz.PARTS_SEPARATOR * 2 + name
+    org = name if organization else None
+    tokens = _apply(nz.person_name, parts)
+    if taiwan and tokens is not None:
+        tokens = _first(nz.taiwan_spelling(tokens), tokens)
+    reading = _apply(nz.wade_giles_name if taiwan else nz.cantonese_name, parts)
+    reading = _first(reading, _apply(nz.thai_name, parts), _apply(nz.organization_reading, org))
+    name_key, org_key = _apply(nz.tokens_key, tokens), _apply(nz.organization_key, org)
+    name_phon = _first(_apply(nz.tokens_phonetic_key, tokens), _apply(nz.organization_phonetic_key, org))
+    any_key = _first(name_key, org_key)
+    return {
+        "tokens": any_key,
+        "alt_tokens": _first(_apply(nz.tokens_key, reading), any_key),
+        "phon": name_phon,
+        "alt_phon": _first(_apply(nz.tokens_phonetic_key, reading), name_phon),
+    }
+
+
 def query_keys(query: str) -> set[str]:
     """The keys a query can meet: read as a person's and as a company's name, in each country's
-    romanisation, and as an e-mail, a phone or an id when it looks like one."""
+    romanisation, and as an e-mail, a phone or an id when it looks like one.
+
+    Per value, with the matcher's normalisers (the same ``frame_keys`` applies column-wise to source
+    records): a polars frame for six one-row readings costs ~100 ms of per-operation overhead, which
+    is the whole budget of a search."""
     query = " ".join(query.split())
     if not query:
         return set()
-    rows = [
-        {"source_system": "q", "source_id": f"{kind}{country}", "record_type": kind, name_field: query,
-         "country": country, "email": query if "@" in query else None, "phone": query,
-         "tax_id": query if any(ch.isdigit() for ch in query) else None}
-        for country in QUERY_COUNTRIES
-        for kind, name_field in (("person", "full_name"), ("organization", "organization_name"))
-    ]  # fmt: skip
-    frame = conform(pl.DataFrame(rows, infer_schema_length=None))
-    keys = set().union(*_keys_of_features(build_features(frame), frame.select(_NAME_FIELDS)))
-    return keys | {f"c:{ch}" for ch in query if is_cjk(ch)}
+    keys = {f"c:{ch}" for ch in query if is_cjk(ch)}
+    values = [v.strip() for v in query.split(";") if v.strip()]
+    for country in QUERY_COUNTRIES:
+        for organization in (False, True):
+            name = _name_reading(query, country, organization)
+            keys |= _words((name["tokens"] or "").split(" ")) | _words((name["alt_tokens"] or "").split(" "))
+            keys |= {
+                f"p:{w}"
+                for p in (name["phon"], name["alt_phon"])
+                if p
+                for w in p.split()
+                if len(w) >= MIN_SOUND
+            }
+        keys |= {f"t:{p}" for v in values if (p := nz.phone_key(v, country)) is not None}
+    if "@" in query:
+        keys |= {f"e:{e}" for v in values if (e := nz.email_key(v)) is not None}
+    if any(ch.isdigit() for ch in query) and (tax := nz.tax_key(query)):
+        keys.add(f"x:{tax}")
+    return {k[:MAX_KEY] for k in keys}

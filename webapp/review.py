@@ -10,14 +10,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.review_actions import ActionRefused, ClusterAction, apply_action
-from hub.review_clusters import BANDS, ReviewCluster, ReviewClusters, ReviewSummary
+from hub.review_clusters import BANDS, QueueCursor, ReviewCluster, ReviewClusters, ReviewSummary
 from schemas.steward import SourceRecord
 from webapp.context import hub_of
 from webapp.deps import Steward, User
 from webapp.golden_refs import GoldenRef, golden_refs
 from webapp.render import render
-
-PAGE_SIZE = 50
+from webapp.review_window import PAGE_SIZE, QueueView
 
 
 class ItemOut(BaseModel):
@@ -34,6 +33,7 @@ class QueueOut(BaseModel):
     total: int
     offset: int
     limit: int
+    next: str | None = None  # send as ``after`` for the following page (keyset paging); None: the end
 
 
 class MemberOut(BaseModel):
@@ -129,9 +129,18 @@ def queue_api(
     band: Band = None,
     limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
     offset: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[str | None, Query(max_length=300, description="``next`` of the previous page")] = None,
 ) -> QueueOut:
-    page = _clusters(request).page(source=source, band=band, limit=limit, offset=offset)
-    return QueueOut(items=[_item_out(i) for i in page.items], total=page.total, offset=offset, limit=limit)
+    cursor = QueueCursor.parse(after)
+    page = _clusters(request).page(source=source, band=band, limit=limit, offset=offset, after=cursor)
+    last = page.items[-1].cursor if len(page.items) == limit else None
+    return QueueOut(
+        items=[_item_out(i) for i in page.items],
+        total=page.total,
+        offset=offset,
+        limit=limit,
+        next=None if last is None else str(last),
+    )
 
 
 @router.get("/api/v1/review/items/{item_id}", response_model=ClusterOut, summary="One review item")
@@ -175,28 +184,29 @@ def page(
     user: User,
     source: str | None = None,
     band: str | None = None,
-    at: Annotated[int, Query(ge=0)] = 0,
+    after: str | None = None,
+    i: Annotated[int, Query(ge=0, lt=PAGE_SIZE)] = 0,
+    at: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
+    """The queue in windows of ``PAGE_SIZE`` items after the cursor ``after`` (keyset paging), with the
+    window's ``i``-th item open. ``at`` (an absolute position, the older links) still works."""
     source, band = source or None, band or None
     if band is not None and band not in BANDS:
         raise HTTPException(422, f"unknown score band {band!r}")
-    clusters = _clusters(request)
-    window = (at // PAGE_SIZE) * PAGE_SIZE
-    queue = clusters.page(source=source, band=band, limit=PAGE_SIZE, offset=window)
-    if queue.total and at >= queue.total:
-        at = queue.total - 1
-        window = (at // PAGE_SIZE) * PAGE_SIZE
-        queue = clusters.page(source=source, band=band, limit=PAGE_SIZE, offset=window)
-    current = queue.items[at - window] if queue.items else None
-    cluster = clusters.item(current.item_id) if current else None
+    view = QueueView(_clusters(request), source, band)
+    if at is not None:
+        view.open_position(at)
+    else:
+        view.open(QueueCursor.parse(after), i)
     return render(
         request,
         "review.html",
         user,
-        queue=queue,
-        at=at,
-        window=window,
-        cluster=cluster,
+        queue=view.queue,
+        at=view.at,
+        window=view.window,
+        hrefs=view.hrefs(),
+        cluster=view.cluster(),
         filters={"source": source or "", "band": band or ""},
         bands=BANDS,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Engine, and_, false, or_
 from sqlalchemy.orm import Session, sessionmaker
 
 from schemas import FLAT_COLUMNS as SCHEMA_FLAT_COLUMNS
@@ -49,6 +49,14 @@ def _ids_by_system(keys: Iterable[RecordKey]) -> dict[str, list[str]]:
     for key in keys:
         grouped.setdefault(key.source_system, []).append(key.source_id)
     return grouped
+
+
+def keys_in(system: Any, source_id: Any, keys: Iterable[tuple[str, str]]) -> Any:
+    """SQL: ``(system, source_id)`` is one of ``keys``, as ``system = s AND source_id IN (...)`` per
+    system: SQLite reads an index on (system, id) for that form, but scans the table for a row-value
+    ``(system, source_id) IN (VALUES ...)``."""
+    grouped = _ids_by_system(RecordKey(*k) for k in keys)
+    return or_(false(), *(and_(system == s, source_id.in_(ids)) for s, ids in sorted(grouped.items())))
 
 
 def _flat_frame(rows: Sequence[Any]) -> pl.DataFrame:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.models import AuditEntry, MatchPairRow, StewardDecisionRow, core_table, utcnow
 from hub.store.common import PairVerdict, Repository, StaleDecisionsError, StoredMatch, _jsonable
 from hub.store.golden import GoldenRepository, decision_version_in, serialize
+from hub.store.review_items import golden_ids_of, refresh_review_items
 from schemas import RecordKey, StewardDecision
 from schemas.steward import parse_decision
 
@@ -151,6 +152,8 @@ class DecisionRepository(Repository):
             self.golden.write_match(session, match)
         if verdict is not None:
             self._set_pair_decision(session, verdict)
+            session.flush()
+            refresh_review_items(session, golden_ids_of(session, (verdict.left, verdict.right)))
 
     def decision_version(self) -> str:
         """Changes whenever a decision is taken or undone (checked again when a result is written)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hub.models import (
@@ -28,7 +28,9 @@ from hub.store.common import (
     StoredMatch,
     _jsonable,
     content_hash,
+    keys_in,
 )
+from hub.store.review_items import refresh_review_items
 from schemas import GoldenRecord, RecordKey
 
 
@@ -59,7 +61,7 @@ def _links(session: Session, keys: set[RecordKey] | None) -> dict[RecordKey, Cro
     for start in range(0, len(wanted), KEY_CHUNK):
         chunk = [tuple(k) for k in wanted[start : start + KEY_CHUNK]]
         query = select(CrossReference).where(
-            tuple_(CrossReference.source_system, CrossReference.source_id).in_(chunk)
+            keys_in(CrossReference.source_system, CrossReference.source_id, chunk)
         )
         links.update({RecordKey(x.source_system, x.source_id): x for x in session.scalars(query)})
     return links
@@ -106,6 +108,8 @@ class GoldenRepository(Repository):
             if touched_ids
             else {}
         )
+        # every golden record whose links may change: the review items around them are refreshed
+        review_scope = None if scope is None else {x.golden_id for x in links.values()} | touched_ids
         audit = _Trail(session, result.actor, result.run_id, now)
         outbox: list[tuple[str, str, str | None, dict[str, Any] | None]] = []
         for golden in result.golden:
@@ -184,6 +188,10 @@ class GoldenRepository(Repository):
                 session.delete(stale)
         self._replace_pairs(session, result, now)
         self._replace_conflicts(session, result, touched_ids, now)
+        if review_scope is not None:
+            review_scope |= set(result.membership.values()) | set(result.retired)
+        session.flush()
+        refresh_review_items(session, review_scope)
         for change, golden_id, related, payload in outbox:
             session.add(
                 OutboxEvent(
@@ -210,8 +218,8 @@ class GoldenRepository(Repository):
                 keys = [tuple(k) for k in scope[start : start + KEY_CHUNK]]
                 session.execute(
                     table.delete().where(
-                        tuple_(table.c.left_system, table.c.left_id).in_(keys)
-                        | tuple_(table.c.right_system, table.c.right_id).in_(keys)
+                        keys_in(table.c.left_system, table.c.left_id, keys)
+                        | keys_in(table.c.right_system, table.c.right_id, keys)
                     )
                 )
         if result.pairs:
