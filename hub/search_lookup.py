@@ -41,7 +41,7 @@ def _weight(key: object) -> object:
     return case((kind.in_(["e:", "t:", "x:"]), 3), (kind.in_(["n:", "c:"]), 2), else_=1)
 
 
-def _holders(key: str, limit: int) -> Select[tuple[str, str]]:
+def _holders(key: str, limit: int) -> Select[str, str]:
     return (
         select(SearchKeyRow.source_system, SearchKeyRow.source_id).where(SearchKeyRow.key == key).limit(limit)
     )
@@ -59,7 +59,7 @@ def _candidates(session: Session, keys: list[str]) -> list[tuple[str, str]]:
         rare = [min(common, key=lambda k: (-int(_weight_of(k)), k))] if common else []
     found: dict[tuple[str, str], None] = {}
     for key in rare:
-        found.update(dict.fromkeys(tuple(r) for r in session.execute(_holders(key, COMMON))))
+        found.update(dict.fromkeys((system, id_) for system, id_ in session.execute(_holders(key, COMMON))))
     return list(found)
 
 

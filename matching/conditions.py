@@ -63,15 +63,18 @@ class PairFacts:
         family_l, family_r = self.ctx.sides("family_key")
 
         def related(a: pl.Series, b: pl.Series) -> np.ndarray:
-            return (a.is_not_null() & b.is_not_null()).to_numpy() & ~given_names_differ(a, b)
+            known: np.ndarray = (a.is_not_null() & b.is_not_null()).to_numpy()
+            both_related: np.ndarray = known & ~given_names_differ(a, b)
+            return both_related
 
         swapped = related(given_l, family_r) | related(family_l, given_r)
-        return (
+        differ: np.ndarray = (
             self.fact("persons")
             & ~self.fact("cross_script")
             & given_names_differ(given_l, given_r)
             & ~swapped
         )
+        return differ
 
     def _one_suffix(self) -> np.ndarray:
         left, right = self.ctx.sides("suffix")

@@ -51,7 +51,8 @@ def given_names_differ(left: pl.Series, right: pl.Series) -> np.ndarray:
         .fill_null(False)
         .to_numpy()
     )
-    return known & (similar < DIFFERENT_GIVEN_NAMES) & ~initial
+    differ: np.ndarray = known & (similar < DIFFERENT_GIVEN_NAMES) & ~initial
+    return differ
 
 
 def twin_share(features: pl.DataFrame) -> float:

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.review_actions import ActionRefused, ClusterAction, apply_action
-from hub.review_clusters import BANDS, QueueCursor, ReviewCluster, ReviewClusters, ReviewSummary
+from hub.review_clusters import QueueCursor, ReviewCluster, ReviewClusters, ReviewSummary
+from hub.store.review_items import BANDS
 from schemas.steward import SourceRecord
 from webapp.context import hub_of
 from webapp.deps import Steward, User

@@ -59,7 +59,7 @@ def _links(session: Session, keys: set[RecordKey] | None) -> dict[RecordKey, Cro
         return {RecordKey(x.source_system, x.source_id): x for x in rows}
     wanted, links = sorted(keys), {}
     for start in range(0, len(wanted), KEY_CHUNK):
-        chunk = [tuple(k) for k in wanted[start : start + KEY_CHUNK]]
+        chunk = [(k.source_system, k.source_id) for k in wanted[start : start + KEY_CHUNK]]
         query = select(CrossReference).where(
             keys_in(CrossReference.source_system, CrossReference.source_id, chunk)
         )
@@ -215,7 +215,7 @@ class GoldenRepository(Repository):
         else:  # set-based: one statement per chunk of records, not one per record
             scope = sorted(result.scope)
             for start in range(0, len(scope), KEY_CHUNK):
-                keys = [tuple(k) for k in scope[start : start + KEY_CHUNK]]
+                keys = [(k.source_system, k.source_id) for k in scope[start : start + KEY_CHUNK]]
                 session.execute(
                     table.delete().where(
                         keys_in(table.c.left_system, table.c.left_id, keys)

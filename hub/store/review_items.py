@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Float,
     Integer,
     MetaData,
@@ -68,9 +69,9 @@ def built_middle(session: Session) -> float | None:
     return float(row.cursor) if row is not None and row.cursor else None
 
 
-def _band(best: object) -> object:
+def _band(best: ColumnElement[float]) -> ColumnElement[str]:
     """SQL: the band name of a score (see :data:`BANDS`)."""
-    whens = [(best < high, name) for name, (_low, high) in BANDS.items()]  # type: ignore[operator]
+    whens: list[tuple[ColumnElement[bool], str]] = [(best < high, name) for name, (_, high) in BANDS.items()]
     return case(*whens, else_=list(BANDS)[-1])
 
 

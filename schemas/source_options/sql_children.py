@@ -36,7 +36,7 @@ class SqlChildTable(BaseModel):
     )
     kind_column: str | None = Field(None, description="phones: column holding the phone's kind")
     kinds: dict[PhoneKind, str] = Field(
-        default_factory=lambda: {"mobile": "mobile", "landline": "phone"},
+        default_factory=lambda: dict[PhoneKind, str]({"mobile": "mobile", "landline": "phone"}),
         description="phones: hub kind -> value in `kind_column` (pulled: these values; pushed: by kind)",
     )
     insert_values: dict[str, Any] = Field(
