@@ -1,17 +1,17 @@
 """The pair review queue: open uncertain pairs of source records, side by side, most uncertain first.
 
-The workbench's first queue (``/steward/``); review *clusters* (:mod:`hub.review_clusters`) group the
-same pairs into proposed golden records. Read-only, like :mod:`hub.queries`.
+The workbench's pair-by-pair queue (``/steward/pairs``); review *clusters* (:mod:`hub.review_clusters`)
+group the same pairs into proposed golden records. Read-only, like :mod:`hub.queries`. Filters, order,
+counts and paging are SQL (it loaded every open pair into Python on each view before).
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select, union
+from sqlalchemy.orm import aliased
 
 from hub.models import CrossReference, MatchPairRow, SourceRecordRow
 from hub.store import FLAT_COLUMNS, HubStore
@@ -70,12 +70,10 @@ def _norm(value: Any) -> str:
     return " ".join(str(value).casefold().split()) if value not in (None, "") else ""
 
 
-def _priority(score: float, review: float, match: float, members: int) -> float:
-    """Most uncertain first (score nearest the middle of the review band), then most valuable (larger
-    clusters: a wrong decision there touches more source systems)."""
+def _priority(score: float, review: float, match: float) -> float:
+    """Most uncertain first: 1 at the middle of the review band, 0 at its edges and beyond."""
     middle, half = (review + match) / 2, max((match - review) / 2, 1e-9)
-    certainty = min(abs(score - middle) / half, 1.0)
-    return round((1.0 - certainty) + 0.25 * math.log2(1 + members), 6)
+    return round(1.0 - min(abs(score - middle) / half, 1.0), 6)
 
 
 def review_queue(
@@ -90,64 +88,102 @@ def review_queue(
     offset: int = 0,
 ) -> ReviewQueue:
     """Open ``review`` pairs, filtered by source system (either side), country (either side) and
-    score band, ranked by :func:`_priority`; ``counts`` always describe the whole open queue."""
+    score band, most uncertain first (:func:`_priority`); ``counts`` always describe the whole open
+    queue. Filtering, ordering, counting and paging run in SQL: only the page's pairs and records are
+    read, so a million open pairs cost what one page costs (plus the grouped counts)."""
     if band is not None and band not in SCORE_BANDS:
         raise ValueError(f"unknown score band {band!r}; use one of {', '.join(SCORE_BANDS)}")
+    middle = (review_threshold + match_threshold) / 2
+    left, right = aliased(SourceRecordRow), aliased(SourceRecordRow)
+    joined = (
+        select(MatchPairRow)
+        .outerjoin(
+            left, (left.source_system == MatchPairRow.left_system) & (left.source_id == MatchPairRow.left_id)
+        )
+        .outerjoin(
+            right,
+            (right.source_system == MatchPairRow.right_system) & (right.source_id == MatchPairRow.right_id),
+        )
+        .where(MatchPairRow.decision == "review")
+    )
+    if source:
+        joined = joined.where(or_(MatchPairRow.left_system == source, MatchPairRow.right_system == source))
+    if country:
+        wanted = country.upper()
+        joined = joined.where(or_(func.upper(left.country) == wanted, func.upper(right.country) == wanted))
+    if band:
+        low, high = SCORE_BANDS[band]
+        joined = joined.where(MatchPairRow.score >= low, MatchPairRow.score < high)
+    ordered = (
+        joined.order_by(func.abs(MatchPairRow.score - middle), MatchPairRow.id).offset(offset).limit(limit)
+    )
     with store.sessions() as session:
-        pairs = list(session.scalars(select(MatchPairRow).where(MatchPairRow.decision == "review")))
+        total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+        pairs = list(session.scalars(ordered))
+        counts = _counts(session)
         keys = {RecordKey(p.left_system, p.left_id) for p in pairs} | {
             RecordKey(p.right_system, p.right_id) for p in pairs
         }
         records = flat_records(session, keys)
         golden_of = _golden_of(session, keys)
-        sizes = Counter(
-            session.scalars(
-                select(CrossReference.golden_id).where(CrossReference.golden_id.in_(set(golden_of.values())))
-            )
+    items = [_item(p, records, golden_of, review_threshold, match_threshold) for p in pairs]
+    _fill_clusters(store, items)
+    return ReviewQueue(items, total, counts)
+
+
+def _item(
+    pair: MatchPairRow,
+    records: dict[RecordKey, dict[str, Any]],
+    golden_of: dict[RecordKey, str],
+    review_threshold: float,
+    match_threshold: float,
+) -> ReviewItem:
+    left, right = RecordKey(pair.left_system, pair.left_id), RecordKey(pair.right_system, pair.right_id)
+    lrec, rrec = records.get(left, {}), records.get(right, {})
+    return ReviewItem(
+        pair_id=pair.id,
+        left=left,
+        right=right,
+        score=pair.score,
+        band=score_band(pair.score),
+        priority=_priority(pair.score, review_threshold, match_threshold),
+        explanation=with_reasons(pair.explanation or []),
+        left_record=lrec,
+        right_record=rrec,
+        differs={
+            f: _norm(lrec.get(f)) != _norm(rrec.get(f)) for f in COMPARED_FIELDS if lrec.get(f) or rrec.get(f)
+        },
+        left_golden=golden_of.get(left),
+        right_golden=golden_of.get(right),
+    )
+
+
+def _counts(session: Any) -> dict[str, dict[str, int]]:
+    """Open pairs per source system, country (either side, a pair counted once per value) and band."""
+    pair = MatchPairRow
+    open_pairs = pair.decision == "review"
+    sides = union(
+        select(pair.id, pair.left_system.label("v")).where(open_pairs),
+        select(pair.id, pair.right_system.label("v")).where(open_pairs),
+    ).subquery()
+    record = aliased(SourceRecordRow)
+    countries = union(
+        *(
+            select(pair.id, func.upper(record.country).label("v"))
+            .join(record, (record.source_system == system) & (record.source_id == source_id))
+            .where(open_pairs, record.country.is_not(None), record.country != "")
+            for system, source_id in ((pair.left_system, pair.left_id), (pair.right_system, pair.right_id))
         )
-    items: list[ReviewItem] = []
-    counts: dict[str, Counter[str]] = {"source": Counter(), "country": Counter(), "band": Counter()}
-    for p in pairs:
-        left, right = RecordKey(p.left_system, p.left_id), RecordKey(p.right_system, p.right_id)
-        lrec, rrec = records.get(left, {}), records.get(right, {})
-        countries = {c for c in (lrec.get("country"), rrec.get("country")) if c}
-        band_name = score_band(p.score)
-        for system in {left.source_system, right.source_system}:
-            counts["source"][system] += 1
-        for c in countries:
-            counts["country"][c] += 1
-        counts["band"][band_name] += 1
-        if source and source not in (left.source_system, right.source_system):
-            continue
-        if country and country.upper() not in countries:
-            continue
-        if band and band != band_name:
-            continue
-        members = sizes[golden_of.get(left, "")] + sizes[golden_of.get(right, "")]
-        items.append(
-            ReviewItem(
-                pair_id=p.id,
-                left=left,
-                right=right,
-                score=p.score,
-                band=band_name,
-                priority=_priority(p.score, review_threshold, match_threshold, members),
-                explanation=with_reasons(p.explanation or []),
-                left_record=lrec,
-                right_record=rrec,
-                differs={
-                    f: _norm(lrec.get(f)) != _norm(rrec.get(f))
-                    for f in COMPARED_FIELDS
-                    if lrec.get(f) or rrec.get(f)
-                },
-                left_golden=golden_of.get(left),
-                right_golden=golden_of.get(right),
-            )
-        )
-    items.sort(key=lambda i: (-i.priority, i.pair_id))
-    page = items[offset : offset + limit]
-    _fill_clusters(store, page)
-    return ReviewQueue(page, len(items), {k: dict(sorted(v.items())) for k, v in counts.items()})
+    ).subquery()
+    band = case(*[(pair.score < high, name) for name, (_, high) in SCORE_BANDS.items()], else_="high")
+    out: dict[str, dict[str, int]] = {}
+    for name, query in (
+        ("source", select(sides.c.v, func.count()).group_by(sides.c.v)),
+        ("country", select(countries.c.v, func.count()).group_by(countries.c.v)),
+        ("band", select(band, func.count()).where(open_pairs).group_by(band)),
+    ):
+        out[name] = dict(sorted((str(v), int(n)) for v, n in session.execute(query)))
+    return out
 
 
 def _fill_clusters(store: HubStore, items: list[ReviewItem]) -> None:

@@ -162,3 +162,17 @@ def test_queries_on_both_backends(store_url, generated):
         assert view.members and view.history[0].kind in ("create", "update")
     finally:
         pipeline.store.close()
+
+
+def test_the_pair_queue_pages_in_sql_without_repeats_or_gaps(hub):
+    queries = HubQueries(hub.store, 0.5, 0.92)
+    whole = queries.review_queue(limit=10_000)
+    paged = [
+        item.pair_id
+        for offset in range(0, whole.total, 3)
+        for item in queries.review_queue(limit=3, offset=offset).items
+    ]
+    assert paged == [item.pair_id for item in whole.items] and len(set(paged)) == whole.total > 3
+    # a page knows the whole queue: its total and counts are not those of the page
+    page = queries.review_queue(limit=2)
+    assert page.total == whole.total and page.counts == whole.counts
