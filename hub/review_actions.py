@@ -4,7 +4,9 @@ A cluster action is never stored as such: it becomes one or more :mod:`schemas.s
 that the matcher's constraints stay the single source of truth (a sync re-applies them; undo and the
 history already know them):
 
-* ``merge``       the two proposals are one customer -> ``same`` on the strongest link between them
+* ``merge``       the two proposals are one customer -> ``same`` on the strongest link between them,
+                  then ``same`` with each member the re-match left outside (a member held off by a
+                  veto, Jr./Sr. say, would bring the item back: the steward said all of them)
 * ``keep_apart``  they are two customers          -> ``not_same`` on every uncertain link between them
 * ``remove``      a member belongs to neither       -> ``unmerge`` of that member
 * ``move``        a member belongs to the other     -> ``not_same`` with each member it leaves, then
@@ -61,10 +63,7 @@ def apply_action(
     afterwards. ``ActionRefused`` when the action does not fit the item (nothing is stored then)."""
     links = cluster.links
     if action is ClusterAction.MERGE:
-        best = links[0]
-        return stewardship.decide(
-            taken(_pair(SameCustomerRequest, best.left, best.right, comment), user)
-        ).golden_ids
+        return _merge(stewardship, cluster, user, comment)
     if action is ClusterAction.KEEP_APART:
         after: list[str] = []
         for link in links:
@@ -92,6 +91,23 @@ def apply_action(
             stewardship.decide(taken(request, user))
     request = _pair(SameCustomerRequest, member, target, comment)
     return stewardship.decide(taken(request, user)).golden_ids
+
+
+def _merge(stewardship: Stewardship, cluster: ReviewCluster, user: str, comment: str | None) -> list[str]:
+    """``same`` on the strongest link, then on each member still outside (each re-match may move
+    others, so until none is left; a member at most once)."""
+    best = cluster.links[0]
+    golden = stewardship.store.golden
+    stewardship.decide(taken(_pair(SameCustomerRequest, best.left, best.right, comment), user))
+    members = [m.key for ms in cluster.members.values() for m in ms]
+    joined: set[RecordKey] = {best.left, best.right}
+    while stray := [m for m in members if golden.golden_id_of(m) != golden.golden_id_of(best.left)]:
+        member = next((m for m in stray if m not in joined), None)
+        if member is None:
+            break
+        joined.add(member)
+        stewardship.decide(taken(_pair(SameCustomerRequest, best.left, member, comment), user))
+    return sorted({g for m in members if (g := golden.golden_id_of(m))})
 
 
 def _linked_member(cluster: ReviewCluster, member: RecordKey) -> RecordKey | None:
