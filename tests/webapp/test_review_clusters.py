@@ -18,6 +18,13 @@ def _items(client, **params) -> dict:
     return response.json()
 
 
+def _act(client, item_id: str, **body):
+    """POST an action on a review item as the steward ann; the 200 answer's JSON."""
+    r = client.post(f"/api/v1/review/items/{item_id}/action", json=body, headers=bearer("ann"))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
 def _open_pairs(hub) -> list[tuple[str, str]]:
     """(left golden, right golden) of every open review pair."""
     membership = hub.store.golden.membership()
@@ -103,19 +110,8 @@ def test_paging_and_filters_are_consistent(client, hub):
 def test_merge_and_keep_apart_hold_after_the_next_sync(client, hub):
     queue = _items(client)["items"]
     merged, apart = queue[0], queue[1]
-    r = client.post(
-        f"/api/v1/review/items/{merged['item_id']}/action",
-        json={"action": "merge", "comment": "same VAT"},
-        headers=bearer("ann"),
-    )
-    assert r.status_code == 200, r.text
-    [survivor] = r.json()["golden_ids"]
-    r = client.post(
-        f"/api/v1/review/items/{apart['item_id']}/action",
-        json={"action": "keep_apart"},
-        headers=bearer("ann"),
-    )
-    assert r.status_code == 200, r.text
+    [survivor] = _act(client, merged["item_id"], action="merge", comment="same VAT")["golden_ids"]
+    _act(client, apart["item_id"], action="keep_apart")
     before = hub.store.golden.membership()
     remaining = {i["item_id"] for i in _items(client)["items"]}
     assert merged["item_id"] not in remaining and apart["item_id"] not in remaining
@@ -180,12 +176,7 @@ def test_merging_two_proposals_puts_every_member_of_both_in_one_golden_record(cl
         if item.status_code != 200:  # resolved by an earlier merge of this loop
             continue
         members = [m for ms in item.json()["members"].values() for m in ms]
-        r = client.post(
-            f"/api/v1/review/items/{summary['item_id']}/action",
-            json={"action": "merge"},
-            headers=bearer("ann"),
-        )
-        assert r.status_code == 200, r.text
+        _act(client, summary["item_id"], action="merge")
         membership = hub.store.golden.membership()
         golden = {membership[RecordKey(k["source_system"], k["source_id"])] for k in members}
         assert len(golden) == 1, f"{summary['item_id']}: members left in {golden}"
