@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, union
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from hub.models import CrossReference, MatchPairRow, SourceRecordRow
 from hub.store import FLAT_COLUMNS, HubStore
+from hub.store.review_items import BANDS, band_of
 from matching.explain import with_reasons
 from schemas import RecordKey
 
-#: Score bands of the review queue filter: name -> [low, high).
-SCORE_BANDS: dict[str, tuple[float, float]] = {"low": (0.0, 0.7), "mid": (0.7, 0.9), "high": (0.9, 1.01)}
+#: Score bands of the review queue filter: name -> [low, high) (the review items' own, one table).
+SCORE_BANDS = BANDS
 #: Fields shown side by side in a review item (the flat record columns without the key).
 COMPARED_FIELDS = tuple(c for c in FLAT_COLUMNS if c not in ("source_system", "source_id"))
 
@@ -175,7 +176,7 @@ def _counts(session: Any) -> dict[str, dict[str, int]]:
             for system, source_id in ((pair.left_system, pair.left_id), (pair.right_system, pair.right_id))
         )
     ).subquery()
-    band = case(*[(pair.score < high, name) for name, (_, high) in SCORE_BANDS.items()], else_="high")
+    band = band_of(pair.score)
     out: dict[str, dict[str, int]] = {}
     for name, query in (
         ("source", select(sides.c.v, func.count()).group_by(sides.c.v)),

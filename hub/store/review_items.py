@@ -30,6 +30,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Select,
+    SQLColumnExpression,
     String,
     Table,
     and_,
@@ -69,7 +70,7 @@ def built_middle(session: Session) -> float | None:
     return float(row.cursor) if row is not None and row.cursor else None
 
 
-def _band(best: ColumnElement[float]) -> ColumnElement[str]:
+def band_of(best: SQLColumnExpression[float]) -> ColumnElement[str]:
     """SQL: the band name of a score (see :data:`BANDS`)."""
     whens: list[tuple[ColumnElement[bool], str]] = [(best < high, name) for name, (_, high) in BANDS.items()]
     return case(*whens, else_=list(BANDS)[-1])
@@ -144,7 +145,7 @@ def _insert_items(session: Session, middle: float, golden_ids: list[str] | None)
         func.count(),
         best,
         func.min(func.abs(links.score - literal(middle))),
-        _band(best),
+        band_of(best),
     ).group_by(links.a, links.b)
     columns = ["a", "b", "links", "best_score", "distance", "band"]
     session.execute(insert(ReviewItemRow).from_select(columns, grouped))
