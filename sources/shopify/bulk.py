@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +32,6 @@ class BulkOperation:
     status: str = "CREATED"
     completed_at: str | None = None
     root_count: int = 0
-    downloads: int = field(default=0)
 
     @property
     def gid(self) -> str:
@@ -83,7 +82,6 @@ class BulkOperations:
             operation = self._operations.get(number)
             if operation is None or operation.status != "COMPLETED":
                 return None
-            operation.downloads += 1
             return "".join(line + "\n" for line in operation.lines)
 
     @staticmethod
