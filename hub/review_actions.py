@@ -101,12 +101,14 @@ def _merge(stewardship: Stewardship, cluster: ReviewCluster, user: str, comment:
     stewardship.decide(taken(_pair(SameCustomerRequest, best.left, best.right, comment), user))
     members = [m.key for ms in cluster.members.values() for m in ms]
     joined: set[RecordKey] = {best.left, best.right}
-    while stray := [m for m in members if golden.golden_id_of(m) != golden.golden_id_of(best.left)]:
-        member = next((m for m in stray if m not in joined), None)
-        if member is None:
-            break
-        joined.add(member)
-        stewardship.decide(taken(_pair(SameCustomerRequest, best.left, member, comment), user))
+
+    def outside() -> list[RecordKey]:
+        home = golden.golden_id_of(best.left)
+        return [m for m in members if m not in joined and golden.golden_id_of(m) != home]
+
+    while stray := outside():
+        joined.add(stray[0])
+        stewardship.decide(taken(_pair(SameCustomerRequest, best.left, stray[0], comment), user))
     return sorted({g for m in members if (g := golden.golden_id_of(m))})
 
 
