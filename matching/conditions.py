@@ -58,22 +58,24 @@ class PairFacts:
 
     def _given_names_differ(self) -> np.ndarray:
         """Two persons' given names in one script, neither a typo nor an initial of the other, also
-        with one side's name parts swapped (a legacy export's "BRAY" / "E." is Elliot Bray)."""
+        with one side's name parts swapped (a legacy export's "BRAY" / "E." is Elliot Bray). The
+        swapped readings are compared only for the pairs that differ plainly (a few of all pairs)."""
         given_l, given_r = self.ctx.sides("given_key")
-        family_l, family_r = self.ctx.sides("family_key")
+        differ: np.ndarray = (
+            self.fact("persons") & ~self.fact("cross_script") & given_names_differ(given_l, given_r)
+        )
+        rows = np.flatnonzero(differ)
+        if not len(rows):
+            return differ
+        family_l, family_r = (side.gather(rows) for side in self.ctx.sides("family_key"))
+        given_l, given_r = given_l.gather(rows), given_r.gather(rows)
 
         def related(a: pl.Series, b: pl.Series) -> np.ndarray:
             known: np.ndarray = (a.is_not_null() & b.is_not_null()).to_numpy()
             both_related: np.ndarray = known & ~given_names_differ(a, b)
             return both_related
 
-        swapped = related(given_l, family_r) | related(family_l, given_r)
-        differ: np.ndarray = (
-            self.fact("persons")
-            & ~self.fact("cross_script")
-            & given_names_differ(given_l, given_r)
-            & ~swapped
-        )
+        differ[rows[related(given_l, family_r) | related(family_l, given_r)]] = False
         return differ
 
     def _one_suffix(self) -> np.ndarray:
