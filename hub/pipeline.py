@@ -24,6 +24,7 @@ from hub.erasure_queue import ErasureQueue
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
+from hub.prefetch import prefetched
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
 from hub.rematch import MatchScope, affected_scope
@@ -83,7 +84,7 @@ class SyncPipeline:
             inbox = WebhookInbox(self.store)
             announced, up_to = inbox.pending(source_name) if connector.reads_announced else ([], 0)
             connector.announced_ids = announced
-            for page in connector.pull(cursor):
+            for page in prefetched(connector.pull(cursor)):
                 checkpoint("extract.fetched")
                 stats.add(
                     self.store.staging.stage_page(
@@ -107,7 +108,7 @@ class SyncPipeline:
             return {}
         cursor = None if full_refresh else self.store.staging.get_cursor(source, stream=ORDERS_STREAM)
         count = 0
-        for page in connector.pull_orders(cursor):
+        for page in prefetched(connector.pull_orders(cursor)):
             staging = self.store.staging
             count += staging.stage_orders(source, page.orders, page.quarantined, page.cursor, run_id)
         return {"orders": count}
