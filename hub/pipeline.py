@@ -137,24 +137,27 @@ class SyncPipeline:
         Everything (first run, ``rematch_all`` — which retrains the model — or a model of an older
         engine), or only the components holding new, changed, deleted or steward-decided records.
         """
-        from matching import MatchModel, candidate_components, train_model
+        from matching import MatchModel, candidate_components, match_features, train_model
 
         started = utcnow()
         with self.step(run_id, "match-plan") as step:
             constraints = self._constraints()
             searchable = self.store.staging.refresh_search_keys()
             frame = self.store.staging.load_match_frame()
+            features = match_features(frame)  # normalised once, for the model and the components
             stored = self.store.runs.active_model()
             watermark = self.store.staging.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
             why_retrain = _retrain_reason(stored, rematch_all, self.config.matching)
             if why_retrain:  # the stored model no longer describes this engine (or there is none)
                 # the stewards' decisions so far are labels: they re-estimate m and calibrate thresholds
-                model = train_model(frame, config=self.config.matching, constraints=constraints)
+                model = train_model(
+                    frame, config=self.config.matching, constraints=constraints, features=features
+                )
                 self.store.runs.save_model(model.model_dump(mode="json"), frame.height)
             else:
                 model = MatchModel.model_validate(stored)
             model_id = self.store.runs.active_model_id()
-            components = candidate_components(frame, model, constraints)
+            components = candidate_components(frame, model, constraints, features=features)
             why_full = why_retrain or (None if watermark else "no match run yet on this store")
             full = why_full is not None
             if full:

@@ -8,6 +8,7 @@ from matching.engine import (
     MatchResult,
     candidate_components,
     fingerprint,
+    match_features,
     match_frame,
     train_model,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "ModelMismatchError",
     "candidate_components",
     "fingerprint",
+    "match_features",
     "match_frame",
     "read_flat_csv",
     "records_to_frame",

@@ -13,6 +13,7 @@ from matching import (
     MatchModel,
     ModelMismatchError,
     candidate_components,
+    match_features,
     match_frame,
     train_model,
 )
@@ -48,6 +49,20 @@ def _unordered(pairs: pl.DataFrame) -> pl.DataFrame:
     right = pl.concat_str("right_system", "right_id", separator="|")
     return pairs.select(
         pl.min_horizontal(left, right).alias("a"), pl.max_horizontal(left, right).alias("b"), "score"
+    )
+
+
+def test_features_computed_once_give_the_same_model_and_components(
+    data: pl.DataFrame, model: MatchModel
+) -> None:
+    """The sync's plan normalises once and hands the features to both steps: same results as each
+    normalising for itself."""
+    features = match_features(data)
+    assert train_model(data, features=features).to_json() == model.to_json()
+    assert candidate_components(data, model, features=features).equals(candidate_components(data, model))
+    with_other_rows = match_features(data.reverse())
+    assert not candidate_components(data, model, features=with_other_rows).equals(
+        candidate_components(data, model)
     )
 
 
