@@ -58,6 +58,10 @@ class SyncPipeline:
         self.store = store or HubStore(config.database_url)
         self.credentials = credentials
         self.lock = SyncLock(self.store)
+        #: (run id, frame, features) of the plan while ``match`` runs the shards in this process: they
+        #: take their rows of the plan's features instead of normalising again (tasks of a DAG cannot)
+        self._planned: tuple[str, Any, Any] | None = None
+        self._keep_plan = False
 
     @contextmanager
     def step(self, run_id: str, name: str, source: str | None = None) -> Iterator[RunStep]:
@@ -118,8 +122,12 @@ class SyncPipeline:
     def match(self, run_id: str, rematch_all: bool = False) -> dict[str, Any]:
         """Plan, match every shard, and consolidate — in this process (the DAG runs the shards as
         mapped tasks instead)."""
-        for shard in self.plan_match(run_id, rematch_all):
-            self.match_shard(run_id, shard)
+        self._keep_plan = True
+        try:
+            for shard in self.plan_match(run_id, rematch_all):
+                self.match_shard(run_id, shard)
+        finally:
+            self._keep_plan, self._planned = False, None
         return self.finish_match(run_id)
 
     def _constraints(self) -> Any:
@@ -145,6 +153,7 @@ class SyncPipeline:
             searchable = self.store.staging.refresh_search_keys()
             frame = self.store.staging.load_match_frame()
             features = match_features(frame)  # normalised once, for the model and the components
+            self._planned = (run_id, frame, features) if self._keep_plan else None
             stored = self.store.runs.active_model()
             watermark = self.store.staging.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
             why_retrain = _retrain_reason(stored, rematch_all, self.config.matching)
@@ -198,7 +207,7 @@ class SyncPipeline:
 
     def match_shard(self, run_id: str, shard: int) -> dict[str, Any]:
         """Match one shard of a planned run with the run's frozen model; results wait in the plan."""
-        from matching import MatchModel, match_frame
+        from matching import MatchModel, features_of, match_frame
 
         with self.step(run_id, "match-shard", f"shard {shard}") as step:
             plan = self.store.runs.plan(run_id)
@@ -210,8 +219,13 @@ class SyncPipeline:
             matcher: dict[str, Any] = {}
             if frame.height:
                 model = MatchModel.model_validate(self.store.runs.model(plan.model_id))
+                planned = self._planned if self._planned and self._planned[0] == run_id else None
                 result = match_frame(
-                    frame, config=self.config.matching, constraints=self._constraints(), model=model
+                    frame,
+                    config=self.config.matching,
+                    constraints=self._constraints(),
+                    model=model,
+                    features=features_of(planned[2], planned[1], frame) if planned else None,
                 )
                 for system, source_id, cluster in result.clusters.select(
                     "source_system", "source_id", "cluster_id"

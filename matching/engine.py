@@ -548,6 +548,21 @@ def match_features(frame: pl.DataFrame) -> pl.DataFrame:
     return _normalize(conform(frame))
 
 
+def features_of(
+    features: pl.DataFrame, frame: pl.DataFrame, subset: pl.DataFrame
+) -> pl.DataFrame | None:
+    """The rows of ``features`` (``match_features(frame)``) for the records of ``subset``, in
+    ``subset``'s order and numbered as its rows: normalising is per record, so they equal
+    ``match_features(subset)``. ``None`` when ``subset`` holds a record ``frame`` has not."""
+    key = ["source_system", "source_id"]
+    wanted = subset.select(key).with_row_index("_at")
+    found = frame.select(key).with_row_index("_from").join(wanted, on=key, how="inner")
+    if found.height != subset.height:
+        return None
+    rows = found.sort("_at")["_from"]
+    return features[rows].with_columns(pl.int_range(pl.len()).cast(features.schema["_row"]).alias("_row"))
+
+
 def _normalize(frame: pl.DataFrame) -> pl.DataFrame:
     """``build_features`` on every core for a large frame (the same features as on one)."""
     processes = None if frame.height >= PARALLEL_RECORDS else 1
@@ -569,6 +584,7 @@ def match_frame(
     cluster_params: ClusterParams | None = None,
     train: bool = True,
     em: bool = False,
+    features: pl.DataFrame | None = None,
 ) -> MatchResult:
     """Deduplicate a flat frame (see :mod:`matching.frame`) into scored pairs and clusters.
 
@@ -578,12 +594,14 @@ def match_frame(
     pairs inside one candidate component (see ``candidate_components``). Without it a model is trained
     on ``frame`` first: ``train`` estimates u from random pairs of this data; ``em`` additionally
     re-estimates m with EM (off by default: on the generated multilingual set it drifts towards
-    "everything matches"). ``result.model`` is the model used either way.
+    "everything matches"). ``result.model`` is the model used either way. ``features``: the rows of
+    ``frame``, in its order, from ``match_features`` over a larger frame (``features_of``), when the
+    caller normalised them already.
     """
     config = config or MatchingConfig()
     watch = _Stopwatch()
     frame = conform(frame)
-    features = _normalize(frame)
+    features = _normalize(frame) if features is None else features
     watch.lap("normalize")
     pairs, block_stats = candidate_pairs(features, blocking_keys)
     watch.lap("block")

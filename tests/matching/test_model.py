@@ -13,6 +13,7 @@ from matching import (
     MatchModel,
     ModelMismatchError,
     candidate_components,
+    features_of,
     match_features,
     match_frame,
     train_model,
@@ -64,6 +65,26 @@ def test_features_computed_once_give_the_same_model_and_components(
     assert not candidate_components(data, model, features=with_other_rows).equals(
         candidate_components(data, model)
     )
+
+
+def test_a_shard_matched_on_its_rows_of_the_plans_features_matches_as_on_its_own(
+    data: pl.DataFrame, model: MatchModel
+) -> None:
+    """The sync in one process normalises the plan's frame once; a shard (here every third component,
+    sorted by key as the store reads it) takes its rows of those features: same pairs, same clusters."""
+    components = candidate_components(data, model)
+    shard = (
+        data.join(components.filter(pl.col("component") % 3 == 0), on=KEY, how="semi")
+        .sort(KEY)
+    )
+    features = features_of(match_features(data), data, shard)
+    assert features is not None and features.height == shard.height
+    own = match_frame(shard, model=model)
+    shared = match_frame(shard, model=model, features=features)
+    assert _partition(shared.clusters, shard) == _partition(own.clusters, shard)
+    assert _unordered(shared.pairs).sort("a", "b").equals(_unordered(own.pairs).sort("a", "b"))
+    stranger = pl.concat([shard.head(1).with_columns(pl.lit("nowhere").alias("source_id")), shard])
+    assert features_of(match_features(data), data, stranger) is None
 
 
 def test_model_json_round_trip_is_readable_and_scores_the_same(data: pl.DataFrame, model: MatchModel) -> None:
