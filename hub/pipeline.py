@@ -151,32 +151,38 @@ class SyncPipeline:
         with self.step(run_id, "match-plan") as step:
             constraints = self._constraints()
             searchable = self.store.staging.refresh_search_keys()
-            frame = self.store.staging.load_match_frame()
-            features = match_features(frame)  # normalised once, for the model and the components
-            self._planned = (run_id, frame, features) if self._keep_plan else None
             stored = self.store.runs.active_model()
             watermark = self.store.staging.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
             why_retrain = _retrain_reason(stored, rematch_all, self.config.matching)
-            if why_retrain:  # the stored model no longer describes this engine (or there is none)
-                # the stewards' decisions so far are labels: they re-estimate m and calibrate thresholds
-                model = train_model(
-                    frame, config=self.config.matching, constraints=constraints, features=features
-                )
-                self.store.runs.save_model(model.model_dump(mode="json"), frame.height)
-            else:
-                model = MatchModel.model_validate(stored)
-            model_id = self.store.runs.active_model_id()
-            components = candidate_components(frame, model, constraints, features=features)
             why_full = why_retrain or (None if watermark else "no match run yet on this store")
             full = why_full is not None
-            if full:
-                plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
-            else:
+            dirty: set[RecordKey] = set()
+            if not full:
                 since = datetime.fromisoformat(str(watermark))
                 dirty = self.store.staging.changed_since(since) | self.store.decisions.decided_since(since)
-                plan = affected_scope(frame, components, dirty, self.store.golden.membership())
+            if not full and not dirty:  # nothing new, changed or decided: nothing to normalise or match
+                plan, component_of = MatchScope.nothing(), {}
+                model_id = self.store.runs.active_model_id()
+            else:
+                frame = self.store.staging.load_match_frame()
+                features = match_features(frame)  # normalised once, for the model and the components
+                self._planned = (run_id, frame, features) if self._keep_plan else None
+                if why_retrain:  # the stored model no longer describes this engine (or there is none)
+                    # the stewards' decisions so far are labels: they re-estimate m, calibrate thresholds
+                    model = train_model(
+                        frame, config=self.config.matching, constraints=constraints, features=features
+                    )
+                    self.store.runs.save_model(model.model_dump(mode="json"), frame.height)
+                else:
+                    model = MatchModel.model_validate(stored)
+                model_id = self.store.runs.active_model_id()
+                components = candidate_components(frame, model, constraints, features=features)
+                if full:
+                    plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
+                else:
+                    plan = affected_scope(frame, components, dirty, self.store.golden.membership())
+                component_of = {RecordKey(sy, si): c for sy, si, c in components.iter_rows()}
             shards = self.config.matching.shards
-            component_of = {RecordKey(sy, si): c for sy, si, c in components.iter_rows()}
             live = [
                 RecordKey(sy, si) for sy, si in plan.frame.select("source_system", "source_id").iter_rows()
             ]
@@ -186,7 +192,7 @@ class SyncPipeline:
             stats = {
                 "mode": "full" if full else "incremental",
                 **({"full_because": why_full} if why_full else {}),
-                "records": frame.height,
+                "records": self.store.staging.live_count(),
                 "rematched_records": len(live),
                 "rematched_components": plan.components,
                 "search_keys_refreshed": searchable,
