@@ -68,8 +68,8 @@ def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[No
                "--records", str(records), "--seed", "7", *(str(x) for kv in ports.items() for x in kv)]
     server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
     try:
-        for port in ports.values():
-            wait_for_port(port, seconds=max(120.0, records / 200), process=server)
+        for port in ports.values():  # seeding comes first: ~1 ms a record on an idle machine
+            wait_for_port(port, seconds=max(600.0, records / 20), process=server)
         env_file = data_dir / "connections.env"
         while not env_file.exists():
             time.sleep(0.1)
