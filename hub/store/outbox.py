@@ -33,7 +33,7 @@ class OutboxRepository(Repository):
         )
         with self.sessions() as session:
             return [
-                (CustomerRecord.model_validate(r), GoldenRecord.model_validate(g), h)
+                (CustomerRecord.from_store(r), GoldenRecord.from_store(g), h)
                 for r, g, h in session.execute(query)
                 if golden_ids is None or h is None or g["golden_id"] in golden_ids
             ]

@@ -96,7 +96,7 @@ class StagingRepository(Repository):
                     row.last_run_id = run_id
                     continue
                 elif not record.deleted and is_echo(
-                    CustomerRecord.model_validate(row.record), record, pushed.get(record.source_id)
+                    CustomerRecord.from_store(row.record), record, pushed.get(record.source_id)
                 ):
                     stats.echoes += 1  # stored as delivered, but no change for matching
                 else:
@@ -229,7 +229,7 @@ class StagingRepository(Repository):
         with self.sessions() as session:
             for query in queries:
                 for data in session.scalars(query):
-                    record = CustomerRecord.model_validate(data)
+                    record = CustomerRecord.from_store(data)
                     out[record.key] = record
         return out
 
