@@ -112,3 +112,35 @@ def test_the_store_reads_records_back_as_stored_not_through_the_door(store):
     [(source, pushed_golden, _)] = store.outbox.push_state("erp")
     assert (source.given_name, source.emails) == ("Grеta", ["Ann@Example.COM"])
     assert pushed_golden.addresses[0].street == "ul.  Vitosha\u00a0 1"
+
+
+def test_push_state_returns_the_changed_golden_records_and_the_never_pushed(store, monkeypatch):
+    import hub.store.outbox as outbox
+
+    records = [_record(str(n)) for n in range(3)]
+    store.staging.stage_page("erp", records, [], cursor=None)
+    keys = [r.key for r in records]
+    goldens = [
+        GoldenRecord(
+            golden_id=f"G-{n}", given_name="Zoë", sources=[SourceRef(source_system="erp", source_id=str(n))]
+        )
+        for n in range(3)
+    ]
+    membership = {key: f"G-{n}" for n, key in enumerate(keys)}
+    store.golden.save_match(
+        StoredMatch(golden=goldens, retired={}, membership=membership, pairs=[], run_id="r1")
+    )
+    store.outbox.mark_pushed("erp", {"0": "h0", "1": "h1"})  # "2" was never pushed
+
+    def chosen(golden_ids: set[str] | None) -> list[tuple[str, str, str | None]]:
+        return [(r.source_id, g.golden_id, h) for r, g, h in store.outbox.push_state("erp", golden_ids)]
+
+    expected = {
+        None: [("0", "G-0", "h0"), ("1", "G-1", "h1"), ("2", "G-2", None)],
+        frozenset(): [("2", "G-2", None)],
+        frozenset({"G-1", "G-9"}): [("1", "G-1", "h1"), ("2", "G-2", None)],
+    }
+    for golden_ids, rows in expected.items():
+        assert chosen(None if golden_ids is None else set(golden_ids)) == rows
+    monkeypatch.setattr(outbox, "MAX_IDS_IN_SQL", 1)  # too many ids for one statement: same answer
+    assert chosen({"G-1", "G-9"}) == expected[frozenset({"G-1", "G-9"})]
