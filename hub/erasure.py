@@ -162,7 +162,7 @@ def _footprint(session: Session, golden: GoldenRecord, asked: str) -> Footprint:
         if row.golden_id in {golden.golden_id, asked} or sources <= set(keys):
             mine.add(row.golden_id)
             if row.record and "golden_id" in row.record:
-                goldens.append(GoldenRecord.model_validate(row.record))
+                goldens.append(GoldenRecord.from_store(row.record))
         else:
             shared.add(row.golden_id)
     values = PersonValues.of(records.values(), goldens).without(_others_values(session, set(keys)))
@@ -210,7 +210,7 @@ def _records(session: Session, keys: list[RecordKey]) -> dict[RecordKey, Custome
                 _key_in(SourceRecordRow.source_system, SourceRecordRow.source_id, chunk)
             )
         ):
-            record = CustomerRecord.model_validate(data)
+            record = CustomerRecord.from_store(data)
             out[record.key] = record
     return out
 

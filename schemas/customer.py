@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from schemas.trusted import STORED, door_only, is_stored
 from schemas.values import clean_country, clean_email, clean_phone, clean_text
 
 RecordType = Literal["person", "organization"]
@@ -55,8 +56,10 @@ class Address(BaseModel):
     region: str | None = None
     country: str | None = None
 
-    _clean_text = field_validator("street", "postal_code", "city", "region", mode="before")(clean_text)
-    _clean_country = field_validator("country", mode="before")(clean_country)
+    _clean_text = field_validator("street", "postal_code", "city", "region", mode="before")(
+        door_only(clean_text)
+    )
+    _clean_country = field_validator("country", mode="before")(door_only(clean_country))
 
     def is_empty(self) -> bool:
         return not any((self.street, self.postal_code, self.city, self.region))
@@ -77,6 +80,12 @@ class CustomerFields(BaseModel):
     date_of_birth: date | None = None
     tax_id: str | None = None
     updated_at: datetime | None = None
+
+    @classmethod
+    def from_store(cls, data: Mapping[str, Any]) -> Self:
+        """Read back a record the hub itself wrote: types checked, normalisers skipped
+        (:mod:`schemas.trusted`). Never for data from outside the hub: that takes ``model_validate``."""
+        return cls.model_validate(data, context=STORED)
 
     @property
     def display_name(self) -> str:
@@ -103,13 +112,13 @@ class CustomerRecord(CustomerFields):
 
     _clean_text = field_validator(
         "given_name", "family_name", "full_name", "organization_name", "tax_id", mode="before"
-    )(clean_text)
-    _clean_country = field_validator("country", mode="before")(clean_country)
+    )(door_only(clean_text))
+    _clean_country = field_validator("country", mode="before")(door_only(clean_country))
 
     @field_validator("emails", mode="before")
     @classmethod
-    def _clean_emails(cls, value: Any) -> list[str]:
-        return _unique(clean_email(v) for v in _as_list(value))
+    def _clean_emails(cls, value: Any, info: ValidationInfo) -> Any:
+        return value if is_stored(info) else _unique(clean_email(v) for v in _as_list(value))
 
     @field_validator("date_of_birth")
     @classmethod
@@ -120,9 +129,9 @@ class CustomerRecord(CustomerFields):
 
     @model_validator(mode="before")
     @classmethod
-    def _clean_phones(cls, data: Any) -> Any:
+    def _clean_phones(cls, data: Any, info: ValidationInfo) -> Any:
         # Phones need the record's country to parse national numbers, so this runs on the whole record.
-        if isinstance(data, dict) and data.get("phones"):
+        if isinstance(data, dict) and data.get("phones") and not is_stored(info):
             country = clean_country(data.get("country"))
             data = {**data, "phones": _unique(clean_phone(v, country) for v in _as_list(data["phones"]))}
         return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -18,13 +19,21 @@ _SPACES = re.compile(r"\s+")
 #: Longest text we accept in one field; longer values are malformed input, not customer data.
 MAX_TEXT_LENGTH = 500
 
+#: Distinct values each normaliser remembers. They are pure functions of their input, and a sync meets
+#: the same given names, cities, countries - and on a re-sync the same e-mails and phones - again and
+#: again; a refused value raises and is never remembered, so it is judged afresh every time.
+CACHED_VALUES = 1 << 16
+
 
 def clean_text(value: object) -> str | None:
     """NFC-normalise, collapse white space and refuse control characters; empty becomes ``None``."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        value = str(value)
+    return _clean_str(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=CACHED_VALUES)
+def _clean_str(value: str) -> str | None:
     if _CONTROL.search(value):
         raise ValueError("contains control characters")
     if "\ufffd" in value:
@@ -47,14 +56,25 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 
 def _mixed_script_word(text: str) -> tuple[str, list[str]] | None:
+    if text.isascii():  # ASCII letters are all Latin: nothing to mix (most names, every e-mail)
+        return None
     for word in _WORDS.findall(text):
-        scripts = {unicodedata.name(ch, "?").split(" ")[0] for ch in word if ch.isalpha()}
+        if word.isascii():
+            continue
+        scripts = {_script(ch) for ch in word if ch.isalpha()}
         confusable = scripts & _CONFUSABLE_SCRIPTS
         if len(confusable) > 1:
             return word, sorted(s.title() for s in confusable)
     return None
 
 
+@lru_cache(maxsize=4096)
+def _script(letter: str) -> str:
+    """The script a letter belongs to, as the first word of its Unicode name (``LATIN``, ``CYRILLIC``)."""
+    return unicodedata.name(letter, "?").split(" ")[0]
+
+
+@lru_cache(maxsize=CACHED_VALUES)
 def clean_email(value: str) -> str:
     """Validate syntax (no DNS look-up) and return the normalised, lower-cased address."""
     try:
@@ -64,6 +84,7 @@ def clean_email(value: str) -> str:
     return info.normalized.lower()
 
 
+@lru_cache(maxsize=CACHED_VALUES)
 def clean_phone(value: str, country: str | None) -> str:
     """Parse a phone number in the record's country and return it in E.164 (``+49301234567``)."""
     region = country.upper() if country else None

@@ -76,8 +76,17 @@ def content_hash(data: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+#: Never part of a record's content hash: the payload as delivered and the source's change time.
+_NOT_CONTENT = frozenset({"raw", "updated_at"})
+
+
 def record_hash(record: CustomerRecord) -> str:
-    return content_hash(record.model_dump(mode="json", exclude={"raw", "updated_at"}))
+    return content_hash(record.model_dump(mode="json", exclude=set(_NOT_CONTENT)))
+
+
+def dumped_record_hash(data: dict[str, Any]) -> str:
+    """:func:`record_hash` of a record already dumped to JSON (staging dumps it once for both)."""
+    return content_hash({k: v for k, v in data.items() if k not in _NOT_CONTENT})
 
 
 def _jsonable(data: Any) -> Any:

@@ -279,7 +279,7 @@ class GoldenRepository(Repository):
                 if row is None or row.status == "erased":
                     return None
                 if row.status == "active" or not row.merged_into:
-                    return GoldenRecord.model_validate(row.record)
+                    return GoldenRecord.from_store(row.record)
                 golden_id = row.merged_into
             return None
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from hub.models import AuditEntry, CrossReference, GoldenRecordRow, OutboxEvent, SourceRecordRow, utcnow
 from hub.store.common import Repository, _jsonable
 from schemas import CustomerRecord, GoldenRecord
+
+#: Golden ids a push-state query names in one IN list: under every backend's bound-parameter limit.
+MAX_IDS_IN_SQL = 10_000
 
 
 class OutboxRepository(Repository):
@@ -19,7 +22,10 @@ class OutboxRepository(Repository):
         self, source: str, golden_ids: set[str] | None = None
     ) -> list[tuple[CustomerRecord, GoldenRecord, str | None]]:
         """Records of ``source`` to consider for push-back, with their golden record and the hash of
-        what was last pushed: those of ``golden_ids`` (all when ``None``) and any never pushed."""
+        what was last pushed: those of ``golden_ids`` (all when ``None``) and any never pushed.
+
+        The choice is made in SQL, so a re-sync reads (and decodes) only the rows it returns, not
+        every record of the source; a set of ids too large for one statement is applied here."""
         query = (
             select(SourceRecordRow.record, GoldenRecordRow.record, CrossReference.pushed_hash)
             .join(
@@ -31,9 +37,14 @@ class OutboxRepository(Repository):
             .where(SourceRecordRow.source_system == source, SourceRecordRow.deleted.is_(False))
             .order_by(SourceRecordRow.source_id)
         )
+        if golden_ids is not None and len(golden_ids) <= MAX_IDS_IN_SQL:
+            wanted = CrossReference.pushed_hash.is_(None)
+            if golden_ids:
+                wanted = or_(wanted, CrossReference.golden_id.in_(sorted(golden_ids)))
+            query = query.where(wanted)
         with self.sessions() as session:
             return [
-                (CustomerRecord.model_validate(r), GoldenRecord.model_validate(g), h)
+                (CustomerRecord.from_store(r), GoldenRecord.from_store(g), h)
                 for r, g, h in session.execute(query)
                 if golden_ids is None or h is None or g["golden_id"] in golden_ids
             ]

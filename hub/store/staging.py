@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 import polars as pl
 from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from hub.echoes import is_echo
 from hub.models import (
-    CrossReference,
-    ErasedKey,
     MatchPlanRow,
-    OrderRow,
     QuarantineRow,
     SearchKeyRow,
     SourceRecordRow,
@@ -34,9 +29,9 @@ from hub.store.common import (
     StageStats,
     _flat_frame,
     _ids_by_system,
-    record_hash,
 )
 from hub.store.quarantine_rows import record as record_quarantined
+from hub.store.staging_writes import write_orders, write_records
 from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, RecordKey
 
 
@@ -68,80 +63,15 @@ class StagingRepository(Repository):
         run_id: str | None = None,
         stream: str = "customers",
     ) -> StageStats:
-        """Store one page and move the source's cursor in the same transaction."""
-        stats = StageStats(quarantined=len(quarantined))
-        now = utcnow()
+        """Store one page and move the source's cursor in the same transaction (set-based:
+        :mod:`hub.store.staging_writes`)."""
         with self.sessions.begin() as session:
-            ids = [r.source_id for r in records]
-            existing = self._rows_by_key(session, source, ids)
-            erased = self._erased(session, source, ids)
-            pushed = self._pushed_fields(session, source, ids)
-            for record in records:
-                if record.source_system != source:
-                    raise ValueError(f"record {record.key} delivered by source {source!r}")
-                if record.source_id in erased:
-                    stats.erased_skipped += 1
-                    continue
-                digest = record_hash(record)
-                row = existing.get(record.source_id)
-                if row is None:
-                    row = SourceRecordRow(
-                        source_system=source, source_id=record.source_id, first_seen_at=now, changed_at=now
-                    )
-                    session.add(row)
-                    existing[record.source_id] = row
-                    stats.inserted += 1
-                elif row.content_hash == digest and row.deleted == record.deleted:
-                    stats.unchanged += 1
-                    row.last_run_id = run_id
-                    continue
-                elif not record.deleted and is_echo(
-                    CustomerRecord.model_validate(row.record), record, pushed.get(record.source_id)
-                ):
-                    stats.echoes += 1  # stored as delivered, but no change for matching
-                else:
-                    stats.updated += 1
-                    row.changed_at = now
-                _fill_row(row, record, digest)
-                row.last_run_id = run_id
+            stats = write_records(session, source, records, run_id, utcnow())
+            stats.quarantined = len(quarantined)
             self._quarantine(session, quarantined, run_id)
             if cursor is not None:
                 self._put_cursor(session, source, stream, cursor)
         return stats
-
-    @staticmethod
-    def _pushed_fields(session: Session, source: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Per source id, the fields the hub last pushed there (``hub.echoes``)."""
-        query = select(CrossReference.source_id, CrossReference.pushed_fields).where(
-            CrossReference.source_system == source,
-            CrossReference.source_id.in_(ids),
-            CrossReference.pushed_fields.is_not(None),
-        )
-        return {source_id: fields for source_id, fields in session.execute(query) if fields}
-
-    @staticmethod
-    def _rows_by_key(session: Session, source: str, ids: Sequence[str]) -> dict[str, SourceRecordRow]:
-        rows: dict[str, SourceRecordRow] = {}
-        for start in range(0, len(ids), 500):  # stay under every database's bound-parameter limit
-            chunk = ids[start : start + 500]
-            query = select(SourceRecordRow).where(
-                SourceRecordRow.source_system == source, SourceRecordRow.source_id.in_(chunk)
-            )
-            rows.update({row.source_id: row for row in session.scalars(query)})
-        return rows
-
-    @staticmethod
-    def _erased(session: Session, source: str, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            found.update(
-                session.scalars(
-                    select(ErasedKey.source_id).where(
-                        ErasedKey.source_system == source, ErasedKey.source_id.in_(ids[start : start + 500])
-                    )
-                )
-            )
-        return found
 
     def stage_orders(
         self,
@@ -153,17 +83,7 @@ class StagingRepository(Repository):
     ) -> int:
         """Upsert a page of orders and move the orders cursor in the same transaction."""
         with self.sessions.begin() as session:
-            for order in orders:
-                row = session.get(OrderRow, (source, order.order_id)) or OrderRow(
-                    source_system=source, order_id=order.order_id
-                )
-                row.customer_source_id, row.total, row.currency = (
-                    order.customer_source_id,
-                    order.total,
-                    order.currency,
-                )
-                row.status, row.ordered_at = order.status, order.ordered_at
-                session.add(row)
+            write_orders(session, source, orders)
             self._quarantine(session, quarantined, run_id)
             if cursor is not None:
                 self._put_cursor(session, source, ORDERS_STREAM, cursor)
@@ -235,7 +155,7 @@ class StagingRepository(Repository):
         with self.sessions() as session:
             for query in queries:
                 for data in session.scalars(query):
-                    record = CustomerRecord.model_validate(data)
+                    record = CustomerRecord.from_store(data)
                     out[record.key] = record
         return out
 
@@ -292,20 +212,3 @@ class StagingRepository(Repository):
                 )
                 for r in session.scalars(query)
             ]
-
-
-def _fill_row(row: SourceRecordRow, record: CustomerRecord, digest: str) -> None:
-    address = record.addresses[0] if record.addresses else None
-    row.record_type = record.record_type
-    row.given_name, row.family_name = record.given_name, record.family_name
-    row.full_name, row.organization_name = record.full_name, record.organization_name
-    row.email = ";".join(record.emails) or None
-    row.phone = ";".join(record.phones) or None
-    row.street = address.street if address else None
-    row.postal_code = address.postal_code if address else None
-    row.city = address.city if address else None
-    row.country = record.country or (address.country if address else None)
-    row.date_of_birth, row.tax_id = record.date_of_birth, record.tax_id
-    row.source_updated_at, row.deleted = record.updated_at, record.deleted
-    row.record = record.model_dump(mode="json")
-    row.content_hash = digest
