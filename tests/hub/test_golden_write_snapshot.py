@@ -30,6 +30,7 @@ from hub_staging import hub_config, stage
 from sqlalchemy import MetaData
 
 from hub.pipeline import SyncPipeline
+from hub.review_clusters import ReviewClusters
 from hub.stewardship import Stewardship
 from hub.store import HubStore
 from schemas import CustomerRecord, RecordKey
@@ -75,6 +76,7 @@ def history(store_url: str) -> HubStore:
     rng = random.Random(3)
     stage(hub.store, records[:200])
     hub.match("run-1")  # full: creates
+    ReviewClusters(hub.store).page()  # the review queue is built: later writes refresh its items
     changed = [
         r.model_copy(update={"emails": [*r.emails, f"new.{i}@example.com"], "family_name": "Neu"})
         for i, r in enumerate(rng.sample(records[:200], 12))
