@@ -142,7 +142,10 @@ def rank(
 ) -> list[tuple[CustomerRecord, Any]]:
     """Order (record, value) candidates by the rules; the record key breaks the last ties. ``key``
     says which values are one value (``most_frequent`` counts them together)."""
-    counts = Counter(key(r, v) for r, v in candidates)
+    if len(candidates) < 2:  # most golden records have one source record: nothing to order
+        return list(candidates)
+    # values are only counted for a rule that counts them (the spelling key is a regex per value)
+    counts = Counter(key(r, v) for r, v in candidates) if "most_frequent" in rules else Counter()
     keys = [_rule_key(rule, trust, counts, key) for rule in rules]
     return sorted(candidates, key=lambda c: (*[k(*c) for k in keys], str(c[0].key)))
 
@@ -180,13 +183,16 @@ def build_golden(
         elif candidates:
             winner, value = candidates[0]
             data[field] = value
-            won = same(winner, value)
+            beaten = []
+            if len(candidates) > 1:  # a lone value beat nothing: no spelling keys to compare
+                won = same(winner, value)
+                beaten = [(r, v) for r, v in candidates[1:] if same(r, v) != won]
             lineage[field] = FieldLineage(
                 field=field,
                 value=_plain(value),
                 source=_ref(winner),
                 rule="+".join(survivorship.rules(field)),
-                competing=_grouped([(r, v) for r, v in candidates if same(r, v) != won]),
+                competing=_grouped(beaten),
             )
     for field in LIST_FIELDS:
         candidates = rank(
