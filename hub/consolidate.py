@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from hub.golden import assign_golden_ids, build_golden, field_conflicts
+from hub.golden import assign_golden_ids, base_golden_id, build_golden, field_conflicts
 from hub.store import HubStore, StaleDecisionsError, StoredMatch
 from schemas import HubConfig, RecordKey, StewardDecision
 from schemas.steward import DecisionKind, FieldOverride, NotSameCustomer, SameCustomer, Unmerge
@@ -173,9 +173,11 @@ def build_golden_records(
     clusters = {c: list(m) for c, m in clusters.items()}
     apply_pair_decisions(clusters, decisions)
     apply_unmerges(clusters, decisions)
-    previous = store.golden.membership()
-    assignment = assign_golden_ids(clusters, previous, store.golden.golden_ids(), preferred)
     keys = {k for members in clusters.values() for k in members}
+    # only what the id assignment reads: the clusters' own links and the ids a new id could take
+    previous = store.golden.membership_of(keys)
+    taken = store.golden.taken_ids(base_golden_id(members) for members in clusters.values() if members)
+    assignment = assign_golden_ids(clusters, previous, taken, preferred)
     records = store.staging.load_records(keys)
     overrides = overrides_by_golden(decisions, assignment.retired)
     trust = {s.name: s.trust for s in config.sources}
@@ -229,7 +231,8 @@ def _consolidate_once(
     plan = store.runs.plan(run_id) if run_id else None
     if plan is not None:
         late = store.decisions.decided_since(plan.started_at, undone_too=True)
-        clusters, pairs, scope = hold_back(clusters, pairs, scope, late, store.golden.membership())
+        if late:  # decisions taken while this run matched: rare, and only then are all links read
+            clusters, pairs, scope = hold_back(clusters, pairs, scope, late, store.golden.membership())
     built = build_golden_records(
         store,
         config,

@@ -40,12 +40,18 @@ LIST_FIELDS = ("emails", "phones", "addresses")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def new_golden_id(members: Sequence[RecordKey], taken: set[str]) -> str:
+def base_golden_id(members: Sequence[RecordKey]) -> str:
+    """The id a new cluster gets when it is free (derived from its smallest member key)."""
     seed = min(str(k) for k in members)
-    digest = hashlib.sha256(seed.encode()).hexdigest()
-    candidate, n = f"G-{digest[:12]}", 1
+    return f"G-{hashlib.sha256(seed.encode()).hexdigest()[:12]}"
+
+
+def new_golden_id(members: Sequence[RecordKey], taken: set[str]) -> str:
+    """The base id, or its first numbered variant not ``taken``."""
+    base = base_golden_id(members)
+    candidate, n = base, 1
     while candidate in taken:
-        candidate, n = f"G-{digest[:12]}-{n}", n + 1
+        candidate, n = f"{base}-{n}", n + 1
     return candidate
 
 

@@ -3,6 +3,7 @@ cross-references, pairs, conflicts, audit trail and outbox events), and reading 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select, text
@@ -135,6 +136,30 @@ class GoldenRepository(Repository):
                 select(CrossReference.source_system, CrossReference.source_id, CrossReference.golden_id)
             )
             return {RecordKey(s, i): g for s, i, g in rows}
+
+    def membership_of(self, keys: Iterable[RecordKey]) -> dict[RecordKey, str]:
+        """The golden ids of these source records (those linked): read by key, in chunks, so that a
+        run rebuilding a few thousand golden records does not read a million links."""
+        with self.sessions() as session:
+            return current_links(session, set(keys))
+
+    def taken_ids(self, bases: Iterable[str]) -> set[str]:
+        """The stored golden ids among ``bases`` and their numbered variants (``hub.golden.new_golden_id``):
+        all a new id derived from one of them can collide with. A variant exists only beside its base
+        (golden records are retired, never deleted), so only the bases found are looked up by prefix."""
+        table = core_table(GoldenRecordRow)
+        wanted, found = sorted(set(bases)), set()
+        with self.sessions() as session:
+            for start in range(0, len(wanted), KEY_CHUNK):
+                chunk = wanted[start : start + KEY_CHUNK]
+                found |= set(session.scalars(select(table.c.golden_id).where(table.c.golden_id.in_(chunk))))
+            variants: set[str] = set()
+            for base in sorted(found):
+                query = select(table.c.golden_id).where(
+                    table.c.golden_id.startswith(f"{base}-", autoescape=True)
+                )
+                variants |= set(session.scalars(query))
+        return found | variants
 
     def golden_ids(self) -> set[str]:
         with self.sessions() as session:
