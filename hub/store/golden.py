@@ -81,14 +81,13 @@ class GoldenRepository(Repository):
         only the golden records and links the result can change."""
         scope = result.scope
         links = current_links(session, None if scope is None else scope | set(result.membership))
-        if scope is None:
-            touched_ids = set(
-                session.scalars(select(GoldenRecordRow.golden_id).where(GoldenRecordRow.status == "active"))
-            )
+        built = {g.golden_id for g in result.golden}
+        if scope is None:  # a full run: every active golden record, and those it builds
+            current = stored_golden(session, built, all_active=True)
+            touched_ids = {g for g, row in current.items() if row.status == "active"} | built
         else:
-            touched_ids = {links[k] for k in scope if k in links}
-        touched_ids |= {g.golden_id for g in result.golden}
-        current = stored_golden(session, touched_ids)
+            touched_ids = {links[k] for k in scope if k in links} | built
+            current = stored_golden(session, touched_ids)
         # every golden record whose links may change: the review items around them are refreshed
         review_scope = None if scope is None else set(links.values()) | touched_ids
         actor = result.actor if result.actor != "hub" or not result.run_id else f"run:{result.run_id}"

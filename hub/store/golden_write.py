@@ -58,15 +58,26 @@ class _Stored:
     record: dict[str, Any]
 
 
-def stored_golden(session: Session, golden_ids: set[str]) -> dict[str, _Stored]:
-    """The stored golden records among ``golden_ids`` (read in the store's order: retirements are
-    audited in it)."""
-    if not golden_ids:
-        return {}
+def stored_golden(session: Session, golden_ids: set[str], all_active: bool = False) -> dict[str, _Stored]:
+    """The stored golden records among ``golden_ids`` (and every active one with ``all_active``: a full
+    run), in golden-id order: retirements are audited in it. Looked up by chunks of ids (PostgreSQL
+    takes at most 65,535 parameters a statement); a full run reads the active ones in one scan."""
     table = core_table(GoldenRecordRow)
-    query = select(table.c.golden_id, table.c.status, table.c.content_hash, table.c.version, table.c.record)
-    rows = session.execute(query.where(table.c.golden_id.in_(golden_ids)))
-    return {g: _Stored(status, digest, version, record) for g, status, digest, version, record in rows}
+    columns = select(table.c.golden_id, table.c.status, table.c.content_hash, table.c.version, table.c.record)
+    found: dict[str, _Stored] = {}
+
+    def read(query: Any) -> None:
+        for golden_id, status, digest, version, record in session.execute(query):
+            found[golden_id] = _Stored(status, digest, version, record)
+
+    if all_active:
+        read(columns.where(table.c.status == "active"))
+        inactive = select(table.c.golden_id).where(table.c.status != "active")
+        golden_ids = (golden_ids - found.keys()) & set(session.scalars(inactive))
+    wanted = sorted(golden_ids)
+    for start in range(0, len(wanted), KEY_CHUNK):
+        read(columns.where(table.c.golden_id.in_(wanted[start : start + KEY_CHUNK])))
+    return dict(sorted(found.items()))
 
 
 @dataclass
