@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from hub.golden import assign_golden_ids, base_golden_id, build_golden, field_conflicts
+from hub.golden import assign_golden_ids, build_golden, field_conflicts
 from hub.store import HubStore, StaleDecisionsError, StoredMatch
 from schemas import HubConfig, RecordKey, StewardDecision
 from schemas.steward import DecisionKind, FieldOverride, NotSameCustomer, SameCustomer, Unmerge
@@ -176,8 +176,7 @@ def build_golden_records(
     keys = {k for members in clusters.values() for k in members}
     # only what the id assignment reads: the clusters' own links and the ids a new id could take
     previous = store.golden.membership_of(keys)
-    taken = store.golden.taken_ids(base_golden_id(members) for members in clusters.values() if members)
-    assignment = assign_golden_ids(clusters, previous, taken, preferred)
+    assignment = assign_golden_ids(clusters, previous, store.golden.taken_ids, preferred)
     records = store.staging.load_records(keys)
     overrides = overrides_by_golden(decisions, assignment.retired)
     trust = {s.name: s.trust for s in config.sources}

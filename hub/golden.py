@@ -65,12 +65,14 @@ class IdAssignment:
 def assign_golden_ids(
     clusters: Mapping[Any, Sequence[RecordKey]],
     previous: Mapping[RecordKey, str],
-    existing: set[str],
+    existing: set[str] | Callable[[set[str]], set[str]],
     preferred: Mapping[Any, str] | None = None,
 ) -> IdAssignment:
     """Map each cluster to a golden id, deterministically, preferring the ids its members had.
 
     ``preferred`` ids (an undo restoring the ids clusters had before a decision) win over all claims.
+    ``existing``: the stored golden ids, or a lookup of those a new id derived from the given bases
+    could collide with (``store.golden.taken_ids``), asked only for the clusters left without an id.
     """
     claims: list[tuple[int, str, str, Any]] = []
     for cluster, golden_id in (preferred or {}).items():
@@ -86,6 +88,8 @@ def assign_golden_ids(
         if cluster not in ids and golden_id not in used:
             ids[cluster] = golden_id
             used.add(golden_id)
+    if callable(existing):
+        existing = existing({base_golden_id(m) for c, m in clusters.items() if c not in ids})
     taken = set(existing) | used
     split_from: dict[str, str] = {}
     for cluster, members in sorted(clusters.items(), key=lambda item: min(str(k) for k in item[1])):
