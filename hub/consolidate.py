@@ -173,9 +173,10 @@ def build_golden_records(
     clusters = {c: list(m) for c, m in clusters.items()}
     apply_pair_decisions(clusters, decisions)
     apply_unmerges(clusters, decisions)
-    previous = store.golden.membership()
-    assignment = assign_golden_ids(clusters, previous, store.golden.golden_ids(), preferred)
     keys = {k for members in clusters.values() for k in members}
+    # only what the id assignment reads: the clusters' own links and the ids a new id could take
+    previous = store.golden.membership_of(keys)
+    assignment = assign_golden_ids(clusters, previous, store.golden.taken_ids, preferred)
     records = store.staging.load_records(keys)
     overrides = overrides_by_golden(decisions, assignment.retired)
     trust = {s.name: s.trust for s in config.sources}
@@ -229,7 +230,8 @@ def _consolidate_once(
     plan = store.runs.plan(run_id) if run_id else None
     if plan is not None:
         late = store.decisions.decided_since(plan.started_at, undone_too=True)
-        clusters, pairs, scope = hold_back(clusters, pairs, scope, late, store.golden.membership())
+        if late:  # decisions taken while this run matched: rare, and only then are all links read
+            clusters, pairs, scope = hold_back(clusters, pairs, scope, late, store.golden.membership())
     built = build_golden_records(
         store,
         config,

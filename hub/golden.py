@@ -40,12 +40,18 @@ LIST_FIELDS = ("emails", "phones", "addresses")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def new_golden_id(members: Sequence[RecordKey], taken: set[str]) -> str:
+def base_golden_id(members: Sequence[RecordKey]) -> str:
+    """The id a new cluster gets when it is free (derived from its smallest member key)."""
     seed = min(str(k) for k in members)
-    digest = hashlib.sha256(seed.encode()).hexdigest()
-    candidate, n = f"G-{digest[:12]}", 1
+    return f"G-{hashlib.sha256(seed.encode()).hexdigest()[:12]}"
+
+
+def new_golden_id(members: Sequence[RecordKey], taken: set[str]) -> str:
+    """The base id, or its first numbered variant not ``taken``."""
+    base = base_golden_id(members)
+    candidate, n = base, 1
     while candidate in taken:
-        candidate, n = f"G-{digest[:12]}-{n}", n + 1
+        candidate, n = f"{base}-{n}", n + 1
     return candidate
 
 
@@ -59,12 +65,14 @@ class IdAssignment:
 def assign_golden_ids(
     clusters: Mapping[Any, Sequence[RecordKey]],
     previous: Mapping[RecordKey, str],
-    existing: set[str],
+    existing: set[str] | Callable[[set[str]], set[str]],
     preferred: Mapping[Any, str] | None = None,
 ) -> IdAssignment:
     """Map each cluster to a golden id, deterministically, preferring the ids its members had.
 
     ``preferred`` ids (an undo restoring the ids clusters had before a decision) win over all claims.
+    ``existing``: the stored golden ids, or a lookup of those a new id derived from the given bases
+    could collide with (``store.golden.taken_ids``), asked only for the clusters left without an id.
     """
     claims: list[tuple[int, str, str, Any]] = []
     for cluster, golden_id in (preferred or {}).items():
@@ -80,6 +88,8 @@ def assign_golden_ids(
         if cluster not in ids and golden_id not in used:
             ids[cluster] = golden_id
             used.add(golden_id)
+    if callable(existing):
+        existing = existing({base_golden_id(m) for c, m in clusters.items() if c not in ids})
     taken = set(existing) | used
     split_from: dict[str, str] = {}
     for cluster, members in sorted(clusters.items(), key=lambda item: min(str(k) for k in item[1])):
@@ -142,7 +152,10 @@ def rank(
 ) -> list[tuple[CustomerRecord, Any]]:
     """Order (record, value) candidates by the rules; the record key breaks the last ties. ``key``
     says which values are one value (``most_frequent`` counts them together)."""
-    counts = Counter(key(r, v) for r, v in candidates)
+    if len(candidates) < 2:  # most golden records have one source record: nothing to order
+        return list(candidates)
+    # values are only counted for a rule that counts them (the spelling key is a regex per value)
+    counts = Counter(key(r, v) for r, v in candidates) if "most_frequent" in rules else Counter()
     keys = [_rule_key(rule, trust, counts, key) for rule in rules]
     return sorted(candidates, key=lambda c: (*[k(*c) for k in keys], str(c[0].key)))
 
@@ -180,13 +193,16 @@ def build_golden(
         elif candidates:
             winner, value = candidates[0]
             data[field] = value
-            won = same(winner, value)
+            beaten = []
+            if len(candidates) > 1:  # a lone value beat nothing: no spelling keys to compare
+                won = same(winner, value)
+                beaten = [(r, v) for r, v in candidates[1:] if same(r, v) != won]
             lineage[field] = FieldLineage(
                 field=field,
                 value=_plain(value),
                 source=_ref(winner),
                 rule="+".join(survivorship.rules(field)),
-                competing=_grouped([(r, v) for r, v in candidates if same(r, v) != won]),
+                competing=_grouped(beaten),
             )
     for field in LIST_FIELDS:
         candidates = rank(

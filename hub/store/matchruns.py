@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub.models import MatchModelRow, MatchPlanPair, MatchPlanRow, MatchPlanRun, core_table
@@ -70,15 +70,17 @@ class MatchRunRepository(Repository):
                 .delete()
                 .where(MatchPlanPair.run_id == run_id, MatchPlanPair.shard == shard)
             )
-            for key, label in clusters.items():
+            if clusters:  # one executemany, not one UPDATE statement per record
                 session.execute(
-                    table.update()
-                    .where(
-                        table.c.run_id == run_id,
-                        table.c.source_system == key.source_system,
-                        table.c.source_id == key.source_id,
-                    )
-                    .values(cluster=label)
+                    table.update().where(
+                        table.c.run_id == bindparam("b_run"),
+                        table.c.source_system == bindparam("b_system"),
+                        table.c.source_id == bindparam("b_id"),
+                    ),
+                    [
+                        {"b_run": run_id, "b_system": k.source_system, "b_id": k.source_id, "cluster": label}
+                        for k, label in clusters.items()
+                    ],
                 )
             for start in range(0, len(pairs), 5000):
                 session.execute(
@@ -96,14 +98,16 @@ class MatchRunRepository(Repository):
         clusters: dict[str, list[RecordKey]] = {}
         keys: set[RecordKey] = set()
         missing: set[int] = set()
+        table = core_table(MatchPlanRow)
+        columns = select(table.c.source_system, table.c.source_id, table.c.shard, table.c.cluster)
         with self.sessions() as session:
-            for row in session.scalars(select(MatchPlanRow).where(MatchPlanRow.run_id == run_id)):
-                key = RecordKey(row.source_system, row.source_id)
+            for system, source_id, shard, cluster in session.execute(columns.where(table.c.run_id == run_id)):
+                key = RecordKey(system, source_id)
                 keys.add(key)
-                if row.shard >= 0 and row.cluster is None:
-                    missing.add(row.shard)
-                elif row.cluster is not None:
-                    clusters.setdefault(row.cluster, []).append(key)
+                if shard >= 0 and cluster is None:
+                    missing.add(shard)
+                elif cluster is not None:
+                    clusters.setdefault(cluster, []).append(key)
             pairs = list(session.scalars(select(MatchPlanPair.pair).where(MatchPlanPair.run_id == run_id)))
         return clusters, keys, pairs, sorted(missing)
 

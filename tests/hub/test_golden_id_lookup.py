@@ -1,0 +1,62 @@
+"""What a golden-record write reads instead of whole tables (issue 15 item 3), on SQLite and PostgreSQL:
+the links of some records, and the stored ids a new golden id could collide with."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.golden import assign_golden_ids, base_golden_id
+from hub.store import HubStore, StoredMatch
+from schemas import GoldenRecord, RecordKey, SourceRef
+
+
+@pytest.fixture
+def store(store_url):
+    hub = HubStore(store_url, upgrade=True)
+    yield hub
+    hub.close()
+
+
+def _save(store: HubStore, links: dict[RecordKey, str]) -> None:
+    members: dict[str, list[RecordKey]] = {}
+    for key, golden_id in links.items():
+        members.setdefault(golden_id, []).append(key)
+    golden = [
+        GoldenRecord(
+            golden_id=golden_id,
+            given_name="Ana",
+            sources=[SourceRef(source_system=k.source_system, source_id=k.source_id) for k in keys],
+        )
+        for golden_id, keys in members.items()
+    ]
+    store.golden.save_match(StoredMatch(golden=golden, retired={}, membership=links, pairs=[], run_id="r1"))
+
+
+def test_taken_ids_finds_the_bases_and_their_variants_only(store):
+    new = [RecordKey("erp", "1")]
+    base = base_golden_id(new)
+    other = base_golden_id([RecordKey("erp", "2")])
+    _save(
+        store,
+        {
+            RecordKey("webshop", "a"): base,
+            RecordKey("webshop", "b"): f"{base}-1",
+            RecordKey("webshop", "c"): other,
+            RecordKey("webshop", "d"): "G-unrelated",
+        },
+    )
+    taken = store.golden.taken_ids([base, base_golden_id([RecordKey("erp", "9")])])
+    assert taken == {base, f"{base}-1"}
+    # the assignment sees the same collisions as with every stored id: the next free variant
+    everything = store.golden.golden_ids()
+    for existing in (taken, everything):
+        assert assign_golden_ids({"c": new}, {}, existing).ids == {"c": f"{base}-2"}
+    assert store.golden.taken_ids([]) == set()
+
+
+def test_membership_of_reads_just_the_asked_links(store):
+    links = {RecordKey("erp", str(i)): f"G-{i % 7}" for i in range(1200)}  # over two key chunks
+    _save(store, links)
+    asked = [RecordKey("erp", str(i)) for i in range(0, 1200, 3)] + [RecordKey("crm", "nobody")]
+    assert store.golden.membership_of(asked) == {k: links[k] for k in asked if k in links}
+    assert store.golden.membership_of([]) == {}
