@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from hub.models import AuditEntry, CrossReference, GoldenRecordRow, OutboxEvent, SourceRecordRow, utcnow
 from hub.store.common import Repository, _jsonable
@@ -38,7 +38,7 @@ class OutboxRepository(Repository):
             .order_by(SourceRecordRow.source_id)
         )
         if golden_ids is not None and len(golden_ids) <= MAX_IDS_IN_SQL:
-            wanted = CrossReference.pushed_hash.is_(None)
+            wanted: ColumnElement[bool] = CrossReference.pushed_hash.is_(None)
             if golden_ids:
                 wanted = or_(wanted, CrossReference.golden_id.in_(sorted(golden_ids)))
             query = query.where(wanted)

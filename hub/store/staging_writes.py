@@ -148,7 +148,7 @@ class _Page:
     @staticmethod
     def _update_pending(before: _Stored, values: dict[str, Any]) -> None:
         pending = before.pending if before.pending is not None else {}
-        kept = {k: pending[k] for k in ("first_seen_at", "changed_at") if k in pending}
+        kept: dict[str, Any] = {k: pending[k] for k in ("first_seen_at", "changed_at") if k in pending}
         pending.clear()
         pending.update({**values, **kept})
         before.content_hash, before.deleted = values["content_hash"], values["deleted"]
