@@ -4,7 +4,9 @@ and the local source systems served over real HTTP on loopback."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -49,13 +51,59 @@ def store_url(request, tmp_path) -> str:
     return server.create_database(f"hub_{os.getpid()}_{next(_db_counter)}")
 
 
-@pytest.fixture
-def local_sources(tmp_path, monkeypatch):
-    """All four local source systems, seeded with a small population, reachable via AIRFLOW_CONN_*."""
+@pytest.fixture(scope="session")
+def seeded_sources(tmp_path_factory):
+    """``seeded_sources(dest, records, seed, extra=False)`` starts the local systems on a copy of a data
+    folder seeded once per session and parameters (seeding is most of a start; serving a seeded copy
+    takes a tenth of a second). Each copy is a fresh population: no test sees another's changes."""
     from sources.run import start_local_sources
 
-    local = start_local_sources(tmp_path / "sources", records=240, seed=11)
+    templates: dict[tuple[int, int, bool], Path] = {}
+
+    def start(dest: Path, records: int, seed: int, extra: bool = False):
+        key = (records, seed, extra)
+        if key not in templates:
+            template = tmp_path_factory.mktemp(f"sources-{records}-{seed}-{int(extra)}")
+            start_local_sources(template, records=records, seed=seed, extra=extra).stop()
+            templates[key] = template
+        shutil.copytree(templates[key], dest)
+        return start_local_sources(dest, records=records, seed=seed, extra=extra)
+
+    return start
+
+
+@pytest.fixture
+def local_sources(tmp_path, monkeypatch, seeded_sources):
+    """All four local source systems, seeded with a small population, reachable via AIRFLOW_CONN_*."""
+    local = seeded_sources(tmp_path / "sources", records=240, seed=11)
     for name, value in local.env().items():
         monkeypatch.setenv(name, value)
     yield local
     local.stop()
+
+
+@pytest.fixture(scope="session")
+def tryton_template(tmp_path_factory):
+    """A Tryton database made by ``trytond-admin`` (party, country) and seeded with PARTIES by proteus,
+    once per session (about 15 s): the folder and the party ids by key. Tests work on copies."""
+    from sources.tryton import PARTIES, TrytonServer
+
+    server = TrytonServer(tmp_path_factory.mktemp("tryton-template")).start()
+    parties = json.loads(PARTIES.read_text(encoding="utf-8"))
+    ids = server.seed(parties)
+    server.stop()
+    (server.data_dir / "trytond.log").unlink(missing_ok=True)
+    return server.data_dir, {p["key"]: party_id for p, party_id in zip(parties, ids, strict=True)}
+
+
+@pytest.fixture
+def seeded_tryton(tryton_template, tmp_path):
+    """A fresh Tryton database of the seeded parties for this test (a copy; not served): the
+    ``TrytonServer`` and the party ids by key."""
+    from sources.tryton import TrytonServer
+
+    template, ids = tryton_template
+    copy = shutil.copytree(template, tmp_path / "tryton")
+    config = copy / "trytond.conf"  # proteus opens the database the configuration names: the copy's
+    config.write_text(config.read_text(encoding="utf-8").replace(str(template), str(copy)), encoding="utf-8")
+    return TrytonServer(copy), dict(ids)

@@ -7,21 +7,18 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 import pytest
-from hub_staging import hub_config, stage
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from hub.consolidate import hold_back
 from hub.golden import LIST_FIELDS, SCALAR_FIELDS, build_golden, field_conflicts
 from hub.models import AuditEntry, StewardDecisionRow
-from hub.pipeline import SyncPipeline
 from hub.queries import HubQueries
 from hub.stewardship import Stewardship
 from hub.store import HubStore, StoredMatch
 from hub.tax_ids import tax_id_key
 from schemas import CustomerRecord, RecordKey, SurvivorshipConfig
 from schemas.steward import FIELD_TYPES, parse_decision
-from sources.generator import generate_dataset, to_customer_record
 
 SAME_NUMBER = [
     ("DE281127676", None, "281127676", None),
@@ -119,21 +116,6 @@ def test_decisions_are_typed_per_kind():
 
 
 # ---- decisions on a matched hub -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def records() -> list[CustomerRecord]:
-    rows = generate_dataset(n_records=320, seed=5, malformed_rate=0.0).rows
-    return [to_customer_record(r) for r in rows]
-
-
-@pytest.fixture
-def hub(store_url, records):
-    pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url, upgrade=True))
-    stage(pipeline.store, records)
-    pipeline.match("run-1")
-    yield pipeline
-    pipeline.store.close()
 
 
 def _stored(store: HubStore) -> tuple[int, int, int]:

@@ -24,15 +24,6 @@ from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, RecordKey
 from schemas.steward import parse_decision
 
 
-@pytest.fixture
-def hub(store_url, records):
-    pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url, upgrade=True))
-    stage(pipeline.store, records)
-    pipeline.match("run-1")
-    yield pipeline
-    pipeline.store.close()
-
-
 def _groups(store: HubStore) -> dict[str, list[RecordKey]]:
     groups: dict[str, list[RecordKey]] = defaultdict(list)
     for key, golden_id in sorted(store.golden.membership().items()):

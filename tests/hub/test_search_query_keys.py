@@ -22,20 +22,31 @@ FIXED = [
 
 def frame_query_keys(query: str) -> set[str]:
     """The reference: the six readings of the query as a frame through ``build_features``."""
-    query = " ".join(query.split())
-    if not query:
-        return set()
+    return frame_query_keys_of([query])[0]
+
+
+def frame_query_keys_of(queries: list[str]) -> list[set[str]]:
+    """``frame_query_keys`` of many queries in one frame (one ``build_features`` call: the pipeline
+    works row by row, and ``test_one_frame_gives_each_query_its_own_keys`` holds it to that)."""
+    queries = [" ".join(query.split()) for query in queries]
     rows = [
-        {"source_system": "q", "source_id": f"{kind}{country}", "record_type": kind, name_field: query,
-         "country": country, "email": query if "@" in query else None, "phone": query,
+        {"source_system": "q", "source_id": f"{number}:{kind}{country}", "record_type": kind,
+         name_field: query, "country": country, "email": query if "@" in query else None, "phone": query,
          "tax_id": query if any(ch.isdigit() for ch in query) else None}
+        for number, query in enumerate(queries) if query
         for country in QUERY_COUNTRIES
         for kind, name_field in (("person", "full_name"), ("organization", "organization_name"))
     ]  # fmt: skip
+    keys: list[set[str]] = [{f"c:{ch}" for ch in query if is_cjk(ch)} for query in queries]
+    if not rows:
+        return keys
     frame = conform(pl.DataFrame(rows, infer_schema_length=None))
     names = frame.select("given_name", "family_name", "full_name", "organization_name")
-    keys = set().union(*_keys_of_features(build_features(frame), names))
-    return keys | {f"c:{ch}" for ch in query if is_cjk(ch)}
+    for source_id, row_keys in zip(
+        frame["source_id"].to_list(), _keys_of_features(build_features(frame), names), strict=True
+    ):
+        keys[int(source_id.split(":")[0])] |= row_keys
+    return keys
 
 
 def _generated() -> list[str]:
@@ -56,5 +67,12 @@ def test_same_keys_as_the_feature_pipeline(query: str) -> None:
 def test_same_keys_for_generated_customers() -> None:
     queries = _generated()
     assert len(queries) > 200
-    differ = [q for q in queries if query_keys(q) != frame_query_keys(q)]
+    references = frame_query_keys_of(queries)
+    differ = [q for q, keys in zip(queries, references, strict=True) if query_keys(q) != keys]
     assert not differ, differ[:5]
+
+
+def test_one_frame_gives_each_query_its_own_keys() -> None:
+    """The reference for many queries at once is the reference for each alone (no row sees another)."""
+    queries = [*FIXED, "", *_generated()[:12]]
+    assert frame_query_keys_of(queries) == [frame_query_keys_of([query])[0] for query in queries]

@@ -25,11 +25,9 @@ def hub_config(store_url, local_sources) -> HubConfig:
 
 
 @pytest.fixture
-def all_sources(tmp_path, monkeypatch):
+def all_sources(tmp_path, monkeypatch, seeded_sources):
     """All nine local systems (``crmhub sources serve --all``) with shares of the same customers."""
-    from sources.run import start_local_sources
-
-    local = start_local_sources(tmp_path / "sources", records=160, seed=13, extra=True)
+    local = seeded_sources(tmp_path / "sources", records=160, seed=13, extra=True)
     for name, value in local.env().items():
         monkeypatch.setenv(name, value)
     yield local

@@ -31,12 +31,11 @@ APART = [("chono-1", "chono-namesake"), ("anna-schmidt", "peter-schmidt")]
 
 
 @pytest.fixture
-def tryton(tmp_path):
+def tryton(seeded_tryton):
     """A fresh Tryton per test (and per hub store: a second store would meet the first's golden ids)."""
-    server = TrytonServer(tmp_path / "tryton").start()
-    parties = json.loads(PARTIES.read_text(encoding="utf-8"))
-    ids = server.seed(parties)
-    yield server, {p["key"]: party_id for p, party_id in zip(parties, ids, strict=True)}
+    server, ids = seeded_tryton
+    server.start()
+    yield server, ids
     server.stop()
 
 

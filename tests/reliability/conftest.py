@@ -10,11 +10,9 @@ from schemas import HubConfig, load_config
 
 
 @pytest.fixture
-def small_sources(tmp_path, monkeypatch):
+def small_sources(tmp_path, monkeypatch, seeded_sources):
     """The four local systems with 80 seeded customers, connections in ``AIRFLOW_CONN_*``."""
-    from sources.run import start_local_sources
-
-    local = start_local_sources(tmp_path / "sources", records=80, seed=5)
+    local = seeded_sources(tmp_path / "sources", records=80, seed=5)
     for name, value in local.env().items():
         monkeypatch.setenv(name, value)
     yield local

@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from crmhub.cli import main
-from sources.tryton import PARTIES, TrytonServer
 from tests.sql_generic.conftest import EXAMPLE
 
 #: Pairs the seed means as the same customer, one of them without the other's e-mail.
@@ -24,13 +23,9 @@ SAME_EMAIL = [("chono-1", "chono-2", "chono.nikolov@example.bg")]
 
 
 @pytest.fixture
-def tryton_tables(tmp_path):
-    """A Tryton database made and seeded by Tryton itself; the server is not needed afterwards."""
-    server = TrytonServer(tmp_path / "tryton").start()
-    parties = json.loads(PARTIES.read_text(encoding="utf-8"))
-    ids = server.seed(parties)
-    server.stop()
-    yield server, {p["key"]: party_id for p, party_id in zip(parties, ids, strict=True)}
+def tryton_tables(seeded_tryton):
+    """A Tryton database made and seeded by Tryton itself (a copy of the session's); no server needed."""
+    return seeded_tryton
 
 
 def tryton_source() -> dict:
