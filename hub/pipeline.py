@@ -27,6 +27,7 @@ from hub.parked_pushes import ParkedPushes
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
 from hub.rematch import MatchScope, affected_scope
+from hub.row_digests import RowDigests
 from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
@@ -83,6 +84,8 @@ class SyncPipeline:
             inbox = WebhookInbox(self.store)
             announced, up_to = inbox.pending(source_name) if connector.reads_announced else ([], 0)
             connector.announced_ids = announced
+            digests = RowDigests(self.store)  # rows seen before are not mapped again (full: all are)
+            connector.known_digests = None if full_refresh else digests.lookup(source_name)
             for page in connector.pull(cursor):
                 checkpoint("extract.fetched")
                 stats.add(
@@ -90,6 +93,8 @@ class SyncPipeline:
                         source_name, page.records, page.quarantined, page.cursor, run_id
                     )
                 )
+                digests.remember(source_name, page.row_digests)
+                stats.add(StageStats(unchanged=len(page.unchanged)))
                 pages += 1
                 step.stats = {**asdict(stats), "pages": pages}
                 checkpoint("extract.staged")

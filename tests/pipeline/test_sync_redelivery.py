@@ -1,0 +1,58 @@
+"""Re-deliveries after a publish (issue 15): the rows our own push moved are counted unchanged without
+being mapped again, and a customer's edit made between the extract and the publish is still pulled."""
+
+from __future__ import annotations
+
+from hub.pipeline import SyncPipeline
+from hub.store import HubStore
+from schemas import RecordKey
+
+EDITED = "Zwischenzeit"
+
+
+def _staged_ids(pipeline: SyncPipeline, system: str) -> set[str]:
+    frame = pipeline.store.staging.load_match_frame()
+    return {sid for sy, sid in frame.select("source_system", "source_id").iter_rows() if sy == system}
+
+
+def _edit_during_the_run(local_sources, pipeline: SyncPipeline) -> tuple[str, str]:
+    """A person in the ERP and one in the web shop change their family name after the extract."""
+    erp, shop = local_sources.systems["erp"].store, local_sources.systems["webshop"].store
+    staged = _staged_ids(pipeline, "erp")
+    kunnr = next(c["KUNNR"] for c in erp.list_changed(None, None, 1000)
+                 if c["KTOKD"] == "ZPER" and c["KUNNR"] in staged)
+    erp.upsert(kunnr, {"NAME1": EDITED})
+    customers, _ = shop.list_customers(page=1, per_page=100)
+    shop_id = next(str(c["id"]) for c in customers
+                   if c["last_name"] and str(c["id"]) in _staged_ids(pipeline, "webshop"))
+    shop.update_customer(int(shop_id), {"last_name": EDITED})
+    return kunnr, shop_id
+
+
+def test_an_edit_between_extract_and_publish_is_pulled_and_echoes_stay_quiet(hub_config, local_sources):
+    pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True))
+    sources = [s.name for s in hub_config.enabled_sources]
+    for name in sources:
+        pipeline.extract(name, "run-1")
+    kunnr, shop_id = _edit_during_the_run(local_sources, pipeline)
+    pipeline.match("run-1")
+    published = {name: pipeline.publish(name, "run-1") for name in sources}
+    pipeline.check_run("run-1")
+    assert published["erp"]["pushed"] > 0 and published["webshop"]["pushed"] > 0
+
+    second = pipeline.run(run_id="run-2")
+    assert second.failed == {}
+    records = pipeline.store.staging.load_records([RecordKey("erp", kunnr), RecordKey("webshop", shop_id)])
+    assert {r.family_name for r in records.values()} == {EDITED}
+    erp, shop = second.extracted["erp"], second.extracted["webshop"]
+    assert (erp["updated"], shop["updated"]) == (1, 1)
+    # the golden-id writes came back: every other re-delivered row is unchanged or an echo of a value
+    assert erp["unchanged"] + erp["echoes"] == published["erp"]["pushed"] - 1
+    assert (shop["inserted"], shop["echoes"]) == (0, 0) and shop["unchanged"] > 0  # the shop: scanned whole
+
+    third = pipeline.run(run_id="run-3")
+    for name, stats in third.extracted.items():
+        assert (stats["inserted"], stats["updated"], stats["echoes"]) == (0, 0, 0), name
+    assert all(stats["pushed"] == 0 for stats in third.published.values())
+    [plan] = [s for s in pipeline.store.runlog.run_steps("run-3") if s["step"] == "match-plan"]
+    assert plan["stats"]["rematched_records"] == 0
