@@ -178,9 +178,10 @@ class CustomerService:
         given = {etree.QName(child).localname: (child.text or "") for child in node}
         kunnr = given.get("KUNNR") or None
         fields = {k: v for k, v in given.items() if k in WRITABLE_FIELDS}
-        if kunnr is not None and store.is_blocked(kunnr):
-            raise _blocked(kunnr)
-        is_new = kunnr is None or store.get(kunnr) is None
+        current = store.get(kunnr) if kunnr is not None else None  # with its block, when set
+        if current is not None and current.get("CVP_XBLCK"):
+            raise _blocked(kunnr or "")
+        is_new = current is None
         if is_new and not (fields.get("KTOKD") and fields.get("NAME1")):
             raise SoapFault("a new customer needs KTOKD and NAME1", "MISSING_FIELD")
         return store.upsert(kunnr, fields)
