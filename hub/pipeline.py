@@ -41,6 +41,8 @@ from schemas.steward import DecisionKind
 OUTBOX_STREAM = "outbox"
 #: Where the matching step keeps the time of its last run (records changed after it are re-matched).
 MATCH_STREAM = "match"
+#: The customers' sync-cursor stream (``StagingRepository.stage_page``'s default).
+CUSTOMERS_STREAM = "customers"
 
 
 def new_run_id() -> str:
@@ -86,18 +88,25 @@ class SyncPipeline:
             connector.announced_ids = announced
             digests = RowDigests(self.store)  # rows seen before are not mapped again (full: all are)
             connector.known_digests = None if full_refresh else digests.lookup(source_name)
+            held = None  # the cursor after pages of only unchanged rows, written with the next page
             for page in connector.pull(cursor):
                 checkpoint("extract.fetched")
-                stats.add(
-                    self.store.staging.stage_page(
-                        source_name, page.records, page.quarantined, page.cursor, run_id
+                if page.records or page.quarantined:
+                    stats.add(
+                        self.store.staging.stage_page(
+                            source_name, page.records, page.quarantined, page.cursor, run_id
+                        )
                     )
-                )
-                digests.remember(source_name, page.row_digests)
+                    digests.remember(source_name, page.row_digests)
+                    held = None
+                elif page.cursor is not None:  # nothing to store: no transaction only to move the cursor
+                    held = page.cursor
                 stats.add(StageStats(unchanged=len(page.unchanged)))
                 pages += 1
                 step.stats = {**asdict(stats), "pages": pages}
                 checkpoint("extract.staged")
+            if held is not None:  # lagging behind the pages is safe: they are re-read, unchanged
+                self.store.staging.set_cursor(source_name, held, stream=CUSTOMERS_STREAM)
             if announced:  # staged: what the webhooks announced has been read
                 inbox.clear(source_name, up_to)
             stats.add(QuarantineBook(self.store).stage_released(source, run_id))  # steward-released rows
