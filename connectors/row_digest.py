@@ -28,8 +28,9 @@ from typing import Any
 
 from connectors.mapping import FieldMapping, get_path
 
-#: Modules whose code decides what record a row becomes (besides the connector's own module).
-RECORD_CODE = ("connectors/base.py", "connectors/mapping.py", "connectors/row_digest.py", "schemas")
+#: Packages whose code decides what record a row becomes (with the connector's own module, which may
+#: live elsewhere): the connectors and their helpers, the record schemas and their validators.
+RECORD_CODE = ("connectors", "schemas")
 _ROOT = Path(__file__).resolve().parents[1]
 
 
