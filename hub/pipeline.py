@@ -79,7 +79,7 @@ class SyncPipeline:
     def extract(self, source_name: str, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
         """Pull what changed since the stored cursor, page by page; each page commits with its cursor."""
         source = self.config.source(source_name)
-        stats, pages = StageStats(), 0
+        stats, pages, by_digest = StageStats(), 0, 0
         with self.step(run_id, "extract", source_name) as step:
             connector = self.connector(source)
             cursor = None if full_refresh else self.store.staging.get_cursor(source_name)
@@ -102,8 +102,8 @@ class SyncPipeline:
                 elif page.cursor is not None:  # nothing to store: no transaction only to move the cursor
                     held = page.cursor
                 stats.add(StageStats(unchanged=len(page.unchanged)))
-                pages += 1
-                step.stats = {**asdict(stats), "pages": pages}
+                pages, by_digest = pages + 1, by_digest + len(page.unchanged)
+                step.stats = {**asdict(stats), "pages": pages, "unchanged_by_digest": by_digest}
                 checkpoint("extract.staged")
             if held is not None:  # lagging behind the pages is safe: they are re-read, unchanged
                 self.store.staging.set_cursor(source_name, held, stream=CUSTOMERS_STREAM)
@@ -111,7 +111,7 @@ class SyncPipeline:
                 inbox.clear(source_name, up_to)
             stats.add(QuarantineBook(self.store).stage_released(source, run_id))  # steward-released rows
             orders = self._extract_orders(connector, source_name, run_id, full_refresh)
-            step.stats = {**asdict(stats), "pages": pages, **orders}
+            step.stats = {**asdict(stats), "pages": pages, "unchanged_by_digest": by_digest, **orders}
         return step.stats
 
     def _extract_orders(

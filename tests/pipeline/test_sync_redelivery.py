@@ -46,6 +46,7 @@ def test_an_edit_between_extract_and_publish_is_pulled_and_echoes_stay_quiet(hub
     assert {r.family_name for r in records.values()} == {EDITED}
     erp, shop = second.extracted["erp"], second.extracted["webshop"]
     assert (erp["updated"], shop["updated"]) == (1, 1)
+    assert erp["unchanged_by_digest"] > 0 and shop["unchanged_by_digest"] > 0  # not mapped again
     # the golden-id writes came back: every other re-delivered row is unchanged or an echo of a value
     assert erp["unchanged"] + erp["echoes"] == published["erp"]["pushed"] - 1
     assert (shop["inserted"], shop["echoes"]) == (0, 0) and shop["unchanged"] > 0  # the shop: scanned whole
@@ -54,7 +55,7 @@ def test_an_edit_between_extract_and_publish_is_pulled_and_echoes_stay_quiet(hub
     for name, stats in third.extracted.items():
         assert (stats["inserted"], stats["updated"], stats["echoes"]) == (0, 0, 0), name
     # the shop's scan found only unchanged rows, staged nothing, and still ends where a scan ends
-    assert third.extracted["webshop"]["unchanged"] > 0
+    assert third.extracted["webshop"]["unchanged"] == third.extracted["webshop"]["unchanged_by_digest"] > 0
     assert pipeline.store.staging.get_cursor("webshop") == "scan1|1"
     assert all(stats["pushed"] == 0 for stats in third.published.values())
     [plan] = [s for s in pipeline.store.runlog.run_steps("run-3") if s["step"] == "match-plan"]
