@@ -97,6 +97,9 @@ class SourceConnector(ABC):
     #: Set by the pipeline before an (incremental) extract: the stored row digests of given source ids
     #: (:mod:`connectors.row_digest`); ``None``: every row is mapped and validated.
     known_digests: Callable[[Sequence[str]], Mapping[str, str]] | None = None
+    #: Whether the system re-delivers the records a push wrote (their change stamp moves) from a change
+    #: cursor: the publish step then reads them back at once, so the next sync's extract does not.
+    reads_back_pushes: bool = False
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         self.config = config
