@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS orders (
     date_created_gmt TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id, id);
+-- the order list's sort (and its ``after`` filter): without it every page sorts all orders
+CREATE INDEX IF NOT EXISTS orders_created ON orders (date_created_gmt, id);
 """
 
 #: Fields of ``billing`` the shop keeps (WooCommerce's billing address, minus what we never fill).
