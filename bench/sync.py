@@ -2,12 +2,15 @@
 
 Three runs on one hub store, as an IT person meets them: the first full sync, a re-sync with nothing
 changed anywhere, and a re-sync after 1 % of the web shop's customers changed their last name. Each
-row gives the run's seconds and records per second end to end (the local systems run in this
-process, on the same 2 cores, as they would beside a real hub), the run log's seconds per step
+row gives the run's seconds and records per second end to end, the run log's seconds per step
 (extract, match-plan, match-shard, match, publish), how many records were re-matched and pushed, and
-the process's peak RSS::
+the hub's peak RSS::
 
-    .venv/bin/python -m bench.sync --records 20000 [--url postgresql+psycopg://...] [--output F]
+    .venv/bin/python -m bench.sync --records 20000 [--url postgresql+psycopg://...] [--in-process]
+
+The local systems run on the same 2 cores as the hub, as ``crmhub sources serve`` in a process of their
+own (a real ERP or shop is never a thread of the hub); their work is in the end-to-end seconds.
+``--in-process`` serves them from threads of the benchmark process instead, as the tests do.
 
 The numbers for the README come from this command; nothing here is a test.
 """
@@ -18,18 +21,26 @@ import argparse
 import os
 import random
 import resource
+import shlex
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from crmhub.loopback import free_port, wait_for_port
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 from schemas import HubConfig
 from sources.run import start_local_sources
+from sources.webshop import WebShopSystem
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGED_SHARE = 0.01
@@ -41,9 +52,41 @@ def _config(url: str) -> HubConfig:
     return HubConfig.model_validate(data)
 
 
-def _change_webshop(local: Any, share: float, seed: int = 1) -> int:
-    """Give ``share`` of the web shop's customers a new last name, as a customer editing their account."""
-    store = local.systems["webshop"].store
+@contextmanager
+def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[None]:
+    """The local systems seeded with ``records`` customers (seed 7), their connections in ``os.environ``."""
+    if in_process:
+        local = start_local_sources(data_dir, records=records, seed=7)
+        os.environ.update(local.env())
+        try:
+            yield
+        finally:
+            local.stop()
+        return
+    ports = {"--erp-port": free_port(), "--webshop-port": free_port()}
+    command = [sys.executable, "-m", "crmhub.cli", "sources", "serve", "--data-dir", str(data_dir),
+               "--records", str(records), "--seed", "7", *(str(x) for kv in ports.items() for x in kv)]
+    server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
+    try:
+        for port in ports.values():  # seeding comes first: ~1 ms a record on an idle machine
+            wait_for_port(port, seconds=max(600.0, records / 20), process=server)
+        env_file = data_dir / "connections.env"
+        while not env_file.exists():
+            time.sleep(0.1)
+        time.sleep(0.2)  # written in one call; let it land
+        for line in env_file.read_text(encoding="utf-8").splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            os.environ[name] = shlex.split(value)[0]
+        yield
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+
+
+def _change_webshop(data_dir: Path, share: float, seed: int = 1) -> int:
+    """Give ``share`` of the web shop's customers a new last name, as a customer editing their account
+    (in the shop's own database, which its server reads on every request)."""
+    store = WebShopSystem(data_dir / "webshop").store
     customers, total = store.list_customers(page=1, per_page=1_000_000)
     rng = random.Random(seed)
     picked = rng.sample(customers, max(1, int(len(customers) * share)))
@@ -75,27 +118,25 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
     }
 
 
-def run(records: int, url: str | None, workdir: Path) -> list[dict[str, Any]]:
-    local = start_local_sources(workdir / "sources", records=records, seed=7)
-    os.environ.update(local.env())
-    try:
+def run(records: int, url: str | None, workdir: Path, in_process: bool = False) -> list[dict[str, Any]]:
+    data_dir = workdir / "sources"
+    with local_systems(data_dir, records, in_process):
         store_url = url or f"sqlite:///{workdir / 'hub.db'}"
         pipeline = SyncPipeline(_config(store_url), HubStore(store_url, upgrade=True))
         rows = [_phase(pipeline, "full", records), _phase(pipeline, "no-change", records)]
-        changed = _change_webshop(local, CHANGED_SHARE)
+        changed = _change_webshop(data_dir, CHANGED_SHARE)
         rows.append(_phase(pipeline, f"{changed}-changed", records))
         return rows
-    finally:
-        local.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sync", description=__doc__)
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--url", help="hub store URL (default: a new SQLite file)")
+    parser.add_argument("--in-process", action="store_true", help="serve the local systems from threads")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="crmhub-sync-bench-") as tmp:
-        rows = run(args.records, args.url, Path(tmp))
+        rows = run(args.records, args.url, Path(tmp), args.in_process)
     backend = (args.url or "sqlite").split(":")[0]
     print("| records | store | run | s | records/s | steps (s) | re-matched | pushed | failed | peak MB |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -24,6 +24,7 @@ from hub.erasure_queue import ErasureQueue
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
+from hub.prefetch import prefetched
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
 from hub.rematch import MatchScope, affected_scope
@@ -60,6 +61,10 @@ class SyncPipeline:
         self.store = store or HubStore(config.database_url)
         self.credentials = credentials
         self.lock = SyncLock(self.store)
+        #: (run id, frame, features) of the plan while ``match`` runs the shards in this process: they
+        #: take their rows of the plan's features instead of normalising again (tasks of a DAG cannot)
+        self._planned: tuple[str, Any, Any] | None = None
+        self._keep_plan = False
 
     @contextmanager
     def step(self, run_id: str, name: str, source: str | None = None) -> Iterator[RunStep]:
@@ -109,7 +114,7 @@ class SyncPipeline:
         digests = RowDigests(self.store)
         connector.known_digests = None if full_refresh else digests.lookup(source_name)
         held = None  # the cursor after pages of only unchanged rows, written with the next page
-        for page in connector.pull(cursor):
+        for page in prefetched(connector.pull(cursor)):
             checkpoint("extract.fetched")
             if page.records or page.quarantined:
                 stats.add(
@@ -137,7 +142,7 @@ class SyncPipeline:
             return {}
         cursor = None if full_refresh else self.store.staging.get_cursor(source, stream=ORDERS_STREAM)
         count = 0
-        for page in connector.pull_orders(cursor):
+        for page in prefetched(connector.pull_orders(cursor)):
             staging = self.store.staging
             count += staging.stage_orders(source, page.orders, page.quarantined, page.cursor, run_id)
         return {"orders": count}
@@ -147,8 +152,12 @@ class SyncPipeline:
     def match(self, run_id: str, rematch_all: bool = False) -> dict[str, Any]:
         """Plan, match every shard, and consolidate — in this process (the DAG runs the shards as
         mapped tasks instead)."""
-        for shard in self.plan_match(run_id, rematch_all):
-            self.match_shard(run_id, shard)
+        self._keep_plan = True
+        try:
+            for shard in self.plan_match(run_id, rematch_all):
+                self.match_shard(run_id, shard)
+        finally:
+            self._keep_plan, self._planned = False, None
         return self.finish_match(run_id)
 
     def _constraints(self) -> Any:
@@ -166,34 +175,44 @@ class SyncPipeline:
         Everything (first run, ``rematch_all`` — which retrains the model — or a model of an older
         engine), or only the components holding new, changed, deleted or steward-decided records.
         """
-        from matching import MatchModel, candidate_components, train_model
+        from matching import MatchModel, candidate_components, match_features, train_model
 
         started = utcnow()
         with self.step(run_id, "match-plan") as step:
             constraints = self._constraints()
             searchable = self.store.staging.refresh_search_keys()
-            frame = self.store.staging.load_match_frame()
             stored = self.store.runs.active_model()
             watermark = self.store.staging.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
             why_retrain = _retrain_reason(stored, rematch_all, self.config.matching)
-            if why_retrain:  # the stored model no longer describes this engine (or there is none)
-                # the stewards' decisions so far are labels: they re-estimate m and calibrate thresholds
-                model = train_model(frame, config=self.config.matching, constraints=constraints)
-                self.store.runs.save_model(model.model_dump(mode="json"), frame.height)
-            else:
-                model = MatchModel.model_validate(stored)
-            model_id = self.store.runs.active_model_id()
-            components = candidate_components(frame, model, constraints)
             why_full = why_retrain or (None if watermark else "no match run yet on this store")
             full = why_full is not None
-            if full:
-                plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
-            else:
+            dirty: set[RecordKey] = set()
+            if not full:
                 since = datetime.fromisoformat(str(watermark))
                 dirty = self.store.staging.changed_since(since) | self.store.decisions.decided_since(since)
-                plan = affected_scope(frame, components, dirty, self.store.golden.membership())
+            if not full and not dirty:  # nothing new, changed or decided: nothing to normalise or match
+                plan, component_of = MatchScope.nothing(), {}
+                model_id = self.store.runs.active_model_id()
+            else:
+                frame = self.store.staging.load_match_frame()
+                features = match_features(frame)  # normalised once, for the model and the components
+                self._planned = (run_id, frame, features) if self._keep_plan else None
+                if why_retrain:  # the stored model no longer describes this engine (or there is none)
+                    # the stewards' decisions so far are labels: they re-estimate m, calibrate thresholds
+                    model = train_model(
+                        frame, config=self.config.matching, constraints=constraints, features=features
+                    )
+                    self.store.runs.save_model(model.model_dump(mode="json"), frame.height)
+                else:
+                    model = MatchModel.model_validate(stored)
+                model_id = self.store.runs.active_model_id()
+                components = candidate_components(frame, model, constraints, features=features)
+                if full:
+                    plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
+                else:
+                    plan = affected_scope(frame, components, dirty, self.store.golden.membership())
+                component_of = {RecordKey(sy, si): c for sy, si, c in components.iter_rows()}
             shards = self.config.matching.shards
-            component_of = {RecordKey(sy, si): c for sy, si, c in components.iter_rows()}
             live = [
                 RecordKey(sy, si) for sy, si in plan.frame.select("source_system", "source_id").iter_rows()
             ]
@@ -203,7 +222,7 @@ class SyncPipeline:
             stats = {
                 "mode": "full" if full else "incremental",
                 **({"full_because": why_full} if why_full else {}),
-                "records": frame.height,
+                "records": self.store.staging.live_count(),
                 "rematched_records": len(live),
                 "rematched_components": plan.components,
                 "search_keys_refreshed": searchable,
@@ -224,7 +243,7 @@ class SyncPipeline:
 
     def match_shard(self, run_id: str, shard: int) -> dict[str, Any]:
         """Match one shard of a planned run with the run's frozen model; results wait in the plan."""
-        from matching import MatchModel, match_frame
+        from matching import MatchModel, features_of, match_frame
 
         with self.step(run_id, "match-shard", f"shard {shard}") as step:
             plan = self.store.runs.plan(run_id)
@@ -236,8 +255,13 @@ class SyncPipeline:
             matcher: dict[str, Any] = {}
             if frame.height:
                 model = MatchModel.model_validate(self.store.runs.model(plan.model_id))
+                planned = self._planned if self._planned and self._planned[0] == run_id else None
                 result = match_frame(
-                    frame, config=self.config.matching, constraints=self._constraints(), model=model
+                    frame,
+                    config=self.config.matching,
+                    constraints=self._constraints(),
+                    model=model,
+                    features=features_of(planned[2], planned[1], frame) if planned else None,
                 )
                 for system, source_id, cluster in result.clusters.select(
                     "source_system", "source_id", "cluster_id"

@@ -23,6 +23,11 @@ class MatchScope:
     scope: set[RecordKey] | None  # records whose golden records are rebuilt (None = all)
     components: int = 0  # candidate components re-matched (incremental runs)
 
+    @classmethod
+    def nothing(cls) -> MatchScope:
+        """Nothing new, changed, deleted or decided since the last run: no record to match."""
+        return cls(frame=pl.DataFrame(schema={"source_system": pl.Utf8, "source_id": pl.Utf8}), scope=set())
+
 
 def _keys(frame: pl.DataFrame) -> list[RecordKey]:
     return [RecordKey(s, i) for s, i in zip(frame["source_system"], frame["source_id"], strict=True)]

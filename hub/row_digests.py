@@ -13,6 +13,7 @@ full next time, never skipped wrongly.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import bindparam, select, update
@@ -26,18 +27,25 @@ class RowDigests:
         self.store = store
 
     def lookup(self, source: str) -> Callable[[Sequence[str]], Mapping[str, str]]:
-        """The function a connector calls per page: the stored row digest of those of ``source``'s
-        ids whose record is live and still holds the content it was staged with."""
+        """The function a connector calls per page, in page order, for one pull: the stored row digest
+        of those of ``source``'s ids whose record is live and still holds the content it was staged
+        with. An id delivered twice in the pull (a scan whose pages shifted, twice in one page) gets
+        none the second time: its first row may not be staged yet when the next page is read ahead
+        (:mod:`hub.prefetch`), so its stored digest may be out of date."""
+        asked: set[str] = set()
 
         def known(source_ids: Sequence[str]) -> dict[str, str]:
+            counts = Counter(source_ids)
+            fresh = [i for i in counts if counts[i] == 1 and i not in asked]
+            asked.update(counts)
             found: dict[str, str] = {}
             with self.store.sessions() as session:
-                for start in range(0, len(source_ids), KEY_CHUNK):
+                for start in range(0, len(fresh), KEY_CHUNK):
                     query = select(
                         SourceRecordRow.source_id, SourceRecordRow.row_digest, SourceRecordRow.content_hash
                     ).where(
                         SourceRecordRow.source_system == source,
-                        SourceRecordRow.source_id.in_(source_ids[start : start + KEY_CHUNK]),
+                        SourceRecordRow.source_id.in_(fresh[start : start + KEY_CHUNK]),
                         SourceRecordRow.deleted.is_(False),  # a deleted record's row revives it
                         SourceRecordRow.row_digest.is_not(None),
                     )

@@ -271,6 +271,7 @@ def train_model(
     cluster_params: ClusterParams | None = None,
     constraints: Constraints | None = None,
     em: bool = False,
+    features: pl.DataFrame | None = None,
 ) -> MatchModel:
     """Estimate everything data-dependent (u, optionally m by EM, term frequencies) from ``frame``.
 
@@ -278,10 +279,11 @@ def train_model(
     The model records the fingerprint of the engine and settings it was trained for (thresholds
     included: they are not part of the model, but a change of them changes decisions everywhere).
     Steward ``constraints`` are labels: "same" pairs re-estimate m, and with enough of both kinds the
-    thresholds are calibrated (``matching.labels``).
+    thresholds are calibrated (``matching.labels``). ``features``: ``match_features(frame)`` when the
+    caller has them already (the sync's plan needs them for ``candidate_components`` too).
     """
     frame = conform(frame)
-    features = build_features(frame)
+    features = _normalize(frame) if features is None else features
     levels = None
     if em:
         pairs, _ = candidate_pairs(features, blocking_keys)
@@ -350,6 +352,7 @@ def candidate_components(
     constraints: Constraints | None = None,
     *,
     blocking_keys: tuple[BlockingKey, ...] = DEFAULT_KEYS,
+    features: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``source_system, source_id, component`` (Int64): connected components of the blocking graph.
 
@@ -359,11 +362,12 @@ def candidate_components(
     ``model``) gives exactly the clusters the full frame would give those records. Every record
     sharing any blocking value, oversized blocks included (see ``block.blocking_components``), and the
     two sides of every must-link constraint are in one component. ``model`` is accepted so callers can
-    pass what they pass to ``match_frame``; blocking itself learns nothing from data.
+    pass what they pass to ``match_frame``; blocking itself learns nothing from data. ``features``:
+    ``match_features(frame)`` when the caller has them already.
     """
     del model
     frame = conform(frame)
-    features = build_features(frame)
+    features = _normalize(frame) if features is None else features
     must_rows, _, _ = _constraint_rows(frame, constraints or Constraints())
     labels = blocking_components(features, blocking_keys, must_rows)
     # number components by their first row so the labels read like cluster ids
@@ -538,6 +542,27 @@ def _stats(
 PARALLEL_RECORDS = 50_000
 
 
+def match_features(frame: pl.DataFrame) -> pl.DataFrame:
+    """The normalised feature columns of a flat frame, on every core for a large one: what
+    ``train_model`` and ``candidate_components`` compute first; compute once, pass to both."""
+    return _normalize(conform(frame))
+
+
+def features_of(
+    features: pl.DataFrame, frame: pl.DataFrame, subset: pl.DataFrame
+) -> pl.DataFrame | None:
+    """The rows of ``features`` (``match_features(frame)``) for the records of ``subset``, in
+    ``subset``'s order and numbered as its rows: normalising is per record, so they equal
+    ``match_features(subset)``. ``None`` when ``subset`` holds a record ``frame`` has not."""
+    key = ["source_system", "source_id"]
+    wanted = subset.select(key).with_row_index("_at")
+    found = frame.select(key).with_row_index("_from").join(wanted, on=key, how="inner")
+    if found.height != subset.height:
+        return None
+    rows = found.sort("_at")["_from"]
+    return features[rows].with_columns(pl.int_range(pl.len()).cast(features.schema["_row"]).alias("_row"))
+
+
 def _normalize(frame: pl.DataFrame) -> pl.DataFrame:
     """``build_features`` on every core for a large frame (the same features as on one)."""
     processes = None if frame.height >= PARALLEL_RECORDS else 1
@@ -559,6 +584,7 @@ def match_frame(
     cluster_params: ClusterParams | None = None,
     train: bool = True,
     em: bool = False,
+    features: pl.DataFrame | None = None,
 ) -> MatchResult:
     """Deduplicate a flat frame (see :mod:`matching.frame`) into scored pairs and clusters.
 
@@ -568,12 +594,14 @@ def match_frame(
     pairs inside one candidate component (see ``candidate_components``). Without it a model is trained
     on ``frame`` first: ``train`` estimates u from random pairs of this data; ``em`` additionally
     re-estimates m with EM (off by default: on the generated multilingual set it drifts towards
-    "everything matches"). ``result.model`` is the model used either way.
+    "everything matches"). ``result.model`` is the model used either way. ``features``: the rows of
+    ``frame``, in its order, from ``match_features`` over a larger frame (``features_of``), when the
+    caller normalised them already.
     """
     config = config or MatchingConfig()
     watch = _Stopwatch()
     frame = conform(frame)
-    features = _normalize(frame)
+    features = _normalize(frame) if features is None else features
     watch.lap("normalize")
     pairs, block_stats = candidate_pairs(features, blocking_keys)
     watch.lap("block")

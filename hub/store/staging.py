@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from hub.echoes import is_echo
@@ -199,6 +199,12 @@ class StagingRepository(Repository):
         with self.engine.connect() as connection:
             frame = _flat_frame(connection.execute(query).all())
         return frame.sort("source_system", "source_id")  # in polars: the same order on every backend
+
+    def live_count(self) -> int:
+        """How many live (not deleted) source records the store holds."""
+        with self.sessions() as session:
+            live = SourceRecordRow.deleted.is_(False)
+            return int(session.scalar(select(func.count()).select_from(SourceRecordRow).where(live)) or 0)
 
     def changed_since(self, moment: datetime | None) -> set[RecordKey]:
         """Source records (live or deleted) whose content changed after ``moment`` (all when ``None``)."""

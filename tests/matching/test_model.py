@@ -13,6 +13,8 @@ from matching import (
     MatchModel,
     ModelMismatchError,
     candidate_components,
+    features_of,
+    match_features,
     match_frame,
     train_model,
 )
@@ -49,6 +51,40 @@ def _unordered(pairs: pl.DataFrame) -> pl.DataFrame:
     return pairs.select(
         pl.min_horizontal(left, right).alias("a"), pl.max_horizontal(left, right).alias("b"), "score"
     )
+
+
+def test_features_computed_once_give_the_same_model_and_components(
+    data: pl.DataFrame, model: MatchModel
+) -> None:
+    """The sync's plan normalises once and hands the features to both steps: same results as each
+    normalising for itself."""
+    features = match_features(data)
+    assert train_model(data, features=features).to_json() == model.to_json()
+    assert candidate_components(data, model, features=features).equals(candidate_components(data, model))
+    with_other_rows = match_features(data.reverse())
+    assert not candidate_components(data, model, features=with_other_rows).equals(
+        candidate_components(data, model)
+    )
+
+
+def test_a_shard_matched_on_its_rows_of_the_plans_features_matches_as_on_its_own(
+    data: pl.DataFrame, model: MatchModel
+) -> None:
+    """The sync in one process normalises the plan's frame once; a shard (here every third component,
+    sorted by key as the store reads it) takes its rows of those features: same pairs, same clusters."""
+    components = candidate_components(data, model)
+    shard = (
+        data.join(components.filter(pl.col("component") % 3 == 0), on=KEY, how="semi")
+        .sort(KEY)
+    )
+    features = features_of(match_features(data), data, shard)
+    assert features is not None and features.height == shard.height
+    own = match_frame(shard, model=model)
+    shared = match_frame(shard, model=model, features=features)
+    assert _partition(shared.clusters, shard) == _partition(own.clusters, shard)
+    assert _unordered(shared.pairs).sort("a", "b").equals(_unordered(own.pairs).sort("a", "b"))
+    stranger = pl.concat([shard.head(1).with_columns(pl.lit("nowhere").alias("source_id")), shard])
+    assert features_of(match_features(data), data, stranger) is None
 
 
 def test_model_json_round_trip_is_readable_and_scores_the_same(data: pl.DataFrame, model: MatchModel) -> None:

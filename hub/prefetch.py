@@ -1,0 +1,69 @@
+"""Read a source's next page while the hub stages this one.
+
+A page costs twice: the source system prepares and sends it (its database, its serialisation, the
+network), then the hub validates and stores it. Done one after the other, each side idles while the
+other works. ``prefetched`` pulls the pages in a background thread, at most ``depth`` pages ahead, so
+the source prepares page *n + 1* while the hub stages page *n*. Nothing else changes: pages arrive in
+order, each page is still staged and committed with its cursor before the next is, an error of the
+source surfaces where the page would have, and a consumer that stops early (a failed staging, a kill
+point) stops the reader and closes the source's iterator in the thread that ran it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_ITEM, _END, _ERROR = "item", "end", "error"
+#: How long the reader waits for room before it looks whether the consumer has gone (seconds).
+_POLL = 0.1
+#: How long a consumer that stops early waits for the reader's request in flight to finish (seconds).
+_JOIN = 60.0
+
+
+def prefetched(pages: Iterable[T], depth: int = 1) -> Iterator[T]:
+    """``pages`` as they are, read up to ``depth`` items ahead in a background thread."""
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put((kind, value), timeout=_POLL)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        source = iter(pages)
+        try:
+            for page in source:
+                if not offer(_ITEM, page):
+                    return
+            offer(_END, None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            offer(_ERROR, exc)
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="crmhub-prefetch", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == _ITEM:
+                yield value
+            elif kind == _ERROR:
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        reader.join(timeout=_JOIN)
