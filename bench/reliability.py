@@ -51,27 +51,30 @@ class WriteCounter:
         self.counts: Counter[tuple[str, str]] = Counter()
 
     def attach(self, systems: dict[str, Any]) -> None:
+        """Wrap the stores' write paths that every single and bulk (batch) write goes through."""
         shop = systems["webshop"].store
-        shop_update = shop.update_customer
+        shop_update = shop.update_customers
 
-        def update_customer(customer_id: int, changes: Any) -> Any:
-            before = shop.get_customer(customer_id)
-            after = shop_update(customer_id, changes)
-            if after is not None and after != before:
-                self.counts["webshop", str(customer_id)] += 1
+        def update_customers(updates: Any) -> Any:
+            updates = list(updates)
+            before = [shop.get_customer(customer_id) for customer_id, _ in updates]
+            after = shop_update(updates)
+            for (customer_id, _), old, new in zip(updates, before, after, strict=True):
+                if new is not None and new != old:
+                    self.counts["webshop", str(customer_id)] += 1
             return after
 
-        shop.update_customer = update_customer
+        shop.update_customers = update_customers
         erp = systems["erp"].store
-        erp_upsert = erp.upsert
+        erp_upsert = erp._upsert
 
-        def upsert(kunnr: Any, fields: Any, changed_at: Any = None) -> Any:
-            outcome = erp_upsert(kunnr, fields, changed_at)
+        def upsert(db: Any, kunnr: Any, fields: Any, changed_at: Any, recorded: Any) -> Any:
+            outcome = erp_upsert(db, kunnr, fields, changed_at, recorded)
             if outcome.changed or outcome.created:
                 self.counts["erp", str(kunnr)] += 1
             return outcome
 
-        erp.upsert = upsert
+        erp._upsert = upsert
 
     def twice(self) -> dict[tuple[str, str], int]:
         return {key: n for key, n in self.counts.items() if n > 1}

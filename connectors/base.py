@@ -8,15 +8,17 @@ a crash between two pages resumes from the last stored page without loss or dupl
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
 
 from connectors.credentials import Credentials
 from connectors.mapping import FieldMapping
+from connectors.row_digest import content_paths, digest_salt, row_digest
 from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, SourceConfig
 
 
@@ -41,6 +43,10 @@ class Page:
     records: list[CustomerRecord] = field(default_factory=list)
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     cursor: str | None = None
+    #: Source ids of rows with the digest of the row their stored record came from: not mapped, not
+    #: validated, unchanged (:mod:`connectors.row_digest`); the records' row digests, to store.
+    unchanged: list[str] = field(default_factory=list)
+    row_digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +94,12 @@ class SourceConnector(ABC):
     #: :meth:`pull`; the pipeline sets them from :mod:`hub.webhook_inbox` before each extract.
     reads_announced: bool = False
     announced_ids: Sequence[str] = ()
+    #: Set by the pipeline before an (incremental) extract: the stored row digests of given source ids
+    #: (:mod:`connectors.row_digest`); ``None``: every row is mapped and validated.
+    known_digests: Callable[[Sequence[str]], Mapping[str, str]] | None = None
+    #: Whether the system re-delivers the records a push wrote (their change stamp moves) from a change
+    #: cursor: the publish step then reads them back at once, so the next sync's extract does not.
+    reads_back_pushes: bool = False
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         self.config = config
@@ -188,12 +200,26 @@ class SourceConnector(ABC):
         )
 
     def to_page(self, rows: Sequence[dict[str, Any]], cursor: str | None) -> Page:
-        """Map raw source rows onto canonical records, quarantining each row that does not validate."""
+        """Map raw source rows onto canonical records, quarantining each row that does not validate; a
+        row whose digest is the stored one is counted unchanged instead (:mod:`connectors.row_digest`)."""
         page = Page(cursor=cursor)
-        for row in rows:
+        paths, salt = content_paths(self.mapping), self._digest_salt
+        digests = [row_digest(paths, salt, row) for row in rows]
+        ids = [self.mapping.source_id_of(row) for row in rows]
+        known = self.known_digests([i for i in ids if i]) if self.known_digests else {}
+        for row, source_id, digest in zip(rows, ids, digests, strict=True):
+            if source_id is not None and known.get(source_id) == digest:
+                page.unchanged.append(source_id)
+                continue
             try:
-                page.records.append(self.mapping.to_record(self.name, row))
+                record = self.mapping.to_record(self.name, row)
             except (ValidationError, ValueError, TypeError) as exc:
-                source_id = self.mapping.source_id_of(row)
                 page.quarantined.append(QuarantinedRecord.from_error(self.name, source_id, exc, row))
+                continue
+            page.records.append(record)
+            page.row_digests[record.source_id] = digest
         return page
+
+    @cached_property
+    def _digest_salt(self) -> str:
+        return digest_salt(self)

@@ -8,6 +8,8 @@ skips the write when nothing would change (so pushing twice does not bump the ER
 ERP's UpsertCustomer writes every field it is given, with no condition, so the read is needed; both go
 100 customers a call through the bulk operations ``GetCustomers``/``UpsertCustomers`` (per-item
 results: one refused customer fails alone). A service whose WSDL lacks them is pushed one by one.
+Every write moves the change stamp, so the pipeline reads a push back right after it
+(``reads_back_pushes``, see ``SyncPipeline._read_back``) instead of the next extract re-reading it.
 
 NAME1/NAME2 mean different things per account group (KTOKD): family/given name for persons, company
 name for organizations (NAME3 holds a person's full name). The connector therefore adds a ``derived``
@@ -67,6 +69,9 @@ class ErpSoapConnector(SourceConnector):
         "STCD1": "tax_id",
         "GBDAT": "date_of_birth",
     }
+
+    #: Every write moves the customer's change stamp, so a push comes back through ListChangedCustomers.
+    reads_back_pushes = True
 
     def __init__(self, config: SourceConfig, credentials: Credentials | None = None):
         super().__init__(config, credentials)

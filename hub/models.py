@@ -64,6 +64,9 @@ class SourceRecordRow(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     record: Mapped[dict[str, Any]]  # the full CustomerRecord as JSON, raw payload included
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: ``<digest of the source row>:<content_hash>`` as the extract last staged this record from that
+    #: row (``hub.row_digests``): the same row again is unchanged without being mapped and validated.
+    row_digest: Mapped[str | None] = mapped_column(String(130))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_run_id: Mapped[str | None] = mapped_column(String(128))

@@ -28,6 +28,7 @@ from hub.prefetch import prefetched
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
 from hub.rematch import MatchScope, affected_scope
+from hub.row_digests import RowDigests
 from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
@@ -41,6 +42,8 @@ from schemas.steward import DecisionKind
 OUTBOX_STREAM = "outbox"
 #: Where the matching step keeps the time of its last run (records changed after it are re-matched).
 MATCH_STREAM = "match"
+#: The customers' sync-cursor stream (``StagingRepository.stage_page``'s default).
+CUSTOMERS_STREAM = "customers"
 
 
 def new_run_id() -> str:
@@ -81,29 +84,56 @@ class SyncPipeline:
     def extract(self, source_name: str, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
         """Pull what changed since the stored cursor, page by page; each page commits with its cursor."""
         source = self.config.source(source_name)
-        stats, pages = StageStats(), 0
         with self.step(run_id, "extract", source_name) as step:
             connector = self.connector(source)
             cursor = None if full_refresh else self.store.staging.get_cursor(source_name)
             inbox = WebhookInbox(self.store)
             announced, up_to = inbox.pending(source_name) if connector.reads_announced else ([], 0)
             connector.announced_ids = announced
-            for page in prefetched(connector.pull(cursor)):
-                checkpoint("extract.fetched")
+            stats, counts = self._stage_pulled(connector, source_name, run_id, cursor, full_refresh, step)
+            if announced:  # staged: what the webhooks announced has been read
+                inbox.clear(source_name, up_to)
+            stats.add(QuarantineBook(self.store).stage_released(source, run_id))  # steward-released rows
+            orders = self._extract_orders(connector, source_name, run_id, full_refresh)
+            step.stats = {**asdict(stats), **counts, **orders}
+        return step.stats
+
+    def _stage_pulled(
+        self,
+        connector: SourceConnector,
+        source_name: str,
+        run_id: str,
+        cursor: str | None,
+        full_refresh: bool = False,
+        step: RunStep | None = None,
+    ) -> tuple[StageStats, dict[str, int]]:
+        """Pull from ``cursor`` and stage page by page, each page with its cursor. A row seen before
+        is not mapped again (:mod:`connectors.row_digest`; a full refresh maps all); a page of only
+        such rows stores nothing, its cursor is written with the next stored page or at the end."""
+        stats, pages, by_digest = StageStats(), 0, 0
+        digests = RowDigests(self.store)
+        connector.known_digests = None if full_refresh else digests.lookup(source_name)
+        held = None  # the cursor after pages of only unchanged rows, written with the next page
+        for page in prefetched(connector.pull(cursor)):
+            checkpoint("extract.fetched")
+            if page.records or page.quarantined:
                 stats.add(
                     self.store.staging.stage_page(
                         source_name, page.records, page.quarantined, page.cursor, run_id
                     )
                 )
-                pages += 1
-                step.stats = {**asdict(stats), "pages": pages}
-                checkpoint("extract.staged")
-            if announced:  # staged: what the webhooks announced has been read
-                inbox.clear(source_name, up_to)
-            stats.add(QuarantineBook(self.store).stage_released(source, run_id))  # steward-released rows
-            orders = self._extract_orders(connector, source_name, run_id, full_refresh)
-            step.stats = {**asdict(stats), "pages": pages, **orders}
-        return step.stats
+                digests.remember(source_name, page.row_digests)
+                held = None
+            elif page.cursor is not None:  # nothing to store: no transaction only to move the cursor
+                held = page.cursor
+            stats.add(StageStats(unchanged=len(page.unchanged)))
+            pages, by_digest = pages + 1, by_digest + len(page.unchanged)
+            if step is not None:
+                step.stats = {**asdict(stats), "pages": pages, "unchanged_by_digest": by_digest}
+            checkpoint("extract.staged")
+        if held is not None:  # lagging behind the pages is safe: they are re-read, unchanged
+            self.store.staging.set_cursor(source_name, held, stream=CUSTOMERS_STREAM)
+        return stats, {"pages": pages, "unchanged_by_digest": by_digest}
 
     def _extract_orders(
         self, connector: SourceConnector, source: str, run_id: str, full_refresh: bool
@@ -317,6 +347,7 @@ class SyncPipeline:
                 source_name, pushed, parked, {u.source_id: u.golden_id for u in updates}, run_id
             )
             self.store.staging.set_cursor(source_name, str(head), stream=OUTBOX_STREAM)
+            read_back = self._read_back(connector, source_name, run_id) if pushed else None
             written = set(pushed) - set(parked)
             step.stats = {
                 "pushed": len(pushed),
@@ -328,8 +359,29 @@ class SyncPipeline:
                 "failures": dict(list(failed.items())[:20]),
                 "parked": len(parked),
                 "parked_reasons": dict(list(parked.items())[:20]),
+                **({"read_back": read_back} if read_back else {}),
             }
         return step.stats
+
+    def _read_back(self, connector: SourceConnector, source_name: str, run_id: str) -> dict[str, Any] | None:
+        """Read what the push just wrote, so the next extract does not (``reads_back_pushes``: a system
+        whose change stamp our write moves, read from a change cursor).
+
+        This is an ordinary incremental pull from the source's stored extract cursor, so no change by
+        anyone else can be skipped: every change the system lists after that cursor -- our writes and a
+        customer's edit made since this run's extract alike -- is delivered and staged, and the cursor
+        moves only past delivered, staged rows. Our writes come back as rows seen before (digest) or as
+        echoes of the pushed values; a customer's edit is staged as a change after this run's match
+        watermark, so the next run re-matches it. If the read fails, nothing is lost: the next extract
+        reads from the same cursor."""
+        if not connector.reads_back_pushes:
+            return None
+        try:
+            cursor = self.store.staging.get_cursor(source_name)
+            stats, counts = self._stage_pulled(connector, source_name, run_id, cursor)
+        except Exception as exc:  # noqa: BLE001 - the next extract reads the same rows
+            return {"failed": f"{type(exc).__name__}: {exc}"}
+        return {**asdict(stats), **counts}
 
     def check_run(self, run_id: str) -> dict[str, Any]:
         """Fail the run, once every source has done its work, when any extract or publish failed (the

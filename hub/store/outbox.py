@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy.orm import Session
 
 from hub.models import AuditEntry, CrossReference, GoldenRecordRow, OutboxEvent, SourceRecordRow, utcnow
-from hub.store.common import Repository, _jsonable
+from hub.store.common import KEY_CHUNK, Repository, _jsonable
 from schemas import CustomerRecord, GoldenRecord
 
 #: Golden ids a push-state query names in one IN list: under every backend's bound-parameter limit.
@@ -57,28 +58,37 @@ class OutboxRepository(Repository):
         fields: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """Remember what was pushed (``None``: the push failed, try again next time) and audit it;
-        ``fields``: per source id the field values written, whose echo is no change (``hub.echoes``)."""
-        now = utcnow()
-        fields = fields or {}
+        ``fields``: per source id the field values written, whose echo is no change (``hub.echoes``).
+
+        Set-based, as a publish marks thousands of records at once: one executemany UPDATE of the
+        cross references per kind of change (by primary key) and one bulk INSERT of the audit rows,
+        whose golden ids come from one keyed SELECT per chunk. A source id without a cross reference
+        (unlinked meanwhile) is skipped, as before."""
+        now, fields = utcnow(), fields or {}
         with self.sessions.begin() as session:
-            for source_id, digest in hashes.items():
-                link = session.get(CrossReference, (source, source_id))
-                if link is None:
-                    continue
-                link.pushed_hash, link.pushed_at = digest, now if digest else link.pushed_at
-                if digest and source_id in fields:
-                    link.pushed_fields = _jsonable(dict(fields[source_id]))
-                if digest:
-                    session.add(
-                        AuditEntry(
-                            at=now,
-                            actor=actor,
-                            action="push",
-                            golden_id=link.golden_id,
-                            source_system=source,
-                            source_id=source_id,
-                        )
-                    )
+            golden_of = _golden_ids(session, source, list(hashes))
+            done = [(sid, digest) for sid, digest in hashes.items() if sid in golden_of]
+            key = {"source_system": source}
+            with_fields = [
+                {**key, "source_id": sid, "pushed_hash": digest, "pushed_at": now,
+                 "pushed_fields": _jsonable(dict(fields[sid]))}
+                for sid, digest in done if digest and sid in fields
+            ]
+            without_fields = [
+                {**key, "source_id": sid, "pushed_hash": digest, "pushed_at": now}
+                for sid, digest in done if digest and sid not in fields
+            ]
+            failed = [{**key, "source_id": sid, "pushed_hash": None} for sid, digest in done if not digest]
+            for rows in (with_fields, without_fields, failed):
+                if rows:  # ORM bulk UPDATE by primary key: one executemany per set of columns
+                    session.execute(update(CrossReference), rows)
+            audit = [
+                {"at": now, "actor": actor, "action": "push", "golden_id": golden_of[sid],
+                 "source_system": source, "source_id": sid}
+                for sid, digest in done if digest
+            ]
+            if audit:
+                session.execute(insert(AuditEntry), audit)
 
     def outbox_head(self) -> int:
         with self.sessions() as session:
@@ -109,3 +119,17 @@ class OutboxRepository(Repository):
                 select(OutboxEvent.golden_id, OutboxEvent.related_id).where(OutboxEvent.seq > after)
             )
             return {g for row in rows for g in row if g}
+
+
+def _golden_ids(session: Session, source: str, source_ids: list[str]) -> dict[str, str]:
+    """Golden id per source id of ``source`` that has a cross reference, one keyed SELECT per chunk."""
+    found: dict[str, str] = {}
+    for start in range(0, len(source_ids), KEY_CHUNK):
+        chunk = source_ids[start:start + KEY_CHUNK]
+        rows = session.execute(
+            select(CrossReference.source_id, CrossReference.golden_id).where(
+                CrossReference.source_system == source, CrossReference.source_id.in_(chunk)
+            )
+        )
+        found.update({sid: golden for sid, golden in rows})
+    return found

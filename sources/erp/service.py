@@ -19,9 +19,9 @@ from importlib import resources
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from sources.erp.fields import CUSTOMER_FIELDS, NAMESPACE, WRITABLE_FIELDS, parse_stamp
+from sources.erp.fields import CUSTOMER_FIELDS, NAMESPACE, WRITABLE_FIELDS, customer_number, parse_stamp
 from sources.erp.soap import SoapFault, hardened_parser
-from sources.erp.store import CustomerStore, UpsertOutcome
+from sources.erp.store import CustomerBatch, CustomerStore, UpsertOutcome
 
 MAX_PAGE_SIZE = 1000
 #: Most customers one GetCustomers / UpsertCustomers call takes (the WSDL says so).
@@ -49,6 +49,10 @@ class ServiceDescription:
     @cached_property
     def schema(self) -> etree.XMLSchema:
         return etree.XMLSchema(self.document.find(f"{{{WSDL_NS}}}types/{{{XSD_NS}}}schema"))
+
+    def is_valid(self, payload: etree._Element) -> bool:
+        """Whether ``payload`` satisfies the schema (no fault: the caller decides what follows)."""
+        return bool(self.schema.validate(copy.deepcopy(payload)))
 
     def validate(self, payload: etree._Element) -> None:
         standalone = copy.deepcopy(payload)
@@ -125,45 +129,62 @@ class CustomerService:
         )
 
     def get_customers(self, request: etree._Element) -> etree._Element:
-        """GetCustomers: the found customers in the order asked; the others under ``missing``."""
+        """GetCustomers: the found customers in the order asked; the others under ``missing``. One
+        store query for all of them."""
+        numbers = [node.text or "" for node in request.iterfind(f"{{{NAMESPACE}}}KUNNR")]
+        found = self.store.get_many(numbers)
         response = E.GetCustomersResponse()
         missing = []
-        for index, node in enumerate(request.iterfind(f"{{{NAMESPACE}}}KUNNR")):
-            try:
-                response.append(self.get_customer(E.GetCustomer(E.KUNNR(node.text or "")))[0])
-            except SoapFault as fault:
-                missing.append(_item_result(index, node.text, fault, "missing"))
+        for index, kunnr in enumerate(numbers):
+            customer = found.get(customer_number(kunnr))
+            if customer is None:
+                fault = SoapFault(f"customer {kunnr} does not exist", "CUSTOMER_NOT_FOUND")
+                missing.append(_item_result(index, kunnr, fault, "missing"))
+            elif customer.get("CVP_XBLCK"):
+                missing.append(_item_result(index, kunnr, _blocked(kunnr), "missing"))
+            else:
+                response.append(customer_element(customer))
         response.extend(missing)
         return response
 
     def upsert_customers(self, request: etree._Element) -> etree._Element:
         """UpsertCustomers: each customer as by UpsertCustomer, schema included; a failing one gets an
-        ERROR result and the others are written (SAP replication services log per item the same way)."""
+        ERROR result and the others are written (SAP replication services log per item the same way).
+
+        The schema is checked once for the whole request; only when that fails is each customer
+        checked alone, to tell which ones fail (a request is valid exactly when each of its 1-100
+        customers is). The customers are written in one transaction, each in its own savepoint."""
         response = E.UpsertCustomersResponse()
-        for index, node in enumerate(request):
-            kunnr = node.findtext(f"{{{NAMESPACE}}}KUNNR")
-            try:
-                self.description.validate(E.UpsertCustomer(copy.deepcopy(node)))
-                outcome = self._upsert(node)
-            except SoapFault as fault:
-                response.append(_item_result(index, kunnr, fault))
-                continue
-            response.append(E.result(E.index(str(index)), E.KUNNR(outcome.customer["KUNNR"] or ""),
-                                     E.status("OK"), E.created("true" if outcome.created else "false"),
-                                     E.changed("true" if outcome.changed else "false")))
+        each_checked = not self.description.is_valid(request)
+        with self.store.bulk() as batch:
+            for index, node in enumerate(request):
+                kunnr = node.findtext(f"{{{NAMESPACE}}}KUNNR")
+                try:
+                    if each_checked:
+                        self.description.validate(E.UpsertCustomer(copy.deepcopy(node)))
+                    outcome = self._upsert(node, batch)
+                except SoapFault as fault:
+                    response.append(_item_result(index, kunnr, fault))
+                    continue
+                response.append(E.result(E.index(str(index)), E.KUNNR(outcome.customer["KUNNR"] or ""),
+                                         E.status("OK"), E.created("true" if outcome.created else "false"),
+                                         E.changed("true" if outcome.changed else "false")))
         return response
 
-    def _upsert(self, node: etree._Element) -> UpsertOutcome:
+    def _upsert(self, node: etree._Element, store: CustomerStore | CustomerBatch | None = None,
+                ) -> UpsertOutcome:
+        """One customer's create or update, on the store or in a bulk call's unit of work."""
+        store = store or self.store
         given = {etree.QName(child).localname: (child.text or "") for child in node}
         kunnr = given.get("KUNNR") or None
         fields = {k: v for k, v in given.items() if k in WRITABLE_FIELDS}
-        if kunnr is not None and self.store.is_blocked(kunnr):
-            raise _blocked(kunnr)
-        is_new = kunnr is None or self.store.get(kunnr) is None
+        current = store.get(kunnr) if kunnr is not None else None  # with its block, when set
+        if current is not None and current.get("CVP_XBLCK"):
+            raise _blocked(kunnr or "")
+        is_new = current is None
         if is_new and not (fields.get("KTOKD") and fields.get("NAME1")):
             raise SoapFault("a new customer needs KTOKD and NAME1", "MISSING_FIELD")
-        return self.store.upsert(kunnr, fields)
-
+        return store.upsert(kunnr, fields)
 
     def block_customer(self, request: etree._Element) -> etree._Element:
         """BlockCustomer: SAP-style data-protection block, anonymising unless mode is BLOCK (the WSDL

@@ -9,7 +9,7 @@ from the server's worker threads and from the seeding/inspecting process alike.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +26,8 @@ from sources.erp.fields import (
 
 FIRST_CUSTOMER_NUMBER = 100_000
 _COLUMNS = ("KUNNR", *WRITABLE_FIELDS, "AEDAT", "AEZET", "CHANGED_AT")
+#: AEDAT and AEZET as a seeding client gave them (kept instead of the change stamp's), else None.
+Recorded = tuple[str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,31 @@ class CustomerStore:
 
     def get(self, kunnr: str) -> dict[str, str | None] | None:
         with self._connect() as db:
-            row = db.execute("SELECT * FROM kna1 WHERE KUNNR = ?", (customer_number(kunnr),)).fetchone()
-        return _customer(row) if row else None
+            return CustomerBatch(db).get(kunnr)
+
+    def get_many(self, kunnrs: Sequence[str]) -> dict[str, dict[str, str | None]]:
+        """The stored customers among ``kunnrs``, by normalised customer number, in one query (the
+        bulk read GetCustomers answers 100 customers with, not 100 connections and lookups)."""
+        numbers = list(dict.fromkeys(customer_number(k) for k in kunnrs))
+        if not numbers:
+            return {}
+        sql = f"SELECT * FROM kna1 WHERE KUNNR IN ({', '.join('?' for _ in numbers)})"
+        with self._connect() as db:
+            return {row["KUNNR"]: _customer(row) for row in db.execute(sql, numbers)}
+
+    @contextmanager
+    def bulk(self) -> Iterator[CustomerBatch]:
+        """One connection and one transaction for a bulk write (UpsertCustomers): each customer is
+        still its own unit of work -- a savepoint that a failing customer rolls back alone -- but the
+        call commits once instead of once per customer."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield CustomerBatch(db, self)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     def count(self) -> int:
         with self._connect() as db:
@@ -83,9 +108,7 @@ class CustomerStore:
 
     def is_blocked(self, kunnr: str) -> bool:
         with self._connect() as db:
-            query = db.execute("SELECT CVP_XBLCK FROM kna1 WHERE KUNNR = ?", (customer_number(kunnr),))
-            found = query.fetchone()
-        return bool(found and found[0])
+            return CustomerBatch(db).is_blocked(kunnr)
 
     def block(self, kunnr: str, anonymize: bool) -> bool:
         """Set the data-protection block (and overwrite the personal fields); False if no such customer."""
@@ -105,11 +128,7 @@ class CustomerStore:
         historic data); otherwise the stamp is "now", kept strictly after every earlier stamp. AEDAT /
         AEZET follow the stamp unless given in ``fields`` (seeding keeps migrated values as they are).
         """
-        fields = dict(fields)
-        recorded = (fields.pop("AEDAT", None), fields.pop("AEZET", None))
-        unknown = set(fields) - set(WRITABLE_FIELDS)
-        if unknown:
-            raise ValueError(f"not writable customer fields: {', '.join(sorted(unknown))}")
+        fields, recorded = _writable(fields)
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -149,6 +168,48 @@ class CustomerStore:
         if latest is not None:
             now = max(now, parse_stamp(latest) + timedelta(microseconds=1))
         return change_stamp(now)
+
+
+class CustomerBatch:
+    """Reads and writes on one open connection: a single call's (see ``CustomerStore.get``) or a
+    bulk call's (``CustomerStore.bulk``), where each ``upsert`` runs in its own savepoint."""
+
+    def __init__(self, db: sqlite3.Connection, store: CustomerStore | None = None):
+        self.db, self.store = db, store
+
+    def get(self, kunnr: str) -> dict[str, str | None] | None:
+        row = self.db.execute("SELECT * FROM kna1 WHERE KUNNR = ?", (customer_number(kunnr),)).fetchone()
+        return _customer(row) if row else None
+
+    def is_blocked(self, kunnr: str) -> bool:
+        query = self.db.execute("SELECT CVP_XBLCK FROM kna1 WHERE KUNNR = ?", (customer_number(kunnr),))
+        found = query.fetchone()
+        return bool(found and found[0])
+
+    def upsert(self, kunnr: str | None, fields: Mapping[str, str | None]) -> UpsertOutcome:
+        """As ``CustomerStore.upsert`` (stamp "now"), inside the bulk call's transaction."""
+        if self.store is None:
+            raise RuntimeError("upsert needs a bulk unit of work (CustomerStore.bulk)")
+        writable, recorded = _writable(fields)
+        self.db.execute("SAVEPOINT customer")
+        try:
+            outcome = self.store._upsert(self.db, kunnr, writable, None, recorded)
+        except BaseException:
+            self.db.execute("ROLLBACK TO customer")
+            raise
+        finally:
+            self.db.execute("RELEASE customer")
+        return outcome
+
+
+def _writable(fields: Mapping[str, str | None]) -> tuple[dict[str, str | None], Recorded]:
+    """(the writable fields, the AEDAT/AEZET given); ValueError naming any field a client cannot write."""
+    fields = dict(fields)
+    recorded = (fields.pop("AEDAT", None), fields.pop("AEZET", None))
+    unknown = set(fields) - set(WRITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not writable customer fields: {', '.join(sorted(unknown))}")
+    return fields, recorded
 
 
 def _customer(row: Mapping[str, str | None]) -> dict[str, str | None]:

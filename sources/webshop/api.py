@@ -183,7 +183,7 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
         refused = WooError(400, "woocommerce_rest_cannot_create", "Creating customers is not served here.")
         answer = {
             "create": [_item_error(None, refused) for _ in items["create"]],
-            "update": [_batch_update(store, item) for item in items["update"]],
+            "update": _batch_update(store, items["update"]),
             "delete": [_batch_delete(store, item) for item in items["delete"]],
         }
         for kind in ("update", "delete"):
@@ -312,15 +312,28 @@ def _item_error(item_id: Any, error: WooError) -> dict[str, Any]:
                                      "data": {"status": error.status}}}
 
 
-def _batch_update(store: ShopStore, item: Any) -> dict[str, Any]:
-    if not isinstance(item, dict) or not str(item.get("id", "")).isdigit():
-        return _item_error(item.get("id") if isinstance(item, dict) else None,
-                           WooError(400, "woocommerce_rest_customer_invalid_id", "ID is invalid."))
-    try:
-        _check_update(item)
-        return customer_json(_existing(store.update_customer(int(item["id"]), item)))
-    except WooError as error:
-        return _item_error(int(item["id"]), error)
+def _batch_update(store: ShopStore, items: list[Any]) -> list[dict[str, Any]]:
+    """The ``update`` items, each answered by its customer or its own error, in order; the valid ones
+    are written on one store connection (one commit for the batch, not one per customer)."""
+    invalid_id = WooError(400, "woocommerce_rest_customer_invalid_id", "ID is invalid.")
+    answers: list[dict[str, Any]] = []
+    valid: dict[int, tuple[int, dict[str, Any]]] = {}  # position in answers -> (id, item)
+    for item in items:
+        if not isinstance(item, dict) or not str(item.get("id", "")).isdigit():
+            answers.append(_item_error(item.get("id") if isinstance(item, dict) else None, invalid_id))
+            continue
+        try:
+            _check_update(item)
+            valid[len(answers)] = (int(item["id"]), item)
+            answers.append({})
+        except WooError as error:
+            answers.append(_item_error(int(item["id"]), error))
+    written = store.update_customers(list(valid.values()))
+    for (position, (customer_id, _)), customer in zip(valid.items(), written, strict=True):
+        found = customer_json(customer) if customer else None
+        answers[position] = found or _item_error(customer_id, WooError(404, "woocommerce_rest_invalid_id",
+                                                                        "Invalid resource ID."))
+    return answers
 
 
 def _batch_delete(store: ShopStore, item: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS orders (
     date_created_gmt TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id, id);
+-- the order list's sort (and its ``after`` filter): without it every page sorts all orders
+CREATE INDEX IF NOT EXISTS orders_created ON orders (date_created_gmt, id);
 """
 
 #: Fields of ``billing`` the shop keeps (WooCommerce's billing address, minus what we never fill).
@@ -124,29 +126,15 @@ class ShopStore(SqliteStore):
         ``billing`` is merged field by field; ``meta_data`` entries are matched by ``key`` (updated in
         place) or appended. Unknown and read-only fields are ignored, like WooCommerce does.
         """
-        current = self.get_customer(customer_id)
-        if current is None:
-            return None
-        updated = {k: current[k] for k in (*WRITABLE_FIELDS, "billing", "meta_data")}
-        for key in WRITABLE_FIELDS:
-            if key in changes and changes[key] is not None:
-                updated[key] = str(changes[key])
-        for key, value in (changes.get("billing") or {}).items():
-            if key in BILLING_FIELDS and value is not None:
-                updated["billing"] = {**updated["billing"], key: str(value)}
-        if changes.get("meta_data"):
-            updated["meta_data"] = merge_meta(updated["meta_data"], changes["meta_data"])
-        if all(updated[k] == current[k] for k in updated):
-            return current
+        return self.update_customers([(customer_id, changes)])[0]
+
+    def update_customers(
+        self, updates: Sequence[tuple[int, Mapping[str, Any]]]
+    ) -> list[dict[str, Any] | None]:
+        """Several partial updates (the batch endpoint) on one connection, committed together: each as
+        :meth:`update_customer`, in order, answering the customer after it (``None``: no such id)."""
         with self._connect() as db:
-            db.execute(
-                "UPDATE customers SET email = ?, first_name = ?, last_name = ?, billing = ?, meta_data = ?, "
-                "date_modified_gmt = ? WHERE id = ?",
-                (updated["email"], updated["first_name"], updated["last_name"],
-                 json.dumps(updated["billing"], ensure_ascii=False),
-                 json.dumps(updated["meta_data"], ensure_ascii=False), now_gmt(), customer_id),
-            )
-        return self.get_customer(customer_id)
+            return [_update(db, customer_id, changes) for customer_id, changes in updates]
 
     def delete_customer(self, customer_id: int) -> dict[str, Any] | None:
         """Delete a customer for good; ``None`` if there is none. Orders keep their customer id, as
@@ -185,6 +173,37 @@ class ShopStore(SqliteStore):
                 [*params, per_page, (page - 1) * per_page],
             ).fetchall()
         return [dict(row) for row in rows], total
+
+
+def _read(db: sqlite3.Connection, customer_id: int) -> dict[str, Any] | None:
+    row = db.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    return _customer(row) if row else None
+
+
+def _update(db: sqlite3.Connection, customer_id: int, changes: Mapping[str, Any]) -> dict[str, Any] | None:
+    """One customer's partial update on an open connection (see ``ShopStore.update_customer``)."""
+    current = _read(db, customer_id)
+    if current is None:
+        return None
+    updated = {k: current[k] for k in (*WRITABLE_FIELDS, "billing", "meta_data")}
+    for key in WRITABLE_FIELDS:
+        if key in changes and changes[key] is not None:
+            updated[key] = str(changes[key])
+    for key, value in (changes.get("billing") or {}).items():
+        if key in BILLING_FIELDS and value is not None:
+            updated["billing"] = {**updated["billing"], key: str(value)}
+    if changes.get("meta_data"):
+        updated["meta_data"] = merge_meta(updated["meta_data"], changes["meta_data"])
+    if all(updated[k] == current[k] for k in updated):
+        return current
+    db.execute(
+        "UPDATE customers SET email = ?, first_name = ?, last_name = ?, billing = ?, meta_data = ?, "
+        "date_modified_gmt = ? WHERE id = ?",
+        (updated["email"], updated["first_name"], updated["last_name"],
+         json.dumps(updated["billing"], ensure_ascii=False),
+         json.dumps(updated["meta_data"], ensure_ascii=False), now_gmt(), customer_id),
+    )
+    return _read(db, customer_id)
 
 
 def merge_meta(existing: list[dict[str, Any]], changes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -69,3 +69,28 @@ def test_more_than_100_customers_in_one_call_are_refused(erp):
         service.handle(request)
     assert refused.value.code == "TOO_MANY_ITEMS"
     assert erp.system.inspect("1001").get("ZZ_GOLDEN_ID") is None
+
+
+def test_one_bulk_call_writes_each_customer_as_its_own_upsert_would(erp):
+    """UpsertCustomers commits once per call; inside it each customer still sees the ones before it
+    and gets its own strictly later change stamp, and a refused one leaves nothing behind."""
+    service = CustomerService(erp.system.store, erp.system.description)
+    request = E.UpsertCustomers(
+        E.customer(E.KTOKD("ZPER"), E.ZZ_GOLDEN_ID("no-name")),  # new without NAME1: refused
+        E.customer(E.KUNNR("0000001001"), E.ZZ_GOLDEN_ID("G-A")),
+        E.customer(E.KUNNR("0000001001"), E.ZZ_GOLDEN_ID("G-A")),  # the same again: no change
+        E.customer(E.KUNNR("0000001002"), E.ZZ_GOLDEN_ID("G-B")),
+    )
+    count = erp.system.store.count()
+    answer = service.handle(request)
+    results = [(r.findtext("{*}status"), r.findtext("{*}code"), r.findtext("{*}changed")) for r in answer]
+    assert results == [("ERROR", "MISSING_FIELD", None), ("OK", None, "true"), ("OK", None, "false"),
+                       ("OK", None, "true")]
+    assert erp.system.store.count() == count
+    first, second = (erp.system.store.get(n) for n in ("1001", "1002"))
+    assert (first["ZZ_GOLDEN_ID"], second["ZZ_GOLDEN_ID"]) == ("G-A", "G-B")
+    assert first["CHANGED_AT"] < second["CHANGED_AT"]
+    asked = ("0000001002", "0000009999", "0000001001")
+    found = service.handle(E.GetCustomers(*(E.KUNNR(n) for n in asked)))
+    assert [c.findtext("{*}ZZ_GOLDEN_ID") for c in found.iterfind("{*}customer")] == ["G-B", "G-A"]
+    assert [m.findtext("{*}code") for m in found.iterfind("{*}missing")] == ["CUSTOMER_NOT_FOUND"]

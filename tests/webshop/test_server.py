@@ -90,6 +90,29 @@ def test_put_is_a_partial_update_and_a_no_op_keeps_date_modified(shop):
     assert missing.status_code == 404 and missing.json()["code"] == "woocommerce_rest_invalid_id"
 
 
+def test_batch_update_answers_each_item_in_order(shop):
+    """``POST /customers/batch``: every item answers its customer or its own error, in the order sent;
+    the valid ones are written together, a later item sees an earlier one's write."""
+    golden = [{"key": "crm_golden_id", "value": "G-7"}]
+    body = {"update": [
+        {"id": 3, "billing": {"city": "Taipei"}},
+        {"id": "x", "first_name": "?"},
+        {"id": 999, "meta_data": golden},
+        {"id": 4, "email": "no at sign"},
+        {"id": 3, "meta_data": golden},
+    ]}
+    answer = requests.post(f"{shop.url}{CUSTOMERS}/batch", json=body, auth=shop.auth, timeout=5).json()
+    updates = answer["update"]
+    assert [u["id"] for u in updates] == [3, "x", 999, 4, 3]
+    assert [u.get("error", {}).get("code") for u in updates] == [
+        None, "woocommerce_rest_customer_invalid_id", "woocommerce_rest_invalid_id", "rest_invalid_param",
+        None]
+    assert updates[0]["billing"]["city"] == "Taipei" and updates[0]["meta_data"] != golden
+    assert updates[4]["billing"]["city"] == "Taipei"
+    assert {m["key"]: m["value"] for m in updates[4]["meta_data"]}["crm_golden_id"] == "G-7"
+    assert shop.system.inspect("3")["golden_id"] == "G-7"
+
+
 def test_data_survives_restart_and_reseeding_keeps_pushed_values(shop, sample_rows):
     requests.put(f"{shop.url}{CUSTOMERS}/1", json={"meta_data": [{"key": "crm_golden_id", "value": "G-1"}]},
                  auth=shop.auth, timeout=5)
