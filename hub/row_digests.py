@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from hub.models import SourceRecordRow
 from hub.store import KEY_CHUNK, HubStore
@@ -50,7 +50,7 @@ class RowDigests:
                         SourceRecordRow.row_digest.is_not(None),
                     )
                     for sid, stored, content in session.execute(query):
-                        digest, _, bound_to = stored.partition(":")
+                        digest, _, bound_to = (stored or "").partition(":")
                         if bound_to == content:
                             found[sid] = digest
             return found
@@ -62,6 +62,7 @@ class RowDigests:
         if not digests:
             return
         table = SourceRecordRow.__table__
+        assert isinstance(table, Table)  # a mapped class's table, typed as the wider FromClause
         statement = (
             update(table)
             .where(table.c.source_system == source, table.c.source_id == bindparam("sid"))
