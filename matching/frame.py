@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -62,30 +63,38 @@ def read_flat_csv(path: str | Path) -> pl.DataFrame:
     return conform(frame)
 
 
+def flat_values(record: CustomerRecord) -> dict[str, Any]:
+    """A canonical record's match columns, typed as the record holds them (the birth date a date):
+    e-mails and phones ';'-joined, the first address only. The hub's staging rows store the same."""
+    address = record.addresses[0] if record.addresses else None
+    return {
+        "source_system": record.source_system,
+        "source_id": record.source_id,
+        "record_type": record.record_type,
+        "given_name": record.given_name,
+        "family_name": record.family_name,
+        "full_name": record.full_name,
+        "organization_name": record.organization_name,
+        "email": ";".join(record.emails) or None,
+        "phone": ";".join(record.phones) or None,
+        "street": address.street if address else None,
+        "postal_code": address.postal_code if address else None,
+        "city": address.city if address else None,
+        "country": record.country or (address.country if address else None),
+        "date_of_birth": record.date_of_birth,
+        "tax_id": record.tax_id,
+    }
+
+
 def records_to_frame(records: Iterable[CustomerRecord]) -> pl.DataFrame:
-    """Canonical records -> flat frame (e-mails and phones ';'-joined, the first address only)."""
-    rows = []
-    for r in records:
-        address = r.addresses[0] if r.addresses else None
-        rows.append(
-            {
-                "source_system": r.source_system,
-                "source_id": r.source_id,
-                "record_type": r.record_type,
-                "given_name": r.given_name,
-                "family_name": r.family_name,
-                "full_name": r.full_name,
-                "organization_name": r.organization_name,
-                "email": ";".join(r.emails) or None,
-                "phone": ";".join(r.phones) or None,
-                "street": address.street if address else None,
-                "postal_code": address.postal_code if address else None,
-                "city": address.city if address else None,
-                "country": r.country or (address.country if address else None),
-                "date_of_birth": r.date_of_birth.isoformat() if r.date_of_birth else None,
-                "tax_id": r.tax_id,
-                "updated_at": r.updated_at.isoformat() if r.updated_at else None,
-            }
-        )
+    """Canonical records -> flat frame (``flat_values`` as text)."""
+    rows = [
+        {
+            **flat_values(r),
+            "date_of_birth": r.date_of_birth.isoformat() if r.date_of_birth else None,
+            "updated_at": r.updated_at.isoformat() if r.updated_at else None,
+        }
+        for r in records
+    ]
     schema = dict.fromkeys(FLAT_COLUMNS, pl.Utf8)
     return conform(pl.DataFrame(rows, schema=schema))

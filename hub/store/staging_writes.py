@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from hub.echoes import is_echo
 from hub.models import CrossReference, ErasedKey, OrderRow, SourceRecordRow
 from hub.store.common import KEY_CHUNK, StageStats, dumped_record_hash
+from matching.frame import flat_values
 from schemas import CustomerRecord, OrderRecord
 
 
@@ -82,23 +83,8 @@ def _stored_records(session: Session, source: str, ids: Sequence[str]) -> dict[s
 def row_values(record: CustomerRecord, run_id: str | None) -> dict[str, Any]:
     """The columns of a source record's row: the flat match columns, the JSON and its hash."""
     data = record.model_dump(mode="json")
-    address = record.addresses[0] if record.addresses else None
     return {
-        "source_system": record.source_system,
-        "source_id": record.source_id,
-        "record_type": record.record_type,
-        "given_name": record.given_name,
-        "family_name": record.family_name,
-        "full_name": record.full_name,
-        "organization_name": record.organization_name,
-        "email": ";".join(record.emails) or None,
-        "phone": ";".join(record.phones) or None,
-        "street": address.street if address else None,
-        "postal_code": address.postal_code if address else None,
-        "city": address.city if address else None,
-        "country": record.country or (address.country if address else None),
-        "date_of_birth": record.date_of_birth,
-        "tax_id": record.tax_id,
+        **flat_values(record),
         "source_updated_at": record.updated_at,
         "deleted": record.deleted,
         "record": data,
