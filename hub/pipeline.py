@@ -32,7 +32,7 @@ from hub.row_digests import RowDigests
 from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
-from hub.store import HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
+from hub.store import CUSTOMERS_STREAM, HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
 from hub.sync_lock import SyncLock
 from hub.webhook_inbox import WebhookInbox
 from schemas import CustomerRecord, GoldenRecord, HubConfig, MatchingConfig, RecordKey, SourceConfig
@@ -42,8 +42,6 @@ from schemas.steward import DecisionKind
 OUTBOX_STREAM = "outbox"
 #: Where the matching step keeps the time of its last run (records changed after it are re-matched).
 MATCH_STREAM = "match"
-#: The customers' sync-cursor stream (``StagingRepository.stage_page``'s default).
-CUSTOMERS_STREAM = "customers"
 
 
 def new_run_id() -> str:
@@ -193,8 +191,10 @@ class SyncPipeline:
             if not full and not dirty:  # nothing new, changed or decided: nothing to normalise or match
                 plan, component_of = MatchScope.nothing(), {}
                 model_id = self.store.runs.active_model_id()
+                records = self.store.staging.live_count()
             else:
                 frame = self.store.staging.load_match_frame()
+                records = frame.height
                 features = match_features(frame)  # normalised once, for the model and the components
                 self._planned = (run_id, frame, features) if self._keep_plan else None
                 if why_retrain:  # the stored model no longer describes this engine (or there is none)
@@ -222,7 +222,7 @@ class SyncPipeline:
             stats = {
                 "mode": "full" if full else "incremental",
                 **({"full_because": why_full} if why_full else {}),
-                "records": self.store.staging.live_count(),
+                "records": records,
                 "rematched_records": len(live),
                 "rematched_components": plan.components,
                 "search_keys_refreshed": searchable,

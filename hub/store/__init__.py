@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from hub.db import SchemaOutOfDateError, check_schema, make_engine, migrate, session_factory
 from hub.store.common import (
+    CUSTOMERS_STREAM,
     FLAT_COLUMNS,
     GOLDEN_WRITE_LOCK,
     HUB_SOURCE,
@@ -41,6 +42,7 @@ __all__ = [
     "GOLDEN_WRITE_LOCK",
     "HUB_SOURCE",
     "KEY_CHUNK",
+    "CUSTOMERS_STREAM",
     "ORDERS_STREAM",
     "SEARCH_KEY_CHUNK",
     "SEARCH_KEY_STREAM",

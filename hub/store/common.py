@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from schemas import FLAT_COLUMNS as SCHEMA_FLAT_COLUMNS
 from schemas import CustomerRecord, GoldenRecord, RecordKey
 
-ORDERS_STREAM = "orders"
+#: Sync-cursor streams of a source: its customers (the default) and its orders.
+CUSTOMERS_STREAM, ORDERS_STREAM = "customers", "orders"
 
 #: The match columns of a source record: the flat format without ``updated_at``.
 FLAT_COLUMNS = tuple(c for c in SCHEMA_FLAT_COLUMNS if c != "updated_at")

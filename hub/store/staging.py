@@ -19,6 +19,7 @@ from hub.models import (
     utcnow,
 )
 from hub.store.common import (
+    CUSTOMERS_STREAM,
     FLAT_COLUMNS,
     HUB_SOURCE,
     KEY_CHUNK,
@@ -39,12 +40,12 @@ class StagingRepository(Repository):
     """Pages of records and orders, each committed with its cursor in one transaction, so a crash
     never loses or repeats a page."""
 
-    def get_cursor(self, source: str, stream: str = "customers") -> str | None:
+    def get_cursor(self, source: str, stream: str = CUSTOMERS_STREAM) -> str | None:
         with self.sessions() as session:
             row = session.get(SyncCursor, (source, stream))
             return row.cursor if row else None
 
-    def reset_cursor(self, source: str, stream: str = "customers") -> None:
+    def reset_cursor(self, source: str, stream: str = CUSTOMERS_STREAM) -> None:
         with self.sessions.begin() as session:
             row = session.get(SyncCursor, (source, stream))
             if row:
@@ -61,7 +62,7 @@ class StagingRepository(Repository):
         quarantined: Sequence[QuarantinedRecord],
         cursor: str | None,
         run_id: str | None = None,
-        stream: str = "customers",
+        stream: str = CUSTOMERS_STREAM,
     ) -> StageStats:
         """Store one page and move the source's cursor in the same transaction (set-based:
         :mod:`hub.store.staging_writes`)."""
