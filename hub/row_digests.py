@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from sqlalchemy import Table, bindparam, select, update
 
 from hub.models import SourceRecordRow
-from hub.store import KEY_CHUNK, HubStore
+from hub.store import HubStore
+from hub.store.common import key_chunks
 
 
 class RowDigests:
@@ -40,12 +41,12 @@ class RowDigests:
             asked.update(counts)
             found: dict[str, str] = {}
             with self.store.sessions() as session:
-                for start in range(0, len(fresh), KEY_CHUNK):
+                for chunk in key_chunks(fresh):
                     query = select(
                         SourceRecordRow.source_id, SourceRecordRow.row_digest, SourceRecordRow.content_hash
                     ).where(
                         SourceRecordRow.source_system == source,
-                        SourceRecordRow.source_id.in_(fresh[start : start + KEY_CHUNK]),
+                        SourceRecordRow.source_id.in_(chunk),
                         SourceRecordRow.deleted.is_(False),  # a deleted record's row revives it
                         SourceRecordRow.row_digest.is_not(None),
                     )

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from sqlalchemy import Engine, and_, false, or_
@@ -32,6 +32,13 @@ SEARCH_KEY_CHUNK = 20_000
 #: Record keys per set-based statement (``(system, id) IN (...)``), well under every backend's limit
 #: of bound parameters.
 KEY_CHUNK = 500
+
+_T = TypeVar("_T")
+
+
+def key_chunks(items: Sequence[_T]) -> list[Sequence[_T]]:
+    """``items`` in slices of ``KEY_CHUNK``: one keyed statement each."""
+    return [items[start : start + KEY_CHUNK] for start in range(0, len(items), KEY_CHUNK)]
 #: Key of the PostgreSQL advisory lock that serialises golden-record writes with steward decisions.
 GOLDEN_WRITE_LOCK = 7_414_620
 

@@ -27,7 +27,7 @@ from hub.models import (
     OutboxEvent,
     core_table,
 )
-from hub.store.common import KEY_CHUNK, StoredMatch, _jsonable, content_hash, keys_in
+from hub.store.common import StoredMatch, _jsonable, content_hash, key_chunks, keys_in
 from schemas import RecordKey
 
 Row = dict[str, Any]
@@ -41,8 +41,8 @@ def current_links(session: Session, keys: set[RecordKey] | None) -> dict[RecordK
     if keys is None:
         return {RecordKey(s, i): g for s, i, g in session.execute(columns)}
     wanted, links = sorted(keys), {}
-    for start in range(0, len(wanted), KEY_CHUNK):
-        chunk = [(k.source_system, k.source_id) for k in wanted[start : start + KEY_CHUNK]]
+    for part in key_chunks(wanted):
+        chunk = [(k.source_system, k.source_id) for k in part]
         query = columns.where(keys_in(table.c.source_system, table.c.source_id, chunk))
         links.update({RecordKey(s, i): g for s, i, g in session.execute(query)})
     return links
@@ -75,8 +75,8 @@ def stored_golden(session: Session, golden_ids: set[str], all_active: bool = Fal
         inactive = select(table.c.golden_id).where(table.c.status != "active")
         golden_ids = (golden_ids - found.keys()) & set(session.scalars(inactive))
     wanted = sorted(golden_ids)
-    for start in range(0, len(wanted), KEY_CHUNK):
-        read(columns.where(table.c.golden_id.in_(wanted[start : start + KEY_CHUNK])))
+    for chunk in key_chunks(wanted):
+        read(columns.where(table.c.golden_id.in_(chunk)))
     return dict(sorted(found.items()))
 
 
@@ -238,8 +238,7 @@ def write_golden_and_links(session: Session, rows: MatchRows) -> None:
     _insert_many(session, links, rows.links_new)
     by_key = (links.c.source_system == bindparam("b_system")) & (links.c.source_id == bindparam("b_id"))
     _update_many(session, links, by_key, rows.links_moved)
-    for start in range(0, len(rows.links_gone), KEY_CHUNK):
-        chunk = rows.links_gone[start : start + KEY_CHUNK]
+    for chunk in key_chunks(rows.links_gone):
         session.execute(links.delete().where(keys_in(links.c.source_system, links.c.source_id, chunk)))
 
 
@@ -247,8 +246,8 @@ def write_conflicts(session: Session, result: StoredMatch, touched: Iterable[str
     """The open field conflicts of the touched golden records, replaced."""
     table = core_table(FieldConflict)
     touched = sorted(set(touched))
-    for start in range(0, len(touched), KEY_CHUNK):
-        session.execute(table.delete().where(table.c.golden_id.in_(touched[start : start + KEY_CHUNK])))
+    for chunk in key_chunks(touched):
+        session.execute(table.delete().where(table.c.golden_id.in_(chunk)))
     _insert_many(
         session,
         table,

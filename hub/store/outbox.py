@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.models import AuditEntry, CrossReference, GoldenRecordRow, OutboxEvent, SourceRecordRow, utcnow
-from hub.store.common import KEY_CHUNK, Repository, _jsonable
+from hub.store.common import Repository, _jsonable, key_chunks
 from schemas import CustomerRecord, GoldenRecord
 
 #: Golden ids a push-state query names in one IN list: under every backend's bound-parameter limit.
@@ -124,8 +124,7 @@ class OutboxRepository(Repository):
 def _golden_ids(session: Session, source: str, source_ids: list[str]) -> dict[str, str]:
     """Golden id per source id of ``source`` that has a cross reference, one keyed SELECT per chunk."""
     found: dict[str, str] = {}
-    for start in range(0, len(source_ids), KEY_CHUNK):
-        chunk = source_ids[start:start + KEY_CHUNK]
+    for chunk in key_chunks(source_ids):
         rows = session.execute(
             select(CrossReference.source_id, CrossReference.golden_id).where(
                 CrossReference.source_system == source, CrossReference.source_id.in_(chunk)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.echoes import is_echo
 from hub.models import CrossReference, ErasedKey, OrderRow, SourceRecordRow
-from hub.store.common import KEY_CHUNK, StageStats, dumped_record_hash
+from hub.store.common import StageStats, dumped_record_hash, key_chunks
 from matching.frame import flat_values
 from schemas import CustomerRecord, OrderRecord
 
@@ -33,13 +33,9 @@ class _Stored:
     pending: dict[str, Any] | None = None  # the values this page writes, when it writes the row
 
 
-def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
-    return [ids[start : start + KEY_CHUNK] for start in range(0, len(ids), KEY_CHUNK)]
-
-
 def _stored(session: Session, source: str, ids: Sequence[str]) -> dict[str, _Stored]:
     found: dict[str, _Stored] = {}
-    for chunk in _chunks(ids):
+    for chunk in key_chunks(ids):
         query = select(
             SourceRecordRow.source_id, SourceRecordRow.content_hash, SourceRecordRow.deleted
         ).where(SourceRecordRow.source_system == source, SourceRecordRow.source_id.in_(chunk))
@@ -49,7 +45,7 @@ def _stored(session: Session, source: str, ids: Sequence[str]) -> dict[str, _Sto
 
 def _erased(session: Session, source: str, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in key_chunks(ids):
         query = select(ErasedKey.source_id).where(
             ErasedKey.source_system == source, ErasedKey.source_id.in_(chunk)
         )
@@ -60,7 +56,7 @@ def _erased(session: Session, source: str, ids: Sequence[str]) -> set[str]:
 def _pushed_fields(session: Session, source: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Per source id, the fields the hub last pushed there (``hub.echoes``)."""
     out: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(ids):
+    for chunk in key_chunks(ids):
         query = select(CrossReference.source_id, CrossReference.pushed_fields).where(
             CrossReference.source_system == source,
             CrossReference.source_id.in_(chunk),
@@ -72,7 +68,7 @@ def _pushed_fields(session: Session, source: str, ids: Sequence[str]) -> dict[st
 
 def _stored_records(session: Session, source: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(ids):
+    for chunk in key_chunks(ids):
         query = select(SourceRecordRow.source_id, SourceRecordRow.record).where(
             SourceRecordRow.source_system == source, SourceRecordRow.source_id.in_(chunk)
         )
@@ -161,7 +157,7 @@ class _Page:
         for rows in (changed, echoes):
             if rows:
                 session.execute(update(SourceRecordRow), rows)
-        for chunk in _chunks(sorted(self.seen_again)):
+        for chunk in key_chunks(sorted(self.seen_again)):
             session.execute(
                 update(SourceRecordRow)
                 .where(SourceRecordRow.source_system == source, SourceRecordRow.source_id.in_(chunk))
@@ -207,7 +203,7 @@ def write_orders(session: Session, source: str, orders: Sequence[OrderRecord]) -
         for order in orders
     }
     known: set[str] = set()
-    for chunk in _chunks(list(rows)):
+    for chunk in key_chunks(list(rows)):
         known.update(
             session.scalars(
                 select(OrderRow.order_id).where(
