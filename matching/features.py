@@ -23,18 +23,18 @@ def _display_name() -> pl.Expr:
 
 def _normalised_list(
     frame: pl.DataFrame, column: str, func: Callable[..., Any], with_country: bool = False
-) -> pl.Series:
-    """Split a ';'-joined cell, normalise every element (once per distinct value), drop unusable ones."""
+) -> Callable[[], pl.Series]:
+    """Split a ';'-joined cell, normalise every element (once per distinct value), drop unusable ones;
+    started now, got by calling what this returns (see ``nz.map_unique_later``)."""
     exploded = frame.select(
         pl.col("_row"), nz.split_multi(frame[column]).alias("v"), pl.col("country")
     ).explode("v")
     if with_country:
         text = pl.concat_str([pl.col("country").fill_null(""), pl.col("v")], separator="|")
         exploded = exploded.with_columns(text.alias("v"))
-        mapped = nz.map_unique(exploded["v"], partial(_with_country, func))
-    else:
-        mapped = nz.map_unique(exploded["v"], func)
-    return _lists_per_row(frame, exploded.with_columns(mapped.alias("v"))).alias(column)
+        func = partial(_with_country, func)
+    pending = nz.map_unique_later(exploded["v"], func)
+    return lambda: _lists_per_row(frame, exploded.with_columns(pending()[0].alias("v"))).alias(column)
 
 
 def _with_country(func: Callable[[str, str | None], str | None], value: str) -> str | None:
@@ -67,27 +67,76 @@ def _in_taiwan_spelling(tokens: pl.Series, taiwan: pl.Series) -> pl.Series:
 
 
 def build_features(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per record (same order as ``frame``) with ``_row`` = position and normalised fields."""
+    """One row per record (same order as ``frame``) with ``_row`` = position and normalised fields.
+
+    Every column's per-value normalisers are submitted to the worker pool before any result is
+    awaited, so the workers go from one column to the next while this process prepares the rest."""
     base = frame.with_row_index("_row").with_columns(_display_name())
+    names = _name_columns(base)
+    contacts = _contact_columns(base)
     features = pl.DataFrame(
         {
             "_row": base["_row"],
             "record_type": base["record_type"],
-            **_name_columns(base),
-            **_contact_columns(base),
+            **names(),
+            **contacts(),
         }
     )
     return _derived_columns(features)
 
 
-def _name_columns(base: pl.DataFrame) -> dict[str, pl.Series]:
-    """Names of persons and organisations: keys, sounds, readings in other scripts, Jr./Sr., legal form."""
+#: Read from a person's "given<US>family<US>full" parts (``nz.PARTS_SEPARATOR``), in one pass per value.
+_PERSON_PARTS = (nz.person_name, nz.wade_giles_name, nz.cantonese_name, nz.thai_name, nz.person_suffix)
+#: Read from an organisation's name, in one pass per value (they share ``nz.split_organization``).
+_ORGANIZATION = (
+    nz.organization_reading,
+    nz.organization_phonetic_key,
+    nz.organization_key,
+    nz.legal_form,
+    nz.organization_written,
+)
+
+
+def _name_columns(base: pl.DataFrame) -> Callable[[], dict[str, pl.Series]]:
+    """Names of persons and organisations: keys, sounds, readings in other scripts, Jr./Sr., legal form;
+    started now, got by calling what this returns."""
     is_org = base["record_type"] == "organization"
     name = base["name"]
     none = pl.Series([None] * len(name), dtype=pl.Utf8)
-    org_name = name.zip_with(is_org, none)
-    # persons: given and family folded separately (see nz.person_name); the full name only as fallback
-    parts = base.select(
+    persons = nz.map_unique_later(_person_parts(base, is_org), *_PERSON_PARTS)
+    organizations = nz.map_unique_later(name.zip_with(is_org, none), *_ORGANIZATION)
+    family, given = (
+        nz.map_unique_later(base[column].zip_with(~is_org, none), nz.name_part_key)
+        for column in ("family_name", "given_name")
+    )
+    # Taiwanese names in one romanisation: a web shop's pinyin "Guoqiang Zheng" is the passport's
+    # "KUO-CHIANG CHENG" (and the pinyin anyascii reads from 鄭國強)
+    taiwan = (base["country"].str.to_uppercase() == "TW").fill_null(False)
+    scripts = {
+        "name": name,
+        "arabic_script": name.str.contains(nz.ARABIC_SCRIPT_PATTERN).fill_null(False),
+        "non_latin": name.str.contains(nz.NON_LATIN_PATTERN).fill_null(False),
+    }
+
+    def columns() -> dict[str, pl.Series]:
+        org_reading, org_phon, org_key, org_form, org_written = organizations()
+        return {
+            **scripts,
+            **_person_columns(persons(), org_reading, org_phon, taiwan),
+            "family_key": _in_taiwan_spelling(family()[0], taiwan),
+            "given_key": _in_taiwan_spelling(given()[0], taiwan),
+            "org_key": org_key,
+            "org_form": org_form,
+            "org_written": org_written,
+        }
+
+    return columns
+
+
+def _person_parts(base: pl.DataFrame, is_org: pl.Series) -> pl.Series:
+    """Persons' "given<US>family<US>full": given and family folded separately (see nz.person_name),
+    the full name only as fallback."""
+    return base.select(
         pl.when(~is_org).then(
             pl.concat_str(
                 [pl.col(c).fill_null("") for c in ("given_name", "family_name", "full_name")],
@@ -95,23 +144,24 @@ def _name_columns(base: pl.DataFrame) -> dict[str, pl.Series]:
             )
         )
     ).to_series()
-    # Taiwanese names in one romanisation: a web shop's pinyin "Guoqiang Zheng" is the passport's
-    # "KUO-CHIANG CHENG" (and the pinyin anyascii reads from 鄭國強)
-    taiwan = (base["country"].str.to_uppercase() == "TW").fill_null(False)
-    person_tokens = _in_taiwan_spelling(nz.map_unique(parts, nz.person_name), taiwan)
+
+
+def _person_columns(
+    persons: list[pl.Series], org_reading: pl.Series, org_phon: pl.Series, taiwan: pl.Series
+) -> dict[str, pl.Series]:
+    """The person name columns from the ``_PERSON_PARTS`` results, with the organisations' reading
+    and sound where a row has no person name."""
+    person, wade_giles, cantonese, thai, suffix = persons
+    person_tokens = _in_taiwan_spelling(person, taiwan)
     # a second reading of Chinese-script names as the other side's system writes them: Wade-Giles in
-    # Taiwan, Cantonese (Hong Kong Government romanisation) elsewhere
-    wade_giles = nz.map_unique(parts, nz.wade_giles_name)
-    reading = (
-        wade_giles.zip_with(taiwan, nz.map_unique(parts, nz.cantonese_name))
-        .fill_null(nz.map_unique(parts, nz.thai_name))  # and RTGS for Thai script
-        .fill_null(nz.map_unique(org_name, nz.organization_reading))  # companies: Wade-Giles, RTGS
-    )
+    # Taiwan, Cantonese (Hong Kong Government romanisation) elsewhere, RTGS for Thai script; companies:
+    # Wade-Giles, RTGS
+    reading = wade_giles.zip_with(taiwan, cantonese).fill_null(thai).fill_null(org_reading)
+    person_keys = nz.map_unique_later(person_tokens, nz.tokens_key, nz.tokens_phonetic_key)
+    reading_key, reading_phon = nz.map_unique_later(reading, nz.tokens_key, nz.tokens_phonetic_key)()
+    name_key, name_phon = person_keys()
     return {
-        "name": name,
-        "arabic_script": name.str.contains(nz.ARABIC_SCRIPT_PATTERN).fill_null(False),
-        "non_latin": name.str.contains(nz.NON_LATIN_PATTERN).fill_null(False),
-        "name_key": nz.map_unique(person_tokens, nz.tokens_key),
+        "name_key": name_key,
         # in written order without spaces: "amber black well" is "amber blackwell" mis-split
         "name_compact": person_tokens.str.replace_all(" ", "", literal=True),
         # ... and with its last word first: the family name leads in East Asian order and in legacy
@@ -119,34 +169,29 @@ def _name_columns(base: pl.DataFrame) -> dict[str, pl.Series]:
         "name_compact_turned": person_tokens.str.replace(r"^(.+) (\S+)$", "${2}${1}").str.replace_all(
             " ", "", literal=True
         ),
-        "name_phon": nz.map_unique(person_tokens, nz.tokens_phonetic_key).fill_null(
-            nz.map_unique(org_name, nz.organization_phonetic_key)
-        ),
-        "suffix": nz.map_unique(parts, nz.person_suffix),
-        "reading_key": nz.map_unique(reading, nz.tokens_key),
-        "reading_phon": nz.map_unique(reading, nz.tokens_phonetic_key),
-        "family_key": _in_taiwan_spelling(
-            nz.map_unique(base["family_name"].zip_with(~is_org, none), nz.name_part_key), taiwan
-        ),
-        "given_key": _in_taiwan_spelling(
-            nz.map_unique(base["given_name"].zip_with(~is_org, none), nz.name_part_key), taiwan
-        ),
-        "org_key": nz.map_unique(org_name, nz.organization_key),
-        "org_form": nz.map_unique(org_name, nz.legal_form),
-        "org_written": nz.map_unique(org_name, nz.organization_written),
+        "name_phon": name_phon.fill_null(org_phon),
+        "suffix": suffix,
+        "reading_key": reading_key,
+        "reading_phon": reading_phon,
     }
 
 
-def _contact_columns(base: pl.DataFrame) -> dict[str, pl.Series]:
-    """E-mails, phones, birth date, tax id and address, normalised; the address also as written."""
-    return {
-        "emails": _normalised_list(base, "email", nz.email_key),
-        "phones": _normalised_list(base, "phone", nz.phone_key, with_country=True),
-        "dob": nz.map_unique(base["date_of_birth"], nz.date_key),
-        "tax": nz.map_unique(base["tax_id"], nz.tax_key),
-        "postal": nz.map_unique(base["postal_code"], nz.postal_key),
-        "city": nz.map_unique(base["city"], nz.city_key),
-        "street": nz.map_unique(base["street"], nz.street_key),
+def _contact_columns(base: pl.DataFrame) -> Callable[[], dict[str, pl.Series]]:
+    """E-mails, phones, birth date, tax id and address, normalised; the address also as written;
+    started now, got by calling what this returns."""
+    emails = _normalised_list(base, "email", nz.email_key)
+    phones = _normalised_list(base, "phone", nz.phone_key, with_country=True)
+    keys = {
+        name: nz.map_unique_later(base[column], func)
+        for name, column, func in (
+            ("dob", "date_of_birth", nz.date_key),
+            ("tax", "tax_id", nz.tax_key),
+            ("postal", "postal_code", nz.postal_key),
+            ("city", "city", nz.city_key),
+            ("street", "street", nz.street_key),
+        )
+    }
+    written = {
         # house numbers survive every script and abbreviation: "南京東路45號" / "NO. 45, NANJING E. RD."
         "house": nz.ascii_digit_column(base["street"])
         .str.extract_all(r"[0-9]+")
@@ -159,6 +204,12 @@ def _contact_columns(base: pl.DataFrame) -> dict[str, pl.Series]:
                 "", None
             )
         ).to_series(),
+    }
+    return lambda: {
+        "emails": emails(),
+        "phones": phones(),
+        **{name: pending()[0] for name, pending in keys.items()},
+        **written,
     }
 
 

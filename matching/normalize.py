@@ -22,7 +22,7 @@ import phonenumbers
 import polars as pl
 from anyascii import anyascii
 
-from matching.parallel import map_values
+from matching.parallel import submit_values
 
 # --- script-specific folding before transliteration -------------------------------------------------
 
@@ -1057,9 +1057,27 @@ def warm_up(thai: bool = True) -> None:
 
 def map_unique(column: pl.Series, func: Callable[[str], str | None]) -> pl.Series:
     """Apply a Python normaliser once per distinct non-null value and broadcast the result back."""
+    return map_unique_later(column, func)()[0]
+
+
+def map_unique_later(column: pl.Series, *funcs: Callable[[str], str | None]) -> Callable[[], list[pl.Series]]:
+    """``[map_unique(column, f) for f in funcs]``, started now (``parallel.submit_values``), got by
+    calling what this returns.
+
+    The functions go to the workers together: the values are found, sent and looked up once rather
+    than once per function, and the caches the functions share (``split_organization``,
+    ``name_tokens``) are hit in the process that filled them.
+    """
     uniques = column.drop_nulls().unique()
-    mapped = pl.Series(map_values(func, uniques.to_list()), dtype=pl.Utf8)
-    return column.replace_strict(uniques, mapped, default=None, return_dtype=pl.Utf8).alias(column.name)
+    pending = submit_values(funcs, uniques.to_list())
+
+    def broadcast() -> list[pl.Series]:
+        position = column.replace_strict(
+            uniques, pl.int_range(len(uniques), dtype=pl.UInt32, eager=True), default=None
+        )
+        return [pl.Series(column.name, mapped, dtype=pl.Utf8).gather(position) for mapped in pending()]
+
+    return broadcast
 
 
 def split_multi(column: pl.Series) -> pl.Series:

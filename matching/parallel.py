@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
+from itertools import chain
 from multiprocessing.pool import Pool
 from typing import TypeVar
 
@@ -77,7 +79,30 @@ def map_values(func: Callable[[str], T], values: list[str]) -> list[T]:
     ``func`` must be picklable by reference (a module-level function or a ``functools.partial`` of
     one) when the pool is used.
     """
+    return submit_values((func,), values)()[0]
+
+
+def submit_values(funcs: Sequence[Callable[[str], T]], values: list[str]) -> Callable[[], list[list[T]]]:
+    """``[map_values(f, values) for f in funcs]``, started now, got by calling what this returns.
+
+    Each ``map_values`` is a barrier: the workers wait while this process finds the next column's
+    distinct values and broadcasts the last one's results. Submitting every independent list first and
+    collecting afterwards keeps the workers busy meanwhile (the pool runs them in submission order).
+    The functions of one list go together, a slice of values per task: the values are sent once, and
+    a result is a list per function rather than a tuple per value (millions of small tuples cost more
+    in garbage collection than the pickling saves). A short list, or one without a pool, is mapped
+    here at once.
+    """
     if _pool is None or len(values) < MIN_PARALLEL_VALUES:
-        return [func(v) for v in values]
-    chunk = max(1, len(values) // (_processes * 8))
-    return _pool.map(func, values, chunksize=chunk)
+        mapped = _columns(funcs, values)
+        return lambda: mapped
+    size = max(1, len(values) // (_processes * 8))
+    slices = [values[start : start + size] for start in range(0, len(values), size)]
+    pending = _pool.map_async(partial(_columns, funcs), slices, chunksize=1)
+    return lambda: [list(chain.from_iterable(part[f] for part in pending.get())) for f in range(len(funcs))]
+
+
+def _columns(funcs: Sequence[Callable[[str], T]], values: list[str]) -> list[list[T]]:
+    """Every function's results over ``values``, one list per function (module level: it goes to the
+    workers by reference)."""
+    return [[func(value) for value in values] for func in funcs]

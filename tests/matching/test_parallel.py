@@ -10,7 +10,7 @@ import pytest
 from matching import parallel
 from matching.features import build_features
 from matching.frame import conform
-from matching.normalize import warm_up
+from matching.normalize import map_unique, map_unique_later, name_key, phonetic_key, warm_up
 from sources.generator import generate_dataset
 
 
@@ -24,17 +24,42 @@ def test_features_from_worker_processes_equal_the_serial_ones(frame, monkeypatch
     serial = build_features(frame)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_VALUES", 1)  # every column through the pool
     used: list[int] = []
-    real_map = multiprocessing.pool.Pool.map
+    real_map = multiprocessing.pool.Pool.map_async
 
     def counting_map(pool, func, values, chunksize=None):
         used.append(len(values))
         return real_map(pool, func, values, chunksize)
 
-    monkeypatch.setattr(multiprocessing.pool.Pool, "map", counting_map)
+    monkeypatch.setattr(multiprocessing.pool.Pool, "map_async", counting_map)
     with parallel.worker_processes(2, warm_up=warm_up) as processes:
         pooled = build_features(frame)
-    assert processes == 2 and len(used) > 20  # the name, contact and derived columns all went through
+    # the name, contact and derived columns all went through: 11 lists submitted before any result is
+    # awaited, 5 that need those results (Taiwan spellings, token keys), the abjad key last
+    assert processes == 2 and len(used) == 17
     assert pooled.equals(serial)
+
+
+def test_submitted_values_come_back_in_order_with_or_without_a_pool(monkeypatch):
+    values = [f"v{i}" for i in range(3_000)]
+    expected = [[v.upper() for v in values], [v[::-1] for v in values]]
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_VALUES", 1)
+    with parallel.worker_processes(2):
+        first, second = (parallel.submit_values((str.upper, _reversed), values[:n]) for n in (3_000, 7))
+        assert second() == [column[:7] for column in expected] and first() == expected
+    assert parallel.submit_values((str.upper, _reversed), values)() == expected
+
+
+def _reversed(value: str) -> str:
+    return value[::-1]
+
+
+def test_several_normalisers_in_one_pass_equal_one_pass_each():
+    column = pl.Series("v", ["Ann Lee", None, "李小龍", "Ann Lee", "", "สมชาย ใจดี"])
+    funcs = (name_key, phonetic_key, _reversed)
+    together = map_unique_later(column, *funcs)()
+    assert [s.name for s in together] == ["v"] * 3
+    assert all(s.equals(map_unique(column, f)) for s, f in zip(together, funcs, strict=True))
+    assert map_unique_later(column.filter(column.is_null()), name_key)()[0].len() == 1
 
 
 def test_no_pool_where_one_process_is_asked_for_or_the_process_is_daemonic(monkeypatch):
