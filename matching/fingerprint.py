@@ -30,6 +30,7 @@ from matching.rules import Rule, table_fingerprint
 #: Modules of ``matching/`` whose code decides a match (the engine's plumbing and explanations do not).
 DECIDING_MODULES = (
     "normalize",
+    "thai_words",
     "features",
     "phones",
     "households",

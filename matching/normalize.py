@@ -193,10 +193,13 @@ def _thai_romanizer() -> Callable[[str], str]:
 
     Required (a dependency, not optional): skipping it when missing made match results differ by
     environment. Imported here rather than at module level because importing pythainlp is slow and
-    only Thai names need it.
+    only Thai names need it. Its word dictionary is a ``thai_words.WordSet`` (see there why).
     """
     from pythainlp.transliterate import romanize
 
+    from matching.thai_words import use_default_words
+
+    use_default_words()
     return lambda word: romanize(word, engine="royin")
 
 
@@ -1052,7 +1055,7 @@ def warm_up(thai: bool = True) -> None:
     _pinyin_syllables()
     _cantonese_readings()
     if thai:
-        _thai_word.__wrapped__("สมชาย")  # builds PyThaiNLP's word trie; not cached: a warm-up only
+        _thai_word.__wrapped__("สมชาย")  # loads PyThaiNLP's word list; not cached: a warm-up only
 
 
 def map_unique(column: pl.Series, func: Callable[[str], str | None]) -> pl.Series:
