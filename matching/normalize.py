@@ -153,7 +153,15 @@ _THAI_LEADING_VOWEL = re.compile(r"([\u0e40-\u0e44])([\u0e01-\u0e2e])")
 
 
 def fold_script(text: str) -> str:
-    """NFKC + script fixes, so that the same name typed on different keyboards is the same string."""
+    """NFKC + script fixes, so that the same name typed on different keyboards is the same string.
+
+    ASCII text is returned as it is: NFKC keeps it, and every table and pattern of the fixes starts
+    with a non-ASCII letter (a test holds them to that). Most names, streets and companies are ASCII,
+    and the ten passes cost more than the rest of their normalising."""
+    return text if text.isascii() else _fold_non_ascii(text)
+
+
+def _fold_non_ascii(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_ARABIC_PERSIAN).translate(_BULGARIAN)
     text = _NATIVE_TITLE_SUFFIX.sub("", _NATIVE_TITLE_PREFIX.sub(" ", text))
     text = _THAI_FINAL_YO.sub("น", _THAI_SILENT.sub("", text))
@@ -235,6 +243,9 @@ def thai_name(parts: str) -> str | None:
 _FOLD_CACHE = 1_000_000
 
 
+_INNER_PUNCTUATION = re.compile(r"(?<=[a-z])['\-.](?=[a-z])")
+
+
 @lru_cache(maxsize=_FOLD_CACHE)
 def ascii_fold(text: str, cjk_part: bool = False, cjk_syllables: bool = False) -> str:
     """Any script -> lower-case ASCII words separated by single spaces (hyphens and dots removed).
@@ -242,9 +253,10 @@ def ascii_fold(text: str, cjk_part: bool = False, cjk_syllables: bool = False) -
     ``cjk_part``: the text is a single name part, so a CJK run is not split into family + given.
     """
     folded = fold_script(text)
-    folded = _CJK.sub(_cjk_syllables if cjk_syllables else _cjk_joined if cjk_part else _cjk_run, folded)
-    folded = anyascii(_THAI_LEADING_VOWEL.sub(r"\2\1", folded)).casefold()
-    folded = re.sub(r"(?<=[a-z])['\-.](?=[a-z])", "", folded)  # Chih-Ming, O'Neil, g-n
+    if not folded.isascii():  # the CJK and Thai patterns and anyascii keep ASCII text as it is
+        folded = _CJK.sub(_cjk_syllables if cjk_syllables else _cjk_joined if cjk_part else _cjk_run, folded)
+        folded = anyascii(_THAI_LEADING_VOWEL.sub(r"\2\1", folded))
+    folded = _INNER_PUNCTUATION.sub("", folded.casefold())  # Chih-Ming, O'Neil, g-n
     return " ".join(_NON_ALNUM.sub(" ", folded).split())
 
 
@@ -532,6 +544,7 @@ _DIGRAPHS = [
 _LETTER_CLASS = str.maketrans("bpdtgkqfvwjzxsclrmn", "ppttkkkpppsssssrrmn")
 _VOWELS = re.compile(r"[aeiouyh]")
 _REPEATS = re.compile(r"(.)\1+")
+_SOFT_C = re.compile(r"c(?=[eiy])")
 
 
 @lru_cache(maxsize=200_000)
@@ -542,7 +555,7 @@ def phonetic_token(token: str) -> str:
     """
     for old, new in _DIGRAPHS:
         token = token.replace(old, new)
-    token = re.sub(r"c(?=[eiy])", "s", token).replace("c", "k")
+    token = _SOFT_C.sub("s", token).replace("c", "k")
     token = _VOWELS.sub("", token.translate(_LETTER_CLASS))
     return _REPEATS.sub(r"\1", token)
 
@@ -951,13 +964,18 @@ def ascii_digit_column(texts: pl.Series) -> pl.Series:
     return texts.str.replace_many([chr(code) for code in table], list(table.values()))
 
 
+_NON_DIGITS = re.compile(r"\D")
+_NON_ALNUM_UPPER = re.compile(r"[^0-9A-Z]")
+_TAX_COUNTRY = re.compile(r"^[A-Z]{2}(?=\d{6,})")
+
+
 def phone_key(text: str, country: str | None = None) -> str | None:
     """E.164 digits without validation: "+49 30 1234567", "030 1234567" (DE) and "0049301234567" agree.
 
     Validity is the connectors' job; here we only need equal numbers to produce equal keys, quickly.
     """
     text = ascii_digits(text.strip())
-    digits = re.sub(r"\D", "", text)
+    digits = _NON_DIGITS.sub("", text)
     if len(digits) < 6:
         return None
     if text.startswith("+"):
@@ -976,13 +994,13 @@ def phone_key(text: str, country: str | None = None) -> str | None:
 
 def tax_key(text: str) -> str | None:
     """Alphanumerics only, without a leading ISO country prefix ("DE 123 456 789" == "123456789")."""
-    key = re.sub(r"[^0-9A-Z]", "", anyascii(unicodedata.normalize("NFKC", text)).upper())
-    key = re.sub(r"^[A-Z]{2}(?=\d{6,})", "", key)
+    key = _NON_ALNUM_UPPER.sub("", anyascii(unicodedata.normalize("NFKC", text)).upper())
+    key = _TAX_COUNTRY.sub("", key)
     return key or None
 
 
 def postal_key(text: str) -> str | None:
-    key = re.sub(r"[^0-9A-Z]", "", ascii_digits(text).upper())
+    key = _NON_ALNUM_UPPER.sub("", ascii_digits(text).upper())
     return key or None
 
 
@@ -1009,6 +1027,7 @@ _STREET_WORDS = {
 
 
 _NUMBER = re.compile(r"\d+")
+_GLUED_STREET = re.compile(r"(?<=[a-z])(strasse|str)\b")
 
 
 def street_key(text: str) -> str | None:
@@ -1030,7 +1049,7 @@ def street_key(text: str) -> str | None:
 @lru_cache(maxsize=100_000)
 def _street_words_key(text: str) -> str | None:
     # German glues the street word on: "Invalidenstr." == "Invalidenstraße" == "INVALIDENSTRASSE"
-    tokens = re.sub(r"(?<=[a-z])(strasse|str)\b", r" \1", ascii_fold(text)).split()
+    tokens = _GLUED_STREET.sub(r" \1", ascii_fold(text)).split()
     key = " ".join(_STREET_WORDS.get(t, t) for t in tokens)
     return key or None
 
@@ -1039,10 +1058,13 @@ def city_key(text: str) -> str | None:
     return ascii_fold(text) or None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def date_key(text: str) -> str | None:
     """ISO date (first 10 characters of an ISO date or datetime) or ``None`` when unparseable."""
     text = text.strip()[:10]
-    return text if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    return text if _ISO_DATE.fullmatch(text) else None
 
 
 # --- column helpers -----------------------------------------------------------------------------------

@@ -327,3 +327,12 @@ def test_digits_of_any_script_are_one_number() -> None:
         )
     )
     assert build_features(frame)["house"].to_list() == ["396", "396"]
+
+
+def test_the_script_fixes_leave_ascii_text_as_it_is():
+    """``fold_script`` returns ASCII text untouched without running them: every one must agree."""
+    ascii_chars = [chr(code) for code in range(128)]
+    texts = ascii_chars + [a + b for a in ascii_chars for b in ascii_chars]
+    texts += ["Dr. O'Neil-Smith Jr.", "  KUO-CHIANG  CHENG ", "nai somchai", "khun\tnang sao", "Sr"]
+    assert all(nz._fold_non_ascii(text) == text for text in texts)
+    assert nz.fold_script("Щерьо") == nz._fold_non_ascii("Щерьо") != "Щерьо"
