@@ -74,15 +74,18 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
     base = frame.with_row_index("_row").with_columns(_display_name())
     names = _name_columns(base)
     contacts = _contact_columns(base)
+    name_columns = names()
+    # the consonant skeleton needs the name keys only: started before the contacts are awaited
+    abjad = nz.map_unique_later(name_columns["name_key"].fill_null(name_columns["org_key"]), nz.abjad_key)
     features = pl.DataFrame(
         {
             "_row": base["_row"],
             "record_type": base["record_type"],
-            **names(),
+            **name_columns,
             **contacts(),
         }
     )
-    return _derived_columns(features)
+    return _derived_columns(features, abjad()[0])
 
 
 #: Read from a person's "given<US>family<US>full" parts (``nz.PARTS_SEPARATOR``), in one pass per value.
@@ -213,7 +216,8 @@ def _contact_columns(base: pl.DataFrame) -> Callable[[], dict[str, pl.Series]]:
     }
 
 
-def _derived_columns(features: pl.DataFrame) -> pl.DataFrame:
+def _derived_columns(features: pl.DataFrame, abjad: pl.Series) -> pl.DataFrame:
+    """Columns read off the others; ``abjad``: ``nz.abjad_key`` of ``any_name_key``."""
     # any_name_key / name_phon: the person key, or the organisation key without its legal form.
     # alt_*: the other reading where there is one, else the same as the primary name columns; a pair
     # with one Chinese-script side compared on alt_* is the Latin name against the other reading
@@ -225,7 +229,6 @@ def _derived_columns(features: pl.DataFrame) -> pl.DataFrame:
         _mobiles(features),
         pl.col("dob").str.slice(0, 4).alias("birth_year"),
     )
-    abjad = nz.map_unique(features["any_name_key"], nz.abjad_key)
     return features.with_columns(
         # consonant skeleton (see nz.abjad_key), compared only between Arabic-script and other names
         abjad.alias("abjad_key"),

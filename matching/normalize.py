@@ -323,7 +323,8 @@ def name_tokens(text: str, cjk_part: bool = False) -> list[str]:
     German ASCII systems spell ü as "ue" while anyascii gives "u"; folding "ue"->"u" on both sides makes
     "Müller" and "MUELLER" one key (symmetric, so names that really contain "ue" are unaffected in effect).
     """
-    text = _DOTTED_SUFFIX.sub(" ", text)
+    if "." in text:  # the only suffixes taken out before folding are dotted ones
+        text = _DOTTED_SUFFIX.sub(" ", text)
     return [
         _token_key(t)
         for t in ascii_fold(text, cjk_part).split()
@@ -831,7 +832,6 @@ def _vocabulary() -> _OrgVocabulary:
     )
 
 
-@lru_cache(maxsize=200_000)
 @lru_cache(maxsize=200_000)
 def split_organization(text: str) -> tuple[str | None, str | None]:
     """Organisation name -> (name key without legal forms, canonical legal form).
