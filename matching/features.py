@@ -89,15 +89,9 @@ def build_features(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 #: Read from a person's "given<US>family<US>full" parts (``nz.PARTS_SEPARATOR``), in one pass per value.
-_PERSON_PARTS = (nz.person_name, nz.wade_giles_name, nz.cantonese_name, nz.thai_name, nz.person_suffix)
+_PERSON_PARTS = (nz.person_name, nz.wade_giles_name, nz.cantonese_name, nz.person_suffix)
 #: Read from an organisation's name, in one pass per value (they share ``nz.split_organization``).
-_ORGANIZATION = (
-    nz.organization_reading,
-    nz.organization_phonetic_key,
-    nz.organization_key,
-    nz.legal_form,
-    nz.organization_written,
-)
+_ORGANIZATION = (nz.organization_phonetic_key, nz.organization_key, nz.legal_form, nz.organization_written)
 
 
 def _name_columns(base: pl.DataFrame) -> Callable[[], dict[str, pl.Series]]:
@@ -106,8 +100,13 @@ def _name_columns(base: pl.DataFrame) -> Callable[[], dict[str, pl.Series]]:
     is_org = base["record_type"] == "organization"
     name = base["name"]
     none = pl.Series([None] * len(name), dtype=pl.Utf8)
-    persons = nz.map_unique_later(_person_parts(base, is_org), *_PERSON_PARTS)
-    organizations = nz.map_unique_later(name.zip_with(is_org, none), *_ORGANIZATION)
+    parts, org_name = _person_parts(base, is_org), name.zip_with(is_org, none)
+    persons = nz.map_unique_later(parts, *_PERSON_PARTS)
+    organizations = nz.map_unique_later(org_name, *_ORGANIZATION)
+    thai = nz.map_unique_later(_only_in(parts, nz.THAI_LETTERS), nz.thai_name)
+    org_reading = nz.map_unique_later(
+        _only_in(org_name, f"{nz.CJK_LETTERS}|{nz.THAI_LETTERS}"), nz.organization_reading
+    )
     family, given = (
         nz.map_unique_later(base[column].zip_with(~is_org, none), nz.name_part_key)
         for column in ("family_name", "given_name")
@@ -122,10 +121,11 @@ def _name_columns(base: pl.DataFrame) -> Callable[[], dict[str, pl.Series]]:
     }
 
     def columns() -> dict[str, pl.Series]:
-        org_reading, org_phon, org_key, org_form, org_written = organizations()
+        org_phon, org_key, org_form, org_written = organizations()
+        readings = (thai()[0], org_reading()[0])
         return {
             **scripts,
-            **_person_columns(persons(), org_reading, org_phon, taiwan),
+            **_person_columns(persons(), readings, org_phon, taiwan),
             "family_key": _in_taiwan_spelling(family()[0], taiwan),
             "given_key": _in_taiwan_spelling(given()[0], taiwan),
             "org_key": org_key,
@@ -134,6 +134,17 @@ def _name_columns(base: pl.DataFrame) -> Callable[[], dict[str, pl.Series]]:
         }
 
     return columns
+
+
+def _only_in(column: pl.Series, letters: str) -> pl.Series:
+    """``column`` where it has ``letters``, else null: for a reading that is ``None`` without them.
+
+    The RTGS readings (``nz.thai_name``, ``nz.organization_reading``) romanise each Thai word with
+    PyThaiNLP, ~0.7 ms a word, cached per process. Over the few values with those letters only, the
+    list is mostly short enough to run in this process, each word once, while the workers normalise
+    the rest; in the workers' passes each worker romanised the same words again."""
+    has = column.str.contains(letters).fill_null(False)
+    return column.zip_with(has, pl.Series([None] * len(column), dtype=pl.Utf8))
 
 
 def _person_parts(base: pl.DataFrame, is_org: pl.Series) -> pl.Series:
@@ -150,11 +161,12 @@ def _person_parts(base: pl.DataFrame, is_org: pl.Series) -> pl.Series:
 
 
 def _person_columns(
-    persons: list[pl.Series], org_reading: pl.Series, org_phon: pl.Series, taiwan: pl.Series
+    persons: list[pl.Series], readings: tuple[pl.Series, pl.Series], org_phon: pl.Series, taiwan: pl.Series
 ) -> dict[str, pl.Series]:
-    """The person name columns from the ``_PERSON_PARTS`` results, with the organisations' reading
-    and sound where a row has no person name."""
-    person, wade_giles, cantonese, thai, suffix = persons
+    """The person name columns from the ``_PERSON_PARTS`` results and the Thai and organisation
+    ``readings``, with the organisations' reading and sound where a row has no person name."""
+    person, wade_giles, cantonese, suffix = persons
+    thai, org_reading = readings
     person_tokens = _in_taiwan_spelling(person, taiwan)
     # a second reading of Chinese-script names as the other side's system writes them: Wade-Giles in
     # Taiwan, Cantonese (Hong Kong Government romanisation) elsewhere, RTGS for Thai script; companies:

@@ -65,7 +65,9 @@ _BULGARIAN = str.maketrans(
     {"х": "h", "Х": "H", "щ": "sht", "Щ": "Sht", "ъ": "a", "Ъ": "A", "ь": "y", "Ь": "Y"}
 )
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+#: Chinese characters, as a regex both ``re`` and polars understand.
+CJK_LETTERS = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+_CJK = re.compile(CJK_LETTERS)
 
 #: Honorifics glued to the name in scripts that write no spaces (คุณสมชาย, 陳先生).
 _NATIVE_TITLE_PREFIX = re.compile(

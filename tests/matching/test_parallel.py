@@ -33,9 +33,9 @@ def test_features_from_worker_processes_equal_the_serial_ones(frame, monkeypatch
     monkeypatch.setattr(multiprocessing.pool.Pool, "map_async", counting_map)
     with parallel.worker_processes(2, warm_up=warm_up) as processes:
         pooled = build_features(frame)
-    # the name, contact and derived columns all went through: 11 lists submitted before any result is
-    # awaited, 5 that need those results (Taiwan spellings, token keys), the abjad key last
-    assert processes == 2 and len(used) == 17
+    # the name, contact and derived columns all went through: 13 lists submitted before any result is
+    # awaited, 6 that need those results (Taiwan spellings, token keys, abjad key)
+    assert processes == 2 and len(used) == 19
     assert pooled.equals(serial)
 
 
