@@ -1093,7 +1093,7 @@ def map_unique_later(column: pl.Series, *funcs: Callable[[str], str | None]) -> 
 
     The functions go to the workers together: the values are found, sent and looked up once rather
     than once per function, and the caches the functions share (``split_organization``,
-    ``name_tokens``) are hit in the process that filled them.
+    ``ascii_fold``) are hit in the process that filled them.
     """
     uniques = column.drop_nulls().unique()
     pending = submit_values(funcs, uniques.to_list())

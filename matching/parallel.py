@@ -4,8 +4,9 @@ Blocking, comparison and clustering run in polars, numpy and rapidfuzz, which us
 Normalising names (transliteration, name order, Thai and Cantonese readings) is pure Python, once per
 distinct value, and at a million records it was a third of the whole run on one core while the other
 sat idle. ``worker_processes`` forks a small pool for the duration of a match; ``map_values`` spreads a
-long list of distinct values over it. The normalisers are pure functions, so the result is the same
-value for value as the serial loop (a test compares them).
+long list of distinct values over it, ``submit_values`` does so for several functions without waiting
+for the result. The normalisers are pure functions, so the result is the same value for value as the
+serial loop (a test compares them).
 
 Fork, not spawn: the children inherit the loaded vocabularies and dictionaries (``warm_up``) instead of
 importing and building them again, which would cost more than it saves below a few hundred thousand
@@ -99,10 +100,15 @@ def submit_values(funcs: Sequence[Callable[[str], T]], values: list[str]) -> Cal
     size = max(1, len(values) // (_processes * 8))
     slices = [values[start : start + size] for start in range(0, len(values), size)]
     pending = _pool.map_async(partial(_columns, funcs), slices, chunksize=1)
-    return lambda: [list(chain.from_iterable(part[f] for part in pending.get())) for f in range(len(funcs))]
+    return lambda: _joined(pending.get(), len(funcs))
 
 
 def _columns(funcs: Sequence[Callable[[str], T]], values: list[str]) -> list[list[T]]:
     """Every function's results over ``values``, one list per function (module level: it goes to the
     workers by reference)."""
     return [[func(value) for value in values] for func in funcs]
+
+
+def _joined(slices: list[list[list[T]]], count: int) -> list[list[T]]:
+    """The ``count`` functions' results over consecutive slices, each function's joined into one list."""
+    return [list(chain.from_iterable(part[f] for part in slices)) for f in range(count)]
