@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from matching import normalize as nz
-from matching.features import build_features
+from matching.features import _only_in, build_features
 from matching.frame import conform
 
 
@@ -336,3 +336,24 @@ def test_the_script_fixes_leave_ascii_text_as_it_is():
     texts += ["Dr. O'Neil-Smith Jr.", "  KUO-CHIANG  CHENG ", "nai somchai", "khun\tnang sao", "Sr"]
     assert all(nz._fold_non_ascii(text) == text for text in texts)
     assert nz.fold_script("Щерьо") == nz._fold_non_ascii("Щерьо") != "Щерьо"
+
+
+def test_readings_mapped_only_where_their_letters_are_equal_the_readings_of_every_value():
+    """features._only_in leaves out only values whose Thai or Chinese reading is None anyway."""
+    sep = nz.PARTS_SEPARATOR
+    parts = pl.Series(
+        [
+            f"สมชาย{sep}ใจดี{sep}",
+            f"Somchai{sep}Jaidee{sep}สมชาย ใจดี",
+            f"{sep}{sep}陳志明",
+            "x",
+            None,
+            f"{sep}{sep}",
+        ]
+    )
+    orgs = pl.Series(["บริษัท สยามฟู้ด จำกัด", "瑞豐食品股份有限公司", "Siam Food Co., Ltd.", "Иван ООД", None])
+    for column, letters, reading in (
+        (parts, nz.THAI_LETTERS, nz.thai_name),
+        (orgs, f"{nz.CJK_LETTERS}|{nz.THAI_LETTERS}", nz.organization_reading),
+    ):
+        assert nz.map_unique(_only_in(column, letters), reading).equals(nz.map_unique(column, reading))
