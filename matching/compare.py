@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+
+from matching.codes import Codebook, Coded, codebook_of, distinct_scores, encode
 
 WORKERS = 2
 #: Candidate pairs compared at once (bounds the memory of the gathered sides; see ``compare_pairs``).
@@ -24,18 +26,34 @@ MAX_TOKENS = 4
 
 
 class PairContext:
-    """Columns of the left and right record of every candidate pair, fetched lazily and cached."""
+    """Columns of the left and right record of every candidate pair, fetched lazily and cached.
 
-    def __init__(self, features: pl.DataFrame, pairs: pl.DataFrame, workers: int = WORKERS) -> None:
+    Comparisons work on the columns' integer codes (``matching.codes``), shared with every other
+    context over the same features; ``sides`` still gathers the strings for the few string tests.
+    """
+
+    def __init__(
+        self,
+        features: pl.DataFrame,
+        pairs: pl.DataFrame,
+        workers: int = WORKERS,
+        codebook: Codebook | None = None,
+    ) -> None:
         self.features = features
         self.pairs = pairs
         self.left = pairs["l"].to_numpy()
         self.right = pairs["r"].to_numpy()
         self.workers = workers
+        self.codebook = codebook_of(features) if codebook is None else codebook
         self._cache: dict[str, tuple[pl.Series, pl.Series]] = {}
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.left)
+
+    def over(self, pairs: pl.DataFrame) -> PairContext:
+        """A context over other pairs of the same records (sharing the codebook)."""
+        return PairContext(self.features, pairs, self.workers, self.codebook)
 
     def sides(self, column: str) -> tuple[pl.Series, pl.Series]:
         """The column's values for the left and for the right record of each pair."""
@@ -44,23 +62,66 @@ class PairContext:
             self._cache[column] = (values.gather(self.left), values.gather(self.right))
         return self._cache[column]
 
+    def side_rows(self, column: str, rows: np.ndarray) -> tuple[pl.Series, pl.Series]:
+        """The column's values of the left and right record of the pairs ``rows`` only."""
+        values = self.features[column]
+        return values.gather(self.left[rows]), values.gather(self.right[rows])
+
+    def coded(self, column: str) -> Coded:
+        """The column's record-level encoding."""
+        return self.codebook.coded(column, lambda: [self.features[column]])[1]
+
+    def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """The codes of the column's left and right value per pair (-1: null)."""
+        if column not in self._codes:
+            codes = self.coded(column).codes
+            self._codes[column] = (codes[self.left], codes[self.right])
+        return self._codes[column]
+
     def null(self, column: str) -> np.ndarray:
-        a, b = self.sides(column)
-        return (a.is_null() | b.is_null()).to_numpy()
+        a, b = self.codes(column)
+        return (a < 0) | (b < 0)
+
+    def is_value(self, column: str, value: str) -> tuple[np.ndarray, np.ndarray]:
+        """Whether the left and whether the right record hold ``value``."""
+        code = self.coded(column).code_of(value)
+        a, b = self.codes(column)
+        return a == code, b == code
 
     def both(self, column: str, value: str) -> np.ndarray:
         """True where the left and the right record both hold ``value`` (both are organisations, say)."""
-        a, b = self.sides(column)
-        return ((a == value) & (b == value)).fill_null(False).to_numpy()
+        a, b = self.is_value(column, value)
+        both: np.ndarray = a & b
+        return both
 
     def equal(self, column: str) -> np.ndarray:
-        a, b = self.sides(column)
-        return (a == b).fill_null(False).to_numpy()
+        return _same(*self.codes(column))
 
     def differ(self, column: str) -> np.ndarray:
         """True where both records hold a value and the values differ (unknown is no difference)."""
-        a, b = self.sides(column)
-        return (a != b).fill_null(False).to_numpy()
+        a, b = self.codes(column)
+        differ: np.ndarray = (a != b) & (a >= 0) & (b >= 0)
+        return differ
+
+    def equal_mapped(
+        self,
+        column: str,
+        key: str,
+        left: Callable[[pl.Series], pl.Series],
+        right: Callable[[pl.Series], pl.Series],
+    ) -> np.ndarray:
+        """True where ``left`` of the left record's value equals ``right`` of the right one's (both
+        non-null); the two mapped columns are encoded together once per record, under ``key``."""
+        values = self.features[column]
+        (a, b), _ = self.codebook.coded(key, lambda: [left(values), right(values)])
+        return _same(a[self.left], b[self.right])
+
+    def per_record(
+        self, key: str, make: Callable[[pl.DataFrame], np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``make``'s per-record array (computed once per features frame) for the left and right records."""
+        values = self.codebook.array(key, lambda: make(self.features))
+        return values[self.left], values[self.right]
 
     def similarity(
         self,
@@ -74,32 +135,22 @@ class PairContext:
         ``only``: compute just the masked pairs (0 elsewhere), when the others are decided already.
         ``against``: the right record's value from this column instead (another form of the same field).
         """
-        a, _ = self.sides(column)
-        _, b = self.sides(against or column)
-        if only is not None:
+        other = against or column
+        a, _ = self.codes(column)
+        _, b = self.codes(other)
+        left, right = self.coded(column), self.coded(other)
+        if only is None:
+            out = distinct_scores(left, a, right, b, scorer, self.workers)
+        else:
             rows = np.flatnonzero(only)
             out = np.zeros(len(self), dtype=np.float32)
             if len(rows):
-                out[rows] = process.cpdist(
-                    a.gather(rows).fill_null("").to_numpy(),
-                    b.gather(rows).fill_null("").to_numpy(),
-                    scorer=scorer,
-                    workers=self.workers,
-                    dtype=np.float32,
-                )
-        else:
-            out = process.cpdist(
-                a.fill_null("").to_numpy(),
-                b.fill_null("").to_numpy(),
-                scorer=scorer,
-                workers=self.workers,
-                dtype=np.float32,
-            )
+                out[rows] = distinct_scores(left, a[rows], right, b[rows], scorer, self.workers)
         return out / 100.0 if scorer in _PERCENT_SCORERS else out
 
     def any_shared(self, column: str) -> np.ndarray:
         """True where the two records share at least one value of a list column."""
-        values = self.features.select(pl.col("_row"), pl.col(column).alias("v")).explode("v").drop_nulls()
+        values = self.codebook.frame(f"_exploded:{column}", lambda: self._exploded(column))
         indexed = self.pairs.with_row_index("_pair")
         hits = (
             indexed.join(values, left_on="l", right_on="_row")
@@ -111,6 +162,11 @@ class PairContext:
         out[hits["_pair"].to_numpy()] = True
         return out
 
+    def _exploded(self, column: str) -> pl.DataFrame:
+        """One (record, value code) row per value of a list column (integer joins beat string ones)."""
+        values = self.features.select(pl.col("_row"), pl.col(column).alias("v")).explode("v").drop_nulls()
+        return values.with_columns(v=pl.Series(encode(values["v"]).codes))
+
     def token_cover(
         self, column: str, max_tokens: int = MAX_TOKENS, only: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -119,36 +175,38 @@ class PairContext:
         Returns (left_cover, right_cover, best): the weakest best Jaro-Winkler over the left (right)
         tokens, and the best Jaro-Winkler of any token pair (one name part agrees, the other not).
         Order-insensitive and per token, so "hoffmann jurgen" vs "hoffmann stefan" is 0.6 (one name
-        differs), while a typo or another romanisation of each token stays high. Computed as up to
-        ``max_tokens**2`` vectorised cpdist calls, each over the pairs that have both tokens, never per
-        pair. ``only``: a mask of the pairs that need it (the others get cover 1.0, e.g. exact names).
+        differs), while a typo or another romanisation of each token stays high. Computed over the
+        token pairs ``(i, j) < max_tokens**2`` of the pairs that have both tokens, each distinct pair of
+        tokens once, never per pair. ``only``: a mask of the pairs that need it (the others get cover
+        1.0, e.g. exact names).
         """
         key = f"_cover:{column}"
         if key not in self._cache:
-            tokens = self.features[column]
-            cols = [tokens.list.get(i, null_on_oob=True) for i in range(max_tokens)]
             n = len(self)
+            lefts, rights, vocabulary = self._token_codes(column, max_tokens)
             wanted = np.ones(n, dtype=bool) if only is None else only
-            lefts = [c.gather(self.left) for c in cols]
-            rights = [c.gather(self.right) for c in cols]
-            l_valid = [c.is_not_null().to_numpy() & wanted for c in lefts]
-            r_valid = [c.is_not_null().to_numpy() & wanted for c in rights]
-            l_text = [c.fill_null("").to_numpy() for c in lefts]
-            r_text = [c.fill_null("").to_numpy() for c in rights]
+            l_valid = [(c >= 0) & wanted for c in lefts]
+            r_valid = [(c >= 0) & wanted for c in rights]
             best_l = [np.zeros(n, dtype=np.float32) for _ in range(max_tokens)]
             best_r = [np.zeros(n, dtype=np.float32) for _ in range(max_tokens)]
-            for i in range(max_tokens):
-                for j in range(max_tokens):
-                    rows = np.flatnonzero(l_valid[i] & r_valid[j])
-                    if not len(rows):
-                        continue
-                    sim = process.cpdist(
-                        l_text[i][rows],
-                        r_text[j][rows],
-                        scorer=JaroWinkler.normalized_similarity,
-                        workers=self.workers,
-                        dtype=np.float32,
-                    )
+            jobs = [
+                (i, j, np.flatnonzero(l_valid[i] & r_valid[j]))
+                for i in range(max_tokens)
+                for j in range(max_tokens)
+            ]
+            jobs = [(i, j, rows) for i, j, rows in jobs if len(rows)]
+            if jobs:
+                sims = distinct_scores(
+                    vocabulary,
+                    np.concatenate([lefts[i][rows] for i, _, rows in jobs]),
+                    vocabulary,
+                    np.concatenate([rights[j][rows] for _, j, rows in jobs]),
+                    JaroWinkler.normalized_similarity,
+                    self.workers,
+                )
+                bounds = np.cumsum([0, *(len(rows) for _, _, rows in jobs)])
+                for (i, j, rows), start, stop in zip(jobs, bounds[:-1], bounds[1:], strict=True):
+                    sim = sims[start:stop]
                     best_l[i][rows] = np.maximum(best_l[i][rows], sim)
                     best_r[j][rows] = np.maximum(best_r[j][rows], sim)
             cover_l = np.ones(n, dtype=np.float32)
@@ -161,14 +219,28 @@ class PairContext:
             self._cache[key] = (cover_l, cover_r, best)  # type: ignore[assignment]
         return self._cache[key]  # type: ignore[return-value]
 
+    def _token_codes(self, column: str, max_tokens: int) -> tuple[list[np.ndarray], list[np.ndarray], Coded]:
+        """Codes of the first ``max_tokens`` tokens of the left and right names (one vocabulary)."""
+        tokens = self.features[column]
+        positions, vocabulary = self.codebook.coded(
+            f"_tokens:{column}:{max_tokens}",
+            lambda: [tokens.list.get(i, null_on_oob=True) for i in range(max_tokens)],
+        )
+        return [p[self.left] for p in positions], [p[self.right] for p in positions], vocabulary
+
     def list_len(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        counts = self.features[column].list.len().fill_null(0).to_numpy()
-        return counts[self.left], counts[self.right]
+        return self.per_record(f"_len:{column}", lambda f: f[column].list.len().fill_null(0).to_numpy())
 
     def list_null(self, column: str) -> np.ndarray:
-        counts = self.features[column].list.len().fill_null(0).to_numpy()
-        empty: np.ndarray = (counts[self.left] == 0) | (counts[self.right] == 0)
+        n_l, n_r = self.list_len(column)
+        empty: np.ndarray = (n_l == 0) | (n_r == 0)
         return empty
+
+
+def _same(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Equal codes, neither null."""
+    same: np.ndarray = (left == right) & (left >= 0)
+    return same
 
 
 _PERCENT_SCORERS = (fuzz.token_set_ratio, fuzz.token_sort_ratio, fuzz.ratio, fuzz.partial_ratio)
@@ -212,8 +284,7 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     # a skeleton of a few consonants is shared by unrelated names ("lihua zheng" and "chihchiang li" are
     # both "r snk"): equal short ones count only with one name part spelt alike ("he wenjie" / "he
     # wenchieh"); at a million records the unrelated ones were merged through a shared house number
-    sound, _ = ctx.sides(phon)
-    long_enough = (sound.str.replace_all(" ", "").str.len_chars() >= MIN_SKELETON).fill_null(False).to_numpy()
+    long_enough, _ = ctx.per_record(f"_long:{phon}", lambda f: _long_skeleton(f[phon]))
     # ... and a sound shared across two countries is two spelling conventions' two names ("Evelyne
     # Johann" DE / "Shannon O'Brien" US, 吳秀英 HK / "WU CHIEN-HUNG" TW): at a million records all 179
     # such merges were wrong; a name spelt alike still matches across a border
@@ -248,12 +319,13 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
             )
     # a given name alone on both sides ("emiily" / "emiily", no family name) is half a name however rare
     # the word: two Emilys with the same typo are no more one person than two who share a first name
-    family_l, family_r = ctx.sides("family_key")
+    family_l, family_r = ctx.codes("family_key")
     given_alone = (
         ctx.both("record_type", "person")
         & (n_l == 1)
         & (n_r == 1)
-        & (family_l.is_null() & family_r.is_null()).to_numpy()
+        & (family_l < 0)
+        & (family_r < 0)
         & ~ctx.null("given_key")
     )
     whole = phonetic | (both >= 0.95)
@@ -266,6 +338,14 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
         given & ~family | given_alone & (exact | whole),
         family & ~given | single | half,
     )
+
+
+def _long_skeleton(sound: pl.Series) -> np.ndarray:
+    """Per record: a sound skeleton of at least ``MIN_SKELETON`` consonants (spaces aside)."""
+    long_enough: np.ndarray = (
+        (sound.str.replace_all(" ", "").str.len_chars() >= MIN_SKELETON).fill_null(False).to_numpy()
+    )
+    return long_enough
 
 
 _NAME_LEVELS = ("null", "exact", "phonetic", "fuzzy", "partial", "given_only", "family_only", "else")
@@ -282,8 +362,8 @@ def _name(ctx: PairContext) -> np.ndarray:
     """
     levels = _name_levels(ctx, "any_name_key", "name_phon", "name_tokens")
     if "reading_key" in ctx.features.columns:
-        alt_l, alt_r = (~side.is_null() for side in ctx.sides("reading_key"))
-        _lift(ctx, levels, (alt_l != alt_r).to_numpy(), ("alt_name_key", "alt_name_phon", "alt_name_tokens"))
+        alt_l, alt_r = (side >= 0 for side in ctx.codes("reading_key"))
+        _lift(ctx, levels, alt_l != alt_r, ("alt_name_key", "alt_name_phon", "alt_name_tokens"))
     if "abjad_key" in ctx.features.columns:
         _lift(
             ctx,
@@ -308,7 +388,7 @@ def _lift_truncated(ctx: PairContext, levels: np.ndarray) -> None:
     rows = np.flatnonzero(ctx.both("record_type", "organization") & (levels > _NAME_LEVEL["fuzzy"]))
     if not len(rows):
         return
-    a, b = (side.gather(rows) for side in ctx.sides("org_written"))
+    a, b = ctx.side_rows("org_written", rows)
     shorter = a.str.len_chars() <= b.str.len_chars()
     names = pl.DataFrame({"short": a.zip_with(shorter, b), "long": b.zip_with(shorter, a)})
     length = pl.col("short").str.len_chars()
@@ -341,7 +421,7 @@ def _lift(
     cross = np.flatnonzero(sides_differ & (levels > _NAME_LEVEL["partial"]))
     if not len(cross):
         return
-    found = accept(_name_levels(PairContext(ctx.features, ctx.pairs[cross], ctx.workers), *columns))
+    found = accept(_name_levels(ctx.over(ctx.pairs[cross]), *columns))
     better = (found >= 1) & (found < levels[cross])
     levels[cross[better]] = found[better]
 
@@ -357,8 +437,8 @@ GENERIC_LEGAL_FORM = "co"
 
 
 def _legal_form(ctx: PairContext) -> np.ndarray:
-    a, b = ctx.sides("org_form")
-    one_generic = ((a == GENERIC_LEGAL_FORM) != (b == GENERIC_LEGAL_FORM)).fill_null(False).to_numpy()
+    a, b = ctx.is_value("org_form", GENERIC_LEGAL_FORM)
+    one_generic = (a != b) & ~ctx.null("org_form")
     return _levels(ctx.null("org_form") | one_generic, ctx.equal("org_form"))
 
 
@@ -366,12 +446,11 @@ def _email(ctx: PairContext) -> np.ndarray:
     # "fuzzy" only for a typo-sized difference in a personal-looking address: ghasemi.bahram78@ vs
     # ghasemi.bahram64@ are two people, and info@ vs info1@ at one domain are two sister companies.
     # (only pairs with two different first addresses are looked at: equal ones share an address anyway)
-    a, b = ctx.sides("email1")
     differ = ~ctx.null("email1") & ~ctx.equal("email1")
     fuzzy = differ & (ctx.similarity("email1", Levenshtein.distance, only=differ) <= 1)
     rows = np.flatnonzero(fuzzy)
     if len(rows):
-        a_rows, b_rows = a.gather(rows), b.gather(rows)
+        a_rows, b_rows = ctx.side_rows("email1", rows)
         local = np.minimum(
             *(
                 side.str.split("@").list.first().str.len_chars().fill_null(0).to_numpy()
@@ -401,14 +480,16 @@ def _swap_day_month(dates: pl.Series) -> pl.Series:
     return dates.str.slice(0, 5) + dates.str.slice(8, 2) + "-" + dates.str.slice(5, 2)
 
 
+def _birth_year(dates: pl.Series) -> pl.Series:
+    return dates.str.slice(0, 4)
+
+
 def _dob(ctx: PairContext) -> np.ndarray:
-    a, b = ctx.sides("dob")
-    swapped = (_swap_day_month(a) == b).fill_null(False)
+    swapped = ctx.equal_mapped("dob", "_dob:swapped", _swap_day_month, lambda dates: dates)
     typo = ctx.similarity("dob", OSA.distance) <= 1  # one keystroke: a wrong or transposed digit
-    same_year = a.str.slice(0, 4) == b.str.slice(0, 4)
-    return _levels(
-        ctx.null("dob"), ctx.equal("dob"), swapped.to_numpy(), typo, same_year.fill_null(False).to_numpy()
-    )
+    year = _birth_year
+    same_year = ctx.equal_mapped("dob", "_dob:year", year, year)
+    return _levels(ctx.null("dob"), ctx.equal("dob"), swapped, typo, same_year)
 
 
 def _tax(ctx: PairContext) -> np.ndarray:
@@ -517,6 +598,6 @@ def compare_pairs(
         return np.column_stack([c.compute(ctx) for c in comparisons]).astype(np.int8)
     out = np.empty((len(ctx), len(comparisons)), dtype=np.int8)
     for start in range(0, len(ctx), chunk_size):
-        sub = PairContext(ctx.features, ctx.pairs.slice(start, chunk_size), ctx.workers)
+        sub = ctx.over(ctx.pairs.slice(start, chunk_size))
         out[start : start + len(sub)] = np.column_stack([c.compute(sub) for c in comparisons])
     return out

@@ -34,6 +34,7 @@ DECIDING_MODULES = (
     "phones",
     "households",
     "block",
+    "codes",
     "compare",
     "score",
     "conditions",
