@@ -13,10 +13,13 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar, cast
 
 import numpy as np
 import polars as pl
 from rapidfuzz import process
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,9 @@ class Coded:
 
 def _group(values: pl.Series, keys: np.ndarray) -> Coded | None:
     """Code ``values`` by ``keys``; None if one key stands for two different values."""
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    _, inverse = np.unique(keys, return_inverse=True)  # (return_index would sort stably: 2x slower)
+    first = np.empty(inverse.max(initial=-1) + 1, dtype=np.int64)
+    first[inverse] = np.arange(len(inverse))  # some element of each group: all are checked equal below
     distinct = values.gather(first)
     if not distinct.gather(inverse).eq_missing(values).all():
         return None
@@ -62,36 +67,54 @@ def encode(values: pl.Series) -> Coded:
 class Codebook:
     """Per features frame, its columns' codes (and other per-record arrays), computed on first use.
 
-    Shared by every ``PairContext`` over the same frame (``of``): the candidate pairs' chunks, the
-    random pairs of the u estimate and the anchor pairs all gather from one encoding.
+    Shared by every ``PairContext`` over the same frame (``codebook_of``): the candidate pairs' chunks,
+    the random pairs of the u estimate and the anchor pairs all gather from one encoding.
     """
 
     def __init__(self) -> None:
-        self._coded: dict[str, tuple[list[np.ndarray], Coded]] = {}
-        self._arrays: dict[str, np.ndarray] = {}
-        self._frames: dict[str, pl.DataFrame] = {}
+        self._memo: dict[str, object] = {}
+
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, computed once per key."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return cast(T, self._memo[key])
 
     def coded(self, key: str, make: Callable[[], list[pl.Series]]) -> tuple[list[np.ndarray], Coded]:
         """Codes of the series ``make`` returns, encoded together (one value, one code in all of them)."""
-        if key not in self._coded:
-            parts = make()
-            coded = encode(pl.concat(parts) if len(parts) > 1 else parts[0])
-            bounds = np.cumsum([0, *(len(p) for p in parts)])
-            self._coded[key] = (
-                [coded.codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
-                coded,
-            )
-        return self._coded[key]
+        return self.memo(key, lambda: _encode_parts(make()))
 
-    def array(self, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
-        if key not in self._arrays:
-            self._arrays[key] = make()
-        return self._arrays[key]
 
-    def frame(self, key: str, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-        if key not in self._frames:
-            self._frames[key] = make()
-        return self._frames[key]
+def _encode_parts(parts: list[pl.Series]) -> tuple[list[np.ndarray], Coded]:
+    coded = encode(pl.concat(parts) if len(parts) > 1 else parts[0])
+    bounds = np.cumsum([0, *(len(p) for p in parts)])
+    return [coded.codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)], coded
+
+
+def value_lists(rows: np.ndarray, codes: np.ndarray, records: int) -> tuple[np.ndarray, np.ndarray]:
+    """The value ``codes`` of each record of ``rows`` (one row per value) as (offsets, codes): record
+    ``i``'s values are ``codes[offsets[i]:offsets[i + 1]]``."""
+    order = np.argsort(rows, kind="stable")
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=records))])
+    return offsets, codes[order]
+
+
+def any_shared(offsets: np.ndarray, codes: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per pair, whether the two records' value lists (``value_lists``) share a value.
+
+    Every value of the left record against every value of the right one, all pairs at once: lists of
+    e-mails or phones hold one or two values, so that is a few comparisons per pair, no join.
+    """
+    start_l, start_r = offsets[left], offsets[right]
+    n_l, n_r = offsets[left + 1] - start_l, offsets[right + 1] - start_r
+    combos = n_l * n_r
+    pair = np.repeat(np.arange(len(left)), combos)
+    within = np.arange(len(pair)) - np.repeat(np.cumsum(combos) - combos, combos)
+    width = n_r[pair]
+    hit = codes[start_l[pair] + within // width] == codes[start_r[pair] + within % width]
+    out = np.zeros(len(left), dtype=bool)
+    out[pair[hit]] = True
+    return out
 
 
 _shared: list[tuple[weakref.ref[pl.DataFrame], Codebook]] = []

@@ -16,7 +16,7 @@ import polars as pl
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
-from matching.codes import Codebook, Coded, codebook_of, distinct_scores, encode
+from matching.codes import Codebook, Coded, any_shared, codebook_of, distinct_scores, encode, value_lists
 
 WORKERS = 2
 #: Candidate pairs compared at once (bounds the memory of the gathered sides; see ``compare_pairs``).
@@ -120,7 +120,7 @@ class PairContext:
         self, key: str, make: Callable[[pl.DataFrame], np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
         """``make``'s per-record array (computed once per features frame) for the left and right records."""
-        values = self.codebook.array(key, lambda: make(self.features))
+        values = self.codebook.memo(key, lambda: make(self.features))
         return values[self.left], values[self.right]
 
     def similarity(
@@ -150,22 +150,14 @@ class PairContext:
 
     def any_shared(self, column: str) -> np.ndarray:
         """True where the two records share at least one value of a list column."""
-        values = self.codebook.frame(f"_exploded:{column}", lambda: self._exploded(column))
-        indexed = self.pairs.with_row_index("_pair")
-        hits = (
-            indexed.join(values, left_on="l", right_on="_row")
-            .join(values, left_on=["r", "v"], right_on=["_row", "v"], how="semi")
-            .select("_pair")
-            .unique()
-        )
-        out = np.zeros(len(self), dtype=bool)
-        out[hits["_pair"].to_numpy()] = True
-        return out
+        offsets, codes = self.codebook.memo(f"_lists:{column}", lambda: self._value_lists(column))
+        return any_shared(offsets, codes, self.left.astype(np.int64), self.right.astype(np.int64))
 
-    def _exploded(self, column: str) -> pl.DataFrame:
-        """One (record, value code) row per value of a list column (integer joins beat string ones)."""
+    def _value_lists(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """The codes of each record's values of a list column (nulls dropped), by ``_row``."""
         values = self.features.select(pl.col("_row"), pl.col(column).alias("v")).explode("v").drop_nulls()
-        return values.with_columns(v=pl.Series(encode(values["v"]).codes))
+        rows = values["_row"].cast(pl.Int64).to_numpy()
+        return value_lists(rows, encode(values["v"]).codes, self.features.height)
 
     def token_cover(
         self, column: str, max_tokens: int = MAX_TOKENS, only: np.ndarray | None = None
