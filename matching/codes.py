@@ -91,6 +91,25 @@ def _encode_parts(parts: list[pl.Series]) -> tuple[list[np.ndarray], Coded]:
     return [coded.codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)], coded
 
 
+def token_positions(tokens: pl.Series, count: int) -> tuple[list[np.ndarray], Coded]:
+    """Per position ``0..count-1``, each record's token code there (-1: no such token), one vocabulary.
+
+    Encodes the tokens the records have (2-3 per name) rather than ``count`` columns padded with nulls.
+    """
+    heads = tokens.list.head(count)
+    lengths = heads.list.len().fill_null(0).to_numpy().astype(np.int64)
+    coded = encode(heads.explode(empty_as_null=False, keep_nulls=False))
+    record = np.repeat(np.arange(len(tokens)), lengths)
+    position = np.arange(len(record)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    positions = []
+    for i in range(count):
+        codes = np.full(len(tokens), -1, dtype=np.int32)
+        at = position == i
+        codes[record[at]] = coded.codes[at]
+        positions.append(codes)
+    return positions, coded
+
+
 def value_lists(rows: np.ndarray, codes: np.ndarray, records: int) -> tuple[np.ndarray, np.ndarray]:
     """The value ``codes`` of each record of ``rows`` (one row per value) as (offsets, codes): record
     ``i``'s values are ``codes[offsets[i]:offsets[i + 1]]``."""

@@ -16,7 +16,16 @@ import polars as pl
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
-from matching.codes import Codebook, Coded, any_shared, codebook_of, distinct_scores, encode, value_lists
+from matching.codes import (
+    Codebook,
+    Coded,
+    any_shared,
+    codebook_of,
+    distinct_scores,
+    encode,
+    token_positions,
+    value_lists,
+)
 
 WORKERS = 2
 #: Candidate pairs compared at once (bounds the memory of the gathered sides; see ``compare_pairs``).
@@ -214,9 +223,8 @@ class PairContext:
     def _token_codes(self, column: str, max_tokens: int) -> tuple[list[np.ndarray], list[np.ndarray], Coded]:
         """Codes of the first ``max_tokens`` tokens of the left and right names (one vocabulary)."""
         tokens = self.features[column]
-        positions, vocabulary = self.codebook.coded(
-            f"_tokens:{column}:{max_tokens}",
-            lambda: [tokens.list.get(i, null_on_oob=True) for i in range(max_tokens)],
+        positions, vocabulary = self.codebook.memo(
+            f"_tokens:{column}:{max_tokens}", lambda: token_positions(tokens, max_tokens)
         )
         return [p[self.left] for p in positions], [p[self.right] for p in positions], vocabulary
 
