@@ -120,10 +120,12 @@ class PairContext:
         right: Callable[[pl.Series], pl.Series],
     ) -> np.ndarray:
         """True where ``left`` of the left record's value equals ``right`` of the right one's (both
-        non-null); the two mapped columns are encoded together once per record, under ``key``."""
-        values = self.features[column]
-        (a, b), _ = self.codebook.coded(key, lambda: [left(values), right(values)])
-        return _same(a[self.left], b[self.right])
+        non-null). The maps run on the column's distinct values (26k birth dates for a million
+        records), encoded together under ``key``; records reach them through their codes."""
+        values = self.coded(column).values
+        (mapped_l, mapped_r), _ = self.codebook.coded(key, lambda: [left(values), right(values)])
+        a, b = self.codes(column)
+        return _same(_through(mapped_l, a), _through(mapped_r, b))
 
     def per_record(
         self, key: str, make: Callable[[pl.DataFrame], np.ndarray]
@@ -235,6 +237,12 @@ class PairContext:
         n_l, n_r = self.list_len(column)
         empty: np.ndarray = (n_l == 0) | (n_r == 0)
         return empty
+
+
+def _through(mapped: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per code, the code of its mapped value (null stays null)."""
+    through: np.ndarray = np.where(codes >= 0, mapped[codes], -1)
+    return through
 
 
 def _same(left: np.ndarray, right: np.ndarray) -> np.ndarray:
