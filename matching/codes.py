@@ -161,8 +161,10 @@ def distinct_scores(
     right_codes: np.ndarray,
     scorer: Callable[..., float],
     workers: int,
+    cutoff: float | None = None,
 ) -> np.ndarray:
-    """``scorer`` of each (left, right) code pair (null as ""), computed once per distinct pair."""
+    """``scorer`` of each (left, right) code pair (null as ""), computed once per distinct pair;
+    ``cutoff``: rapidfuzz's ``score_cutoff`` (a similarity below it comes back as 0)."""
     width = len(right.texts)
     keys = (left_codes.astype(np.int64) + 1) * width + (right_codes.astype(np.int64) + 1)
     distinct, inverse = np.unique(keys, return_inverse=True)
@@ -172,6 +174,7 @@ def distinct_scores(
         scorer=scorer,
         workers=workers,
         dtype=np.float32,
+        score_cutoff=cutoff,
     )
     result: np.ndarray = scores[inverse]
     return result

@@ -32,6 +32,10 @@ WORKERS = 2
 COMPARE_CHUNK = 500_000
 #: Name tokens compared one by one (longer names: the rest is ignored by the token comparison).
 MAX_TOKENS = 4
+#: A similarity asked for with a threshold (``at_least``) is computed with rapidfuzz's score_cutoff this
+#: far below it: a score that low fails the threshold in float32 as well (its rounding is ~3e-8), while
+#: every score that may reach it comes back exactly as without a cutoff.
+CUTOFF_MARGIN = 1e-6
 
 
 class PairContext:
@@ -140,24 +144,41 @@ class PairContext:
         scorer: Callable[..., float] = JaroWinkler.normalized_similarity,
         only: np.ndarray | None = None,
         against: str | None = None,
+        at_least: float | None = None,
     ) -> np.ndarray:
         """Similarity in [0, 1] (or the scorer's distance) per pair; meaningless where a side is null.
 
         ``only``: compute just the masked pairs (0 elsewhere), when the others are decided already.
         ``against``: the right record's value from this column instead (another form of the same field).
+        ``at_least``: the caller only asks whether a (similarity) score reaches it; lower ones may come
+        back as 0, which lets rapidfuzz give up early on hopeless pairs (see ``CUTOFF_MARGIN``).
         """
+        scale = 100.0 if scorer in _PERCENT_SCORERS else 1.0
+        cutoff = None if at_least is None else (at_least - CUTOFF_MARGIN) * scale
         other = against or column
         a, _ = self.codes(column)
         _, b = self.codes(other)
         left, right = self.coded(column), self.coded(other)
         if only is None:
-            out = distinct_scores(left, a, right, b, scorer, self.workers)
+            out = distinct_scores(left, a, right, b, scorer, self.workers, cutoff)
         else:
             rows = np.flatnonzero(only)
             out = np.zeros(len(self), dtype=np.float32)
             if len(rows):
-                out[rows] = distinct_scores(left, a[rows], right, b[rows], scorer, self.workers)
+                out[rows] = distinct_scores(left, a[rows], right, b[rows], scorer, self.workers, cutoff)
         return out / 100.0 if scorer in _PERCENT_SCORERS else out
+
+    def reaches(
+        self,
+        column: str,
+        threshold: float,
+        scorer: Callable[..., float] = JaroWinkler.normalized_similarity,
+        only: np.ndarray | None = None,
+        against: str | None = None,
+    ) -> np.ndarray:
+        """Where the similarity (see ``similarity``) reaches ``threshold``."""
+        reached: np.ndarray = self.similarity(column, scorer, only, against, at_least=threshold) >= threshold
+        return reached
 
     def any_shared(self, column: str) -> np.ndarray:
         """True where the two records share at least one value of a list column."""
@@ -171,7 +192,11 @@ class PairContext:
         return value_lists(rows, encode(values["v"]).codes, self.features.height)
 
     def token_cover(
-        self, column: str, max_tokens: int = MAX_TOKENS, only: np.ndarray | None = None
+        self,
+        column: str,
+        max_tokens: int = MAX_TOKENS,
+        only: np.ndarray | None = None,
+        at_least: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per pair, how well every token of each side is matched by some token of the other side.
 
@@ -181,9 +206,10 @@ class PairContext:
         differs), while a typo or another romanisation of each token stays high. Computed over the
         token pairs ``(i, j) < max_tokens**2`` of the pairs that have both tokens, each distinct pair of
         tokens once, never per pair. ``only``: a mask of the pairs that need it (the others get cover
-        1.0, e.g. exact names).
+        1.0, e.g. exact names). ``at_least``: the caller only compares covers with thresholds from it
+        up; token similarities below it may count as 0 (as in ``similarity``).
         """
-        key = f"_cover:{column}"
+        key = f"_cover:{column}:{at_least}"
         if key not in self._cache:
             n = len(self)
             lefts, rights, vocabulary = self._token_codes(column, max_tokens)
@@ -206,6 +232,7 @@ class PairContext:
                     np.concatenate([rights[j][rows] for _, j, rows in jobs]),
                     JaroWinkler.normalized_similarity,
                     self.workers,
+                    None if at_least is None else at_least - CUTOFF_MARGIN,
                 )
                 bounds = np.cumsum([0, *(len(rows) for _, _, rows in jobs)])
                 for (i, j, rows), start, stop in zip(jobs, bounds[:-1], bounds[1:], strict=True):
@@ -277,6 +304,8 @@ def _levels(null: np.ndarray, *conditions: np.ndarray) -> np.ndarray:
     return result.astype(np.int8)
 
 
+#: The token cover of a "fuzzy" name (the lowest cover threshold of the name levels).
+FUZZY_COVER = 0.88
 #: Consonants a sound skeleton needs before two equal ones count as the same name.
 MIN_SKELETON = 5
 
@@ -288,7 +317,8 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     family name dominates the prefix); requiring every token on both sides to find a partner does not.
     """
     exact = ctx.equal(key)
-    cover_l, cover_r, best = ctx.token_cover(tokens, only=~exact)  # exact names need no alignment
+    # exact names need no alignment; covers are only compared with FUZZY_COVER and higher thresholds
+    cover_l, cover_r, best = ctx.token_cover(tokens, only=~exact, at_least=FUZZY_COVER)
     # a skeleton of a few consonants is shared by unrelated names ("lihua zheng" and "chihchiang li" are
     # both "r snk"): equal short ones count only with one name part spelt alike ("he wenjie" / "he
     # wenchieh"); at a million records the unrelated ones were merged through a shared house number
@@ -304,8 +334,8 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     # given and family name in their own fields on both sides: which one still agrees
     parts_known = ~ctx.null("given_key") & ~ctx.null("family_key")
     open_pairs = parts_known & ~exact
-    given = parts_known & (ctx.equal("given_key") | (ctx.similarity("given_key", only=open_pairs) >= 0.92))
-    family = parts_known & (ctx.equal("family_key") | (ctx.similarity("family_key", only=open_pairs) >= 0.92))
+    given = parts_known & (ctx.equal("given_key") | ctx.reaches("given_key", 0.92, only=open_pairs))
+    family = parts_known & (ctx.equal("family_key") | ctx.reaches("family_key", 0.92, only=open_pairs))
     # one side wrote a single name part and it is one of the other side's parts ("Pacey" vs "Casey
     # Pacey"): as much as a shared family name says, no more (it may be the given name)
     single = ((cover_l >= 0.95) & (n_l == 1) & (n_r >= 2)) | ((cover_r >= 0.95) & (n_r == 1) & (n_l >= 2))
@@ -315,15 +345,15 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     half = ctx.both("record_type", "person") & (best >= 0.92) & (n_l >= 2) & (n_r >= 2) & ~(given | family)
     if key == "any_name_key":  # the primary reading: also the name without its spaces (a split word)
         compact = ~ctx.null("name_compact") & ~exact
-        phonetic |= compact & (ctx.similarity("name_compact", only=compact) >= 0.96)
+        phonetic |= compact & ctx.reaches("name_compact", 0.96, only=compact)
         # ... or in the other order on one side (family name first, see features "name_compact_turned")
         if "name_compact_turned" in ctx.features.columns:
             compact &= ~phonetic
             phonetic |= compact & (
-                ctx.similarity("name_compact", only=compact, against="name_compact_turned") >= 0.96
+                ctx.reaches("name_compact", 0.96, only=compact, against="name_compact_turned")
             )
             phonetic |= compact & (
-                ctx.similarity("name_compact_turned", only=compact, against="name_compact") >= 0.96
+                ctx.reaches("name_compact_turned", 0.96, only=compact, against="name_compact")
             )
     # a given name alone on both sides ("emiily" / "emiily", no family name) is half a name however rare
     # the word: two Emilys with the same typo are no more one person than two who share a first name
@@ -341,7 +371,7 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
         ctx.null(key),
         exact & ~given_alone,
         whole & ~given_alone,
-        (both >= 0.88) & ~given_alone,
+        (both >= FUZZY_COVER) & ~given_alone,
         subset,
         given & ~family | given_alone & (exact | whole),
         family & ~given | single | half,
@@ -516,20 +546,20 @@ def _address(ctx: PairContext) -> np.ndarray:
     street_null = ctx.null("street")
     city_equal = ctx.equal("city")
     city_open = ~ctx.null("city") & ~city_equal
-    city = city_equal | (city_open & (ctx.similarity("city", only=city_open) >= 0.88))
+    city = city_equal | (city_open & ctx.reaches("city", 0.88, only=city_open))
     same_place = postal | (postal_null & city)
     # the same town with a postal code one keystroke off ("5031" / "5013"): the same street there is the
     # same address with a typo, though a neighbouring postal area says nothing more than the town
     postal_open = city & ~postal & ~postal_null
     mistyped_postal = postal_open & (ctx.similarity("postal", OSA.distance, only=postal_open) <= 1)
     street_open = (same_place | mistyped_postal) & ~street_null & ~ctx.equal("street")
-    street_sim = ctx.similarity("street", fuzz.token_set_ratio, only=street_open)
+    street_close = ctx.reaches("street", 0.85, fuzz.token_set_ratio, only=street_open)
     null = postal_null & street_null & ctx.null("city")
     # same postal code and the same house number(s): the same address written in another script; a
     # different house number on the same street is a neighbour (or a namesake down the road), not a match
     same_number = same_place & ctx.equal("house")
     other_number = ~ctx.null("house") & ~ctx.equal("house")
-    same_street = ~street_null & (ctx.equal("street") | (street_sim >= 0.85) & ~other_number)
+    same_street = ~street_null & (ctx.equal("street") | street_close & ~other_number)
     return _levels(
         null,
         same_place & ~street_null & ctx.equal("street"),
