@@ -150,6 +150,11 @@ def codebook_of(features: pl.DataFrame) -> Codebook:
     return book
 
 
+def column_codes(features: pl.DataFrame, column: str) -> Coded:
+    """The encoding of one column of ``features``, from its shared codebook."""
+    return codebook_of(features).coded(column, lambda: [features[column]])[1]
+
+
 def _forget(book: Codebook) -> None:
     _shared[:] = [(ref, kept) for ref, kept in _shared if kept is not book]
 
