@@ -131,6 +131,16 @@ class PairContext:
         a, b = self.codes(column)
         return _same(_through(mapped_l, a), _through(mapped_r, b))
 
+    def per_value(
+        self, column: str, test: Callable[[pl.Series], np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``test`` (a boolean per value, False for null) of the left and right records' values, run once
+        on the column's distinct values."""
+        coded = self.coded(column)
+        passed = self.codebook.memo(f"_test:{column}:{test.__qualname__}", lambda: test(coded.values))
+        a, b = self.codes(column)
+        return np.where(a >= 0, passed[a], False), np.where(b >= 0, passed[b], False)
+
     def per_record(
         self, key: str, make: Callable[[pl.DataFrame], np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -322,7 +332,7 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
     # a skeleton of a few consonants is shared by unrelated names ("lihua zheng" and "chihchiang li" are
     # both "r snk"): equal short ones count only with one name part spelt alike ("he wenjie" / "he
     # wenchieh"); at a million records the unrelated ones were merged through a shared house number
-    long_enough, _ = ctx.per_record(f"_long:{phon}", lambda f: _long_skeleton(f[phon]))
+    long_enough, _ = ctx.per_value(phon, _long_skeleton)
     # ... and a sound shared across two countries is two spelling conventions' two names ("Evelyne
     # Johann" DE / "Shannon O'Brien" US, 吳秀英 HK / "WU CHIEN-HUNG" TW): at a million records all 179
     # such merges were wrong; a name spelt alike still matches across a border
@@ -379,7 +389,7 @@ def _name_levels(ctx: PairContext, key: str, phon: str, tokens: str) -> np.ndarr
 
 
 def _long_skeleton(sound: pl.Series) -> np.ndarray:
-    """Per record: a sound skeleton of at least ``MIN_SKELETON`` consonants (spaces aside)."""
+    """Per value: a sound skeleton of at least ``MIN_SKELETON`` consonants (spaces aside)."""
     long_enough: np.ndarray = (
         (sound.str.replace_all(" ", "").str.len_chars() >= MIN_SKELETON).fill_null(False).to_numpy()
     )
