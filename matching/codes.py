@@ -80,6 +80,10 @@ class Codebook:
             self._memo[key] = make()
         return cast(T, self._memo[key])
 
+    def clear(self) -> None:
+        """Forget everything (it is computed again on demand): ~400 MB at a million records."""
+        self._memo.clear()
+
     def coded(self, key: str, make: Callable[[], list[pl.Series]]) -> tuple[list[np.ndarray], Coded]:
         """Codes of the series ``make`` returns, encoded together (one value, one code in all of them)."""
         return self.memo(key, lambda: _encode_parts(make()))
