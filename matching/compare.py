@@ -75,6 +75,11 @@ class PairContext:
             self._cache[column] = (values.gather(self.left), values.gather(self.right))
         return self._cache[column]
 
+    def release(self) -> None:
+        """Forget the codes of this context and its codebook (all computed again on demand)."""
+        self._codes.clear()
+        self.codebook.clear()
+
     def side_rows(self, column: str, rows: np.ndarray) -> tuple[pl.Series, pl.Series]:
         """The column's values of the left and right record of the pairs ``rows`` only."""
         values = self.features[column]

@@ -615,7 +615,7 @@ def match_frame(
     weights, scores = _score(ctx, features, levels, comparisons, model)
     # the rules and the clustering look at a few columns only (encoded again on demand): the codes of
     # all the compared ones would stay with ``features`` to the end of the run
-    ctx.codebook.clear()
+    ctx.release()
     watch.lap("score")
     steward = _Steward.over(frame, ctx, constraints)
     decisions = _decide(frame, ctx, levels, comparisons, scores, model, config, steward, rules)
