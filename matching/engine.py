@@ -613,6 +613,9 @@ def match_frame(
         settings = _Settings(comparisons, blocking_keys, rules, cluster_params)
         model = _train(frame, features, levels if em else None, train, constraints, config, settings)
     weights, scores = _score(ctx, features, levels, comparisons, model)
+    # the rules and the clustering look at a few columns only (encoded again on demand): the codes of
+    # all the compared ones would stay with ``features`` to the end of the run
+    ctx.release()
     watch.lap("score")
     steward = _Steward.over(frame, ctx, constraints)
     decisions = _decide(frame, ctx, levels, comparisons, scores, model, config, steward, rules)

@@ -35,6 +35,7 @@ DECIDING_MODULES = (
     "phones",
     "households",
     "block",
+    "codes",
     "compare",
     "score",
     "conditions",

@@ -181,21 +181,23 @@ def match_weights(
     frozen model (never from the batch being matched, so a pair's score depends on the pair alone).
     """
     tables = model.weight_table()
-    weights = (
-        np.column_stack([tables[i][levels[:, i]] for i in range(len(tables))])
-        if len(levels)
-        else (np.zeros((0, len(tables))))
-    )
+    # filled column by column in place: stacking per-column arrays held the matrix twice (2 x 256 MB for
+    # the 4M candidate pairs of a million records)
+    weights = np.empty((len(levels), len(tables)))
+    for i, table in enumerate(tables):
+        weights[:, i] = table[levels[:, i]]
     for i, comparison in enumerate(model.comparisons):
         if comparison.name not in frequencies or not len(levels):
             continue
         # the commoner of the two values: they differ where "exact" came from another reading (蔡怡君 read
-        # as "tsai yi chun"), and the pair's score must not depend on which record came first
-        tf = np.maximum(frequencies[comparison.name][ctx.left], frequencies[comparison.name][ctx.right])
-        exact = levels[:, i] == 1
+        # as "tsai yi chun"), and the pair's score must not depend on which record came first; only the
+        # exact pairs get the adjustment, so only theirs is computed
+        exact = np.flatnonzero(levels[:, i] == 1)
+        values = frequencies[comparison.name]
+        tf = np.maximum(values[ctx.left[exact]], values[ctx.right[exact]])
         u_exact = model.u[i][1]
         adjustment = np.clip(np.log2(u_exact / np.maximum(tf, 1e-9)), -TF_MAX_ADJUSTMENT, TF_MAX_ADJUSTMENT)
-        weights[exact, i] += adjustment[exact]
+        weights[exact, i] += adjustment
     return weights
 
 
