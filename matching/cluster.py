@@ -158,14 +158,22 @@ def cluster(
     component, complex_components = _merge_simple_pairs(
         n_records, left, right, is_match, must, cannot, labels
     )
-    if not len(complex_components):
+    ambiguous = np.zeros(len(left), dtype=bool) if ambiguous is None else ambiguous
+    in_complex = np.zeros(len(component), dtype=bool)
+    in_complex[complex_components] = True
+    in_complex = in_complex[component]
+    evidence = in_complex[left] & (component[left] == component[right])
+    constrained = np.concatenate([must.ravel(), cannot.ravel()])
+    agreeing = _merge_agreeing_components(
+        component, left, scores, evidence, ambiguous, constrained, params, labels
+    )
+    in_complex &= ~agreeing[component]
+    evidence &= in_complex[left]
+    if not in_complex.any():
         return outcome
 
-    in_complex = np.isin(component, complex_components)
-    evidence = in_complex[left] & (component[left] == component[right])
     agg = _Agglomeration(np.flatnonzero(in_complex), suffix)
     anchored = np.zeros(len(left), dtype=bool) if anchored is None else anchored
-    ambiguous = np.zeros(len(left), dtype=bool) if ambiguous is None else ambiguous
     for a, b, s, anchor, maybe in zip(
         left[evidence].tolist(),
         right[evidence].tolist(),
@@ -217,6 +225,46 @@ def _merge_simple_pairs(
     if must.size:
         complex_components = np.union1d(complex_components, component[must[:, 0]])
     return component, complex_components
+
+
+#: Relative margin above ``average_cut`` that a sum of up to ``AGREEING_EVIDENCE_LIMIT`` float scores
+#: cannot round away: an average of such scores is above the cut however they are summed.
+_AVERAGE_MARGIN = 1e-9
+AGREEING_EVIDENCE_LIMIT = 100_000
+
+
+def _merge_agreeing_components(
+    component: np.ndarray,
+    left: np.ndarray,
+    scores: np.ndarray,
+    evidence: np.ndarray,
+    ambiguous: np.ndarray,
+    constrained: np.ndarray,
+    params: ClusterParams,
+    labels: np.ndarray,
+) -> np.ndarray:
+    """Label at once each component whose ``evidence`` pairs all agree; return per component whether
+    it was (the rest, and every component holding a ``constrained`` row, go through the agglomeration).
+
+    When every scored pair in a component is at or above both cuts and none is ambiguous, every
+    average and every minimum over cross pairs passes, so the agglomeration would accept each of its
+    match pairs in any order: the component ends as one cluster (its match edges connect it). That is
+    98% of the complex components of the generated data, and this costs no Python loop per pair.
+    """
+    cut = max(params.veto_cut, params.average_cut + abs(params.average_cut) * _AVERAGE_MARGIN)
+    per_component = np.bincount(component[left[evidence]], minlength=int(component.max(initial=-1)) + 1)
+    doubtful = per_component > AGREEING_EVIDENCE_LIMIT
+    # not ``scores < cut``: a NaN score must not pass
+    doubtful[component[left[evidence & ~((scores >= cut) & ~ambiguous)]]] = True
+    doubtful[component[constrained]] = True
+    agreeing = (per_component > 0) & ~doubtful
+    rows = np.flatnonzero(agreeing[component])
+    # rows ascend, so each component's first row is its smallest: the label the agglomeration gives
+    found, first = np.unique(component[rows], return_index=True)
+    smallest = np.zeros(len(doubtful), dtype=np.int64)
+    smallest[found] = rows[first]
+    labels[rows] = smallest[component[rows]]
+    return agreeing
 
 
 def _apply_constraints(
