@@ -59,12 +59,15 @@ class PairFacts:
     def _given_names_differ(self) -> np.ndarray:
         """Two persons' given names in one script, neither a typo nor an initial of the other, also
         with one side's name parts swapped (a legacy export's "BRAY" / "E." is Elliot Bray). The
-        swapped readings are compared only for the pairs that differ plainly (a few of all pairs)."""
+        swapped readings are compared only for the pairs that differ plainly (a few of all pairs).
+        Two equal keys are one name, so only the pairs whose keys differ are compared at all."""
         given_l, given_r = self.ctx.sides("given_key")
-        differ: np.ndarray = (
-            self.fact("persons") & ~self.fact("cross_script") & given_names_differ(given_l, given_r)
+        rows = np.flatnonzero(
+            self.fact("persons") & ~self.fact("cross_script") & self.ctx.differ("given_key")
         )
-        rows = np.flatnonzero(differ)
+        differ = np.zeros(self.n, dtype=bool)
+        differ[rows] = given_names_differ(given_l.gather(rows), given_r.gather(rows))
+        rows = rows[differ[rows]]
         if not len(rows):
             return differ
         family_l, family_r = (side.gather(rows) for side in self.ctx.sides("family_key"))
