@@ -613,6 +613,8 @@ def match_frame(
         settings = _Settings(comparisons, blocking_keys, rules, cluster_params)
         model = _train(frame, features, levels if em else None, train, constraints, config, settings)
     weights, scores = _score(ctx, features, levels, comparisons, model)
+    # only the explanations read the weights, in float32: let the float64 matrix go before deciding
+    weights = weights.astype(np.float32)
     watch.lap("score")
     steward = _Steward.over(frame, ctx, constraints)
     decisions = _decide(frame, ctx, levels, comparisons, scores, model, config, steward, rules)
@@ -629,7 +631,7 @@ def match_frame(
         ctx.left,
         ctx.right,
         levels,
-        weights.astype(np.float32),
+        weights,
         decisions.rules,
         rule_names(rules),
     )
