@@ -43,6 +43,7 @@ class PairFacts:
         self.n = len(levels)
         self._levels: dict[tuple[str, frozenset[str]], np.ndarray] = {}
         self._facts: dict[str, np.ndarray] = {}
+        self._columns: dict[int, np.ndarray] = {}
         self._fact_functions: dict[str, Callable[[], np.ndarray]] = {
             "persons": lambda: self._both(pl.col("record_type") == "person"),
             "organizations": lambda: self._both(pl.col("record_type") == "organization"),
@@ -98,7 +99,7 @@ class PairFacts:
         """Both records hold a value of ``column`` and the values differ (unknown is no difference)."""
         values = self.ctx.features[column]
         known = values.is_not_null().to_numpy()
-        code = values.rank("dense").fill_null(0).to_numpy()
+        code = _codes(values)
         left, right = self.ctx.left, self.ctx.right
         differ: np.ndarray = known[left] & known[right] & (code[left] != code[right])
         return differ
@@ -119,9 +120,20 @@ class PairFacts:
                 unknown = wanted - set(comparison.levels)
                 if unknown:
                     raise ValueError(f"comparison {field!r} has no level(s) {sorted(unknown)}")
-                lookup = np.array([name in wanted for name in comparison.levels])
-                self._levels[key] = lookup[self.levels[:, index]]
+                self._levels[key] = self._reached(index, comparison, wanted)
         return self._levels[key]
+
+    def _reached(self, index: int, comparison: Comparison, wanted: frozenset[str]) -> np.ndarray:
+        """One equality per wanted level over the comparison's column, copied out of the level matrix
+        once: a lookup table indexed by the strided column cost 4x as much (40 masks over 6M pairs)."""
+        if index not in self._columns:
+            self._columns[index] = np.ascontiguousarray(self.levels[:, index])
+        column = self._columns[index]
+        reached = np.zeros(self.n, dtype=bool)
+        for code, name in enumerate(comparison.levels):
+            if name in wanted:
+                reached |= column == code
+        return reached
 
     def fact(self, name: str) -> np.ndarray:
         if name not in self._facts:
@@ -129,6 +141,17 @@ class PairFacts:
                 raise ValueError(f"unknown pair fact {name!r}; known: {sorted(self._fact_functions)}")
             self._facts[name] = np.asarray(self._fact_functions[name](), dtype=bool)
         return self._facts[name]
+
+
+def _codes(values: pl.Series) -> np.ndarray:
+    """Per value a number, equal exactly for equal values (nulls get some code): a categorical cast
+    over categories of its own (hashing; a dense rank sorts, 15x slower on a million names)."""
+    if values.dtype == pl.Boolean:
+        flags: np.ndarray = values.fill_null(False).to_numpy()
+        return flags
+    categories = pl.Categorical(pl.Categories.random())
+    codes: np.ndarray = values.cast(pl.String).cast(categories).to_physical().fill_null(0).to_numpy()
+    return codes
 
 
 class Condition(Protocol):

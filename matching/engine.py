@@ -548,9 +548,7 @@ def match_features(frame: pl.DataFrame) -> pl.DataFrame:
     return _normalize(conform(frame))
 
 
-def features_of(
-    features: pl.DataFrame, frame: pl.DataFrame, subset: pl.DataFrame
-) -> pl.DataFrame | None:
+def features_of(features: pl.DataFrame, frame: pl.DataFrame, subset: pl.DataFrame) -> pl.DataFrame | None:
     """The rows of ``features`` (``match_features(frame)``) for the records of ``subset``, in
     ``subset``'s order and numbered as its rows: normalising is per record, so they equal
     ``match_features(subset)``. ``None`` when ``subset`` holds a record ``frame`` has not."""
