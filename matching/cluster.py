@@ -18,6 +18,7 @@ clusters are reported as cut.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -136,7 +137,7 @@ def cluster(
     must_link: list[tuple[int, int]] | None = None,
     cannot_link: list[tuple[int, int]] | None = None,
     params: ClusterParams | None = None,
-    rank: np.ndarray | None = None,
+    rank: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
     anchored: np.ndarray | None = None,
     ambiguous: np.ndarray | None = None,
     suffix: np.ndarray | None = None,
@@ -145,7 +146,8 @@ def cluster(
 
     ``rank``: a per-row order that does not depend on the batch (e.g. the rank of the record key).
     Equal scores are merged in that order, so matching a subset of the rows in another order (an
-    incremental run over a few components) makes the same merges as matching them all.
+    incremental run over a few components) makes the same merges as matching them all. Either an
+    array over all rows or a function giving the order among the (sorted, distinct) rows passed.
     ``anchored``: per pair, whether it agrees on the customer's own identifier (see the module docstring).
     ``ambiguous``: per pair, whether it may join two generations (see the module docstring), with
     ``suffix``: per row, a code of the record's Jr./Sr. (-1 for none).
@@ -186,8 +188,7 @@ def cluster(
     _apply_constraints(agg, must, cannot, outcome)
 
     chosen = evidence & is_match
-    rank = np.arange(n_records) if rank is None else rank
-    rank_l, rank_r = rank[left[chosen]], rank[right[chosen]]
+    rank_l, rank_r = _pair_ranks(rank, left[chosen], right[chosen])
     order = np.lexsort((np.maximum(rank_l, rank_r), np.minimum(rank_l, rank_r), -scores[chosen]))
     for a, b in zip(left[chosen][order].tolist(), right[chosen][order].tolist(), strict=True):
         ra, rb = agg.find(a), agg.find(b)
@@ -195,6 +196,20 @@ def cluster(
             agg.merge(ra, rb)
     _label(agg, labels)
     return outcome
+
+
+def _pair_ranks(
+    rank: np.ndarray | Callable[[np.ndarray], np.ndarray] | None, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``rank`` of each pair's two rows (the row itself without one). Only the order between these
+    rows matters, so a function is asked for just them, not for every row of the batch."""
+    if rank is None:
+        return left, right
+    if not callable(rank):
+        return rank[left], rank[right]
+    rows = np.union1d(left, right)
+    among = rank(rows)
+    return among[np.searchsorted(rows, left)], among[np.searchsorted(rows, right)]
 
 
 def _merge_simple_pairs(
