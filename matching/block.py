@@ -1,8 +1,9 @@
 """Blocking: which record pairs are worth comparing at all.
 
 Several independent keys, so that a true pair is still found when one field is missing, mistyped or
-written in another script (the name keys are already transliterated). Each key is a polars self-join;
-the union of all joins is deduplicated. A block larger than ``max_block_size`` (a company switchboard
+written in another script (the name keys are already transliterated). Each key groups the records by
+its value (polars) and pairs the records of each block (numpy); the union over all keys is deduplicated
+once. A block larger than ``max_block_size`` (a company switchboard
 shared by 5 000 contacts, "john smith" over a million rows) is skipped and reported, never silently
 exploded into millions of pairs.
 """
@@ -92,7 +93,9 @@ def _blocks(features: pl.DataFrame, key: BlockingKey) -> pl.DataFrame:
     """Per value of ``key`` (and record type): its rows (``_row``, a list) and their number (``len``).
 
     Grouped on the key's columns themselves rather than on ``_key_frame``'s joined string, which costs
-    a string per row and key; a row is in each block once (the same e-mail twice in one record).
+    a string per row and key (the blocks are the same unless a value holds the separator; then these
+    are finer, and ``blocking_components`` still keeps each in one component). A row is in each block
+    once (the same e-mail twice in one record).
     """
     frame = features.select("_row", "record_type", *key.columns)
     if key.explode:
