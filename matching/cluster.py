@@ -18,6 +18,7 @@ clusters are reported as cut.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -136,7 +137,7 @@ def cluster(
     must_link: list[tuple[int, int]] | None = None,
     cannot_link: list[tuple[int, int]] | None = None,
     params: ClusterParams | None = None,
-    rank: np.ndarray | None = None,
+    rank: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
     anchored: np.ndarray | None = None,
     ambiguous: np.ndarray | None = None,
     suffix: np.ndarray | None = None,
@@ -145,7 +146,8 @@ def cluster(
 
     ``rank``: a per-row order that does not depend on the batch (e.g. the rank of the record key).
     Equal scores are merged in that order, so matching a subset of the rows in another order (an
-    incremental run over a few components) makes the same merges as matching them all.
+    incremental run over a few components) makes the same merges as matching them all. Either an
+    array over all rows or a function giving the order among the (sorted, distinct) rows passed.
     ``anchored``: per pair, whether it agrees on the customer's own identifier (see the module docstring).
     ``ambiguous``: per pair, whether it may join two generations (see the module docstring), with
     ``suffix``: per row, a code of the record's Jr./Sr. (-1 for none).
@@ -158,14 +160,22 @@ def cluster(
     component, complex_components = _merge_simple_pairs(
         n_records, left, right, is_match, must, cannot, labels
     )
-    if not len(complex_components):
+    ambiguous = np.zeros(len(left), dtype=bool) if ambiguous is None else ambiguous
+    in_complex = np.zeros(len(component), dtype=bool)
+    in_complex[complex_components] = True
+    in_complex = in_complex[component]
+    evidence = in_complex[left] & (component[left] == component[right])
+    constrained = np.concatenate([must.ravel(), cannot.ravel()])
+    agreeing = _merge_agreeing_components(
+        component, left, scores, evidence, ambiguous, constrained, params, labels
+    )
+    in_complex &= ~agreeing[component]
+    evidence &= in_complex[left]
+    if not in_complex.any():
         return outcome
 
-    in_complex = np.isin(component, complex_components)
-    evidence = in_complex[left] & (component[left] == component[right])
     agg = _Agglomeration(np.flatnonzero(in_complex), suffix)
     anchored = np.zeros(len(left), dtype=bool) if anchored is None else anchored
-    ambiguous = np.zeros(len(left), dtype=bool) if ambiguous is None else ambiguous
     for a, b, s, anchor, maybe in zip(
         left[evidence].tolist(),
         right[evidence].tolist(),
@@ -178,8 +188,7 @@ def cluster(
     _apply_constraints(agg, must, cannot, outcome)
 
     chosen = evidence & is_match
-    rank = np.arange(n_records) if rank is None else rank
-    rank_l, rank_r = rank[left[chosen]], rank[right[chosen]]
+    rank_l, rank_r = _pair_ranks(rank, left[chosen], right[chosen])
     order = np.lexsort((np.maximum(rank_l, rank_r), np.minimum(rank_l, rank_r), -scores[chosen]))
     for a, b in zip(left[chosen][order].tolist(), right[chosen][order].tolist(), strict=True):
         ra, rb = agg.find(a), agg.find(b)
@@ -187,6 +196,20 @@ def cluster(
             agg.merge(ra, rb)
     _label(agg, labels)
     return outcome
+
+
+def _pair_ranks(
+    rank: np.ndarray | Callable[[np.ndarray], np.ndarray] | None, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``rank`` of each pair's two rows (the row itself without one). Only the order between these
+    rows matters, so a function is asked for just them, not for every row of the batch."""
+    if rank is None:
+        return left, right
+    if not callable(rank):
+        return rank[left], rank[right]
+    rows = np.union1d(left, right)
+    among = rank(rows)
+    return among[np.searchsorted(rows, left)], among[np.searchsorted(rows, right)]
 
 
 def _merge_simple_pairs(
@@ -217,6 +240,46 @@ def _merge_simple_pairs(
     if must.size:
         complex_components = np.union1d(complex_components, component[must[:, 0]])
     return component, complex_components
+
+
+#: Relative margin above ``average_cut`` that a sum of up to ``AGREEING_EVIDENCE_LIMIT`` float scores
+#: cannot round away: an average of such scores is above the cut however they are summed.
+_AVERAGE_MARGIN = 1e-9
+AGREEING_EVIDENCE_LIMIT = 100_000
+
+
+def _merge_agreeing_components(
+    component: np.ndarray,
+    left: np.ndarray,
+    scores: np.ndarray,
+    evidence: np.ndarray,
+    ambiguous: np.ndarray,
+    constrained: np.ndarray,
+    params: ClusterParams,
+    labels: np.ndarray,
+) -> np.ndarray:
+    """Label at once each component whose ``evidence`` pairs all agree; return per component whether
+    it was (the rest, and every component holding a ``constrained`` row, go through the agglomeration).
+
+    When every scored pair in a component is at or above both cuts and none is ambiguous, every
+    average and every minimum over cross pairs passes, so the agglomeration would accept each of its
+    match pairs in any order: the component ends as one cluster (its match edges connect it). That is
+    98% of the complex components of the generated data, and this costs no Python loop per pair.
+    """
+    cut = max(params.veto_cut, params.average_cut + abs(params.average_cut) * _AVERAGE_MARGIN)
+    per_component = np.bincount(component[left[evidence]], minlength=int(component.max(initial=-1)) + 1)
+    doubtful = per_component > AGREEING_EVIDENCE_LIMIT
+    # not ``scores < cut``: a NaN score must not pass
+    doubtful[component[left[evidence & ~((scores >= cut) & ~ambiguous)]]] = True
+    doubtful[component[constrained]] = True
+    agreeing = (per_component > 0) & ~doubtful
+    rows = np.flatnonzero(agreeing[component])
+    # rows ascend, so each component's first row is its smallest: the label the agglomeration gives
+    found, first = np.unique(component[rows], return_index=True)
+    smallest = np.zeros(len(doubtful), dtype=np.int64)
+    smallest[found] = rows[first]
+    labels[rows] = smallest[component[rows]]
+    return agreeing
 
 
 def _apply_constraints(

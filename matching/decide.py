@@ -51,9 +51,19 @@ def _effect(table: tuple[Rule, ...], fired: dict[str, np.ndarray], effect: Effec
 
 
 def _bits(names: tuple[str, ...], masks: dict[str, np.ndarray], n: int) -> np.ndarray:
-    bits = np.zeros(n, dtype=np.uint64)
+    """The masks as bits (bit ``names.index(name)``) of one uint64 per pair.
+
+    Assembled a byte at a time: OR-ing each mask into a uint64 array moved 8 bytes per pair and rule,
+    2.5x slower (1.2 s for 50 rules over the 6M pairs of a million records).
+    """
+    groups = np.zeros((8, n), dtype=np.uint8)
     for name, mask in masks.items():
-        bits |= np.where(mask, np.uint64(1) << np.uint64(names.index(name)), np.uint64(0))
+        bit = names.index(name)
+        groups[bit // 8] |= np.asarray(mask, dtype=bool).view(np.uint8) << np.uint8(bit % 8)
+    bits = np.zeros(n, dtype=np.uint64)
+    for byte, group in enumerate(groups):
+        if group.any():
+            bits |= group.astype(np.uint64) << np.uint64(8 * byte)
     return bits
 
 

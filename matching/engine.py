@@ -324,11 +324,14 @@ def _train(
     return model
 
 
-def _key_rank(frame: pl.DataFrame) -> np.ndarray:
-    """Per row, the rank of its (source_system, source_id): an order independent of the batch."""
-    order = frame.select(pl.arg_sort_by("source_system", "source_id")).to_series().to_numpy()
-    rank = np.empty(frame.height, dtype=np.int64)
-    rank[order] = np.arange(frame.height)
+def _key_rank(frame: pl.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Per row of ``rows``, the rank of its (source_system, source_id) among theirs: an order
+    independent of the batch. Clustering asks for the few rows it must order (keys are unique, so this
+    orders them as the rank over the whole frame would; that sort took 0.6 s at a million records)."""
+    keys = frame.select("source_system", "source_id")[rows]
+    order = keys.select(pl.arg_sort_by("source_system", "source_id")).to_series().to_numpy()
+    rank = np.empty(len(rows), dtype=np.int64)
+    rank[order] = np.arange(len(rows))
     return rank
 
 
@@ -464,7 +467,7 @@ def _cluster(
         steward.must_rows,
         steward.cannot_rows,
         params,
-        rank=_key_rank(frame),
+        rank=partial(_key_rank, frame),
         anchored=decisions.anchored,
         ambiguous=decisions.ambiguous,
         suffix=features["suffix"].rank("dense").fill_null(0).cast(pl.Int64).to_numpy() - 1,
@@ -510,16 +513,18 @@ def _stats(
     decisions: Decisions,
     watch: _Stopwatch,
 ) -> dict[str, Any]:
-    counts = pairs["decision"].value_counts()
+    match = int(np.count_nonzero(decisions.is_match))
+    review = int(np.count_nonzero(decisions.is_review & ~decisions.is_match))
     return {
         "records": len(labels),
         "candidate_pairs": pairs.height,
-        "pairs_by_decision": {d: 0 for d in ("match", "review", "distinct")}
-        | dict(zip(counts["decision"].to_list(), counts["count"].to_list(), strict=True)),
+        # from the masks the decision column was written from: counting its strings took 0.4 s at 1M
+        "pairs_by_decision": {"match": match, "review": review, "distinct": pairs.height - match - review},
         "rules_fired": decisions.fired_counts,
         "blocking_keys": block_stats.pairs_by_key,
         "oversized_blocks": block_stats.oversized_blocks,
-        "clusters": int(np.unique(labels).size),
+        # each cluster's label is one of its rows; np.unique hashes (1 s at a million records)
+        "clusters": int(np.count_nonzero(np.bincount(labels))),
         "cut_pairs": int(pairs["cut"].sum()),
         "constraints": {
             "must_link": len(steward.must_rows),
@@ -548,9 +553,7 @@ def match_features(frame: pl.DataFrame) -> pl.DataFrame:
     return _normalize(conform(frame))
 
 
-def features_of(
-    features: pl.DataFrame, frame: pl.DataFrame, subset: pl.DataFrame
-) -> pl.DataFrame | None:
+def features_of(features: pl.DataFrame, frame: pl.DataFrame, subset: pl.DataFrame) -> pl.DataFrame | None:
     """The rows of ``features`` (``match_features(frame)``) for the records of ``subset``, in
     ``subset``'s order and numbered as its rows: normalising is per record, so they equal
     ``match_features(subset)``. ``None`` when ``subset`` holds a record ``frame`` has not."""
@@ -616,6 +619,8 @@ def match_frame(
     # the rules and the clustering look at a few columns only (encoded again on demand): the codes of
     # all the compared ones would stay with ``features`` to the end of the run
     ctx.release()
+    # only the explanations read the weights, in float32: let the float64 matrix go before deciding
+    weights = weights.astype(np.float32)
     watch.lap("score")
     steward = _Steward.over(frame, ctx, constraints)
     decisions = _decide(frame, ctx, levels, comparisons, scores, model, config, steward, rules)
@@ -632,7 +637,7 @@ def match_frame(
         ctx.left,
         ctx.right,
         levels,
-        weights.astype(np.float32),
+        weights,
         decisions.rules,
         rule_names(rules),
     )
