@@ -144,7 +144,7 @@ class PairContext:
         coded = self.coded(column)
         passed = self.codebook.memo(f"_test:{column}:{test.__qualname__}", lambda: test(coded.values))
         a, b = self.codes(column)
-        return np.where(a >= 0, passed[a], False), np.where(b >= 0, passed[b], False)
+        return _gather(passed, a, False), _gather(passed, b, False)
 
     def per_record(
         self, key: str, make: Callable[[pl.DataFrame], np.ndarray]
@@ -283,8 +283,16 @@ class PairContext:
 
 def _through(mapped: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Per code, the code of its mapped value (null stays null)."""
-    through: np.ndarray = np.where(codes >= 0, mapped[codes], -1)
-    return through
+    return _gather(mapped, codes, -1)
+
+
+def _gather(per_value: np.ndarray, codes: np.ndarray, null: object) -> np.ndarray:
+    """``per_value[code]`` for each code, ``null`` where the code is -1 (no value). A column without
+    any value has an empty table that not even the masked-out -1 may index (no birth date anywhere)."""
+    if not per_value.size:
+        return np.full(codes.shape, null)
+    gathered: np.ndarray = np.where(codes >= 0, per_value[codes], null)
+    return gathered
 
 
 def _same(left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -1006,3 +1006,18 @@ def test_half_a_name_with_a_shared_mobile_is_one_person_with_a_shared_landline_a
     assert _decision(_english_name_at_home("0928 089 780")) == "match"
     # the household's landline is shared by her parents and siblings
     assert _decision(_english_name_at_home("06 243 6291")) != "match"
+
+
+def test_a_column_no_record_fills_is_compared_as_missing_everywhere() -> None:
+    # a source without birth dates or tax ids (an ERP's company list, Tryton's parties): the codes of an
+    # empty column index an empty table, and the comparisons still run and treat every pair as missing
+    data = frame(PEOPLE).with_columns(
+        pl.lit(None, dtype=pl.Utf8).alias(c) for c in ("date_of_birth", "tax_id")
+    )
+    result = match_frame(data)
+    assert (
+        set(result.pairs["level_date_of_birth"].to_list())
+        == set(result.pairs["level_tax_id"].to_list())
+        == {0}
+    )
+    assert result.pairs.filter(pl.col("decision") != "non_match").height > 0
