@@ -575,8 +575,7 @@ def phonetic_token(token: str) -> str:
 
 
 def phonetic_key(text: str) -> str | None:
-    tokens = sorted(t for t in (phonetic_token(t) for t in name_tokens(text)) if t)
-    return " ".join(tokens) or None
+    return " ".join(sorted(filter(None, map(phonetic_token, _name_tokens(text, False))))) or None
 
 
 # --- organisations ------------------------------------------------------------------------------------
@@ -877,8 +876,9 @@ def _organization_core(folded: str, forms: list[str], text: str) -> tuple[str | 
     if (cut := words.truncated_re.search(folded)) and cut.group(1) not in words.legal_forms:
         forms = [*forms, words.truncated[cut.group(1)]]
         folded = folded[: cut.start()]
-    forms = forms + [words.legal_forms[m.group(1)] for m in words.legal_re.finditer(folded)]
-    core = words.legal_re.sub(" ", folded)
+    found = [words.legal_forms[m.group(1)] for m in words.legal_re.finditer(folded)]
+    forms = forms + found
+    core = words.legal_re.sub(" ", folded) if found else folded  # no form found: nothing to take out
     core = words.phrase_re.sub(lambda m: words.phrases[m.group(1)], core)
     # word order differs between languages ("Xây dựng Thành Công" / "THANH CONG CONSTRUCTION")
     core = " ".join(sorted(_ORG_WORDS.get(t, t) for t in core.split()))
@@ -1051,7 +1051,8 @@ _STREET_WORDS = {
 }
 
 
-_NUMBER = re.compile(r"\d+")
+#: A captured number: ``split`` gives the text between numbers and the numbers in one pass.
+_NUMBER = re.compile(r"(\d+)")
 _GLUED_STREET = re.compile(r"(?<=[a-z])(strasse|str)\b")
 
 
@@ -1060,10 +1061,11 @@ def street_key(text: str) -> str | None:
 
     Every home has its own number but a town only a few dozen street names, so the words are folded
     once per street name (numbers stood in by "0", ``_street_words_key``) and the numbers put back."""
-    numbers = _NUMBER.findall(text)
-    if not numbers:
+    pieces = _NUMBER.split(text)
+    if len(pieces) == 1:
         return _street_words_key(text)
-    key = _street_words_key(_NUMBER.sub("0", text))
+    numbers = pieces[1::2]
+    key = _street_words_key("0".join(pieces[::2]))
     if key is None:
         return key
     parts = key.split("0")
