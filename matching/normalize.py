@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 import phonenumbers
 import polars as pl
@@ -325,13 +326,20 @@ def name_tokens(text: str, cjk_part: bool = False) -> list[str]:
     German ASCII systems spell ü as "ue" while anyascii gives "u"; folding "ue"->"u" on both sides makes
     "Müller" and "MUELLER" one key (symmetric, so names that really contain "ue" are unaffected in effect).
     """
+    return list(_name_tokens(text, cjk_part))
+
+
+@lru_cache(maxsize=200_000)
+def _name_tokens(text: str, cjk_part: bool) -> tuple[str, ...]:
+    """``name_tokens`` as a tuple, cached: ``person_name`` folds given and family name apart, and a
+    million records have some ten times fewer distinct given (or family) names than full names."""
     if "." in text:  # the only suffixes taken out before folding are dotted ones
         text = _DOTTED_SUFFIX.sub(" ", text)
-    return [
+    return tuple(
         _token_key(t)
         for t in ascii_fold(text, cjk_part).split()
         if t not in TITLES and (t not in SUFFIXES or t in _DOT_ONLY_SUFFIXES)
-    ]
+    )
 
 
 #: A suffix is written in Latin letters ("Jr.", "SR", "III"); "jun"/"sen" only with their dot, since
@@ -363,9 +371,9 @@ def person_name(parts: str) -> str | None:
     """
     given, family, full = (parts.split(PARTS_SEPARATOR) + ["", "", ""])[:3]
     if given.strip() or family.strip():
-        tokens = name_tokens(given, cjk_part=True) + name_tokens(family, cjk_part=True)
+        tokens = _name_tokens(given, True) + _name_tokens(family, True)
     else:
-        tokens = name_tokens(full)
+        tokens = _name_tokens(full, False)
     return " ".join(tokens) or None
 
 
@@ -403,6 +411,8 @@ def cantonese_name(parts: str) -> str | None:
     蔡雅婷 is "cai yating" in pinyin but "CHOI NGA TING" in a Hong Kong system; this gives
     "nga ting choi" (order does not matter, keys are sorted). ``None`` for names without CJK.
     """
+    if parts.isascii():  # most names: no CJK, and the split and search cost more than this check
+        return None
     given, family, full = (parts.split(PARTS_SEPARATOR) + ["", "", ""])[:3]
     text = f"{given} {family}" if given.strip() or family.strip() else full
     if not _CJK.search(text):
@@ -481,6 +491,8 @@ def _wg_syllables(text: str) -> list[str]:
 def wade_giles_name(parts: str) -> str | None:
     """ "given<US>family<US>full" in Chinese characters -> Wade-Giles tokens as Taiwan writes names:
     志強 蔡 -> "chihchiang tsai" (like "TSAI CHIH-CHIANG"). ``None`` for names without CJK."""
+    if parts.isascii():  # most names: no CJK (see ``cantonese_name``)
+        return None
     given, family, full = (parts.split(PARTS_SEPARATOR) + ["", "", ""])[:3]
     if given.strip() or family.strip():
         runs = [given, family]
@@ -509,8 +521,7 @@ def tokens_key(tokens: str) -> str | None:
 
 
 def tokens_phonetic_key(tokens: str) -> str | None:
-    keys = sorted(t for t in (phonetic_token(t) for t in tokens.split()) if t)
-    return " ".join(keys) or None
+    return " ".join(sorted(filter(None, map(phonetic_token, tokens.split())))) or None
 
 
 def name_key(text: str) -> str | None:
@@ -564,8 +575,7 @@ def phonetic_token(token: str) -> str:
 
 
 def phonetic_key(text: str) -> str | None:
-    tokens = sorted(t for t in (phonetic_token(t) for t in name_tokens(text)) if t)
-    return " ".join(tokens) or None
+    return " ".join(sorted(filter(None, map(phonetic_token, _name_tokens(text, False))))) or None
 
 
 # --- organisations ------------------------------------------------------------------------------------
@@ -847,7 +857,14 @@ def split_organization(text: str) -> tuple[str | None, str | None]:
 
 
 def _organization_native(text: str) -> tuple[str, list[str]]:
-    """Native-script legal forms taken out (and returned), native industry words translated."""
+    """Native-script legal forms taken out (and returned), native industry words translated.
+
+    ASCII text is returned as it is (most company names): NFKC keeps it, and every native form and
+    word has a non-ASCII letter (a test holds them to that), so the three passes would find nothing."""
+    return (text, []) if text.isascii() else _organization_non_ascii(text)
+
+
+def _organization_non_ascii(text: str) -> tuple[str, list[str]]:
     native = unicodedata.normalize("NFKC", text)
     forms = [_NATIVE_LEGAL_FORMS[m.group(0)] for m in _NATIVE_LEGAL_RE.finditer(native)]
     native = _NATIVE_LEGAL_RE.sub(" ", native)
@@ -859,8 +876,9 @@ def _organization_core(folded: str, forms: list[str], text: str) -> tuple[str | 
     if (cut := words.truncated_re.search(folded)) and cut.group(1) not in words.legal_forms:
         forms = [*forms, words.truncated[cut.group(1)]]
         folded = folded[: cut.start()]
-    forms = forms + [words.legal_forms[m.group(1)] for m in words.legal_re.finditer(folded)]
-    core = words.legal_re.sub(" ", folded)
+    found = [words.legal_forms[m.group(1)] for m in words.legal_re.finditer(folded)]
+    forms = forms + found
+    core = words.legal_re.sub(" ", folded) if found else folded  # no form found: nothing to take out
     core = words.phrase_re.sub(lambda m: words.phrases[m.group(1)], core)
     # word order differs between languages ("Xây dựng Thành Công" / "THANH CONG CONSTRUCTION")
     core = " ".join(sorted(_ORG_WORDS.get(t, t) for t in core.split()))
@@ -898,8 +916,13 @@ def abjad_key(folded: str) -> str | None:
     """Consonant skeleton of folded name tokens, the way Arabic script spells them: "novin pakhsh" and
     "nuin pkhsh" (نوین پخش) both give "n pks", "mousavi"/"musui" (موسوی) both "ms". Very lossy: it is
     compared only between an Arabic-script name and a Latin one, where nothing finer is possible."""
-    tokens = sorted(t for t in (phonetic_token(_ABJAD_VOWELS.sub("", t)) for t in folded.split()) if t)
-    return " ".join(tokens) or None
+    return " ".join(sorted(filter(None, map(_abjad_token, folded.split())))) or None
+
+
+@lru_cache(maxsize=200_000)
+def _abjad_token(token: str) -> str:
+    """One token's skeleton; cached because the same words make up most names (as ``phonetic_token``)."""
+    return phonetic_token(_ABJAD_VOWELS.sub("", token))
 
 
 def organization_phonetic_key(text: str) -> str | None:
@@ -1028,7 +1051,8 @@ _STREET_WORDS = {
 }
 
 
-_NUMBER = re.compile(r"\d+")
+#: A captured number: ``split`` gives the text between numbers and the numbers in one pass.
+_NUMBER = re.compile(r"(\d+)")
 _GLUED_STREET = re.compile(r"(?<=[a-z])(strasse|str)\b")
 
 
@@ -1037,15 +1061,19 @@ def street_key(text: str) -> str | None:
 
     Every home has its own number but a town only a few dozen street names, so the words are folded
     once per street name (numbers stood in by "0", ``_street_words_key``) and the numbers put back."""
-    numbers = _NUMBER.findall(text)
-    key = _street_words_key(_NUMBER.sub("0", text))
-    if key is None or not numbers:
+    pieces = _NUMBER.split(text)
+    if len(pieces) == 1:
+        return _street_words_key(text)
+    numbers = pieces[1::2]
+    key = _street_words_key("0".join(pieces[::2]))
+    if key is None:
         return key
     parts = key.split("0")
     if len(parts) != len(numbers) + 1:  # a fold that moved a number: fold the whole text instead
         return _street_words_key(text)
-    digits = ("".join(str(unicodedata.digit(c)) for c in number) for number in numbers)
-    return "".join(part + next(digits, "") for part in parts)
+    if not text.isascii():  # Persian, Arabic-Indic, full-width digits: put back as ASCII
+        numbers = ["".join(str(unicodedata.digit(c)) for c in number) for number in numbers]
+    return "".join(chain.from_iterable(zip(parts[:-1], numbers, strict=True))) + parts[-1]
 
 
 @lru_cache(maxsize=100_000)

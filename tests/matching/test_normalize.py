@@ -338,6 +338,23 @@ def test_the_script_fixes_leave_ascii_text_as_it_is():
     assert nz.fold_script("Щерьо") == nz._fold_non_ascii("Щерьо") != "Щерьо"
 
 
+def test_the_native_organization_words_leave_ascii_text_as_it_is():
+    """``_organization_native`` returns ASCII text untouched without looking for native forms."""
+    ascii_chars = [chr(code) for code in range(128)]
+    texts = ascii_chars + [a + b for a in ascii_chars for b in ascii_chars]
+    texts += ["ACME Co., Ltd.", "Cong ty TNHH Minh Phat", "OOD AD ET", "  Bau  GmbH "]
+    assert all(nz._organization_non_ascii(text) == (text, []) for text in texts)
+    assert nz._organization_native("台積電股份有限公司") == nz._organization_non_ascii("台積電股份有限公司")
+    assert nz._organization_native("台積電股份有限公司")[1] == ["inc"]
+
+
+def test_street_numbers_come_back_as_ascii_digits():
+    """``street_key`` puts back ASCII numbers as written and other scripts' digits as ASCII."""
+    assert nz.street_key("Invalidenstr. 7") == nz.street_key("INVALIDENSTRASSE 7") == "invaliden strasse 7"
+    assert nz.street_key("Invalidenstr. ７") == "invaliden strasse 7"
+    assert nz.street_key("خیابان ولیعصر پلاک ۳۹۶") == nz.street_key("خیابان ولیعصر پلاک 396")
+
+
 def test_readings_mapped_only_where_their_letters_are_equal_the_readings_of_every_value():
     """features._only_in leaves out only values whose Thai or Chinese reading is None anyway."""
     sep = nz.PARTS_SEPARATOR
