@@ -194,10 +194,19 @@ def distinct_scores(
     cutoff: float | None = None,
 ) -> np.ndarray:
     """``scorer`` of each (left, right) code pair (null as ""), computed once per distinct pair;
-    ``cutoff``: rapidfuzz's ``score_cutoff`` (a similarity below it comes back as 0)."""
+    ``cutoff``: rapidfuzz's ``score_cutoff`` (a similarity below it comes back as 0).
+
+    The pairs' keys are sorted once; each distinct key's score is spread over its run of the sorted
+    keys (a sequential gather) and scattered back once, where ``np.unique``'s inverse cost an argsort,
+    a scatter to build the inverse and a random gather through it.
+    """
     width = len(right.texts)
     keys = (left_codes.astype(np.int64) + 1) * width + (right_codes.astype(np.int64) + 1)
-    distinct, inverse = np.unique(keys, return_inverse=True)
+    order, ordered = _sort_keys(keys)
+    starts = np.empty(len(keys), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    distinct = ordered[starts]
     scores = process.cpdist(
         left.texts[distinct // width],
         right.texts[distinct % width],
@@ -206,5 +215,21 @@ def distinct_scores(
         dtype=np.float32,
         score_cutoff=cutoff,
     )
-    result: np.ndarray = scores[inverse]
+    result = np.empty(len(keys), dtype=np.float32)
+    result[order] = scores[np.cumsum(starts) - 1]
     return result
+
+
+def _sort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the sorting permutation, the sorted keys) of non-negative ``keys``.
+
+    Each key's position is packed into its low bits and the packed keys sorted with ``np.sort``, which
+    (vectorised) is ~3x faster than ``np.argsort``; keys too large to share 63 bits with a position
+    are argsorted.
+    """
+    bits = max(len(keys) - 1, 1).bit_length()
+    if int(keys.max(initial=0)) >= 1 << (63 - bits):
+        order = np.argsort(keys)
+        return order, keys[order]
+    packed = np.sort((keys << bits) | np.arange(len(keys), dtype=np.int64))
+    return packed & ((1 << bits) - 1), packed >> bits
