@@ -286,7 +286,7 @@ def _through(mapped: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return _gather(mapped, codes, -1)
 
 
-def _gather(per_value: np.ndarray, codes: np.ndarray, null: object) -> np.ndarray:
+def _gather(per_value: np.ndarray, codes: np.ndarray, null: bool | int) -> np.ndarray:
     """``per_value[code]`` for each code, ``null`` where the code is -1 (no value). A column without
     any value has an empty table that not even the masked-out -1 may index (no birth date anywhere)."""
     if not per_value.size:
