@@ -142,7 +142,11 @@ def country_pool(country: str, seed: int) -> CountryPool:
     locale = COUNTRIES[country][0]
     fake = Faker(locale)
     fake.seed_instance(seed * 131 + sum(map(ord, country)))
-    english = set(_unique(Faker("en_US").first_name, 400)) if country in {"VN", "BG", "IR"} else set()
+    english: set[str] = set()
+    if country in {"VN", "BG", "IR"}:  # seeded too: the same seed must give the same data set
+        english_fake = Faker("en_US")
+        english_fake.seed_instance(seed * 131)
+        english = set(_unique(english_fake.first_name, 400))
     native = (
         (lambda v: v not in english and not re.search(r"[A-Za-z]", v))
         if country in {"BG", "IR"}
@@ -159,7 +163,8 @@ def country_pool(country: str, seed: int) -> CountryPool:
     if country in _TOWNS:
         towns = tuple(_TOWNS[country])
     else:
-        towns = tuple((t, p) for t, p in {(fake.city(), fake.postcode()) for _ in range(150)})
+        # deduplicated in drawing order (a set's order changes with PYTHONHASHSEED)
+        towns = tuple(dict.fromkeys((fake.city(), fake.postcode()) for _ in range(150)))
     if country in {"US", "GB", "DE", "TW"}:
         streets = _unique(fake.street_name, 200)
     else:  # a street named after a family name, the way faker's own native providers compose them

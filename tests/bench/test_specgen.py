@@ -1,6 +1,9 @@
 """The spec-only data set: deterministic, corrupted at the spec rates, truthful, readable by the harness."""
 
 import math
+import os
+import subprocess
+import sys
 
 import polars as pl
 import pytest
@@ -20,6 +23,25 @@ def test_same_seed_same_records_other_seed_other_records() -> None:
     a, b, c = generate(800, seed=3).frame, generate(800, seed=3).frame, generate(800, seed=4).frame
     assert a.equals(b)
     assert not a.equals(c)
+
+
+def test_same_seed_same_records_in_another_interpreter() -> None:
+    """Set order and unseeded Faker instances change with each process's hash seed; the data must not."""
+    script = (
+        "import hashlib, sys; from bench.specgen import generate; "
+        "sys.stdout.write(hashlib.sha256(generate(3000, seed=3).frame.write_csv().encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for hash_seed in ("1", "2")
+    }
+    assert len(digests) == 1
 
 
 def test_every_corruption_kind_appears_at_its_configured_rate(five_k) -> None:
