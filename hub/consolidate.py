@@ -154,7 +154,8 @@ def cycle_collection_paused() -> Iterator[None]:
     passes walk every one of them again: 10.8 of the 28.6 CPU seconds of a 20k full run's golden
     write, more the larger the run. None of these objects forms a cycle that must be freed early
     (reference counting frees them); cycles left behind are collected once the collector is back on.
-    Nested or concurrent use keeps it off until the outermost user that turned it off is done.
+    Nested use keeps it off until the outermost user that turned it off is done (threads share the
+    switch: another thread's write ending first turns it back on early, which costs speed, not results).
     """
     was_enabled = gc.isenabled()
     gc.disable()
