@@ -33,6 +33,17 @@ class _Stored:
     pending: dict[str, Any] | None = None  # the values this page writes, when it writes the row
 
 
+def insert_rows(
+    session: Session, model: type[SourceRecordRow] | type[OrderRow], rows: list[dict[str, Any]]
+) -> None:
+    """One executemany INSERT of ``rows``. ``render_nulls``: the ORM's bulk insert leaves a ``None``
+    value out of its row's column list, and rows with different lists of columns cannot share a
+    statement -- with the optional columns of real records that made nearly every row its own INSERT
+    (19,902 statements for 19,902 records at 20k). The rows stored are the same: none of these columns
+    has a default that an omitted value would have taken."""
+    session.execute(insert(model).execution_options(render_nulls=True), rows)
+
+
 def _stored(session: Session, source: str, ids: Sequence[str]) -> dict[str, _Stored]:
     found: dict[str, _Stored] = {}
     for chunk in key_chunks(ids):
@@ -151,7 +162,7 @@ class _Page:
 
     def write(self, session: Session, source: str) -> None:
         if self.inserts:
-            session.execute(insert(SourceRecordRow), list(self.inserts.values()))
+            insert_rows(session, SourceRecordRow, list(self.inserts.values()))
         changed = [v for v in self.changes.values() if "changed_at" in v]
         echoes = [v for v in self.changes.values() if "changed_at" not in v]
         for rows in (changed, echoes):
@@ -214,6 +225,6 @@ def write_orders(session: Session, source: str, orders: Sequence[OrderRecord]) -
     new = [row for order_id, row in rows.items() if order_id not in known]
     old = [row for order_id, row in rows.items() if order_id in known]
     if new:
-        session.execute(insert(OrderRow), new)
+        insert_rows(session, OrderRow, new)
     if old:
         session.execute(update(OrderRow), old)
