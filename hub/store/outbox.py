@@ -10,10 +10,26 @@ from sqlalchemy.orm import Session
 
 from hub.models import AuditEntry, CrossReference, GoldenRecordRow, OutboxEvent, SourceRecordRow, utcnow
 from hub.store.common import Repository, _jsonable, key_chunks
-from schemas import CustomerRecord, GoldenRecord
+from schemas.customer import CustomerFields
 
 #: Golden ids a push-state query names in one IN list: under every backend's bound-parameter limit.
 MAX_IDS_IN_SQL = 10_000
+
+
+class PushedRecord(CustomerFields):
+    """A source record as the publish step compares it: its id and customer fields.
+
+    Read from the stored record without its raw payload (extra keys are ignored, not validated): a
+    publish reads every record of a source, and validating the payloads was most of its time."""
+
+    source_id: str
+
+
+class PushedGolden(CustomerFields):
+    """A golden record as the publish step pushes it: its id and customer fields, without the
+    sources and the lineage (four fifths of a stored golden record, and not pushed anywhere)."""
+
+    golden_id: str
 
 
 class OutboxRepository(Repository):
@@ -21,7 +37,7 @@ class OutboxRepository(Repository):
 
     def push_state(
         self, source: str, golden_ids: set[str] | None = None
-    ) -> list[tuple[CustomerRecord, GoldenRecord, str | None]]:
+    ) -> list[tuple[PushedRecord, PushedGolden, str | None]]:
         """Records of ``source`` to consider for push-back, with their golden record and the hash of
         what was last pushed: those of ``golden_ids`` (all when ``None``) and any never pushed.
 
@@ -45,7 +61,7 @@ class OutboxRepository(Repository):
             query = query.where(wanted)
         with self.sessions() as session:
             return [
-                (CustomerRecord.from_store(r), GoldenRecord.from_store(g), h)
+                (PushedRecord.from_store(r), PushedGolden.from_store(g), h)
                 for r, g, h in session.execute(query)
                 if golden_ids is None or h is None or g["golden_id"] in golden_ids
             ]
