@@ -317,7 +317,9 @@ class SyncPipeline:
             head = self.store.outbox.outbox_head()
             changed = None if consumed is None else self.store.outbox.golden_ids_changed_since(int(consumed))
             updates, hashes, unchanged = [], {}, 0
-            for record, golden, pushed_hash in self.store.outbox.push_state(source_name, changed):
+            for record, golden, pushed_hash in self.store.outbox.push_state(
+                source_name, changed, source.push_fields
+            ):
                 desired = desired_state(source, golden)
                 digest = content_hash(desired)
                 if digest == pushed_hash:
