@@ -33,9 +33,11 @@ from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
 from hub.store import CUSTOMERS_STREAM, HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
+from hub.store.outbox import PushedGolden
 from hub.sync_lock import SyncLock
 from hub.webhook_inbox import WebhookInbox
-from schemas import CustomerRecord, GoldenRecord, HubConfig, MatchingConfig, RecordKey, SourceConfig
+from schemas import HubConfig, MatchingConfig, RecordKey, SourceConfig
+from schemas.customer import CustomerFields
 from schemas.steward import DecisionKind
 
 #: The sync-cursor stream under which each source's publish step keeps its place in the outbox.
@@ -315,7 +317,9 @@ class SyncPipeline:
             head = self.store.outbox.outbox_head()
             changed = None if consumed is None else self.store.outbox.golden_ids_changed_since(int(consumed))
             updates, hashes, unchanged = [], {}, 0
-            for record, golden, pushed_hash in self.store.outbox.push_state(source_name, changed):
+            for record, golden, pushed_hash in self.store.outbox.push_state(
+                source_name, changed, source.push_fields
+            ):
                 desired = desired_state(source, golden)
                 digest = content_hash(desired)
                 if digest == pushed_hash:
@@ -447,7 +451,7 @@ def _retrain_reason(stored: dict[str, Any] | None, rematch_all: bool, config: Ma
     return None
 
 
-def desired_state(source: SourceConfig, golden: GoldenRecord) -> dict[str, Any]:
+def desired_state(source: SourceConfig, golden: PushedGolden) -> dict[str, Any]:
     """What this source should hold after the push: the golden id and the configured golden fields."""
     return {
         "golden_id": golden.golden_id,
@@ -455,7 +459,7 @@ def desired_state(source: SourceConfig, golden: GoldenRecord) -> dict[str, Any]:
     }
 
 
-def changed_fields(fields: dict[str, Any], record: CustomerRecord, overwrite: bool) -> dict[str, Any]:
+def changed_fields(fields: dict[str, Any], record: CustomerFields, overwrite: bool) -> dict[str, Any]:
     """Golden values the source should receive: missing ones, and differing ones when ``overwrite``."""
     out = {}
     for name, value in fields.items():
