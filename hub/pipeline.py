@@ -11,9 +11,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+
+import polars as pl
 
 from connectors.base import PushUpdate, SourceConnector
 from connectors.credentials import Credentials, CredentialsProvider, credentials_from_env
@@ -61,9 +63,9 @@ class SyncPipeline:
         self.store = store or HubStore(config.database_url)
         self.credentials = credentials
         self.lock = SyncLock(self.store)
-        #: (run id, frame, features) of the plan while ``match`` runs the shards in this process: they
-        #: take their rows of the plan's features instead of normalising again (tasks of a DAG cannot)
-        self._planned: tuple[str, Any, Any] | None = None
+        #: The plan while ``match`` runs the shards in this process: they take their records and
+        #: features from it instead of reading and normalising again (tasks of a DAG cannot)
+        self._planned: _Planned | None = None
         self._keep_plan = False
 
     @contextmanager
@@ -180,7 +182,6 @@ class SyncPipeline:
         started = utcnow()
         with self.step(run_id, "match-plan") as step:
             constraints = self._constraints()
-            searchable = self.store.staging.refresh_search_keys()
             stored = self.store.runs.active_model()
             watermark = self.store.staging.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
             why_retrain = _retrain_reason(stored, rematch_all, self.config.matching)
@@ -191,14 +192,16 @@ class SyncPipeline:
                 since = datetime.fromisoformat(str(watermark))
                 dirty = self.store.staging.changed_since(since) | self.store.decisions.decided_since(since)
             if not full and not dirty:  # nothing new, changed or decided: nothing to normalise or match
-                plan, component_of = MatchScope.nothing(), {}
+                searchable = self.store.staging.refresh_search_keys()
+                plan, shard_of = MatchScope.nothing(), _EMPTY_SHARDS
                 model_id = self.store.runs.active_model_id()
                 records = self.store.staging.live_count()
             else:
                 frame = self.store.staging.load_match_frame()
                 records = frame.height
-                features = match_features(frame)  # normalised once, for the model and the components
-                self._planned = (run_id, frame, features) if self._keep_plan else None
+                # normalised once, for the search keys, the model and the components
+                features = match_features(frame)
+                searchable = self.store.staging.refresh_search_keys(known=(frame, features), as_of=started)
                 if why_retrain:  # the stored model no longer describes this engine (or there is none)
                     # the stewards' decisions so far are labels: they re-estimate m, calibrate thresholds
                     model = train_model(
@@ -213,19 +216,16 @@ class SyncPipeline:
                     plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
                 else:
                     plan = affected_scope(frame, components, dirty, self.store.golden.membership())
-                component_of = {RecordKey(sy, si): c for sy, si, c in components.iter_rows()}
+                shard_of = _shards_of(plan.frame, components, self.config.matching.shards)
+                if self._keep_plan:
+                    self._planned = _Planned(run_id, frame, features, plan.frame, shard_of["shard"])
             shards = self.config.matching.shards
-            live = [
-                RecordKey(sy, si) for sy, si in plan.frame.select("source_system", "source_id").iter_rows()
-            ]
-            rows = [(key, component_of[key] % shards) for key in live]
-            if plan.scope is not None:
-                rows += [(key, -1) for key in plan.scope - set(live)]  # deleted: rebuild their golden records
+            rows = _with_deleted(shard_of.select("source_system", "source_id", "shard"), plan.scope)
             stats = {
                 "mode": "full" if full else "incremental",
                 **({"full_because": why_full} if why_full else {}),
                 "records": records,
-                "rematched_records": len(live),
+                "rematched_records": plan.frame.height,
                 "rematched_components": plan.components,
                 "search_keys_refreshed": searchable,
             }
@@ -251,19 +251,23 @@ class SyncPipeline:
             plan = self.store.runs.plan(run_id)
             if plan is None:
                 raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
-            frame = self.store.staging.load_match_frame(run_id, shard)
+            planned = self._planned if self._planned and self._planned.run_id == run_id else None
+            if planned is None:
+                frame, features = self.store.staging.load_match_frame(run_id, shard), None
+            else:  # the plan's own records: the same rows, sorted alike, as the query would read
+                frame = planned.matched.filter(planned.shard == shard)
+                features = features_of(planned.features, planned.frame, frame)
             clusters: dict[RecordKey, str] = {}
             pairs: list[dict[str, Any]] = []
             matcher: dict[str, Any] = {}
             if frame.height:
                 model = MatchModel.model_validate(self.store.runs.model(plan.model_id))
-                planned = self._planned if self._planned and self._planned[0] == run_id else None
                 result = match_frame(
                     frame,
                     config=self.config.matching,
                     constraints=self._constraints(),
                     model=model,
-                    features=features_of(planned[2], planned[1], frame) if planned else None,
+                    features=features,
                 )
                 for system, source_id, cluster in result.clusters.select(
                     "source_system", "source_id", "cluster_id"
@@ -429,6 +433,44 @@ class SyncPipeline:
                 summary.published[source.name] = self.publish(source.name, summary.run_id)
             except Exception as exc:  # noqa: BLE001
                 summary.failed[f"publish:{source.name}"] = f"{type(exc).__name__}: {exc}"
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A plan kept in the process that made it, for its shards (see ``SyncPipeline.match``)."""
+
+    run_id: str
+    frame: pl.DataFrame  # every live record, as ``load_match_frame`` read it
+    features: pl.DataFrame  # ``match_features(frame)``
+    matched: pl.DataFrame  # the records this run matches (``MatchScope.frame``)
+    shard: pl.Series  # the shard of each row of ``matched``
+
+
+_EMPTY_SHARDS = pl.DataFrame(schema={"source_system": pl.Utf8, "source_id": pl.Utf8, "shard": pl.Int64})
+
+
+def _shards_of(matched: pl.DataFrame, components: pl.DataFrame, shards: int) -> pl.DataFrame:
+    """``source_system, source_id, shard`` of each record of ``matched``, in its order: whole candidate
+    components to a shard (``component % shards``), as columns (Python keys cost ~5 s at 100k)."""
+    return matched.select("source_system", "source_id").join(
+        components.select("source_system", "source_id", (pl.col("component") % shards).alias("shard")),
+        on=["source_system", "source_id"],
+        how="left",
+        maintain_order="left",
+    )
+
+
+def _with_deleted(rows: pl.DataFrame, scope: set[RecordKey] | None) -> pl.DataFrame:
+    """The plan's rows plus, shard -1, the records of ``scope`` not among them: deleted records,
+    whose golden records are rebuilt."""
+    if scope is None:
+        return rows
+    keys = pl.DataFrame(
+        {"source_system": [k.source_system for k in scope], "source_id": [k.source_id for k in scope]},
+        schema={"source_system": pl.Utf8, "source_id": pl.Utf8},
+    )
+    deleted = keys.join(rows, on=["source_system", "source_id"], how="anti")
+    return pl.concat([rows, deleted.with_columns(shard=pl.lit(-1, dtype=pl.Int64))])
 
 
 def _retrain_reason(stored: dict[str, Any] | None, rematch_all: bool, config: MatchingConfig) -> str | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub.models import MatchModelRow, MatchPlanPair, MatchPlanRow, MatchPlanRun, core_table
-from hub.store.common import Repository, _jsonable
+from hub.store.common import EncodedJSON, Repository, json_text
 from schemas import RecordKey
 
 
@@ -35,25 +36,18 @@ class MatchRunRepository(Repository):
         with self.sessions() as session:
             return session.scalar(select(MatchModelRow.model).order_by(MatchModelRow.id.desc()).limit(1))
 
-    def save_plan(self, plan: MatchPlanRun, rows: Sequence[tuple[RecordKey, int]]) -> None:
-        """Store a run's plan (replacing an earlier attempt of the same run): each record and its shard."""
+    def save_plan(self, plan: MatchPlanRun, rows: pl.DataFrame) -> None:
+        """Store a run's plan (replacing an earlier attempt of the same run): each record and its shard
+        (``rows``: ``source_system, source_id, shard``)."""
         with self.sessions.begin() as session:
             self._drop_plan(session, plan.run_id)
             session.add(plan)
             session.flush()
-            for start in range(0, len(rows), 5000):
-                session.execute(
-                    core_table(MatchPlanRow).insert(),
-                    [
-                        {
-                            "run_id": plan.run_id,
-                            "source_system": k.source_system,
-                            "source_id": k.source_id,
-                            "shard": shard,
-                        }
-                        for k, shard in rows[start : start + 5000]
-                    ],
-                )
+            columns = rows.select("source_system", "source_id", "shard").with_columns(
+                run_id=pl.lit(plan.run_id, dtype=pl.Utf8)
+            )
+            for start in range(0, columns.height, 5000):
+                session.execute(core_table(MatchPlanRow).insert(), columns.slice(start, 5000).to_dicts())
 
     def plan(self, run_id: str) -> MatchPlanRun | None:
         with self.sessions() as session:
@@ -82,11 +76,13 @@ class MatchRunRepository(Repository):
                         for k, label in clusters.items()
                     ],
                 )
+            encoded = bindparam("pair", type_=EncodedJSON())
+            insert_pairs = core_table(MatchPlanPair).insert().values(pair=encoded)
             for start in range(0, len(pairs), 5000):
                 session.execute(
-                    core_table(MatchPlanPair).insert(),
+                    insert_pairs,
                     [
-                        {"run_id": run_id, "shard": shard, "pair": _jsonable(p)}
+                        {"run_id": run_id, "shard": shard, "pair": json_text(p)}
                         for p in pairs[start : start + 5000]
                     ],
                 )
