@@ -35,6 +35,7 @@ from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
 from hub.store import CUSTOMERS_STREAM, HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
+from hub.store.common import KEY_COLUMNS, key_frame
 from hub.store.outbox import PushedGolden
 from hub.sync_lock import SyncLock
 from hub.webhook_inbox import WebhookInbox
@@ -465,11 +466,7 @@ def _with_deleted(rows: pl.DataFrame, scope: set[RecordKey] | None) -> pl.DataFr
     whose golden records are rebuilt."""
     if scope is None:
         return rows
-    keys = pl.DataFrame(
-        {"source_system": [k.source_system for k in scope], "source_id": [k.source_id for k in scope]},
-        schema={"source_system": pl.Utf8, "source_id": pl.Utf8},
-    )
-    deleted = keys.join(rows, on=["source_system", "source_id"], how="anti")
+    deleted = key_frame(scope).join(rows, on=KEY_COLUMNS, how="anti")
     return pl.concat([rows, deleted.with_columns(shard=pl.lit(-1, dtype=pl.Int64))])
 
 

@@ -8,7 +8,7 @@ components gives exactly what a full rebuild would give — the property the tes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +16,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from hub.store.common import KEY_COLUMNS, key_frame, rows_of
 from schemas import RecordKey
 
 
@@ -28,20 +29,15 @@ class MatchScope:
     @classmethod
     def nothing(cls) -> MatchScope:
         """Nothing new, changed, deleted or decided since the last run: no record to match."""
-        return cls(frame=pl.DataFrame(schema={"source_system": pl.Utf8, "source_id": pl.Utf8}), scope=set())
+        return cls(frame=key_frame([]), scope=set())
 
 
-_KEY = ["source_system", "source_id"]
-_KEY_SCHEMA = {"source_system": pl.Utf8, "source_id": pl.Utf8}
+_KEY = KEY_COLUMNS
 
 
-def _key_frame(keys: Iterable[RecordKey], golden: list[str] | None = None) -> pl.DataFrame:
-    """Record keys (and with ``golden`` each key's golden id) as a frame, to join on."""
-    keys = list(keys)
-    data = {"source_system": [k.source_system for k in keys], "source_id": [k.source_id for k in keys]}
-    if golden is None:
-        return pl.DataFrame(data, schema=_KEY_SCHEMA)
-    return pl.DataFrame({**data, "golden": golden}, schema={**_KEY_SCHEMA, "golden": pl.Utf8})
+def _golden_frame(membership: Mapping[RecordKey, str]) -> pl.DataFrame:
+    """Each record key with its golden id (``golden``), to join on."""
+    return key_frame(membership).with_columns(golden=pl.Series(list(membership.values()), dtype=pl.Utf8))
 
 
 def _edges(
@@ -69,8 +65,8 @@ def affected_scope(
     ~4 s at 100k records).
     """
     in_component = components.select(*_KEY, "component")
-    in_golden = _key_frame(membership, list(membership.values()))
-    changed = _key_frame(dirty)
+    in_golden = _golden_frame(membership)
+    changed = key_frame(dirty)
     records = (
         pl.concat([in_component.select(_KEY), in_golden.select(_KEY), changed])
         .unique()
@@ -88,6 +84,6 @@ def affected_scope(
     hit = labels[records.join(changed, on=_KEY, how="semi")["_node"].to_numpy()]
     affected = records.filter(pl.Series(np.isin(labels, hit))).select(_KEY)
     live = affected.join(in_component, on=_KEY)
-    rows = frame.select(_KEY).with_row_index("_at").join(live, on=_KEY, how="semi")["_at"].sort()
+    rows = rows_of(frame, live.select(_KEY))
     scope = {RecordKey(s, i) for s, i in affected.iter_rows()}
     return MatchScope(frame=frame[rows], scope=scope, components=live["component"].n_unique())

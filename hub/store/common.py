@@ -79,6 +79,26 @@ def _flat_frame(rows: Sequence[Any]) -> pl.DataFrame:
     return pl.DataFrame(data, schema={name: pl.Utf8 for name in FLAT_COLUMNS})
 
 
+#: The columns that name a source record in a frame, and their types.
+KEY_COLUMNS = ["source_system", "source_id"]
+KEY_SCHEMA = {"source_system": pl.Utf8, "source_id": pl.Utf8}
+
+
+def key_frame(keys: Iterable[RecordKey]) -> pl.DataFrame:
+    """Record keys as a ``source_system, source_id`` frame, to join a frame of records on."""
+    keys = list(keys)
+    return pl.DataFrame(
+        {"source_system": [k.source_system for k in keys], "source_id": [k.source_id for k in keys]},
+        schema=KEY_SCHEMA,
+    )
+
+
+def rows_of(frame: pl.DataFrame, keys: pl.DataFrame) -> pl.Series:
+    """Positions, ascending, of the rows of ``frame`` whose key is among ``keys`` (a key frame)."""
+    at = frame.select(KEY_COLUMNS).with_row_index("_at")
+    return at.join(keys, on=KEY_COLUMNS, how="semi")["_at"].sort()
+
+
 def content_hash(data: Any) -> str:
     """Stable hash of JSON-able data: tells a real change from a re-delivery of the same content."""
     blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)

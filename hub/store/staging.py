@@ -31,7 +31,9 @@ from hub.store.common import (
     _flat_frame,
     _ids_by_system,
     key_chunks,
+    key_frame,
     keys_in,
+    rows_of,
 )
 from hub.store.quarantine_rows import record as record_quarantined
 from hub.store.staging_writes import write_orders, write_records
@@ -48,12 +50,7 @@ def _search_keys(
     keys: dict[RecordKey, set[str]] = {}
     if known is not None:
         frame, features = known
-        wanted = pl.DataFrame(
-            {"source_system": [k.source_system for k in part], "source_id": [k.source_id for k in part]},
-            schema={"source_system": pl.Utf8, "source_id": pl.Utf8},
-        )
-        at = frame.select("source_system", "source_id").with_row_index("_at")
-        rows = at.join(wanted, on=["source_system", "source_id"], how="semi")["_at"]
+        rows = rows_of(frame, key_frame(part))
         if len(rows):
             keys = feature_keys(frame[rows], features[rows])
     missing = [k for k in part if k not in keys]
