@@ -29,7 +29,7 @@ from hub.parked_pushes import ParkedPushes
 from hub.prefetch import prefetched
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
-from hub.rematch import MatchScope, affected_scope
+from hub.rematch import MatchScope, affected_scope, unchanged_clusters
 from hub.row_digests import RowDigests
 from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
@@ -190,8 +190,7 @@ class SyncPipeline:
             full = why_full is not None
             dirty: set[RecordKey] = set()
             if not full:
-                since = datetime.fromisoformat(str(watermark))
-                dirty = self.store.staging.changed_since(since) | self.store.decisions.decided_since(since)
+                dirty = self._dirty()
             if not full and not dirty:  # nothing new, changed or decided: nothing to normalise or match
                 searchable = self.store.staging.refresh_search_keys()
                 plan, shard_of = MatchScope.nothing(), _EMPTY_SHARDS
@@ -291,21 +290,41 @@ class SyncPipeline:
                 raise RuntimeError(f"shards {missing} of run {run_id!r} have not reported; rerun them")
             clusters: dict[Any, list[RecordKey]] = dict(labelled)
             checkpoint("match.computed")
+            kept: set[RecordKey] = set()
+            if not plan.full:  # golden records that would come out as stored are not rebuilt
+                previous = self.store.golden.membership_of(planned)
+                for label in unchanged_clusters(clusters, previous, self._dirty(undone_too=True)):
+                    kept.update(clusters.pop(label))
             counts = consolidate(
                 self.store,
                 self.config,
                 clusters,
                 run_id=run_id,
                 pairs=pairs,
-                scope=None if plan.full else planned,
+                scope=None if plan.full else planned - kept,
+                pair_scope=kept or None,
             )
             self.store.staging.set_cursor(HUB_SOURCE, plan.started_at.isoformat(), stream=MATCH_STREAM)
             self.store.runs.drop_plan(run_id)
             by_decision: dict[str, int] = defaultdict(int)
             for pair in pairs:
                 by_decision[pair["decision"]] += 1
-            step.stats = {**plan.stats, "shards": plan.shards, "pairs": dict(by_decision), **counts}
+            step.stats = {
+                **plan.stats,
+                "shards": plan.shards,
+                "pairs": dict(by_decision),
+                "kept_records": len(kept),
+                **counts,
+            }
         return step.stats
+
+    def _dirty(self, undone_too: bool = False) -> set[RecordKey]:
+        """Records new, changed, deleted or decided (``undone_too``: or undone) since the last match
+        run (its watermark)."""
+        watermark = self.store.staging.get_cursor(HUB_SOURCE, stream=MATCH_STREAM)
+        since = datetime.fromisoformat(str(watermark)) if watermark else None
+        decided = self.store.decisions.decided_since(since, undone_too=undone_too)
+        return self.store.staging.changed_since(since) | decided
 
     # ---- publish -------------------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ TABLES = {
     "golden_records": ("golden_id",),
     "cross_references": ("source_system", "source_id"),
     "match_pairs": ("id",),
-    "field_conflicts": ("id",),
+    "field_conflicts": ("golden_id", "field"),
     "review_items": ("a", "b"),
     "review_item_sources": ("a", "b", "source_system"),
     "audit_log": ("id",),
@@ -53,6 +53,9 @@ TABLES = {
 }
 #: Wall-clock columns: when a row was written, never what.
 CLOCK = {"at", "created_at", "updated_at", "linked_at", "decided_at", "undone_at"}
+#: Row ids that say only when a row was written: an incremental run keeps the conflict rows of the
+#: golden records it does not rebuild (``hub.rematch.unchanged_clusters``), so they keep their ids.
+ROW_IDS = {"field_conflicts": "id"}
 
 
 def _records() -> list[CustomerRecord]:
@@ -134,7 +137,7 @@ def table_digests(store: HubStore) -> dict[str, dict[str, Any]]:
     with store.engine.connect() as connection:
         for name, order in TABLES.items():
             table = metadata.tables[name]
-            columns = [c for c in table.columns if c.name not in CLOCK]
+            columns = [c for c in table.columns if c.name not in CLOCK and c.name != ROW_IDS.get(name)]
             rows = connection.execute(table.select().with_only_columns(*columns).order_by(*order)).all()
             text = json.dumps(
                 [dict(zip([c.name for c in columns], _canonical(list(r)), strict=True)) for r in rows],
