@@ -29,7 +29,7 @@ from hub.parked_pushes import ParkedPushes
 from hub.prefetch import prefetched
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
-from hub.rematch import MatchScope, affected_scope, unchanged_clusters
+from hub.rematch import KEPT, MatchScope, affected_scope, touching, unchanged_clusters
 from hub.row_digests import RowDigests
 from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
@@ -273,11 +273,30 @@ class SyncPipeline:
                     "source_system", "source_id", "cluster_id"
                 ).iter_rows():
                     clusters[RecordKey(system, source_id)] = f"{shard}:{cluster}"
-                pairs = [row for chunk in result.pair_rows() for row in chunk]  # match + review pairs
+                kept = set() if plan.full else self._kept(clusters)
+                clusters.update(dict.fromkeys(kept, KEPT))
+                among = touching(result.pairs, kept) if kept else None
+                pairs = [row for chunk in result.pair_rows(among=among) for row in chunk]  # match + review
                 matcher = result.stats
             self.store.runs.save_shard(run_id, shard, clusters, pairs)
-            step.stats = {"records": frame.height, "pairs": len(pairs), "matcher": matcher}
+            kept_count = sum(1 for label in clusters.values() if label == KEPT)
+            step.stats = {
+                "records": frame.height,
+                "kept": kept_count,
+                "pairs": len(pairs),
+                "matcher": matcher,
+            }
         return step.stats
+
+    def _kept(self, clusters: dict[RecordKey, str]) -> set[RecordKey]:
+        """The records of the clusters that are a stored golden record, unchanged (``unchanged_clusters``):
+        their golden records are not rebuilt, their pairs with each other not written again."""
+        members: dict[str, list[RecordKey]] = defaultdict(list)
+        for key, label in clusters.items():
+            members[label].append(key)
+        previous = self.store.golden.links_of(set(self.store.golden.membership_of(clusters).values()))
+        labels = unchanged_clusters(members, previous, self._dirty(undone_too=True))
+        return {key for label in labels for key in members[label]}
 
     def finish_match(self, run_id: str) -> dict[str, Any]:
         """Consolidate every shard's clusters into golden records in one transaction; move the watermark."""
@@ -290,11 +309,7 @@ class SyncPipeline:
                 raise RuntimeError(f"shards {missing} of run {run_id!r} have not reported; rerun them")
             clusters: dict[Any, list[RecordKey]] = dict(labelled)
             checkpoint("match.computed")
-            kept: set[RecordKey] = set()
-            if not plan.full:  # golden records that would come out as stored are not rebuilt
-                previous = self.store.golden.membership_of(planned)
-                for label in unchanged_clusters(clusters, previous, self._dirty(undone_too=True)):
-                    kept.update(clusters.pop(label))
+            kept = set(clusters.pop(KEPT, []))  # their golden records stay as stored
             counts = consolidate(
                 self.store,
                 self.config,
@@ -302,7 +317,6 @@ class SyncPipeline:
                 run_id=run_id,
                 pairs=pairs,
                 scope=None if plan.full else planned - kept,
-                pair_scope=kept or None,
             )
             self.store.staging.set_cursor(HUB_SOURCE, plan.started_at.isoformat(), stream=MATCH_STREAM)
             self.store.runs.drop_plan(run_id)

@@ -90,6 +90,10 @@ def affected_scope(
     return MatchScope(frame=frame[rows], scope=scope, components=live["component"].n_unique())
 
 
+#: The cluster label a shard gives the records of clusters that keep their stored golden record.
+KEPT = "kept"
+
+
 def unchanged_clusters(
     clusters: Mapping[Any, Sequence[RecordKey]],
     previous: Mapping[RecordKey, str],
@@ -103,9 +107,8 @@ def unchanged_clusters(
     The scope of an incremental run is closed over whole candidate components, which chain through
     shared landlines, towns and common names: at 100k records a 1 % change re-matches half of the
     hub, though only a few hundred golden records can come out different. Those are rebuilt; the rest
-    keep their golden records and only their scored pairs are replaced (``StoredMatch.pair_scope``).
-    ``previous``: the stored golden id of each record of the run's scope (all of a golden record's
-    members are in it: the scope is closed over golden records).
+    keep their golden records, and their pairs with each other too (see ``touching``). ``previous``:
+    the stored golden id of every member of the golden records the clusters' records belong to.
     """
     members_of: dict[str, set[RecordKey]] = {}
     for key, golden_id in previous.items():
@@ -117,3 +120,19 @@ def unchanged_clusters(
         if stored == set(members) and len(members) == len(stored) and dirty.isdisjoint(members):
             kept.append(label)
     return kept
+
+
+def touching(pairs: pl.DataFrame, kept: set[RecordKey]) -> np.ndarray:
+    """Per pair (``left_system, left_id, right_system, right_id``), whether it has a side outside ``kept``.
+
+    A pair of two kept records is the stored one: its score and decision depend only on its two
+    unchanged records and the frozen model, and whether clustering cut it only on their two clusters,
+    both as stored. Only the other pairs are written again.
+    """
+    wanted = pl.Series([f"{k.source_system}\x1f{k.source_id}" for k in kept], dtype=pl.Utf8)
+
+    def side(system: str, source_id: str) -> np.ndarray:
+        keys = pairs.select(pl.concat_str([pl.col(system), pl.col(source_id)], separator="\x1f")).to_series()
+        return keys.is_in(wanted.implode()).to_numpy()
+
+    return ~(side("left_system", "left_id") & side("right_system", "right_id"))
