@@ -215,7 +215,7 @@ class SyncPipeline:
                 if full:
                     plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
                 else:
-                    plan = affected_scope(frame, components, dirty, self.store.golden.membership())
+                    plan = affected_scope(frame, components, dirty, self.store.golden.links_frame())
                 shard_of = _shards_of(plan.frame, components, self.config.matching.shards)
                 if self._keep_plan:
                     self._planned = _Planned(run_id, frame, features, plan.frame, shard_of["shard"])
@@ -273,7 +273,13 @@ class SyncPipeline:
                     "source_system", "source_id", "cluster_id"
                 ).iter_rows():
                     clusters[RecordKey(system, source_id)] = f"{shard}:{cluster}"
-                kept = set() if plan.full else self._kept(clusters)
+                kept = (
+                    set()
+                    if plan.full
+                    else unchanged_clusters(
+                        result.clusters, self.store.golden.links_frame(), self._dirty(undone_too=True)
+                    )
+                )
                 clusters.update(dict.fromkeys(kept, KEPT))
                 among = touching(result.pairs, kept) if kept else None
                 pairs = [row for chunk in result.pair_rows(among=among) for row in chunk]  # match + review
@@ -287,16 +293,6 @@ class SyncPipeline:
                 "matcher": matcher,
             }
         return step.stats
-
-    def _kept(self, clusters: dict[RecordKey, str]) -> set[RecordKey]:
-        """The records of the clusters that are a stored golden record, unchanged (``unchanged_clusters``):
-        their golden records are not rebuilt, their pairs with each other not written again."""
-        members: dict[str, list[RecordKey]] = defaultdict(list)
-        for key, label in clusters.items():
-            members[label].append(key)
-        previous = self.store.golden.links_of(set(self.store.golden.membership_of(clusters).values()))
-        labels = unchanged_clusters(members, previous, self._dirty(undone_too=True))
-        return {key for label in labels for key in members[label]}
 
     def finish_match(self, run_id: str) -> dict[str, Any]:
         """Consolidate every shard's clusters into golden records in one transaction; move the watermark."""

