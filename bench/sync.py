@@ -106,7 +106,7 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
             took = (step["finished_at"] - step["started_at"]).total_seconds()
             steps[step["step"]] += took
             if step["step"] == "extract":
-                extract[step["source"]] = round(took, 1)
+                extract[step["source"]] = round(took, 2)
     shop = summary.extracted.get("webshop", {})
     plan = next(
         (s["stats"] for s in pipeline.store.runlog.run_steps(run_id) if s["step"] == "match-plan"), {}
