@@ -211,8 +211,8 @@ class WebShopConnector(SourceConnector):
         try:
             hooks = self._get("webhooks", "/webhooks", {"per_page": MAX_PER_PAGE})
         except ConnectorError as exc:
-            return f"could not list the shop's webhooks ({exc}); between full scans only changes that " \
-                   "customer.* webhooks deliver to the hub are seen"
+            return (f"could not list the shop's webhooks ({exc}); between full scans only changes that "
+                    "customer.* webhooks deliver to the hub are seen")
         missing = missing_webhooks([h for h in hooks if isinstance(h, Mapping)] if isinstance(hooks, list)
                                    else [], self.name)
         if not missing:

@@ -148,3 +148,10 @@ def test_without_webhooks_the_run_warns_and_a_full_refresh_or_a_due_scan_still_s
         assert due["scan"] == "full" and due["updated"] == 1
         stored = pipeline.store.staging.load_records([RecordKey("webshop", "6")])
         assert stored[RecordKey("webshop", "6")].family_name == "AlsoUnannounced"
+
+
+def test_a_shop_that_refuses_the_webhook_list_is_a_warning_not_a_failed_sync(shop):
+    shop.system.faults.fail_next(1, status=403)  # the first request is GET /webhooks
+    connector = shop_connector(shop)
+    assert pulled_ids(list(connector.pull(None))) == VALID_IDS
+    assert connector.pull_notes["warning"].startswith("could not list the shop's webhooks (webshop.webhooks:")
