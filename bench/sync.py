@@ -18,7 +18,8 @@ change goes through the shop's API (``POST /customers/batch``), as customers edi
 webhooks are registered to it before the first sync, and the web shop source gets
 ``full_scan_every_seconds: 86400``: after the first (full) sync the re-syncs read only the announced
 customers. The full sync's push of golden ids makes the shop announce every customer it wrote; the
-re-sync that reads them is its own row (``echo re-sync``), after all deliveries arrived.
+re-sync that reads them is its own row (``echo re-sync``), after all deliveries arrived. The last
+run's push is announced after the receiver has stopped: the shop logs those deliveries as failed.
 
 The numbers for the README come from this command; nothing here is a test.
 """
