@@ -112,7 +112,8 @@ class SyncPipeline:
     ) -> tuple[StageStats, dict[str, int]]:
         """Pull from ``cursor`` and stage page by page, each page with its cursor. A row seen before
         is not mapped again (:mod:`connectors.row_digest`; a full refresh maps all); a page of only
-        such rows stores nothing, its cursor is written with the next stored page or at the end."""
+        such rows stores nothing, its cursor is written with the next stored page or at the end. The
+        counts include the connector's :attr:`~connectors.base.SourceConnector.pull_notes`."""
         stats, pages, by_digest = StageStats(), 0, 0
         digests = RowDigests(self.store)
         connector.known_digests = None if full_refresh else digests.lookup(source_name)
@@ -136,7 +137,8 @@ class SyncPipeline:
             checkpoint("extract.staged")
         if held is not None:  # lagging behind the pages is safe: they are re-read, unchanged
             self.store.staging.set_cursor(source_name, held, stream=CUSTOMERS_STREAM)
-        return stats, {"pages": pages, "unchanged_by_digest": by_digest}
+        # how the connector read (the web shop: whether it scanned), so the run log says it
+        return stats, {"pages": pages, "unchanged_by_digest": by_digest, **connector.pull_notes}
 
     def _extract_orders(
         self, connector: SourceConnector, source: str, run_id: str, full_refresh: bool
