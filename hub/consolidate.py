@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from hub.golden import assign_golden_ids, build_golden, field_conflicts
 from hub.store import HubStore, StaleDecisionsError, StoredMatch
-from schemas import HubConfig, RecordKey, StewardDecision
+from schemas import GoldenRecord, HubConfig, RecordKey, StewardDecision
 from schemas.steward import DecisionKind, FieldOverride, NotSameCustomer, SameCustomer, Unmerge
 
 Clusters = dict[Any, list[RecordKey]]
@@ -208,42 +208,80 @@ def build_golden_records(
     # only what the id assignment reads: the clusters' own links and the ids a new id could take
     previous = store.golden.membership_of(keys)
     assignment = assign_golden_ids(clusters, previous, store.golden.taken_ids, preferred)
-    records = store.staging.load_records(keys)
-    overrides = overrides_by_golden(decisions, assignment.retired)
-    trust = {s.name: s.trust for s in config.sources}
-    golden, conflicts = [], {}
-    for cluster, members in clusters.items():
-        golden_id = assignment.ids[cluster]
-        cluster_records = [records[k] for k in members]
-        own = overrides.get(golden_id, {})
-        golden.append(build_golden(golden_id, cluster_records, trust, own, config.survivorship))
-        found = field_conflicts(cluster_records, config.survivorship.conflict_fields)
-        found = {name: values for name, values in found.items() if name not in own}
-        if found:
-            conflicts[golden_id] = found
+    golden = GoldenBuild(
+        store, config, clusters, assignment.ids, overrides_by_golden(decisions, assignment.retired)
+    )
     membership = {key: assignment.ids[c] for c, members in clusters.items() for key in members}
     match = StoredMatch(
         golden=golden,
+        golden_ids=golden.ids,
         retired=assignment.retired,
         membership=membership,
         pairs=pairs,
         run_id=run_id,
         actor=actor,
         split_from=assignment.split_from,
-        conflicts=conflicts,
+        conflicts=golden.conflicts,
         scope=scope,
         decision_version=decision_version,
     )
     stats = {
-        "golden_records": len(golden),
+        "golden_records": len(golden.ids),
         "merged_golden_records": sum(1 for m in clusters.values() if len(m) > 1),
         "cross_system_golden_records": sum(
             1 for m in clusters.values() if len({k.source_system for k in m}) > 1
         ),
         "retired": len(assignment.retired),
-        "field_conflicts": sum(len(f) for f in conflicts.values()),
     }
     return Consolidation(match, stats)
+
+
+#: Clusters whose records are read and golden records built at a time: what a full run holds at once.
+BUILD_SLICE = 5_000
+
+
+class GoldenBuild:
+    """The golden records of ``clusters``, built while they are written, a slice of clusters at a time.
+
+    A full run's golden records held at once, with the source records they were built from, were the
+    peak of a sync (1.3 GB more than the matcher's at 100k records, ten times that at a million): here
+    each slice's source records are read, its golden records built, written (``collect_golden``
+    flushes every ``WRITE_SLICE``) and let go. Iterating again builds them again. ``conflicts``: each
+    built record's open field conflicts, filled as the records are built.
+    """
+
+    def __init__(
+        self,
+        store: HubStore,
+        config: HubConfig,
+        clusters: Clusters,
+        ids: Mapping[Any, str],
+        overrides: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        self.store, self.config, self.clusters, self.overrides = store, config, clusters, overrides
+        self.labels = list(clusters)
+        self.golden_of = ids
+        self.ids = [ids[c] for c in self.labels]
+        self.conflicts: dict[str, dict[str, list[dict[str, Any]]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __iter__(self) -> Iterator[GoldenRecord]:
+        trust = {s.name: s.trust for s in self.config.sources}
+        rules = self.config.survivorship
+        for start in range(0, len(self.labels), BUILD_SLICE):
+            part = self.labels[start : start + BUILD_SLICE]
+            records = self.store.staging.load_records([k for c in part for k in self.clusters[c]])
+            for cluster in part:
+                golden_id = self.golden_of[cluster]
+                cluster_records = [records[k] for k in self.clusters[cluster]]
+                own = self.overrides.get(golden_id, {})
+                yield build_golden(golden_id, cluster_records, trust, own, rules)
+                found = field_conflicts(cluster_records, rules.conflict_fields)
+                found = {name: values for name, values in found.items() if name not in own}
+                if found:
+                    self.conflicts[golden_id] = found
 
 
 def _consolidate_once(
@@ -275,4 +313,6 @@ def _consolidate_once(
         preferred=preferred,
         decision_version=version,
     )
-    return {**store.golden.save_match(built.match), **built.stats}
+    counts = store.golden.save_match(built.match)  # builds the golden records as it writes them
+    conflicts = sum(len(f) for f in built.match.conflicts.values())
+    return {**counts, **built.stats, "field_conflicts": conflicts}

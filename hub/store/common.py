@@ -163,7 +163,7 @@ class StoredMatch:
     only golden records that held or now hold those records are touched. ``None`` = everything.
     """
 
-    golden: list[GoldenRecord]
+    golden: Iterable[GoldenRecord]  # iterated once, while written (``hub.consolidate.GoldenBuild``)
     retired: dict[str, str]  # retired golden id -> surviving golden id
     membership: dict[RecordKey, str]  # source record -> golden id
     pairs: list[dict[str, Any]] | None  # rows for match_pairs (match + review); None = leave pairs alone
@@ -174,6 +174,7 @@ class StoredMatch:
         default_factory=dict
     )  # golden -> field -> values
     scope: set[RecordKey] | None = None
+    golden_ids: list[str] | None = None  # the ids of ``golden``, known without building them
     # records whose scored pairs are replaced, when more than ``scope``: an incremental run re-matched
     # them but kept their golden records as stored (``hub.rematch.unchanged_clusters``); None = scope
     pair_scope: set[RecordKey] | None = None

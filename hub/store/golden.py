@@ -35,7 +35,7 @@ from hub.store.golden_write import (
     stored_golden,
     write_conflicts,
     write_golden_and_links,
-    write_outbox,
+    write_golden_rows,
 )
 from hub.store.review_items import refresh_review_items
 from schemas import GoldenRecord, RecordKey
@@ -82,7 +82,9 @@ class GoldenRepository(Repository):
         only the golden records and links the result can change."""
         scope = result.scope
         links = current_links(session, None if scope is None else scope | set(result.membership))
-        built = {g.golden_id for g in result.golden}
+        built = (
+            set(result.golden_ids) if result.golden_ids is not None else {g.golden_id for g in result.golden}
+        )
         if scope is None:  # a full run: every active golden record, and those it builds
             current = stored_golden(session, built, all_active=True)
             touched_ids = {g for g, row in current.items() if row.status == "active"} | built
@@ -94,17 +96,19 @@ class GoldenRepository(Repository):
         actor = result.actor if result.actor != "hub" or not result.run_id else f"run:{result.run_id}"
         rows = MatchRows(now=utcnow(), actor=actor)
         counts = {
-            **collect_golden(result, current, rows),
+            # golden records, their audit entries and events go out a slice at a time (memory)
+            **collect_golden(
+                result, current, rows, built, flush=lambda: write_golden_rows(session, rows, result.run_id)
+            ),
             "links_changed": collect_links(result, links, rows),
         }
-        write_golden_and_links(session, rows)
+        write_golden_and_links(session, rows, result.run_id)
         self._replace_pairs(session, result, rows.now)
         write_conflicts(session, result, touched_ids, rows.now)
         if review_scope is not None:
             review_scope |= set(result.membership.values()) | set(result.retired)
         session.flush()
         refresh_review_items(session, review_scope)
-        write_outbox(session, rows, result.run_id)
         return counts
 
     @staticmethod

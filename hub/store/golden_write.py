@@ -11,7 +11,7 @@ those the per-row write gave (``tests/hub/test_golden_write_snapshot.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -122,10 +122,20 @@ class MatchRows:
         )
 
 
-def collect_golden(result: StoredMatch, current: dict[str, _Stored], rows: MatchRows) -> dict[str, int]:
-    """New, changed, re-explained and retired golden records, with their audit entries and events."""
+def collect_golden(
+    result: StoredMatch,
+    current: dict[str, _Stored],
+    rows: MatchRows,
+    live: set[str],
+    flush: Callable[[], None] | None = None,
+) -> dict[str, int]:
+    """New, changed, re-explained and retired golden records (``live``: the ids ``result`` builds),
+    with their audit entries and events; ``flush`` is called every ``WRITE_SLICE`` built records to
+    write what was collected so far (``write_golden_rows``): rows and ids keep their order."""
     now, counts = rows.now, {"golden_created": 0, "golden_updated": 0, "golden_retired": 0}
-    for golden in result.golden:
+    for built, golden in enumerate(result.golden, start=1):
+        if flush is not None and built % WRITE_SLICE == 0:
+            flush()
         data = golden.model_dump(mode="json")
         digest = content_hash({k: v for k, v in data.items() if k != "lineage"})
         row = current.get(golden.golden_id)
@@ -164,7 +174,6 @@ def collect_golden(result: StoredMatch, current: dict[str, _Stored], rows: Match
             # same values, other provenance (a steward pinned the value survivorship chose):
             # keep the lineage true without telling consumers about a change they cannot see
             rows.golden_lineage.append({"b_golden_id": golden.golden_id, "record": data})
-    live = {g.golden_id for g in result.golden}
     for golden_id, row in current.items():
         if golden_id not in live and row.status == "active":
             survivor = result.retired.get(golden_id)
@@ -215,25 +224,49 @@ def collect_links(result: StoredMatch, links: dict[RecordKey, str], rows: MatchR
     return changed
 
 
+#: Rows per executemany: the driver's parameters (a golden record's JSON text, several KB, in three
+#: tables) exist for one slice at a time, not for every record of a full run at once (1.5 GB at 100k).
+WRITE_SLICE = 2_000
+
+
+def _slices(params: Sequence[Row]) -> Iterable[list[Row]]:
+    return (list(params[start : start + WRITE_SLICE]) for start in range(0, len(params), WRITE_SLICE))
+
+
 def _update_many(session: Session, table: Table, where: Any, params: Sequence[Row]) -> None:
-    """One executemany UPDATE (``where`` names its ``b_`` parameters; the dicts' other keys are SET)."""
-    if params:
-        session.execute(table.update().where(where), list(params))
+    """Executemany UPDATEs (``where`` names its ``b_`` parameters; the dicts' other keys are SET)."""
+    for part in _slices(params):
+        session.execute(table.update().where(where), part)
 
 
 def _insert_many(session: Session, table: Table, params: Sequence[Row]) -> None:
-    if params:
-        session.execute(table.insert(), list(params))
+    for part in _slices(params):
+        session.execute(table.insert(), part)
 
 
-def write_golden_and_links(session: Session, rows: MatchRows) -> None:
-    """Golden records, cross-references and the audit trail: a few statements, whatever the size."""
+def write_golden_rows(session: Session, rows: MatchRows, run_id: str | None) -> None:
+    """The golden records, audit entries and outbox events collected so far, written and let go."""
     golden = core_table(GoldenRecordRow)
     by_id = golden.c.golden_id == bindparam("b_golden_id")
     _insert_many(session, golden, rows.golden_new)
     for group in (rows.golden_changed, rows.golden_lineage, rows.golden_retired):
         _update_many(session, golden, by_id, group)
     _insert_many(session, core_table(AuditEntry), rows.audit)
+    write_outbox(session, rows, run_id)
+    for written in (
+        rows.golden_new,
+        rows.golden_changed,
+        rows.golden_lineage,
+        rows.golden_retired,
+        rows.audit,
+    ):
+        written.clear()
+    rows.outbox.clear()
+
+
+def write_golden_and_links(session: Session, rows: MatchRows, run_id: str | None) -> None:
+    """Golden records, cross-references, the audit trail and the outbox: a few statements per slice."""
+    write_golden_rows(session, rows, run_id)
     links = core_table(CrossReference)
     _insert_many(session, links, rows.links_new)
     by_key = (links.c.source_system == bindparam("b_system")) & (links.c.source_id == bindparam("b_id"))

@@ -26,13 +26,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hub_staging import hub_config, stage
 from sqlalchemy import MetaData
 
+from hub import consolidate
 from hub.pipeline import SyncPipeline
 from hub.review_clusters import ReviewClusters
 from hub.stewardship import Stewardship
-from hub.store import HubStore
+from hub.store import HubStore, golden_write
 from schemas import CustomerRecord, RecordKey
 from schemas.steward import parse_decision
 from sources.generator import generate_dataset, to_customer_record
@@ -149,7 +151,11 @@ def table_digests(store: HubStore) -> dict[str, dict[str, Any]]:
     return out
 
 
-def test_golden_write_gives_the_same_rows_as_the_per_row_write(store_url):
+@pytest.mark.parametrize("slices", ["whole", "sliced"])
+def test_golden_write_gives_the_same_rows_as_the_per_row_write(store_url, slices, monkeypatch):
+    if slices == "sliced":  # golden records built, and rows written, a few at a time: the same rows
+        monkeypatch.setattr(consolidate, "BUILD_SLICE", 7)
+        monkeypatch.setattr(golden_write, "WRITE_SLICE", 5)
     store = history(store_url)
     try:
         expected = json.loads(SNAPSHOT.read_text())[store.engine.dialect.name]
