@@ -33,6 +33,9 @@ import orjson
 
 #: Non-string keys as ``json.dumps`` writes them; everything else is orjson's default.
 _OPTIONS = orjson.OPT_NON_STR_KEYS
+#: For :func:`dumps_any`: dates, times and dataclasses left to the fallback, which makes them their
+#: ``str`` as ``json.dumps(default=str)`` did (orjson would write ISO 8601 and objects).
+_STRICT = _OPTIONS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 #: Digits kept as ``0``, every other byte blanked: a run of 19 zeros after it is an integer orjson
 #: would read as a float (beyond -2**63 .. 2**64-1). A regular expression took longer than the decoding.
 _DIGITS_ONLY = bytes(0x30 if b in b"0123456789" else 0x20 for b in range(256))
@@ -45,6 +48,18 @@ def dumps(value: Any) -> str:
         return orjson.dumps(value, option=_OPTIONS).decode()
     except orjson.JSONEncodeError:
         return json.dumps(value)
+
+
+def dumps_any(value: Any) -> str:
+    """``json.dumps(value, default=str)``'s JSON value: what JSON cannot hold becomes its ``str``.
+
+    orjson writes what it knows as ``json.dumps`` does (str and int subclasses, ``StrEnum`` members
+    among them, as their value); anything else -- dates, dataclasses, decimals, sets, numpy numbers --
+    goes to ``json.dumps(value, default=str)`` whole."""
+    try:
+        return orjson.dumps(value, option=_STRICT).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=str)
 
 
 def loads(text: str | bytes) -> Any:

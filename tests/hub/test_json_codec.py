@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
 
+import numpy as np
 import pytest
 from sqlalchemy import select, text
 
@@ -85,3 +90,36 @@ def test_datetimes_are_encoded_where_the_standard_library_refused_them():
     with pytest.raises(TypeError):
         json.dumps(at)
     assert json_codec.loads(json_codec.dumps({"at": at})) == {"at": "2026-12-06T10:00:00+00:00"}
+
+
+@dataclass
+class _Point:
+    x: int
+
+
+class _Kind(StrEnum):
+    MATCH = "match"
+
+
+def test_text_for_any_value_is_what_json_dumps_with_str_gave():
+    """``dumps_any`` (pairs, conflicts, pushed fields, quarantine payloads): ``str`` of what JSON
+    cannot hold, as ``json.dumps(default=str)``; every value orjson would write otherwise goes there."""
+    at = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+    value = {
+        **AWKWARD,
+        "at": at,
+        "day": date(2026, 1, 2),
+        "point": _Point(1),
+        "price": Decimal("1.10"),
+        "set": {3},
+        "kind": _Kind.MATCH,
+        "id": UUID(int=7),
+        "score": np.float64(0.25),
+        "count": np.int64(3),
+        "big": 2**70,
+    }
+    expected = json.loads(json.dumps(value, default=str))
+    assert json.loads(json_codec.dumps_any(value)) == expected
+    assert json_codec.loads(json_codec.dumps_any(value)) == expected
+    plain = {"left": "erp:1", "score": 0.93, "decision": _Kind.MATCH, "explanation": [{"name": "Jürgen"}]}
+    assert json_codec.loads(json_codec.dumps_any(plain)) == json.loads(json.dumps(plain, default=str))
