@@ -102,7 +102,7 @@ class _Kind(StrEnum):
 
 
 def test_text_for_any_value_is_what_json_dumps_with_str_gave():
-    """``dumps_any`` (pairs, conflicts, pushed fields, quarantine payloads): ``str`` of what JSON
+    """``dumps_any`` (``_jsonable``: conflicts, pushed fields, quarantine payloads): ``str`` of what JSON
     cannot hold, as ``json.dumps(default=str)``; every value orjson would write otherwise goes there."""
     at = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
     value = {
