@@ -178,7 +178,7 @@ def read_state(world: World) -> HubState:
 def webshop_cursor_covered(world: World, store: HubStore) -> bool:
     """The web shop's cursor is the next page of its id-ordered scan: every customer on the pages
     before it must be in the hub (stored or quarantined), else a crash moved the cursor ahead of the
-    data. (``scan1|1``: a scan ended; the next one starts over, nothing is claimed.)"""
+    data. (page 1: a scan ended or none began; nothing is claimed.)"""
     from connectors.rest_shop import scan_page
 
     cursor = store.staging.get_cursor("webshop")

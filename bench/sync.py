@@ -7,10 +7,19 @@ row gives the run's seconds and records per second end to end, the run log's sec
 the hub's peak RSS::
 
     .venv/bin/python -m bench.sync --records 20000 [--url postgresql+psycopg://...] [--in-process]
+        [--webhooks]
 
 The local systems run on the same 2 cores as the hub, as ``crmhub sources serve`` in a process of their
 own (a real ERP or shop is never a thread of the hub); their work is in the end-to-end seconds.
-``--in-process`` serves them from threads of the benchmark process instead, as the tests do.
+``--in-process`` serves them from threads of the benchmark process instead, as the tests do. The 1 %
+change goes through the shop's API (``POST /customers/batch``), as customers editing their accounts.
+
+``--webhooks``: the hub's web app serves its webhook receiver on loopback, the shop's ``customer.*``
+webhooks are registered to it before the first sync, and the web shop source gets
+``full_scan_every_seconds: 86400``: after the first (full) sync the re-syncs read only the announced
+customers. The full sync's push of golden ids makes the shop announce every customer it wrote; the
+re-sync that reads them is its own row (``echo re-sync``), after all deliveries arrived. The last
+run's push is announced after the receiver has stopped: the shop logs those deliveries as failed.
 
 The numbers for the README come from this command; nothing here is a test.
 """
@@ -19,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import resource
 import shlex
 import signal
@@ -29,26 +37,31 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bench.shop_webhooks import change_customers, receiving_webhooks, wait_for_announcements
 from crmhub.loopback import free_port, wait_for_port
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 from schemas import HubConfig
 from sources.run import start_local_sources
-from sources.webshop import WebShopSystem
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGED_SHARE = 0.01
+#: ``full_scan_every_seconds`` of the web shop with ``--webhooks``: no full scan within the bench.
+FULL_SCAN_EVERY = 86_400
 
 
-def _config(url: str) -> HubConfig:
+def _config(url: str, webhooks: bool = False) -> HubConfig:
     data = yaml.safe_load((REPO / "config" / "crmhub.yaml").read_text(encoding="utf-8"))
     data["database_url"] = url
+    if webhooks:
+        shop = next(s for s in data["sources"] if s["name"] == "webshop")
+        shop["options"] = {**(shop.get("options") or {}), "full_scan_every_seconds": FULL_SCAN_EVERY}
     return HubConfig.model_validate(data)
 
 
@@ -83,26 +96,19 @@ def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[No
         server.wait(timeout=60)
 
 
-def _change_webshop(data_dir: Path, share: float, seed: int = 1) -> int:
-    """Give ``share`` of the web shop's customers a new last name, as a customer editing their account
-    (in the shop's own database, which its server reads on every request)."""
-    store = WebShopSystem(data_dir / "webshop").store
-    customers, total = store.list_customers(page=1, per_page=1_000_000)
-    rng = random.Random(seed)
-    picked = rng.sample(customers, max(1, int(len(customers) * share)))
-    for customer in picked:
-        store.update_customer(int(customer["id"]), {"last_name": f"{customer['last_name'] or 'X'}-Neu"})
-    return len(picked)
-
-
 def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
     started = time.perf_counter()
     summary = pipeline.run(run_id=run_id)
     seconds = time.perf_counter() - started
     steps: dict[str, float] = defaultdict(float)
+    extract: dict[str, float] = {}  # per source: where a no-change re-sync's extract goes
     for step in pipeline.store.runlog.run_steps(run_id):
         if step.get("finished_at") and step.get("started_at"):
-            steps[step["step"]] += (step["finished_at"] - step["started_at"]).total_seconds()
+            took = (step["finished_at"] - step["started_at"]).total_seconds()
+            steps[step["step"]] += took
+            if step["step"] == "extract":
+                extract[step["source"]] = round(took, 2)
+    shop = summary.extracted.get("webshop", {})
     plan = next(
         (s["stats"] for s in pipeline.store.runlog.run_steps(run_id) if s["step"] == "match-plan"), {}
     )
@@ -111,21 +117,33 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
         "seconds": round(seconds, 1),
         "records/s": round(records / seconds),
         "steps": {k: round(v, 1) for k, v in steps.items()},
+        "extract": extract,
+        "shop": f"{shop.get('scan', '?').split(' (')[0]}, {shop.get('announced', 0)} announced",
         "rematched": plan.get("rematched_records"),
         "pushed": sum(p.get("pushed", 0) for p in summary.published.values()),
+        "pushed by source": {name: p.get("pushed", 0) for name, p in summary.published.items()},
         "failed": len(summary.failed),
         "peak MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }
 
 
-def run(records: int, url: str | None, workdir: Path, in_process: bool = False) -> list[dict[str, Any]]:
+def run(
+    records: int, url: str | None, workdir: Path, in_process: bool = False, webhooks: bool = False
+) -> list[dict[str, Any]]:
     data_dir = workdir / "sources"
     with local_systems(data_dir, records, in_process):
         store_url = url or f"sqlite:///{workdir / 'hub.db'}"
-        pipeline = SyncPipeline(_config(store_url), HubStore(store_url, upgrade=True))
-        rows = [_phase(pipeline, "full", records), _phase(pipeline, "no-change", records)]
-        changed = _change_webshop(data_dir, CHANGED_SHARE)
-        rows.append(_phase(pipeline, f"{changed}-changed", records))
+        config = _config(store_url, webhooks)
+        pipeline = SyncPipeline(config, HubStore(store_url, upgrade=True))
+        with receiving_webhooks(pipeline.store, config) if webhooks else nullcontext():
+            rows = [_phase(pipeline, "full", records)]
+            if webhooks:  # the full sync's push of golden ids: the shop announces each customer written
+                waited = wait_for_announcements(pipeline.store, rows[0]["pushed by source"].get("webshop", 0))
+                rows.append({**_phase(pipeline, "echo re-sync", records), "waited": round(waited, 1)})
+            rows.append(_phase(pipeline, "no-change", records))
+            changed = change_customers(data_dir, CHANGED_SHARE)
+            waited = wait_for_announcements(pipeline.store, changed) if webhooks else 0.0
+            rows.append({**_phase(pipeline, f"{changed}-changed", records), "waited": round(waited, 1)})
         return rows
 
 
@@ -134,17 +152,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--url", help="hub store URL (default: a new SQLite file)")
     parser.add_argument("--in-process", action="store_true", help="serve the local systems from threads")
+    parser.add_argument("--webhooks", action="store_true",
+                        help="the shop's customer.* webhooks to the hub, full_scan_every_seconds set")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="crmhub-sync-bench-") as tmp:
-        rows = run(args.records, args.url, Path(tmp), args.in_process)
-    backend = (args.url or "sqlite").split(":")[0]
-    print("| records | store | run | s | records/s | steps (s) | re-matched | pushed | failed | peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+        rows = run(args.records, args.url, Path(tmp), args.in_process, args.webhooks)
+    backend = (args.url or "sqlite").split(":")[0] + (" + webhooks" if args.webhooks else "")
+    print("| records | store | run | s | records/s | steps (s) | extract by source (s) | web shop | "
+          "re-matched | pushed | failed | peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         steps = ", ".join(f"{k} {v}" for k, v in r["steps"].items())
+        extract = ", ".join(f"{k} {v}" for k, v in r["extract"].items())
+        waited = f" (deliveries waited {r['waited']} s before)" if r.get("waited") else ""
         print(
-            f"| {args.records:,} | {backend} | {r['run']} | {r['seconds']} | {r['records/s']:,} | {steps} | "
-            f"{r['rematched']} | {r['pushed']} | {r['failed']} | {r['peak MB']:,} |"
+            f"| {args.records:,} | {backend} | {r['run']}{waited} | {r['seconds']} | {r['records/s']:,} | "
+            f"{steps} | {extract} | {r['shop']} | {r['rematched']} | {r['pushed']} | {r['failed']} | "
+            f"{r['peak MB']:,} |"
         )
     return 0
 

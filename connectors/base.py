@@ -105,6 +105,10 @@ class SourceConnector(ABC):
         self.config = config
         self.credentials = credentials or Credentials()
         self.mapping = FieldMapping({**self.default_mapping, **config.mapping})
+        #: What the last :meth:`pull` says about how it read, for the extract step's stats and the
+        #: sync summary: a connector that may leave out its scan says whether it scanned, so a skipped
+        #: scan is never mistaken for "nothing changed" (the web shop: ``scan``, ``announced``).
+        self.pull_notes: dict[str, Any] = {}
 
     @property
     def name(self) -> str:

@@ -6,12 +6,20 @@ https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-customers), so
 customer, in id order, page by page, and the hub keeps only what changed (each record's content hash
 against the stored one: an unchanged customer is counted as unchanged and not matched again). Id order
 does not move when customers are edited during the run; a customer deleted mid-run shifts the later
-pages by one, so one row may be read only by the next sync — delayed, never lost. The cursor is the
-next page of the scan (``scan1|<page>``) so a crashed run resumes where it stopped; after the last
-page it is ``scan1|1``: the next sync scans again. With ``customer.*`` webhooks pointed at the hub
+pages by one, so one row may be read only by the next sync — delayed, never lost. The cursor
+(:class:`connectors.shop_scan.ScanCursor`, ``scan2|<page>|<completed>``) is the next page of the scan,
+so a crashed run resumes where it stopped, and when the last complete scan finished; after the last
+page it is ``scan2|1|<now>``. With ``customer.*`` webhooks pointed at the hub
 (``POST /api/v1/webhooks/woocommerce/<source>``, :mod:`webapp.webhooks`), the customers they announced
 are read first, by id (``GET /customers?include=<ids>``), so a change is staged without waiting for
 the scan to reach it.
+
+Webhooks for freshness, a periodic full scan for completeness: by default every sync scans (safe
+without webhooks). With option ``full_scan_every_seconds`` a sync scans only when the last complete
+scan finished that long ago (a scan under way always resumes, a full refresh always scans) and
+otherwise reads only the announced customers -- a no-change re-sync of 100,000 customers is then a
+handful of requests instead of 1,000. What a missed delivery hid is found by the next scan. Each pull
+says in :attr:`pull_notes` whether it scanned, and warns when no active webhook delivers to the hub.
 
 Auth as WooCommerce requires: over HTTPS the consumer key and secret as HTTP Basic; over plain HTTP
 one-legged OAuth 1.0a, each request signed (HMAC-SHA256, parameters in the query string) with
@@ -28,7 +36,7 @@ that changes nothing sends nothing. Two calls per hundred customers instead of t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -41,13 +49,13 @@ from connectors.base import ConnectorError, OrderPage, Page, PushResult, PushUpd
 from connectors.credentials import Credentials
 from connectors.http import build_session, checked_request, delete_request, json_body, session_settings
 from connectors.mapping import get_path
+from connectors.shop_scan import STAMP_FORMAT, ScanCursor, missing_webhooks, next_scan_due
 from schemas import OrderRecord, QuarantinedRecord, SourceConfig
 from schemas.source_options import WebShopOptions
 
 MAX_PER_PAGE = 100  # WooCommerce refuses larger pages
 GOLDEN_ID_META_KEY = "crm_golden_id"
 GMT_FORMAT = "%Y-%m-%dT%H:%M:%S"
-CURSOR_VERSION = "scan1"
 ORDER_CURSOR_VERSION = "wm1"
 
 #: Source fields a push may write: account name/e-mail, billing fields and meta entries.
@@ -56,15 +64,8 @@ WRITABLE_TOP_LEVEL = frozenset({"email", "first_name", "last_name"})
 
 
 def scan_page(cursor: str) -> int:
-    """The page a ``scan1|<page>`` cursor resumes at; a cursor of the earlier watermark version
-    (``wm1|...``, from when the local shop offered a modified filter) starts a new scan."""
-    version, _, page = cursor.partition("|")
-    if version == "wm1":
-        return 1
-    if version != CURSOR_VERSION or not page.isdigit() or int(page) < 1:
-        raise ValueError(f"invalid cursor {cursor!r}; expected '{CURSOR_VERSION}|<page>' or none for a "
-                         "full refresh")
-    return int(page)
+    """The page a scan cursor (any version, :class:`connectors.shop_scan.ScanCursor`) resumes at."""
+    return ScanCursor.decode(cursor).page
 
 
 @dataclass(frozen=True, order=True)
@@ -138,6 +139,8 @@ class WebShopConnector(SourceConnector):
         api_path = "" if self.credentials.schema else self.options.api_path
         self.base_url = self.credentials.base_url().rstrip("/") + api_path
         self.session = build_session(**session_settings(self.options))
+        #: The clock the full-scan interval is measured with (a test may give another).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         if self.credentials.login:
             self.session.auth = woocommerce_auth(self.base_url, self.credentials.login,
                                                  self.credentials.password or "")
@@ -152,11 +155,27 @@ class WebShopConnector(SourceConnector):
     reads_announced = True
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
+        """The announced customers, then the scan -- unless ``full_scan_every_seconds`` says the last
+        complete scan is recent enough (:func:`connectors.shop_scan.next_scan_due`)."""
         try:
-            page = scan_page(cursor) if cursor else 1
+            position = ScanCursor.decode(cursor)
         except ValueError as exc:
             raise ConnectorError(self.name, "pull", str(exc)) from None
-        yield from self._announced(f"{CURSOR_VERSION}|{page}")
+        every = self.options.full_scan_every_seconds
+        interval = timedelta(seconds=every) if every is not None else None
+        due = next_scan_due(position, interval, self.clock())
+        ids = [i for i in dict.fromkeys(map(str, self.announced_ids)) if i.isdigit()]
+        self.pull_notes = {"scan": scan_note(position, due), "announced": len(ids)}
+        if interval is not None and (warning := self._webhook_warning()):
+            self.pull_notes["warning"] = warning
+        yield from self._announced(ids, position.encode())
+        if due is None:
+            yield from self._scan(position)
+
+    def _scan(self, position: ScanCursor) -> Iterator[Page]:
+        """Every customer in id order from the cursor's page; the last page's cursor records that a
+        complete scan finished now."""
+        page = position.page
         while True:
             params = {"page": page, "per_page": self.per_page, "orderby": "id", "order": "asc"}
             response = self._request("GET", "pull", "/customers", params=params, page=page)
@@ -166,15 +185,15 @@ class WebShopConnector(SourceConnector):
                                      f"customers, got {type(rows).__name__}")
             pages = response.headers.get("X-WP-TotalPages", "")
             last = len(rows) < self.per_page or (pages.isdigit() and page >= int(pages))
-            yield self._page(rows, f"{CURSOR_VERSION}|{1 if last else page + 1}")
+            after = position.finished(self.clock()) if last else position.next_page(page + 1)
+            yield self._page(rows, after.encode())
             if last:
                 return
             page += 1
 
-    def _announced(self, cursor: str) -> Iterator[Page]:
+    def _announced(self, ids: Sequence[str], cursor: str) -> Iterator[Page]:
         """Customers a webhook announced, by id, 100 a request; the scan's position stays ``cursor``.
         A deleted one is simply not in the answer (the scan and erasure handle deletes)."""
-        ids = [i for i in dict.fromkeys(map(str, self.announced_ids)) if i.isdigit()]
         for start in range(0, len(ids), MAX_PER_PAGE):
             chunk = ids[start:start + MAX_PER_PAGE]
             params = {"include": ",".join(chunk), "per_page": MAX_PER_PAGE, "orderby": "id", "order": "asc"}
@@ -184,6 +203,23 @@ class WebShopConnector(SourceConnector):
                 raise ConnectorError(self.name, "pull", f"announced customers: expected a JSON list, "
                                      f"got {type(rows).__name__}")
             yield self._page(rows, cursor)
+
+    def _webhook_warning(self) -> str | None:
+        """Why the webhooks may not cover the time between full scans, or ``None`` when an active
+        webhook of each ``customer.*`` topic delivers to this source's receiver. One ``GET /webhooks``;
+        a shop that refuses it (a key without that permission) is a warning too, not a failed sync."""
+        try:
+            hooks = self._get("webhooks", "/webhooks", {"per_page": MAX_PER_PAGE})
+        except ConnectorError as exc:
+            return (f"could not list the shop's webhooks ({exc}); between full scans only changes that "
+                    "customer.* webhooks deliver to the hub are seen")
+        missing = missing_webhooks([h for h in hooks if isinstance(h, Mapping)] if isinstance(hooks, list)
+                                   else [], self.name)
+        if not missing:
+            return None
+        return (f"full_scan_every_seconds is set but no active webhook delivers {', '.join(missing)} to "
+                f".../api/v1/webhooks/woocommerce/{self.name}: such changes are seen only by the next full "
+                "scan")
 
     def _page(self, rows: list[Any], cursor: str | None) -> Page:
         objects = [row for row in rows if isinstance(row, Mapping)]
@@ -341,6 +377,15 @@ class WebShopConnector(SourceConnector):
         return checked_request(self.name, operation, what,
                                lambda: self.session.request(method, self.base_url + path, **kwargs),
                                where=where, record_id=record_id, message=error_message)
+
+
+def scan_note(position: ScanCursor, due: datetime | None) -> str:
+    """The extract step's ``scan`` stat: whether this sync read every page, so a skipped scan is never
+    mistaken for "nothing changed"."""
+    if due is not None:
+        last = position.completed.strftime(STAMP_FORMAT) if position.completed else "?"
+        return f"skipped (last full scan {last}, next due {due.strftime(STAMP_FORMAT)})"
+    return f"full (resumed at page {position.page})" if position.page > 1 else "full"
 
 
 def is_after(key: Watermark | None, position: Watermark | None) -> bool:

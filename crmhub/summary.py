@@ -31,6 +31,7 @@ def format_run_summary(
             f"(new {st.get('inserted', 0)}, changed {st.get('updated', 0)}, "
             f"unchanged {st.get('unchanged', 0)}{echoes}), {st.get('quarantined', 0)} quarantined"
         )
+        lines += _scan_lines(st)
     for step in (s for s in steps if s["step"] == "match-plan" and s["status"] != "failed"):
         st = step["stats"]
         if st.get("mode") == "full":
@@ -88,6 +89,19 @@ def format_run_summary(
         f"{counts['golden_retired']} retired ids, {counts['quarantined']} quarantined rows",
     ]
     return "\n".join(lines)
+
+
+def _scan_lines(stats: dict[str, Any]) -> list[str]:
+    """Whether a source that may leave out its scan (the web shop) read every page or only what its
+    webhooks announced: a skipped scan must not read as "nothing changed"; and why the webhooks may
+    not cover the time until the next scan."""
+    lines = []
+    if stats.get("scan"):
+        lines.append(f"  {'':<12} scan: {stats['scan']}; {stats.get('announced', 0)} records announced by "
+                     "webhooks read by id")
+    if stats.get("warning"):
+        lines.append(f"  {'':<12} WARNING: {stats['warning']}")
+    return lines
 
 
 def format_erasures(stats: dict[str, Any]) -> str:

@@ -79,21 +79,6 @@ def hold_back(
     """
     if not decided:
         return clusters, pairs, scope
-    held = held_records(clusters, decided, membership)
-    kept = {c: members for c, members in clusters.items() if held.isdisjoint(members)}
-    everything = (
-        set(membership) | {k for members in clusters.values() for k in members} if scope is None else scope
-    )
-    if pairs is not None:
-        sides = (("left_system", "left_id"), ("right_system", "right_id"))
-        pairs = [p for p in pairs if all(RecordKey(p[s], p[i]) not in held for s, i in sides)]
-    return kept, pairs, everything - held
-
-
-def held_records(
-    clusters: Clusters, decided: set[RecordKey], membership: Mapping[RecordKey, str]
-) -> set[RecordKey]:
-    """``decided`` closed over the golden records and the computed clusters that hold them."""
     in_golden: dict[str, list[RecordKey]] = {}
     for key, golden_id in membership.items():
         in_golden.setdefault(golden_id, []).append(key)
@@ -107,7 +92,12 @@ def held_records(
         held.add(key)
         pending.extend(in_golden.get(membership.get(key, ""), []))
         pending.extend(clusters.get(cluster_of.get(key), []))
-    return held
+    kept = {c: members for c, members in clusters.items() if held.isdisjoint(members)}
+    everything = set(membership) | set(cluster_of) if scope is None else scope
+    if pairs is not None:
+        sides = (("left_system", "left_id"), ("right_system", "right_id"))
+        pairs = [p for p in pairs if all(RecordKey(p[s], p[i]) not in held for s, i in sides)]
+    return kept, pairs, everything - held
 
 
 def overrides_by_golden(
@@ -134,13 +124,11 @@ def consolidate(
     pairs: list[dict[str, Any]] | None = None,
     scope: set[RecordKey] | None = None,
     preferred: Mapping[Any, str] | None = None,
-    pair_scope: set[RecordKey] | None = None,
 ) -> dict[str, Any]:
     """Build and store the golden records of ``clusters`` (all of them, or those covering ``scope``).
 
-    ``pairs`` replaces the scored pairs of the scope and of ``pair_scope`` (records re-matched whose
-    golden records stay as stored; ``None`` keeps the pairs: steward decisions); ``preferred`` names
-    the golden id a cluster should get when it is free (undo restores old ids).
+    ``pairs`` replaces the scored pairs of the scope (``None`` keeps them: steward decisions);
+    ``preferred`` names the golden id a cluster should get when it is free (undo restores old ids).
     """
     with cycle_collection_paused():
         return until_fresh(
@@ -153,7 +141,6 @@ def consolidate(
                 pairs=pairs,
                 scope=scope,
                 preferred=preferred,
-                pair_scope=pair_scope,
             )
         )
 
@@ -211,7 +198,6 @@ def build_golden_records(
     scope: set[RecordKey] | None,
     preferred: Mapping[Any, str] | None,
     decision_version: str | None,
-    pair_scope: set[RecordKey] | None = None,
 ) -> Consolidation:
     """The golden records of ``clusters`` under ``decisions``, computed but not written: a steward
     decision writes them in the same transaction as the decision itself."""
@@ -246,7 +232,6 @@ def build_golden_records(
         split_from=assignment.split_from,
         conflicts=conflicts,
         scope=scope,
-        pair_scope=pair_scope,
         decision_version=decision_version,
     )
     stats = {
@@ -271,17 +256,13 @@ def _consolidate_once(
     pairs: list[dict[str, Any]] | None,
     scope: set[RecordKey] | None,
     preferred: Mapping[Any, str] | None,
-    pair_scope: set[RecordKey] | None,
 ) -> dict[str, Any]:
     version = store.decisions.decision_version()
     plan = store.runs.plan(run_id) if run_id else None
     if plan is not None:
         late = store.decisions.decided_since(plan.started_at, undone_too=True)
         if late:  # decisions taken while this run matched: rare, and only then are all links read
-            membership = store.golden.membership()
-            if pair_scope:  # the pairs those decisions wrote stay too
-                pair_scope = pair_scope - held_records(clusters, late, membership)
-            clusters, pairs, scope = hold_back(clusters, pairs, scope, late, membership)
+            clusters, pairs, scope = hold_back(clusters, pairs, scope, late, store.golden.membership())
     built = build_golden_records(
         store,
         config,
@@ -293,6 +274,5 @@ def _consolidate_once(
         scope=scope,
         preferred=preferred,
         decision_version=version,
-        pair_scope=pair_scope,
     )
     return {**store.golden.save_match(built.match), **built.stats}

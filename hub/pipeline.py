@@ -29,7 +29,7 @@ from hub.parked_pushes import ParkedPushes
 from hub.prefetch import prefetched
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
-from hub.rematch import MatchScope, affected_scope, unchanged_clusters
+from hub.rematch import KEPT, MatchScope, affected_scope, touching, unchanged_clusters
 from hub.row_digests import RowDigests
 from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
@@ -112,7 +112,8 @@ class SyncPipeline:
     ) -> tuple[StageStats, dict[str, int]]:
         """Pull from ``cursor`` and stage page by page, each page with its cursor. A row seen before
         is not mapped again (:mod:`connectors.row_digest`; a full refresh maps all); a page of only
-        such rows stores nothing, its cursor is written with the next stored page or at the end."""
+        such rows stores nothing, its cursor is written with the next stored page or at the end. The
+        counts include the connector's :attr:`~connectors.base.SourceConnector.pull_notes`."""
         stats, pages, by_digest = StageStats(), 0, 0
         digests = RowDigests(self.store)
         connector.known_digests = None if full_refresh else digests.lookup(source_name)
@@ -136,7 +137,8 @@ class SyncPipeline:
             checkpoint("extract.staged")
         if held is not None:  # lagging behind the pages is safe: they are re-read, unchanged
             self.store.staging.set_cursor(source_name, held, stream=CUSTOMERS_STREAM)
-        return stats, {"pages": pages, "unchanged_by_digest": by_digest}
+        # how the connector read (the web shop: whether it scanned), so the run log says it
+        return stats, {"pages": pages, "unchanged_by_digest": by_digest, **connector.pull_notes}
 
     def _extract_orders(
         self, connector: SourceConnector, source: str, run_id: str, full_refresh: bool
@@ -215,7 +217,7 @@ class SyncPipeline:
                 if full:
                     plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
                 else:
-                    plan = affected_scope(frame, components, dirty, self.store.golden.membership())
+                    plan = affected_scope(frame, components, dirty, self.store.golden.links_frame())
                 shard_of = _shards_of(plan.frame, components, self.config.matching.shards)
                 if self._keep_plan:
                     self._planned = _Planned(run_id, frame, features, plan.frame, shard_of["shard"])
@@ -273,10 +275,25 @@ class SyncPipeline:
                     "source_system", "source_id", "cluster_id"
                 ).iter_rows():
                     clusters[RecordKey(system, source_id)] = f"{shard}:{cluster}"
-                pairs = [row for chunk in result.pair_rows() for row in chunk]  # match + review pairs
+                kept = (
+                    set()
+                    if plan.full
+                    else unchanged_clusters(
+                        result.clusters, self.store.golden.links_frame(), self._dirty(undone_too=True)
+                    )
+                )
+                clusters.update(dict.fromkeys(kept, KEPT))
+                among = touching(result.pairs, kept) if kept else None
+                pairs = [row for chunk in result.pair_rows(among=among) for row in chunk]  # match + review
                 matcher = result.stats
             self.store.runs.save_shard(run_id, shard, clusters, pairs)
-            step.stats = {"records": frame.height, "pairs": len(pairs), "matcher": matcher}
+            kept_count = sum(1 for label in clusters.values() if label == KEPT)
+            step.stats = {
+                "records": frame.height,
+                "kept": kept_count,
+                "pairs": len(pairs),
+                "matcher": matcher,
+            }
         return step.stats
 
     def finish_match(self, run_id: str) -> dict[str, Any]:
@@ -290,11 +307,7 @@ class SyncPipeline:
                 raise RuntimeError(f"shards {missing} of run {run_id!r} have not reported; rerun them")
             clusters: dict[Any, list[RecordKey]] = dict(labelled)
             checkpoint("match.computed")
-            kept: set[RecordKey] = set()
-            if not plan.full:  # golden records that would come out as stored are not rebuilt
-                previous = self.store.golden.membership_of(planned)
-                for label in unchanged_clusters(clusters, previous, self._dirty(undone_too=True)):
-                    kept.update(clusters.pop(label))
+            kept = set(clusters.pop(KEPT, []))  # their golden records stay as stored
             counts = consolidate(
                 self.store,
                 self.config,
@@ -302,7 +315,6 @@ class SyncPipeline:
                 run_id=run_id,
                 pairs=pairs,
                 scope=None if plan.full else planned - kept,
-                pair_scope=kept or None,
             )
             self.store.staging.set_cursor(HUB_SOURCE, plan.started_at.isoformat(), stream=MATCH_STREAM)
             self.store.runs.drop_plan(run_id)

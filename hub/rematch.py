@@ -8,9 +8,7 @@ components gives exactly what a full rebuild would give — the property the tes
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -36,11 +34,6 @@ class MatchScope:
 _KEY = KEY_COLUMNS
 
 
-def _golden_frame(membership: Mapping[RecordKey, str]) -> pl.DataFrame:
-    """Each record key with its golden id (``golden``), to join on."""
-    return key_frame(membership).with_columns(golden=pl.Series(list(membership.values()), dtype=pl.Utf8))
-
-
 def _edges(
     links: pl.DataFrame, records: pl.DataFrame, group: str, first: int
 ) -> tuple[pl.Series, pl.Series, int]:
@@ -55,7 +48,7 @@ def affected_scope(
     frame: pl.DataFrame,
     components: pl.DataFrame,
     dirty: set[RecordKey],
-    membership: Mapping[RecordKey, str],
+    links: pl.DataFrame,
 ) -> MatchScope:
     """Close ``dirty`` over candidate components and previous golden records, and cut the frame to it.
 
@@ -63,10 +56,10 @@ def affected_scope(
     must be rebuilt too, and so must every component its remaining members sit in. That closure is
     the connected components, holding a dirty record, of the graph linking each record to its
     candidate component and its golden record: computed over columns (as Python sets of keys it cost
-    ~4 s at 100k records).
+    ~4 s at 100k records). ``links``: every record's golden id (``GoldenRepository.links_frame``).
     """
     in_component = components.select(*_KEY, "component")
-    in_golden = _golden_frame(membership)
+    in_golden = links.select(*_KEY, golden="golden_id")
     changed = key_frame(dirty)
     records = (
         pl.concat([in_component.select(_KEY), in_golden.select(_KEY), changed])
@@ -90,30 +83,62 @@ def affected_scope(
     return MatchScope(frame=frame[rows], scope=scope, components=live["component"].n_unique())
 
 
-def unchanged_clusters(
-    clusters: Mapping[Any, Sequence[RecordKey]],
-    previous: Mapping[RecordKey, str],
-    dirty: set[RecordKey],
-) -> list[Any]:
-    """The clusters of an incremental run that are exactly a stored golden record, member for member,
-    with no member new, changed or decided since the last run: their golden records would be rebuilt
-    to what is stored (a golden record is a function of its members' content, the decisions — which
-    rebuild what they touch when taken — and the configuration).
+#: The cluster label a shard gives the records of clusters that keep their stored golden record.
+KEPT = "kept"
+
+
+def unchanged_clusters(clusters: pl.DataFrame, links: pl.DataFrame, dirty: set[RecordKey]) -> set[RecordKey]:
+    """The records of the clusters of an incremental run that are exactly a stored golden record,
+    member for member, with no member new, changed or decided since the last run: their golden records
+    would be rebuilt to what is stored (a golden record is a function of its members' content, the
+    decisions — which rebuild what they touch when taken — and the configuration).
 
     The scope of an incremental run is closed over whole candidate components, which chain through
     shared landlines, towns and common names: at 100k records a 1 % change re-matches half of the
     hub, though only a few hundred golden records can come out different. Those are rebuilt; the rest
-    keep their golden records and only their scored pairs are replaced (``StoredMatch.pair_scope``).
-    ``previous``: the stored golden id of each record of the run's scope (all of a golden record's
-    members are in it: the scope is closed over golden records).
+    keep their golden records, and their pairs with each other too (see ``touching``).
+    ``clusters``: ``source_system, source_id, cluster_id``, one row per record; ``links``: the stored
+    ``source_system, source_id, golden_id`` of (at least) every member of their golden records.
     """
-    members_of: dict[str, set[RecordKey]] = {}
-    for key, golden_id in previous.items():
-        members_of.setdefault(golden_id, set()).add(key)
-    kept = []
-    for label, members in clusters.items():
-        stored = members_of.get(previous.get(members[0], ""))
-        # no member gone, none added, none listed twice, none changed
-        if stored == set(members) and len(members) == len(stored) and dirty.isdisjoint(members):
-            kept.append(label)
-    return kept
+    sizes = links.group_by("golden_id").agg(stored=pl.len())
+    changed = key_frame(dirty).with_columns(changed=pl.lit(True))
+    per_cluster = (
+        clusters.select(*_KEY, "cluster_id")
+        .join(links.select(*_KEY, "golden_id"), on=_KEY, how="left")
+        .join(changed, on=_KEY, how="left")
+        .group_by("cluster_id")
+        .agg(
+            size=pl.len(),
+            goldens=pl.col("golden_id").n_unique(),
+            unlinked=pl.col("golden_id").null_count(),
+            golden_id=pl.col("golden_id").first(),
+            changed=pl.col("changed").any(),
+        )
+        .join(sizes, on="golden_id", how="left")
+    )
+    # every member linked to one golden record that has no other member, and none changed
+    same = per_cluster.filter(
+        (pl.col("unlinked") == 0)
+        & (pl.col("goldens") == 1)
+        & (pl.col("size") == pl.col("stored"))
+        & ~pl.col("changed").fill_null(False)
+    )
+    kept = clusters.join(same.select("cluster_id"), on="cluster_id", how="semi")
+    return {RecordKey(s, i) for s, i in kept.select(_KEY).iter_rows()}
+
+
+def touching(pairs: pl.DataFrame, kept: set[RecordKey]) -> np.ndarray:
+    """Per pair (``left_system, left_id, right_system, right_id``), whether it has a side outside ``kept``.
+
+    A pair of two kept records is the stored one: its score and decision depend only on its two
+    unchanged records and the frozen model, and whether clustering cut it only on their two clusters,
+    both as stored. Only the other pairs are written again.
+    """
+    wanted = pl.Series([f"{k.source_system}\x1f{k.source_id}" for k in kept], dtype=pl.Utf8)
+
+    def side(system: str, source_id: str) -> np.ndarray:
+        keys = pairs.select(pl.concat_str([pl.col(system), pl.col(source_id)], separator="\x1f")).to_series()
+        return keys.is_in(wanted.implode()).to_numpy()
+
+    outside: np.ndarray = ~(side("left_system", "left_id") & side("right_system", "right_id"))
+    return outside

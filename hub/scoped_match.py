@@ -43,7 +43,7 @@ def match_around(
     constraints = Constraints.from_decisions(decisions)
     frame = store.staging.load_match_frame()
     components = candidate_components(frame, model, constraints)
-    plan = affected_scope(frame, components, set(keys), store.golden.membership())
+    plan = affected_scope(frame, components, set(keys), store.golden.links_frame())
     clusters: Clusters = {}
     pairs: list[dict[str, Any]] = []
     if plan.frame.height:

@@ -2,7 +2,8 @@
 
 The webhook endpoint (:mod:`webapp.webhooks`) only records what arrived -- it never pulls or
 matches while the shop waits for its answer. The next extract of that source hands the pending ids
-to the connector (which reads them first, before its scan) and, once that extract is staged,
+to the connector (which reads them first, before its scan -- or, with the web shop's
+``full_scan_every_seconds``, instead of it between full scans) and, once that extract is staged,
 clears the entries it handed over; one that arrives during the run stays for the next.
 """
 

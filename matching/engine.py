@@ -97,6 +97,7 @@ class MatchResult:
         self,
         decisions: Sequence[str | MatchDecision] = ("match", "review"),
         chunk_size: int = 50_000,
+        among: np.ndarray | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Pairs with the given decisions as the hub stores them, ``chunk_size`` dicts at a time.
 
@@ -104,11 +105,13 @@ class MatchResult:
         ``explanation`` (list of ``{field, level, weight, left, right}``, one per comparison, then one
         ``{"field": "rule", "level": <rule>, ...}`` per decision rule that applied). Chunked so that
         a million records' match and review pairs never exist as Python objects all at once.
+        ``among``: per row of ``pairs``, whether it is wanted at all (the rest are not explained).
         """
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         wanted = [str(getattr(d, "value", d)) for d in decisions]
-        rows = np.flatnonzero(self.pairs["decision"].is_in(wanted).to_numpy())
+        selected = self.pairs["decision"].is_in(wanted).to_numpy()
+        rows = np.flatnonzero(selected if among is None else selected & among)
         columns = self.pairs.select(PAIR_COLUMNS)
         for start in range(0, len(rows), chunk_size):
             chunk = rows[start : start + chunk_size]

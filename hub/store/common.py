@@ -69,15 +69,16 @@ def keys_in(system: Any, source_id: Any, keys: Iterable[tuple[str, str]]) -> Any
     return or_(false(), *(and_(system == s, source_id.in_(ids)) for s, ids in sorted(grouped.items())))
 
 
+#: The SQL rows' types of ``FLAT_COLUMNS``: text, but for the birth date (a ``date``).
+_FLAT_SQL_SCHEMA = {name: pl.Date if name == "date_of_birth" else pl.Utf8 for name in FLAT_COLUMNS}
+
+
 def _flat_frame(rows: Sequence[Any]) -> pl.DataFrame:
-    """Rows of ``FLAT_COLUMNS`` from SQL -> the matcher's flat frame (every column text)."""
-    data = {
-        name: [None if v is None else str(v) for v in values]
-        for name, values in zip(
-            FLAT_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(FLAT_COLUMNS), strict=True
-        )
-    }
-    return pl.DataFrame(data, schema={name: pl.Utf8 for name in FLAT_COLUMNS})
+    """Rows of ``FLAT_COLUMNS`` from SQL -> the matcher's flat frame (every column text; a date as
+    ``YYYY-MM-DD``). Built by polars from the row tuples: a Python list per column with ``str()`` of
+    each value cost 1.2 of 1.6 s at 100k records."""
+    frame = pl.DataFrame(rows, schema=_FLAT_SQL_SCHEMA, orient="row")
+    return frame.with_columns(pl.col(pl.Date).cast(pl.Utf8))
 
 
 #: The columns that name a source record in a frame, and their types.

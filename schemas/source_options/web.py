@@ -15,6 +15,13 @@ class WebShopOptions(RetryOptions, PushFieldsOption):
     api_path: str = Field(
         "/wp-json/wc/v3", description="path of the REST API, used when the connection has no `schema`"
     )
+    full_scan_every_seconds: float | None = Field(
+        None,
+        gt=0,
+        description="with `customer.*` webhooks to the hub: scan all customers only when the last complete "
+        "scan finished this long ago (86400 = daily), else read only the announced ones; none = every sync "
+        "scans",
+    )
 
 
 class ShopifyOptions(RetryOptions, PushFieldsOption):

@@ -9,7 +9,7 @@ HTTP one-legged OAuth 1.0a (``sources/webshop/oauth1.py``). Customers list only 
 offers (``orderby`` id/include/name/registered_date, no "modified since" filter:
 https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-customers). The one local extension
 is ``/_admin/faults`` (fault injection for the tests). ``customer.*`` webhooks are delivered by
-``sources/webshop/webhooks.py``.
+``sources/webshop/webhooks.py``; every request is counted in ``sources/webshop/request_log.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from sources.webshop.faults import MALFORMED_EMAIL, Faults
 from sources.webshop.oauth1 import OAuthError, OAuthVerifier
+from sources.webshop.request_log import RequestLog
 from sources.webshop.store import ShopStore
 from sources.webshop.webhooks import Webhooks
 
@@ -65,9 +66,10 @@ def woo_error(status: int, code: str, message: str, headers: dict[str, str] | No
 
 
 def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secret: str,
-              webhooks: Webhooks | None = None) -> FastAPI:
+              webhooks: Webhooks | None = None, requests_log: RequestLog | None = None) -> FastAPI:
     app = FastAPI(title="Local web shop (WooCommerce REST API v3 subset)")
     hooks = webhooks or Webhooks()
+    log = requests_log if requests_log is not None else RequestLog()
 
     oauth = OAuthVerifier(consumer_key, consumer_secret)
 
@@ -111,7 +113,8 @@ def build_app(store: ShopStore, faults: Faults, consumer_key: str, consumer_secr
         return woo_error(400, "rest_invalid_param", message, params=params)
 
     @app.middleware("http")
-    async def _inject_faults(request: Request, call_next):
+    async def _log_and_inject_faults(request: Request, call_next):
+        log.add(request.method, request.url.path, dict(request.query_params))
         if request.url.path.startswith("/wp-json/") and (error := faults.take_error()):
             status, headers = error
             return woo_error(status, "injected_fault", f"injected fault: HTTP {status}", headers=headers)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sources.connection import airflow_connection
 from sources.webshop.api import API, build_app, customer_json
 from sources.webshop.faults import Faults
+from sources.webshop.request_log import RequestLog
 from sources.webshop.seed import customer_from_flat, orders_for
 from sources.webshop.store import ShopStore
 from sources.webshop.webhooks import Webhooks
@@ -37,6 +38,8 @@ class WebShopSystem:
         self.consumer_secret: str = settings.get("consumer_secret", "cs_local_webshop")
         self.port: int = int(settings.get("port", DEFAULT_PORT))
         self.webhooks = Webhooks(f"http://127.0.0.1:{self.port}")
+        #: Every API request answered (method, path, query), for tests and benchmarks to count.
+        self.requests = RequestLog()
 
     def seed(self, rows: Iterable[Mapping[str, str]]) -> int:
         """Store the webshop rows (others are skipped) and a few orders for each new customer.
@@ -53,7 +56,7 @@ class WebShopSystem:
 
     def app(self) -> FastAPI:
         return build_app(self.store, self.faults, self.consumer_key, self.consumer_secret,
-                         self.webhooks)
+                         self.webhooks, self.requests)
 
     def connection(self, base_url: str | None = None) -> dict[str, Any]:
         """Airflow connection: the consumer key/secret (OAuth 1.0a over HTTP, Basic over HTTPS);

@@ -91,3 +91,19 @@ class Webhooks:
         except requests.RequestException as exc:
             log.warning("webhook %s delivery to %s failed: %s", hook["id"], hook["delivery_url"], exc)
             return None
+
+
+def register(shop_url: str, auth: Any, delivery_url: str, secret: str,
+             topics: tuple[str, ...] = TOPICS) -> list[dict[str, Any]]:
+    """Register one webhook per topic at a shop (``POST /wp-json/wc/v3/webhooks``), as an IT person
+    does in WooCommerce's settings; the webhooks as the shop answered them. ``requests.HTTPError`` if
+    the shop refuses one."""
+    hooks = []
+    for topic in topics:
+        response = requests.post(
+            f"{shop_url}/wp-json/wc/v3/webhooks", auth=auth, timeout=10,
+            json={"name": f"CRM Hub {topic}", "topic": topic, "delivery_url": delivery_url, "secret": secret},
+        )
+        response.raise_for_status()
+        hooks.append(response.json())
+    return hooks

@@ -43,7 +43,7 @@ SNAPSHOT = Path(__file__).with_name("golden_write_snapshot.json")
 TABLES = {
     "golden_records": ("golden_id",),
     "cross_references": ("source_system", "source_id"),
-    "match_pairs": ("id",),
+    "match_pairs": ("left_system", "left_id", "right_system", "right_id"),
     "field_conflicts": ("golden_id", "field"),
     "review_items": ("a", "b"),
     "review_item_sources": ("a", "b", "source_system"),
@@ -53,9 +53,10 @@ TABLES = {
 }
 #: Wall-clock columns: when a row was written, never what.
 CLOCK = {"at", "created_at", "updated_at", "linked_at", "decided_at", "undone_at"}
-#: Row ids that say only when a row was written: an incremental run keeps the conflict rows of the
-#: golden records it does not rebuild (``hub.rematch.unchanged_clusters``), so they keep their ids.
-ROW_IDS = {"field_conflicts": "id"}
+#: Columns that say only which write put a row there: an incremental run keeps the golden records it
+#: would rebuild as stored (``hub.rematch.unchanged_clusters``), with their conflict rows and the pairs
+#: between their records, ids and the run that wrote them included.
+WRITER = {"field_conflicts": {"id"}, "match_pairs": {"id", "run_id"}}
 
 
 def _records() -> list[CustomerRecord]:
@@ -137,7 +138,7 @@ def table_digests(store: HubStore) -> dict[str, dict[str, Any]]:
     with store.engine.connect() as connection:
         for name, order in TABLES.items():
             table = metadata.tables[name]
-            columns = [c for c in table.columns if c.name not in CLOCK and c.name != ROW_IDS.get(name)]
+            columns = [c for c in table.columns if c.name not in CLOCK | WRITER.get(name, set())]
             rows = connection.execute(table.select().with_only_columns(*columns).order_by(*order)).all()
             text = json.dumps(
                 [dict(zip([c.name for c in columns], _canonical(list(r)), strict=True)) for r in rows],

@@ -9,6 +9,7 @@ import random
 from collections import defaultdict
 from typing import Any
 
+import polars as pl
 from hub_staging import hub_config, stage
 from sqlalchemy import select
 
@@ -21,16 +22,27 @@ from schemas import CustomerRecord, RecordKey
 A, B, C, D = (RecordKey("erp", str(i)) for i in range(4))
 
 
+def _clusters(**clusters: list[RecordKey]) -> pl.DataFrame:
+    rows = [(k.source_system, k.source_id, label) for label, keys in clusters.items() for k in keys]
+    return pl.DataFrame(rows, schema=["source_system", "source_id", "cluster_id"], orient="row")
+
+
+def _links(links: dict[RecordKey, str]) -> pl.DataFrame:
+    rows = [(k.source_system, k.source_id, g) for k, g in links.items()]
+    return pl.DataFrame(rows, schema=["source_system", "source_id", "golden_id"], orient="row")
+
+
 def test_a_cluster_is_kept_only_when_it_is_a_stored_golden_record_with_no_member_changed():
-    previous = {A: "G-1", B: "G-1", C: "G-2", D: "G-3"}
-    clusters = {
-        "same": [A, B],  # exactly G-1
-        "changed": [C],  # exactly G-2, but C changed
-        "grown": [D, RecordKey("erp", "new")],  # G-3 plus a new record
-    }
-    assert unchanged_clusters(clusters, previous, dirty={C}) == ["same"]
-    assert unchanged_clusters({"part": [A]}, previous, dirty=set()) == []  # G-1 lost B
-    assert unchanged_clusters({"twice": [A, A]}, {A: "G-1"}, dirty=set()) == []
+    links = _links({A: "G-1", B: "G-1", C: "G-2", D: "G-3"})
+    clusters = _clusters(
+        same=[A, B],  # exactly G-1
+        changed=[C],  # exactly G-2, but C changed
+        grown=[D, RecordKey("erp", "new")],  # G-3 plus a new record
+    )
+    assert unchanged_clusters(clusters, links, dirty={C}) == {A, B}
+    assert unchanged_clusters(_clusters(part=[A]), links, dirty=set()) == set()  # G-1 lost B
+    assert unchanged_clusters(_clusters(one=[A], other=[B]), links, dirty=set()) == set()  # G-1 split
+    assert unchanged_clusters(_clusters(both=[A, B, C]), links, dirty=set()) == set()  # G-1 and G-2 merged
 
 
 def _customers(store: HubStore) -> dict[frozenset[RecordKey], dict[str, Any]]:

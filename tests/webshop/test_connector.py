@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import UTC
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -53,10 +53,13 @@ def test_full_pull_maps_every_script_and_quarantines_the_malformed_row(shop):
 
 
 def test_pages_come_in_id_order_with_the_next_page_as_cursor(shop):
-    pages = list(shop.connector(page_size=4).pull(None))
+    connector = shop.connector(page_size=4)
+    connector.clock = lambda: datetime(2026, 12, 6, 10, 0, 0, 500, tzinfo=UTC)
+    pages = list(connector.pull(None))
     assert pulled_ids(pages) == VALID_IDS
     assert [q.source_id for page in pages for q in page.quarantined] == ["9"]
-    assert [page.cursor for page in pages] == ["scan1|2", "scan1|3", "scan1|1"]  # then a new scan
+    # the next page, then a new scan and when this complete one finished
+    assert [page.cursor for page in pages] == ["scan2|2|", "scan2|3|", "scan2|1|2026-12-06T10:00:00Z"]
 
 
 def test_resume_after_a_crash_loses_and_repeats_nothing(shop):
