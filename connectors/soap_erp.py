@@ -10,6 +10,8 @@ ERP's UpsertCustomer writes every field it is given, with no condition, so the r
 results: one refused customer fails alone). A service whose WSDL lacks them is pushed one by one.
 Every write moves the change stamp, so the pipeline reads a push back right after it
 (``reads_back_pushes``, see ``SyncPipeline._read_back``) instead of the next extract re-reading it.
+Replies that carry customers are read as plain data (``SoapCaller.plain``): zeep's objects cost more
+than the rest of a bulk read, and the data is the same.
 
 NAME1/NAME2 mean different things per account group (KTOKD): family/given name for persons, company
 name for organizations (NAME3 holds a person's full name). The connector therefore adds a ``derived``
