@@ -217,8 +217,12 @@ def _writable(fields: Mapping[str, str | None]) -> tuple[dict[str, str | None], 
     return fields, recorded
 
 
-def _customer(row: Mapping[str, str | None]) -> dict[str, str | None]:
+def _customer(row: sqlite3.Row | Mapping[str, str | None]) -> dict[str, str | None]:
     """Stored row -> customer fields plus CHANGED_AT, the position in the change order (and the
-    data-protection block CVP_XBLCK when it is set)."""
-    block = dict(row).get("CVP_XBLCK")
-    return {**{f: row[f] for f in _COLUMNS}, **({"CVP_XBLCK": block} if block else {})}
+    data-protection block CVP_XBLCK when it is set). A row is read by position once: looking its
+    columns up by name is a scan of the column names each, the larger part of a page's cost."""
+    stored = dict(zip(row.keys(), row, strict=True)) if isinstance(row, sqlite3.Row) else dict(row)
+    customer = {f: stored[f] for f in _COLUMNS}
+    if block := stored.get("CVP_XBLCK"):
+        customer["CVP_XBLCK"] = block
+    return customer
