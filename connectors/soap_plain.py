@@ -107,7 +107,8 @@ class PlainReader:
         self.tag: str | None = None
         self.shape: _Shape | None = None
         if (isinstance(output, DocumentMessage) and output.envelope is not None
-                and not output._is_body_wrapped and not output.header.type._element
+                and output.header is not None and not output.header.type._element
+                and not output._is_body_wrapped
                 and isinstance(output.body, Element) and not isinstance(output.body.type, AnySimpleType)):
             self.shape = _shape(output.body.type)
             self.tag = output.body.qname.text
