@@ -9,6 +9,7 @@ because SOAP 1.1 sends every fault, client errors included, as 500; the fault de
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from zeep.wsse.username import UsernameToken
 from connectors.base import ConnectorError
 from connectors.credentials import Credentials
 from connectors.http import DEFAULT_TIMEOUT, HubSession, build_session
+from connectors.soap_plain import PlainReader, PlainReply
 
 #: Content of any ``<...:Password>``/``<password>`` element (WS-Security UsernameToken, login calls).
 _PASSWORD_ELEMENT = re.compile(
@@ -130,6 +132,7 @@ class SoapCaller:
         ``transient=true``; systems with their own fault vocabulary (Salesforce) pass their rule."""
         self.system = system
         self.service = service
+        self._readers: dict[str, PlainReader] = {}  # per operation, built on its first plain call
         self.retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(transient),
             # exponential back-off plus random jitter (spelled so it works on tenacity 8 and 9)
@@ -141,6 +144,32 @@ class SoapCaller:
 
     def __call__(self, operation: str, record_id: str | None = None, **arguments: Any) -> Any:
         method: Callable[..., Any] = getattr(self.service, operation)
+        return self._call(operation, record_id, method, arguments)
+
+    def plain(self, operation: str, record_id: str | None = None, **arguments: Any) -> Any:
+        """As calling the operation, but the reply as plain data, exactly what
+        ``zeep.helpers.serialize_object(<the call's result>, dict)`` gives, read without zeep's
+        objects where the reply allows it (:mod:`connectors.soap_plain`): for operations that return
+        many records. The request, faults, retries and errors are those of a call."""
+        return self._call(operation, record_id, functools.partial(self._plain, operation), arguments)
+
+    def _plain(self, operation: str, **arguments: Any) -> Any:
+        """The call with zeep's documented ``raw_response`` setting (thread-local, so concurrent calls
+        of other threads keep parsed replies), then zeep's own reply handling around a plain read."""
+        client, binding = self.service._client, self.service._binding
+        with client.settings(raw_response=True):
+            response = getattr(self.service, operation)(**arguments)
+        return binding.process_reply(client, PlainReply(self.reader(operation)), response)
+
+    def reader(self, operation: str) -> PlainReader:
+        """The operation's reply reader, built from the WSDL on first use."""
+        reader = self._readers.get(operation)
+        if reader is None:
+            reader = self._readers[operation] = PlainReader(self.service._binding.get(operation))
+        return reader
+
+    def _call(self, operation: str, record_id: str | None, method: Callable[..., Any],
+              arguments: dict[str, Any]) -> Any:
         try:
             return self.retrying(method, **arguments)
         except Fault as fault:

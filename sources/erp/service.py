@@ -1,7 +1,8 @@
 """The CustomerService operations behind the WSDL: XML payload in, XML payload out.
 
 Requests are validated against the XSD embedded in ``customer.wsdl`` before anything is read from
-them, so the WSDL is the single definition of what the service accepts and returns.
+them, so the WSDL is the single definition of what the service accepts and returns. Replies are
+written as XML text (:mod:`sources.erp.replies`), the cheap way for pages of many customers.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import base64
 import binascii
 import copy
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from functools import cached_property
@@ -19,7 +19,9 @@ from importlib import resources
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from sources.erp.fields import CUSTOMER_FIELDS, NAMESPACE, WRITABLE_FIELDS, customer_number, parse_stamp
+from sources.erp import replies
+from sources.erp.fields import NAMESPACE, WRITABLE_FIELDS, customer_number, parse_stamp
+from sources.erp.replies import boolean, leaf, payload
 from sources.erp.soap import SoapFault, hardened_parser
 from sources.erp.store import CustomerBatch, CustomerStore, UpsertOutcome
 
@@ -72,7 +74,7 @@ class CustomerService:
         self.corrupt_next_page = corrupt_next_page
         #: Requests answered, by operation: tests count round trips at the system, not in the client.
         self.calls: Counter[str] = Counter()
-        self.operations: dict[str, Callable[[etree._Element], etree._Element]] = {
+        self.operations: dict[str, Callable[[etree._Element], str]] = {
             "ListChangedCustomers": self.list_changed_customers,
             "GetCustomer": self.get_customer,
             "UpsertCustomer": self.upsert_customer,
@@ -81,7 +83,8 @@ class CustomerService:
             "UpsertCustomers": self.upsert_customers,
         }
 
-    def handle(self, payload: etree._Element) -> etree._Element:
+    def handle(self, payload: etree._Element) -> str:
+        """The reply payload (one element, as XML text) to a request payload, or a SoapFault."""
         qname = etree.QName(payload)
         operation = self.operations.get(qname.localname) if qname.namespace == NAMESPACE else None
         if operation is None:
@@ -96,7 +99,7 @@ class CustomerService:
             self.description.validate(payload)
         return operation(payload)
 
-    def list_changed_customers(self, request: etree._Element) -> etree._Element:
+    def list_changed_customers(self, request: etree._Element) -> str:
         size = min(int(_text(request, "pageSize") or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
         token, since = _text(request, "pageToken"), _text(request, "changedSince")
         after = decode_page_token(token) if token else None
@@ -105,36 +108,32 @@ class CustomerService:
         page, more = rows[:size], len(rows) > size
         if page and self.corrupt_next_page():
             page[0] = {**page[0], "SMTP_ADDR": "not-an-e-mail@@broken"}
-        response = E.ListChangedCustomersResponse(*(customer_element(row) for row in page))
-        if page:
-            response.append(E.nextPageToken(encode_page_token(page[-1]["CHANGED_AT"], page[-1]["KUNNR"])))
-        response.append(E.moreAvailable("true" if more else "false"))
-        return response
+        last = page[-1] if page else None
+        position = [leaf("nextPageToken", encode_page_token(last["CHANGED_AT"] or "", last["KUNNR"] or ""))
+                    ] if last else []
+        return payload("ListChangedCustomersResponse", *map(replies.customer, page), *position,
+                       boolean("moreAvailable", more))
 
-    def get_customer(self, request: etree._Element) -> etree._Element:
+    def get_customer(self, request: etree._Element) -> str:
         kunnr = _text(request, "KUNNR")
         customer = self.store.get(kunnr)
         if customer is None:
             raise SoapFault(f"customer {kunnr} does not exist", "CUSTOMER_NOT_FOUND")
         if customer.get("CVP_XBLCK"):
             raise _blocked(kunnr)
-        return E.GetCustomerResponse(customer_element(customer))
+        return payload("GetCustomerResponse", replies.customer(customer))
 
-    def upsert_customer(self, request: etree._Element) -> etree._Element:
+    def upsert_customer(self, request: etree._Element) -> str:
         outcome = self._upsert(request.find(f"{{{NAMESPACE}}}customer"))
-        return E.UpsertCustomerResponse(
-            customer_element(outcome.customer),
-            E.created("true" if outcome.created else "false"),
-            E.changed("true" if outcome.changed else "false"),
-        )
+        return payload("UpsertCustomerResponse", replies.customer(outcome.customer),
+                       boolean("created", outcome.created), boolean("changed", outcome.changed))
 
-    def get_customers(self, request: etree._Element) -> etree._Element:
+    def get_customers(self, request: etree._Element) -> str:
         """GetCustomers: the found customers in the order asked; the others under ``missing``. One
         store query for all of them."""
         numbers = [node.text or "" for node in request.iterfind(f"{{{NAMESPACE}}}KUNNR")]
         found = self.store.get_many(numbers)
-        response = E.GetCustomersResponse()
-        missing = []
+        customers, missing = [], []
         for index, kunnr in enumerate(numbers):
             customer = found.get(customer_number(kunnr))
             if customer is None:
@@ -143,18 +142,17 @@ class CustomerService:
             elif customer.get("CVP_XBLCK"):
                 missing.append(_item_result(index, kunnr, _blocked(kunnr), "missing"))
             else:
-                response.append(customer_element(customer))
-        response.extend(missing)
-        return response
+                customers.append(replies.customer(customer))
+        return payload("GetCustomersResponse", *customers, *missing)
 
-    def upsert_customers(self, request: etree._Element) -> etree._Element:
+    def upsert_customers(self, request: etree._Element) -> str:
         """UpsertCustomers: each customer as by UpsertCustomer, schema included; a failing one gets an
         ERROR result and the others are written (SAP replication services log per item the same way).
 
         The schema is checked once for the whole request; only when that fails is each customer
         checked alone, to tell which ones fail (a request is valid exactly when each of its 1-100
         customers is). The customers are written in one transaction, each in its own savepoint."""
-        response = E.UpsertCustomersResponse()
+        results = []
         each_checked = not self.description.is_valid(request)
         with self.store.bulk() as batch:
             for index, node in enumerate(request):
@@ -164,12 +162,13 @@ class CustomerService:
                         self.description.validate(E.UpsertCustomer(copy.deepcopy(node)))
                     outcome = self._upsert(node, batch)
                 except SoapFault as fault:
-                    response.append(_item_result(index, kunnr, fault))
+                    results.append(_item_result(index, kunnr, fault))
                     continue
-                response.append(E.result(E.index(str(index)), E.KUNNR(outcome.customer["KUNNR"] or ""),
-                                         E.status("OK"), E.created("true" if outcome.created else "false"),
-                                         E.changed("true" if outcome.changed else "false")))
-        return response
+                results.append(replies.node(
+                    "result", leaf("index", str(index)), leaf("KUNNR", outcome.customer["KUNNR"] or ""),
+                    leaf("status", "OK"), boolean("created", outcome.created),
+                    boolean("changed", outcome.changed)))
+        return payload("UpsertCustomersResponse", *results)
 
     def _upsert(self, node: etree._Element, store: CustomerStore | CustomerBatch | None = None,
                 ) -> UpsertOutcome:
@@ -186,47 +185,26 @@ class CustomerService:
             raise SoapFault("a new customer needs KTOKD and NAME1", "MISSING_FIELD")
         return store.upsert(kunnr, fields)
 
-    def block_customer(self, request: etree._Element) -> etree._Element:
+    def block_customer(self, request: etree._Element) -> str:
         """BlockCustomer: SAP-style data-protection block, anonymising unless mode is BLOCK (the WSDL
         documents it)."""
         kunnr = _text(request, "KUNNR")
         anonymize = (_text(request, "mode") or "ANONYMIZE") == "ANONYMIZE"
         if not self.store.block(kunnr, anonymize):
             raise SoapFault(f"customer {kunnr} does not exist", "CUSTOMER_NOT_FOUND")
-        return E.BlockCustomerResponse(
-            E.KUNNR(kunnr), E.blocked("true"), E.anonymized("true" if anonymize else "false")
-        )
+        return payload("BlockCustomerResponse", leaf("KUNNR", kunnr or ""), boolean("blocked", True),
+                       boolean("anonymized", anonymize))
 
 
-def _item_result(index: int, kunnr: str | None, fault: SoapFault, tag: str = "result") -> etree._Element:
+def _item_result(index: int, kunnr: str | None, fault: SoapFault, tag: str = "result") -> str:
     """One ERROR entry of a bulk response: what the single-record operation would have faulted with."""
-    node = E(tag)
-    node.extend([E.index(str(index)), E.KUNNR(kunnr or ""), E.status("ERROR"), E.code(fault.code),
-                 E.message(fault.message)])
-    return node
+    return replies.node(tag, leaf("index", str(index)), leaf("KUNNR", kunnr or ""), leaf("status", "ERROR"),
+                        leaf("code", fault.code), leaf("message", fault.message))
 
 
 def _blocked(kunnr: str) -> SoapFault:
     return SoapFault(f"customer {kunnr} is blocked for data protection (business purpose completed)",
                      "CUSTOMER_BLOCKED")
-
-
-def customer_element(customer: dict[str, str | None], tag: str = "customer") -> etree._Element:
-    node = E(tag)
-    for name in CUSTOMER_FIELDS:
-        if customer.get(name) not in (None, ""):
-            etree.SubElement(node, f"{{{NAMESPACE}}}{name}").text = xml_safe(customer[name])
-    return node
-
-
-#: Characters XML 1.0 cannot carry at all, not even as character references.
-_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_safe(text: str) -> str:
-    """Old data may hold control characters; one bad customer must not break every page it is on, so
-    they go out as U+FFFD (as the WSDL documents) and the client can quarantine that customer."""
-    return _NOT_XML.sub("\ufffd", text)
 
 
 def encode_page_token(stamp: str, kunnr: str) -> str:

@@ -113,10 +113,15 @@ def _auth_failed(message: str) -> SoapFault:
                      faultcode="wsse:FailedAuthentication")
 
 
-def envelope(payload: etree._Element) -> bytes:
-    env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap-env": SOAP_ENV})
-    etree.SubElement(env, f"{{{SOAP_ENV}}}Body").append(payload)
-    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+_ENVELOPE_START = ("<?xml version='1.0' encoding='utf-8'?>\n"
+                   f'<soap-env:Envelope xmlns:soap-env="{SOAP_ENV}"><soap-env:Body>').encode()
+_ENVELOPE_END = b"</soap-env:Body></soap-env:Envelope>"
+
+
+def envelope(payload: str) -> bytes:
+    """The SOAP 1.1 Envelope around a reply payload written as text (sources/erp/replies.py), the bytes
+    lxml wrote for the same tree."""
+    return _ENVELOPE_START + payload.encode() + _ENVELOPE_END
 
 
 def fault_envelope(fault: SoapFault) -> bytes:

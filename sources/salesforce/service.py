@@ -31,7 +31,7 @@ from typing import Any
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from sources.erp.service import xml_safe
+from sources.erp.replies import xml_safe
 from sources.salesforce import soql
 from sources.salesforce.objects import (
     EXTERNAL_ID_FIELDS,

@@ -6,13 +6,16 @@ blanking their other parts; incremental; a sync with no change writes nothing.""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 import spyne.const
 import yaml
+from zeep.helpers import serialize_object
 
 from connectors.credentials import credentials_from_env
 from connectors.registry import build_connector
+from connectors.soap import SoapFaultError
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 from schemas import HubConfig
@@ -146,3 +149,19 @@ def test_paging_by_change_time_reads_every_record_through_ties(service, monkeypa
     assert sorted(ids) == sorted(row["id"] for row in CUSTOMERS) and len(pages) == 3
     again = [r.source_id for page in connector.pull(pages[-1].cursor) for r in page.records]
     assert sorted(again) == sorted(ids)  # the next run re-reads the last instant, nothing after it
+
+
+def test_plain_replies_of_a_third_party_service_are_zeeps_data(service, monkeypatch):
+    """SoapCaller.plain (what the ERP connector reads its bulk replies with) is not bound to our ERP's
+    WSDL: spyne's own types -- xsd:dateTime, xsd:integer, a nested address, string arrays, nillable
+    elements -- come out exactly as zeep's objects serialised, whichever way each reply is read."""
+    monkeypatch.setenv("AIRFLOW_CONN_CRMHUB_SPYNE", _connection(service, service.password))
+    call = build_connector(_config("sqlite://").sources[0], credentials_from_env("crmhub_spyne")).call
+    for offset in (0, 3, 6, 9):
+        plain = call.plain("ListCustomers", offset=offset, limit=3)
+        assert plain == serialize_object(call("ListCustomers", offset=offset, limit=3), dict)
+    first = call.plain("ListCustomers", offset=0, limit=1)["customers"]["Customer"][0]
+    assert isinstance(first["changed_at"], datetime)
+    assert call.plain("GetCustomer", id="C1") == serialize_object(call("GetCustomer", id="C1"), dict)
+    with pytest.raises(SoapFaultError):
+        call.plain("GetCustomer", id="nobody")
