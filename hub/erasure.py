@@ -43,6 +43,7 @@ from hub.erasure_cleanup import (
 )
 from hub.erasure_footprint import Footprint
 from hub.erasure_values import PersonValues
+from hub.feature_cache import FeatureCacheRow
 from hub.models import (
     AuditEntry,
     CrossReference,
@@ -67,6 +68,7 @@ TOUCHED_TABLES = (
     "review_item_sources",
     "match_plan",
     "match_plan_pairs",
+    "match_feature_cache",
     "quarantine",
     "orders",
     "steward_decisions",
@@ -115,6 +117,9 @@ def erase_person(
         _clean_shared(session, footprint)
         _clean_run_log(session, footprint)
         _clean_model(session, footprint.features)
+        # the plan's cached features hold the person's normalised names and contacts, compressed:
+        # dropped whole (the next plan normalises every record once more)
+        session.execute(delete(FeatureCacheRow))
         for key in [*keys, *found]:
             if session.get(ErasedKey, (key.source_system, key.source_id)) is None:
                 session.add(

@@ -23,6 +23,7 @@ from connectors.registry import build_connector
 from hub.consolidate import consolidate
 from hub.echoes import field_value
 from hub.erasure_queue import ErasureQueue
+from hub.feature_cache import FeatureCache
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
@@ -180,7 +181,7 @@ class SyncPipeline:
         Everything (first run, ``rematch_all`` — which retrains the model — or a model of an older
         engine), or only the components holding new, changed, deleted or steward-decided records.
         """
-        from matching import MatchModel, candidate_components, match_features, train_model
+        from matching import MatchModel, candidate_components, train_model
 
         started = utcnow()
         with self.step(run_id, "match-plan") as step:
@@ -191,6 +192,7 @@ class SyncPipeline:
             why_full = why_retrain or (None if watermark else "no match run yet on this store")
             full = why_full is not None
             dirty: set[RecordKey] = set()
+            normalised = 0
             if not full:
                 dirty = self._dirty()
             if not full and not dirty:  # nothing new, changed or decided: nothing to normalise or match
@@ -201,8 +203,9 @@ class SyncPipeline:
             else:
                 frame = self.store.staging.load_match_frame()
                 records = frame.height
-                # normalised once, for the search keys, the model and the components
-                features = match_features(frame)
+                # normalised once, for the search keys, the model and the components; only the records
+                # new or changed since the last plan (the rest come from its cache)
+                features, normalised = FeatureCache(self.store).features(frame)
                 searchable = self.store.staging.refresh_search_keys(known=(frame, features), as_of=started)
                 if why_retrain:  # the stored model no longer describes this engine (or there is none)
                     # the stewards' decisions so far are labels: they re-estimate m, calibrate thresholds
@@ -229,6 +232,7 @@ class SyncPipeline:
                 "records": records,
                 "rematched_records": plan.frame.height,
                 "rematched_components": plan.components,
+                "normalised_records": normalised,
                 "search_keys_refreshed": searchable,
             }
             self.store.runs.save_plan(
