@@ -3,7 +3,8 @@ contain new, changed, deleted or steward-decided records (incremental matching).
 
 With a frozen model, a pair's score depends only on its two records and clusters only on pairs inside
 one candidate component (``matching.candidate_components``), so re-matching just the affected
-components gives exactly what a full rebuild would give — the property the tests check.
+components gives exactly what a full rebuild would give — the property the tests check. Of what is
+re-matched, only the golden records that can come out different are rebuilt (``unchanged_clusters``).
 """
 
 from __future__ import annotations
