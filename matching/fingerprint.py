@@ -69,12 +69,15 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
 
 @cache
 def code_fingerprint(modules: tuple[str, ...] = DECIDING_MODULES) -> str:
-    folder = Path(__file__).parent
-    dumps = [
-        ast.dump(_without_docstrings(ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))))
-        for name in modules
-    ]
-    return _digest(dumps)
+    return _digest([_module_code(name) for name in modules])
+
+
+@cache
+def _module_code(name: str) -> str:
+    """A module of ``matching/`` as its syntax tree without docstrings (parsed once per process: the
+    model's and the feature cache's prints share most modules)."""
+    source = (Path(__file__).parent / f"{name}.py").read_text(encoding="utf-8")
+    return ast.dump(_without_docstrings(ast.parse(source)))
 
 
 @cache
