@@ -179,7 +179,7 @@ def webshop_cursor_covered(world: World, store: HubStore) -> bool:
     """The web shop's cursor is the next page of its id-ordered scan: every customer on the pages
     before it must be in the hub (stored or quarantined), else a crash moved the cursor ahead of the
     data. (page 1: a scan ended or none began; nothing is claimed.)"""
-    from connectors.rest_shop import scan_page
+    from connectors.shop_scan import ScanCursor
 
     cursor = store.staging.get_cursor("webshop")
     if cursor is None:
@@ -190,7 +190,7 @@ def webshop_cursor_covered(world: World, store: HubStore) -> bool:
     held |= {q.source_id for q in store.staging.quarantine("webshop")}
     shop = world.local.systems["webshop"].store
     customers, _ = shop.list_customers(page=1, per_page=100_000, orderby="id")
-    delivered = customers[: (scan_page(cursor) - 1) * min(per_page, 100)]
+    delivered = customers[: (ScanCursor.decode(cursor).page - 1) * min(per_page, 100)]
     return all(str(c["id"]) in held for c in delivered)
 
 

@@ -63,11 +63,6 @@ ORDER_CURSOR_VERSION = "wm1"
 WRITABLE_TOP_LEVEL = frozenset({"email", "first_name", "last_name"})
 
 
-def scan_page(cursor: str) -> int:
-    """The page a scan cursor (any version, :class:`connectors.shop_scan.ScanCursor`) resumes at."""
-    return ScanCursor.decode(cursor).page
-
-
 @dataclass(frozen=True, order=True)
 class Watermark:
     """Position in ``(date_created_gmt, id)`` order of the order stream; rows at or before it have

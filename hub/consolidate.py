@@ -264,9 +264,6 @@ class GoldenBuild:
         self.ids = [ids[c] for c in self.labels]
         self.conflicts: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
-    def __len__(self) -> int:
-        return len(self.labels)
-
     def __iter__(self) -> Iterator[GoldenRecord]:
         trust = {s.name: s.trust for s in self.config.sources}
         rules = self.config.survivorship

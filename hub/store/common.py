@@ -181,9 +181,6 @@ class StoredMatch:
     )  # golden -> field -> values
     scope: set[RecordKey] | None = None
     golden_ids: list[str] | None = None  # the ids of ``golden``, known without building them
-    # records whose scored pairs are replaced, when more than ``scope``: an incremental run re-matched
-    # them but kept their golden records as stored (``hub.rematch.unchanged_clusters``); None = scope
-    pair_scope: set[RecordKey] | None = None
     decision_version: str | None = None  # the decisions this result honours (see decision_version())
     outbox_head: int | None = None  # the golden records it was computed from (a steward decision's check)
 
