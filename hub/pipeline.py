@@ -217,13 +217,14 @@ class SyncPipeline:
                     model = MatchModel.model_validate(stored)
                 model_id = self.store.runs.active_model_id()
                 components = candidate_components(frame, model, constraints, features=features)
-                if full:
+                links = None if full else self.store.golden.links_frame()
+                if links is None:
                     plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
                 else:
-                    plan = affected_scope(frame, components, dirty, self.store.golden.links_frame())
+                    plan = affected_scope(frame, components, dirty, links)
                 shard_of = _shards_of(plan.frame, components, self.config.matching.shards)
                 if self._keep_plan:
-                    self._planned = _Planned(run_id, frame, features, plan.frame, shard_of["shard"])
+                    self._planned = _Planned(run_id, frame, features, plan.frame, shard_of["shard"], links)
             shards = self.config.matching.shards
             rows = _with_deleted(shard_of.select("source_system", "source_id", "shard"), plan.scope)
             stats = {
@@ -264,6 +265,7 @@ class SyncPipeline:
                 frame = planned.matched.filter(planned.shard == shard)
                 features = features_of(planned.features, planned.frame, frame)
             clusters: dict[RecordKey, str] = {}
+            kept: set[RecordKey] = set()
             pairs: list[dict[str, Any]] = []
             matcher: dict[str, Any] = {}
             if frame.height:
@@ -279,22 +281,18 @@ class SyncPipeline:
                     "source_system", "source_id", "cluster_id"
                 ).iter_rows():
                     clusters[RecordKey(system, source_id)] = f"{shard}:{cluster}"
-                kept = (
-                    set()
-                    if plan.full
-                    else unchanged_clusters(
-                        result.clusters, self.store.golden.links_frame(), self._dirty(undone_too=True)
-                    )
-                )
+                if not plan.full:
+                    links = planned.links if planned and planned.links is not None else None
+                    links = self.store.golden.links_frame() if links is None else links
+                    kept = unchanged_clusters(result.clusters, links, self._dirty(undone_too=True))
                 clusters.update(dict.fromkeys(kept, KEPT))
                 among = touching(result.pairs, kept) if kept else None
                 pairs = [row for chunk in result.pair_rows(among=among) for row in chunk]  # match + review
                 matcher = result.stats
             self.store.runs.save_shard(run_id, shard, clusters, pairs)
-            kept_count = sum(1 for label in clusters.values() if label == KEPT)
             step.stats = {
                 "records": frame.height,
-                "kept": kept_count,
+                "kept": len(kept),
                 "pairs": len(pairs),
                 "matcher": matcher,
             }
@@ -480,6 +478,10 @@ class _Planned:
     features: pl.DataFrame  # ``match_features(frame)``
     matched: pl.DataFrame  # the records this run matches (``MatchScope.frame``)
     shard: pl.Series  # the shard of each row of ``matched``
+    #: every stored link as the plan read it (incremental runs; ``GoldenRepository.links_frame``): a
+    #: shard finds its kept clusters with it. A decision taken since only makes a kept cluster one
+    #: that is left as stored, and the next run re-matches what it decided
+    links: pl.DataFrame | None
 
 
 _EMPTY_SHARDS = pl.DataFrame(schema={"source_system": pl.Utf8, "source_id": pl.Utf8, "shard": pl.Int64})
