@@ -135,11 +135,12 @@ def touching(pairs: pl.DataFrame, kept: set[RecordKey]) -> np.ndarray:
     unchanged records and the frozen model, and whether clustering cut it only on their two clusters,
     both as stored. Only the other pairs are written again.
     """
-    wanted = pl.Series([f"{k.source_system}\x1f{k.source_id}" for k in kept], dtype=pl.Utf8)
+    wanted = key_frame(kept).with_columns(kept=pl.lit(True))
 
     def side(system: str, source_id: str) -> np.ndarray:
-        keys = pairs.select(pl.concat_str([pl.col(system), pl.col(source_id)], separator="\x1f")).to_series()
-        return keys.is_in(wanted.implode()).to_numpy()
+        keys = pairs.select(source_system=system, source_id=source_id)
+        found = keys.join(wanted, on=_KEY, how="left", maintain_order="left")["kept"]
+        return found.fill_null(False).to_numpy()
 
     outside: np.ndarray = ~(side("left_system", "left_id") & side("right_system", "right_id"))
     return outside
