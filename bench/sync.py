@@ -4,10 +4,10 @@ Three runs on one hub store, as an IT person meets them: the first full sync, a 
 changed anywhere, and a re-sync after 1 % of the web shop's customers changed their last name. Each
 row gives the run's seconds and records per second end to end, the run log's seconds per step
 (extract, match-plan, match-shard, match, publish), how many records were re-matched and pushed, and
-the hub's peak RSS::
+the hub's peak memory (its process and the processes it starts: ``PeakRSS``)::
 
     .venv/bin/python -m bench.sync --records 20000 [--url postgresql+psycopg://...] [--in-process]
-        [--webhooks]
+        [--webhooks] [--source-workers N]
 
 The local systems run on the same 2 cores as the hub, as ``crmhub sources serve`` in a process of their
 own (a real ERP or shop is never a thread of the hub); their work is in the end-to-end seconds.
@@ -20,6 +20,9 @@ webhooks are registered to it before the first sync, and the web shop source get
 customers. The full sync's push of golden ids makes the shop announce every customer it wrote; the
 re-sync that reads them is its own row (``echo re-sync``), after all deliveries arrived. The last
 run's push is announced after the receiver has stopped: the shop logs those deliveries as failed.
+
+``--source-workers N``: how many sources are extracted and published at once (``source_workers``;
+default one per core, 1 = one after another).
 
 The numbers for the README come from this command; nothing here is a test.
 """
@@ -36,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -56,9 +59,10 @@ CHANGED_SHARE = 0.01
 FULL_SCAN_EVERY = 86_400
 
 
-def _config(url: str, webhooks: bool = False) -> HubConfig:
+def _config(url: str, webhooks: bool = False, source_workers: int | None = None) -> HubConfig:
     data = yaml.safe_load((REPO / "config" / "crmhub.yaml").read_text(encoding="utf-8"))
     data["database_url"] = url
+    data["source_workers"] = source_workers
     if webhooks:
         shop = next(s for s in data["sources"] if s["name"] == "webshop")
         shop["options"] = {**(shop.get("options") or {}), "full_scan_every_seconds": FULL_SCAN_EVERY}
@@ -97,19 +101,27 @@ def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[No
 
 
 class PeakRSS:
-    """The hub process's largest resident set while the block runs, sampled every 0.1 s (the
-    process-wide ``ru_maxrss`` only ever grows: each later run repeated the full sync's peak)."""
+    """The hub's largest memory while the block runs, sampled every 0.1 s: the resident set of the hub
+    process and, as proportional set sizes (shared pages split between their sharers), of every process
+    it started during the block -- the match's normalising pool, the sources' workers
+    (``hub.source_workers``). Processes already running when the block starts (the local systems) are
+    not the hub's. Pages a worker shares with the hub count in both, halved in the worker: an upper
+    bound. (The process-wide ``ru_maxrss`` only ever grows: each later run repeated the full
+    sync's peak.)"""
 
     def __init__(self) -> None:
         self.mb = 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._before = set(_descendants(os.getpid()))
 
     def _sample(self) -> None:
         page = os.sysconf("SC_PAGE_SIZE")
         while True:
             with open("/proc/self/statm", encoding="ascii") as statm:
-                self.mb = max(self.mb, int(statm.read().split()[1]) * page // 2**20)
+                rss = int(statm.read().split()[1]) * page // 2**20
+            workers = sum(_pss_kb(pid) for pid in _descendants(os.getpid(), self._before)) // 1024
+            self.mb = max(self.mb, rss + workers)
             if self._done.wait(0.1):
                 return
 
@@ -120,6 +132,33 @@ class PeakRSS:
     def __exit__(self, *exc: object) -> None:
         self._done.set()
         self._thread.join()
+
+
+def _descendants(root: int, leave_out: Collection[int] = ()) -> list[int]:
+    """The processes under ``root`` (children, their children, ...), without ``leave_out`` and theirs."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    parents[int(stat.read().rsplit(")", 1)[1].split()[1])].append(int(entry))
+            except OSError:  # ended meanwhile
+                continue
+    found, stack = [], list(parents.get(root, []))
+    while stack:
+        pid = stack.pop()
+        if pid not in leave_out:
+            found.append(pid)
+            stack.extend(parents.get(pid, []))
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            return next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+    except OSError:  # ended meanwhile
+        return 0
 
 
 def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
@@ -155,12 +194,17 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
 
 
 def run(
-    records: int, url: str | None, workdir: Path, in_process: bool = False, webhooks: bool = False
+    records: int,
+    url: str | None,
+    workdir: Path,
+    in_process: bool = False,
+    webhooks: bool = False,
+    source_workers: int | None = None,
 ) -> list[dict[str, Any]]:
     data_dir = workdir / "sources"
     with local_systems(data_dir, records, in_process):
         store_url = url or f"sqlite:///{workdir / 'hub.db'}"
-        config = _config(store_url, webhooks)
+        config = _config(store_url, webhooks, source_workers)
         pipeline = SyncPipeline(config, HubStore(store_url, upgrade=True))
         with receiving_webhooks(pipeline.store, config) if webhooks else nullcontext():
             rows = [_phase(pipeline, "full", records)]
@@ -181,9 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-process", action="store_true", help="serve the local systems from threads")
     parser.add_argument("--webhooks", action="store_true",
                         help="the shop's customer.* webhooks to the hub, full_scan_every_seconds set")
+    parser.add_argument("--source-workers", type=int,
+                        help="sources extracted/published at once (default: one per core)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="crmhub-sync-bench-") as tmp:
-        rows = run(args.records, args.url, Path(tmp), args.in_process, args.webhooks)
+        rows = run(args.records, args.url, Path(tmp), args.in_process, args.webhooks, args.source_workers)
     backend = (args.url or "sqlite").split(":")[0] + (" + webhooks" if args.webhooks else "")
     print("| records | store | run | s | records/s | steps (s) | extract by source (s) | web shop | "
           "re-matched | pushed | failed | peak MB |")

@@ -29,7 +29,7 @@ def make_engine(url: str) -> Engine:
     JSON columns go through ``hub.json_codec`` on both backends."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if not in_memory(url):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
 
@@ -45,6 +45,12 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True, **JSON_CODEC)
+
+
+def in_memory(url: str) -> bool:
+    """Whether ``url`` is a SQLite database in this process's memory (no other process can open it)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
 def alembic_config(url: str) -> Config:

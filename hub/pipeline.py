@@ -7,11 +7,12 @@ flow testable in-process (``run`` does every step in order). Each step writes a 
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from connectors.base import PushUpdate, SourceConnector
 from connectors.credentials import Credentials, CredentialsProvider, credentials_from_env
 from connectors.registry import build_connector
 from hub.consolidate import consolidate
+from hub.db import in_memory
 from hub.echoes import field_value
 from hub.erasure_queue import ErasureQueue
 from hub.feature_cache import FeatureCache
@@ -35,6 +37,7 @@ from hub.row_digests import RowDigests
 from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
+from hub.source_workers import SourceOutcome, run_per_source, worker_count
 from hub.store import CUSTOMERS_STREAM, HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
 from hub.store.common import KEY_COLUMNS, key_frame
 from hub.store.outbox import PushedGolden
@@ -456,17 +459,65 @@ class SyncPipeline:
         return summary
 
     def _run(self, summary: SyncSummary, full_refresh: bool, rematch_all: bool) -> None:
-        for source in self.config.enabled_sources:
-            try:
-                summary.extracted[source.name] = self.extract(source.name, summary.run_id, full_refresh)
-            except Exception as exc:  # noqa: BLE001 - reported per source, the others go on
-                summary.failed[f"extract:{source.name}"] = f"{type(exc).__name__}: {exc}"
+        for outcome in self._each_source(SourceStep.extracting(self, summary.run_id, full_refresh)):
+            if outcome.error is None:
+                summary.extracted[outcome.source] = outcome.result or {}
+            else:
+                summary.failed[f"extract:{outcome.source}"] = outcome.error
         summary.matched = self.match(summary.run_id, rematch_all=rematch_all)
-        for source in self.config.enabled_sources:
-            try:
-                summary.published[source.name] = self.publish(source.name, summary.run_id)
-            except Exception as exc:  # noqa: BLE001
-                summary.failed[f"publish:{source.name}"] = f"{type(exc).__name__}: {exc}"
+        for outcome in self._each_source(SourceStep.publishing(self, summary.run_id)):
+            if outcome.error is None:
+                summary.published[outcome.source] = outcome.result or {}
+            else:
+                summary.failed[f"publish:{outcome.source}"] = outcome.error
+
+    def _each_source(self, step: SourceStep) -> list[SourceOutcome]:
+        """``step`` for every enabled source, several at once in worker processes (``source_workers``;
+        a store in memory cannot be shared with them: there one after another, in this process). A
+        failing source does not stop the others."""
+        names = [source.name for source in self.config.enabled_sources]
+        workers = 1 if in_memory(self.store.url) else worker_count(self.config.source_workers, len(names))
+        if workers == 1:  # here, on this pipeline's store
+            return run_per_source(names, lambda name: step.run(self, name), 1)
+        return run_per_source(names, step, workers)
+
+
+@dataclass(frozen=True)
+class SourceStep:
+    """One source's extract or publish as a worker process runs it (``hub.source_workers``): what it
+    needs pickles -- the configuration, the store's URL, the credentials provider -- and it builds its
+    own pipeline on its own store connection."""
+
+    config: HubConfig
+    store_url: str
+    credentials: CredentialsProvider
+    name: str  # "extract" or "publish"
+    run_id: str
+    full_refresh: bool = False
+    #: the sync's process: the worker holds the sync lock in its name (``SyncLock``'s ``pid``)
+    sync_pid: int = field(default_factory=os.getpid)
+
+    @classmethod
+    def extracting(cls, pipeline: SyncPipeline, run_id: str, full_refresh: bool) -> SourceStep:
+        return cls(pipeline.config, pipeline.store.url, pipeline.credentials, "extract", run_id, full_refresh)
+
+    @classmethod
+    def publishing(cls, pipeline: SyncPipeline, run_id: str) -> SourceStep:
+        return cls(pipeline.config, pipeline.store.url, pipeline.credentials, "publish", run_id)
+
+    def run(self, pipeline: SyncPipeline, source: str) -> dict[str, Any]:
+        if self.name == "extract":
+            return pipeline.extract(source, self.run_id, self.full_refresh)
+        return pipeline.publish(source, self.run_id)
+
+    def __call__(self, source: str) -> dict[str, Any]:
+        store = HubStore(self.store_url)
+        try:
+            pipeline = SyncPipeline(self.config, store, self.credentials)
+            pipeline.lock = SyncLock(store, pid=self.sync_pid)
+            return self.run(pipeline, source)
+        finally:
+            store.close()
 
 
 @dataclass(frozen=True)

@@ -81,9 +81,13 @@ def _process_alive(pid: int) -> bool:
 
 
 class SyncLock:
-    def __init__(self, store: HubStore, stale_after: timedelta = DEFAULT_STALE_AFTER):
+    def __init__(
+        self, store: HubStore, stale_after: timedelta = DEFAULT_STALE_AFTER, pid: int | None = None
+    ):
+        """``pid``: the process the lock names, when not this one -- a sync's source worker
+        (``hub.source_workers``) holds the lock for the sync that started it, whose end ends the run."""
         self.store, self.stale_after = store, stale_after
-        self.host, self.pid = socket.gethostname(), os.getpid()
+        self.host, self.pid = socket.gethostname(), pid if pid is not None else os.getpid()
 
     def holder(self) -> Holder | None:
         with self.store.sessions() as session:

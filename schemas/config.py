@@ -130,6 +130,10 @@ class HubConfig(BaseModel):
     database_url: str = DEFAULT_DATABASE_URL
     #: Airflow schedule of the sync DAG (cron or preset such as ``@hourly``); ``null`` = manual only.
     schedule: str | None = "@hourly"
+    #: How many sources ``crmhub sync`` extracts and publishes at once, each in a process of its own
+    #: (:mod:`hub.source_workers`); ``null`` = one per usable core, ``1`` = one after another in the
+    #: sync's process. The Airflow DAG runs its sources as mapped tasks and does not read this.
+    source_workers: int | None = Field(default=None, ge=1)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
     sources: list[SourceConfig]

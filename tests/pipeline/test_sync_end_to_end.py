@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from itertools import combinations
 
-from hub.pipeline import SyncPipeline
+import pytest
+
+from hub.pipeline import SourceStep, SyncPipeline
 from hub.store import HubStore
+from hub.sync_lock import SyncLock
 from sources.run import SYSTEMS
 
 
@@ -70,7 +75,9 @@ def test_full_sync_merges_across_systems_and_pushes_back(hub_config, local_sourc
         assert pipeline.store.golden.membership()[key] in str(system.inspect(key.source_id)), name
 
 
-def test_second_run_is_incremental_and_pushes_nothing_new(hub_config, local_sources):
+@pytest.mark.parametrize("source_workers", [1, 2], ids=["one-after-another", "two-workers"])
+def test_second_run_is_incremental_and_pushes_nothing_new(hub_config, local_sources, source_workers):
+    hub_config.source_workers = source_workers
     pipeline = SyncPipeline(hub_config, HubStore(hub_config.database_url, upgrade=True))
     first = pipeline.run(run_id="run-1")
     golden_before = pipeline.store.golden.membership()
@@ -81,3 +88,21 @@ def test_second_run_is_incremental_and_pushes_nothing_new(hub_config, local_sour
         assert stats["inserted"] + stats["updated"] + stats["unchanged"] <= first.extracted[name]["inserted"]
     assert all(stats["pushed"] == 0 for stats in second.published.values())
     assert pipeline.store.golden.membership() == golden_before  # golden ids are stable across runs
+
+
+def test_a_source_worker_holds_the_sync_lock_in_the_name_of_the_sync(hub_config, local_sources):
+    """A worker's step refreshes the lock for the sync's process, not its own: when the worker has
+    ended, the sync still counts as alive and no other run can take the hub over."""
+    store = HubStore(hub_config.database_url, upgrade=True)
+    pipeline = SyncPipeline(hub_config, store)
+    sync = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # a live process
+    try:
+        SyncLock(store, pid=sync.pid).hold("run-1")
+        step = SourceStep(hub_config, store.url, pipeline.credentials, "publish", "run-1", sync_pid=sync.pid)
+        result = step("legacy_csv")
+        assert result["pushed"] == 0  # nothing matched yet: nothing to push
+        holder = SyncLock(store).holder()
+        assert holder is not None and (holder.run_id, holder.pid) == ("run-1", sync.pid)
+    finally:
+        sync.kill()
+        sync.wait()

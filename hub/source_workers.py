@@ -1,0 +1,144 @@
+"""One step per source (extract, publish) for several sources at once, each source in a process of its
+own, as the Airflow DAG's mapped tasks do -- for ``crmhub sync`` on one machine.
+
+Why processes, not threads: the hub's share of an extract or a publish is Python work per record
+(mapping, validating and staging rows; reading and recording pushes) that holds the GIL. Threads would
+only overlap the waiting on the source systems; at 100k records the hub was one core's worth of work
+on a two-core machine while the local systems used little of the other.
+
+Why a fork server, not a plain fork: the hub's process may run threads that hold locks at any moment
+-- the local systems and the webhook receiver in tests and benchmarks, SQLite's library-wide mutexes
+among them -- and a child forked from it can inherit such a lock, held forever. The
+fork server is a fresh process that imports the pipeline once (``hub.pipeline``, preloaded); each
+worker is forked from it, single-threaded, and gets its step pickled -- the configuration, the store's
+URL, the credentials provider -- and the environment as it is now (connections come from
+``AIRFLOW_CONN_*``/``CRMHUB_CONN_*`` variables, which may have changed since the server started). The
+worker opens its own store connection. Where a process may not start children (a daemonic Celery
+prefork worker, a platform without fork) the steps run one after another in this process, as they do
+with ``workers=1``.
+
+A worker dies with the sync: a thread of the worker waits on the sync's end of their pipe and kills the
+worker once it closes, so a sync that is killed leaves no worker behind still writing (the fork server
+is no help there: it lives while any worker does). A worker that
+dies on its own (killed, out of memory) fails only its source's step, with the exit code; the other
+sources go on, and the run is reported failed like any failed step.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from hub import killpoints
+
+METHOD = "forkserver"
+#: What the fork server imports once, before it forks any worker.
+PRELOAD = ["hub.pipeline"]
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """What one source's step returned, or why it failed (``"TypeName: message"``)."""
+
+    source: str
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def worker_count(requested: int | None, sources: int) -> int:
+    """Processes to use: ``requested``, else one per usable core; never more than there are sources, and
+    1 where this process may not fork children."""
+    if multiprocessing.current_process().daemon or METHOD not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = requested if requested is not None else len(os.sched_getaffinity(0))
+    return max(1, min(wanted, sources))
+
+
+def run_per_source(
+    sources: Sequence[str], step: Callable[[str], dict[str, Any]], workers: int
+) -> list[SourceOutcome]:
+    """``step(source)`` for every source, at most ``workers`` at once; outcomes in ``sources``' order.
+
+    With ``workers`` 1 the steps run here, one after another. Otherwise each runs in a worker process:
+    ``step`` must then pickle (a module-level function or an instance of a module-level class). A
+    failing step fails only its source either way."""
+    if workers <= 1:
+        return [_outcome(source, step) for source in sources]
+    context = multiprocessing.get_context(METHOD)
+    context.set_forkserver_preload(PRELOAD)
+    outcomes: dict[str, SourceOutcome] = {}
+    waiting = list(sources)
+    running: dict[Connection, tuple[str, Any]] = {}
+    sync = (os.getpid(), killpoints.shared_counts(), dict(os.environ))
+    while waiting or running:
+        while waiting and len(running) < workers:
+            source = waiting.pop(0)
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_work, args=(send, source, step, sync), name=f"crmhub-{source}")
+            process.start()
+            send.close()  # the worker holds the only sending end: its death reads as end of file
+            running[receive] = (source, process)
+        for ready in wait(list(running)):
+            assert isinstance(ready, Connection)
+            source, process = running.pop(ready)
+            outcomes[source] = _received(ready, source, process)
+    return [outcomes[source] for source in sources]
+
+
+def _outcome(source: str, step: Callable[[str], dict[str, Any]]) -> SourceOutcome:
+    try:
+        return SourceOutcome(source, result=step(source))
+    except Exception as exc:  # noqa: BLE001 - reported per source, the others go on
+        return SourceOutcome(source, error=f"{type(exc).__name__}: {exc}")
+
+
+def _received(connection: Connection, source: str, process: Any) -> SourceOutcome:
+    try:
+        outcome: SourceOutcome = connection.recv()
+    except EOFError:
+        process.join()
+        return SourceOutcome(
+            source,
+            error=f"WorkerDied: the worker process for {source} ended without a result "
+            f"(exit code {process.exitcode}); the source's step did not finish",
+        )
+    finally:
+        connection.close()
+    process.join()
+    return outcome
+
+
+def _work(
+    send: Connection,
+    source: str,
+    step: Callable[[str], dict[str, Any]],
+    sync: tuple[int, dict[str, Any], dict[str, str]],
+) -> None:
+    """A worker: the sync's environment, then the step; the outcome goes back through ``send``. The
+    worker ends at once after sending (``os._exit``): nothing of it must wait at exit for a thread the
+    step left behind while the sync waits for it to end."""
+    sync_pid, counts, environ = sync
+    threading.Thread(target=_end_with_the_sync, name="crmhub-lifeline", daemon=True).start()
+    killpoints.part_of(sync_pid, counts)
+    os.environ.clear()
+    os.environ.update(environ)
+    send.send(_outcome(source, step))
+    send.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _end_with_the_sync() -> None:
+    """Kill this worker when the sync that started it has ended (killed: it never collects the outcome)."""
+    sync = multiprocessing.parent_process()
+    if sync is not None:
+        sync.join()
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,106 @@
+"""Sources' steps in worker processes (``hub.source_workers``): each source in a process of its own,
+outcomes in the sources' order, a failing or dying worker failing only its source, and no worker
+outliving a killed sync."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from hub.source_workers import run_per_source, worker_count
+
+SOURCES = ["erp", "webshop", "legacy_db", "legacy_csv"]
+
+
+def _step(source: str) -> dict[str, object]:
+    if source == "webshop":
+        raise RuntimeError("shop refused")
+    if source == "legacy_db":
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer would
+    return {"source": source, "pid": os.getpid()}
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_every_source_gets_its_outcome_in_order_whatever_the_worker_count(workers):
+    outcomes = run_per_source(["erp", "webshop", "legacy_csv"], _step, workers)
+    assert [o.source for o in outcomes] == ["erp", "webshop", "legacy_csv"]
+    assert outcomes[0].result is not None and outcomes[0].result["source"] == "erp"
+    assert outcomes[1].error == "RuntimeError: shop refused" and outcomes[1].result is None
+    assert outcomes[2].result is not None and outcomes[2].result["source"] == "legacy_csv"
+    pids = {o.result["pid"] for o in outcomes if o.result}
+    if workers == 1:
+        assert pids == {os.getpid()}
+    else:  # a process of its own per source, none of them this one
+        assert len(pids) == 2 and os.getpid() not in pids
+
+
+def test_a_worker_that_dies_fails_only_its_source_with_the_exit_code():
+    outcomes = run_per_source(SOURCES, _step, 2)
+    by_source = {o.source: o for o in outcomes}
+    assert by_source["legacy_db"].error is not None
+    assert "ended without a result" in by_source["legacy_db"].error
+    assert f"exit code {-signal.SIGKILL}" in by_source["legacy_db"].error
+    assert by_source["erp"].result and by_source["legacy_csv"].result
+
+
+def test_worker_count_follows_the_request_and_the_sources():
+    assert worker_count(3, 2) == 2
+    assert worker_count(1, 4) == 1
+    assert worker_count(None, 4) == min(4, len(os.sched_getaffinity(0)))
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_no_worker_outlives_a_killed_sync(tmp_path: Path):
+    pids = tmp_path / "pids"
+    (tmp_path / "sleeper.py").write_text(
+        textwrap.dedent(
+            f"""
+            import os, time
+
+            def step(source):
+                with open({str(pids)!r}, "a") as out:
+                    out.write(f"{{os.getpid()}}\\n")
+                time.sleep(60)
+                return {{}}
+            """
+        )
+    )
+    script = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); from sleeper import step; "
+        "from hub.source_workers import run_per_source; run_per_source(['a', 'b'], step, 2)"
+    )
+    sync = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(_lines(pids)) < 2:
+            time.sleep(0.05)
+        workers = [int(line) for line in _lines(pids)]
+        assert len(workers) == 2
+        sync.kill()
+        sync.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in workers)
+    finally:
+        sync.kill()
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped (a zombie no longer runs anything)."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return status != "Z"
