@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -269,7 +269,7 @@ class SyncPipeline:
                 features = features_of(planned.features, planned.frame, frame)
             clusters: dict[RecordKey, str] = {}
             kept: set[RecordKey] = set()
-            pairs: list[dict[str, Any]] = []
+            pairs: Iterable[list[dict[str, Any]]] = []  # match + review, in chunks
             matcher: dict[str, Any] = {}
             if frame.height:
                 model = MatchModel.model_validate(self.store.runs.model(plan.model_id))
@@ -290,13 +290,13 @@ class SyncPipeline:
                     kept = unchanged_clusters(result.clusters, links, self._dirty(undone_too=True))
                 clusters.update(dict.fromkeys(kept, KEPT))
                 among = touching(result.pairs, kept) if kept else None
-                pairs = [row for chunk in result.pair_rows(among=among) for row in chunk]  # match + review
+                pairs = result.pair_rows(among=among)
                 matcher = result.stats
-            self.store.runs.save_shard(run_id, shard, clusters, pairs)
+            written = self.store.runs.save_shard(run_id, shard, clusters, pairs)
             step.stats = {
                 "records": frame.height,
                 "kept": len(kept),
-                "pairs": len(pairs),
+                "pairs": written,
                 "matcher": matcher,
             }
         return step.stats

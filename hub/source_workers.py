@@ -34,11 +34,11 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, Final
 
 from hub import killpoints
 
-METHOD = "forkserver"
+METHOD: Final = "forkserver"
 #: What the fork server imports once, before it forks any worker.
 PRELOAD = ["hub.pipeline"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
@@ -54,10 +54,17 @@ class MatchRunRepository(Repository):
             return session.get(MatchPlanRun, run_id)
 
     def save_shard(
-        self, run_id: str, shard: int, clusters: dict[RecordKey, str], pairs: Sequence[dict[str, Any]]
-    ) -> None:
-        """One shard's clusters and pairs; a retried shard replaces what an earlier attempt wrote."""
+        self,
+        run_id: str,
+        shard: int,
+        clusters: dict[RecordKey, str],
+        pair_chunks: Iterable[Sequence[dict[str, Any]]],
+    ) -> int:
+        """One shard's clusters and pairs; a retried shard replaces what an earlier attempt wrote.
+        The pairs come in chunks (``MatchResult.pair_rows``), each written as it comes, so that a
+        million records' pairs never exist as Python objects all at once; returns how many."""
         table = core_table(MatchPlanRow)
+        written = 0
         with self.sessions.begin() as session:
             session.execute(
                 core_table(MatchPlanPair)
@@ -78,14 +85,17 @@ class MatchRunRepository(Repository):
                 )
             encoded = bindparam("pair", type_=EncodedJSON())
             insert_pairs = core_table(MatchPlanPair).insert().values(pair=encoded)
-            for start in range(0, len(pairs), 5000):
-                session.execute(
-                    insert_pairs,
-                    [
-                        {"run_id": run_id, "shard": shard, "pair": json_text(p)}
-                        for p in pairs[start : start + 5000]
-                    ],
-                )
+            for pairs in pair_chunks:
+                for start in range(0, len(pairs), 5000):
+                    session.execute(
+                        insert_pairs,
+                        [
+                            {"run_id": run_id, "shard": shard, "pair": json_text(p)}
+                            for p in pairs[start : start + 5000]
+                        ],
+                    )
+                written += len(pairs)
+        return written
 
     def plan_results(
         self, run_id: str
