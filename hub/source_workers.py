@@ -17,6 +17,11 @@ worker opens its own store connection. Where a process may not start children (a
 prefork worker, a platform without fork) the steps run one after another in this process, as they do
 with ``workers=1``.
 
+A worker logs through the sync's logging: its records go to the sync over a queue and are handled
+there by the logger of their name (the Python cookbook's pattern for several processes), with the
+levels the sync's loggers have -- a worker's log lines land where the sync's own do (a terminal, an
+Airflow task log), at the same verbosity.
+
 A worker dies with the sync: a thread of the worker waits on the sync's end of their pipe and kills the
 worker once it closes, so a sync that is killed leaves no worker behind still writing (the fork server
 is no help there: it lives while any worker does). A worker that
@@ -26,6 +31,7 @@ sources go on, and the run is reported failed like any failed step.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -33,6 +39,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from logging.handlers import QueueHandler, QueueListener
 from multiprocessing.connection import Connection, wait
 from typing import Any, Final
 
@@ -76,20 +83,73 @@ def run_per_source(
     outcomes: dict[str, SourceOutcome] = {}
     waiting = list(sources)
     running: dict[Connection, tuple[str, Any]] = {}
-    sync = (os.getpid(), killpoints.shared_counts(), dict(os.environ))
-    while waiting or running:
-        while waiting and len(running) < workers:
-            source = waiting.pop(0)
-            receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_work, args=(send, source, step, sync), name=f"crmhub-{source}")
-            process.start()
-            send.close()  # the worker holds the only sending end: its death reads as end of file
-            running[receive] = (source, process)
-        for ready in wait(list(running)):
-            assert isinstance(ready, Connection)
-            source, process = running.pop(ready)
-            outcomes[source] = _received(ready, source, process)
+    logs = context.Queue()
+    listener = QueueListener(logs, _ToItsLogger())
+    sync = _Sync(os.getpid(), killpoints.shared_counts(), dict(os.environ), logs, _log_levels())
+    listener.start()
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                source = waiting.pop(0)
+                receive, process = _start(context, source, step, sync)
+                running[receive] = (source, process)
+            for ready in wait(list(running)):
+                assert isinstance(ready, Connection)
+                source, process = running.pop(ready)
+                outcomes[source] = _received(ready, source, process)
+    finally:
+        listener.stop()  # handles what the workers logged before it returns
+        logs.close()
     return [outcomes[source] for source in sources]
+
+
+def _start(
+    context: Any, source: str, step: Callable[[str], dict[str, Any]], sync: _Sync
+) -> tuple[Connection, Any]:
+    """A worker for ``source``'s step, and the end of the pipe its outcome comes through."""
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_work, args=(send, source, step, sync), name=f"crmhub-{source}")
+    process.start()
+    send.close()  # the worker holds the only sending end: its death reads as end of file
+    return receive, process
+
+
+@dataclass(frozen=True)
+class _Sync:
+    """What a worker takes from the sync that starts it."""
+
+    pid: int
+    kill_counts: dict[str, Any]  # ``killpoints.shared_counts``
+    environ: dict[str, str]
+    logs: Any  # the queue its log records go to
+    log_levels: dict[str, int]  # logger name ("" for the root) -> level set there
+
+
+class _ToItsLogger(logging.Handler):
+    """In the sync: a worker's log record, handled by the sync's logger of the record's name."""
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        logging.getLogger(record.name).handle(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:  # pragma: no cover - handle() does the work
+        self.handle(record)
+
+
+def _log_levels() -> dict[str, int]:
+    loggers = logging.root.manager.loggerDict.items()
+    levels = {name: logger.level for name, logger in loggers if isinstance(logger, logging.Logger)}
+    return {"": logging.root.level, **{name: level for name, level in levels.items() if level}}
+
+
+def _log_like_the_sync(sync: _Sync) -> None:
+    """Every record this worker logs goes to the sync's queue; loggers get the sync's levels."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(QueueHandler(sync.logs))
+    for name, level in sync.log_levels.items():
+        logging.getLogger(name or None).setLevel(level)
 
 
 def _outcome(source: str, step: Callable[[str], dict[str, Any]]) -> SourceOutcome:
@@ -115,22 +175,19 @@ def _received(connection: Connection, source: str, process: Any) -> SourceOutcom
     return outcome
 
 
-def _work(
-    send: Connection,
-    source: str,
-    step: Callable[[str], dict[str, Any]],
-    sync: tuple[int, dict[str, Any], dict[str, str]],
-) -> None:
-    """A worker: the sync's environment, then the step; the outcome goes back through ``send``. The
-    worker ends at once after sending (``os._exit``): nothing of it must wait at exit for a thread the
-    step left behind while the sync waits for it to end."""
-    sync_pid, counts, environ = sync
+def _work(send: Connection, source: str, step: Callable[[str], dict[str, Any]], sync: _Sync) -> None:
+    """A worker: the sync's environment and logging, then the step; the outcome goes back through
+    ``send``. The worker ends at once after sending (``os._exit``): nothing of it must wait at exit for
+    a thread the step left behind while the sync waits for it to end."""
     threading.Thread(target=_end_with_the_sync, name="crmhub-lifeline", daemon=True).start()
-    killpoints.part_of(sync_pid, counts)
+    killpoints.part_of(sync.pid, sync.kill_counts)
     os.environ.clear()
-    os.environ.update(environ)
+    os.environ.update(sync.environ)
+    _log_like_the_sync(sync)
     send.send(_outcome(source, step))
     send.close()
+    sync.logs.close()
+    sync.logs.join_thread()  # every record handed over before the process ends
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

@@ -4,6 +4,7 @@ outliving a killed sync."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -48,6 +49,28 @@ def test_a_worker_that_dies_fails_only_its_source_with_the_exit_code():
     assert "ended without a result" in by_source["legacy_db"].error
     assert f"exit code {-signal.SIGKILL}" in by_source["legacy_db"].error
     assert by_source["erp"].result and by_source["legacy_csv"].result
+
+
+def _logging_step(source: str) -> dict[str, object]:
+    logging.getLogger("crmhub.test_workers").debug("pulled %s", source)
+    logging.getLogger("crmhub.test_workers.quiet").info("not wanted from %s", source)
+    return {}
+
+
+def test_a_worker_logs_through_the_syncs_loggers_at_their_levels():
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("crmhub.test_workers")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logging.getLogger("crmhub.test_workers.quiet").setLevel(logging.WARNING)
+    try:
+        run_per_source(["erp", "webshop"], _logging_step, 2)
+    finally:
+        logger.removeHandler(handler)
+    assert sorted(r.getMessage() for r in records) == ["pulled erp", "pulled webshop"]
+    assert all(r.process != os.getpid() for r in records)  # logged in the workers, handled here
 
 
 def test_worker_count_follows_the_request_and_the_sources():
