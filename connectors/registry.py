@@ -28,6 +28,11 @@ CONNECTOR_CLASSES: dict[str, str] = {
 }
 
 
+def connector_module(kind: str) -> str | None:
+    """The module that serves ``kind`` (``None`` for an unknown kind), to import ahead of time."""
+    return CONNECTOR_CLASSES[kind].split(":")[0] if kind in CONNECTOR_CLASSES else None
+
+
 def connector_class(kind: str) -> type[SourceConnector]:
     try:
         module_name, class_name = CONNECTOR_CLASSES[kind].split(":")

@@ -20,7 +20,7 @@ import polars as pl
 
 from connectors.base import PushUpdate, SourceConnector
 from connectors.credentials import Credentials, CredentialsProvider, credentials_from_env
-from connectors.registry import build_connector
+from connectors.registry import build_connector, connector_module
 from hub.consolidate import consolidate
 from hub.db import in_memory
 from hub.echoes import field_value
@@ -37,7 +37,7 @@ from hub.row_digests import RowDigests
 from hub.run_report import RunFailedError, SyncSummary, run_problems
 from hub.run_step import RunStep, run_step
 from hub.source_erasure import carry_out_deletes
-from hub.source_workers import SourceOutcome, run_per_source, worker_count
+from hub.source_workers import PUBLISH_WORTH_WORKERS, SourceOutcome, run_per_source, worker_count
 from hub.store import CUSTOMERS_STREAM, HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
 from hub.store.common import KEY_COLUMNS, key_frame
 from hub.store.outbox import PushedGolden
@@ -459,27 +459,45 @@ class SyncPipeline:
         return summary
 
     def _run(self, summary: SyncSummary, full_refresh: bool, rematch_all: bool) -> None:
-        for outcome in self._each_source(SourceStep.extracting(self, summary.run_id, full_refresh)):
+        names = [source.name for source in self.config.enabled_sources]
+        # a first or full pull brings every record: worth a worker per source (hub.source_workers)
+        pull_all = full_refresh or any(self.store.staging.get_cursor(name) is None for name in names)
+        extracting = SourceStep.extracting(self, summary.run_id, full_refresh)
+        for outcome in self._each_source(extracting, worth_workers=pull_all):
             if outcome.error is None:
                 summary.extracted[outcome.source] = outcome.result or {}
             else:
                 summary.failed[f"extract:{outcome.source}"] = outcome.error
         summary.matched = self.match(summary.run_id, rematch_all=rematch_all)
-        for outcome in self._each_source(SourceStep.publishing(self, summary.run_id)):
+        many = self._to_publish() >= PUBLISH_WORTH_WORKERS
+        for outcome in self._each_source(SourceStep.publishing(self, summary.run_id), worth_workers=many):
             if outcome.error is None:
                 summary.published[outcome.source] = outcome.result or {}
             else:
                 summary.failed[f"publish:{outcome.source}"] = outcome.error
 
-    def _each_source(self, step: SourceStep) -> list[SourceOutcome]:
-        """``step`` for every enabled source, several at once in worker processes (``source_workers``;
-        a store in memory cannot be shared with them: there one after another, in this process). A
-        failing source does not stop the others."""
-        names = [source.name for source in self.config.enabled_sources]
-        workers = 1 if in_memory(self.store.url) else worker_count(self.config.source_workers, len(names))
-        if workers == 1:  # here, on this pipeline's store
+    def _to_publish(self) -> int:
+        """Outbox events the sources that push back have not consumed yet (a source's publish reads its
+        changed golden records from them)."""
+        head = self.store.outbox.outbox_head()
+        cursors = [
+            self.store.staging.get_cursor(source.name, stream=OUTBOX_STREAM)
+            for source in self.config.enabled_sources
+            if source.push_back
+        ]
+        return sum(head - int(cursor or 0) for cursor in cursors)
+
+    def _each_source(self, step: SourceStep, worth_workers: bool) -> list[SourceOutcome]:
+        """``step`` for every enabled source, several at once in worker processes when ``source_workers``
+        says so (automatic: when the step is ``worth_workers``). A store in memory cannot be shared with
+        workers: there one after another, in this process. A failing source does not stop the others."""
+        sources = self.config.enabled_sources
+        names = [source.name for source in sources]
+        workers = worker_count(self.config.source_workers, len(names), worth_workers)
+        if workers == 1 or in_memory(self.store.url):  # here, on this pipeline's store
             return run_per_source(names, lambda name: step.run(self, name), 1)
-        return run_per_source(names, step, workers)
+        modules = {connector_module(source.kind) for source in sources} - {None}
+        return run_per_source(names, step, workers, preload=sorted(m for m in modules if m))
 
 
 @dataclass(frozen=True)

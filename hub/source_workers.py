@@ -46,8 +46,14 @@ from typing import Any, Final
 from hub import killpoints
 
 METHOD: Final = "forkserver"
-#: What the fork server imports once, before it forks any worker.
+#: What the fork server imports once, before it forks any worker (and the sources' connector modules).
 PRELOAD = ["hub.pipeline"]
+#: A worker costs its start: the fork server imports the pipeline once per sync process (2-5 s of one
+#: core), each worker imports its connector's client library and builds its store and connector (about
+#: a second). Worth it for a pull or push of many records; a no-change sync at 20k records took 2.0 s one
+#: after another and 18 s with workers (a loaded machine). ``worth_workers`` draws the line at this many outbox events to
+#: publish.
+PUBLISH_WORTH_WORKERS = 2_000
 
 
 @dataclass(frozen=True)
@@ -59,27 +65,33 @@ class SourceOutcome:
     error: str | None = None
 
 
-def worker_count(requested: int | None, sources: int) -> int:
-    """Processes to use: ``requested``, else one per usable core; never more than there are sources, and
-    1 where this process may not fork children."""
+def worker_count(requested: int | None, sources: int, worth_it: bool = True) -> int:
+    """Processes to use: ``requested``; else (automatic) one per usable core when the step is
+    ``worth_it``, else 1. Never more than there are sources, and 1 where this process may not start
+    children."""
     if multiprocessing.current_process().daemon or METHOD not in multiprocessing.get_all_start_methods():
         return 1
-    wanted = requested if requested is not None else len(os.sched_getaffinity(0))
-    return max(1, min(wanted, sources))
+    if requested is None:
+        requested = len(os.sched_getaffinity(0)) if worth_it else 1
+    return max(1, min(requested, sources))
 
 
 def run_per_source(
-    sources: Sequence[str], step: Callable[[str], dict[str, Any]], workers: int
+    sources: Sequence[str],
+    step: Callable[[str], dict[str, Any]],
+    workers: int,
+    preload: Sequence[str] = (),
 ) -> list[SourceOutcome]:
     """``step(source)`` for every source, at most ``workers`` at once; outcomes in ``sources``' order.
 
     With ``workers`` 1 the steps run here, one after another. Otherwise each runs in a worker process:
-    ``step`` must then pickle (a module-level function or an instance of a module-level class). A
-    failing step fails only its source either way."""
+    ``step`` must then pickle (a module-level function or an instance of a module-level class);
+    ``preload``: modules the fork server imports once besides ``PRELOAD`` (when it starts: the first
+    time in this process). A failing step fails only its source either way."""
     if workers <= 1:
         return [_outcome(source, step) for source in sources]
     context = multiprocessing.get_context(METHOD)
-    context.set_forkserver_preload(PRELOAD)
+    context.set_forkserver_preload([*PRELOAD, *preload])
     outcomes: dict[str, SourceOutcome] = {}
     waiting = list(sources)
     running: dict[Connection, tuple[str, Any]] = {}

@@ -77,6 +77,8 @@ def test_worker_count_follows_the_request_and_the_sources():
     assert worker_count(3, 2) == 2
     assert worker_count(1, 4) == 1
     assert worker_count(None, 4) == min(4, len(os.sched_getaffinity(0)))
+    assert worker_count(None, 4, worth_it=False) == 1  # automatic: a small step is not worth a worker
+    assert worker_count(2, 4, worth_it=False) == 2  # a number set in the configuration is kept
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
