@@ -489,10 +489,14 @@ class SyncPipeline:
 
     def _each_source(self, step: SourceStep, worth_workers: bool) -> list[SourceOutcome]:
         """``step`` for every enabled source, several at once in worker processes when ``source_workers``
-        says so (automatic: when the step is ``worth_workers``). A store in memory cannot be shared with
-        workers: there one after another, in this process. A failing source does not stop the others."""
+        says so (automatic: when the step is ``worth_workers`` and the store is not SQLite). A store in
+        memory cannot be shared with workers: there one after another, in this process. A failing source
+        does not stop the others."""
         sources = self.config.enabled_sources
         names = [source.name for source in sources]
+        # SQLite takes one writer at a time: workers staging at once wait on each other's commits
+        # (a 20k full sync took twice as long); automatic means one after another there
+        worth_workers = worth_workers and not self.store.url.startswith("sqlite")
         workers = worker_count(self.config.source_workers, len(names), worth_workers)
         if workers == 1 or in_memory(self.store.url):  # here, on this pipeline's store
             return run_per_source(names, lambda name: step.run(self, name), 1)
