@@ -50,9 +50,9 @@ METHOD: Final = "forkserver"
 PRELOAD = ["hub.pipeline"]
 #: A worker costs its start: the fork server imports the pipeline once per sync process (2-5 s of one
 #: core), each worker imports its connector's client library and builds its store and connector (about
-#: a second). Worth it for a pull or push of many records; a no-change sync at 20k records took 2.0 s one
-#: after another and 18 s with workers (a loaded machine). ``worth_workers`` draws the line at this many outbox events to
-#: publish.
+#: a second). Worth it for a pull or push of many records; a no-change sync at 20k records took 2.0 s
+#: one after another and 18 s with workers (a loaded machine). The pipeline draws the line at this many
+#: outbox events to publish.
 PUBLISH_WORTH_WORKERS = 2_000
 
 
