@@ -111,13 +111,12 @@ def split_path(path: str) -> tuple[str, ...]:
 
 
 def get_parts(row: Any, parts: tuple[str, ...]) -> Any:
-    """:func:`get_path` of a path split already. A row is nearly always a ``dict`` and most paths
-    have one part: that case is a plain ``dict.get`` (the ABC check of ``Mapping`` is the slow one)."""
-    if len(parts) == 1 and type(row) is dict:
-        return row.get(parts[0])
+    """:func:`get_path` of a path split already. Rows and their nested objects are nearly always
+    ``dict``: an exact type check comes first, the ABC check of ``Mapping`` (several times slower)
+    only for other mappings."""
     value: Any = row
     for part in parts:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             return None
         value = value.get(part)
     return value

@@ -10,7 +10,7 @@ decode of every stored record); the rows written are the same as the per-row cod
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -105,10 +105,15 @@ def _is_plain_json(value: Any) -> bool:
     if kind is float:
         return math.isfinite(value)
     if kind is dict:
-        return all(type(k) is str and _is_plain_json(v) for k, v in value.items())
+        return all(type(k) is str for k in value) and _all_plain_json(value.values())
     if kind is list:
-        return all(_is_plain_json(v) for v in value)
+        return _all_plain_json(value)
     return False
+
+
+def _all_plain_json(values: Iterable[Any]) -> bool:
+    """:func:`_is_plain_json` of each value; the common scalars without a call each."""
+    return all(type(value) in _PLAIN_SCALARS or _is_plain_json(value) for value in values)
 
 
 def record_json(record: CustomerRecord) -> dict[str, Any]:
