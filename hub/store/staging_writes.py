@@ -9,8 +9,7 @@ decode of every stored record); the rows written are the same as the per-row cod
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -90,49 +89,9 @@ def _stored_records(session: Session, source: str, ids: Sequence[str]) -> dict[s
     return out
 
 
-#: JSON values that are their own JSON dump (``float`` only when finite: see :func:`_is_plain_json`).
-_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
-_RAW = {"raw"}
-
-
-def _is_plain_json(value: Any) -> bool:
-    """Whether pydantic's JSON dump of ``value`` (typed ``Any``) is ``value`` itself: only ``str``,
-    ``int``, ``bool``, ``None``, finite ``float`` and ``dict``/``list`` of them, exact types. A tuple, a
-    subclass (an enum), a date, a ``Decimal``, ``nan`` (dumped as ``None``) all say no."""
-    kind = type(value)
-    if kind in _PLAIN_SCALARS:
-        return True
-    if kind is float:
-        return math.isfinite(value)
-    if kind is dict:
-        return all(type(k) is str for k in value) and _all_plain_json(value.values())
-    if kind is list:
-        return _all_plain_json(value)
-    return False
-
-
-def _all_plain_json(values: Iterable[Any]) -> bool:
-    """:func:`_is_plain_json` of each value; the common scalars without a call each."""
-    return all(type(value) in _PLAIN_SCALARS or _is_plain_json(value) for value in values)
-
-
-def record_json(record: CustomerRecord) -> dict[str, Any]:
-    """``record.model_dump(mode="json")``, equal and in the same key order, for less CPU.
-
-    ``raw`` (the source row, typed ``dict[str, Any]``) was two thirds of the dump's cost: pydantic
-    infers the type of every value of it. A row of plain JSON values (what HTTP/JSON sources deliver)
-    is its own dump and is taken as it is (top level copied); any other row (dates from SQL or SOAP,
-    decimals) goes through pydantic as before. ``raw`` is the model's last field, so appending it keeps
-    the key order of the stored JSON text (``tests/hub/test_record_json.py`` holds both)."""
-    data = record.model_dump(mode="json", exclude=_RAW)
-    raw = record.raw
-    data["raw"] = dict(raw) if _is_plain_json(raw) else record.model_dump(mode="json", include=_RAW)["raw"]
-    return data
-
-
 def row_values(record: CustomerRecord, run_id: str | None) -> dict[str, Any]:
     """The columns of a source record's row: the flat match columns, the JSON and its hash."""
-    data = record_json(record)
+    data = record.model_dump(mode="json")
     return {
         **flat_values(record),
         "source_updated_at": record.updated_at,
