@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,20 @@ from connectors.base import Page
 from connectors.mapping import FieldMapping
 from schemas import QuarantinedRecord
 from schemas.source_options.legacy import DEFAULT_DATE_FORMATS, DEFAULT_DATETIME_FORMATS, LegacyOptions
+from schemas.values import CACHED_VALUES
+
+
+@lru_cache(maxsize=CACHED_VALUES)
+def _date_in(text: str, formats: tuple[str, ...]) -> date | None:
+    """The date ``text`` is in the first of ``formats`` that reads it, else ``None``. Remembered:
+    ``strptime`` (a failed format raises) was most of the decoding, and birth dates repeat -- the
+    same few ten thousand days over a whole customer base."""
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 @dataclass(frozen=True)
@@ -111,11 +126,9 @@ class LegacyValues:
         text = str(value).strip()
         if not text or set(text) <= {"0", ".", "-"}:  # '00000000' / '00.00.0000': the legacy "unknown"
             return None
-        for fmt in self.date_formats:
-            try:
-                return datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
+        parsed = _date_in(text, self.date_formats)
+        if parsed is not None:
+            return parsed
         formats = ", ".join(self.date_formats)
         raise ValueError(f"{column}: {value!r} is not a date in any of the formats {formats}")
 

@@ -22,11 +22,11 @@ import hashlib
 import inspect
 import json
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from connectors.mapping import FieldMapping, get_path
+from connectors.mapping import FieldMapping, get_parts, split_path
 
 #: Packages whose code decides what record a row becomes (with the connector's own module, which may
 #: live elsewhere): the connectors and their helpers, the record schemas and their validators.
@@ -55,12 +55,26 @@ def digest_salt(connector: Any) -> str:
                       sort_keys=True, default=str)
 
 
-def content_paths(mapping: FieldMapping) -> list[str]:
-    """The source paths a record's content is read from (all but the change time's)."""
-    return [path for path, target in mapping.mapping.items() if target != "updated_at"]
+def content_paths(mapping: FieldMapping) -> list[tuple[str, ...]]:
+    """The source paths a record's content is read from (all but the change time's), split."""
+    return [split_path(path) for path, target in mapping.mapping.items() if target != "updated_at"]
 
 
-def row_digest(paths: list[str], salt: str, row: Mapping[str, Any]) -> str:
-    values = [get_path(row, path) for path in paths]
-    blob = json.dumps([salt, values], ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+#: ``json.dumps(value, ensure_ascii=False, default=str)`` made once (``json.dumps`` builds it per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+@lru_cache(maxsize=64)
+def _salted(salt: str) -> Any:
+    """SHA-256 fed with the digest text's start, ``[<salt as JSON>, ``: the salt (the connector's whole
+    configuration and code digest, the longer part of the text) is encoded and hashed once per pull,
+    not once per row."""
+    return hashlib.sha256(("[" + _ENCODER.encode(salt) + ", ").encode())
+
+
+def row_digest(paths: list[tuple[str, ...]], salt: str, row: Mapping[str, Any]) -> str:
+    """SHA-256 of ``json.dumps([salt, values], ensure_ascii=False, default=str)``, ``values`` being
+    the row's at ``paths``: the same text, the salt's part hashed ahead (stored digests stay valid)."""
+    digest = _salted(salt).copy()
+    digest.update((_ENCODER.encode([get_parts(row, path) for path in paths]) + "]").encode())
+    return digest.hexdigest()

@@ -101,10 +101,17 @@ def rows_of(frame: pl.DataFrame, keys: pl.DataFrame) -> pl.Series:
     return at.join(keys, on=KEY_COLUMNS, how="semi")["_at"].sort()
 
 
+#: The content hash's encoder: ``json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)``
+#: made once (``json.dumps`` builds it per call). Its text must never change: stored hashes are
+#: compared with new ones, and a different text makes every stored record look changed after an
+#: upgrade. orjson (``OPT_SORT_KEYS``) is faster but writes other bytes: no space after ``,`` and
+#: ``:``, ``1e16`` for ``1e+16`` (``tests/hub/test_content_hash.py``).
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+
+
 def content_hash(data: Any) -> str:
     """Stable hash of JSON-able data: tells a real change from a re-delivery of the same content."""
-    blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(_HASH_ENCODER.encode(data).encode()).hexdigest()
 
 
 #: Never part of a record's content hash: the payload as delivered and the source's change time.
