@@ -3,10 +3,11 @@ the audit trail and the outbox as a few multi-row statements per table (issue 15
 
 The ORM's unit of work wrote each row with its own INSERT or UPDATE (52k statements for 20k source
 records). Here every change is first collected as a plain dict, then sent as one executemany per
-table and kind (PostgreSQL batches the INSERTs with ``insertmanyvalues``), and deletes go by chunks of
-keys. Only the golden records and links the result can change are read, so an incremental run costs in
-proportion to its scope. Rows, their order (audit ids, outbox sequence numbers) and their values are
-those the per-row write gave (``tests/hub/test_golden_write_snapshot.py``).
+table and kind straight to the driver (``hub.store.bulk_rows``: no per-row parameter processing in
+SQLAlchemy; a golden record's JSON is encoded once for its row, audit entry and event), and deletes go
+by chunks of keys. Only the golden records and links the result can change are read, so an
+incremental run costs in proportion to its scope. Rows, their order (audit ids, outbox sequence
+numbers) and their values are those the per-row write gave (``tests/hub/test_golden_write_snapshot.py``).
 """
 
 from __future__ import annotations

@@ -40,13 +40,6 @@ def _rows(prefix: str) -> list[dict[str, object]]:
     ]
 
 
-@pytest.fixture
-def store(store_url):
-    made = HubStore(store_url, upgrade=True)
-    yield made
-    made.close()
-
-
 def test_inserts_store_what_sqlalchemy_stored(store):
     table = core_table(GoldenRecordRow)
     with store.sessions.begin() as session:
