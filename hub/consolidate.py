@@ -7,12 +7,11 @@ atomic write with its audit trail and outbox events.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from hub.cycle_gc import cycle_collection_paused
 from hub.golden import assign_golden_ids, build_golden, field_conflicts
 from hub.store import HubStore, StaleDecisionsError, StoredMatch
 from schemas import GoldenRecord, HubConfig, RecordKey, StewardDecision
@@ -143,27 +142,6 @@ def consolidate(
                 preferred=preferred,
             )
         )
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while golden records are built and written.
-
-    The build allocates millions of small objects that live until the write (source records, golden
-    records, lineage, rows); each allocation burst triggers a collection, and the oldest generation's
-    passes walk every one of them again: 10.8 of the 28.6 CPU seconds of a 20k full run's golden
-    write, more the larger the run. None of these objects forms a cycle that must be freed early
-    (reference counting frees them); cycles left behind are collected once the collector is back on.
-    Nested use keeps it off until the outermost user that turned it off is done (threads share the
-    switch: another thread's write ending first turns it back on early, which costs speed, not results).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def until_fresh(compute: Callable[[], T], attempts: int = 5) -> T:

@@ -19,6 +19,7 @@ from hub.models import (
     core_table,
     utcnow,
 )
+from hub.store.bulk_rows import execute_rows
 from hub.store.common import (
     GOLDEN_WRITE_LOCK,
     KEY_CHUNK,
@@ -128,8 +129,9 @@ class GoldenRepository(Repository):
                         | keys_in(table.c.right_system, table.c.right_id, keys)
                     )
                 )
-        if result.pairs:
-            session.execute(
+        if result.pairs:  # straight to the driver (``bulk_rows``): a full run writes every pair
+            execute_rows(
+                session,
                 table.insert(),
                 [{**pair, "run_id": result.run_id, "updated_at": now} for pair in result.pairs],
             )

@@ -3,10 +3,11 @@ the audit trail and the outbox as a few multi-row statements per table (issue 15
 
 The ORM's unit of work wrote each row with its own INSERT or UPDATE (52k statements for 20k source
 records). Here every change is first collected as a plain dict, then sent as one executemany per
-table and kind (PostgreSQL batches the INSERTs with ``insertmanyvalues``), and deletes go by chunks of
-keys. Only the golden records and links the result can change are read, so an incremental run costs in
-proportion to its scope. Rows, their order (audit ids, outbox sequence numbers) and their values are
-those the per-row write gave (``tests/hub/test_golden_write_snapshot.py``).
+table and kind straight to the driver (``hub.store.bulk_rows``: no per-row parameter processing in
+SQLAlchemy; a golden record's JSON is encoded once for its row, audit entry and event), and deletes go
+by chunks of keys. Only the golden records and links the result can change are read, so an
+incremental run costs in proportion to its scope. Rows, their order (audit ids, outbox sequence
+numbers) and their values are those the per-row write gave (``tests/hub/test_golden_write_snapshot.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from hub import json_codec
 from hub.models import (
     AuditEntry,
     CrossReference,
@@ -27,6 +29,7 @@ from hub.models import (
     OutboxEvent,
     core_table,
 )
+from hub.store.bulk_rows import execute_rows
 from hub.store.common import StoredMatch, _jsonable, content_hash, key_chunks, keys_in
 from schemas import RecordKey
 
@@ -94,7 +97,8 @@ class MatchRows:
     links_moved: list[Row] = field(default_factory=list)
     links_gone: list[tuple[str, str]] = field(default_factory=list)
     audit: list[Row] = field(default_factory=list)
-    outbox: list[tuple[str, str, str | None, dict[str, Any] | None]] = field(default_factory=list)
+    #: (change, golden id, related id, payload: the golden record's JSON text, or ``None``)
+    outbox: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
 
     def audit_entry(
         self,
@@ -105,7 +109,9 @@ class MatchRows:
         related: str | None = None,
         key: RecordKey | None = None,
     ) -> None:
-        """``before``/``after`` must be JSON already (stored records, ``model_dump(mode="json")``)."""
+        """``before``/``after`` must be JSON values (stored records, ``model_dump(mode="json")``) or JSON
+        text (``hub.json_codec.dumps``: a golden record's, shared with its row and its event); an
+        ``after`` that gets a ``related`` id must be a value."""
         if related:
             after = {**(after or {}), "related_id": related}
         self.audit.append(
@@ -138,12 +144,14 @@ def collect_golden(
             flush()
         data = golden.model_dump(mode="json")
         digest = content_hash({k: v for k, v in data.items() if k != "lineage"})
+        # encoded once for the record's row, its event and its audit entry (``bulk_rows``)
+        text = json_codec.dumps(data)
         row = current.get(golden.golden_id)
         if row is None:
             rows.golden_new.append(
                 {
                     "golden_id": golden.golden_id,
-                    "record": data,
+                    "record": text,
                     "content_hash": digest,
                     "display_name": golden.display_name,
                     "created_at": now,
@@ -152,14 +160,15 @@ def collect_golden(
             )
             counts["golden_created"] += 1
             origin = result.split_from.get(golden.golden_id)
-            rows.outbox.append(("split" if origin else "create", golden.golden_id, origin, data))
-            rows.audit_entry("split" if origin else "create", golden.golden_id, None, data, related=origin)
+            rows.outbox.append(("split" if origin else "create", golden.golden_id, origin, text))
+            after = data if origin else text  # a split's entry names the record it split from
+            rows.audit_entry("split" if origin else "create", golden.golden_id, None, after, related=origin)
         elif row.content_hash != digest or row.status != "active":
-            rows.audit_entry("update", golden.golden_id, row.record, data)
+            rows.audit_entry("update", golden.golden_id, row.record, text)
             rows.golden_changed.append(
                 {
                     "b_golden_id": golden.golden_id,
-                    "record": data,
+                    "record": text,
                     "content_hash": digest,
                     "display_name": golden.display_name,
                     "status": "active",
@@ -169,11 +178,11 @@ def collect_golden(
                 }
             )
             counts["golden_updated"] += 1
-            rows.outbox.append(("update", golden.golden_id, None, data))
+            rows.outbox.append(("update", golden.golden_id, None, text))
         elif row.record.get("lineage") != data["lineage"]:
             # same values, other provenance (a steward pinned the value survivorship chose):
             # keep the lineage true without telling consumers about a change they cannot see
-            rows.golden_lineage.append({"b_golden_id": golden.golden_id, "record": data})
+            rows.golden_lineage.append({"b_golden_id": golden.golden_id, "record": text})
     for golden_id, row in current.items():
         if golden_id not in live and row.status == "active":
             survivor = result.retired.get(golden_id)
@@ -234,14 +243,15 @@ def _slices(params: Sequence[Row]) -> Iterable[list[Row]]:
 
 
 def _update_many(session: Session, table: Table, where: Any, params: Sequence[Row]) -> None:
-    """Executemany UPDATEs (``where`` names its ``b_`` parameters; the dicts' other keys are SET)."""
+    """Executemany UPDATEs (``where`` names its ``b_`` parameters; the dicts' other keys are SET),
+    straight to the driver (``hub.store.bulk_rows``)."""
     for part in _slices(params):
-        session.execute(table.update().where(where), part)
+        execute_rows(session, table.update().where(where), part)
 
 
 def _insert_many(session: Session, table: Table, params: Sequence[Row]) -> None:
     for part in _slices(params):
-        session.execute(table.insert(), part)
+        execute_rows(session, table.insert(), part)
 
 
 def write_golden_rows(session: Session, rows: MatchRows, run_id: str | None) -> None:

@@ -17,6 +17,14 @@ from schemas import CustomerRecord
 from sources.generator import generate_dataset, to_customer_record
 
 
+@pytest.fixture
+def store(store_url):
+    """A fresh, empty hub store on each backend."""
+    made = HubStore(store_url, upgrade=True)
+    yield made
+    made.close()
+
+
 @pytest.fixture(scope="module")
 def records() -> list[CustomerRecord]:
     rows = generate_dataset(n_records=320, seed=5, malformed_rate=0.0).rows

@@ -3,18 +3,9 @@ the links of some records, and the stored ids a new golden id could collide with
 
 from __future__ import annotations
 
-import pytest
-
 from hub.golden import assign_golden_ids, base_golden_id
 from hub.store import HubStore, StoredMatch
 from schemas import GoldenRecord, RecordKey, SourceRef
-
-
-@pytest.fixture
-def store(store_url):
-    hub = HubStore(store_url, upgrade=True)
-    yield hub
-    hub.close()
 
 
 def _save(store: HubStore, links: dict[RecordKey, str]) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hub.store import HubStore, StoredMatch
+from hub.store import StoredMatch
 from schemas import CustomerRecord, GoldenRecord, QuarantinedRecord, RecordKey, SourceRef
 
 
@@ -22,13 +22,6 @@ def _record(source_id: str, given: str = "Иван", email: str | None = None, *
         updated_at=datetime(2026, 1, 1, tzinfo=UTC),
         **extra,
     )
-
-
-@pytest.fixture
-def store(store_url):
-    hub = HubStore(store_url, upgrade=True)
-    yield hub
-    hub.close()
 
 
 def test_page_and_cursor_commit_together_and_redelivery_is_unchanged(store):

@@ -74,13 +74,6 @@ def test_the_door_still_refuses_bad_values(field, value, reason):
         mapping.to_record("legacy_db", {**row, bad: value[0] if isinstance(value, list) else value})
 
 
-@pytest.fixture
-def store(store_url):
-    hub = HubStore(store_url, upgrade=True)
-    yield hub
-    hub.close()
-
-
 def _tamper(store: HubStore, table, where, record: dict) -> None:
     """Write a stored JSON record behind the store's back: a value the door would have changed or
     refused, so a read that re-ran the normalisers would not return it as stored."""

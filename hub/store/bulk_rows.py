@@ -1,0 +1,105 @@
+"""Many rows of one INSERT or UPDATE handed to the database driver as they are: the store's big
+set-based writes (a run's golden records, audit trail and outbox, a publish's push marks).
+
+SQLAlchemy's executemany prepares every row's parameters in Python before the driver sees them: a
+dict of every bind parameter per row (``construct_params``), then each value through its type's bind
+processor (JSON encoding, SQLite's datetime text). In a 100k full run's golden write that was ~5 of
+the ~25 CPU seconds (``_init_compiled``), more than SQLite's own work on the rows. Here the statement
+is compiled once per call, each parameter's processor is looked up once, a value that repeats the
+row before's (a run's timestamp, on every row) is processed once, and the rows go to
+``exec_driver_sql``.
+
+What is stored is what SQLAlchemy's own executemany stored, byte for byte: the same statement, the
+same processors (the engine's ``json_serializer`` is ``hub.json_codec.dumps``, so JSON text encoded
+here or by the caller is the column's text), and the same column defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import UpdateBase
+
+from hub import json_codec
+
+Process = Callable[[Any], Any]
+
+
+def execute_rows(session: Session, statement: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run ``statement`` (a Core INSERT, or an UPDATE/DELETE naming its ``bindparam``s) once per row,
+    in the session's transaction. Every row names the same keys.
+
+    A JSON column's value may be JSON text already (``hub.json_codec.dumps``), sent as it is: a golden
+    record is encoded once for its row, its audit entry and its outbox event. Any other value of a
+    JSON column -- ``None`` included, stored as JSON ``null`` as the column type does -- is encoded
+    here. (No JSON column of the store holds a bare JSON string, the one value this would misread.)
+    A column the rows leave out gets its scalar default; one with a computed default must be given.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
+    assert isinstance(compiled, SQLCompiler)
+    names = list(compiled.positiontup or []) if dialect.positional else list(compiled.binds)
+    defaults = _defaults(compiled, rows[0])
+    processors = [_processor(compiled, name, dialect) for name in names]
+    columns = list(zip(names, processors, strict=True))
+    values = [
+        tuple(
+            (row[name] if name in row else defaults[name])
+            if process is None
+            else process(row[name] if name in row else defaults[name])
+            for name, process in columns
+        )
+        for row in rows
+    ]
+    params = values if dialect.positional else [dict(zip(names, v, strict=True)) for v in values]
+    connection.exec_driver_sql(compiled.string, params)
+
+
+def _defaults(compiled: SQLCompiler, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The scalar defaults of the columns the rows leave out (``status='active'``, ``version=1``)."""
+    out: dict[str, Any] = {}
+    for column in [*compiled.insert_prefetch, *compiled.update_prefetch]:
+        if column.key in row:
+            continue
+        default = column.default if compiled.isinsert else column.onupdate
+        if default is None or not default.is_scalar:
+            raise ValueError(f"execute_rows: give {column.key!r}: its default is computed per row")
+        out[column.key] = getattr(default, "arg", None)
+    return out
+
+
+def _processor(compiled: SQLCompiler, name: str, dialect: Dialect) -> Process | None:
+    """What the driver gets of a parameter's value: JSON text for a JSON column, the dialect type's
+    bind processing otherwise (``None``: the value as it is)."""
+    kind = compiled.binds[name].type
+    if isinstance(kind, JSON):
+        return _json_text
+    process = kind.dialect_impl(dialect).bind_processor(dialect)
+    return None if process is None else _repeats_once(process)
+
+
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else json_codec.dumps(value)
+
+
+def _repeats_once(process: Process) -> Process:
+    """``process``, applied once to a run of the same value (the same object) in a row: bind
+    processors are pure, and a write stamps every row with one timestamp."""
+    last: list[Any] = [_UNSET, None]
+
+    def run(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return run
+
+
+_UNSET = object()

@@ -1,0 +1,121 @@
+"""Rows written through ``hub.store.bulk_rows.execute_rows`` are stored exactly as SQLAlchemy's own
+executemany stored them: the same text in the database (JSON, timestamps), the same column defaults,
+on SQLite and PostgreSQL; JSON given as text is stored as it is, not encoded twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Text, bindparam, cast, select
+
+from hub import json_codec
+from hub.models import AuditEntry, GoldenRecordRow, OutboxEvent, core_table
+from hub.store import HubStore
+from hub.store.bulk_rows import execute_rows
+
+NOW = datetime(2026, 12, 6, 8, 15, 30, 123456, tzinfo=UTC)
+RECORD = {"given_name": "Jürgen", "city": "王小明", "emails": ["a@b.de"], "n": [1, 2.5, None], "x": {}}
+
+
+def _stored(store: HubStore, model: type, order: object) -> list[tuple[object, ...]]:
+    """Every column as the database holds it: JSON and timestamps as text, not decoded."""
+    table = core_table(model)
+    columns = [cast(c, Text) if c.name not in ("id", "seq", "version") else c for c in table.columns]
+    with store.engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(select(*columns).order_by(order))]
+
+
+def _rows(prefix: str) -> list[dict[str, object]]:
+    return [
+        {
+            "golden_id": f"{prefix}-{i}",
+            "record": {**RECORD, "i": i},
+            "content_hash": f"h{i}",
+            "display_name": None if i == 1 else f"Name {i}",
+            "created_at": NOW,
+            "updated_at": NOW + timedelta(seconds=i),
+        }
+        for i in range(3)
+    ]
+
+
+def test_inserts_store_what_sqlalchemy_stored(store):
+    table = core_table(GoldenRecordRow)
+    with store.sessions.begin() as session:
+        session.execute(table.insert(), _rows("A"))
+        execute_rows(session, table.insert(), _rows("B"))  # scalar defaults: status, version
+        # JSON given as text: stored as it is (the golden write encodes a record once for three rows)
+        execute_rows(
+            session,
+            table.insert(),
+            [{**row, "record": json_codec.dumps(row["record"])} for row in _rows("C")],
+        )
+    rows = _stored(store, GoldenRecordRow, table.c.golden_id)
+    by_prefix = {p: [r[1:] for r in rows if r[0].startswith(p)] for p in "ABC"}
+    assert len(by_prefix["A"]) == 3
+    assert by_prefix["A"] == by_prefix["B"] == by_prefix["C"]
+    with store.engine.connect() as connection:
+        record = connection.scalar(select(table.c.record).where(table.c.golden_id == "C-2"))
+    assert record == {**RECORD, "i": 2}
+
+
+def test_json_null_and_updates_as_sqlalchemy(store):
+    outbox, audit = core_table(OutboxEvent), core_table(AuditEntry)
+    events = [
+        {
+            "at": NOW,
+            "change": "delete",
+            "golden_id": "G-1",
+            "related_id": None,
+            "run_id": "r",
+            "payload": None,
+        },
+        {
+            "at": NOW,
+            "change": "create",
+            "golden_id": "G-2",
+            "related_id": None,
+            "run_id": "r",
+            "payload": RECORD,
+        },
+    ]
+    entries = [
+        {
+            "at": NOW,
+            "actor": "a",
+            "action": "update",
+            "golden_id": "G-1",
+            "source_system": None,
+            "source_id": None,
+            "before": RECORD,
+            "after": None,
+        }
+    ]
+    with store.sessions.begin() as session:
+        session.execute(outbox.insert(), events)
+        execute_rows(session, outbox.insert(), events)
+        session.execute(audit.insert(), entries)
+        execute_rows(session, audit.insert(), entries)
+    stored = [r[1:] for r in _stored(store, OutboxEvent, outbox.c.seq)]
+    assert stored[:2] == stored[2:]
+    assert stored[0][-1] == "null"  # JSON null, as the column type stores None, not SQL NULL
+    logged = [r[1:] for r in _stored(store, AuditEntry, audit.c.id)]
+    assert logged[0] == logged[1]
+
+    table = core_table(GoldenRecordRow)
+    with store.sessions.begin() as session:
+        session.execute(table.insert(), _rows("A") + _rows("B"))
+    change = {"status": "retired", "record": {**RECORD, "v": 2}, "updated_at": NOW, "version": 7}
+    by_id = table.update().where(table.c.golden_id == bindparam("b_golden_id"))
+    with store.sessions.begin() as session:
+        session.execute(by_id, [{"b_golden_id": f"A-{i}", **change} for i in range(3)])
+        execute_rows(session, by_id, [{"b_golden_id": f"B-{i}", **change} for i in range(3)])
+    rows = _stored(store, GoldenRecordRow, table.c.golden_id)
+    assert [r[1:] for r in rows[:3]] == [r[1:] for r in rows[3:]]
+
+
+def test_a_computed_default_must_be_given(store):
+    outbox = core_table(OutboxEvent)  # ``at`` defaults to the clock, per row
+    with store.sessions.begin() as session, pytest.raises(ValueError, match="'at'"):
+        execute_rows(session, outbox.insert(), [{"change": "create", "golden_id": "G", "payload": None}])
