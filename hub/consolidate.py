@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from hub.cycle_gc import cycle_collection_paused
 from hub.golden import assign_golden_ids, build_golden, field_conflicts
-from hub.store import HubStore, StaleDecisionsError, StoredMatch
+from hub.store import HubStore, PairChunks, StaleDecisionsError, StoredMatch
 from schemas import GoldenRecord, HubConfig, RecordKey, StewardDecision
 from schemas.steward import DecisionKind, FieldOverride, NotSameCustomer, SameCustomer, Unmerge
 
@@ -63,11 +63,11 @@ def apply_pair_decisions(clusters: Clusters, decisions: Sequence[StewardDecision
 
 def hold_back(
     clusters: Clusters,
-    pairs: list[dict[str, Any]] | None,
+    pairs: PairChunks | None,
     scope: set[RecordKey] | None,
     decided: set[RecordKey],
     membership: Mapping[RecordKey, str],
-) -> tuple[Clusters, list[dict[str, Any]] | None, set[RecordKey] | None]:
+) -> tuple[Clusters, PairChunks | None, set[RecordKey] | None]:
     """Leave out of a sync's write the records steward decisions rebuilt while the sync matched.
 
     Such a decision already wrote what a sync computes under it (``hub.stewardship``); the sync's own
@@ -94,9 +94,21 @@ def hold_back(
     kept = {c: members for c, members in clusters.items() if held.isdisjoint(members)}
     everything = set(membership) | set(cluster_of) if scope is None else scope
     if pairs is not None:
-        sides = (("left_system", "left_id"), ("right_system", "right_id"))
-        pairs = [p for p in pairs if all(RecordKey(p[s], p[i]) not in held for s, i in sides)]
+        pairs = _PairsWithout(pairs, frozenset(held))
     return kept, pairs, everything - held
+
+
+@dataclass(frozen=True)
+class _PairsWithout:
+    """``pairs`` without those touching a ``held`` record, chunk by chunk, on every pass."""
+
+    pairs: PairChunks
+    held: frozenset[RecordKey]
+
+    def __iter__(self) -> Iterator[list[dict[str, Any]]]:
+        sides = (("left_system", "left_id"), ("right_system", "right_id"))
+        for chunk in self.pairs:
+            yield [p for p in chunk if all(RecordKey(p[s], p[i]) not in self.held for s, i in sides)]
 
 
 def overrides_by_golden(
@@ -120,7 +132,7 @@ def consolidate(
     *,
     run_id: str | None,
     actor: str = "hub",
-    pairs: list[dict[str, Any]] | None = None,
+    pairs: PairChunks | None = None,
     scope: set[RecordKey] | None = None,
     preferred: Mapping[Any, str] | None = None,
 ) -> dict[str, Any]:
@@ -172,7 +184,7 @@ def build_golden_records(
     *,
     run_id: str | None,
     actor: str,
-    pairs: list[dict[str, Any]] | None,
+    pairs: PairChunks | None,
     scope: set[RecordKey] | None,
     preferred: Mapping[Any, str] | None,
     decision_version: str | None,
@@ -266,7 +278,7 @@ def _consolidate_once(
     *,
     run_id: str | None,
     actor: str,
-    pairs: list[dict[str, Any]] | None,
+    pairs: PairChunks | None,
     scope: set[RecordKey] | None,
     preferred: Mapping[Any, str] | None,
 ) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def make_engine(url: str) -> Engine:
     JSON columns go through ``hub.json_codec`` on both backends."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if not in_memory(url):
+        if parsed.database and not in_memory(url):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
 

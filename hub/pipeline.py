@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -307,7 +306,8 @@ class SyncPipeline:
             plan = self.store.runs.plan(run_id)
             if plan is None:
                 raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
-            labelled, planned, pairs, missing = self.store.runs.plan_results(run_id)
+            labelled, planned, missing = self.store.runs.plan_results(run_id)
+            pairs = self.store.runs.plan_pairs(run_id)  # read a chunk at a time as they are written
             if missing:
                 raise RuntimeError(f"shards {missing} of run {run_id!r} have not reported; rerun them")
             clusters: dict[Any, list[RecordKey]] = dict(labelled)
@@ -323,13 +323,10 @@ class SyncPipeline:
             )
             self.store.staging.set_cursor(HUB_SOURCE, plan.started_at.isoformat(), stream=MATCH_STREAM)
             self.store.runs.drop_plan(run_id)
-            by_decision: dict[str, int] = defaultdict(int)
-            for pair in pairs:
-                by_decision[pair["decision"]] += 1
             step.stats = {
                 **plan.stats,
                 "shards": plan.shards,
-                "pairs": dict(by_decision),
+                "pairs": dict(pairs.decisions),
                 "kept_records": len(kept),
                 **counts,
             }

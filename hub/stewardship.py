@@ -24,7 +24,7 @@ from typing import Any
 
 from hub.consolidate import Clusters, build_golden_records, until_fresh
 from hub.scoped_match import match_around
-from hub.store import HubStore, PairVerdict, StoredMatch
+from hub.store import HubStore, PairChunks, PairVerdict, StoredMatch
 from schemas import HubConfig, MatchDecision, RecordKey, StewardDecision
 from schemas.steward import FieldOverride, NotSameCustomer, SameCustomer, Unmerge
 
@@ -118,12 +118,13 @@ class Stewardship:
         preferred_from: _Before | None = None,
     ) -> _Effect:
         """The golden records around the decision's records under ``decisions``, as the sync builds them."""
+        pairs: PairChunks | None = None
         if isinstance(decision, FieldOverride):
             clusters: Clusters = {before.golden_ids[0]: before.clusters[0]}
-            pairs, scope = None, set(before.clusters[0])
+            scope = set(before.clusters[0])
         else:
             scoped = match_around(self.store, self.config, _named(decision), decisions)
-            clusters, pairs, scope = scoped.clusters, scoped.pairs, scoped.scope
+            clusters, pairs, scope = scoped.clusters, [scoped.pairs], scoped.scope  # one chunk
         preferred: dict[Any, str] = {}
         if preferred_from is not None:  # undo: a cluster as it was before the decision gets its old id
             old = {

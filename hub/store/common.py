@@ -168,6 +168,11 @@ class StageStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+#: Rows for ``match_pairs`` in chunks, iterable more than once (a write that starts again reads them
+#: again): a million records' pairs are never all Python objects at once.
+PairChunks = Iterable[Sequence[dict[str, Any]]]
+
+
 @dataclass
 class StoredMatch:
     """What one matching run decided, ready to be written in one transaction.
@@ -179,7 +184,7 @@ class StoredMatch:
     golden: Iterable[GoldenRecord]  # iterated once, while written (``hub.consolidate.GoldenBuild``)
     retired: dict[str, str]  # retired golden id -> surviving golden id
     membership: dict[RecordKey, str]  # source record -> golden id
-    pairs: list[dict[str, Any]] | None  # rows for match_pairs (match + review); None = leave pairs alone
+    pairs: PairChunks | None  # rows for match_pairs (match + review); None = leave pairs alone
     run_id: str | None
     actor: str = "hub"
     split_from: dict[str, str] = field(default_factory=dict)  # new golden id -> id it split from

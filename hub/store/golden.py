@@ -129,12 +129,13 @@ class GoldenRepository(Repository):
                         | keys_in(table.c.right_system, table.c.right_id, keys)
                     )
                 )
-        if result.pairs:  # straight to the driver (``bulk_rows``): a full run writes every pair
-            execute_rows(
-                session,
-                table.insert(),
-                [{**pair, "run_id": result.run_id, "updated_at": now} for pair in result.pairs],
-            )
+        for pairs in result.pairs:  # straight to the driver (``bulk_rows``), a chunk at a time
+            if pairs:
+                execute_rows(
+                    session,
+                    table.insert(),
+                    [{**pair, "run_id": result.run_id, "updated_at": now} for pair in pairs],
+                )
 
     def membership(self) -> dict[RecordKey, str]:
         with self.sessions() as session:

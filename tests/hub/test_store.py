@@ -84,16 +84,18 @@ def test_save_match_retires_merged_ids_and_follows_them(store):
             golden=[golden("G-a", a, b)],
             retired={"G-b": "G-a"},
             membership={a: "G-a", b: "G-a"},
-            pairs=[
-                {
-                    "left_system": "erp",
-                    "left_id": "1",
-                    "right_system": "erp",
-                    "right_id": "2",
-                    "score": 0.97,
-                    "decision": "match",
-                    "explanation": [{"field": "name", "level": "exact", "weight": 4.0}],
-                }
+            pairs=[  # one chunk of one pair
+                [
+                    {
+                        "left_system": "erp",
+                        "left_id": "1",
+                        "right_system": "erp",
+                        "right_id": "2",
+                        "score": 0.97,
+                        "decision": "match",
+                        "explanation": [{"field": "name", "level": "exact", "weight": 4.0}],
+                    }
+                ]
             ],
             run_id="r2",
         )

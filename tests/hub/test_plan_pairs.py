@@ -1,0 +1,33 @@
+"""A run's reported pairs read back a chunk at a time (``MatchRunRepository.plan_pairs``): every pair
+once, in the order the shards wrote them, on every pass, with the decisions of the last pass counted."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from hub.models import MatchPlanRun, utcnow
+from hub.store.matchruns import PlanPairs
+from schemas import RecordKey
+
+
+def _pair(n: int, decision: str) -> dict[str, object]:
+    return {"left_system": "erp", "left_id": str(n), "right_system": "webshop", "right_id": str(n),
+            "score": 0.5, "decision": decision, "explanation": []}
+
+
+def test_plan_pairs_come_in_chunks_in_write_order_on_every_pass(store):
+    rows = pl.DataFrame({"source_system": ["erp"], "source_id": ["0"], "shard": [0]})
+    plan = MatchPlanRun(run_id="r", full=True, shards=2, model_id=1, started_at=utcnow(), stats={})
+    store.runs.save_plan(plan, rows)
+    first = [_pair(n, "match" if n % 3 else "review") for n in range(7)]
+    second = [_pair(n, "match") for n in range(7, 12)]
+    assert store.runs.save_shard("r", 1, {}, [second]) == 5
+    assert store.runs.save_shard("r", 0, {RecordKey("erp", "0"): "0:a"}, [first[:4], first[4:]]) == 7
+    pairs = PlanPairs(store.sessions, "r", chunk=5)
+    chunks = list(pairs)
+    assert [len(c) for c in chunks] == [5, 5, 2]
+    assert [p["left_id"] for c in chunks for p in c] == [str(n) for n in [*range(7, 12), *range(7)]]
+    assert dict(pairs.decisions) == {"match": 9, "review": 3}
+    assert list(pairs) == chunks  # a second pass reads the same
+    assert dict(pairs.decisions) == {"match": 9, "review": 3}  # counted once per pass, not summed
+    assert list(store.runs.plan_pairs("other run")) == []
