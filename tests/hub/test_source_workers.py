@@ -126,6 +126,6 @@ def _alive(pid: int) -> bool:
     """Running, not a zombie waiting to be reaped (a zombie no longer runs anything)."""
     try:
         status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
+    except OSError:  # gone, or going while read (ProcessLookupError)
         return False
     return status != "Z"
