@@ -284,8 +284,9 @@ class SyncPipeline:
                 ).iter_rows():
                     clusters[RecordKey(system, source_id)] = f"{shard}:{cluster}"
                 if not plan.full:
-                    links = planned.links if planned and planned.links is not None else None
-                    links = self.store.golden.links_frame() if links is None else links
+                    links = planned.links if planned else None  # the plan's read, when in this process
+                    if links is None:
+                        links = self.store.golden.links_frame()
                     kept = unchanged_clusters(result.clusters, links, self._dirty(undone_too=True))
                 clusters.update(dict.fromkeys(kept, KEPT))
                 among = touching(result.pairs, kept) if kept else None
@@ -497,8 +498,8 @@ class SyncPipeline:
         workers = worker_count(self.config.source_workers, len(names), worth_workers)
         if workers == 1 or in_memory(self.store.url):  # here, on this pipeline's store
             return run_per_source(names, lambda name: step.run(self, name), 1)
-        modules = {connector_module(source.kind) for source in sources} - {None}
-        return run_per_source(names, step, workers, preload=sorted(m for m in modules if m))
+        modules = sorted({module for source in sources if (module := connector_module(source.kind))})
+        return run_per_source(names, step, workers, preload=modules)
 
 
 @dataclass(frozen=True)
