@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from hub.db import in_memory
+
 
 @dataclass(frozen=True)
 class CompactionReport:
@@ -43,7 +45,7 @@ def compact_storage(engine: Engine, tables: Sequence[str], full: bool = False) -
 
 
 def _compact_sqlite(engine: Engine) -> CompactionReport:
-    if engine.url.database in (None, "", ":memory:"):
+    if in_memory(engine.url.render_as_string(hide_password=False)):
         return CompactionReport(True, "in-memory database: nothing on disk")
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
