@@ -39,6 +39,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA secure_delete=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
