@@ -38,21 +38,62 @@ def _words(values: Iterable[str | None]) -> set[str]:
     return {f"n:{w}" for v in values if v for w in v.split() if len(w) >= MIN_WORD and not w.isdigit()}
 
 
+#: Characters keyed one by one (``is_cjk``), as a regular-expression class.
+_CJK = "[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]"
+
+
+def _split(column: pl.Expr) -> pl.Expr:
+    """``str.split()`` of each value, as a list: runs of whitespace separate, none at either end."""
+    return column.str.replace_all(r"\s+", " ").str.strip_chars(" ").str.split(" ")
+
+
+def _tagged(frame: pl.DataFrame, column: pl.Expr, tag: str, min_length: int = 1) -> pl.DataFrame:
+    """(row, key) for each value of the list ``column`` at least ``min_length`` characters long."""
+    values = frame.select("row", column.alias("value")).explode("value")
+    values = values.filter(pl.col("value").str.len_chars() >= min_length)
+    return values.select("row", key=pl.lit(tag) + pl.col("value"))
+
+
+def _not_numbers(words: pl.DataFrame) -> pl.DataFrame:
+    """Drop the name words made of digits only (``str.isdigit``, asked once per distinct word: it
+    takes every script's digits, which a regular expression's ``\\d`` does not quite)."""
+    distinct = words["key"].unique()
+    numbers = {word for word in distinct.to_list() if word[2:].isdigit()}
+    return words.filter(~pl.col("key").is_in(list(numbers))) if numbers else words
+
+
+def key_rows(features: pl.DataFrame, raw_names: pl.DataFrame) -> pl.DataFrame:
+    """Every record's search keys as (``row``: its row in ``features``, ``key``), distinct, over the
+    columns at once (``raw_names``: the record's name fields as written, row for row).
+
+    The keys: each word of the name readings (``n:``, initials left out), each word of their sounds
+    (``p:``, the short ones left out), each e-mail (``e:``), phone (``t:``) and tax id (``x:``), and
+    each Chinese character of the names as written (``c:``); cut to ``MAX_KEY`` characters."""
+    frame = features.select(
+        "name_tokens", "alt_name_tokens", "name_phon", "alt_name_phon", "emails", "phones", "tax"
+    ).with_columns(raw=raw_names.select(pl.concat_str(pl.all().fill_null(""), separator=" ")).to_series())
+    frame = frame.with_row_index("row")
+    tokens = pl.concat_list(pl.col("name_tokens").fill_null([]), pl.col("alt_name_tokens").fill_null([]))
+    sounds = pl.concat_list(pl.col("name_phon"), pl.col("alt_name_phon"))
+    words = frame.select("row", tokens.alias("value")).explode("value").drop_nulls()
+    parts = [
+        _not_numbers(_tagged(words, _split(pl.col("value")), "n:", MIN_WORD)),
+        _tagged(frame.select("row", sounds.alias("value")).explode("value").drop_nulls(),
+                _split(pl.col("value")), "p:", MIN_SOUND),
+        _tagged(frame, pl.col("emails"), "e:"),
+        _tagged(frame, pl.col("phones"), "t:"),
+        _tagged(frame, pl.concat_list(pl.col("tax")), "x:"),
+        _tagged(frame, pl.col("raw").str.extract_all(_CJK), "c:"),
+    ]  # fmt: skip
+    keys = pl.concat(parts).with_columns(pl.col("key").str.slice(0, MAX_KEY))
+    return keys.unique().sort("row", "key")
+
+
 def _keys_of_features(features: pl.DataFrame, raw_names: pl.DataFrame) -> list[set[str]]:
     """One key set per feature row (``raw_names``: the record's name fields as written)."""
-    columns = features.select(
-        "name_tokens", "alt_name_tokens", "name_phon", "alt_name_phon", "emails", "phones", "tax"
-    )
-    out = []
-    for (tokens, alt, phon, alt_phon, emails, phones, tax), names in zip(
-        columns.iter_rows(), raw_names.iter_rows(), strict=True
-    ):
-        keys = _words(tokens or []) | _words(alt or [])
-        keys |= {f"p:{w}" for p in (phon, alt_phon) if p for w in p.split() if len(w) >= MIN_SOUND}
-        keys |= {f"e:{e}" for e in emails or []} | {f"t:{p}" for p in phones or []}
-        keys |= {f"x:{tax}"} if tax else set()
-        keys |= {f"c:{ch}" for name in names if name for ch in name if is_cjk(ch)}
-        out.append({k[:MAX_KEY] for k in keys})
+    out: list[set[str]] = [set() for _ in range(features.height)]
+    for row, key in key_rows(features, raw_names).iter_rows():
+        out[row].add(key)
     return out
 
 
@@ -68,10 +109,26 @@ def feature_keys(frame: pl.DataFrame, features: pl.DataFrame) -> dict[RecordKey,
     """:func:`frame_keys` of a flat frame whose features (``build_features``, row for row) the caller
     has already: the sync's match plan normalises every changed record anyway, and normalising is
     most of what search keys cost (at 100k records ~12 s a second time)."""
+    keys: dict[RecordKey, set[str]] = {key: set() for key in _record_keys(frame)}
+    for system, source_id, key in feature_key_frame(frame, features).iter_rows():
+        keys[RecordKey(system, source_id)].add(key)
+    return keys
+
+
+def feature_key_frame(frame: pl.DataFrame, features: pl.DataFrame | None = None) -> pl.DataFrame:
+    """:func:`feature_keys` as the rows of ``hub.search_keys`` (``source_system``, ``source_id``,
+    ``key``), sorted: what the store writes, without a Python set per record. Without ``features``
+    the frame is normalised here (``build_features``)."""
     frame = conform(frame)  # idempotent: the raw name columns as frame_keys reads them
-    keys = _keys_of_features(features, frame.select(_NAME_FIELDS))
-    records = zip(frame["source_system"].to_list(), frame["source_id"].to_list(), strict=True)
-    return {RecordKey(system, source_id): k for (system, source_id), k in zip(records, keys, strict=True)}
+    if features is None:
+        features = build_features(frame)
+    records = frame.select("source_system", "source_id").with_row_index("row")
+    keys = key_rows(features, frame.select(_NAME_FIELDS))
+    return records.join(keys, on="row").select("source_system", "source_id", "key").sort(pl.all())
+
+
+def _record_keys(frame: pl.DataFrame) -> list[RecordKey]:
+    return [RecordKey(s, i) for s, i in frame.select("source_system", "source_id").iter_rows()]
 
 
 def _first(*values: str | None) -> str | None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Dialect
+import polars as pl
+from sqlalchemy import JSON, Dialect, Table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import UpdateBase
@@ -59,6 +60,25 @@ def execute_rows(session: Session, statement: UpdateBase, rows: Sequence[Mapping
         for row in rows
     ]
     params = values if dialect.positional else [dict(zip(names, v, strict=True)) for v in values]
+    connection.exec_driver_sql(compiled.string, params)
+
+
+def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
+    """INSERT every row of ``frame`` (its columns named as ``table``'s) into ``table``, in the session's
+    transaction: the rows go to the driver as polars gives them, with no dict per row, for columns
+    the driver takes as they are (text, numbers: a column with bind processing is refused)."""
+    if not frame.height:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = table.insert().compile(dialect=dialect, column_keys=frame.columns)
+    assert isinstance(compiled, SQLCompiler)
+    names = list(compiled.positiontup or []) if dialect.positional else list(compiled.binds)
+    processed = [name for name in names if _processor(compiled, name, dialect) is not None]
+    if processed or _defaults(compiled, {}):
+        raise ValueError(f"insert_frame: {table.name} needs bind processing or defaults: use execute_rows")
+    rows = frame.select(names)
+    params = rows.rows() if dialect.positional else rows.to_dicts()
     connection.exec_driver_sql(compiled.string, params)
 
 

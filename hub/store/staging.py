@@ -19,10 +19,12 @@ from hub.models import (
     core_table,
     utcnow,
 )
+from hub.store.bulk_rows import insert_frame
 from hub.store.common import (
     CUSTOMERS_STREAM,
     FLAT_COLUMNS,
     HUB_SOURCE,
+    KEY_COLUMNS,
     ORDERS_STREAM,
     SEARCH_KEY_CHUNK,
     SEARCH_KEY_STREAM,
@@ -42,23 +44,25 @@ from schemas import CustomerRecord, OrderRecord, QuarantinedRecord, RecordKey
 
 def _search_keys(
     session: Session, part: Sequence[RecordKey], known: tuple[pl.DataFrame, pl.DataFrame] | None
-) -> dict[RecordKey, set[str]]:
-    """Search keys of the live records among ``part``: from ``known`` (frame, features) for those it
-    holds, read and normalised here for the rest (none, when the frame is of every live record)."""
-    from hub.search_index import feature_keys, frame_keys  # the matcher's normalisers, only when needed
+) -> pl.DataFrame:
+    """The ``search_keys`` rows of the live records among ``part``: from ``known`` (frame, features)
+    for those it holds, read and normalised here for the rest (none, when the frame is of every live
+    record)."""
+    from hub.search_index import feature_key_frame  # the matcher's normalisers, only when needed
 
-    keys: dict[RecordKey, set[str]] = {}
+    found: list[pl.DataFrame] = []
+    missing = set(part)
     if known is not None:
         frame, features = known
         rows = rows_of(frame, key_frame(part))
         if len(rows):
-            keys = feature_keys(frame[rows], features[rows])
-    missing = [k for k in part if k not in keys]
+            found.append(feature_key_frame(frame[rows], features[rows]))
+            missing -= {RecordKey(s, i) for s, i in frame[rows].select(KEY_COLUMNS).iter_rows()}
     if missing:
         flat = _flat_frame(
             [
                 row
-                for system, ids in _ids_by_system(missing).items()
+                for system, ids in _ids_by_system(sorted(missing)).items()
                 for row in session.execute(
                     select(*(getattr(SourceRecordRow, c) for c in FLAT_COLUMNS)).where(
                         SourceRecordRow.source_system == system,
@@ -68,8 +72,9 @@ def _search_keys(
                 )
             ]
         )
-        keys.update(frame_keys(flat))
-    return keys
+        if flat.height:
+            found.append(feature_key_frame(flat))
+    return pl.concat(found).sort(pl.all()) if found else pl.DataFrame()
 
 
 class StagingRepository(Repository):
@@ -210,23 +215,20 @@ class StagingRepository(Repository):
         started = as_of or utcnow()
         since = self.get_cursor(HUB_SOURCE, stream=SEARCH_KEY_STREAM)
         changed = sorted(self.changed_since(datetime.fromisoformat(since) if since else None))
+        with self.sessions() as session:  # a first refresh has no old keys to delete
+            empty = session.scalar(select(SearchKeyRow.key).limit(1)) is None
         for start in range(0, len(changed), chunk):
             part = changed[start : start + chunk]
             with self.sessions.begin() as session:
-                keys = _search_keys(session, part, known)
-                for system, ids in _ids_by_system(part).items():
+                rows = _search_keys(session, part, known)
+                for system, ids in _ids_by_system(part).items() if not empty else ():
                     session.execute(
                         delete(SearchKeyRow).where(
                             SearchKeyRow.source_system == system, SearchKeyRow.source_id.in_(ids)
                         )
                     )
-                rows = [
-                    {"source_system": key.source_system, "source_id": key.source_id, "key": k}
-                    for key in sorted(keys)
-                    for k in sorted(keys[key])
-                ]
-                if rows:  # Core executemany: the ORM's bulk path costs ~2x per row here
-                    session.execute(core_table(SearchKeyRow).insert(), rows)
+                # straight to the driver (``bulk_rows``): a handful of short strings per record
+                insert_frame(session, core_table(SearchKeyRow), rows)
         self.set_cursor(HUB_SOURCE, started.isoformat(), stream=SEARCH_KEY_STREAM)
         return len(changed)
 

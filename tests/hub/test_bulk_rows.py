@@ -1,18 +1,20 @@
 """Rows written through ``hub.store.bulk_rows.execute_rows`` are stored exactly as SQLAlchemy's own
 executemany stored them: the same text in the database (JSON, timestamps), the same column defaults,
-on SQLite and PostgreSQL; JSON given as text is stored as it is, not encoded twice."""
+on SQLite and PostgreSQL; JSON given as text is stored as it is, not encoded twice. A frame given to
+``insert_frame`` likewise."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import polars as pl
 import pytest
 from sqlalchemy import Text, bindparam, cast, select
 
 from hub import json_codec
-from hub.models import AuditEntry, GoldenRecordRow, OutboxEvent, core_table
+from hub.models import AuditEntry, GoldenRecordRow, OutboxEvent, SearchKeyRow, core_table
 from hub.store import HubStore
-from hub.store.bulk_rows import execute_rows
+from hub.store.bulk_rows import execute_rows, insert_frame
 
 NOW = datetime(2026, 12, 6, 8, 15, 30, 123456, tzinfo=UTC)
 RECORD = {"given_name": "Jürgen", "city": "王小明", "emails": ["a@b.de"], "n": [1, 2.5, None], "x": {}}
@@ -119,3 +121,25 @@ def test_a_computed_default_must_be_given(store):
     outbox = core_table(OutboxEvent)  # ``at`` defaults to the clock, per row
     with store.sessions.begin() as session, pytest.raises(ValueError, match="'at'"):
         execute_rows(session, outbox.insert(), [{"change": "create", "golden_id": "G", "payload": None}])
+
+
+def test_a_frame_is_inserted_as_sqlalchemy_inserts_its_rows(store):
+    """``insert_frame`` (the search index's write) stores what a Core executemany of the same rows
+    stores, any script included, on both backends."""
+    table = core_table(SearchKeyRow)
+    words = ["n:jürgen", "c:王", "p:rks", "e:a@b.de", "t:+4930123456", "x:DE281127676"]
+    rows = [{"source_system": system, "source_id": f"{i}", "key": word}
+            for system in ("erp", "shop") for i, word in enumerate(words)]  # fmt: skip
+    with store.sessions.begin() as session:
+        session.execute(table.insert(), [r for r in rows if r["source_system"] == "erp"])
+        insert_frame(session, table, pl.DataFrame([r for r in rows if r["source_system"] == "shop"]))
+    stored = _stored(store, SearchKeyRow, table.c.source_id)
+    by_system = {s: [r[1:] for r in stored if r[0] == s] for s in ("erp", "shop")}
+    assert len(by_system["erp"]) == len(words)
+    assert by_system["erp"] == by_system["shop"]
+
+
+def test_a_frame_needing_bind_processing_is_refused(store):
+    frame = pl.DataFrame([{**row, "record": "{}"} for row in _rows("F")]).drop("created_at", "updated_at")
+    with store.sessions.begin() as session, pytest.raises(ValueError, match="execute_rows"):
+        insert_frame(session, core_table(GoldenRecordRow), frame)
