@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.echoes import is_echo
 from hub.models import CrossReference, ErasedKey, OrderRow, SourceRecordRow, core_table
+from hub.store.bulk_rows import execute_rows
 from hub.store.common import StageStats, dumped_record_hash, key_chunks
 from matching.frame import flat_values
 from schemas import CustomerRecord, OrderRecord
@@ -36,14 +37,16 @@ class _Stored:
 def insert_rows(
     session: Session, model: type[SourceRecordRow] | type[OrderRow], rows: list[dict[str, Any]]
 ) -> None:
-    """One Core executemany INSERT of ``rows`` (every row has the same keys, ``None`` values included).
+    """One executemany INSERT of ``rows`` (every row has the same keys, ``None`` values included),
+    straight to the driver (``hub.store.bulk_rows``).
 
-    Core, not the ORM's bulk insert: that walks every row and column once more to collect its
-    parameters (a fifth of the insert's CPU at 25k records). The ORM also left a ``None`` value out of
-    its row's column list unless told ``render_nulls``, so that nearly every row became its own INSERT;
-    Core takes the columns of the first row for all. The rows stored are the same: none of these
-    columns has a default that an omitted value would have taken."""
-    session.execute(core_table(model).insert(), rows)
+    Not the ORM's bulk insert: that walks every row and column once more to collect its parameters
+    (a fifth of the insert's CPU at 25k records), and left a ``None`` value out of its row's column
+    list unless told ``render_nulls``, so that nearly every row became its own INSERT. Not Core's
+    executemany either: it builds a dict of bind parameters per row and runs every value through its
+    type's processor in Python. The rows stored are the same: none of these columns has a default
+    that an omitted value would have taken, and the processors are the column types' own."""
+    execute_rows(session, core_table(model).insert(), rows)
 
 
 def _stored(session: Session, source: str, ids: Sequence[str]) -> dict[str, _Stored]:
