@@ -11,7 +11,8 @@ import unicodedata
 from functools import lru_cache
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+from email_validator.rfc_constants import DOMAIN_MAX_LENGTH, EMAIL_MAX_LENGTH, LOCAL_PART_MAX_LENGTH
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
@@ -74,11 +75,41 @@ def _script(letter: str) -> str:
     return unicodedata.name(letter, "?").split(" ")[0]
 
 
+#: The plainest address: dot-separated runs of letters, digits and ``_+'-`` before the ``@``; after it,
+#: hostname labels (letters, digits, inner hyphens, at most 63) and a top-level domain of letters.
+#: Narrower than what ``email_validator`` accepts, so that it accepts all of these unchanged.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_+'-]+(?:\.[a-z0-9_+'-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+    re.ASCII | re.IGNORECASE,
+)
+_SPECIAL_USE_DOMAINS = tuple(SPECIAL_USE_DOMAIN_NAMES)
+
+
+def _plain_email(text: str) -> bool:
+    """Whether ``email_validator`` would take ``text`` as it is, its answer being ``text`` lower-cased:
+    a plain ASCII address within every length limit, no ``--`` in its domain (punycode and the label
+    rule that goes with it are the library's), not under a special-use domain (``.local``,
+    ``.localhost``...). Most customer addresses are; anything else is the library's to judge."""
+    if len(text) > EMAIL_MAX_LENGTH or not _PLAIN_EMAIL.fullmatch(text):
+        return False
+    local, domain = text.lower().split("@")
+    if len(local) > LOCAL_PART_MAX_LENGTH or len(domain) > DOMAIN_MAX_LENGTH or "--" in domain:
+        return False
+    return not any(domain == name or domain.endswith("." + name) for name in _SPECIAL_USE_DOMAINS)
+
+
 @lru_cache(maxsize=CACHED_VALUES)
 def clean_email(value: str) -> str:
-    """Validate syntax (no DNS look-up) and return the normalised, lower-cased address."""
+    """Validate syntax (no DNS look-up) and return the normalised, lower-cased address.
+
+    A plain address (``_plain_email``) is only lower-cased: ``email_validator`` costs ~40 µs an address,
+    a fifth of staging a record, to give that same answer (``tests/schemas/test_email_fast_path.py``
+    holds the two to it)."""
+    text = value.strip()
+    if _plain_email(text):
+        return text.lower()
     try:
-        info = validate_email(value.strip(), check_deliverability=False)
+        info = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(f"invalid e-mail {value!r}: {exc}") from None
     return info.normalized.lower()
