@@ -215,13 +215,11 @@ class StagingRepository(Repository):
         started = as_of or utcnow()
         since = self.get_cursor(HUB_SOURCE, stream=SEARCH_KEY_STREAM)
         changed = sorted(self.changed_since(datetime.fromisoformat(since) if since else None))
-        with self.sessions() as session:  # a first refresh has no old keys to delete
-            empty = session.scalar(select(SearchKeyRow.key).limit(1)) is None
         for start in range(0, len(changed), chunk):
             part = changed[start : start + chunk]
             with self.sessions.begin() as session:
                 rows = _search_keys(session, part, known)
-                for system, ids in _ids_by_system(part).items() if not empty else ():
+                for system, ids in _ids_by_system(part).items():
                     session.execute(
                         delete(SearchKeyRow).where(
                             SearchKeyRow.source_system == system, SearchKeyRow.source_id.in_(ids)
