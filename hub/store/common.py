@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import polars as pl
-from sqlalchemy import JSON, Dialect, Engine, and_, false, or_
+from sqlalchemy import Engine, and_, false, or_
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
 
 from hub import json_codec
 from schemas import FLAT_COLUMNS as SCHEMA_FLAT_COLUMNS
@@ -41,6 +40,8 @@ _T = TypeVar("_T")
 def key_chunks(items: Sequence[_T]) -> list[Sequence[_T]]:
     """``items`` in slices of ``KEY_CHUNK``: one keyed statement each."""
     return [items[start : start + KEY_CHUNK] for start in range(0, len(items), KEY_CHUNK)]
+
+
 #: Key of the PostgreSQL advisory lock that serialises golden-record writes with steward decisions.
 GOLDEN_WRITE_LOCK = 7_414_620
 
@@ -134,24 +135,14 @@ def _jsonable(data: Any) -> Any:
 
 def json_text(data: Any) -> str:
     """``data`` as the JSON text a JSON column stores for ``_jsonable(data)`` (what ``json.dumps``
-    cannot encode becomes its ``str``), to bind as :class:`EncodedJSON`.
+    cannot encode becomes its ``str``), sent as it is (``bulk_rows.execute_rows``): binding
+    ``_jsonable(data)`` to the column's own type encoded twice and decoded once (a shard's pairs at
+    100k records: ~17 s of the 38 s of match-shard).
 
     Still ``json.dumps``, not ``hub.json_codec``: on PostgreSQL a run's plan pairs are read back in
     heap order, which follows the rows' sizes through the space deleted plans leave; orjson's shorter
     text reorders them, and the match pairs' ids with them (``test_golden_write_snapshot``)."""
     return json.dumps(data, default=str)
-
-
-class EncodedJSON(TypeDecorator[Any]):
-    """A JSON column's bind parameter for text that is JSON already (:func:`json_text`): sent as it
-    is. Binding ``_jsonable(data)`` to the column's own type encodes twice and decodes once (a
-    shard's pairs at 100k records: ~17 s of the 38 s of match-shard)."""
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect: Dialect) -> None:
-        return None
 
 
 @dataclass

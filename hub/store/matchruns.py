@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.models import MatchModelRow, MatchPlanPair, MatchPlanRow, MatchPlanRun, core_table
-from hub.store.common import EncodedJSON, Repository, json_text
+from hub.store.bulk_rows import execute_rows
+from hub.store.common import Repository, json_text
 from schemas import RecordKey
 
 
@@ -72,8 +73,9 @@ class MatchRunRepository(Repository):
                 .delete()
                 .where(MatchPlanPair.run_id == run_id, MatchPlanPair.shard == shard)
             )
-            if clusters:  # one executemany, not one UPDATE statement per record
-                session.execute(
+            if clusters:  # one executemany straight to the driver (``bulk_rows``), not an UPDATE per record
+                execute_rows(
+                    session,
                     table.update().where(
                         table.c.run_id == bindparam("b_run"),
                         table.c.source_system == bindparam("b_system"),
@@ -84,17 +86,14 @@ class MatchRunRepository(Repository):
                         for k, label in clusters.items()
                     ],
                 )
-            encoded = bindparam("pair", type_=EncodedJSON())
-            insert_pairs = core_table(MatchPlanPair).insert().values(pair=encoded)
-            for pairs in pair_chunks:
+            insert_pairs = core_table(MatchPlanPair).insert()
+            for pairs in pair_chunks:  # JSON text, encoded once (``json_text``), goes as it is
                 for start in range(0, len(pairs), 5000):
-                    session.execute(
-                        insert_pairs,
-                        [
-                            {"run_id": run_id, "shard": shard, "pair": json_text(p)}
-                            for p in pairs[start : start + 5000]
-                        ],
-                    )
+                    rows = [
+                        {"run_id": run_id, "shard": shard, "pair": json_text(p)}
+                        for p in pairs[start : start + 5000]
+                    ]
+                    execute_rows(session, insert_pairs, rows)
                 written += len(pairs)
         return written
 
