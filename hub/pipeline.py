@@ -118,18 +118,22 @@ class SyncPipeline:
         such rows stores nothing, its cursor is written with the next stored page or at the end. The
         counts include the connector's :attr:`~connectors.base.SourceConnector.pull_notes`."""
         stats, pages, by_digest = StageStats(), 0, 0
-        digests = RowDigests(self.store)
-        connector.known_digests = None if full_refresh else digests.lookup(source_name)
+        connector.known_digests = None if full_refresh else RowDigests(self.store).lookup(source_name)
         held = None  # the cursor after pages of only unchanged rows, written with the next page
         for page in prefetched(connector.pull(cursor)):
             checkpoint("extract.fetched")
             if page.records or page.quarantined:
+                staging = self.store.staging
                 stats.add(
-                    self.store.staging.stage_page(
-                        source_name, page.records, page.quarantined, page.cursor, run_id
+                    staging.stage_page(
+                        source_name,
+                        page.records,
+                        page.quarantined,
+                        page.cursor,
+                        run_id,
+                        row_digests=page.row_digests,
                     )
                 )
-                digests.remember(source_name, page.row_digests)
                 held = None
             elif page.cursor is not None:  # nothing to store: no transaction only to move the cursor
                 held = page.cursor

@@ -1,14 +1,13 @@
 """The stored row digests of source records (:mod:`connectors.row_digest`): looked up by the extract
-before it maps a page, written after the page is staged.
+before it maps a page, written with the page (``StagingRepository.stage_page(row_digests=...)``).
 
-A record's ``row_digest`` is ``<digest of the row>:<content hash>``, the content hash being the
-record's at the time the digest was written, right after ``stage_page`` committed that row's page. A
-stored digest counts only while the record still has that content hash: whatever else rewrites a
-record (a steward-released quarantined row, an erasure, a later delivery whose digest was not
-stored) changes its content hash or leaves a digest that no longer fits, and its next row takes the
-full path. Only records that exist get one (a refused or erased row has no record). A crash between
-staging and writing the digests leaves old ones that no longer fit or none: the rows are read in
-full next time, never skipped wrongly.
+A record's ``row_digest`` is ``<digest of the row>:<content hash>``, the content hash being the one
+the record is staged with, in the same write (``hub.store.staging_writes``; they were a second
+UPDATE of every staged row after the page's commit, which doubled a first pull's writes). A stored
+digest counts only while the record still has that content hash: whatever else rewrites a record (a
+steward-released quarantined row, an erasure, a later delivery without a digest) changes its content
+hash or leaves a digest that no longer fits, and its next row takes the full path. Only records that
+exist get one (a refused or erased row has no record).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import select
 
 from hub.models import SourceRecordRow
 from hub.store import HubStore
@@ -57,17 +56,3 @@ class RowDigests:
             return found
 
         return known
-
-    def remember(self, source: str, digests: Mapping[str, str]) -> None:
-        """Bind each staged record's row digest to its content hash now: one executemany UPDATE."""
-        if not digests:
-            return
-        table = SourceRecordRow.__table__
-        assert isinstance(table, Table)  # a mapped class's table, typed as the wider FromClause
-        statement = (
-            update(table)
-            .where(table.c.source_system == source, table.c.source_id == bindparam("sid"))
-            .values(row_digest=bindparam("digest") + ":" + table.c.content_hash)
-        )
-        with self.store.engine.begin() as connection:
-            connection.execute(statement, [{"sid": sid, "digest": d} for sid, d in digests.items()])

@@ -3,7 +3,7 @@ matcher's input read from the staging area."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import polars as pl
@@ -104,11 +104,13 @@ class StagingRepository(Repository):
         cursor: str | None,
         run_id: str | None = None,
         stream: str = CUSTOMERS_STREAM,
+        row_digests: Mapping[str, str] | None = None,
     ) -> StageStats:
         """Store one page and move the source's cursor in the same transaction (set-based:
-        :mod:`hub.store.staging_writes`)."""
+        :mod:`hub.store.staging_writes`); ``row_digests``: the digests of the rows the records were
+        mapped from (:mod:`hub.row_digests`), stored with them."""
         with self.sessions.begin() as session:
-            stats = write_records(session, source, records, run_id, utcnow())
+            stats = write_records(session, source, records, run_id, utcnow(), row_digests)
             stats.quarantined = len(quarantined)
             self._quarantine(session, quarantined, run_id)
             if cursor is not None:

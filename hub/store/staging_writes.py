@@ -9,12 +9,12 @@ decode of every stored record); the rows written are the same as the per-row cod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from hub.echoes import is_echo
@@ -109,16 +109,22 @@ class _Page:
     """The page's plan: rows to insert, rows to update (changed, or an echo of our own push) and keys
     merely seen again, decided per record against the stored state and the page's earlier records."""
 
-    def __init__(self, stored: dict[str, _Stored], now: datetime, run_id: str | None) -> None:
-        self.stored, self.now, self.run_id = stored, now, run_id
+    def __init__(
+        self, stored: dict[str, _Stored], now: datetime, run_id: str | None, digests: Mapping[str, str]
+    ) -> None:
+        self.stored, self.now, self.run_id, self.digests = stored, now, run_id, digests
         self.inserts: dict[str, dict[str, Any]] = {}
         self.changes: dict[str, dict[str, Any]] = {}  # id -> values; "changed_at" absent for an echo
         self.seen_again: set[str] = set()
+        self.seen_digests: dict[str, str] = {}  # seen-again id -> its row digest, bound to its content
         self.maybe_echo: dict[str, tuple[CustomerRecord, dict[str, Any]]] = {}  # judged by judge_echoes
 
     def add(self, record: CustomerRecord, stats: StageStats) -> None:
         values = row_values(record, self.run_id)
         source_id = record.source_id
+        digest = self.digests.get(source_id)
+        # bound to the content it was staged with (``hub.row_digests``), in the row's own write
+        values["row_digest"] = f"{digest}:{values['content_hash']}" if digest else None
         before = self.stored.get(source_id)
         if before is None:
             values.update(first_seen_at=self.now, changed_at=self.now)
@@ -130,6 +136,10 @@ class _Page:
             stats.unchanged += 1
             if before.pending is None:
                 self.seen_again.add(source_id)
+                if digest:
+                    self.seen_digests[source_id] = values["row_digest"]
+            elif digest:  # the page's later delivery of the same content: its digest is the one kept
+                before.pending["row_digest"] = values["row_digest"]
             return
         if before.pending is not None:  # the page delivered this id twice: the later one wins
             self._update_pending(before, values)
@@ -140,6 +150,7 @@ class _Page:
             return
         self.maybe_echo[source_id] = (record, values)
         self.seen_again.discard(source_id)
+        self.seen_digests.pop(source_id, None)
         self.stored[source_id] = _Stored(values["content_hash"], values["deleted"], values)
         self.changes[source_id] = values
 
@@ -173,7 +184,22 @@ class _Page:
         for rows in (changed, echoes):
             if rows:
                 session.execute(update(SourceRecordRow), rows)
-        for chunk in key_chunks(sorted(self.seen_again)):
+        if self.seen_digests:  # their row digests too: one executemany UPDATE by key
+            table = core_table(SourceRecordRow)
+            by_key = (table.c.source_system == bindparam("b_system")) & (
+                table.c.source_id == bindparam("b_id")
+            )
+            execute_rows(
+                session,
+                table.update()
+                .where(by_key)
+                .values(last_run_id=bindparam("b_run"), row_digest=bindparam("b_digest")),
+                [
+                    {"b_system": source, "b_id": i, "b_run": self.run_id, "b_digest": d}
+                    for i, d in sorted(self.seen_digests.items())
+                ],
+            )
+        for chunk in key_chunks(sorted(self.seen_again - self.seen_digests.keys())):
             session.execute(
                 update(SourceRecordRow)
                 .where(SourceRecordRow.source_system == source, SourceRecordRow.source_id.in_(chunk))
@@ -182,17 +208,23 @@ class _Page:
 
 
 def write_records(
-    session: Session, source: str, records: Sequence[CustomerRecord], run_id: str | None, now: datetime
+    session: Session,
+    source: str,
+    records: Sequence[CustomerRecord],
+    run_id: str | None,
+    now: datetime,
+    row_digests: Mapping[str, str] | None = None,
 ) -> StageStats:
     """Stage one page of ``source``'s records in ``session``; returns what was inserted, updated,
-    unchanged, an echo, or refused because the person was erased."""
+    unchanged, an echo, or refused because the person was erased. ``row_digests``: per source id the
+    digest of the row it was mapped from (:mod:`hub.row_digests`), stored with the row."""
     stats = StageStats()
     for record in records:
         if record.source_system != source:
             raise ValueError(f"record {record.key} delivered by source {source!r}")
     ids = [r.source_id for r in records]
     erased = _erased(session, source, ids)
-    page = _Page(_stored(session, source, ids), now, run_id)
+    page = _Page(_stored(session, source, ids), now, run_id, row_digests or {})
     for record in records:
         if record.source_id in erased:
             stats.erased_skipped += 1

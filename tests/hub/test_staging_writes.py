@@ -1,6 +1,7 @@
 """The set-based page write (``hub.store.staging_writes``) stores the same rows and counts the same
 as the per-row ORM code it replaced (kept below as the reference), on SQLite and PostgreSQL: new,
-re-delivered, changed, echoed, deleted, erased records and an id delivered twice in one page."""
+re-delivered, changed, echoed, deleted, erased records and an id delivered twice in one page; the
+rows' digests are written with them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hub.echoes import is_echo
 from hub.models import CrossReference, ErasedKey, OrderRow, SourceRecordRow
+from hub.row_digests import RowDigests
 from hub.store import HubStore, StageStats, record_hash
 from hub.store.staging_writes import write_orders, write_records
 from schemas import CustomerRecord, OrderRecord
@@ -211,4 +213,27 @@ def test_orders_are_upserted_in_bulk(store_url):
             ("2", Decimal("5.50"), "completed"),
             ("3", Decimal("2.00"), "y"),
         ]
+    store.close()
+
+
+def test_row_digests_are_written_with_their_rows(store_url):
+    """A page's row digests go into the rows it writes, bound to the content staged (inserted, changed,
+    echoed, seen again, the later of an id delivered twice), and the extract's look-up finds them."""
+    store = HubStore(store_url, upgrade=True)
+    _prepare(store)
+    digests = [{r.source_id: f"{r.source_id.lower()}{n}" for r in page} for n, page in enumerate(PAGES)]
+    for n, (page, now) in enumerate(zip(PAGES[:2], NOW, strict=False)):
+        with store.sessions.begin() as session:
+            write_records(session, "erp", page, f"run-{n}", now, row_digests=digests[n])
+    rows = {r["source_id"]: r for r in _rows(store)}
+    # A seen again, B an echo, C and D changed, F new: all with the second page's digests; E erased
+    assert {i: r["row_digest"] for i, r in rows.items()} == {
+        i: f"{i.lower()}1:{rows[i]['content_hash']}" for i in ("A", "B", "C", "D", "F")
+    }
+    assert rows["A"]["last_run_id"] == "run-1"
+    known = RowDigests(store).lookup("erp")(["A", "B", "C", "F", "E"])
+    assert known == {"A": "a1", "B": "b1", "C": "c1", "F": "f1"}
+    with store.sessions.begin() as session:  # no digests: G's row has none, C's no longer fits
+        write_records(session, "erp", PAGES[2], "run-2", NOW[2])
+    assert RowDigests(store).lookup("erp")(["G", "C", "D"]) == {"D": "d1"}
     store.close()
