@@ -16,11 +16,11 @@ here or by the caller is the column's text), and the same column defaults.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import JSON, Dialect, Table
+from sqlalchemy import JSON, Connection, Dialect, Insert, Table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import UpdateBase
@@ -59,6 +59,10 @@ def execute_rows(session: Session, statement: UpdateBase, rows: Sequence[Mapping
         )
         for row in rows
     ]
+    if _copies(connection) and _plain_insert(statement, compiled, names):
+        assert isinstance(statement, Insert)
+        _copy(connection, statement.table, names, values)
+        return
     params = values if dialect.positional else [dict(zip(names, v, strict=True)) for v in values]
     connection.exec_driver_sql(compiled.string, params)
 
@@ -66,7 +70,11 @@ def execute_rows(session: Session, statement: UpdateBase, rows: Sequence[Mapping
 def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
     """INSERT every row of ``frame`` (its columns named as ``table``'s) into ``table``, in the session's
     transaction: the rows go to the driver as polars gives them, with no dict per row, for columns
-    the driver takes as they are (text, numbers: a column with bind processing is refused)."""
+    the driver takes as they are (text, numbers: a column with bind processing is refused).
+
+    On PostgreSQL through ``COPY ... FROM STDIN`` (psycopg's ``copy``): an executemany sends and
+    answers every row on its own, and at 20k records the search index's 116k rows took 2.3 s of the
+    hub's CPU that way."""
     if not frame.height:
         return
     connection = session.connection()
@@ -78,8 +86,38 @@ def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
     if processed or _defaults(compiled, {}):
         raise ValueError(f"insert_frame: {table.name} needs bind processing or defaults: use execute_rows")
     rows = frame.select(names)
+    if _copies(connection):
+        _copy(connection, table, names, rows.iter_rows())
+        return
     params = rows.rows() if dialect.positional else rows.to_dicts()
     connection.exec_driver_sql(compiled.string, params)
+
+
+def _copies(connection: Connection) -> bool:
+    """Whether INSERTs of many rows go through ``COPY ... FROM STDIN``: PostgreSQL through psycopg."""
+    return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
+
+
+def _plain_insert(statement: UpdateBase, compiled: SQLCompiler, names: list[str]) -> bool:
+    """Whether ``statement`` is an INSERT of the columns ``names`` and nothing else (no SQL expression
+    among the values, no RETURNING): what ``COPY`` of those columns does."""
+    if not isinstance(statement, Insert):
+        return False
+    plain = statement.table.insert().compile(dialect=compiled.dialect, column_keys=names)
+    return plain.string == compiled.string
+
+
+def _copy(connection: Connection, table: Any, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """``rows`` (values as the driver takes them, in ``names``' order) into ``table`` by ``COPY``, in the
+    connection's transaction: the same rows, defaults and sequence numbers as the INSERTs, in order."""
+    quote = connection.dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in names)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    statement = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _defaults(compiled: SQLCompiler, row: Mapping[str, Any]) -> dict[str, Any]:
