@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
-from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy import Text, bindparam, cast, event, func, select
 
 from hub import json_codec
 from hub.models import AuditEntry, GoldenRecordRow, OutboxEvent, SearchKeyRow, core_table
@@ -143,3 +143,20 @@ def test_a_frame_needing_bind_processing_is_refused(store):
     frame = pl.DataFrame([{**row, "record": "{}"} for row in _rows("F")]).drop("created_at", "updated_at")
     with store.sessions.begin() as session, pytest.raises(ValueError, match="execute_rows"):
         insert_frame(session, core_table(GoldenRecordRow), frame)
+
+
+def test_plain_inserts_go_through_copy_on_postgresql(store):
+    """On PostgreSQL a plain INSERT of many rows is a ``COPY`` (no INSERT statement reaches the
+    driver); an INSERT whose values hold a SQL expression stays an INSERT, and SQLite always INSERTs."""
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    table = core_table(GoldenRecordRow)
+    with store.sessions.begin() as session:
+        execute_rows(session, table.insert(), _rows("P"))
+        execute_rows(session, table.insert().values(display_name=func.upper(bindparam("name"))),
+                     [{**row, "name": "x"} for row in _rows("Q")])  # fmt: skip
+    inserts = [s for s in seen if s.lstrip().upper().startswith("INSERT")]
+    copied = store.engine.dialect.name == "postgresql"
+    assert len(inserts) == (1 if copied else 2)
+    assert "UPPER" in inserts[-1].upper()
+    assert len(_stored(store, GoldenRecordRow, table.c.golden_id)) == 6
