@@ -30,16 +30,18 @@ QUERY_COUNTRIES = (None, "TW", "HK")
 _NAME_FIELDS = ("given_name", "family_name", "full_name", "organization_name")
 
 
+#: The Chinese characters keyed one by one (``c:``): the unified ideographs, extension A, compatibility.
+_CJK_RANGES = (("\u4e00", "\u9fff"), ("\u3400", "\u4dbf"), ("\uf900", "\ufaff"))
+#: The same ranges as a regular-expression class, for the column-wise keys (``key_rows``).
+_CJK = "[" + "".join(f"{low}-{high}" for low, high in _CJK_RANGES) + "]"
+
+
 def is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+    return any(low <= ch <= high for low, high in _CJK_RANGES)
 
 
 def _words(values: Iterable[str | None]) -> set[str]:
     return {f"n:{w}" for v in values if v for w in v.split() if len(w) >= MIN_WORD and not w.isdigit()}
-
-
-#: Characters keyed one by one (``is_cjk``), as a regular-expression class.
-_CJK = "[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]"
 
 
 def _split(column: pl.Expr) -> pl.Expr:
@@ -87,14 +89,6 @@ def key_rows(features: pl.DataFrame, raw_names: pl.DataFrame) -> pl.DataFrame:
     ]  # fmt: skip
     keys = pl.concat(parts).with_columns(pl.col("key").str.slice(0, MAX_KEY))
     return keys.unique().sort("row", "key")
-
-
-def _keys_of_features(features: pl.DataFrame, raw_names: pl.DataFrame) -> list[set[str]]:
-    """One key set per feature row (``raw_names``: the record's name fields as written)."""
-    out: list[set[str]] = [set() for _ in range(features.height)]
-    for row, key in key_rows(features, raw_names).iter_rows():
-        out[row].add(key)
-    return out
 
 
 def frame_keys(frame: pl.DataFrame) -> dict[RecordKey, set[str]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from hub.search_index import QUERY_COUNTRIES, _keys_of_features, is_cjk, query_keys
+from hub.search_index import QUERY_COUNTRIES, feature_keys, is_cjk, query_keys
 from matching.features import build_features
 from matching.frame import conform
 from sources.generator import generate_dataset
@@ -41,11 +41,8 @@ def frame_query_keys_of(queries: list[str]) -> list[set[str]]:
     if not rows:
         return keys
     frame = conform(pl.DataFrame(rows, infer_schema_length=None))
-    names = frame.select("given_name", "family_name", "full_name", "organization_name")
-    for source_id, row_keys in zip(
-        frame["source_id"].to_list(), _keys_of_features(build_features(frame), names), strict=True
-    ):
-        keys[int(source_id.split(":")[0])] |= row_keys
+    for record, row_keys in feature_keys(frame, build_features(frame)).items():
+        keys[int(record.source_id.split(":")[0])] |= row_keys
     return keys
 
 
