@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import JSON, Connection, Dialect, Insert, Table
+from sqlalchemy import JSON, Connection, Dialect, Insert, Table, TableClause
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import UpdateBase
@@ -44,9 +44,7 @@ def execute_rows(session: Session, statement: UpdateBase, rows: Sequence[Mapping
         return
     connection = session.connection()
     dialect = connection.dialect
-    compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
-    assert isinstance(compiled, SQLCompiler)
-    names = list(compiled.positiontup or []) if dialect.positional else list(compiled.binds)
+    compiled, names = _compiled(statement, dialect, list(rows[0]))
     defaults = _defaults(compiled, rows[0])
     processors = [_processor(compiled, name, dialect) for name in names]
     columns = list(zip(names, processors, strict=True))
@@ -59,12 +57,7 @@ def execute_rows(session: Session, statement: UpdateBase, rows: Sequence[Mapping
         )
         for row in rows
     ]
-    if _copies(connection) and _plain_insert(statement, compiled, names):
-        assert isinstance(statement, Insert)
-        _copy(connection, statement.table, names, values)
-        return
-    params = values if dialect.positional else [dict(zip(names, v, strict=True)) for v in values]
-    connection.exec_driver_sql(compiled.string, params)
+    _send(connection, compiled, names, values, _copy_target(connection, statement, compiled, names))
 
 
 def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
@@ -79,17 +72,34 @@ def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
         return
     connection = session.connection()
     dialect = connection.dialect
-    compiled = table.insert().compile(dialect=dialect, column_keys=frame.columns)
-    assert isinstance(compiled, SQLCompiler)
-    names = list(compiled.positiontup or []) if dialect.positional else list(compiled.binds)
+    compiled, names = _compiled(table.insert(), dialect, frame.columns)
     processed = [name for name in names if _processor(compiled, name, dialect) is not None]
     if processed or _defaults(compiled, {}):
         raise ValueError(f"insert_frame: {table.name} needs bind processing or defaults: use execute_rows")
-    rows = frame.select(names)
-    if _copies(connection):
-        _copy(connection, table, names, rows.iter_rows())
+    _send(connection, compiled, names, frame.select(names).rows(), table if _copies(connection) else None)
+
+
+def _compiled(statement: UpdateBase, dialect: Dialect, keys: list[str]) -> tuple[SQLCompiler, list[str]]:
+    """``statement`` compiled for the rows' ``keys``, and its parameters' names in the driver's order."""
+    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    assert isinstance(compiled, SQLCompiler)
+    return compiled, list(compiled.positiontup or []) if dialect.positional else list(compiled.binds)
+
+
+def _send(
+    connection: Connection,
+    compiled: SQLCompiler,
+    names: list[str],
+    values: Sequence[Sequence[Any]],
+    copy_into: TableClause | None,
+) -> None:
+    """The rows' values (in ``names``' order) to the driver: a ``COPY`` into ``copy_into`` when given,
+    else one executemany of the compiled statement."""
+    if copy_into is not None:
+        _copy(connection, copy_into, names, values)
         return
-    params = rows.rows() if dialect.positional else rows.to_dicts()
+    positional = connection.dialect.positional
+    params = values if positional else [dict(zip(names, v, strict=True)) for v in values]
     connection.exec_driver_sql(compiled.string, params)
 
 
@@ -98,16 +108,21 @@ def _copies(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
 
 
-def _plain_insert(statement: UpdateBase, compiled: SQLCompiler, names: list[str]) -> bool:
-    """Whether ``statement`` is an INSERT of the columns ``names`` and nothing else (no SQL expression
-    among the values, no RETURNING): what ``COPY`` of those columns does."""
-    if not isinstance(statement, Insert):
-        return False
+def _copy_target(
+    connection: Connection, statement: UpdateBase, compiled: SQLCompiler, names: list[str]
+) -> TableClause | None:
+    """The table a ``COPY`` can fill in place of ``statement``: on a connection that copies, when the
+    statement is an INSERT of the columns ``names`` and nothing else (no SQL expression among the
+    values, no RETURNING)."""
+    if not (_copies(connection) and isinstance(statement, Insert)):
+        return None
     plain = statement.table.insert().compile(dialect=compiled.dialect, column_keys=names)
-    return plain.string == compiled.string
+    return statement.table if plain.string == compiled.string else None
 
 
-def _copy(connection: Connection, table: Any, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def _copy(
+    connection: Connection, table: TableClause, names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
     """``rows`` (values as the driver takes them, in ``names``' order) into ``table`` by ``COPY``, in the
     connection's transaction: the same rows, defaults and sequence numbers as the INSERTs, in order."""
     quote = connection.dialect.identifier_preparer
