@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import json_codec
@@ -48,7 +48,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, **JSON_CODEC)
 
 
-def in_memory(url: str) -> bool:
+def in_memory(url: str | URL) -> bool:
     """Whether ``url`` is a SQLite database in this process's memory (no other process can open it)."""
     parsed = make_url(url)
     return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")

@@ -45,7 +45,7 @@ def compact_storage(engine: Engine, tables: Sequence[str], full: bool = False) -
 
 
 def _compact_sqlite(engine: Engine) -> CompactionReport:
-    if in_memory(engine.url.render_as_string(hide_password=False)):
+    if in_memory(engine.url):
         return CompactionReport(True, "in-memory database: nothing on disk")
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
