@@ -3,8 +3,10 @@
 Three runs on one hub store, as an IT person meets them: the first full sync, a re-sync with nothing
 changed anywhere, and a re-sync after 1 % of the web shop's customers changed their last name. Each
 row gives the run's seconds and records per second end to end, the run log's seconds per step
-(extract, match-plan, match-shard, match, publish), how many records were re-matched and pushed, and
-the hub's peak memory (its process and the processes it starts: ``PeakRSS``)::
+(extract, match-plan, match-shard, match, publish: first start to last end, as sources may run at
+once) and per source, the CPU seconds of the hub and of the local systems (on two cores their sum
+bounds the run), how many records were re-matched and pushed, and the hub's peak memory (its process
+and the processes it starts: ``PeakRSS``)::
 
     .venv/bin/python -m bench.sync --records 20000 [--url postgresql+psycopg://...] [--in-process]
         [--webhooks] [--source-workers N]
@@ -41,6 +43,7 @@ import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +87,7 @@ def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[No
     command = [sys.executable, "-m", "crmhub.cli", "sources", "serve", "--data-dir", str(data_dir),
                "--records", str(records), "--seed", "7", *(str(x) for kv in ports.items() for x in kv)]
     server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
+    SYSTEMS_PID[0] = server.pid
     try:
         for port in ports.values():  # seeding comes first: ~1 ms a record on an idle machine
             wait_for_port(port, seconds=max(600.0, records / 20), process=server)
@@ -161,19 +165,39 @@ def _pss_kb(pid: int) -> int:
         return 0
 
 
+#: The local systems' process when they run in one of their own (``local_systems``).
+SYSTEMS_PID: list[int | None] = [None]
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds so far of the hub (this process and its ended children: the match's pool, source
+    workers) and of the local systems' process (0 when they are threads of this one): on two cores
+    the sum bounds how fast a run can be, so it says where to cut."""
+    hub = os.times()
+    systems = 0.0
+    if SYSTEMS_PID[0] is not None:
+        with open(f"/proc/{SYSTEMS_PID[0]}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        systems = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return hub.user + hub.system + hub.children_user + hub.children_system, systems
+
+
 def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _cpu_seconds()
     with PeakRSS() as peak:
         summary = pipeline.run(run_id=run_id)
     seconds = time.perf_counter() - started
-    steps: dict[str, float] = defaultdict(float)
-    extract: dict[str, float] = {}  # per source: where a no-change re-sync's extract goes
+    cpu = [round(after - before, 1) for after, before in zip(_cpu_seconds(), cpu_before, strict=True)]
+    spans: dict[str, list[datetime]] = {}  # per step: first start, last end (sources may run at once)
+    by_source: dict[str, dict[str, float]] = defaultdict(dict)  # where a no-change re-sync's extract goes
     for step in pipeline.store.runlog.run_steps(run_id):
         if step.get("finished_at") and step.get("started_at"):
-            took = (step["finished_at"] - step["started_at"]).total_seconds()
-            steps[step["step"]] += took
-            if step["step"] == "extract":
-                extract[step["source"]] = round(took, 2)
+            start, end = step["started_at"], step["finished_at"]
+            span = spans.setdefault(step["step"], [start, end])
+            span[:] = [min(span[0], start), max(span[1], end)]
+            if step.get("source"):
+                by_source[step["step"]][step["source"]] = round((end - start).total_seconds(), 2)
+    steps = {name: (end - start).total_seconds() for name, (start, end) in spans.items()}
     shop = summary.extracted.get("webshop", {})
     plan = next(
         (s["stats"] for s in pipeline.store.runlog.run_steps(run_id) if s["step"] == "match-plan"), {}
@@ -183,7 +207,9 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
         "seconds": round(seconds, 1),
         "records/s": round(records / seconds),
         "steps": {k: round(v, 1) for k, v in steps.items()},
-        "extract": extract,
+        "extract": by_source["extract"],
+        "publish": by_source["publish"],
+        "cpu": cpu,
         "shop": f"{shop.get('scan', '?').split(' (')[0]}, {shop.get('announced', 0)} announced",
         "rematched": plan.get("rematched_records"),
         "pushed": sum(p.get("pushed", 0) for p in summary.published.values()),
@@ -231,16 +257,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="crmhub-sync-bench-") as tmp:
         rows = run(args.records, args.url, Path(tmp), args.in_process, args.webhooks, args.source_workers)
     backend = (args.url or "sqlite").split(":")[0] + (" + webhooks" if args.webhooks else "")
-    print("| records | store | run | s | records/s | steps (s) | extract by source (s) | web shop | "
-          "re-matched | pushed | failed | peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| records | store | run | s | records/s | steps (s) | extract by source (s) | "
+          "publish by source (s) | CPU s hub + systems | web shop | re-matched | pushed | failed | peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         steps = ", ".join(f"{k} {v}" for k, v in r["steps"].items())
-        extract = ", ".join(f"{k} {v}" for k, v in r["extract"].items())
+        extract, publish = (", ".join(f"{k} {v}" for k, v in r[s].items()) for s in ("extract", "publish"))
         waited = f" (deliveries waited {r['waited']} s before)" if r.get("waited") else ""
         print(
             f"| {args.records:,} | {backend} | {r['run']}{waited} | {r['seconds']} | {r['records/s']:,} | "
-            f"{steps} | {extract} | {r['shop']} | {r['rematched']} | {r['pushed']} | {r['failed']} | "
+            f"{steps} | {extract} | {publish} | {r['cpu'][0]} + {r['cpu'][1]} | {r['shop']} | "
+            f"{r['rematched']} | {r['pushed']} | {r['failed']} | "
             f"{r['peak MB']:,} |"
         )
     return 0

@@ -1,5 +1,8 @@
-"""One step per source (extract, publish) for several sources at once, each source in a process of its
-own, as the Airflow DAG's mapped tasks do -- for ``crmhub sync`` on one machine.
+"""One step per source (extract, publish) for several sources at once, as the Airflow DAG's mapped tasks
+do -- for ``crmhub sync`` on one machine: the sync's own process takes sources one after another, worker
+processes take the others, one source each, once the fork server can start them. The sync starts the
+fork server when a run begins (``start_fork_server``) and never waits for it: its imports take seconds
+of one core, and a step smaller than that is done before any worker is started.
 
 Why processes, not threads: the hub's share of an extract or a publish is Python work per record
 (mapping, validating and staging rows; reading and recording pushes) that holds the GIL. Threads would
@@ -40,10 +43,13 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from logging.handlers import QueueHandler, QueueListener
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
 from typing import Any, Final
 
 from hub import killpoints
+
+logger = logging.getLogger(__name__)
 
 METHOD: Final = "forkserver"
 #: What the fork server imports once, before it forks any worker (and the sources' connector modules).
@@ -76,43 +82,131 @@ def worker_count(requested: int | None, sources: int, worth_it: bool = True) -> 
     return max(1, min(requested, sources))
 
 
+def start_fork_server(preload: Sequence[str] = ()) -> None:
+    """Start the fork server now, in the background (it imports ``PRELOAD`` and ``preload``, seconds of
+    one core), so that it is ready by the time a step wants a worker. Returns at once; does nothing
+    when it runs already or where this process may not start children."""
+    if worker_count(None, 2) > 1:
+        context = multiprocessing.get_context(METHOD)
+        context.set_forkserver_preload([*PRELOAD, *preload])
+        forkserver.ensure_running()
+
+
 def run_per_source(
     sources: Sequence[str],
     step: Callable[[str], dict[str, Any]],
     workers: int,
     preload: Sequence[str] = (),
+    here: Callable[[str], dict[str, Any]] | None = None,
 ) -> list[SourceOutcome]:
     """``step(source)`` for every source, at most ``workers`` at once; outcomes in ``sources``' order.
 
-    With ``workers`` 1 the steps run here, one after another. Otherwise each runs in a worker process:
-    ``step`` must then pickle (a module-level function or an instance of a module-level class);
-    ``preload``: modules the fork server imports once besides ``PRELOAD`` (when it starts: the first
-    time in this process). A failing step fails only its source either way."""
+    With ``workers`` 1 the steps run here, one after another (``here`` when given, else ``step``).
+    Otherwise in worker processes: ``step`` must then pickle (a module-level function or an instance of
+    a module-level class); ``preload``: modules the fork server imports once besides ``PRELOAD`` (when
+    it starts: the first time in this process). A failing step fails only its source either way.
+
+    ``here``: the step as this process runs it. Given, this process is one of the ``workers``: it takes
+    sources one after another itself from the start, and ``workers - 1`` worker processes take the
+    others once the fork server is ready. A worker's start costs seconds (the fork server's imports);
+    this process would only wait through them, and a small sync is done before they are over -- then
+    no worker is started at all, and no step waits for one."""
     if workers <= 1:
-        return [_outcome(source, step) for source in sources]
+        return [_outcome(source, here or step) for source in sources]
     context = multiprocessing.get_context(METHOD)
     context.set_forkserver_preload([*PRELOAD, *preload])
-    outcomes: dict[str, SourceOutcome] = {}
-    waiting = list(sources)
-    running: dict[Connection, tuple[str, Any]] = {}
+    board = _Board(sources)
     logs = context.Queue()
     listener = QueueListener(logs, _ToItsLogger())
     sync = _Sync(os.getpid(), killpoints.shared_counts(), dict(os.environ), logs, _log_levels())
     listener.start()
     try:
-        while waiting or running:
-            while waiting and len(running) < workers:
-                source = waiting.pop(0)
-                receive, process = _start(context, source, step, sync)
-                running[receive] = (source, process)
-            for ready in wait(list(running)):
-                assert isinstance(ready, Connection)
-                source, process = running.pop(ready)
-                outcomes[source] = _received(ready, source, process)
+        dispatcher = threading.Thread(
+            target=_dispatch,
+            args=(context, board, step, sync, workers - 1 if here else workers, here is not None),
+            name="crmhub-workers",
+            daemon=True,  # may still wait for the fork server when this process has done every source
+        )
+        dispatcher.start()
+        if here is not None:
+            while (source := board.take()) is not None:
+                board.done(_outcome(source, here))
+        return board.outcomes()
     finally:
         listener.stop()  # handles what the workers logged before it returns
         logs.close()
-    return [outcomes[source] for source in sources]
+
+
+class _Board:
+    """The sources not yet taken and the outcomes so far, shared by this process's own steps and the
+    thread that runs the workers."""
+
+    def __init__(self, sources: Sequence[str]):
+        self.sources = list(sources)
+        self._waiting = list(sources)
+        self._outcomes: dict[str, SourceOutcome] = {}
+        self._changed = threading.Condition()
+
+    def take(self) -> str | None:
+        with self._changed:
+            return self._waiting.pop(0) if self._waiting else None
+
+    def done(self, outcome: SourceOutcome) -> None:
+        with self._changed:
+            self._outcomes[outcome.source] = outcome
+            self._changed.notify_all()
+
+    def outcomes(self) -> list[SourceOutcome]:
+        """Every source's outcome, in ``sources``' order, once all are in."""
+        with self._changed:
+            self._changed.wait_for(lambda: len(self._outcomes) == len(self.sources))
+            return [self._outcomes[source] for source in self.sources]
+
+
+def _dispatch(
+    context: Any,
+    board: _Board,
+    step: Callable[[str], dict[str, Any]],
+    sync: _Sync,
+    workers: int,
+    along: bool,
+) -> None:
+    """Give sources to up to ``workers`` worker processes, one source each, until none is left.
+
+    ``along``: the sync takes sources itself. Then first wait for the fork server, so that no source
+    is given to a worker that cannot start yet, and when workers cannot be started at all, leave the
+    sources to the sync; else each source a worker could not take fails with the reason."""
+    running: dict[Connection, tuple[str, Any]] = {}
+    try:
+        if along:
+            probe = context.Process(target=_ready, name="crmhub-probe")
+            probe.start()  # returns once the fork server has forked it: ready
+            probe.join()
+        while True:
+            while len(running) < workers and (source := board.take()) is not None:
+                try:
+                    receive, process = _start(context, source, step, sync)
+                except Exception as exc:  # noqa: BLE001 - this source's failure, reported as such
+                    board.done(SourceOutcome(source, error=f"WorkerNotStarted: {type(exc).__name__}: {exc}"))
+                    raise
+                running[receive] = (source, process)
+            if not running:
+                return
+            for ready in wait(list(running)):
+                assert isinstance(ready, Connection)
+                source, process = running.pop(ready)
+                board.done(_received(ready, source, process))
+    except Exception as exc:  # noqa: BLE001 - workers cannot start: no source may wait forever
+        reason = f"WorkerNotStarted: {type(exc).__name__}: {exc}"
+        logger.warning("source workers: %s%s", reason, "; the sync goes on alone" if along else "")
+        for receive, (source, process) in running.items():
+            board.done(_received(receive, source, process))
+        while not along and (source := board.take()) is not None:
+            board.done(SourceOutcome(source, error=reason))
+
+
+def _ready() -> None:
+    """A worker that does nothing: its start says the fork server is ready."""
 
 
 def _start(

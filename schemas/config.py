@@ -130,12 +130,11 @@ class HubConfig(BaseModel):
     database_url: str = DEFAULT_DATABASE_URL
     #: Airflow schedule of the sync DAG (cron or preset such as ``@hourly``); ``null`` = manual only.
     schedule: str | None = "@hourly"
-    #: How many sources ``crmhub sync`` extracts and publishes at once, each in a process of its own
-    #: (:mod:`hub.source_workers`); ``null`` = automatic: on PostgreSQL one per usable core for a first
-    #: or full pull and for a publish of many changes, else one after another (a worker's start costs
-    #: about a second; SQLite takes one writer at a time); ``1`` = always one after another in the
-    #: sync's process. The Airflow DAG runs its
-    #: sources as mapped tasks and does not read this.
+    #: How many sources ``crmhub sync`` extracts and publishes at once: the sync's process and worker
+    #: processes (:mod:`hub.source_workers`); ``null`` = automatic: one per usable core for a first or
+    #: full pull and for a publish of many changes, else one after another (a worker's start costs
+    #: seconds, which the sync does not wait for); ``1`` = always one after another in the sync's
+    #: process. The Airflow DAG runs its sources as mapped tasks and does not read this.
     source_workers: int | None = Field(default=None, ge=1)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)

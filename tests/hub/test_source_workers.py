@@ -42,6 +42,50 @@ def test_every_source_gets_its_outcome_in_order_whatever_the_worker_count(worker
         assert len(pids) == 2 and os.getpid() not in pids
 
 
+def _worker_step(source: str) -> dict[str, object]:
+    """In a worker: say so in a file named after the source (next to the flag file in CRMHUB_TEST_DIR)."""
+    (Path(os.environ["CRMHUB_TEST_DIR"]) / source).write_text(str(os.getpid()))
+    return {"source": source, "pid": os.getpid()}
+
+
+def test_the_sync_works_along_and_a_worker_takes_what_it_has_not_reached(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMHUB_TEST_DIR", str(tmp_path))
+
+    def here(source: str) -> dict[str, object]:
+        if source == "erp":  # busy until a worker has done another source
+            deadline = time.monotonic() + 120
+            while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return {"source": source, "pid": os.getpid()}
+
+    outcomes = run_per_source(SOURCES, _worker_step, 2, here=here)
+    assert [o.source for o in outcomes] == SOURCES and all(o.result for o in outcomes)
+    pids = {o.source: o.result["pid"] for o in outcomes if o.result}
+    assert pids["erp"] == os.getpid()
+    in_workers = {path.name for path in tmp_path.iterdir()}
+    assert in_workers and "erp" not in in_workers  # each source once: here or in a worker
+    assert {source for source, pid in pids.items() if pid != os.getpid()} == in_workers
+
+
+def test_a_small_step_is_done_here_before_any_worker_could_start(tmp_path: Path):
+    """A fresh process: its fork server takes seconds to import the pipeline; four quick steps are done
+    here by then, and no worker is started for them."""
+    script = (
+        "import os; from hub.source_workers import run_per_source; "
+        "from tests.hub.test_source_workers import _step; "
+        "out = run_per_source(['a', 'b', 'c', 'd'], _step, 2, "
+        "here=lambda s: {'pid': os.getpid()}); "
+        "print(sorted({o.result['pid'] == os.getpid() for o in out}))"
+    )
+    repo = Path(__file__).parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=90
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[True]"
+
+
 def test_a_worker_that_dies_fails_only_its_source_with_the_exit_code():
     outcomes = run_per_source(SOURCES, _step, 2)
     by_source = {o.source: o for o in outcomes}
