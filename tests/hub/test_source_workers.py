@@ -81,7 +81,6 @@ def test_a_small_step_is_done_here_before_any_worker_could_start(tmp_path: Path)
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=90
     )
-
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[True]"
 
