@@ -32,6 +32,7 @@ The numbers for the README come from this command; nothing here is a test.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shlex
 import signal
@@ -73,13 +74,14 @@ def _config(url: str, webhooks: bool = False, source_workers: int | None = None)
 
 
 @contextmanager
-def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[None]:
-    """The local systems seeded with ``records`` customers (seed 7), their connections in ``os.environ``."""
+def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[int | None]:
+    """The local systems seeded with ``records`` customers (seed 7), their connections in ``os.environ``;
+    yields their process's id (``None``: they are threads of this process)."""
     if in_process:
         local = start_local_sources(data_dir, records=records, seed=7)
         os.environ.update(local.env())
         try:
-            yield
+            yield None
         finally:
             local.stop()
         return
@@ -87,7 +89,6 @@ def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[No
     command = [sys.executable, "-m", "crmhub.cli", "sources", "serve", "--data-dir", str(data_dir),
                "--records", str(records), "--seed", "7", *(str(x) for kv in ports.items() for x in kv)]
     server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
-    SYSTEMS_PID[0] = server.pid
     try:
         for port in ports.values():  # seeding comes first: ~1 ms a record on an idle machine
             wait_for_port(port, seconds=max(600.0, records / 20), process=server)
@@ -98,7 +99,7 @@ def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[No
         for line in env_file.read_text(encoding="utf-8").splitlines():
             name, _, value = line.removeprefix("export ").partition("=")
             os.environ[name] = shlex.split(value)[0]
-        yield
+        yield server.pid
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
@@ -165,32 +166,30 @@ def _pss_kb(pid: int) -> int:
         return 0
 
 
-#: The local systems' process when they run in one of their own (``local_systems``).
-SYSTEMS_PID: list[int | None] = [None]
-
-
-def _cpu_seconds() -> tuple[float, float]:
+def _cpu_seconds(systems_pid: int | None) -> tuple[float, float]:
     """CPU seconds so far of the hub (this process and its ended children: the match's pool, source
-    workers) and of the local systems' process (0 when they are threads of this one): on two cores
-    the sum bounds how fast a run can be, so it says where to cut."""
+    workers) and of the local systems' process ``systems_pid`` (0 when they are threads of this one):
+    on two cores the sum bounds how fast a run can be, so it says where to cut."""
     hub = os.times()
     systems = 0.0
-    if SYSTEMS_PID[0] is not None:
-        with open(f"/proc/{SYSTEMS_PID[0]}/stat", encoding="ascii") as stat:
+    if systems_pid is not None:
+        with open(f"/proc/{systems_pid}/stat", encoding="ascii") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
         systems = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return hub.user + hub.system + hub.children_user + hub.children_system, systems
 
 
-def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
-    started, cpu_before = time.perf_counter(), _cpu_seconds()
+def _phase(pipeline: SyncPipeline, run_id: str, records: int, systems_pid: int | None) -> dict[str, Any]:
+    started, cpu_before = time.perf_counter(), _cpu_seconds(systems_pid)
     with PeakRSS() as peak:
         summary = pipeline.run(run_id=run_id)
     seconds = time.perf_counter() - started
-    cpu = [round(after - before, 1) for after, before in zip(_cpu_seconds(), cpu_before, strict=True)]
+    cpu_after = _cpu_seconds(systems_pid)
+    cpu = [round(after - before, 1) for after, before in zip(cpu_after, cpu_before, strict=True)]
     spans: dict[str, list[datetime]] = {}  # per step: first start, last end (sources may run at once)
     by_source: dict[str, dict[str, float]] = defaultdict(dict)  # where a no-change re-sync's extract goes
-    for step in pipeline.store.runlog.run_steps(run_id):
+    logged = pipeline.store.runlog.run_steps(run_id)
+    for step in logged:
         if step.get("finished_at") and step.get("started_at"):
             start, end = step["started_at"], step["finished_at"]
             span = spans.setdefault(step["step"], [start, end])
@@ -199,9 +198,7 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int) -> dict[str, Any]:
                 by_source[step["step"]][step["source"]] = round((end - start).total_seconds(), 2)
     steps = {name: (end - start).total_seconds() for name, (start, end) in spans.items()}
     shop = summary.extracted.get("webshop", {})
-    plan = next(
-        (s["stats"] for s in pipeline.store.runlog.run_steps(run_id) if s["step"] == "match-plan"), {}
-    )
+    plan = next((s["stats"] for s in logged if s["step"] == "match-plan"), {})
     return {
         "run": run_id,
         "seconds": round(seconds, 1),
@@ -228,19 +225,20 @@ def run(
     source_workers: int | None = None,
 ) -> list[dict[str, Any]]:
     data_dir = workdir / "sources"
-    with local_systems(data_dir, records, in_process):
+    with local_systems(data_dir, records, in_process) as systems_pid:
         store_url = url or f"sqlite:///{workdir / 'hub.db'}"
         config = _config(store_url, webhooks, source_workers)
         pipeline = SyncPipeline(config, HubStore(store_url, upgrade=True))
+        phase = functools.partial(_phase, pipeline, records=records, systems_pid=systems_pid)
         with receiving_webhooks(pipeline.store, config) if webhooks else nullcontext():
-            rows = [_phase(pipeline, "full", records)]
+            rows = [phase("full")]
             if webhooks:  # the full sync's push of golden ids: the shop announces each customer written
                 waited = wait_for_announcements(pipeline.store, rows[0]["pushed by source"].get("webshop", 0))
-                rows.append({**_phase(pipeline, "echo re-sync", records), "waited": round(waited, 1)})
-            rows.append(_phase(pipeline, "no-change", records))
+                rows.append({**phase("echo re-sync"), "waited": round(waited, 1)})
+            rows.append(phase("no-change"))
             changed = change_customers(data_dir, CHANGED_SHARE)
             waited = wait_for_announcements(pipeline.store, changed) if webhooks else 0.0
-            rows.append({**_phase(pipeline, f"{changed}-changed", records), "waited": round(waited, 1)})
+            rows.append({**phase(f"{changed}-changed"), "waited": round(waited, 1)})
         return rows
 
 

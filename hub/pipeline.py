@@ -511,7 +511,7 @@ class SyncPipeline:
         names = [source.name for source in self.config.enabled_sources]
         workers = worker_count(self.config.source_workers, len(names), worth_workers)
         here = functools.partial(step.run, self)
-        if workers == 1 or not self._may_use_workers():  # here, on this pipeline's store
+        if workers == 1 or in_memory(self.store.url):  # here, on this pipeline's store
             return run_per_source(names, here, 1)
         return run_per_source(names, step, workers, preload=self._worker_modules(), here=here)
 

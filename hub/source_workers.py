@@ -87,9 +87,15 @@ def start_fork_server(preload: Sequence[str] = ()) -> None:
     one core), so that it is ready by the time a step wants a worker. Returns at once; does nothing
     when it runs already or where this process may not start children."""
     if worker_count(None, 2) > 1:
-        context = multiprocessing.get_context(METHOD)
-        context.set_forkserver_preload([*PRELOAD, *preload])
+        _context(preload)
         forkserver.ensure_running()
+
+
+def _context(preload: Sequence[str]) -> Any:
+    """The fork server's multiprocessing context, told what to import when it starts."""
+    context = multiprocessing.get_context(METHOD)
+    context.set_forkserver_preload([*PRELOAD, *preload])
+    return context
 
 
 def run_per_source(
@@ -113,8 +119,7 @@ def run_per_source(
     no worker is started at all, and no step waits for one."""
     if workers <= 1:
         return [_outcome(source, here or step) for source in sources]
-    context = multiprocessing.get_context(METHOD)
-    context.set_forkserver_preload([*PRELOAD, *preload])
+    context = _context(preload)
     board = _Board(sources)
     logs = context.Queue()
     listener = QueueListener(logs, _ToItsLogger())
