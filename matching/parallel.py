@@ -3,15 +3,19 @@
 Blocking, comparison and clustering run in polars, numpy and rapidfuzz, which use every core already.
 Normalising names (transliteration, name order, Thai and Cantonese readings) is pure Python, once per
 distinct value, and at a million records it was a third of the whole run on one core while the other
-sat idle. ``worker_processes`` forks a small pool for the duration of a match; ``map_values`` spreads a
+sat idle. ``worker_processes`` starts a small pool for the duration of a match; ``map_values`` spreads a
 long list of distinct values over it, ``submit_values`` does so for several functions without waiting
 for the result. The normalisers are pure functions, so the result is the same value for value as the
 serial loop (a test compares them).
 
-Fork, not spawn: the children inherit the loaded vocabularies and dictionaries (``warm_up``) instead of
-importing and building them again, which would cost more than it saves below a few hundred thousand
-values. Where a pool cannot be had — a daemonic process such as a Celery prefork worker, a platform
-without fork, one core, ``CRMHUB_MATCH_PROCESSES=1`` — everything runs in this process as before.
+From the fork server, not a plain fork: the process that matches may run threads that hold a lock at
+any moment (Airflow's in-process API in ``dag.test()``, the sync's worker dispatcher, polars' thread
+pool), and a child forked from it can inherit such a lock held forever -- a pool whose worker hung so
+was seen in CI. The fork server is a fresh single-threaded process that imports the normalisers once
+(``PRELOAD``; the sync's own fork server has them already, ``hub.source_workers``); each pool worker is
+forked from it and loads the vocabularies (``warm_up``, a quarter of a second) before its first value.
+Where a pool cannot be had -- a daemonic process such as a Celery prefork worker, a platform without
+the fork server, one core, ``CRMHUB_MATCH_PROCESSES=1`` -- everything runs in this process as before.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from contextlib import contextmanager
 from functools import partial
 from itertools import chain
 from multiprocessing.pool import Pool
-from typing import TypeVar
+from typing import Final, TypeVar
 
 T = TypeVar("T")
 
@@ -32,6 +36,9 @@ T = TypeVar("T")
 MIN_PARALLEL_VALUES = 10_000
 #: At most this many worker processes: normalising is a small share of the run beyond that.
 MAX_PROCESSES = 4
+METHOD: Final = "forkserver"
+#: What the fork server imports before it forks a pool worker.
+PRELOAD: Final = ["matching.normalize"]
 
 _pool: Pool | None = None
 _processes = 1
@@ -40,7 +47,7 @@ _processes = 1
 def process_count(requested: int | None = None) -> int:
     """Worker processes to use: ``requested``, else ``CRMHUB_MATCH_PROCESSES``, else the usable cores
     (at most ``MAX_PROCESSES``); 1 where this process may not fork children."""
-    if multiprocessing.current_process().daemon or "fork" not in multiprocessing.get_all_start_methods():
+    if multiprocessing.current_process().daemon or METHOD not in multiprocessing.get_all_start_methods():
         return 1
     if requested is None:
         env = os.environ.get("CRMHUB_MATCH_PROCESSES", "").strip()
@@ -52,19 +59,22 @@ def process_count(requested: int | None = None) -> int:
 def worker_processes(
     processes: int | None = None, warm_up: Callable[[], object] | None = None
 ) -> Iterator[int]:
-    """A pool of forked workers for ``map_values`` while the block runs; yields the process count.
+    """A pool of workers for ``map_values`` while the block runs; yields the process count.
 
-    ``warm_up`` runs before the fork so the children share what it loads. Nested use keeps the outer
-    pool.
+    ``warm_up`` (picklable: a module-level function or a ``functools.partial`` of one) runs in each
+    worker as it starts, and here while they start: this process maps the short lists itself. Nested
+    use keeps the outer pool.
     """
     global _pool, _processes
     count = process_count(processes)
     if _pool is not None or count <= 1:
         yield _processes if _pool is not None else 1
         return
+    context = multiprocessing.get_context(METHOD)
+    context.set_forkserver_preload(PRELOAD)  # heeded only if the server is not running yet
+    pool = context.Pool(count, initializer=warm_up)
     if warm_up is not None:
         warm_up()
-    pool = multiprocessing.get_context("fork").Pool(count)
     _pool, _processes = pool, count
     try:
         yield count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 
 import polars as pl
 import pytest
@@ -51,6 +52,41 @@ def test_submitted_values_come_back_in_order_with_or_without_a_pool(monkeypatch)
 
 def _reversed(value: str) -> str:
     return value[::-1]
+
+
+_held = threading.Lock()
+
+
+def _upper_under_the_lock(value: str) -> str:
+    with _held:
+        return value.upper()
+
+
+def test_a_lock_another_thread_holds_when_the_pool_starts_does_not_stall_its_workers(monkeypatch):
+    # a thread of the matching process (Airflow's in-process API, the sync's dispatcher) may hold a lock
+    # the moment the pool starts; a plain fork would hand the workers that lock held forever
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_VALUES", 1)
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with _held:
+            taken.set()
+            release.wait()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait()
+    result: list[list[str]] = []
+    with parallel.worker_processes(2):
+        release.set()
+        holder.join()
+        values = ["a", "b"] * 50
+        mapping = threading.Thread(
+            target=lambda: result.append(parallel.map_values(_upper_under_the_lock, values))
+        )
+        mapping.start()
+        mapping.join(timeout=60)
+        assert result == [["A", "B"] * 50]
 
 
 def test_several_normalisers_in_one_pass_equal_one_pass_each():
