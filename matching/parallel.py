@@ -8,12 +8,16 @@ long list of distinct values over it, ``submit_values`` does so for several func
 for the result. The normalisers are pure functions, so the result is the same value for value as the
 serial loop (a test compares them).
 
-From the fork server, not a plain fork: the process that matches may run threads that hold a lock at
-any moment (Airflow's in-process API in ``dag.test()``, the sync's worker dispatcher, polars' thread
-pool), and a child forked from it can inherit such a lock held forever -- a pool whose worker hung so
-was seen in CI. The fork server is a fresh single-threaded process that imports the normalisers once
-(``PRELOAD``; the sync's own fork server has them already, ``hub.source_workers``); each pool worker is
-forked from it and loads the vocabularies (``warm_up``, a quarter of a second) before its first value.
+A plain fork where this process runs no other thread: the workers inherit the loaded vocabularies
+and dictionaries (``warm_up``, run here first) and start at once. Where another thread runs (Airflow's
+in-process API in ``dag.test()``, the sync's worker dispatcher, a web server in the same process) it
+may hold a lock the moment of the fork, and a forked child inherits that lock held forever -- a pool
+that hung so was seen in CI. There the workers come from the fork server (``start_method``), a fresh
+single-threaded process that imports the normalisers once (``PRELOAD``; the sync's own fork server,
+``hub.source_workers``, has them already); each loads the vocabularies as it starts. That costs
+seconds (the server's imports, each worker's import of the main module) that a plain fork does not:
+at 100k records the serial loop is as fast, at a million the pool saves 3 of 22 s against 7 with a
+fork (``bench/README.md``).
 Where a pool cannot be had -- a daemonic process such as a Celery prefork worker, a platform without
 the fork server, one core, ``CRMHUB_MATCH_PROCESSES=1`` -- everything runs in this process as before.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -36,7 +41,6 @@ T = TypeVar("T")
 MIN_PARALLEL_VALUES = 10_000
 #: At most this many worker processes: normalising is a small share of the run beyond that.
 MAX_PROCESSES = 4
-METHOD: Final = "forkserver"
 #: What the fork server imports before it forks a pool worker.
 PRELOAD: Final = ["matching.normalize"]
 
@@ -47,12 +51,19 @@ _processes = 1
 def process_count(requested: int | None = None) -> int:
     """Worker processes to use: ``requested``, else ``CRMHUB_MATCH_PROCESSES``, else the usable cores
     (at most ``MAX_PROCESSES``); 1 where this process may not fork children."""
-    if multiprocessing.current_process().daemon or METHOD not in multiprocessing.get_all_start_methods():
+    methods = multiprocessing.get_all_start_methods()
+    if multiprocessing.current_process().daemon or "forkserver" not in methods:
         return 1
     if requested is None:
         env = os.environ.get("CRMHUB_MATCH_PROCESSES", "").strip()
         requested = int(env) if env else min(len(os.sched_getaffinity(0)), MAX_PROCESSES)
     return max(1, requested)
+
+
+def start_method() -> str:
+    """``fork`` where this process runs no other thread that could hold a lock when it forks, else
+    ``forkserver``."""
+    return "fork" if threading.active_count() == 1 else "forkserver"
 
 
 @contextmanager
@@ -61,20 +72,20 @@ def worker_processes(
 ) -> Iterator[int]:
     """A pool of workers for ``map_values`` while the block runs; yields the process count.
 
-    ``warm_up`` (picklable: a module-level function or a ``functools.partial`` of one) runs in each
-    worker as it starts, and here while they start: this process maps the short lists itself. Nested
-    use keeps the outer pool.
+    ``warm_up`` (picklable: a module-level function or a ``functools.partial`` of one) runs here
+    first (forked workers inherit what it loads; this process maps the short lists itself) and in each
+    worker as it starts (a no-op where it was forked with it loaded). Nested use keeps the outer pool.
     """
     global _pool, _processes
     count = process_count(processes)
     if _pool is not None or count <= 1:
         yield _processes if _pool is not None else 1
         return
-    context = multiprocessing.get_context(METHOD)
-    context.set_forkserver_preload(PRELOAD)  # heeded only if the server is not running yet
-    pool = context.Pool(count, initializer=warm_up)
     if warm_up is not None:
         warm_up()
+    context = multiprocessing.get_context(start_method())
+    context.set_forkserver_preload(PRELOAD)  # heeded only by a fork server not running yet
+    pool = context.Pool(count, initializer=warm_up)
     _pool, _processes = pool, count
     try:
         yield count

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -77,6 +80,7 @@ def test_a_lock_another_thread_holds_when_the_pool_starts_does_not_stall_its_wor
     holder.start()
     taken.wait()
     result: list[list[str]] = []
+    assert parallel.start_method() == "forkserver"  # another thread runs
     with parallel.worker_processes(2):
         release.set()
         holder.join()
@@ -87,6 +91,39 @@ def test_a_lock_another_thread_holds_when_the_pool_starts_does_not_stall_its_wor
         mapping.start()
         mapping.join(timeout=60)
         assert result == [["A", "B"] * 50]
+
+
+_FORKED_ALONE = """
+import threading
+import polars as pl
+from matching import parallel
+from matching.features import build_features
+from matching.frame import conform
+from matching.normalize import warm_up
+from sources.generator import generate_dataset
+
+rows = generate_dataset(600, seed=5, malformed_rate=0).rows
+frame = conform(pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.all().cast(pl.Utf8)))
+serial = build_features(frame)
+parallel.MIN_PARALLEL_VALUES = 1
+assert threading.active_count() == 1 and parallel.start_method() == "fork"
+with parallel.worker_processes(2, warm_up=warm_up) as processes:
+    assert processes == 2 and build_features(frame).equals(serial)
+print("same features")
+"""
+
+
+def test_a_process_running_no_other_thread_forks_its_workers_and_gets_the_same_features():
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED_ALONE],
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "same features"
 
 
 def test_several_normalisers_in_one_pass_equal_one_pass_each():
