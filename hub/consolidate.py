@@ -259,7 +259,8 @@ class GoldenBuild:
         rules = self.config.survivorship
         for start in range(0, len(self.labels), BUILD_SLICE):
             part = self.labels[start : start + BUILD_SLICE]
-            records = self.store.staging.load_records([k for c in part for k in self.clusters[c]])
+            keys = [k for c in part for k in self.clusters[c]]
+            records = self.store.staging.load_records(keys, raw=False)
             for cluster in part:
                 golden_id = self.golden_of[cluster]
                 cluster_records = [records[k] for k in self.clusters[cluster]]

@@ -129,6 +129,7 @@ class _RecordFacts:
 
 
 Facts = Mapping[int, _RecordFacts]  # by ``id(record)``: records are not hashable
+Candidate = tuple[CustomerRecord, Any]  # a source record and one value of a field
 
 
 def record_facts(records: Iterable[CustomerRecord]) -> dict[int, _RecordFacts]:
@@ -167,13 +168,29 @@ def _rule_key(
     raise ValueError(f"unknown survivorship rule {rule!r}")
 
 
+#: Rules that rank a value by its record alone: candidates ranked by these only come in their records'
+#: order, the same for every field (``build_golden`` sorts the records once, not each field's values).
+RECORD_RULES = frozenset({"source_trust", "most_recent"})
+
+
+def by_record(
+    records: Sequence[CustomerRecord], rules: Sequence[str], trust: Mapping[str, int], facts: Facts
+) -> list[CustomerRecord]:
+    """``records`` in the order ``rank`` gives their values under ``rules`` (all in ``RECORD_RULES``),
+    the record key breaking the last ties."""
+    if len(records) < 2:
+        return list(records)
+    keys = [_rule_key(rule, trust, Counter(), _spelling_key, facts) for rule in rules]
+    return sorted(records, key=lambda r: (*[k(r, None) for k in keys], facts[id(r)].name))
+
+
 def rank(
-    candidates: Sequence[tuple[CustomerRecord, Any]],
+    candidates: Sequence[Candidate],
     rules: Sequence[str],
     trust: Mapping[str, int],
     key: ValueKey = _spelling_key,
     facts: Facts | None = None,
-) -> list[tuple[CustomerRecord, Any]]:
+) -> list[Candidate]:
     """Order (record, value) candidates by the rules; the record key breaks the last ties. ``key``
     says which values are one value (``most_frequent`` counts them together); ``facts``: the
     candidates' records' (``record_facts``), when the caller ranks them on several fields."""
@@ -199,26 +216,25 @@ def build_golden(
     survivorship = survivorship or SurvivorshipConfig()
     overrides = overrides or {}
     facts = record_facts(records)
+    orders: dict[tuple[str, ...], list[CustomerRecord]] = {}
+
+    def ranked(field: str, rules: Sequence[str], key: ValueKey = _spelling_key) -> list[Candidate]:
+        if not RECORD_RULES.issuperset(rules):
+            return rank(_values(records, field), rules, trust, key, facts)
+        order = orders.get(tuple(rules))
+        if order is None:
+            order = orders[tuple(rules)] = by_record(records, rules, trust, facts)
+        return _values(order, field)
+
     data: dict[str, Any] = {}
     lineage: dict[str, FieldLineage] = {}
     for field in SCALAR_FIELDS:
         same, rules = value_key(field), survivorship.rules(field)
-        candidates = rank(
-            [(r, v) for r in records if (v := getattr(r, field)) not in (None, "")],
-            rules,
-            trust,
-            same,
-            facts,
-        )
+        candidates = ranked(field, rules, same)
         if field in overrides:
             data[field] = overrides[field]
-            lineage[field] = FieldLineage(
-                field=field,
-                value=_plain(overrides[field]),
-                source=None,
-                rule="steward_override",
-                competing=_grouped(candidates, facts),
-            )
+            override = _plain(overrides[field])
+            lineage[field] = _lineage(field, override, None, "steward_override", candidates, facts)
         elif candidates:
             winner, value = candidates[0]
             data[field] = value
@@ -226,37 +242,23 @@ def build_golden(
             if len(candidates) > 1:  # a lone value beat nothing: no spelling keys to compare
                 won = same(winner, value)
                 beaten = [(r, v) for r, v in candidates[1:] if same(r, v) != won]
-            lineage[field] = FieldLineage(
-                field=field,
-                value=_plain(value),
-                source=facts[id(winner)].ref,
-                rule="+".join(rules),
-                competing=_grouped(beaten, facts),
-            )
+            source, rule = facts[id(winner)].ref, "+".join(rules)
+            lineage[field] = _lineage(field, _plain(value), source, rule, beaten, facts)
     for field in LIST_FIELDS:
         rules = survivorship.rules(field)
-        candidates = rank(
-            [
-                (r, v)
-                for r in records
-                for v in getattr(r, field)
-                if not (isinstance(v, Address) and v.is_empty())
-            ],
-            rules,
-            trust,
-            facts=facts,
-        )
+        candidates = ranked(field, rules)
         overridden = field in overrides
         # an override of a list field is the whole list, in the steward's order
         values = list(overrides[field]) if overridden else list(dict.fromkeys(v for _, v in candidates))
         data[field] = values
         if values:
-            lineage[field] = FieldLineage(
-                field=field,
-                value=_plain(values[0]),
-                source=None if overridden else facts[id(candidates[0][0])].ref,
-                rule="steward_override" if overridden else "all_values_primary_by_" + "+".join(rules),
-                competing=_grouped(candidates, facts),
+            lineage[field] = _lineage(
+                field,
+                _plain(values[0]),
+                None if overridden else facts[id(candidates[0][0])].ref,
+                "steward_override" if overridden else "all_values_primary_by_" + "+".join(rules),
+                candidates,
+                facts,
             )
     data["updated_at"] = max((r.updated_at for r in records if r.updated_at), default=None)
     return GoldenRecord(
@@ -265,6 +267,29 @@ def build_golden(
         lineage=lineage,
         **data,
     )
+
+
+def _values(records: Iterable[CustomerRecord], field: str) -> list[Candidate]:
+    """The (record, value) candidates of ``field`` in ``records``' order: a scalar's set values, or
+    every value of a list field (addresses that are not empty)."""
+    if field in LIST_FIELDS:
+        values = ((r, v) for r in records for v in getattr(r, field))
+        return [(r, v) for r, v in values if not (isinstance(v, Address) and v.is_empty())]
+    return [(r, v) for r in records if (v := getattr(r, field)) not in (None, "")]
+
+
+def _lineage(
+    field: str,
+    value: Any,
+    source: SourceRef | None,
+    rule: str,
+    competing: Sequence[Candidate],
+    facts: Facts,
+) -> FieldLineage:
+    """A field's lineage: the value, the record that supplied it (``None``: a steward), the rule, and
+    every other value with the records holding it."""
+    others = _grouped(competing, facts)
+    return FieldLineage(field=field, value=value, source=source, rule=rule, competing=others)
 
 
 def field_conflicts(
@@ -283,7 +308,7 @@ def field_conflicts(
 
 
 def _grouped(
-    candidates: Sequence[tuple[CustomerRecord, Any]], facts: Facts | None = None
+    candidates: Sequence[Candidate], facts: Facts | None = None
 ) -> list[dict[str, Any]]:
     """Every distinct value with the source records holding it, in ranking order."""
     groups: dict[str, dict[str, Any]] = {}

@@ -89,3 +89,44 @@ def test_rules_are_configurable_per_field_and_conflicts_are_found():
     assert field_conflicts([prefixed, bare], ["tax_id"]) == {}
     other = _person(B, "Anna", 2, tax_id="DE281127677")
     assert list(field_conflicts([prefixed, other], ["tax_id"])) == ["tax_id"]
+
+
+def test_records_ordered_once_by_record_rules_give_what_ranking_every_field_gives(monkeypatch):
+    from collections import defaultdict
+
+    from hub import golden
+    from sources.generator import generate_dataset, to_customer_record
+
+    clusters: dict[str, list[CustomerRecord]] = defaultdict(list)
+    for row in generate_dataset(2_000, seed=11, malformed_rate=0).rows:
+        clusters[row["truth_id"]].append(to_customer_record(row))
+    for members in clusters.values():  # a record holding every member's values: several per list field
+        members.append(
+            members[0].model_copy(
+                update={
+                    "source_system": "crm",
+                    "emails": [e for m in members for e in m.emails][::-1],
+                    "phones": [p for m in members for p in m.phones],
+                    "addresses": [a for m in members for a in m.addresses],
+                    "updated_at": members[-1].updated_at,  # ties on recency: the key decides
+                }
+            )
+        )
+    trust = {"erp": 1, "webshop": 2, "crm": 2}
+    configs = [
+        SurvivorshipConfig(),
+        SurvivorshipConfig(default=["most_recent", "source_trust"]),
+        SurvivorshipConfig(default=["most_recent"], fields={"emails": ["source_trust"]}),
+    ]
+
+    def built() -> list[dict]:
+        return [
+            build_golden(f"G-{n}", members, trust, survivorship=config).model_dump()
+            for config in configs
+            for n, members in enumerate(clusters.values())
+        ]
+
+    ordered_once = built()
+    monkeypatch.setattr(golden, "RECORD_RULES", frozenset())  # every field's values ranked by ``rank``
+    assert ordered_once == built()
+    assert any(len(m) > 2 for m in clusters.values())
