@@ -18,6 +18,7 @@ single-threaded process that imports the normalisers once (``PRELOAD``; the sync
 seconds (the server's imports, each worker's import of the main module) that a plain fork does not:
 at 100k records the serial loop is as fast, at a million the pool saves 3 of 22 s against 7 with a
 fork (``bench/README.md``).
+
 Where a pool cannot be had -- a daemonic process such as a Celery prefork worker, a platform without
 the fork server, one core, ``CRMHUB_MATCH_PROCESSES=1`` -- everything runs in this process as before.
 """
