@@ -13,7 +13,8 @@ and the processes it starts: ``PeakRSS``)::
 
 The local systems run on the same 2 cores as the hub, as ``crmhub sources serve`` in a process of their
 own (a real ERP or shop is never a thread of the hub); their work is in the end-to-end seconds.
-``--in-process`` serves them from threads of the benchmark process instead, as the tests do. The 1 %
+``--in-process`` serves them from threads of the benchmark process instead, as the tests do (matching's
+normalising pool then starts from the fork server: ``matching.parallel.start_method``). The 1 %
 change goes through the shop's API (``POST /customers/batch``), as customers editing their accounts.
 
 ``--webhooks``: the hub's web app serves its webhook receiver on loopback, the shop's ``customer.*``
@@ -39,10 +40,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +50,7 @@ from typing import Any
 
 import yaml
 
+from bench.peak_rss import PeakRSS
 from bench.shop_webhooks import change_customers, receiving_webhooks, wait_for_announcements
 from crmhub.loopback import free_port, wait_for_port
 from hub.pipeline import SyncPipeline
@@ -103,67 +104,6 @@ def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[in
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
-
-
-class PeakRSS:
-    """The hub's largest memory while the block runs, sampled every 0.1 s: the resident set of the hub
-    process and, as proportional set sizes (shared pages split between their sharers), of every process
-    it started during the block -- the match's normalising pool, the sources' workers
-    (``hub.source_workers``). Processes already running when the block starts (the local systems) are
-    not the hub's. Pages a worker shares with the hub count in both, halved in the worker: an upper
-    bound. (The process-wide ``ru_maxrss`` only ever grows: each later run repeated the full
-    sync's peak.)"""
-
-    def __init__(self) -> None:
-        self.mb = 0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._before = set(_descendants(os.getpid()))
-
-    def _sample(self) -> None:
-        page = os.sysconf("SC_PAGE_SIZE")
-        while True:
-            with open("/proc/self/statm", encoding="ascii") as statm:
-                rss = int(statm.read().split()[1]) * page // 2**20
-            workers = sum(_pss_kb(pid) for pid in _descendants(os.getpid(), self._before)) // 1024
-            self.mb = max(self.mb, rss + workers)
-            if self._done.wait(0.1):
-                return
-
-    def __enter__(self) -> PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-
-def _descendants(root: int, leave_out: Collection[int] = ()) -> list[int]:
-    """The processes under ``root`` (children, their children, ...), without ``leave_out`` and theirs."""
-    parents: dict[int, list[int]] = defaultdict(list)
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                    parents[int(stat.read().rsplit(")", 1)[1].split()[1])].append(int(entry))
-            except OSError:  # ended meanwhile
-                continue
-    found, stack = [], list(parents.get(root, []))
-    while stack:
-        pid = stack.pop()
-        if pid not in leave_out:
-            found.append(pid)
-            stack.extend(parents.get(pid, []))
-    return found
-
-
-def _pss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
-            return next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
-    except OSError:  # ended meanwhile
-        return 0
 
 
 def _cpu_seconds(systems_pid: int | None) -> tuple[float, float]:

@@ -1,0 +1,98 @@
+"""The hub's peak memory while a block runs, sampled by a process of its own (``PeakRSS``).
+
+Not a thread of the measured process: matching's normalising pool forks only where its process runs no
+other thread (``matching.parallel.start_method``), and a sampling thread would have sent every
+benchmarked sync to the slower fork server. Run as ``python -m bench.peak_rss ROOT [PID ...]`` it
+samples until its standard input closes, then prints the peak in MB.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Collection
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+#: Seconds between samples.
+INTERVAL = 0.1
+
+
+class PeakRSS:
+    """The hub's largest memory while the block runs, sampled every ``INTERVAL`` seconds: the resident
+    set of the hub process and, as proportional set sizes (shared pages split between their sharers),
+    of every process it started during the block -- the match's normalising pool, the sources' workers
+    (``hub.source_workers``). Processes already running when the block starts (the local systems) are
+    not the hub's. Pages a worker shares with the hub count in both, halved in the worker: an upper
+    bound. (The process-wide ``ru_maxrss`` only ever grows: each later run repeated the full
+    sync's peak.)"""
+
+    def __init__(self) -> None:
+        self.mb = 0
+        self._sampler: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> PeakRSS:
+        before = [str(pid) for pid in descendants(os.getpid())]
+        self._sampler = subprocess.Popen(
+            [sys.executable, "-m", "bench.peak_rss", str(os.getpid()), *before],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._sampler is not None
+        out, _ = self._sampler.communicate("")  # its input closes: it stops and prints the peak
+        self.mb = int(out)
+
+
+def sample(root: int, leave_out: Collection[int]) -> int:
+    """Sample ``root`` and its new descendants until standard input closes; the peak in MB."""
+    page, peak = os.sysconf("SC_PAGE_SIZE"), 0
+    while True:
+        try:
+            with open(f"/proc/{root}/statm", encoding="ascii") as statm:
+                rss = int(statm.read().split()[1]) * page // 2**20
+        except OSError:  # the hub ended
+            return peak
+        workers = sum(_pss_kb(pid) for pid in descendants(root, leave_out)) // 1024
+        peak = max(peak, rss + workers)
+        if select.select([sys.stdin], [], [], INTERVAL)[0]:
+            return peak
+
+
+def descendants(root: int, leave_out: Collection[int] = ()) -> list[int]:
+    """The processes under ``root`` (children, their children, ...), without ``leave_out`` and theirs."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    parents[int(stat.read().rsplit(")", 1)[1].split()[1])].append(int(entry))
+            except OSError:  # ended meanwhile
+                continue
+    found, stack = [], list(parents.get(root, []))
+    while stack:
+        pid = stack.pop()
+        if pid not in leave_out:
+            found.append(pid)
+            stack.extend(parents.get(pid, []))
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            return next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+    except OSError:  # ended meanwhile
+        return 0
+
+
+if __name__ == "__main__":
+    root, *before = (int(arg) for arg in sys.argv[1:])
+    print(sample(root, {*before, os.getpid()}))
