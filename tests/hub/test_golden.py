@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
 
+from hub import golden
 from hub.golden import assign_golden_ids, build_golden, field_conflicts
 from schemas import CustomerRecord, RecordKey, SurvivorshipConfig
+from sources.generator import generate_dataset, to_customer_record
 
 A, B, C, D = (
     RecordKey("erp", "1"),
@@ -92,11 +95,6 @@ def test_rules_are_configurable_per_field_and_conflicts_are_found():
 
 
 def test_records_ordered_once_by_record_rules_give_what_ranking_every_field_gives(monkeypatch):
-    from collections import defaultdict
-
-    from hub import golden
-    from sources.generator import generate_dataset, to_customer_record
-
     clusters: dict[str, list[CustomerRecord]] = defaultdict(list)
     for row in generate_dataset(2_000, seed=11, malformed_rate=0).rows:
         clusters[row["truth_id"]].append(to_customer_record(row))
