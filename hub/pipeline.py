@@ -471,7 +471,7 @@ class SyncPipeline:
         names = [source.name for source in self.config.enabled_sources]
         # a first or full pull brings every record: worth a worker per source (hub.source_workers)
         pull_all = full_refresh or any(self.store.staging.get_cursor(name) is None for name in names)
-        if pull_all and self._may_use_workers():  # its imports take seconds: under way meanwhile
+        if pull_all and self._workers(worth_workers=True) > 1:  # its imports take seconds: begun now
             start_fork_server(self._worker_modules())
         extracting = SourceStep.extracting(self, summary.run_id, full_refresh)
         for outcome in self._each_source(extracting, worth_workers=pull_all):
@@ -509,17 +509,18 @@ class SyncPipeline:
         write transactions. At 100k records two sources at once took the full sync from 119 to 102 s;
         the loss measured at 20k was the fork server's start, which this process no longer waits for."""
         names = [source.name for source in self.config.enabled_sources]
-        workers = worker_count(self.config.source_workers, len(names), worth_workers)
+        workers = self._workers(worth_workers)
         here = functools.partial(step.run, self)
-        if workers == 1 or in_memory(self.store.url):  # here, on this pipeline's store
+        if workers == 1:  # here, on this pipeline's store
             return run_per_source(names, here, 1)
         return run_per_source(names, step, workers, preload=self._worker_modules(), here=here)
 
-    def _may_use_workers(self) -> bool:
-        """Whether a step may run sources in worker processes: more than one allowed, and a store they
-        can share (not one in memory)."""
-        allowed = worker_count(self.config.source_workers, len(self.config.enabled_sources))
-        return allowed > 1 and not in_memory(self.store.url)
+    def _workers(self, worth_workers: bool) -> int:
+        """How many sources a step runs at once (``hub.source_workers.worker_count``); 1 with a store in
+        memory, which worker processes cannot share."""
+        if in_memory(self.store.url):
+            return 1
+        return worker_count(self.config.source_workers, len(self.config.enabled_sources), worth_workers)
 
     def _worker_modules(self) -> list[str]:
         """The sources' connector modules, for the fork server to import once."""

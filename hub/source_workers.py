@@ -192,7 +192,7 @@ def _dispatch(
                 try:
                     receive, process = _start(context, source, step, sync)
                 except Exception as exc:  # noqa: BLE001 - this source's failure, reported as such
-                    board.done(SourceOutcome(source, error=f"WorkerNotStarted: {type(exc).__name__}: {exc}"))
+                    board.done(SourceOutcome(source, error=_not_started(exc)))
                     raise
                 running[receive] = (source, process)
             if not running:
@@ -202,12 +202,17 @@ def _dispatch(
                 source, process = running.pop(ready)
                 board.done(_received(ready, source, process))
     except Exception as exc:  # noqa: BLE001 - workers cannot start: no source may wait forever
-        reason = f"WorkerNotStarted: {type(exc).__name__}: {exc}"
+        reason = _not_started(exc)
         logger.warning("source workers: %s%s", reason, "; the sync goes on alone" if along else "")
         for receive, (source, process) in running.items():
             board.done(_received(receive, source, process))
         while not along and (source := board.take()) is not None:
             board.done(SourceOutcome(source, error=reason))
+
+
+def _not_started(exc: Exception) -> str:
+    """The error of a source whose worker could not be started."""
+    return f"WorkerNotStarted: {type(exc).__name__}: {exc}"
 
 
 def _ready() -> None:

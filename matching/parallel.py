@@ -74,8 +74,8 @@ def worker_processes(
     """A pool of workers for ``map_values`` while the block runs; yields the process count.
 
     ``warm_up`` (picklable: a module-level function or a ``functools.partial`` of one) runs here
-    first (forked workers inherit what it loads; this process maps the short lists itself) and in each
-    worker as it starts (a no-op where it was forked with it loaded). Nested use keeps the outer pool.
+    first (forked workers inherit what it loads; this process maps the short lists itself) and, in
+    workers from the fork server, in each as it starts. Nested use keeps the outer pool.
     """
     global _pool, _processes
     count = process_count(processes)
@@ -84,9 +84,10 @@ def worker_processes(
         return
     if warm_up is not None:
         warm_up()
-    context = multiprocessing.get_context(start_method())
+    method = start_method()
+    context = multiprocessing.get_context(method)
     context.set_forkserver_preload(PRELOAD)  # heeded only by a fork server not running yet
-    pool = context.Pool(count, initializer=warm_up)
+    pool = context.Pool(count, initializer=None if method == "fork" else warm_up)
     _pool, _processes = pool, count
     try:
         yield count
