@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hub.cycle_gc import cycle_collection_paused
-from hub.golden import assign_golden_ids, build_golden, field_conflicts
+from hub.golden import assign_golden_ids
+from hub.golden_slices import ClusterToBuild, Survivorship, built_slices
 from hub.store import HubStore, PairChunks, StaleDecisionsError, StoredMatch
-from schemas import GoldenRecord, HubConfig, RecordKey, StewardDecision
+from hub.store.common import DumpedGolden
+from schemas import HubConfig, RecordKey, StewardDecision
 from schemas.steward import DecisionKind, FieldOverride, NotSameCustomer, SameCustomer, Unmerge
 
 Clusters = dict[Any, list[RecordKey]]
@@ -231,7 +233,8 @@ BUILD_SLICE = 5_000
 
 
 class GoldenBuild:
-    """The golden records of ``clusters``, built while they are written, a slice of clusters at a time.
+    """The golden records of ``clusters``, built while they are written, a slice of clusters at a time
+    (``hub.golden_slices``: in worker processes when there are many), yielded dumped for the write.
 
     A full run's golden records held at once, with the source records they were built from, were the
     peak of a sync (1.3 GB more than the matcher's at 100k records, ten times that at a million): here
@@ -254,22 +257,17 @@ class GoldenBuild:
         self.ids = [ids[c] for c in self.labels]
         self.conflicts: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
-    def __iter__(self) -> Iterator[GoldenRecord]:
-        trust = {s.name: s.trust for s in self.config.sources}
-        rules = self.config.survivorship
+    def __iter__(self) -> Iterator[DumpedGolden]:
+        survivorship = Survivorship({s.name: s.trust for s in self.config.sources}, self.config.survivorship)
+        for built in built_slices(self.store, survivorship, self._slices(), len(self.labels)):
+            self.conflicts.update(built.conflicts)
+            yield from built.golden
+
+    def _slices(self) -> Iterator[list[ClusterToBuild]]:
         for start in range(0, len(self.labels), BUILD_SLICE):
-            part = self.labels[start : start + BUILD_SLICE]
-            keys = [k for c in part for k in self.clusters[c]]
-            records = self.store.staging.load_records(keys, raw=False)
-            for cluster in part:
-                golden_id = self.golden_of[cluster]
-                cluster_records = [records[k] for k in self.clusters[cluster]]
-                own = self.overrides.get(golden_id, {})
-                yield build_golden(golden_id, cluster_records, trust, own, rules)
-                found = field_conflicts(cluster_records, rules.conflict_fields)
-                found = {name: values for name, values in found.items() if name not in own}
-                if found:
-                    self.conflicts[golden_id] = found
+            end = start + BUILD_SLICE
+            part = zip(self.labels[start:end], self.ids[start:end], strict=True)
+            yield [ClusterToBuild(g, self.clusters[c], self.overrides.get(g)) for c, g in part]
 
 
 def _consolidate_once(

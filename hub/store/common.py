@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import polars as pl
 from sqlalchemy import Engine, and_, false, or_
@@ -115,6 +115,24 @@ def content_hash(data: Any) -> str:
     return hashlib.sha256(_HASH_ENCODER.encode(data).encode()).hexdigest()
 
 
+class DumpedGolden(NamedTuple):
+    """A built golden record as its write needs it: the hash of its content (lineage left out: a
+    change of provenance alone is no change to consumers) and its JSON text, encoded once for its row,
+    its audit entry and its event. Plain values: a process building golden records for the sync
+    (``hub.golden_slices``) sends these, not models, back to the one writing them."""
+
+    golden_id: str
+    display_name: str
+    digest: str
+    text: str
+
+
+def dump_golden(golden: GoldenRecord) -> DumpedGolden:
+    data = golden.model_dump(mode="json")
+    digest = content_hash({k: v for k, v in data.items() if k != "lineage"})
+    return DumpedGolden(golden.golden_id, golden.display_name, digest, json_codec.dumps(data))
+
+
 #: Never part of a record's content hash: the payload as delivered and the source's change time.
 _NOT_CONTENT = frozenset({"raw", "updated_at"})
 
@@ -172,7 +190,8 @@ class StoredMatch:
     only golden records that held or now hold those records are touched. ``None`` = everything.
     """
 
-    golden: Iterable[GoldenRecord]  # iterated once, while written (``hub.consolidate.GoldenBuild``)
+    #: iterated once, while written (``hub.consolidate.GoldenBuild`` yields them dumped)
+    golden: Iterable[GoldenRecord | DumpedGolden]
     retired: dict[str, str]  # retired golden id -> surviving golden id
     membership: dict[RecordKey, str]  # source record -> golden id
     pairs: PairChunks | None  # rows for match_pairs (match + review); None = leave pairs alone

@@ -30,7 +30,7 @@ from hub.models import (
     core_table,
 )
 from hub.store.bulk_rows import execute_rows
-from hub.store.common import StoredMatch, _jsonable, content_hash, key_chunks, keys_in
+from hub.store.common import DumpedGolden, StoredMatch, _jsonable, dump_golden, key_chunks, keys_in
 from schemas import RecordKey
 
 Row = dict[str, Any]
@@ -139,13 +139,11 @@ def collect_golden(
     with their audit entries and events; ``flush`` is called every ``WRITE_SLICE`` built records to
     write what was collected so far (``write_golden_rows``): rows and ids keep their order."""
     now, counts = rows.now, {"golden_created": 0, "golden_updated": 0, "golden_retired": 0}
-    for built, golden in enumerate(result.golden, start=1):
+    for built, record in enumerate(result.golden, start=1):
         if flush is not None and built % WRITE_SLICE == 0:
             flush()
-        data = golden.model_dump(mode="json")
-        digest = content_hash({k: v for k, v in data.items() if k != "lineage"})
-        # encoded once for the record's row, its event and its audit entry (``bulk_rows``)
-        text = json_codec.dumps(data)
+        golden = record if isinstance(record, DumpedGolden) else dump_golden(record)
+        text, digest = golden.text, golden.digest
         row = current.get(golden.golden_id)
         if row is None:
             rows.golden_new.append(
@@ -161,7 +159,8 @@ def collect_golden(
             counts["golden_created"] += 1
             origin = result.split_from.get(golden.golden_id)
             rows.outbox.append(("split" if origin else "create", golden.golden_id, origin, text))
-            after = data if origin else text  # a split's entry names the record it split from
+            # a split's entry names the record it split from
+            after = json_codec.loads(text) if origin else text
             rows.audit_entry("split" if origin else "create", golden.golden_id, None, after, related=origin)
         elif row.content_hash != digest or row.status != "active":
             rows.audit_entry("update", golden.golden_id, row.record, text)
@@ -179,7 +178,7 @@ def collect_golden(
             )
             counts["golden_updated"] += 1
             rows.outbox.append(("update", golden.golden_id, None, text))
-        elif row.record.get("lineage") != data["lineage"]:
+        elif row.record.get("lineage") != json_codec.loads(text)["lineage"]:
             # same values, other provenance (a steward pinned the value survivorship chose):
             # keep the lineage true without telling consumers about a change they cannot see
             rows.golden_lineage.append({"b_golden_id": golden.golden_id, "record": text})

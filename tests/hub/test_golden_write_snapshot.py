@@ -30,7 +30,7 @@ import pytest
 from hub_staging import hub_config, stage
 from sqlalchemy import MetaData
 
-from hub import consolidate
+from hub import consolidate, golden_slices
 from hub.pipeline import SyncPipeline
 from hub.review_clusters import ReviewClusters
 from hub.stewardship import Stewardship
@@ -151,11 +151,14 @@ def table_digests(store: HubStore) -> dict[str, dict[str, Any]]:
     return out
 
 
-@pytest.mark.parametrize("slices", ["whole", "sliced"])
+@pytest.mark.parametrize("slices", ["whole", "sliced", "workers"])
 def test_golden_write_gives_the_same_rows_as_the_per_row_write(store_url, slices, monkeypatch):
-    if slices == "sliced":  # golden records built, and rows written, a few at a time: the same rows
+    if slices != "whole":  # golden records built, and rows written, a few at a time: the same rows
         monkeypatch.setattr(consolidate, "BUILD_SLICE", 7)
         monkeypatch.setattr(golden_write, "WRITE_SLICE", 5)
+    if slices == "workers":  # every build's slices in two worker processes (runs and decisions alike)
+        monkeypatch.setattr(golden_slices, "WORKERS_FROM", 1)
+        monkeypatch.setenv("CRMHUB_MATCH_PROCESSES", "2")
     store = history(store_url)
     try:
         expected = json.loads(SNAPSHOT.read_text())[store.engine.dialect.name]
