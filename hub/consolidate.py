@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from hub.cycle_gc import cycle_collection_paused
 from hub.golden import assign_golden_ids
-from hub.golden_slices import ClusterToBuild, Survivorship, built_slices
+from hub.golden_slices import BuiltSlice, ClusterToBuild, Survivorship, built_slices
 from hub.store import HubStore, PairChunks, StaleDecisionsError, StoredMatch
 from hub.store.common import DumpedGolden
 from schemas import HubConfig, RecordKey, StewardDecision
@@ -258,8 +258,12 @@ class GoldenBuild:
         self.conflicts: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
     def __iter__(self) -> Iterator[DumpedGolden]:
+        """The build starts here (worker processes, when it has them), the records come on ``next``."""
         survivorship = Survivorship({s.name: s.trust for s in self.config.sources}, self.config.survivorship)
-        for built in built_slices(self.store, survivorship, self._slices(), len(self.labels)):
+        return self._records(built_slices(self.store, survivorship, self._slices(), len(self.labels)))
+
+    def _records(self, slices: Iterator[BuiltSlice]) -> Iterator[DumpedGolden]:
+        for built in slices:
             self.conflicts.update(built.conflicts)
             yield from built.golden
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from hub.db import in_memory
@@ -78,24 +77,27 @@ def built_slices(
     store: HubStore, survivorship: Survivorship, slices: Iterable[Sequence[ClusterToBuild]], clusters: int
 ) -> Iterator[BuiltSlice]:
     """``build_slice`` of each slice, in order: in worker processes when there are ``WORKERS_FROM``
-    ``clusters`` or more in all and a pool can be had, else here."""
+    ``clusters`` or more in all and a pool can be had, else here. The workers start on the call, not
+    at the first ``next``: the caller can write something else meanwhile (``write_match``: the pairs)."""
     processes = 1 if in_memory(store.url) or clusters < WORKERS_FROM else process_count()
     if processes <= 1:
-        yield from (build_slice(store, survivorship, part) for part in slices)
-        return
-    with _pool(processes, store.url, survivorship) as pool:
-        yield from pool.imap(_build_in_worker, slices, chunksize=1)
+        return (build_slice(store, survivorship, part) for part in slices)
+    pool = _pool(processes, store.url, survivorship)
+    return _closing(pool, pool.imap(_build_in_worker, slices, chunksize=1))
 
 
-@contextmanager
-def _pool(processes: int, url: str, survivorship: Survivorship) -> Iterator[Any]:
-    context = multiprocessing.get_context(start_method())
-    pool = context.Pool(processes, initializer=_open_store, initargs=(url, survivorship))
+def _closing(pool: Any, results: Iterator[BuiltSlice]) -> Iterator[BuiltSlice]:
+    """``results``, then the pool ended (also when the caller stops early or fails)."""
     try:
-        yield pool
+        yield from results
     finally:
         pool.terminate()
         pool.join()
+
+
+def _pool(processes: int, url: str, survivorship: Survivorship) -> Any:
+    context = multiprocessing.get_context(start_method())
+    return context.Pool(processes, initializer=_open_store, initargs=(url, survivorship))
 
 
 _worker_store: HubStore | None = None

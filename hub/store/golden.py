@@ -96,15 +96,21 @@ class GoldenRepository(Repository):
         review_scope = None if scope is None else set(links.values()) | touched_ids
         actor = result.actor if result.actor != "hub" or not result.run_id else f"run:{result.run_id}"
         rows = MatchRows(now=utcnow(), actor=actor)
+        golden = iter(result.golden)  # a full run's build starts in worker processes (hub.golden_slices)
+        self._replace_pairs(session, result, rows.now)  # meanwhile
         counts = {
             # golden records, their audit entries and events go out a slice at a time (memory)
             **collect_golden(
-                result, current, rows, built, flush=lambda: write_golden_rows(session, rows, result.run_id)
+                result,
+                current,
+                rows,
+                built,
+                flush=lambda: write_golden_rows(session, rows, result.run_id),
+                golden=golden,
             ),
             "links_changed": collect_links(result, links, rows),
         }
         write_golden_and_links(session, rows, result.run_id)
-        self._replace_pairs(session, result, rows.now)
         write_conflicts(session, result, touched_ids, rows.now)
         if review_scope is not None:
             review_scope |= set(result.membership.values()) | set(result.retired)

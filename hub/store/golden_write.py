@@ -12,7 +12,7 @@ numbers) and their values are those the per-row write gave (``tests/hub/test_gol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,7 +31,7 @@ from hub.models import (
 )
 from hub.store.bulk_rows import execute_rows
 from hub.store.common import DumpedGolden, StoredMatch, _jsonable, dump_golden, key_chunks, keys_in
-from schemas import RecordKey
+from schemas import GoldenRecord, RecordKey
 
 Row = dict[str, Any]
 
@@ -134,12 +134,14 @@ def collect_golden(
     rows: MatchRows,
     live: set[str],
     flush: Callable[[], None] | None = None,
+    golden: Iterator[GoldenRecord | DumpedGolden] | None = None,
 ) -> dict[str, int]:
     """New, changed, re-explained and retired golden records (``live``: the ids ``result`` builds),
     with their audit entries and events; ``flush`` is called every ``WRITE_SLICE`` built records to
-    write what was collected so far (``write_golden_rows``): rows and ids keep their order."""
+    write what was collected so far (``write_golden_rows``): rows and ids keep their order.
+    ``golden``: ``result.golden`` already being iterated."""
     now, counts = rows.now, {"golden_created": 0, "golden_updated": 0, "golden_retired": 0}
-    for built, record in enumerate(result.golden, start=1):
+    for built, record in enumerate(result.golden if golden is None else golden, start=1):
         if flush is not None and built % WRITE_SLICE == 0:
             flush()
         golden = record if isinstance(record, DumpedGolden) else dump_golden(record)
