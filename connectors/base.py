@@ -79,6 +79,12 @@ class PushResult:
     #: so these ids are in ``pushed`` too. Tried again only when the golden values change.
     parked: dict[str, str] = field(default_factory=dict)
 
+    def add(self, part: PushResult) -> None:
+        """Append the result of a later batch (a connector that pushes in batches adds them in order)."""
+        self.pushed += part.pushed
+        self.failed.update(part.failed)
+        self.parked.update(part.parked)
+
 
 class SourceConnector(ABC):
     """Base of all connectors: configured once from a :class:`SourceConfig` and credentials."""

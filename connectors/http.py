@@ -103,6 +103,35 @@ class HubSession(requests.Session):
         response._content_consumed = True
 
 
+class ThreadSessions:
+    """One session per thread, all built alike and all behind one rate limiter.
+
+    For calls a connector runs on several threads at once (:mod:`connectors.in_flight`). requests
+    documents no thread safety for a ``Session`` and its maintainers advise one per thread
+    (psf/requests#1871, #2766); a concrete hazard is the cookie jar, which preparing a request
+    iterates without its lock while another thread's response may store a cookie (a load balancer's
+    affinity cookie, a server's session). A connection serves one request at a time anyway, so a
+    session per thread costs nothing that concurrent calls would not need. The rate limit is the
+    system's, so every thread's session waits on the one :class:`RateLimiter` of the first.
+    """
+
+    def __init__(self, build: Callable[[], HubSession]):
+        """``build`` makes a configured session (time-outs, retries, auth); the calling thread's is
+        built at once, so the limiter exists before any other thread asks."""
+        self._build = build
+        self._local = threading.local()
+        self._local.session = first = build()
+        self.limiter = first.limiter
+
+    def get(self) -> HubSession:
+        """The calling thread's session, built on its first call."""
+        session: HubSession | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self._build()
+            session.limiter = self.limiter
+        return session
+
+
 def build_session(
     retries: int = 4,
     backoff_factor: float = 0.2,

@@ -30,7 +30,10 @@ Erasure: ``DELETE /customers/{id}?force=true`` (:meth:`WebShopConnector.delete_o
 Push: in batches of 100 (WooCommerce's batch limit): ``GET /customers?include=<ids>`` reads the current
 state, then ``POST /customers/batch`` updates only the customers whose fields differ, with the golden
 id as ``meta_data`` entry ``crm_golden_id``; an item's own error fails only that customer. An update
-that changes nothing sends nothing. Two calls per hundred customers instead of two hundred.
+that changes nothing sends nothing. Two calls per hundred customers instead of two hundred. Up to
+option ``push_concurrency`` batches (default 2) are in flight at once (:mod:`connectors.in_flight`), so
+the hub prepares one batch while the shop writes another; results stay in batch order, and each
+thread has its own session (:class:`connectors.http.ThreadSessions`) behind one rate limit.
 """
 
 from __future__ import annotations
@@ -47,7 +50,16 @@ from requests_oauthlib import OAuth1
 
 from connectors.base import ConnectorError, OrderPage, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
-from connectors.http import build_session, checked_request, delete_request, json_body, session_settings
+from connectors.http import (
+    HubSession,
+    ThreadSessions,
+    build_session,
+    checked_request,
+    delete_request,
+    json_body,
+    session_settings,
+)
+from connectors.in_flight import chunked, in_chunk_order
 from connectors.mapping import get_path
 from connectors.shop_scan import STAMP_FORMAT, ScanCursor, missing_webhooks, next_scan_due
 from schemas import OrderRecord, QuarantinedRecord, SourceConfig
@@ -133,12 +145,21 @@ class WebShopConnector(SourceConnector):
         self.push_fields = self.options.push_fields
         api_path = "" if self.credentials.schema else self.options.api_path
         self.base_url = self.credentials.base_url().rstrip("/") + api_path
-        self.session = build_session(**session_settings(self.options))
+        self.sessions = ThreadSessions(self._new_session)
         #: The clock the full-scan interval is measured with (a test may give another).
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    @property
+    def session(self) -> HubSession:
+        """The calling thread's session: a push's batches run on several threads (:meth:`push`)."""
+        return self.sessions.get()
+
+    def _new_session(self) -> HubSession:
+        session = build_session(**session_settings(self.options))
         if self.credentials.login:
-            self.session.auth = woocommerce_auth(self.base_url, self.credentials.login,
-                                                 self.credentials.password or "")
+            key, secret = self.credentials.login, self.credentials.password or ""
+            session.auth = woocommerce_auth(self.base_url, key, secret)
+        return session
 
     # -- check -----------------------------------------------------------------------------------
 
@@ -235,7 +256,9 @@ class WebShopConnector(SourceConnector):
     def push(self, updates: Sequence[PushUpdate]) -> PushResult:
         """In batches of up to 100 (WooCommerce's limit): one ``GET /customers?include=...`` reads the
         current state, one ``POST /customers/batch`` writes only the customers with something to change
-        (fields that differ, the golden-id meta entry); a failing item fails only that customer."""
+        (fields that differ, the golden-id meta entry); a failing item fails only that customer. Up to
+        option ``push_concurrency`` batches are in flight at once (:mod:`connectors.in_flight`), results
+        in batch order; a batch whose call fails (a ConnectorError) ends the push with that error."""
         result = PushResult()
         valid = []
         for update in updates:
@@ -243,11 +266,15 @@ class WebShopConnector(SourceConnector):
                 valid.append(update)
             else:
                 result.failed[update.source_id] = f"{self.name}: web shop customer ids are integers"
-        for start in range(0, len(valid), MAX_PER_PAGE):
-            self._push_batch(valid[start:start + MAX_PER_PAGE], result)
+        batches = chunked(valid, MAX_PER_PAGE)
+        concurrency = self.options.push_concurrency
+        for part in in_chunk_order(self._push_batch, batches, concurrency, f"{self.name}-push"):
+            result.add(part)
         return result
 
-    def _push_batch(self, batch: Sequence[PushUpdate], result: PushResult) -> None:
+    def _push_batch(self, batch: Sequence[PushUpdate]) -> PushResult:
+        """One batch's read and write; its customers' outcomes, in batch order (unchanged ones first)."""
+        result = PushResult()
         ids = ",".join(str(u.source_id) for u in batch)
         params = {"include": ids, "per_page": MAX_PER_PAGE, "orderby": "include"}
         rows = self._get("push", "/customers", params)
@@ -264,7 +291,7 @@ class WebShopConnector(SourceConnector):
             else:
                 result.pushed.append(update.source_id)  # already in the pushed state: nothing sent
         if not bodies:
-            return
+            return result
         answer = self._request("POST", "push", "/customers/batch",
                                json={"update": [{"id": int(sid), **body} for sid, body in bodies.items()]})
         items = json_body(self.name, "push", "POST /customers/batch", answer).get("update") or []
@@ -278,6 +305,7 @@ class WebShopConnector(SourceConnector):
                 result.failed[sid] = f"{self.name}: push {sid}: {error.get('message')} ({error.get('code')})"
             else:
                 result.pushed.append(sid)
+        return result
 
     def _body(self, update: PushUpdate, current: Mapping[str, Any]) -> dict[str, Any]:
         """The update body: changed writable fields and the golden id meta entry where it differs."""

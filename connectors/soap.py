@@ -27,7 +27,7 @@ from zeep.wsse.username import UsernameToken
 
 from connectors.base import ConnectorError
 from connectors.credentials import Credentials
-from connectors.http import DEFAULT_TIMEOUT, HubSession, build_session
+from connectors.http import DEFAULT_TIMEOUT, HubSession, ThreadSessions, build_session
 from connectors.soap_plain import PlainReader, PlainReply
 
 #: Content of any ``<...:Password>``/``<password>`` element (WS-Security UsernameToken, login calls).
@@ -103,10 +103,44 @@ def soap_session(
     return session
 
 
+class ThreadSessionTransport(Transport):
+    """zeep's Transport sending each thread's requests through that thread's own session.
+
+    zeep's client and service proxy can be shared by threads -- its author: "the zeep object should be
+    thread-safe ... the only thing I'm worrying about is the request session object" (python-zeep#612);
+    the one per-call setting the connectors change, ``raw_response``, is thread-local in
+    ``zeep.Settings``. The session is what must not be shared (:class:`connectors.http.ThreadSessions`).
+    """
+
+    def __init__(self, sessions: ThreadSessions, **options: Any):
+        self.sessions = sessions
+        super().__init__(session=sessions.get(), **options)
+
+    @property  # type: ignore[override]
+    def session(self) -> requests.Session:
+        return self.sessions.get()
+
+    @session.setter
+    def session(self, session: requests.Session) -> None:
+        """zeep's ``__init__`` stores the session it is given: the calling thread's, kept already."""
+
+
+def soap_sessions(**settings: Any) -> ThreadSessions:
+    """:func:`soap_session` per thread, each set up by zeep the way it sets up a session it is given
+    (its User-Agent; ``file://`` WSDLs), for :class:`ThreadSessionTransport`."""
+
+    def build() -> HubSession:
+        session = soap_session(**settings)
+        Transport(session=session)  # zeep's own set-up of the session; the transport is not kept
+        return session
+
+    return ThreadSessions(build)
+
+
 def build_soap_client(
     wsdl: str,
     credentials: Credentials,
-    session: requests.Session,
+    session: requests.Session | ThreadSessions,
     *,
     load_timeout: float = 30,
     operation_timeout: float = 30,
@@ -114,10 +148,13 @@ def build_soap_client(
     password_digest: bool = False,
 ) -> zeep.Client:
     """A zeep client that refuses DTDs, entities and external fetches, authenticates with a WS-Security
-    UsernameToken when the credentials have a login, and sends everything through ``session``."""
+    UsernameToken when the credentials have a login, and sends everything through ``session`` (with
+    :class:`ThreadSessions`: each thread's calls through its own, see :class:`ThreadSessionTransport`)."""
     settings = zeep.Settings(strict=strict, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True,
                              forbid_external=True)
-    transport = Transport(session=session, timeout=load_timeout, operation_timeout=operation_timeout)
+    timeouts = {"timeout": load_timeout, "operation_timeout": operation_timeout}
+    transport = (ThreadSessionTransport(session, **timeouts) if isinstance(session, ThreadSessions)
+                 else Transport(session=session, **timeouts))
     wsse = (UsernameToken(credentials.login, credentials.password, use_digest=password_digest)
             if credentials.login else None)
     return zeep.Client(wsdl, transport=transport, settings=settings, wsse=wsse)

@@ -8,6 +8,11 @@ skips the write when nothing would change (so pushing twice does not bump the ER
 ERP's UpsertCustomer writes every field it is given, with no condition, so the read is needed; both go
 100 customers a call through the bulk operations ``GetCustomers``/``UpsertCustomers`` (per-item
 results: one refused customer fails alone). A service whose WSDL lacks them is pushed one by one.
+Up to option ``push_concurrency`` chunks of 100 (default 2) are in flight at once
+(:mod:`connectors.in_flight`): the hub builds and reads one chunk's XML while the ERP, another process,
+answers another, instead of each waiting for the other. Results stay in chunk order, a chunk whose
+bulk call fails is still pushed one by one on its own, and each thread sends through its own HTTP
+session (:class:`connectors.soap.ThreadSessionTransport`).
 Every write moves the change stamp, so the pipeline reads a push back right after it
 (``reads_back_pushes``, see ``SyncPipeline._read_back``) instead of the next extract re-reading it.
 Replies that carry customers are read as plain data (``SoapCaller.plain``): zeep's objects cost more
@@ -33,8 +38,9 @@ from typing import Any
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
 from connectors.http import session_settings
+from connectors.in_flight import chunked, in_chunk_order
 from connectors.mapping import LIST_FIELDS
-from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, soap_session, soap_text
+from connectors.soap import SoapCaller, SoapFaultError, build_soap_client, soap_sessions, soap_text
 from connectors.wsdl_facets import field_limits, split_fitting
 from schemas import QuarantinedRecord, SourceConfig
 from schemas.source_options import ErpOptions
@@ -49,7 +55,7 @@ BULK_SIZE = 100
 
 class ErpSoapConnector(SourceConnector):
     """Options: :class:`schemas.source_options.ErpOptions` (WSDL, time-outs and retries, golden-id
-    field, account groups, erasure mode)."""
+    field, account groups, erasure mode, chunks of a push in flight at once)."""
 
     default_mapping = {
         "KUNNR": "source_id",
@@ -95,9 +101,9 @@ class ErpSoapConnector(SourceConnector):
             raise ConnectorError(self.name, "connect", "no host in the connection and no options.wsdl_path")
         endpoint = self.credentials.base_url() if self.credentials.host else None
         wsdl = options.wsdl_path or f"{endpoint}?wsdl"
-        session = soap_session(**session_settings(options))
+        sessions = soap_sessions(**session_settings(options))  # a push's batches run on several threads
         try:
-            client = build_soap_client(wsdl, self.credentials, session, load_timeout=options.timeout,
+            client = build_soap_client(wsdl, self.credentials, sessions, load_timeout=options.timeout,
                                        operation_timeout=options.timeout, strict=options.strict,
                                        password_digest=options.password_digest)
         except Exception as exc:  # zeep raises many types while loading a WSDL; all mean "cannot connect"
@@ -157,21 +163,26 @@ class ErpSoapConnector(SourceConnector):
         return fields
 
     def push(self, updates: Sequence[PushUpdate]) -> PushResult:
-        """100 customers a round trip when the service has the bulk operations, else one by one."""
+        """100 customers a round trip when the service has the bulk operations, else one by one; up to
+        option ``push_concurrency`` chunks in flight at once (:mod:`connectors.in_flight`), results in
+        chunk order."""
         self.call  # noqa: B018 - loads the WSDL, which says whether the bulk operations exist
         if not self.has_bulk:
             return super().push(updates)
         result = PushResult()
-        for start in range(0, len(updates), BULK_SIZE):
-            chunk = updates[start:start + BULK_SIZE]
-            try:
-                part = self._push_chunk(chunk)
-            except ConnectorError:  # the call as a whole failed (transport, fault): isolate per record
-                part = super().push(chunk)
-            result.pushed += part.pushed
-            result.failed.update(part.failed)
-            result.parked.update(part.parked)
+        chunks = chunked(updates, BULK_SIZE)
+        concurrency = self.options.push_concurrency
+        for part in in_chunk_order(self._push_chunk_or_each, chunks, concurrency, f"{self.name}-push"):
+            result.add(part)
         return result
+
+    def _push_chunk_or_each(self, chunk: Sequence[PushUpdate]) -> PushResult:
+        """The chunk in two bulk calls; when a call as a whole fails (transport, fault), the chunk's
+        customers one by one, so each failure is that customer's alone."""
+        try:
+            return self._push_chunk(chunk)
+        except ConnectorError:
+            return super().push(chunk)
 
     def _push_chunk(self, chunk: Sequence[PushUpdate]) -> PushResult:
         """GetCustomers, then one UpsertCustomers of the customers with a change; per-item errors are

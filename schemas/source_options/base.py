@@ -76,3 +76,16 @@ class PushFieldsOption(SourceOptions):
     push_fields: bool = Field(
         True, description="write surviving field values back; false = the golden id only"
     )
+
+
+class PushConcurrencyOption(SourceOptions):
+    """For connectors that push in batches (:mod:`connectors.in_flight`): the hub prepares one batch
+    while the system writes another, instead of taking turns."""
+
+    push_concurrency: int = Field(
+        2,
+        ge=1,
+        le=8,
+        description="batch calls of a push in flight at once, at most 8 (the hub builds one batch while the "
+        "system writes another); 1 = one after another",
+    )

@@ -6,10 +6,10 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from schemas.source_options.base import SoapOptions, WsSecurityOptions
+from schemas.source_options.base import PushConcurrencyOption, SoapOptions, WsSecurityOptions
 
 
-class ErpOptions(WsSecurityOptions):
+class ErpOptions(WsSecurityOptions, PushConcurrencyOption):
     """``kind: soap_erp`` (:mod:`connectors.soap_erp`)."""
 
     golden_id_field: str = Field("ZZ_GOLDEN_ID", description="customer field that receives the golden id")

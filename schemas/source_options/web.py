@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from schemas.source_options.base import PushFieldsOption, RetryOptions
+from schemas.source_options.base import PushConcurrencyOption, PushFieldsOption, RetryOptions
 
 
-class WebShopOptions(RetryOptions, PushFieldsOption):
+class WebShopOptions(RetryOptions, PushFieldsOption, PushConcurrencyOption):
     """``kind: woocommerce`` / ``rest_shop`` (:mod:`connectors.rest_shop`)."""
 
     api_path: str = Field(

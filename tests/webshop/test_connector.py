@@ -174,7 +174,7 @@ def test_pushes_go_in_batches_of_a_hundred_two_calls_each(make_shop, flat_row):
                      email=f"k{i}@example.de", country="DE") for i in range(1, 251)]
     shop = make_shop(rows)
     calls: list[str] = []
-    connector = shop.connector()
+    connector = shop.connector(push_concurrency=1)  # one batch after another, on this thread's session
     connector.session.hooks["response"].append(lambda r, *a, **k: calls.append(f"{r.request.method}"))
     result = connector.push([PushUpdate(str(i), f"G-{i}", {}) for i in range(1, 251)])
     assert len(result.pushed) == 250 and result.failed == {}
