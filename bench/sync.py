@@ -11,8 +11,9 @@ and the processes it starts: ``PeakRSS``)::
     .venv/bin/python -m bench.sync --records 20000 [--url postgresql+psycopg://...] [--in-process]
         [--webhooks] [--source-workers N]
 
-The local systems run on the same 2 cores as the hub, as ``crmhub sources serve`` in a process of their
-own (a real ERP or shop is never a thread of the hub); their work is in the end-to-end seconds.
+The local systems run on the same 2 cores as the hub, as ``crmhub sources serve``, each system with a
+server in a process of its own (a real ERP or shop is never a thread of the hub, nor of each other);
+their work is in the end-to-end seconds.
 ``--in-process`` serves them from threads of the benchmark process instead, as the tests do (matching's
 normalising pool then starts from the fork server: ``matching.parallel.start_method``). The 1 %
 change goes through the shop's API (``POST /customers/batch``), as customers editing their accounts.
@@ -50,7 +51,7 @@ from typing import Any
 
 import yaml
 
-from bench.peak_rss import PeakRSS
+from bench.peak_rss import PeakRSS, descendants
 from bench.shop_webhooks import change_customers, receiving_webhooks, wait_for_announcements
 from crmhub.loopback import free_port, wait_for_port
 from hub.pipeline import SyncPipeline
@@ -112,10 +113,12 @@ def _cpu_seconds(systems_pid: int | None) -> tuple[float, float]:
     on two cores the sum bounds how fast a run can be, so it says where to cut."""
     hub = os.times()
     systems = 0.0
-    if systems_pid is not None:
-        with open(f"/proc/{systems_pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        systems = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if systems_pid is not None:  # the systems' process and the servers it started (one per system)
+        for pid in [systems_pid, *descendants(systems_pid)]:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            # its own and its ended children's user and system time
+            systems += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return hub.user + hub.system + hub.children_user + hub.children_system, systems
 
 

@@ -128,6 +128,7 @@ def cmd_sources_serve(args: argparse.Namespace) -> int:
         host=args.host,
         public_host=args.public_host,
         extra=args.all,
+        processes=True,  # each system its own interpreter, as real ones are
     )
     tryton = _start_tryton(data_dir / "tryton") if args.tryton else None
     if tryton is not None:

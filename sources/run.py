@@ -16,7 +16,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from sources.serve import RunningServer, serve_in_thread
+from sources.serve import RunningServer, ServerProcess, serve_in_process, serve_in_thread
 
 #: system name -> (class path, Airflow connection id used by config/crmhub.yaml)
 SYSTEMS: dict[str, tuple[str, str]] = {
@@ -63,7 +63,7 @@ def system_class(name: str) -> type:
 class LocalSources:
     data_dir: Path
     systems: dict[str, Any]
-    servers: dict[str, RunningServer] = field(default_factory=dict)
+    servers: dict[str, RunningServer | ServerProcess] = field(default_factory=dict)
     connections: dict[str, dict[str, Any]] = field(default_factory=dict)  # conn id -> Airflow JSON
 
     def env(self) -> dict[str, str]:
@@ -108,8 +108,11 @@ def start_local_sources(
     host: str = "127.0.0.1",
     public_host: str | None = None,
     extra: bool = False,
+    processes: bool = False,
 ) -> LocalSources:
-    """Create, seed (first start only) and serve every local system; return how to reach them."""
+    """Create, seed (first start only) and serve every local system; return how to reach them.
+    ``processes``: each system with a server gets a process of its own (``sources.serve``), else a
+    thread of this one (tests look into the systems)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     ports = {**{name: 0 for name in ALL_SYSTEMS}, **(ports or {})}
     marker = data_dir / "seeded.json"
@@ -126,7 +129,8 @@ def start_local_sources(
         app = system.app()
         base_url = None
         if app is not None:
-            local.servers[name] = serve_in_thread(app, port=ports[name], host=host)
+            serve = serve_in_process if processes else serve_in_thread
+            local.servers[name] = serve(app, port=ports[name], host=host)
             base_url = f"http://{public_host or host}:{local.servers[name].port}"
         local.connections[ALL_SYSTEMS[name][1]] = system.connection(base_url)
     return local
