@@ -96,7 +96,7 @@ class GoldenRepository(Repository):
         review_scope = None if scope is None else set(links.values()) | touched_ids
         actor = result.actor if result.actor != "hub" or not result.run_id else f"run:{result.run_id}"
         rows = MatchRows(now=utcnow(), actor=actor)
-        golden = iter(result.golden)  # a full run's build starts in worker processes (hub.golden_slices)
+        building = iter(result.golden)  # a full run's build starts in worker processes (hub.golden_slices)
         self._replace_pairs(session, result, rows.now)  # meanwhile
         counts = {
             # golden records, their audit entries and events go out a slice at a time (memory)
@@ -106,7 +106,7 @@ class GoldenRepository(Repository):
                 rows,
                 built,
                 flush=lambda: write_golden_rows(session, rows, result.run_id),
-                golden=golden,
+                building=building,
             ),
             "links_changed": collect_links(result, links, rows),
         }

@@ -134,14 +134,14 @@ def collect_golden(
     rows: MatchRows,
     live: set[str],
     flush: Callable[[], None] | None = None,
-    golden: Iterator[GoldenRecord | DumpedGolden] | None = None,
+    building: Iterator[GoldenRecord | DumpedGolden] | None = None,
 ) -> dict[str, int]:
     """New, changed, re-explained and retired golden records (``live``: the ids ``result`` builds),
     with their audit entries and events; ``flush`` is called every ``WRITE_SLICE`` built records to
     write what was collected so far (``write_golden_rows``): rows and ids keep their order.
-    ``golden``: ``result.golden`` already being iterated."""
+    ``building``: ``result.golden`` already being iterated."""
     now, counts = rows.now, {"golden_created": 0, "golden_updated": 0, "golden_retired": 0}
-    for built, record in enumerate(result.golden if golden is None else golden, start=1):
+    for built, record in enumerate(result.golden if building is None else building, start=1):
         if flush is not None and built % WRITE_SLICE == 0:
             flush()
         golden = record if isinstance(record, DumpedGolden) else dump_golden(record)
