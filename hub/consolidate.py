@@ -253,7 +253,6 @@ class GoldenBuild:
     ) -> None:
         self.store, self.config, self.clusters, self.overrides = store, config, clusters, overrides
         self.labels = list(clusters)
-        self.golden_of = ids
         self.ids = [ids[c] for c in self.labels]
         self.conflicts: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
