@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
+import pytest
 
 from hub import golden_slices
 from hub.consolidate import GoldenBuild
+from matching.parallel import start_method
 from schemas import RecordKey
+
+
+@contextmanager
+def _thread_running() -> Iterator[None]:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _build(hub, overrides) -> tuple[list, dict, int]:
@@ -23,7 +41,8 @@ def _build(hub, overrides) -> tuple[list, dict, int]:
     return [first, *built], build.conflicts, children
 
 
-def test_golden_records_built_in_worker_processes_equal_those_built_here(hub, monkeypatch):
+@pytest.mark.parametrize("other_thread", [False, True], ids=["forked", "fork-server"])
+def test_golden_records_built_in_worker_processes_equal_those_built_here(hub, monkeypatch, other_thread):
     hub.config.survivorship.conflict_fields = ["tax_id", "date_of_birth", "family_name", "given_name"]
     monkeypatch.setattr("hub.consolidate.BUILD_SLICE", 9)  # many slices, coming back in order
     some = sorted(hub.store.golden.golden_ids())[::7]
@@ -32,7 +51,9 @@ def test_golden_records_built_in_worker_processes_equal_those_built_here(hub, mo
 
     monkeypatch.setattr(golden_slices, "WORKERS_FROM", 1)
     monkeypatch.setenv("CRMHUB_MATCH_PROCESSES", "2")
-    there, there_conflicts, workers = _build(hub, overrides)
+    with _thread_running() if other_thread else nullcontext():  # workers from the fork server
+        assert start_method() == ("forkserver" if other_thread else "fork")
+        there, there_conflicts, workers = _build(hub, overrides)
 
     assert none == 0 and workers >= 2
     assert there == here
