@@ -54,16 +54,15 @@ class PeakRSS:
 
 def sample(root: int, leave_out: Collection[int]) -> int:
     """Sample ``root`` and its new descendants until standard input closes; the peak in MB."""
-    page, peak = os.sysconf("SC_PAGE_SIZE"), 0
+    peak = 0
     while True:
-        try:
-            with open(f"/proc/{root}/statm", encoding="ascii") as statm:
-                rss = int(statm.read().split()[1]) * page // 2**20
-        except OSError:  # the hub ended
+        hub_kb = _rss_kb(root)
+        if hub_kb is None:  # the hub ended
             return peak
+        rss = hub_kb // 1024
         workers = descendants(root, leave_out)
         # a process's PSS is at most its RSS, which is cheap to read: PSS only when the peak may move
-        if rss + sum(_rss_kb(pid) for pid in workers) // 1024 > peak:
+        if rss + sum(_rss_kb(pid) or 0 for pid in workers) // 1024 > peak:
             peak = max(peak, rss + sum(_pss_kb(pid) for pid in workers) // 1024)
         if select.select([sys.stdin], [], [], INTERVAL)[0]:
             return peak
@@ -88,12 +87,13 @@ def descendants(root: int, leave_out: Collection[int] = ()) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _rss_kb(pid: int) -> int | None:
+    """The resident set of ``pid`` in KB, ``None`` once it has ended."""
     try:
         with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-    except OSError:  # ended meanwhile
-        return 0
+    except OSError:
+        return None
 
 
 def _pss_kb(pid: int) -> int:

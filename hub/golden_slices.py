@@ -11,8 +11,7 @@ compares them), while the next slices are being built.
 
 The workers are matching's: as many, started the same way (``matching.parallel``: a plain fork where
 this process runs no other thread, else from the fork server) and none where a pool cannot be had (a
-daemonic Celery worker, one core, ``CRMHUB_MATCH_PROCESSES=1``) or a store lives in this process's
-memory.
+daemonic Celery worker, one core, ``CRMHUB_MATCH_PROCESSES=1``).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import multiprocessing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from hub.db import in_memory
 from hub.golden import build_golden, field_conflicts
 from hub.store import HubStore
 from hub.store.common import DumpedGolden, dump_golden
@@ -79,7 +77,7 @@ def built_slices(
     """``build_slice`` of each slice, in order: in worker processes when there are ``WORKERS_FROM``
     ``clusters`` or more in all and a pool can be had, else here. The workers start on the call, not
     at the first ``next``: the caller can write something else meanwhile (``write_match``: the pairs)."""
-    processes = 1 if in_memory(store.url) or clusters < WORKERS_FROM else process_count()
+    processes = 1 if clusters < WORKERS_FROM else process_count()
     if processes <= 1:
         return (build_slice(store, survivorship, part) for part in slices)
     pool = _pool(processes, store.url, survivorship)

@@ -274,13 +274,7 @@ class SyncPipeline:
         """``write`` on a thread of its own while the block computes; done when the block ends, so the
         store still has one writer at a time (SQLite takes no other). The search keys' write is
         mostly the driver's, outside the GIL, and the model's training and the candidate components
-        are polars and rapidfuzz: at 100k records the write was 6 of the plan's 13 s on one core. A
-        store in this process's memory is one connection per thread: there, the write comes first."""
-        if in_memory(self.store.url):
-            done: Future[T] = Future()
-            done.set_result(write())
-            yield done
-            return
+        are polars and rapidfuzz: at 100k records the write was 6 of the plan's 13 s on one core."""
         with ThreadPoolExecutor(1, thread_name_prefix="search-keys") as thread:
             yield thread.submit(write)
 

@@ -105,8 +105,8 @@ class GoldenRepository(Repository):
                 current,
                 rows,
                 built,
+                building,
                 flush=lambda: write_golden_rows(session, rows, result.run_id),
-                building=building,
             ),
             "links_changed": collect_links(result, links, rows),
         }

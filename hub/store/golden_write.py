@@ -133,15 +133,15 @@ def collect_golden(
     current: dict[str, _Stored],
     rows: MatchRows,
     live: set[str],
+    building: Iterator[GoldenRecord | DumpedGolden],
     flush: Callable[[], None] | None = None,
-    building: Iterator[GoldenRecord | DumpedGolden] | None = None,
 ) -> dict[str, int]:
-    """New, changed, re-explained and retired golden records (``live``: the ids ``result`` builds),
-    with their audit entries and events; ``flush`` is called every ``WRITE_SLICE`` built records to
-    write what was collected so far (``write_golden_rows``): rows and ids keep their order.
-    ``building``: ``result.golden`` already being iterated."""
+    """New, changed, re-explained and retired golden records (``live``: the ids ``result`` builds,
+    ``building``: its golden records, being built), with their audit entries and events; ``flush`` is
+    called every ``WRITE_SLICE`` built records to write what was collected so far
+    (``write_golden_rows``): rows and ids keep their order."""
     now, counts = rows.now, {"golden_created": 0, "golden_updated": 0, "golden_retired": 0}
-    for built, record in enumerate(result.golden if building is None else building, start=1):
+    for built, record in enumerate(building, start=1):
         if flush is not None and built % WRITE_SLICE == 0:
             flush()
         golden = record if isinstance(record, DumpedGolden) else dump_golden(record)
