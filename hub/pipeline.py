@@ -27,6 +27,7 @@ from hub.db import in_memory
 from hub.echoes import field_value
 from hub.erasure_queue import ErasureQueue
 from hub.feature_cache import FeatureCache
+from hub.gc_tuning import batch_pace
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
@@ -87,7 +88,7 @@ class SyncPipeline:
         (see :mod:`hub.sync_lock`): a step of another, live run is refused; one killed mid-way is
         found here and marked failed."""
         self.lock.hold(run_id)
-        with run_step(self.store, self.store.runlog.start_step(run_id, name, source)) as step:
+        with batch_pace(), run_step(self.store, self.store.runlog.start_step(run_id, name, source)) as step:
             yield step
 
     def connector(self, source: SourceConfig) -> SourceConnector:
