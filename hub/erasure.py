@@ -37,7 +37,6 @@ from hub.erasure_cleanup import (
     _clean_shared,
     _delete_by_key,
     _delete_decisions,
-    _delete_plans,
     _erase_golden,
     _key_in,
 )
@@ -110,7 +109,6 @@ def erase_person(
         found = _quarantined_records(session, footprint)
         _delete_by_key(session, [*keys, *found])
         refresh_review_items(session, footprint.golden_ids)
-        _delete_plans(session, set(keys))
         decisions = _delete_decisions(session, keys, footprint.golden_ids)
         _blank_audit(session, keys, footprint.golden_ids, decisions)
         _erase_golden(session, footprint.golden_ids, golden.golden_id, now)

@@ -51,26 +51,16 @@ def _delete_by_key(session: Session, keys: list[RecordKey]) -> None:
             (MatchPlanRow, MatchPlanRow.source_system, MatchPlanRow.source_id),
         ):
             session.execute(delete(model).where(_key_in(system, source_id, chunk)))
-        session.execute(
-            delete(MatchPairRow).where(
-                or_(
-                    _key_in(MatchPairRow.left_system, MatchPairRow.left_id, chunk),
-                    _key_in(MatchPairRow.right_system, MatchPairRow.right_id, chunk),
+        # scored pairs, also those an unfinished (failed, interrupted) run keeps until it is replaced
+        for pairs in (MatchPairRow, MatchPlanPair):
+            session.execute(
+                delete(pairs).where(
+                    or_(
+                        _key_in(pairs.left_system, pairs.left_id, chunk),
+                        _key_in(pairs.right_system, pairs.right_id, chunk),
+                    )
                 )
             )
-        )
-
-
-def _delete_plans(session: Session, keys: set[RecordKey]) -> None:
-    """Pairs an unfinished (failed, interrupted) matching run keeps until it is finished or replaced."""
-    doomed = [
-        pair_id
-        for pair_id, pair in session.execute(select(MatchPlanPair.id, MatchPlanPair.pair))
-        if RecordKey(pair.get("left_system"), pair.get("left_id")) in keys
-        or RecordKey(pair.get("right_system"), pair.get("right_id")) in keys
-    ]
-    for start in range(0, len(doomed), KEY_CHUNK):
-        session.execute(delete(MatchPlanPair).where(MatchPlanPair.id.in_(doomed[start : start + KEY_CHUNK])))
 
 
 def _delete_decisions(session: Session, keys: list[RecordKey], ids: set[str]) -> set[int]:

@@ -376,14 +376,21 @@ class MatchPlanRow(Base):
 
 
 class MatchPlanPair(Base):
-    """A scored pair from one shard, kept until the run's results are consolidated."""
+    """A scored pair from one shard, kept until the run's results are consolidated: a ``match_pairs``
+    row's own columns, so that the run's write copies a whole run's pairs there in one statement."""
 
     __tablename__ = "match_plan_pairs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(String(128), index=True)
     shard: Mapped[int] = mapped_column(Integer)
-    pair: Mapped[dict[str, Any]]
+    left_system: Mapped[str] = mapped_column(String(64))
+    left_id: Mapped[str] = mapped_column(String(128))
+    right_system: Mapped[str] = mapped_column(String(64))
+    right_id: Mapped[str] = mapped_column(String(128))
+    score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(16))
+    explanation: Mapped[list[Any]]
 
 
 class WebSessionRow(Base):

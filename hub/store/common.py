@@ -151,18 +151,6 @@ def _jsonable(data: Any) -> Any:
     return json_codec.loads(json_codec.dumps_any(data))
 
 
-def json_text(data: Any) -> str:
-    """``data`` as the JSON text a JSON column stores for ``_jsonable(data)`` (what ``json.dumps``
-    cannot encode becomes its ``str``), sent as it is (``bulk_rows.execute_rows``): binding
-    ``_jsonable(data)`` to the column's own type encoded twice and decoded once (a shard's pairs at
-    100k records: ~17 s of the 38 s of match-shard).
-
-    Still ``json.dumps``, not ``hub.json_codec``: on PostgreSQL a run's plan pairs are read back in
-    heap order, which follows the rows' sizes through the space deleted plans leave; orjson's shorter
-    text reorders them, and the match pairs' ids with them (``test_golden_write_snapshot``)."""
-    return json.dumps(data, default=str)
-
-
 @dataclass
 class StageStats:
     inserted: int = 0

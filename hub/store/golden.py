@@ -38,6 +38,7 @@ from hub.store.golden_write import (
     write_golden_and_links,
     write_golden_rows,
 )
+from hub.store.matchruns import PlanPairs
 from hub.store.review_items import refresh_review_items
 from schemas import GoldenRecord, RecordKey
 
@@ -135,6 +136,9 @@ class GoldenRepository(Repository):
                         | keys_in(table.c.right_system, table.c.right_id, keys)
                     )
                 )
+        if isinstance(result.pairs, PlanPairs):  # a run's pairs as its shards wrote them: copied there
+            result.pairs.copy_to(session, table, run_id=result.run_id, updated_at=now)
+            return
         for pairs in result.pairs:  # straight to the driver (``bulk_rows``), a chunk at a time
             if pairs:
                 execute_rows(

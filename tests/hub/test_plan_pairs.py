@@ -4,8 +4,9 @@ once, in the order the shards wrote them, on every pass, with the decisions of t
 from __future__ import annotations
 
 import polars as pl
+from sqlalchemy import select
 
-from hub.models import MatchPlanRun, utcnow
+from hub.models import MatchPairRow, MatchPlanRun, core_table, utcnow
 from hub.store.matchruns import PlanPairs
 from schemas import RecordKey
 
@@ -31,3 +32,23 @@ def test_plan_pairs_come_in_chunks_in_write_order_on_every_pass(store):
     assert list(pairs) == chunks  # a second pass reads the same
     assert dict(pairs.decisions) == {"match": 9, "review": 3}  # counted once per pass, not summed
     assert list(store.runs.plan_pairs("other run")) == []
+
+
+def test_copied_pairs_are_the_pairs_read_in_the_same_order_with_their_decisions_counted(store):
+    rows = pl.DataFrame({"source_system": ["erp"], "source_id": ["0"], "shard": [0]})
+    plan = MatchPlanRun(run_id="r", full=True, shards=2, model_id=1, started_at=utcnow(), stats={})
+    store.runs.save_plan(plan, rows)
+    store.runs.save_shard("r", 1, {}, [[_pair(n, "match") for n in range(7, 12)]])
+    store.runs.save_shard("r", 0, {}, [[_pair(n, "review" if n % 2 else "match") for n in range(7)]])
+    store.runs.save_shard("other", 0, {}, [[_pair(99, "match")]])  # another run's: not copied
+    pairs = PlanPairs(store.sessions, "r", chunk=5)
+    now = utcnow()
+    table = core_table(MatchPairRow)
+    with store.sessions.begin() as session:
+        pairs.copy_to(session, table, run_id="r", updated_at=now)
+    assert dict(pairs.decisions) == {"match": 9, "review": 3}
+    with store.sessions() as session:
+        copied = session.execute(select(table).order_by(table.c.id)).mappings().all()
+    assert [{k: row[k] for k in _pair(0, "match")} for row in copied] == [p for c in pairs for p in c]
+    assert {row["run_id"] for row in copied} == {"r"}
+    assert {row["updated_at"].replace(tzinfo=None) for row in copied} == {now.replace(tzinfo=None)}
