@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from hub.echoes import is_echo
@@ -49,8 +49,15 @@ def insert_rows(
     execute_rows(session, core_table(model).insert(), rows)
 
 
+def _any_of(model: type[SourceRecordRow] | type[ErasedKey], source: str) -> Select[str]:
+    """One key of ``source`` in ``model``'s table, if there is any (a seek on its primary key)."""
+    return select(model.source_id).where(model.source_system == source).limit(1)
+
+
 def _stored(session: Session, source: str, ids: Sequence[str]) -> dict[str, _Stored]:
     found: dict[str, _Stored] = {}
+    if session.scalar(_any_of(SourceRecordRow, source)) is None:
+        return found  # the source's first records (a first sync): one look, not one per chunk
     for chunk in key_chunks(ids):
         query = select(
             SourceRecordRow.source_id, SourceRecordRow.content_hash, SourceRecordRow.deleted
@@ -61,6 +68,8 @@ def _stored(session: Session, source: str, ids: Sequence[str]) -> dict[str, _Sto
 
 def _erased(session: Session, source: str, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
+    if session.scalar(_any_of(ErasedKey, source)) is None:
+        return found  # nobody of this source was erased: one look, not one per chunk of the page
     for chunk in key_chunks(ids):
         query = select(ErasedKey.source_id).where(
             ErasedKey.source_system == source, ErasedKey.source_id.in_(chunk)
