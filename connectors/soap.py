@@ -29,6 +29,7 @@ from connectors.base import ConnectorError
 from connectors.credentials import Credentials
 from connectors.http import DEFAULT_TIMEOUT, HubSession, ThreadSessions, build_session
 from connectors.soap_plain import PlainReader, PlainReply
+from connectors.soap_plain_request import PlainRequest
 
 #: Content of any ``<...:Password>``/``<password>`` element (WS-Security UsernameToken, login calls).
 _PASSWORD_ELEMENT = re.compile(
@@ -170,6 +171,7 @@ class SoapCaller:
         self.system = system
         self.service = service
         self._readers: dict[str, PlainReader] = {}  # per operation, built on its first plain call
+        self._requests: dict[str, PlainRequest] = {}
         self.retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(transient),
             # exponential back-off plus random jitter (spelled so it works on tenacity 8 and 9)
@@ -192,10 +194,11 @@ class SoapCaller:
 
     def _plain(self, operation: str, **arguments: Any) -> Any:
         """The call with zeep's documented ``raw_response`` setting (thread-local, so concurrent calls
-        of other threads keep parsed replies), then zeep's own reply handling around a plain read."""
+        of other threads keep parsed replies), its request rendered plainly where it can be
+        (:mod:`connectors.soap_plain_request`), then zeep's own reply handling around a plain read."""
         client, binding = self.service._client, self.service._binding
         with client.settings(raw_response=True):
-            response = getattr(self.service, operation)(**arguments)
+            response = self.request(operation).send(client, self.service._binding_options, arguments)
         return binding.process_reply(client, PlainReply(self.reader(operation)), response)
 
     def reader(self, operation: str) -> PlainReader:
@@ -204,6 +207,14 @@ class SoapCaller:
         if reader is None:
             reader = self._readers[operation] = PlainReader(self.service._binding.get(operation))
         return reader
+
+    def request(self, operation: str) -> PlainRequest:
+        """The operation's request writer, built from the WSDL on first use."""
+        request = self._requests.get(operation)
+        if request is None:
+            binding = self.service._binding
+            request = self._requests[operation] = PlainRequest(binding, binding.get(operation))
+        return request
 
     def _call(self, operation: str, record_id: str | None, method: Callable[..., Any],
               arguments: dict[str, Any]) -> Any:

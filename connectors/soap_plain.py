@@ -42,7 +42,7 @@ class _Unusual(Exception):
 
 
 @dataclass(frozen=True)
-class _Field:
+class PlainField:
     """One child element of a plain sequence."""
 
     name: str
@@ -51,17 +51,18 @@ class _Field:
     many: bool
     limit: int | None  # maxOccurs, None when unbounded
     convert: Callable[[str], Any] | None  # a simple type's zeep pythonvalue; None: the text as it is
-    shape: _Shape | None  # a complex type's shape
+    shape: PlainShape | None  # a complex type's shape
+    element: Element  # zeep's element (what a request is rendered with, ``connectors.soap_plain_request``)
 
 
 @dataclass(frozen=True)
-class _Shape:
+class PlainShape:
     """A complex type that is a plain sequence of elements."""
 
-    fields: tuple[_Field, ...]
+    fields: tuple[PlainField, ...]
 
 
-def _shape(xsd_type: Any, building: frozenset[int] = frozenset()) -> _Shape | None:
+def plain_shape(xsd_type: Any, building: frozenset[int] = frozenset()) -> PlainShape | None:
     """The plain shape of a zeep complex type, or None when zeep parses it in a way this module does
     not repeat (choices, groups, any, attributes, simple content, SOAP-encoded arrays, recursion)."""
     if (type(xsd_type).parse_xmlelement is not ComplexType.parse_xmlelement or id(xsd_type) in building
@@ -78,10 +79,10 @@ def _shape(xsd_type: Any, building: frozenset[int] = frozenset()) -> _Shape | No
         if field is None:
             return None
         fields.append(field)
-    return _Shape(tuple(fields))
+    return PlainShape(tuple(fields))
 
 
-def _field(name: str, element: Element, building: frozenset[int]) -> _Field | None:
+def _field(name: str, element: Element, building: frozenset[int]) -> PlainField | None:
     convert, shape = None, None
     if isinstance(element.type, AnySimpleType):
         if type(element.type).parse_xmlelement is not AnySimpleType.parse_xmlelement:
@@ -89,12 +90,12 @@ def _field(name: str, element: Element, building: frozenset[int]) -> _Field | No
         if type(element.type).pythonvalue is not String.pythonvalue:
             convert = element.type.pythonvalue
     else:
-        shape = _shape(element.type, building)
+        shape = plain_shape(element.type, building)
         if shape is None:
             return None
     limit = None if element.max_occurs == "unbounded" else int(element.max_occurs)
-    return _Field(name=name, tag=element.qname.text, required=not element.is_optional,
-                  many=element.accepts_multiple, limit=limit, convert=convert, shape=shape)
+    return PlainField(name=name, tag=element.qname.text, required=not element.is_optional,
+                  many=element.accepts_multiple, limit=limit, convert=convert, shape=shape, element=element)
 
 
 class PlainReader:
@@ -105,12 +106,12 @@ class PlainReader:
         self.zeep_reads = 0  #: replies handed to zeep because they left the plain shape
         output = operation.output
         self.tag: str | None = None
-        self.shape: _Shape | None = None
+        self.shape: PlainShape | None = None
         if (isinstance(output, DocumentMessage) and output.envelope is not None
                 and output.header is not None and not output.header.type._element
                 and not output._is_body_wrapped
                 and isinstance(output.body, Element) and not isinstance(output.body.type, AnySimpleType)):
-            self.shape = _shape(output.body.type)
+            self.shape = plain_shape(output.body.type)
             self.tag = output.body.qname.text
         self.envelope_tag = f"{{{operation.nsmap['soap-env']}}}Envelope"
         self.body_tag = f"{{{operation.nsmap['soap-env']}}}Body"
@@ -141,7 +142,7 @@ class PlainReader:
         return value
 
 
-def _values(node: etree._Element, shape: _Shape) -> dict[str, Any]:
+def _values(node: etree._Element, shape: PlainShape) -> dict[str, Any]:
     """A complex element's fields, consumed in schema order as zeep's Sequence does."""
     children = list(node)
     if not children:
@@ -170,7 +171,7 @@ def _values(node: etree._Element, shape: _Shape) -> dict[str, Any]:
     return values
 
 
-def _value(node: etree._Element, field: _Field) -> Any:
+def _value(node: etree._Element, field: PlainField) -> Any:
     if field.shape is not None:
         return _values(node, field.shape)
     text = node.text
