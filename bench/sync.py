@@ -52,12 +52,10 @@ from typing import Any
 import yaml
 
 from bench.peak_rss import PeakRSS, descendants
-from bench.shop_webhooks import change_customers, receiving_webhooks, wait_for_announcements
 from crmhub.loopback import free_port, wait_for_port
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 from schemas import HubConfig
-from sources.run import start_local_sources
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGED_SHARE = 0.01
@@ -80,6 +78,8 @@ def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[in
     """The local systems seeded with ``records`` customers (seed 7), their connections in ``os.environ``;
     yields their process's id (``None``: they are threads of this process)."""
     if in_process:
+        from sources.run import start_local_sources  # see ``run``: not in every worker's import
+
         local = start_local_sources(data_dir, records=records, seed=7)
         os.environ.update(local.env())
         try:
@@ -167,6 +167,11 @@ def run(
     webhooks: bool = False,
     source_workers: int | None = None,
 ) -> list[dict[str, Any]]:
+    # imported here, not at the top: the sync's worker processes import this module again as their
+    # main (``python -m bench.sync``); the local systems' web stack cost each of them 0.7 s of CPU that
+    # ``crmhub sync`` never pays
+    from bench.shop_webhooks import change_customers, receiving_webhooks, wait_for_announcements
+
     data_dir = workdir / "sources"
     with local_systems(data_dir, records, in_process) as systems_pid:
         store_url = url or f"sqlite:///{workdir / 'hub.db'}"
