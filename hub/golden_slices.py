@@ -20,7 +20,7 @@ import multiprocessing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from hub.gc_tuning import pace_for_batch
+from hub.cycle_gc import pace_for_batch
 from hub.golden import build_golden, field_conflicts
 from hub.store import HubStore
 from hub.store.common import DumpedGolden, dump_golden
@@ -105,7 +105,7 @@ _worker_survivorship: Survivorship | None = None
 
 def _open_store(url: str, survivorship: Survivorship) -> None:
     """A worker's own store connection (a forked worker must not use its parent's), and the
-    collector's pace of a sync's step (``hub.gc_tuning``): the worker does nothing else."""
+    collector's pace of a sync's step (``hub.cycle_gc``): the worker does nothing else."""
     global _worker_store, _worker_survivorship
     pace_for_batch()
     _worker_store, _worker_survivorship = HubStore(url), survivorship

@@ -23,11 +23,11 @@ from connectors.base import PushUpdate, SourceConnector
 from connectors.credentials import Credentials, CredentialsProvider, credentials_from_env
 from connectors.registry import build_connector, connector_module
 from hub.consolidate import consolidate
+from hub.cycle_gc import batch_pace
 from hub.db import in_memory
 from hub.echoes import field_value
 from hub.erasure_queue import ErasureQueue
 from hub.feature_cache import FeatureCache
-from hub.gc_tuning import batch_pace
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes

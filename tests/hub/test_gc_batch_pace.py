@@ -1,4 +1,4 @@
-"""A sync's steps run with the collector's batch pace (``hub.gc_tuning``); the process's own
+"""A sync's steps run with the collector's batch pace (``hub.cycle_gc``); the process's own
 thresholds come back when a step ends, also when it fails."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import gc
 import pytest
 from hub_staging import hub_config
 
-from hub.gc_tuning import BATCH_THRESHOLD, batch_pace
+from hub.cycle_gc import BATCH_THRESHOLD, batch_pace
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 
