@@ -96,14 +96,17 @@ class MatchRunRepository(Repository):
 
     def plan_results(self, run_id: str) -> tuple[dict[str, list[RecordKey]], set[RecordKey], list[int]]:
         """(cluster label -> members, every planned key, shards that did not report) of a run; its
-        pairs: ``plan_pairs``."""
+        pairs: ``plan_pairs``. Read in key order: the golden records are written in the order their
+        clusters come, and PostgreSQL's heap order follows what its free space held, so that a change
+        elsewhere (another table's index built later) once reordered a run's events."""
         clusters: dict[str, list[RecordKey]] = {}
         keys: set[RecordKey] = set()
         missing: set[int] = set()
         table = core_table(MatchPlanRow)
         columns = select(table.c.source_system, table.c.source_id, table.c.shard, table.c.cluster)
         with self.sessions() as session:
-            for system, source_id, shard, cluster in session.execute(columns.where(table.c.run_id == run_id)):
+            mine = columns.where(table.c.run_id == run_id).order_by(table.c.source_system, table.c.source_id)
+            for system, source_id, shard, cluster in session.execute(mine):
                 key = RecordKey(system, source_id)
                 keys.add(key)
                 if shard >= 0 and cluster is None:

@@ -7,8 +7,8 @@ outbox. Every table the write touches is compared, row by row and in id order (o
 and audit ids included), with a digest of what the per-row ORM write produced on the same history
 (``golden_write_snapshot.json``, made before the change). Only wall-clock columns are left out.
 One digest per backend: PostgreSQL's sequences never hand out an id twice where SQLite reuses the
-rowids of deleted rows, and its heap returns the unordered reads of a run's shard results in another
-order.
+rowids of deleted rows. (A run's shard results are read in key order on both: PostgreSQL's heap order
+once changed the order of a run's events when another table's index was built later.)
 
 Regenerate the snapshot (only for an intended change of what is written) with
 ``PYTHONPATH=$PWD:$PWD/tests .venv/bin/python tests/hub/test_golden_write_snapshot.py PG_URL``
