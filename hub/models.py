@@ -142,7 +142,20 @@ class CrossReference(Base):
     pushed_fields: Mapped[dict[str, Any] | None]
 
 
-class MatchPairRow(Base):
+class ScoredPairColumns:
+    """A scored pair's own columns, shared by ``match_pairs`` and a running plan's ``match_plan_pairs``
+    (a run's write copies the one to the other in one statement)."""
+
+    left_system: Mapped[str] = mapped_column(String(64))
+    left_id: Mapped[str] = mapped_column(String(128))
+    right_system: Mapped[str] = mapped_column(String(64))
+    right_id: Mapped[str] = mapped_column(String(128))
+    score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(16))
+    explanation: Mapped[list[Any]]
+
+
+class MatchPairRow(ScoredPairColumns, Base):
     """A scored pair from the last matching run that touched it; ``review`` pairs form the steward queue."""
 
     __tablename__ = "match_pairs"
@@ -156,13 +169,6 @@ class MatchPairRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    left_system: Mapped[str] = mapped_column(String(64))
-    left_id: Mapped[str] = mapped_column(String(128))
-    right_system: Mapped[str] = mapped_column(String(64))
-    right_id: Mapped[str] = mapped_column(String(128))
-    score: Mapped[float] = mapped_column(Float)
-    decision: Mapped[str] = mapped_column(String(16))
-    explanation: Mapped[list[Any]]
     run_id: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -375,7 +381,7 @@ class MatchPlanRow(Base):
     cluster: Mapped[str | None] = mapped_column(String(64))
 
 
-class MatchPlanPair(Base):
+class MatchPlanPair(ScoredPairColumns, Base):
     """A scored pair from one shard, kept until the run's results are consolidated: a ``match_pairs``
     row's own columns, so that the run's write copies a whole run's pairs there in one statement."""
 
@@ -384,13 +390,6 @@ class MatchPlanPair(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(String(128), index=True)
     shard: Mapped[int] = mapped_column(Integer)
-    left_system: Mapped[str] = mapped_column(String(64))
-    left_id: Mapped[str] = mapped_column(String(128))
-    right_system: Mapped[str] = mapped_column(String(64))
-    right_id: Mapped[str] = mapped_column(String(128))
-    score: Mapped[float] = mapped_column(Float)
-    decision: Mapped[str] = mapped_column(String(16))
-    explanation: Mapped[list[Any]]
 
 
 class WebSessionRow(Base):
