@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
@@ -60,6 +61,11 @@ class PlainShape:
     """A complex type that is a plain sequence of elements."""
 
     fields: tuple[PlainField, ...]
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """The fields' names (what a request may name), made once per type, not per value."""
+        return frozenset(field.name for field in self.fields)
 
 
 def plain_shape(xsd_type: Any, building: frozenset[int] = frozenset()) -> PlainShape | None:

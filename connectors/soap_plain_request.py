@@ -115,7 +115,7 @@ def _renders_plainly(xsd_type: Any, shape: PlainShape) -> bool:
 
 def _fits(shape: PlainShape, value: Any) -> bool:
     """Whether zeep would render ``value`` as :func:`_render` does, and accept it."""
-    if type(value) is not dict or not value.keys() <= {f.name for f in shape.fields}:
+    if type(value) is not dict or not value.keys() <= shape.names:
         return False
     for field in shape.fields:
         item = value.get(field.name)

@@ -254,13 +254,13 @@ class StagingRepository(Repository):
         with self.sessions.begin() as session:
             connection = session.connection()
             index.create(connection, checkfirst=True)
-            empty = session.scalar(select(SearchKeyRow.key).limit(1)) is None
-            if filling and empty:
+            built_after = filling and session.scalar(select(SearchKeyRow.key).limit(1)) is None
+            if built_after:
                 index.drop(connection)
         try:
             yield
         finally:
-            if filling and empty:
+            if built_after:
                 with self.sessions.begin() as session:
                     index.create(session.connection(), checkfirst=True)
 
