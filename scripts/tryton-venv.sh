@@ -8,6 +8,6 @@ REQ=sources/tryton/requirements.txt
 if [ -f "$VENV/.installed" ] && cmp -s "$REQ" "$VENV/.installed"; then exit 0; fi
 test -x "$VENV/bin/python" || python3 -m venv "$VENV"
 UV=.venv/bin/uv
-if [ -x "$UV" ]; then "$UV" pip install -q --python "$VENV/bin/python" -r "$REQ"
+if [ -x "$UV" ]; then "$UV" pip install -q --compile-bytecode --python "$VENV/bin/python" -r "$REQ"
 else "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQ"; fi
 cp "$REQ" "$VENV/.installed"
