@@ -8,12 +8,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
+GENERATION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS write_generation (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO write_generation (id, generation) VALUES (1, 0);
+"""
+
 
 class SqliteStore:
     """Opens ``path`` in WAL mode (the API server and seeding write at the same time) and creates the
     subclass's ``SCHEMA``; every operation takes its own short-lived connection from ``_connect``."""
 
     SCHEMA: ClassVar[str] = ""
+    #: Keep a write generation: a one-row table every connection that changed rows bumps before it
+    #: commits, so that what was read before (``sources.sqlite_pages``) is known to be still true.
+    WRITE_GENERATION: ClassVar[bool] = False
     #: How rows come back: ``sqlite3.Row`` (by column name) unless a store wants plain tuples.
     ROW_FACTORY: ClassVar[Callable[[sqlite3.Cursor, tuple[Any, ...]], Any] | None] = sqlite3.Row
 
@@ -23,6 +34,8 @@ class SqliteStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(self.SCHEMA)
+            if self.WRITE_GENERATION:
+                db.executescript(GENERATION_SCHEMA)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -31,5 +44,7 @@ class SqliteStore:
         try:
             with db:  # commits on success, rolls back on error
                 yield db
+                if self.WRITE_GENERATION and db.total_changes:
+                    db.execute("UPDATE write_generation SET generation = generation + 1")
         finally:
             db.close()

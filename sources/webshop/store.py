@@ -11,8 +11,10 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from sources.sqlite_pages import ListPages, ListQuery
 from sources.sqlite_store import SqliteStore
 
 SCHEMA = """
@@ -62,8 +64,17 @@ def now_gmt() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+#: ``orderby`` values whose sort is plain columns: their deep pages continue by key (``ListPages``).
+KEYED_ORDER = {"id", "registered_date", "modified"}
+
+
 class ShopStore(SqliteStore):
     SCHEMA = SCHEMA
+    WRITE_GENERATION = True
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self._pages = ListPages()
 
     # -- customers -------------------------------------------------------------------------------
 
@@ -81,13 +92,12 @@ class ShopStore(SqliteStore):
             params.append(email)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         direction = "DESC" if order == "desc" else "ASC"
-        sort = ", ".join(f"{column} {direction}" for column in ORDER_BY[orderby].split(", "))
+        columns = tuple(ORDER_BY[orderby].split(", "))
+        query = ListQuery("customers", clause, tuple(params), ", ".join(f"{c} {direction}" for c in columns),
+                          columns if orderby in KEYED_ORDER else None, descending=order == "desc")
         with self._connect() as db:
-            total = db.execute(f"SELECT count(*) FROM customers {clause}", params).fetchone()[0]
-            rows = db.execute(
-                f"SELECT * FROM customers {clause} ORDER BY {sort} LIMIT ? OFFSET ?",
-                [*params, per_page, (page - 1) * per_page if offset is None else offset],
-            ).fetchall()
+            start = (page - 1) * per_page if offset is None else offset
+            rows, total = self._pages.read(db, query, per_page, start)
         return [_customer(row) for row in rows], total
 
     def get_customer(self, customer_id: int) -> dict[str, Any] | None:
@@ -166,12 +176,9 @@ class ShopStore(SqliteStore):
             conditions.append("date_created_gmt > ?")
             params.append(created_after)
         clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        query = ListQuery("orders", clause, tuple(params), "date_created_gmt, id", ("date_created_gmt", "id"))
         with self._connect() as db:
-            total = db.execute(f"SELECT count(*) FROM orders {clause}", params).fetchone()[0]
-            rows = db.execute(
-                f"SELECT * FROM orders {clause} ORDER BY date_created_gmt, id LIMIT ? OFFSET ?",
-                [*params, per_page, (page - 1) * per_page],
-            ).fetchall()
+            rows, total = self._pages.read(db, query, per_page, (page - 1) * per_page)
         return [dict(row) for row in rows], total
 
 
