@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from connectors.base import Page
+from connectors.fixed_width_time import strptime
 from connectors.mapping import FieldMapping
 from schemas import QuarantinedRecord
 from schemas.source_options.legacy import DEFAULT_DATE_FORMATS, DEFAULT_DATETIME_FORMATS, LegacyOptions
@@ -32,7 +33,7 @@ def _date_in(text: str, formats: tuple[str, ...]) -> date | None:
     same few ten thousand days over a whole customer base."""
     for fmt in formats:
         try:
-            return datetime.strptime(text, fmt).date()
+            return strptime(text, fmt).date()
         except ValueError:
             continue
     return None
@@ -146,7 +147,7 @@ class LegacyValues:
     def _strptime_any(self, column: str, text: str) -> datetime:
         for fmt in self.datetime_formats:
             try:
-                return datetime.strptime(text, fmt)
+                return strptime(text, fmt)
             except ValueError:
                 continue
         try:

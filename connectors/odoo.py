@@ -29,11 +29,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from connectors.base import ConnectorError, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
+from connectors.fixed_width_time import strptime
 from connectors.http import build_session, checked_request, json_body, session_settings
 from connectors.push_values import desired_values
 from schemas import QuarantinedRecord, SourceConfig
@@ -72,7 +72,7 @@ class Position:
             version, write_date, last_id = cursor.split("|")
             if version != CURSOR_VERSION:
                 raise ValueError(f"unknown cursor version {version!r}")
-            datetime.strptime(write_date, ODOO_DATETIME)
+            strptime(write_date, ODOO_DATETIME)
             return cls(write_date, int(last_id))
         except ValueError as exc:
             expected = f"'{CURSOR_VERSION}|YYYY-MM-DD HH:MM:SS|<id>' or none for a full refresh"
@@ -90,7 +90,7 @@ def position_of(row: Any) -> Position | None:
         return None
     try:
         write_date = str(row["write_date"])
-        datetime.strptime(write_date, ODOO_DATETIME)
+        strptime(write_date, ODOO_DATETIME)
         record_id = row["id"]
         if not isinstance(record_id, int) or isinstance(record_id, bool):
             return None

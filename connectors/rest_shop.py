@@ -50,6 +50,7 @@ from requests_oauthlib import OAuth1
 
 from connectors.base import ConnectorError, OrderPage, Page, PushResult, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
+from connectors.fixed_width_time import strptime
 from connectors.http import (
     HubSession,
     ThreadSessions,
@@ -93,7 +94,7 @@ class Watermark:
             version, modified, last_id = cursor.split("|")
             if version != ORDER_CURSOR_VERSION:
                 raise ValueError(f"unknown cursor version {version!r}")
-            return cls(datetime.strptime(modified, GMT_FORMAT), int(last_id))
+            return cls(strptime(modified, GMT_FORMAT), int(last_id))
         except ValueError as exc:
             expected = f"'{ORDER_CURSOR_VERSION}|YYYY-MM-DDTHH:MM:SS|<id>' or none for a full refresh"
             raise ValueError(f"invalid cursor {cursor!r} ({exc}); expected {expected}") from None
@@ -350,7 +351,7 @@ class WebShopConnector(SourceConnector):
             out = OrderPage(cursor=cursor)
             for row in batch:
                 try:
-                    created = datetime.strptime(str(row["date_created_gmt"]), GMT_FORMAT)
+                    created = strptime(str(row["date_created_gmt"]), GMT_FORMAT)
                     key = Watermark(created, int(row["id"]))
                     if position is not None and not is_after(key, position):
                         continue

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connectors.fixed_width_time import strptime
+
 CURSOR_VERSION = "scan2"
 #: The cursor before the completion time was kept (``scan1|<page>``): read, never written.
 OLD_CURSOR_VERSION = "scan1"
@@ -70,7 +72,7 @@ class ScanCursor:
 
 
 def _parse_stamp(stamp: str) -> datetime:
-    return datetime.strptime(stamp, STAMP_FORMAT).replace(tzinfo=UTC)
+    return strptime(stamp, STAMP_FORMAT).replace(tzinfo=UTC)
 
 
 def next_scan_due(position: ScanCursor, every: timedelta | None, now: datetime) -> datetime | None:

@@ -42,6 +42,7 @@ import requests
 
 from connectors.base import ConnectorError, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials
+from connectors.fixed_width_time import strptime
 from connectors.http import (
     build_session,
     check_status,
@@ -85,7 +86,7 @@ class RunState:
             version, since, started, page_info = cursor.split("|")
             if version not in CURSOR_VERSIONS:
                 raise ValueError(f"unknown cursor version {version!r}")
-            parse = lambda text: datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC) if text else None  # noqa: E731
+            parse = lambda text: strptime(text, TIME_FORMAT).replace(tzinfo=UTC) if text else None  # noqa: E731
             if version != cls.VERSION:
                 return cls(parse(since))
             state = cls(parse(since), parse(started), page_info or None)
