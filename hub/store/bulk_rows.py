@@ -26,6 +26,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import UpdateBase
 
 from hub import json_codec
+from hub.store.table_statistics import note_copied
 
 Process = Callable[[Any], Any]
 
@@ -57,7 +58,10 @@ def execute_rows(session: Session, statement: UpdateBase, rows: Sequence[Mapping
         )
         for row in rows
     ]
-    _send(connection, compiled, names, values, _copy_target(connection, statement, compiled, names))
+    copy_into = _copy_target(connection, statement, compiled, names)
+    _send(connection, compiled, names, values, copy_into)
+    if copy_into is not None:  # a table that doubled is analyzed once this commits
+        note_copied(session, copy_into.name, len(values))
 
 
 def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
@@ -76,7 +80,10 @@ def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
     processed = [name for name in names if _processor(compiled, name, dialect) is not None]
     if processed or _defaults(compiled, {}):
         raise ValueError(f"insert_frame: {table.name} needs bind processing or defaults: use execute_rows")
-    _send(connection, compiled, names, frame.select(names).rows(), table if _copies(connection) else None)
+    copy_into = table if _copies(connection) else None
+    _send(connection, compiled, names, frame.select(names).rows(), copy_into)
+    if copy_into is not None:
+        note_copied(session, table.name, frame.height)
 
 
 def _compiled(statement: UpdateBase, dialect: Dialect, keys: list[str]) -> tuple[SQLCompiler, list[str]]:
