@@ -135,10 +135,12 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int, systems_pid: int |
     for step in logged:
         if step.get("finished_at") and step.get("started_at"):
             start, end = step["started_at"], step["finished_at"]
-            span = spans.setdefault(step["step"], [start, end])
+            # a source's orders pulled beside its customers (``hub.pipeline.extract_units``) are extract
+            name, orders = ("extract", " orders") if step["step"] == "extract-orders" else (step["step"], "")
+            span = spans.setdefault(name, [start, end])
             span[:] = [min(span[0], start), max(span[1], end)]
             if step.get("source"):
-                by_source[step["step"]][step["source"]] = round((end - start).total_seconds(), 2)
+                by_source[name][step["source"] + orders] = round((end - start).total_seconds(), 2)
     steps = {name: (end - start).total_seconds() for name, (start, end) in spans.items()}
     shop = summary.extracted.get("webshop", {})
     plan = next((s["stats"] for s in logged if s["step"] == "match-plan"), {})
