@@ -32,6 +32,11 @@ def format_run_summary(
             f"unchanged {st.get('unchanged', 0)}{echoes}), {st.get('quarantined', 0)} quarantined"
         )
         lines += _scan_lines(st)
+    for step in (s for s in steps if s["step"] == "extract-orders"):  # pulled beside the customers
+        if step["status"] == "failed":
+            lines.append(f"  {step['source']:<12} orders FAILED: {step['error']}")
+        else:
+            lines.append(f"  {step['source']:<12} {step['stats'].get('orders', 0):>6} orders")
     for step in (s for s in steps if s["step"] == "match-plan" and s["status"] != "failed"):
         st = step["stats"]
         if st.get("mode") == "full":

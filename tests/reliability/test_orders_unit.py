@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from crmhub.summary import format_run_summary
 from hub.models import OrderRow
 from hub.pipeline import SyncPipeline, extract_units
 from hub.store import HubStore
@@ -30,6 +31,8 @@ def test_orders_are_their_own_extract_unit(hub_config, small_sources):
     assert steps["extract-orders", "webshop"]["stats"] == {"orders": in_shop}
     assert "orders" not in steps["extract", "webshop"]["stats"]  # pulled apart, not twice
     assert summary.extracted["webshop"]["orders"] == in_shop == _staged_orders(pipeline.store)
+    text = format_run_summary(pipeline.store.runlog.run_steps("first"), pipeline.store.runlog.counts())
+    assert f"webshop      {in_shop:>6} orders" in text
 
     shop.faults.fail_next(1000, status=500)  # now the orders (and the customers) fail
     second = pipeline.run(run_id="second")
@@ -38,3 +41,5 @@ def test_orders_are_their_own_extract_unit(hub_config, small_sources):
     steps = {(s["step"], s["source"]): s for s in pipeline.store.runlog.run_steps("second")}
     assert steps["extract-orders", "webshop"]["status"] == "failed"
     assert _staged_orders(pipeline.store) == in_shop  # nothing stored is lost
+    text = format_run_summary(pipeline.store.runlog.run_steps("second"), pipeline.store.runlog.counts())
+    assert "webshop      orders FAILED: " in text
