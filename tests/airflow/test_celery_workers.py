@@ -85,7 +85,10 @@ def test_two_celery_workers_share_the_sync_and_build_the_same_golden_records(pos
     assert {ti["state"] for ti in result.task_instances} == {"success"}, result.table()
     workers = {"worker1", "worker2"}
     assert result.hosts("match_shard") == workers, result.table()
-    assert result.hosts("publish") == workers, result.table()
+    # Each publish runs on whichever worker is free first; four tasks of about a second each may all
+    # land on one worker while the other is still reporting its last task (seen under make test's load,
+    # once the task processes stopped compiling their libraries); bench/celery_sync.py measures the spread.
+    assert result.hosts("publish") and result.hosts("publish") <= workers, result.table()
     assert sorted(result.labels("match_shard")) == [f"shard {n}" for n in range(SHARDS)]
 
     golden_ids, members = _golden_records(url)
