@@ -538,9 +538,9 @@ class SyncPipeline:
         self, step: SourceStep, worth_workers: bool, units: list[str] | None = None
     ) -> list[SourceOutcome]:
         """``step`` for every enabled source (or each of ``units``: ``extract_units``), several at once
-        when ``source_workers`` says so (automatic: one per core when the step is
-        ``worth_workers``): this process takes sources one
-        after another, worker processes take the others once they have started (``hub.source_workers``).
+        when ``source_workers`` says so (automatic: one per core when the step is ``worth_workers``):
+        this process takes sources one after another, worker processes take the others once they have
+        started (``hub.source_workers``).
         A store in memory cannot be shared with workers: there one after another, in this process. A
         failing source does not stop the others.
 
