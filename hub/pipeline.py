@@ -598,8 +598,8 @@ class SourceStep:
         source, of_orders = unit_source(unit)
         if of_orders:
             return pipeline.extract_orders(source, self.run_id, self.full_refresh)
-        apart = has_orders(source, self.config)  # then a unit of their own
-        return pipeline.extract(source, self.run_id, self.full_refresh, orders=not apart)
+        # a source with orders has them as a unit of their own; one without pulls none either way
+        return pipeline.extract(source, self.run_id, self.full_refresh, orders=False)
 
     def __call__(self, source: str) -> dict[str, Any]:
         store = HubStore(self.store_url)
@@ -708,11 +708,6 @@ def extract_units(sources: Iterable[SourceConfig]) -> list[str]:
 def unit_source(unit: str) -> tuple[str, bool]:
     """The source of an extract unit, and whether the unit is its orders."""
     return (unit.removesuffix(ORDERS_UNIT), True) if unit.endswith(ORDERS_UNIT) else (unit, False)
-
-
-def has_orders(source: str, config: HubConfig) -> bool:
-    """Whether ``source``'s orders are a unit of their own in ``crmhub sync``'s extract."""
-    return _has_orders(config.source(source))
 
 
 def _has_orders(source: SourceConfig) -> bool:
