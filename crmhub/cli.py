@@ -129,6 +129,7 @@ def cmd_sources_serve(args: argparse.Namespace) -> int:
         public_host=args.public_host,
         extra=args.all,
         processes=True,  # each system its own interpreter, as real ones are
+        latency=args.latency_ms / 1000,
     )
     tryton = _start_tryton(data_dir / "tryton") if args.tryton else None
     if tryton is not None:
@@ -395,6 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webshop-port", type=int)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
     p.add_argument("--public-host", help="host name the connectors use (default: the bound address)")
+    p.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="each HTTP answer waits this long, as across a WAN (default: none, loopback speed)",
+    )
     p.add_argument(
         "--tryton",
         action="store_true",

@@ -16,7 +16,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from sources.serve import RunningServer, ServerProcess, serve_in_process, serve_in_thread
+from sources.serve import RunningServer, ServerProcess, serve_in_process, serve_in_thread, with_latency
 
 #: system name -> (class path, Airflow connection id used by config/crmhub.yaml)
 SYSTEMS: dict[str, tuple[str, str]] = {
@@ -109,10 +109,12 @@ def start_local_sources(
     public_host: str | None = None,
     extra: bool = False,
     processes: bool = False,
+    latency: float = 0.0,
 ) -> LocalSources:
     """Create, seed (first start only) and serve every local system; return how to reach them.
     ``processes``: each system with a server gets a process of its own (``sources.serve``), else a
-    thread of this one (tests look into the systems)."""
+    thread of this one (tests look into the systems). ``latency``: seconds each HTTP answer waits, as
+    over a WAN (``sources.serve.with_latency``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     ports = {**{name: 0 for name in ALL_SYSTEMS}, **(ports or {})}
     marker = data_dir / "seeded.json"
@@ -130,7 +132,7 @@ def start_local_sources(
         base_url = None
         if app is not None:
             serve = serve_in_process if processes else serve_in_thread
-            local.servers[name] = serve(app, port=ports[name], host=host)
+            local.servers[name] = serve(with_latency(app, latency), port=ports[name], host=host)
             base_url = f"http://{public_host or host}:{local.servers[name].port}"
         local.connections[ALL_SYSTEMS[name][1]] = system.connection(base_url)
     return local

@@ -11,6 +11,7 @@ push kept that process busy.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import threading
@@ -21,6 +22,22 @@ from multiprocessing.process import BaseProcess
 import uvicorn
 
 from crmhub.loopback import free_port, wait_for_port
+
+
+def with_latency(app, seconds: float):
+    """``app`` answering each HTTP request ``seconds`` late, as a system across a WAN does (a SAP ERP
+    over a VPN, a hosted shop): without it, loopback answers in microseconds, and timing that only
+    happens on a real network (a worker still busy when work is handed out, a chunk still in flight)
+    is never seen. The wait is asynchronous: requests in flight still overlap."""
+    if seconds <= 0:
+        return app
+
+    async def late(scope, receive, send):
+        if scope["type"] == "http":
+            await asyncio.sleep(seconds)
+        await app(scope, receive, send)
+
+    return late
 
 
 @dataclass
