@@ -20,6 +20,7 @@ from hub.models import (
     GoldenRecordRow,
     MatchModelRow,
     MatchPairRow,
+    MatchPlanCluster,
     MatchPlanPair,
     MatchPlanRow,
     OrderRow,
@@ -49,6 +50,7 @@ def _delete_by_key(session: Session, keys: list[RecordKey]) -> None:
             (SearchKeyRow, SearchKeyRow.source_system, SearchKeyRow.source_id),
             (OrderRow, OrderRow.source_system, OrderRow.customer_source_id),
             (MatchPlanRow, MatchPlanRow.source_system, MatchPlanRow.source_id),
+            (MatchPlanCluster, MatchPlanCluster.source_system, MatchPlanCluster.source_id),
         ):
             session.execute(delete(model).where(_key_in(system, source_id, chunk)))
         # scored pairs, also those an unfinished (failed, interrupted) run keeps until it is replaced

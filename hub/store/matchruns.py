@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, bindparam, func, literal, select
+from sqlalchemy import Table, func, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.models import MatchModelRow, MatchPlanPair, MatchPlanRow, MatchPlanRun, core_table
-from hub.store.bulk_rows import execute_rows
+from hub.models import MatchModelRow, MatchPlanCluster, MatchPlanPair, MatchPlanRow, MatchPlanRun, core_table
+from hub.store.bulk_rows import execute_rows, insert_frame
 from hub.store.common import Repository
 from schemas import RecordKey
 
@@ -48,8 +48,7 @@ class MatchRunRepository(Repository):
             columns = rows.select("source_system", "source_id", "shard").with_columns(
                 run_id=pl.lit(plan.run_id, dtype=pl.Utf8)
             )
-            for start in range(0, columns.height, 5000):
-                session.execute(core_table(MatchPlanRow).insert(), columns.slice(start, 5000).to_dicts())
+            insert_frame(session, core_table(MatchPlanRow), columns)
 
     def plan(self, run_id: str) -> MatchPlanRun | None:
         with self.sessions() as session:
@@ -65,27 +64,20 @@ class MatchRunRepository(Repository):
         """One shard's clusters and pairs; a retried shard replaces what an earlier attempt wrote.
         The pairs come in chunks (``MatchResult.pair_rows``), each written as it comes, so that a
         million records' pairs never exist as Python objects all at once; returns how many."""
-        table = core_table(MatchPlanRow)
         written = 0
         with self.sessions.begin() as session:
-            session.execute(
-                core_table(MatchPlanPair)
-                .delete()
-                .where(MatchPlanPair.run_id == run_id, MatchPlanPair.shard == shard)
-            )
-            if clusters:  # one executemany straight to the driver (``bulk_rows``), not an UPDATE per record
-                execute_rows(
-                    session,
-                    table.update().where(
-                        table.c.run_id == bindparam("b_run"),
-                        table.c.source_system == bindparam("b_system"),
-                        table.c.source_id == bindparam("b_id"),
-                    ),
-                    [
-                        {"b_run": run_id, "b_system": k.source_system, "b_id": k.source_id, "cluster": label}
-                        for k, label in clusters.items()
-                    ],
-                )
+            for model in (MatchPlanPair, MatchPlanCluster):
+                table = core_table(model)
+                session.execute(table.delete().where(table.c.run_id == run_id, table.c.shard == shard))
+            labels = pl.DataFrame(  # inserted as columns (COPY on PostgreSQL), no dict per record
+                {
+                    "source_system": [key.source_system for key in clusters],
+                    "source_id": [key.source_id for key in clusters],
+                    "cluster": list(clusters.values()),
+                },
+                schema={"source_system": pl.Utf8, "source_id": pl.Utf8, "cluster": pl.Utf8},
+            ).with_columns(run_id=pl.lit(run_id, dtype=pl.Utf8), shard=pl.lit(shard, dtype=pl.Int64))
+            insert_frame(session, core_table(MatchPlanCluster), labels)
             insert_pairs = core_table(MatchPlanPair).insert()
             for pairs in pair_chunks:  # each chunk straight to the driver (``bulk_rows``)
                 for start in range(0, len(pairs), 5000):
@@ -102,8 +94,15 @@ class MatchRunRepository(Repository):
         clusters: dict[str, list[RecordKey]] = {}
         keys: set[RecordKey] = set()
         missing: set[int] = set()
-        table = core_table(MatchPlanRow)
-        columns = select(table.c.source_system, table.c.source_id, table.c.shard, table.c.cluster)
+        table, labels = core_table(MatchPlanRow), core_table(MatchPlanCluster)
+        labelled = table.outerjoin(
+            labels,
+            (labels.c.run_id == table.c.run_id)
+            & (labels.c.source_system == table.c.source_system)
+            & (labels.c.source_id == table.c.source_id),
+        )
+        columns = select(table.c.source_system, table.c.source_id, table.c.shard, labels.c.cluster)
+        columns = columns.select_from(labelled)
         with self.sessions() as session:
             mine = columns.where(table.c.run_id == run_id).order_by(table.c.source_system, table.c.source_id)
             for system, source_id, shard, cluster in session.execute(mine):
@@ -125,7 +124,7 @@ class MatchRunRepository(Repository):
 
     @staticmethod
     def _drop_plan(session: Session, run_id: str) -> None:
-        for model in (MatchPlanRow, MatchPlanPair, MatchPlanRun):
+        for model in (MatchPlanRow, MatchPlanCluster, MatchPlanPair, MatchPlanRun):
             session.execute(core_table(model).delete().where(core_table(model).c.run_id == run_id))
 
 
