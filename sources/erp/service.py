@@ -155,6 +155,7 @@ class CustomerService:
         results = []
         each_checked = not self.description.is_valid(request)
         with self.store.bulk() as batch:
+            batch.read([kunnr for node in request if (kunnr := node.findtext(f"{{{NAMESPACE}}}KUNNR"))])
             for index, node in enumerate(request):
                 kunnr = node.findtext(f"{{{NAMESPACE}}}KUNNR")
                 try:

@@ -76,21 +76,25 @@ def test_one_bulk_call_writes_each_customer_as_its_own_upsert_would(erp):
     """UpsertCustomers commits once per call; inside it each customer still sees the ones before it
     and gets its own strictly later change stamp, and a refused one leaves nothing behind."""
     service = CustomerService(erp.system.store, erp.system.description)
+    erp.system.store.block("0000001003", anonymize=False)
     request = E.UpsertCustomers(
         E.customer(E.KTOKD("ZPER"), E.ZZ_GOLDEN_ID("no-name")),  # new without NAME1: refused
         E.customer(E.KUNNR("0000001001"), E.ZZ_GOLDEN_ID("G-A")),
         E.customer(E.KUNNR("0000001001"), E.ZZ_GOLDEN_ID("G-A")),  # the same again: no change
+        E.customer(E.KUNNR("0000001003"), E.ZZ_GOLDEN_ID("G-C")),  # blocked: refused
         E.customer(E.KUNNR("0000001002"), E.ZZ_GOLDEN_ID("G-B")),
     )
     count = erp.system.store.count()
+    latest_before = erp.system.store.list_changed(None, None, count)[-1]["CHANGED_AT"]
     answer = etree.fromstring(service.handle(request))  # the reply payload, as XML text
     results = [(r.findtext("{*}status"), r.findtext("{*}code"), r.findtext("{*}changed")) for r in answer]
     assert results == [("ERROR", "MISSING_FIELD", None), ("OK", None, "true"), ("OK", None, "false"),
-                       ("OK", None, "true")]
+                       ("ERROR", "CUSTOMER_BLOCKED", None), ("OK", None, "true")]
     assert erp.system.store.count() == count
     first, second = (erp.system.store.get(n) for n in ("1001", "1002"))
     assert (first["ZZ_GOLDEN_ID"], second["ZZ_GOLDEN_ID"]) == ("G-A", "G-B")
-    assert first["CHANGED_AT"] < second["CHANGED_AT"]
+    assert latest_before < first["CHANGED_AT"] < second["CHANGED_AT"]
+    assert erp.system.store.get("1003").get("ZZ_GOLDEN_ID") is None
     asked = ("0000001002", "0000009999", "0000001001")
     found = etree.fromstring(service.handle(E.GetCustomers(*(E.KUNNR(n) for n in asked))))
     assert [c.findtext("{*}ZZ_GOLDEN_ID") for c in found.iterfind("{*}customer")] == ["G-B", "G-A"]

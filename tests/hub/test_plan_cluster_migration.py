@@ -26,8 +26,8 @@ def _labels_in_plan(url: str) -> list[tuple[str, str, int, str | None]]:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            query = "SELECT source_system, source_id, shard, cluster FROM match_plan ORDER BY shard, source_id"
-            return [tuple(row) for row in connection.execute(text(query))]
+            query = text("SELECT source_system, source_id, shard, cluster FROM match_plan ORDER BY 3, 2")
+            return [tuple(row) for row in connection.execute(query)]
     finally:
         engine.dispose()
 
