@@ -215,7 +215,7 @@ class _KnownRows:
 
     def wrote(self, values: Mapping[str, str | None]) -> None:
         kunnr = str(values["KUNNR"])
-        self.rows[kunnr] = values
+        self.rows[kunnr] = {**values, "CVP_XBLCK": None}  # the row as stored: a REPLACE clears the block
         if self._latest is None or str(values["CHANGED_AT"]) > self._latest:
             self._latest = str(values["CHANGED_AT"])
         if self._highest is not None and kunnr.isdigit():

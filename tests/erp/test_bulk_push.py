@@ -10,6 +10,7 @@ from lxml import etree
 from connectors.base import ConnectorError, PushUpdate
 from sources.erp.service import CustomerService, E
 from sources.erp.soap import SoapFault
+from sources.erp.store import CustomerStore
 
 LONG_TAX_ID = "BG 831 826 092 0001"  # 19 characters, STCD1 takes 16
 
@@ -99,3 +100,17 @@ def test_one_bulk_call_writes_each_customer_as_its_own_upsert_would(erp):
     found = etree.fromstring(service.handle(E.GetCustomers(*(E.KUNNR(n) for n in asked))))
     assert [c.findtext("{*}ZZ_GOLDEN_ID") for c in found.iterfind("{*}customer")] == ["G-B", "G-A"]
     assert [m.findtext("{*}code") for m in found.iterfind("{*}missing")] == ["CUSTOMER_NOT_FOUND"]
+
+
+def test_new_customers_in_one_bulk_call_get_the_next_numbers(tmp_path):
+    """Inside one unit of work the store remembers what it wrote: each new customer gets the number
+    after the one before, a written customer reads back as written, with no block."""
+    store = CustomerStore(tmp_path / "erp.db")
+    store.upsert("0000200000", {"KTOKD": "ZPER", "NAME1": "Before"})
+    with store.bulk() as batch:
+        first = batch.upsert(None, {"KTOKD": "ZPER", "NAME1": "First"}).customer
+        second = batch.upsert(None, {"KTOKD": "ZPER", "NAME1": "Second"}).customer
+        assert batch.get(first["KUNNR"]) == first and not batch.is_blocked(first["KUNNR"])
+    assert (first["KUNNR"], second["KUNNR"]) == ("0000200001", "0000200002")
+    assert first["CHANGED_AT"] < second["CHANGED_AT"]
+    assert store.get("200002")["NAME1"] == "Second"
