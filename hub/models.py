@@ -367,12 +367,9 @@ class MatchPlanRun(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class MatchPlanRow(Base):
-    """A record in a planned run: its shard (-1: deleted, only its golden record is rebuilt); once its
-    shard ran, its cluster label is a ``MatchPlanCluster``."""
-
-    __tablename__ = "match_plan"
-    __table_args__ = (Index("ix_match_plan_shard", "run_id", "shard"),)
+class PlannedRecordColumns:
+    """A record of a planned run and its shard (-1: deleted, only its golden record is rebuilt), the
+    key of ``match_plan`` and ``match_plan_clusters``."""
 
     run_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -380,7 +377,14 @@ class MatchPlanRow(Base):
     shard: Mapped[int] = mapped_column(Integer)
 
 
-class MatchPlanCluster(Base):
+class MatchPlanRow(PlannedRecordColumns, Base):
+    """A record in a planned run; once its shard ran, its cluster label is a ``MatchPlanCluster``."""
+
+    __tablename__ = "match_plan"
+    __table_args__ = (Index("ix_match_plan_shard", "run_id", "shard"),)
+
+
+class MatchPlanCluster(PlannedRecordColumns, Base):
     """A planned record's cluster label, as its shard reported it: rows of their own, inserted (a
     ``COPY`` on PostgreSQL), where an UPDATE of every planned row wrote each row again and its two
     indexes with it (a million records' shard spent about 25 s on that)."""
@@ -388,10 +392,6 @@ class MatchPlanCluster(Base):
     __tablename__ = "match_plan_clusters"
     __table_args__ = (Index("ix_match_plan_clusters_shard", "run_id", "shard"),)
 
-    run_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
-    source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    shard: Mapped[int] = mapped_column(Integer)
     cluster: Mapped[str] = mapped_column(String(64))
 
 
