@@ -34,10 +34,15 @@ RECORD_TYPES = {group: record_type for record_type, group in ACCOUNT_GROUPS.item
 _KUNNR = re.compile(r"[0-9]{1,10}")
 
 
+def is_customer_number(value: str) -> bool:
+    """Whether ``customer_number`` takes ``value``."""
+    return _KUNNR.fullmatch(str(value).strip()) is not None
+
+
 def customer_number(value: str) -> str:
     """SAP's customer number: up to 10 digits, zero-padded to 10 (``4711`` -> ``0000004711``)."""
     text = str(value).strip()
-    if not _KUNNR.fullmatch(text):
+    if not is_customer_number(text):
         raise ValueError(f"ERP customer number must be 1-10 digits, got {value!r}")
     return text.zfill(10)
 

@@ -22,6 +22,7 @@ from sources.erp.fields import (
     WRITABLE_FIELDS,
     change_stamp,
     customer_number,
+    is_customer_number,
     parse_stamp,
     split_stamp,
 )
@@ -231,8 +232,9 @@ class CustomerBatch:
         self.known = _KnownRows(db)
 
     def read(self, kunnrs: Sequence[str]) -> None:
-        """Read the customers ``kunnrs`` in one query, before a bulk call works through them."""
-        self.known.read([customer_number(k) for k in kunnrs])
+        """Read the customers ``kunnrs`` in one query, before a bulk call works through them (one that
+        is no customer number is left to its own upsert, which refuses it)."""
+        self.known.read([customer_number(k) for k in kunnrs if is_customer_number(k)])
 
     def get(self, kunnr: str) -> dict[str, str | None] | None:
         row = self.known.row(customer_number(kunnr))

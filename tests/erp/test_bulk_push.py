@@ -114,3 +114,15 @@ def test_new_customers_in_one_bulk_call_get_the_next_numbers(tmp_path):
     assert (first["KUNNR"], second["KUNNR"]) == ("0000200001", "0000200002")
     assert first["CHANGED_AT"] < second["CHANGED_AT"]
     assert store.get("200002")["NAME1"] == "Second"
+
+
+def test_a_customer_number_that_is_none_fails_alone_in_a_bulk_call(erp):
+    service = CustomerService(erp.system.store, erp.system.description)
+    request = E.UpsertCustomers(
+        E.customer(E.KUNNR("0000001001"), E.ZZ_GOLDEN_ID("G-A")),
+        E.customer(E.KUNNR("10-01"), E.ZZ_GOLDEN_ID("G-X")),
+        E.customer(E.KUNNR("0000001002"), E.ZZ_GOLDEN_ID("G-B")),
+    )
+    answer = etree.fromstring(service.handle(request))
+    assert [r.findtext("{*}status") for r in answer] == ["OK", "ERROR", "OK"]
+    assert [erp.system.store.get(n)["ZZ_GOLDEN_ID"] for n in ("1001", "1002")] == ["G-A", "G-B"]
