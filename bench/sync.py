@@ -9,7 +9,7 @@ bounds the run), how many records were re-matched and pushed, and the hub's peak
 and the processes it starts: ``PeakRSS``)::
 
     .venv/bin/python -m bench.sync --records 20000 [--url postgresql+psycopg://...] [--in-process]
-        [--webhooks] [--source-workers N]
+        [--webhooks] [--source-workers N] [--latency-ms MS]
 
 The local systems run on the same 2 cores as the hub, as ``crmhub sources serve``, each system with a
 server in a process of its own (a real ERP or shop is never a thread of the hub, nor of each other);
@@ -27,6 +27,10 @@ run's push is announced after the receiver has stopped: the shop logs those deli
 
 ``--source-workers N``: how many sources are extracted and published at once (``source_workers``;
 default one per core, 1 = one after another).
+
+``--latency-ms MS``: the ERP and the shop answer each request MS late, as across a WAN (``crmhub
+sources serve --latency-ms``): on loopback an answer takes microseconds, so the benchmark alone never
+shows whether the connectors keep enough requests in flight for a system far away.
 
 The numbers for the README come from this command; nothing here is a test.
 """
@@ -74,13 +78,15 @@ def _config(url: str, webhooks: bool = False, source_workers: int | None = None)
 
 
 @contextmanager
-def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[int | None]:
+def local_systems(
+    data_dir: Path, records: int, in_process: bool, latency_ms: float = 0.0
+) -> Iterator[int | None]:
     """The local systems seeded with ``records`` customers (seed 7), their connections in ``os.environ``;
     yields their process's id (``None``: they are threads of this process)."""
     if in_process:
         from sources.run import start_local_sources  # see ``run``: not in every worker's import
 
-        local = start_local_sources(data_dir, records=records, seed=7)
+        local = start_local_sources(data_dir, records=records, seed=7, latency=latency_ms / 1000)
         os.environ.update(local.env())
         try:
             yield None
@@ -89,7 +95,8 @@ def local_systems(data_dir: Path, records: int, in_process: bool) -> Iterator[in
         return
     ports = {"--erp-port": free_port(), "--webshop-port": free_port()}
     command = [sys.executable, "-m", "crmhub.cli", "sources", "serve", "--data-dir", str(data_dir),
-               "--records", str(records), "--seed", "7", *(str(x) for kv in ports.items() for x in kv)]
+               "--records", str(records), "--seed", "7", "--latency-ms", str(latency_ms),
+               *(str(x) for kv in ports.items() for x in kv)]
     server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
     try:
         for port in ports.values():  # seeding comes first: ~1 ms a record on an idle machine
@@ -181,6 +188,7 @@ def run(
     in_process: bool = False,
     webhooks: bool = False,
     source_workers: int | None = None,
+    latency_ms: float = 0.0,
 ) -> list[dict[str, Any]]:
     # imported here, not at the top: the sync's worker processes import this module again as their
     # main (``python -m bench.sync``); the local systems' web stack cost each of them 0.7 s of CPU that
@@ -188,7 +196,7 @@ def run(
     from bench.shop_webhooks import change_customers, receiving_webhooks, wait_for_announcements
 
     data_dir = workdir / "sources"
-    with local_systems(data_dir, records, in_process) as systems_pid:
+    with local_systems(data_dir, records, in_process, latency_ms) as systems_pid:
         store_url = url or f"sqlite:///{workdir / 'hub.db'}"
         config = _config(store_url, webhooks, source_workers)
         pipeline = SyncPipeline(config, HubStore(store_url, upgrade=True))
@@ -214,10 +222,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="the shop's customer.* webhooks to the hub, full_scan_every_seconds set")
     parser.add_argument("--source-workers", type=int,
                         help="sources extracted/published at once (default: one per core)")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="the ERP and the shop answer this late, as across a WAN (default: none)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="crmhub-sync-bench-") as tmp:
-        rows = run(args.records, args.url, Path(tmp), args.in_process, args.webhooks, args.source_workers)
+        rows = run(args.records, args.url, Path(tmp), args.in_process, args.webhooks, args.source_workers,
+                   args.latency_ms)
     backend = (args.url or "sqlite").split(":")[0] + (" + webhooks" if args.webhooks else "")
+    backend += f", answers {args.latency_ms:g} ms late" if args.latency_ms else ""
     print("| records | store | run | s | records/s | steps (s) | extract by source (s) | "
           "publish by source (s) | CPU s hub + systems | web shop | re-matched | pushed | failed | peak MB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")

@@ -1,4 +1,5 @@
-"""Batch calls of a push kept in flight a few at once, their results in batch order.
+"""Calls kept in flight a few at once, their results in order: a push's batch calls, and a read's
+numbered pages (:func:`numbered_pages`).
 
 A push that reads and writes 100 records a round trip spends most of its time waiting: while the hub
 builds and parses one batch's XML or JSON, the system (another process, usually another machine)
@@ -53,5 +54,41 @@ def in_chunk_order(
             due.append(pool.submit(call, chunk))
         while due:
             yield due.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def numbered_pages(
+    fetch: Callable[[int], Result], first: int, last_of: Callable[[Result], int | None], limit: int,
+    name: str = "pages",
+) -> Iterator[tuple[int, Result]]:
+    """``(page, fetch(page))`` for page ``first`` and on, in page order, with up to ``limit`` requests
+    in flight: the pages after one are requested as soon as an answer has named the last page
+    (``last_of``), never past it. Without such an answer a page is requested only once the one before
+    has been taken, as in a plain loop. The caller ends the read by leaving the loop (a short page);
+    the requests in flight are then waited for and dropped, and none is sent after.
+
+    An answer that names a later last page (the list grew meanwhile) moves the end; one that names an
+    earlier one (it shrank) ends the requests there. A failed request raises when its page is due."""
+    if limit <= 1:
+        page = first
+        while True:
+            yield page, fetch(page)
+            page += 1
+    pool = ThreadPoolExecutor(limit, thread_name_prefix=name)
+    due: deque[tuple[int, Future[Result]]] = deque([(first, pool.submit(fetch, first))])
+    requested, last = first, None
+    try:
+        while due:
+            page, answer = due[0][0], due.popleft()[1].result()
+            named = last_of(answer)
+            last = named if named is not None else last
+            yield page, answer
+            if not due and (last is None or requested >= last):  # nothing ahead: the next, as a loop would
+                requested += 1
+                due.append((requested, pool.submit(fetch, requested)))
+            while last is not None and requested < last and len(due) < limit:
+                requested += 1
+                due.append((requested, pool.submit(fetch, requested)))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

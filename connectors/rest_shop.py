@@ -60,7 +60,7 @@ from connectors.http import (
     json_body,
     session_settings,
 )
-from connectors.in_flight import chunked, in_chunk_order
+from connectors.in_flight import chunked, in_chunk_order, numbered_pages
 from connectors.mapping import get_path
 from connectors.shop_scan import STAMP_FORMAT, ScanCursor, missing_webhooks, next_scan_due
 from schemas import OrderRecord, QuarantinedRecord, SourceConfig
@@ -192,21 +192,21 @@ class WebShopConnector(SourceConnector):
     def _scan(self, position: ScanCursor) -> Iterator[Page]:
         """Every customer in id order from the cursor's page; the last page's cursor records that a
         complete scan finished now."""
-        page = position.page
-        while True:
+        def fetch(page: int) -> requests.Response:
             params = {"page": page, "per_page": self.per_page, "orderby": "id", "order": "asc"}
-            response = self._request("GET", "pull", "/customers", params=params, page=page)
+            return self._request("GET", "pull", "/customers", params=params, page=page)
+
+        for page, response in self._numbered_pages(fetch, position.page, "scan"):
             rows = json_body(self.name, "pull", response.url, response, where=f"page {page} ")
             if not isinstance(rows, list):
                 raise ConnectorError(self.name, "pull", f"page {page}: expected a JSON list of "
                                      f"customers, got {type(rows).__name__}")
-            pages = response.headers.get("X-WP-TotalPages", "")
-            last = len(rows) < self.per_page or (pages.isdigit() and page >= int(pages))
+            pages = total_pages(response)
+            last = len(rows) < self.per_page or (pages is not None and page >= pages)
             after = position.finished(self.clock()) if last else position.next_page(page + 1)
             yield self._page(rows, after.encode())
             if last:
                 return
-            page += 1
 
     def _announced(self, ids: Sequence[str], cursor: str) -> Iterator[Page]:
         """Customers a webhook announced, by id, 100 a request; the scan's position stays ``cursor``.
@@ -340,12 +340,15 @@ class WebShopConnector(SourceConnector):
         what is at or before the (created, id) position of the cursor — ties are never lost.
         """
         position = Watermark.decode(cursor) if cursor else None
-        page = 1
-        while True:
-            params: dict[str, Any] = {"page": page, "per_page": self.per_page}
-            if position is not None:
-                params["after"] = (position.modified - timedelta(seconds=1)).strftime(GMT_FORMAT)
-            batch = self._get("orders", "/orders", params, page=page)
+        params: dict[str, Any] = {"per_page": self.per_page}
+        if position is not None:
+            params["after"] = (position.modified - timedelta(seconds=1)).strftime(GMT_FORMAT)
+
+        def fetch(page: int) -> requests.Response:
+            return self._request("GET", "orders", "/orders", params={**params, "page": page}, page=page)
+
+        for page, response in self._numbered_pages(fetch, 1, "orders"):
+            batch = json_body(self.name, "orders", response.url, response, where=f"page {page} ")
             if not isinstance(batch, list):
                 raise ConnectorError(self.name, "orders", f"page {page}: expected a JSON list")
             out = OrderPage(cursor=cursor)
@@ -367,9 +370,9 @@ class WebShopConnector(SourceConnector):
                     continue
                 out.cursor = cursor = key.encode()
             yield out
-            if len(batch) < self.per_page:
+            pages = total_pages(response)
+            if len(batch) < self.per_page or (pages is not None and page >= pages):
                 return
-            page += 1
 
     def orders(self, source_id: str) -> list[dict[str, Any]]:
         """All orders of one customer (``GET /orders?customer=ID``), page by page."""
@@ -387,6 +390,15 @@ class WebShopConnector(SourceConnector):
 
     # -- HTTP ------------------------------------------------------------------------------------
 
+    def _numbered_pages(
+        self, fetch: Callable[[int], requests.Response], first: int, what: str
+    ) -> Iterator[tuple[int, requests.Response]]:
+        """The pages from ``first`` on, option ``page_concurrency`` requests in flight once an answer
+        has counted the pages (``X-WP-TotalPages``): across a WAN each page was a round trip the hub
+        waited for (a no-change re-sync of 27,500 customers took 18 s at 50 ms per answer)."""
+        limit = self.options.page_concurrency
+        return numbered_pages(fetch, first, total_pages, limit, f"{self.name}-{what}")
+
     def _get(self, operation: str, path: str, params: Mapping[str, Any] | None = None, *,
              page: int | None = None, record_id: str | None = None) -> Any:
         response = self._request("GET", operation, path, params=params, page=page, record_id=record_id)
@@ -401,6 +413,12 @@ class WebShopConnector(SourceConnector):
         return checked_request(self.name, operation, what,
                                lambda: self.session.request(method, self.base_url + path, **kwargs),
                                where=where, record_id=record_id, message=error_message)
+
+
+def total_pages(response: requests.Response) -> int | None:
+    """The pages the shop counts for the list (``X-WP-TotalPages``), ``None`` when it does not say."""
+    pages = response.headers.get("X-WP-TotalPages", "")
+    return int(pages) if pages.isdigit() else None
 
 
 def scan_note(position: ScanCursor, due: datetime | None) -> str:

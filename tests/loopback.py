@@ -30,13 +30,14 @@ class InFlight:
 
     def __init__(self, app: Any, latency: float = 0.0):
         self.app, self.latency = app, latency
-        self.now = self.peak = 0  # changed on the server's event loop only
+        self.now = self.peak = self.calls = 0  # changed on the server's event loop only
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         self.now += 1
+        self.calls += 1
         self.peak = max(self.peak, self.now)
         answered = False
 

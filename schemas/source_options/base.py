@@ -78,6 +78,20 @@ class PushFieldsOption(SourceOptions):
     )
 
 
+class PageConcurrencyOption(SourceOptions):
+    """For connectors that read numbered pages whose count the first answer gives (WooCommerce's
+    ``X-WP-TotalPages``): the next pages are requested while one is staged, instead of one request
+    per round trip -- across a WAN the round trips, not the hub, were most of a scan."""
+
+    page_concurrency: int = Field(
+        4,
+        ge=1,
+        le=8,
+        description="page requests of a read in flight at once, at most 8, never past the last page the "
+        "system counts; 1 = one after another",
+    )
+
+
 class PushConcurrencyOption(SourceOptions):
     """For connectors that push in batches (:mod:`connectors.in_flight`): the hub prepares one batch
     while the system writes another, instead of taking turns."""

@@ -6,10 +6,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from schemas.source_options.base import PushConcurrencyOption, PushFieldsOption, RetryOptions
+from schemas.source_options.base import (
+    PageConcurrencyOption,
+    PushConcurrencyOption,
+    PushFieldsOption,
+    RetryOptions,
+)
 
 
-class WebShopOptions(RetryOptions, PushFieldsOption, PushConcurrencyOption):
+class WebShopOptions(RetryOptions, PushFieldsOption, PushConcurrencyOption, PageConcurrencyOption):
     """``kind: woocommerce`` / ``rest_shop`` (:mod:`connectors.rest_shop`)."""
 
     api_path: str = Field(

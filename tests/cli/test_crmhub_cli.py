@@ -77,8 +77,8 @@ def test_a_misspelt_option_fails_sync_before_any_work_naming_source_and_key(tmp_
     assert result.stderr == (
         f"crmhub: invalid configuration {path}:\n"
         "  source 'webshop': unknown option 'rate_limt' (did you mean 'rate_limit'? "
-        "allowed: api_path, backoff, full_scan_every_seconds, push_concurrency, push_fields, rate_limit, "
-        "retries, timeout)\n"
+        "allowed: api_path, backoff, full_scan_every_seconds, page_concurrency, push_concurrency, "
+        "push_fields, rate_limit, retries, timeout)\n"
     )
     assert result.stdout == ""
     assert not database.exists()  # nothing pulled, not even the store created

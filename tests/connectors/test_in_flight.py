@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from connectors.in_flight import chunked, in_chunk_order
+from connectors.in_flight import chunked, in_chunk_order, numbered_pages
 
 
 class Tracker:
@@ -103,3 +103,68 @@ def test_one_at_a_time_is_a_plain_loop_on_the_calling_thread():
 def test_chunked_slices_in_order():
     assert chunked(list(range(7)), 3) == [[0, 1, 2], [3, 4, 5], [6]]
     assert chunked([], 3) == []
+
+
+class Pages:
+    """A list of ``count`` numbered pages (page 0 answers the count), each answered ``delay`` late,
+    counting the requests it answers at once; a page after the count answers ``None``."""
+
+    def __init__(self, count: int, delay: float = 0.05, fail: int | None = None) -> None:
+        self.count, self.delay, self.fail = count, delay, fail
+        self.tracker = Tracker()
+        self.asked: list[int] = []
+
+    def fetch(self, page: int) -> tuple[int, int] | None:
+        self.tracker.enter()
+        try:
+            with self.tracker.lock:
+                self.asked.append(page)
+            time.sleep(self.delay)
+            if page == self.fail:
+                raise ValueError(f"page {page} failed")
+            return (page, self.count) if page <= self.count else None
+        finally:
+            self.tracker.leave(page)
+
+    @staticmethod
+    def last_of(answer: tuple[int, int] | None) -> int | None:
+        return answer[1] if answer else None
+
+
+def _read(pages: Pages, limit: int, first: int = 1) -> list[int]:
+    """The pages a reader takes, stopping at the last one, as a shop's scan does."""
+    taken = []
+    for page, answer in numbered_pages(pages.fetch, first, pages.last_of, limit):
+        assert answer is not None and answer[0] == page
+        taken.append(page)
+        if page >= answer[1]:
+            break
+    return taken
+
+
+@pytest.mark.parametrize("limit", [1, 2, 4])
+def test_numbered_pages_come_in_order_and_never_past_the_last(limit):
+    pages = Pages(9)
+    assert _read(pages, limit, first=3) == [3, 4, 5, 6, 7, 8, 9]
+    assert sorted(pages.asked) == [3, 4, 5, 6, 7, 8, 9]  # not one request past the last page
+    assert pages.tracker.peak == limit if limit > 1 else pages.tracker.peak == 1
+
+
+def test_without_a_count_a_page_is_asked_only_after_the_one_before():
+    pages = Pages(5)
+    taken = []
+    for page, _ in numbered_pages(pages.fetch, 1, lambda answer: None, 4):
+        taken.append(page)
+        if page == 3:
+            break
+    assert taken == [1, 2, 3] and pages.asked == [1, 2, 3] and pages.tracker.peak == 1
+
+
+def test_a_failed_page_raises_after_the_pages_before_it():
+    pages = Pages(8, fail=5)
+    taken = []
+    with pytest.raises(ValueError, match="page 5 failed"):
+        for page, _ in numbered_pages(pages.fetch, 1, pages.last_of, 3):
+            taken.append(page)
+    assert taken == [1, 2, 3, 4]
+    assert max(pages.asked) <= 5 + 2  # at most limit - 1 pages asked beyond the failed one

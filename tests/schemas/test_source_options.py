@@ -67,7 +67,8 @@ def test_a_misspelt_option_names_source_key_the_likely_key_and_the_allowed_keys(
 def test_the_issue_s_example_reads_as_the_issue_asks() -> None:
     with pytest.raises(OptionsError, match=re.escape(
         "source 'webshop': unknown option 'rate_limt' (did you mean 'rate_limit'? allowed: api_path, "
-        "backoff, full_scan_every_seconds, push_concurrency, push_fields, rate_limit, retries, timeout)"
+        "backoff, full_scan_every_seconds, page_concurrency, push_concurrency, push_fields, rate_limit, "
+        "retries, timeout)"
     )):
         options_model("woocommerce").for_source("webshop", {"rate_limt": 2})
 
@@ -112,7 +113,8 @@ def test_loading_the_configuration_reports_every_problem_by_source(tmp_path: Pat
         "source 'erp': option 'timeout': Input should be a valid number, unable to parse string as a number "
         "(got 'soon')",
         "source 'webshop': unknown option 'rate_limt' (did you mean 'rate_limit'? allowed: api_path, "
-        "backoff, full_scan_every_seconds, push_concurrency, push_fields, rate_limit, retries, timeout)",
+        "backoff, full_scan_every_seconds, page_concurrency, push_concurrency, push_fields, rate_limit, "
+        "retries, timeout)",
         "source 'legacy_db': unknown key 'pagesize' (did you mean 'page_size'? allowed: connection_id, "
         "enabled, kind, mapping, name, options, page_size, push_back, push_fields, push_overwrite, trust)",
     ]

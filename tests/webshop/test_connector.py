@@ -126,7 +126,7 @@ def test_a_malformed_record_is_quarantined_and_the_rest_of_the_page_kept(shop):
 
 
 def test_truncated_json_names_system_operation_and_page(shop):
-    connector = shop.connector(page_size=4)
+    connector = shop.connector(page_size=4, page_concurrency=1)  # the fault hits the next request: page 2
     pages = connector.pull(None)
     next(pages)
     shop.system.faults.truncate_next()

@@ -23,9 +23,10 @@ HOUR = 3600
 
 
 def pages_read(shop) -> list[int]:
-    """The scan pages the shop served (an announced read asks by ``include``, not by page)."""
-    return [int(r.params["page"]) for r in shop.system.requests.seen()
-            if r.path.endswith("/customers") and "page" in r.params]
+    """The scan pages the shop served (an announced read asks by ``include``, not by page), in page
+    order: with ``page_concurrency`` the requests for the next pages arrive in any order."""
+    return sorted(int(r.params["page"]) for r in shop.system.requests.seen()
+                  if r.path.endswith("/customers") and "page" in r.params)
 
 
 def shop_connector(shop, now: datetime = NOW, **options):
