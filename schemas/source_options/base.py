@@ -81,14 +81,17 @@ class PushFieldsOption(SourceOptions):
 class PageConcurrencyOption(SourceOptions):
     """For connectors that read numbered pages whose count the first answer gives (WooCommerce's
     ``X-WP-TotalPages``): the next pages are requested while one is staged, instead of one request
-    per round trip -- across a WAN the round trips, not the hub, were most of a scan."""
+    per round trip. Across a WAN the round trips, not the hub, were most of a scan: at 50 ms an answer,
+    4 took a 100k no-change re-sync from 18.2 to 5.3 s. One after another by default: with the hub
+    and the system on the same two cores (the benchmark, a shop on the hub's machine) more at once
+    only added work, and a shop may limit how many requests a client has open."""
 
     page_concurrency: int = Field(
-        4,
+        1,
         ge=1,
         le=8,
-        description="page requests of a read in flight at once, at most 8, never past the last page the "
-        "system counts; 1 = one after another",
+        description="page requests of a read in flight at once once the system has counted the pages, at "
+        "most 8, never past the last page; 1 = one after another; 4 for a shop across a WAN",
     )
 
 
