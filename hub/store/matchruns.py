@@ -95,19 +95,23 @@ class MatchRunRepository(Repository):
         keys: set[RecordKey] = set()
         missing: set[int] = set()
         table, labels = core_table(MatchPlanRow), core_table(MatchPlanCluster)
-        labelled = table.outerjoin(
-            labels,
-            (labels.c.run_id == table.c.run_id)
-            & (labels.c.source_system == table.c.source_system)
-            & (labels.c.source_id == table.c.source_id),
-        )
-        columns = select(table.c.source_system, table.c.source_id, table.c.shard, labels.c.cluster)
-        columns = columns.select_from(labelled)
+        # two plain reads, not an outer join: PostgreSQL planned the join of two tables refilled since
+        # their statistics as if the run had one row, and a 1M re-sync's read ran for over ten minutes
         with self.sessions() as session:
+            label_of = {
+                RecordKey(system, source_id): cluster
+                for system, source_id, cluster in session.execute(
+                    select(labels.c.source_system, labels.c.source_id, labels.c.cluster).where(
+                        labels.c.run_id == run_id
+                    )
+                )
+            }
+            columns = select(table.c.source_system, table.c.source_id, table.c.shard)
             mine = columns.where(table.c.run_id == run_id).order_by(table.c.source_system, table.c.source_id)
-            for system, source_id, shard, cluster in session.execute(mine):
+            for system, source_id, shard in session.execute(mine):
                 key = RecordKey(system, source_id)
                 keys.add(key)
+                cluster = label_of.get(key)
                 if shard >= 0 and cluster is None:
                     missing.add(shard)
                 elif cluster is not None:
