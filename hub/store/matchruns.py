@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.models import MatchModelRow, MatchPlanCluster, MatchPlanPair, MatchPlanRow, MatchPlanRun, core_table
 from hub.store.bulk_rows import execute_rows, insert_frame
 from hub.store.common import Repository
+from hub.store.table_statistics import note_emptied
 from schemas import RecordKey
 
 
@@ -128,8 +129,12 @@ class MatchRunRepository(Repository):
 
     @staticmethod
     def _drop_plan(session: Session, run_id: str) -> None:
+        """A run's plan deleted; the tables of the records and their labels count as emptied (a plan
+        is one run's, and the next plan fills them again: ``table_statistics``)."""
         for model in (MatchPlanRow, MatchPlanCluster, MatchPlanPair, MatchPlanRun):
             session.execute(core_table(model).delete().where(core_table(model).c.run_id == run_id))
+        for model in (MatchPlanRow, MatchPlanCluster):
+            note_emptied(session, core_table(model).name)
 
 
 #: Plan pairs read and decoded at a time.

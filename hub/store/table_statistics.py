@@ -45,6 +45,8 @@ _growth: weakref.WeakKeyDictionary[Engine, dict[str, _Growth]] = weakref.WeakKey
 _lock = threading.Lock()
 #: ``Session.info`` key of the rows a session's open transaction copied, per table.
 _COPIED = "crmhub_rows_copied"
+#: ``Session.info`` key of the tables a session's open transaction emptied.
+_EMPTIED = "crmhub_tables_emptied"
 
 
 def note_copied(session: Session, table: str, rows: int) -> None:
@@ -53,13 +55,28 @@ def note_copied(session: Session, table: str, rows: int) -> None:
         session.info.setdefault(_COPIED, Counter())[table] += rows
 
 
+def note_emptied(session: Session, table: str) -> None:
+    """``session``'s transaction deleted what ``table`` held (a finished run's plan): once it commits,
+    the table counts as empty, so that filling it again is analyzed like a first fill. Counted from
+    the size at its last ``ANALYZE``, a second run's plan of fewer rows was never analyzed, and a join
+    of two such tables was planned for a run of one row."""
+    session.info.setdefault(_EMPTIED, set()).add(table)
+
+
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
+    emptied = session.info.pop(_EMPTIED, None)
     copied = session.info.pop(_COPIED, None)
-    if not copied:
+    if not (copied or emptied):
         return
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
+    if emptied:
+        with _lock:
+            for table in emptied:
+                _growth.setdefault(engine, {})[table] = _Growth()
+    if not copied:
+        return
     for table, rows in copied.items():
         try:
             note_inserted(engine, table, rows)
@@ -70,6 +87,7 @@ def _committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_COPIED, None)
+    session.info.pop(_EMPTIED, None)
 
 
 def note_inserted(engine: Engine, table: str, rows: int) -> None:

@@ -48,3 +48,35 @@ def test_staged_pages_keep_the_order_lookup_on_the_primary_key(store_url):
         assert "orders_pkey" in plan and "ix_orders_customer" not in plan, plan
     finally:
         store.close()
+
+
+def _plan_rows(count: int):
+    import polars as pl
+
+    return pl.DataFrame({"source_system": ["erp"] * count, "source_id": [str(i) for i in range(count)],
+                         "shard": [0] * count})
+
+
+def _save_plan(store: HubStore, run_id: str, count: int) -> None:
+    from hub.models import MatchPlanRun, utcnow
+
+    plan = MatchPlanRun(run_id=run_id, full=True, shards=1, model_id=1, started_at=utcnow(), stats={})
+    store.runs.save_plan(plan, _plan_rows(count))
+
+
+def test_a_plan_refilled_with_fewer_rows_is_analyzed_again(store_url):
+    """The next run's plan fills ``match_plan`` again after the last one was dropped: analyzed for the
+    rows it holds now, not left at the statistics of the bigger plan before."""
+    store = HubStore(store_url, upgrade=True)
+    try:
+        _save_plan(store, "first", 6 * MIN_ROWS)
+        store.runs.drop_plan("first")
+        _save_plan(store, "second", 2 * MIN_ROWS)
+        with store.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM match_plan")).scalar() == 2 * MIN_ROWS
+            if connection.dialect.name == "sqlite":  # no statistics to keep
+                return
+            estimate = connection.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'match_plan'"))
+            assert estimate.scalar() == 2 * MIN_ROWS  # analyzed after the refill, not 6,000 from before
+    finally:
+        store.close()
