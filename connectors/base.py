@@ -48,6 +48,20 @@ class Page:
     unchanged: list[str] = field(default_factory=list)
     row_digests: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def joined(cls, pages: Sequence[Page]) -> Page:
+        """Consecutive pages as one, to be stored in one transaction: their rows in order (a later
+        delivery of an id after an earlier one, as the pages had them), the last page's cursor."""
+        if len(pages) == 1:
+            return pages[0]
+        return cls(
+            records=[r for page in pages for r in page.records],
+            quarantined=[q for page in pages for q in page.quarantined],
+            cursor=_last_cursor(pages),
+            unchanged=[i for page in pages for i in page.unchanged],
+            row_digests={k: v for page in pages for k, v in page.row_digests.items()},
+        )
+
 
 @dataclass
 class OrderPage:
@@ -56,6 +70,22 @@ class OrderPage:
     orders: list[OrderRecord] = field(default_factory=list)
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     cursor: str | None = None
+
+    @classmethod
+    def joined(cls, pages: Sequence[OrderPage]) -> OrderPage:
+        """Consecutive pages as one (see :meth:`Page.joined`)."""
+        if len(pages) == 1:
+            return pages[0]
+        return cls(
+            orders=[o for page in pages for o in page.orders],
+            quarantined=[q for page in pages for q in page.quarantined],
+            cursor=_last_cursor(pages),
+        )
+
+
+def _last_cursor(pages: Sequence[Page | OrderPage]) -> str | None:
+    """The cursor after the last of ``pages`` that moved it (``None``: a page that does not move it)."""
+    return next((page.cursor for page in reversed(pages) if page.cursor is not None), None)
 
 
 @dataclass(frozen=True)

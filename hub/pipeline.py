@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from connectors.base import PushUpdate, SourceConnector
+from connectors.base import OrderPage, Page, PushUpdate, SourceConnector
 from connectors.credentials import Credentials, CredentialsProvider, credentials_from_env
 from connectors.registry import build_connector, connector_class, connector_module
 from hub.consolidate import consolidate
@@ -31,7 +31,7 @@ from hub.feature_cache import FeatureCache
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
-from hub.prefetch import prefetched
+from hub.prefetch import prefetched_groups
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
 from hub.rematch import KEPT, MatchScope, affected_scope, touching, unchanged_clusters
@@ -59,6 +59,9 @@ from schemas.steward import DecisionKind
 OUTBOX_STREAM = "outbox"
 #: Where the matching step keeps the time of its last run (records changed after it are re-matched).
 MATCH_STREAM = "match"
+#: How many pages a source's reader may run ahead of staging. Those waiting when staging is ready for
+#: the next are stored together, in one transaction with the last one's cursor (``prefetched_groups``).
+PAGES_AHEAD = 8
 T = TypeVar("T")
 
 
@@ -135,14 +138,16 @@ class SyncPipeline:
         full_refresh: bool = False,
         step: RunStep | None = None,
     ) -> tuple[StageStats, dict[str, int]]:
-        """Pull from ``cursor`` and stage page by page, each page with its cursor. A row seen before
+        """Pull from ``cursor`` and stage page by page, each page with its cursor (the pages that waited
+        while the last was being staged together, with the last one's: ``PAGES_AHEAD``). A row seen before
         is not mapped again (:mod:`connectors.row_digest`; a full refresh maps all); a page of only
         such rows stores nothing, its cursor is written with the next stored page or at the end. The
         counts include the connector's :attr:`~connectors.base.SourceConnector.pull_notes`."""
         stats, pages, by_digest = StageStats(), 0, 0
         connector.known_digests = None if full_refresh else RowDigests(self.store).lookup(source_name)
         held = None  # the cursor after pages of only unchanged rows, written with the next page
-        for page in prefetched(connector.pull(cursor)):
+        for group in prefetched_groups(connector.pull(cursor), PAGES_AHEAD):
+            page = Page.joined(group)
             checkpoint("extract.fetched")
             if page.records or page.quarantined:
                 staging = self.store.staging
@@ -160,7 +165,7 @@ class SyncPipeline:
             elif page.cursor is not None:  # nothing to store: no transaction only to move the cursor
                 held = page.cursor
             stats.add(StageStats(unchanged=len(page.unchanged)))
-            pages, by_digest = pages + 1, by_digest + len(page.unchanged)
+            pages, by_digest = pages + len(group), by_digest + len(page.unchanged)
             if step is not None:
                 step.stats = {**asdict(stats), "pages": pages, "unchanged_by_digest": by_digest}
             checkpoint("extract.staged")
@@ -176,7 +181,8 @@ class SyncPipeline:
             return {}
         cursor = None if full_refresh else self.store.staging.get_cursor(source, stream=ORDERS_STREAM)
         count = 0
-        for page in prefetched(connector.pull_orders(cursor)):
+        for group in prefetched_groups(connector.pull_orders(cursor), PAGES_AHEAD):
+            page = OrderPage.joined(group)
             staging = self.store.staging
             count += staging.stage_orders(source, page.orders, page.quarantined, page.cursor, run_id)
         return {"orders": count}

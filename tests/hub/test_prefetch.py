@@ -1,5 +1,6 @@
 """``hub.prefetch.prefetched``: the same pages in the same order, read ahead in another thread; errors
-and an early stop behave as with the plain iterator."""
+and an early stop behave as with the plain iterator. ``prefetched_groups``: the same, the pages that
+waited handed over together."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.prefetch import prefetched
+from hub.prefetch import prefetched, prefetched_groups
 
 
 def test_same_items_in_order_read_in_another_thread() -> None:
@@ -72,3 +73,30 @@ def test_an_early_stop_closes_the_source_and_reads_no_further() -> None:
     assert closed.wait(5)
     assert len(produced) <= 3  # one page handed over, at most one waiting, one being offered
 
+
+
+def test_groups_hand_over_the_pages_that_waited_in_order_and_at_most_most() -> None:
+    """The consumer is slow on the first group: the reader runs ahead, and the next group holds all
+    that waited (never more than ``most``); nothing is lost or reordered."""
+    groups: list[list[int]] = []
+    for group in prefetched_groups(iter(range(30)), most=4):
+        if not groups:
+            time.sleep(0.3)  # staging the first page; the reader fills the queue meanwhile
+        groups.append(group)
+    assert [n for group in groups for n in group] == list(range(30))
+    assert max(len(group) for group in groups) == 4
+    assert len(groups[1]) == 4
+
+
+def test_a_source_error_after_waiting_pages_surfaces_after_they_are_handed_over() -> None:
+    def pages() -> Iterator[int]:
+        yield from range(3)
+        raise ConnectionError("source went away")
+
+    seen: list[int] = []
+    reader = prefetched_groups(pages(), most=8)
+    with pytest.raises(ConnectionError, match="source went away"):
+        for group in reader:
+            time.sleep(0.1)  # everything, the error too, is queued before the next ask
+            seen.extend(group)
+    assert seen == [0, 1, 2]
