@@ -60,7 +60,7 @@ class FeatureCache:
         from matching import match_features
 
         engine = engine_print()
-        current = frame.select(KEY_COLUMNS).with_columns(frame.hash_rows().alias(_HASH)).with_row_index(_AT)
+        current = _current(frame)
         cached = self._load(engine)
         if cached is None or not frame.height:
             features = match_features(frame)
@@ -69,8 +69,7 @@ class FeatureCache:
         hits = current.join(cached, on=[*KEY_COLUMNS, _HASH], how="inner")
         missing = current.join(hits.select(_AT), on=_AT, how="anti")[_AT]
         if not len(missing):
-            features = hits.sort(_AT).select(pl.col(_AT).alias("_row"), *_feature_columns(cached))
-            return features.cast({"_row": pl.UInt32}), 0
+            return _as_features(hits, cached), 0
         fresh = match_features(frame[missing])
         columns = [c for c in fresh.columns if c != "_row"]
         old = hits.select(_AT, *columns)
@@ -80,6 +79,19 @@ class FeatureCache:
         features = features.cast({"_row": fresh.schema["_row"]})
         self._save(engine, current, features)
         return features, len(missing)
+
+    def cached(self, frame: pl.DataFrame) -> pl.DataFrame | None:
+        """``match_features(frame)`` read from the cache, when it holds every record of ``frame`` as it
+        is now; else ``None``. Never writes: a shard matched apart from its plan (a mapped task of the
+        DAG, a Celery worker) reads its records' features, which the plan has just stored, instead of
+        normalising them again; the cache stays the plan's, for the next plan."""
+        if not frame.height:
+            return None
+        cached = self._load(engine_print())
+        if cached is None:
+            return None
+        hits = _current(frame).join(cached, on=[*KEY_COLUMNS, _HASH], how="inner")
+        return _as_features(hits, cached) if hits.height == frame.height else None
 
     def _load(self, engine: str) -> pl.DataFrame | None:
         with self.store.sessions() as session:
@@ -98,6 +110,17 @@ class FeatureCache:
                 buffer = io.BytesIO()
                 table.slice(start, PART_ROWS).write_ipc(buffer, compression="zstd")
                 session.add(FeatureCacheRow(part=part, engine=engine, payload=buffer.getvalue()))
+
+
+def _current(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame``'s keys, the hash of each flat row and its row number."""
+    return frame.select(KEY_COLUMNS).with_columns(frame.hash_rows().alias(_HASH)).with_row_index(_AT)
+
+
+def _as_features(hits: pl.DataFrame, cached: pl.DataFrame) -> pl.DataFrame:
+    """Cached rows found for every row of a frame, as ``match_features`` gives them: in its order."""
+    features = hits.sort(_AT).select(pl.col(_AT).alias("_row"), *_feature_columns(cached))
+    return features.cast({"_row": pl.UInt32})
 
 
 def _feature_columns(cached: pl.DataFrame) -> list[str]:

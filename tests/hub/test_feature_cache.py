@@ -6,9 +6,11 @@ from __future__ import annotations
 from hub_staging import hub_config, stage
 from sqlalchemy import select, update
 
+from connectors.credentials import credentials_from_env
 from hub.erasure import erase_person
 from hub.feature_cache import FeatureCache, FeatureCacheRow
-from hub.pipeline import SyncPipeline
+from hub.pipeline import SourceStep, SyncPipeline
+from hub.source_workers import run_per_source
 from hub.store import HubStore
 from matching import match_features
 from schemas import CustomerRecord
@@ -67,3 +69,33 @@ def test_erasure_drops_the_cache_that_holds_the_persons_normalised_names(
             assert not session.scalars(select(FeatureCacheRow.part)).all()
     finally:
         hub.store.close()
+
+
+def test_a_shard_run_apart_from_its_plan_reads_the_plans_features_unless_a_record_changed_since(
+    store_url: str, records: list[CustomerRecord]
+):
+    """As a mapped task of the DAG or a worker of ``crmhub sync``: the plan in one process, a shard in
+    another that shares only the store. A shard whose records are as the plan cached them normalises none and
+    reads features equal to a fresh normalisation; one whose record changed after the plan normalises."""
+    config = hub_config(store_url)
+    config = config.model_copy(update={"matching": config.matching.model_copy(update={"shards": 2})})
+    store = HubStore(store_url, upgrade=True)
+    try:
+        stage(store, records[:120])
+        SyncPipeline(config, store).plan_match("run-1")
+        frame = store.staging.load_match_frame("run-1", 0)
+        cached = FeatureCache(store).cached(frame)
+        assert cached is not None and cached.equals(match_features(frame))
+        # in a worker process of the sync's (``crmhub sync`` with a shard per core)
+        step = SourceStep(config, store_url, credentials_from_env, "match-shard", "run-1")
+        [outcome] = run_per_source(["shard 0"], step, workers=2)
+        assert outcome.error is None and outcome.result["normalised_records"] == 0
+        first = frame.row(0, named=True)
+        key = (first["source_system"], first["source_id"])
+        [record] = [r for r in records if (r.source_system, r.source_id) == key]
+        stage(store, [record.model_copy(update={"family_name": "Neu"})])  # after the plan
+        assert FeatureCache(store).cached(store.staging.load_match_frame("run-1", 0)) is None
+        stats = SyncPipeline(config, store).match_shard("run-1", 0)
+        assert stats["normalised_records"] == stats["records"] > 0
+    finally:
+        store.close()
