@@ -17,6 +17,7 @@ PostgreSQL is 1 GB): 16.5 MB for 100k records, read in 0.2 s.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from importlib import metadata
 
 import polars as pl
@@ -69,7 +70,7 @@ class FeatureCache:
         hits = current.join(cached, on=[*KEY_COLUMNS, _HASH], how="inner")
         missing = current.join(hits.select(_AT), on=_AT, how="anti")[_AT]
         if not len(missing):
-            return _as_features(hits, cached), 0
+            return _as_features(hits), 0
         fresh = match_features(frame[missing])
         columns = [c for c in fresh.columns if c != "_row"]
         old = hits.select(_AT, *columns)
@@ -87,20 +88,29 @@ class FeatureCache:
         normalising them again; the cache stays the plan's, for the next plan."""
         if not frame.height:
             return None
-        cached = self._load(engine_print())
-        if cached is None:
+        current, engine, found = _current(frame), engine_print(), []
+        for stored, part in self._parts():  # a part at a time: a shard's records are some of them
+            if stored != engine:
+                return None
+            found.append(current.join(part, on=[*KEY_COLUMNS, _HASH], how="inner"))
+        if sum(hits.height for hits in found) != frame.height:
             return None
-        hits = _current(frame).join(cached, on=[*KEY_COLUMNS, _HASH], how="inner")
-        return _as_features(hits, cached) if hits.height == frame.height else None
+        return _as_features(pl.concat(found))
+
+    def _parts(self) -> Iterator[tuple[str, pl.DataFrame]]:
+        """Each stored part with the engine it was computed by, read one after another."""
+        with self.store.sessions() as session:
+            row = FeatureCacheRow
+            for number in session.scalars(select(row.part).order_by(row.part)).all():
+                query = select(row.engine, row.payload).where(row.part == number)
+                engine, payload = session.execute(query).one()
+                yield engine, pl.read_ipc(io.BytesIO(payload))
 
     def _load(self, engine: str) -> pl.DataFrame | None:
-        with self.store.sessions() as session:
-            rows = session.execute(
-                select(FeatureCacheRow.engine, FeatureCacheRow.payload).order_by(FeatureCacheRow.part)
-            ).all()
-        if not rows or any(stored != engine for stored, _ in rows):
+        parts = list(self._parts())
+        if not parts or any(stored != engine for stored, _ in parts):
             return None
-        return pl.concat([pl.read_ipc(io.BytesIO(payload)) for _, payload in rows])
+        return pl.concat([part for _, part in parts])
 
     def _save(self, engine: str, current: pl.DataFrame, features: pl.DataFrame) -> None:
         table = pl.concat([current.drop(_AT), features.drop("_row")], how="horizontal")
@@ -117,10 +127,11 @@ def _current(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(KEY_COLUMNS).with_columns(frame.hash_rows().alias(_HASH)).with_row_index(_AT)
 
 
-def _as_features(hits: pl.DataFrame, cached: pl.DataFrame) -> pl.DataFrame:
-    """Cached rows found for every row of a frame, as ``match_features`` gives them: in its order."""
-    features = hits.sort(_AT).select(pl.col(_AT).alias("_row"), *_feature_columns(cached))
-    return features.cast({"_row": pl.UInt32})
+def _as_features(hits: pl.DataFrame) -> pl.DataFrame:
+    """Cached rows joined to every row of a frame (``_current``), as ``match_features`` gives them: in
+    the frame's order, numbered as its rows."""
+    columns = [c for c in _feature_columns(hits) if c != _AT]
+    return hits.sort(_AT).select(pl.col(_AT).alias("_row"), *columns).cast({"_row": pl.UInt32})
 
 
 def _feature_columns(cached: pl.DataFrame) -> list[str]:
