@@ -536,6 +536,7 @@ class SyncPipeline:
         names = [source.name for source in self.config.enabled_sources]
         # a first or full pull brings every record: worth a worker per source (hub.source_workers)
         pull_all = full_refresh or any(self.store.staging.get_cursor(name) is None for name in names)
+        self.shard_workers = 1  # this run's: more only with the fork server started for it
         if pull_all and self._workers(worth_workers=True) > 1:  # its imports take seconds: begun now
             start_fork_server(self._worker_modules())
             self.shard_workers = self._workers(worth_workers=True, units=len(os.sched_getaffinity(0)))

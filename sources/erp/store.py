@@ -196,17 +196,15 @@ class _KnownRows:
 
     def stamp(self, changed_at: datetime | None) -> str:
         """``changed_at``'s stamp (back-dated seeding), else "now", strictly after every earlier stamp."""
+        if changed_at is not None:  # as given: the newest stored stamp is not needed
+            return change_stamp(changed_at)
         if not self._latest_read:
             self._latest = self.db.execute("SELECT MAX(CHANGED_AT) FROM kna1").fetchone()[0]
             self._latest_read = True
-        if changed_at is not None:
-            stamp = change_stamp(changed_at)
-        else:
-            now = datetime.now(UTC)
-            if self._latest is not None:
-                now = max(now, parse_stamp(self._latest) + timedelta(microseconds=1))
-            stamp = change_stamp(now)
-        return stamp
+        now = datetime.now(UTC)
+        if self._latest is not None:
+            now = max(now, parse_stamp(self._latest) + timedelta(microseconds=1))
+        return change_stamp(now)
 
     def new_number(self) -> str:
         if self._highest is None:
