@@ -10,9 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -52,15 +52,7 @@ class Page:
     def joined(cls, pages: Sequence[Page]) -> Page:
         """Consecutive pages as one, to be stored in one transaction: their rows in order (a later
         delivery of an id after an earlier one, as the pages had them), the last page's cursor."""
-        if len(pages) == 1:
-            return pages[0]
-        return cls(
-            records=[r for page in pages for r in page.records],
-            quarantined=[q for page in pages for q in page.quarantined],
-            cursor=_last_cursor(pages),
-            unchanged=[i for page in pages for i in page.unchanged],
-            row_digests={k: v for page in pages for k, v in page.row_digests.items()},
-        )
+        return _joined(cls, pages)
 
 
 @dataclass
@@ -74,18 +66,27 @@ class OrderPage:
     @classmethod
     def joined(cls, pages: Sequence[OrderPage]) -> OrderPage:
         """Consecutive pages as one (see :meth:`Page.joined`)."""
-        if len(pages) == 1:
-            return pages[0]
-        return cls(
-            orders=[o for page in pages for o in page.orders],
-            quarantined=[q for page in pages for q in page.quarantined],
-            cursor=_last_cursor(pages),
-        )
+        return _joined(cls, pages)
 
 
-def _last_cursor(pages: Sequence[Page | OrderPage]) -> str | None:
-    """The cursor after the last of ``pages`` that moved it (``None``: a page that does not move it)."""
-    return next((page.cursor for page in reversed(pages) if page.cursor is not None), None)
+P = TypeVar("P", Page, OrderPage)
+
+
+def _joined(cls: type[P], pages: Sequence[P]) -> P:
+    """``pages`` as one of ``cls``: each list field the pages' lists one after another, each dict field
+    merged (a later page's entry wins), the cursor the last one a page moved it to."""
+    if len(pages) == 1:
+        return pages[0]
+    values: dict[str, Any] = {}
+    for name in (f.name for f in fields(cls)):
+        parts = [getattr(page, name) for page in pages]
+        if name == "cursor":
+            values[name] = next((cursor for cursor in reversed(parts) if cursor is not None), None)
+        elif isinstance(parts[0], dict):
+            values[name] = {key: value for part in parts for key, value in part.items()}
+        else:
+            values[name] = [item for part in parts for item in part]
+    return cls(**values)
 
 
 @dataclass(frozen=True)
