@@ -62,10 +62,6 @@ MATCH_STREAM = "match"
 #: How many pages a source's reader may run ahead of staging. Those waiting when staging is ready for
 #: the next are stored together, in one transaction with the last one's cursor (``prefetched_groups``).
 PAGES_AHEAD = 8
-#: Records a run matches from which ``crmhub sync`` splits them into a shard per core (``match``): a
-#: worker reads its records and their cached features back (about 0.3 s at 50k) and scores them on the
-#: other core, where the 100k full sync's single shard took 4.4 s on one.
-SHARDS_WORTH_WORKERS = 50_000
 T = TypeVar("T")
 
 
@@ -88,9 +84,6 @@ class SyncPipeline:
         #: features from it instead of reading and normalising again (tasks of a DAG cannot)
         self._planned: _Planned | None = None
         self._keep_plan = False
-        #: Processes ``match`` may match shards on: the sync sets it when it has started the fork server
-        #: for its extract (a worker then starts in a fraction of a second); 1: one after another here.
-        self.shard_workers = 1
 
     @contextmanager
     def step(self, run_id: str, name: str, source: str | None = None) -> Iterator[RunStep]:
@@ -197,36 +190,15 @@ class SyncPipeline:
     # ---- match ---------------------------------------------------------------------------------
 
     def match(self, run_id: str, rematch_all: bool = False) -> dict[str, Any]:
-        """Plan, match every shard, and consolidate -- in this process, or with ``shard_workers`` its
-        shards on that many cores: this process takes shards one after another with the plan it holds,
-        worker processes take the others (``hub.source_workers``) and read their records and features
-        back (the DAG runs the shards as mapped tasks instead)."""
+        """Plan, match every shard, and consolidate — in this process (the DAG runs the shards as
+        mapped tasks instead)."""
         self._keep_plan = True
         try:
-            shards = self.plan_match(run_id, rematch_all)
-            if len(shards) > 1 and self.shard_workers > 1:
-                step = SourceStep(self.config, self.store.url, self.credentials, "match-shard", run_id)
-                units = [f"shard {shard}" for shard in shards]
-                here = functools.partial(step.run, self)
-                workers = min(self.shard_workers, len(units))
-                for outcome in run_per_source(units, step, workers, self._worker_modules(), here):
-                    if outcome.error is not None:
-                        raise RuntimeError(f"{outcome.source} of run {run_id!r} failed: {outcome.error}")
-            else:
-                for shard in shards:
-                    self.match_shard(run_id, shard)
+            for shard in self.plan_match(run_id, rematch_all):
+                self.match_shard(run_id, shard)
         finally:
             self._keep_plan, self._planned = False, None
         return self.finish_match(run_id)
-
-    def _shard_count(self, matched: int) -> int:
-        """The configured shards; in ``match`` with ``shard_workers``, at least one per worker when the
-        run matches ``SHARDS_WORTH_WORKERS`` records or more (whole components each: the clusters are
-        those of one shard)."""
-        shards = self.config.matching.shards
-        if self._keep_plan and self.shard_workers > 1 and matched >= SHARDS_WORTH_WORKERS:
-            shards = max(shards, self.shard_workers)
-        return shards
 
     def _constraints(self) -> Any:
         from matching import Constraints
@@ -260,7 +232,6 @@ class SyncPipeline:
             if not full and not dirty:  # nothing new, changed or decided: nothing to normalise or match
                 searchable = self.store.staging.refresh_search_keys()
                 plan, shard_of = MatchScope.nothing(), _EMPTY_SHARDS
-                shards = self.config.matching.shards
                 model_id = self.store.runs.active_model_id()
                 records = self.store.staging.live_count()
             else:
@@ -289,10 +260,10 @@ class SyncPipeline:
                     plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
                 else:
                     plan = affected_scope(frame, components, dirty, links)
-                shards = self._shard_count(plan.frame.height)
-                shard_of = _shards_of(plan.frame, components, shards)
+                shard_of = _shards_of(plan.frame, components, self.config.matching.shards)
                 if self._keep_plan:
                     self._planned = _Planned(run_id, frame, features, plan.frame, shard_of["shard"], links)
+            shards = self.config.matching.shards
             rows = _with_deleted(shard_of.select("source_system", "source_id", "shard"), plan.scope)
             stats = {
                 "mode": "full" if full else "incremental",
@@ -536,10 +507,8 @@ class SyncPipeline:
         names = [source.name for source in self.config.enabled_sources]
         # a first or full pull brings every record: worth a worker per source (hub.source_workers)
         pull_all = full_refresh or any(self.store.staging.get_cursor(name) is None for name in names)
-        self.shard_workers = 1  # this run's: more only with the fork server started for it
         if pull_all and self._workers(worth_workers=True) > 1:  # its imports take seconds: begun now
             start_fork_server(self._worker_modules())
-            self.shard_workers = self._workers(worth_workers=True, units=len(os.sched_getaffinity(0)))
         extracting = SourceStep.extracting(self, summary.run_id, full_refresh)
         orders: dict[str, dict[str, Any]] = {}
         units = extract_units(self.config.enabled_sources)
@@ -609,15 +578,14 @@ class SyncPipeline:
 
 @dataclass(frozen=True)
 class SourceStep:
-    """One source's extract or publish (or a shard's match) as a worker process runs it
-    (``hub.source_workers``): what it
+    """One source's extract or publish as a worker process runs it (``hub.source_workers``): what it
     needs pickles -- the configuration, the store's URL, the credentials provider -- and it builds its
     own pipeline on its own store connection."""
 
     config: HubConfig
     store_url: str
     credentials: CredentialsProvider
-    name: str  # "extract", "publish" or "match-shard"
+    name: str  # "extract" or "publish"
     run_id: str
     full_refresh: bool = False
     #: the sync's process: the worker holds the sync lock in its name (``SyncLock``'s ``pid``)
@@ -635,8 +603,6 @@ class SourceStep:
         """``unit``: a source's name, or in an extract its orders' unit (``extract_units``)."""
         if self.name == "publish":
             return pipeline.publish(unit, self.run_id)
-        if self.name == "match-shard":  # unit: "shard N"
-            return pipeline.match_shard(self.run_id, int(unit.removeprefix("shard ")))
         source, of_orders = unit_source(unit)
         if of_orders:
             return pipeline.extract_orders(source, self.run_id, self.full_refresh)

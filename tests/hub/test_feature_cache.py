@@ -6,11 +6,9 @@ from __future__ import annotations
 from hub_staging import hub_config, stage
 from sqlalchemy import select, update
 
-from connectors.credentials import credentials_from_env
 from hub.erasure import erase_person
 from hub.feature_cache import FeatureCache, FeatureCacheRow
-from hub.pipeline import SourceStep, SyncPipeline
-from hub.source_workers import run_per_source
+from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 from matching import match_features
 from schemas import CustomerRecord
@@ -74,8 +72,8 @@ def test_erasure_drops_the_cache_that_holds_the_persons_normalised_names(
 def test_a_shard_run_apart_from_its_plan_reads_the_plans_features_unless_a_record_changed_since(
     store_url: str, records: list[CustomerRecord]
 ):
-    """As a mapped task of the DAG or a worker of ``crmhub sync``: the plan in one process, a shard in
-    another that shares only the store. A shard whose records are as the plan cached them normalises none and
+    """As a mapped task of the DAG: the plan in one process, each shard in another (here: pipelines
+    that share only the store). A shard whose records are as the plan cached them normalises none and
     reads features equal to a fresh normalisation; one whose record changed after the plan normalises."""
     config = hub_config(store_url)
     config = config.model_copy(update={"matching": config.matching.model_copy(update={"shards": 2})})
@@ -86,10 +84,7 @@ def test_a_shard_run_apart_from_its_plan_reads_the_plans_features_unless_a_recor
         frame = store.staging.load_match_frame("run-1", 0)
         cached = FeatureCache(store).cached(frame)
         assert cached is not None and cached.equals(match_features(frame))
-        # in a worker process of the sync's (``crmhub sync`` with a shard per core)
-        step = SourceStep(config, store_url, credentials_from_env, "match-shard", "run-1")
-        [outcome] = run_per_source(["shard 0"], step, workers=2)
-        assert outcome.error is None and outcome.result["normalised_records"] == 0
+        assert SyncPipeline(config, store).match_shard("run-1", 0)["normalised_records"] == 0
         first = frame.row(0, named=True)
         key = (first["source_system"], first["source_id"])
         [record] = [r for r in records if (r.source_system, r.source_id) == key]

@@ -11,11 +11,9 @@ import pytest
 from hub_staging import hub_config, stage, store_text
 from sqlalchemy import select
 
-import hub.pipeline as hub_pipeline
 from hub.erasure import erase_person
 from hub.erasure_queue import ErasureQueue
 from hub.pipeline import SyncPipeline
-from hub.source_workers import start_fork_server
 from hub.stewardship import Stewardship
 from hub.store import HubStore
 from schemas import RecordKey
@@ -257,29 +255,6 @@ def test_sharded_matching_gives_the_same_customers_and_survives_a_retried_shard(
     assert stats["shards"] == 3 and stats["mode"] == "full"
     assert _partition(pipeline.store) == _partition(single.store)
     assert pipeline.store.runlog.counts()["pairs"] == single.store.runlog.counts()["pairs"]
-
-
-def test_a_sync_with_workers_matches_a_shard_per_core_with_the_same_customers(
-    hub, records, tmp_path, monkeypatch
-):
-    """``crmhub sync`` with its fork server started (``shard_workers``): a run matching enough records
-    is split into a shard per core, the other shards matched by worker processes that read their
-    records and features back; the customers are those of one shard in one process."""
-    stage(hub.store, records)
-    single = SyncPipeline(hub.config, HubStore(f"sqlite:///{tmp_path}/single.db", upgrade=True))
-    stage(single.store, records)
-    single.match("one-shard")
-    monkeypatch.setattr(hub_pipeline, "SHARDS_WORTH_WORKERS", len(records) // 2)  # as 50k of 100k
-    start_fork_server()
-    hub.shard_workers = 2
-    hub.store.runs.save_model(single.store.runs.active_model(), trained_on_records=len(records))
-    stats = hub.match("two-shards")
-    shards = [s for s in hub.store.runlog.run_steps("two-shards") if s["step"] == "match-shard"]
-    assert stats["shards"] == 2 and sorted(s["source"] for s in shards) == ["shard 0", "shard 1"]
-    assert all(s["status"] == "success" and s["stats"]["normalised_records"] == 0 for s in shards)
-    assert sum(s["stats"]["records"] for s in shards) == len(records)
-    assert _partition(hub.store) == _partition(single.store)
-    assert hub.store.runlog.counts()["pairs"] == single.store.runlog.counts()["pairs"]
 
 
 def test_an_engine_change_rematches_everything_once_and_says_why(hub, records):
