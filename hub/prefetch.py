@@ -10,8 +10,8 @@ source surfaces where the page would have, and a consumer that stops early (a fa
 point) stops the reader and closes the source's iterator in the thread that ran it.
 
 Where staging is the slower side, pages pile up while one is being stored. ``prefetched_groups`` hands
-over all that wait at once, so that they are stored in one transaction: every transaction of SQLite's
-writes its changed pages (the table's and each index's) and takes its commit, and at 100 orders a page
+over all that wait at once, so that they are stored in one transaction: each SQLite transaction writes
+the pages it changed (the table's and each index's) and pays for its commit, and at 100 orders a page
 the commits of a 100k sync's orders were 2 of their 7 s of staging. Where the source is the slower
 side (a system far away), each page still arrives alone and is stored as soon as it has.
 """

@@ -17,9 +17,9 @@ from schemas import HubConfig
 from sources.legacy import LegacyCsvSystem
 
 
-def _extract(system: LegacyCsvSystem, url: str, slow_first_page: bool) -> tuple[list[int], dict]:
-    """Extract the CSV system a row a page; returns the records staged per transaction and the store's
-    rows, quarantine and cursor."""
+def _extract(system: LegacyCsvSystem, url: str) -> tuple[list[int], dict]:
+    """Extract the CSV system a row a page, the first page's staging slowed down so that the reader runs
+    ahead; returns the records staged per transaction and the store's rows, quarantine and cursor."""
     config = HubConfig(
         database_url=url,
         sources=[{"name": "legacy_csv", "kind": "csv", "page_size": 1, "connection_id": "csv"}],
@@ -32,7 +32,7 @@ def _extract(system: LegacyCsvSystem, url: str, slow_first_page: bool) -> tuple[
     def counted(source, records, quarantined, *args, **kwargs):
         if records or quarantined:  # (the steward-released rows, none here, are staged with no page)
             staged.append(len(records) + len(quarantined))
-        if slow_first_page and len(staged) == 1:
+        if len(staged) == 1:
             time.sleep(0.5)  # a slow store: the reader runs ahead meanwhile
         return stage_page(source, records, quarantined, *args, **kwargs)
 
@@ -52,9 +52,9 @@ def _extract(system: LegacyCsvSystem, url: str, slow_first_page: bool) -> tuple[
 def test_pages_that_waited_are_staged_together_and_the_store_ends_the_same(tmp_path, rows, monkeypatch):
     system = LegacyCsvSystem(tmp_path / "csv")
     system.seed(rows)
-    grouped, stored = _extract(system, f"sqlite:///{tmp_path / 'grouped.db'}", slow_first_page=True)
+    grouped, stored = _extract(system, f"sqlite:///{tmp_path / 'grouped.db'}")
     monkeypatch.setattr(hub.pipeline, "PAGES_AHEAD", 1)
-    one_by_one, reference = _extract(system, f"sqlite:///{tmp_path / 'paged.db'}", slow_first_page=True)
+    one_by_one, reference = _extract(system, f"sqlite:///{tmp_path / 'paged.db'}")
     assert one_by_one == [1] * len(rows)  # a row a page, each in its own transaction
     assert sum(grouped) == len(rows) and len(grouped) < len(rows) and max(grouped) > 1
     assert stored == reference and stored["pages"] == len(rows)
