@@ -22,8 +22,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: pages keep their size). The store's big rows -- a golden record with its lineage, the same JSON in
 #: its audit entry and change event, a source record with its payload -- are 1.5 to 2.5 KB, and a 4 KB
 #: page (SQLite's default) holds one of them with the rest of the page unused. With 16 KB pages the
-#: 20k benchmark's store was 18 % smaller and the 100k full sync's golden-record write 2 s shorter
-#: (12.1-13.2 s against 13.9-14.9 s, bench/README.md).
+#: 20k benchmark's store was 18 % smaller; at 100k the golden-record write was about 1 s shorter and the
+#: publish, which rewrites each pushed row, 1 to 2 s longer (bench/README.md, s25).
 SQLITE_PAGE_SIZE = 16_384
 
 #: The JSON columns' codec on every backend (``hub.json_codec``: orjson, where ``json`` was the
