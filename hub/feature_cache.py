@@ -130,9 +130,9 @@ def _current(frame: pl.DataFrame) -> pl.DataFrame:
 def _as_features(hits: pl.DataFrame) -> pl.DataFrame:
     """Cached rows joined to every row of a frame (``_current``), as ``match_features`` gives them: in
     the frame's order, numbered as its rows."""
-    columns = [c for c in _feature_columns(hits) if c != _AT]
+    columns = _feature_columns(hits)
     return hits.sort(_AT).select(pl.col(_AT).alias("_row"), *columns).cast({"_row": pl.UInt32})
 
 
 def _feature_columns(cached: pl.DataFrame) -> list[str]:
-    return [c for c in cached.columns if c not in (*KEY_COLUMNS, _HASH)]
+    return [c for c in cached.columns if c not in (*KEY_COLUMNS, _HASH, _AT)]
