@@ -314,7 +314,7 @@ class SyncPipeline:
                 features = features_of(planned.features, planned.frame, frame)
             clusters: dict[RecordKey, str] = {}
             kept: set[RecordKey] = set()
-            pairs: Iterable[list[dict[str, Any]]] = []  # match + review, in chunks
+            pairs: Iterable[pl.DataFrame] = []  # match + review, in chunks
             matcher: dict[str, Any] = {}
             if frame.height:
                 model = MatchModel.model_validate(self.store.runs.model(plan.model_id))
@@ -336,7 +336,7 @@ class SyncPipeline:
                     kept = unchanged_clusters(result.clusters, links, self._dirty(undone_too=True))
                 clusters.update(dict.fromkeys(kept, KEPT))
                 among = touching(result.pairs, kept) if kept else None
-                pairs = result.pair_rows(among=among)
+                pairs = result.pair_frames(among=among)
                 matcher = result.stats
             written = self.store.runs.save_shard(run_id, shard, clusters, pairs)
             step.stats = {

@@ -107,14 +107,8 @@ class MatchResult:
         a million records' match and review pairs never exist as Python objects all at once.
         ``among``: per row of ``pairs``, whether it is wanted at all (the rest are not explained).
         """
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be positive")
-        wanted = [str(getattr(d, "value", d)) for d in decisions]
-        selected = self.pairs["decision"].is_in(wanted).to_numpy()
-        rows = np.flatnonzero(selected if among is None else selected & among)
         columns = self.pairs.select(PAIR_COLUMNS)
-        for start in range(0, len(rows), chunk_size):
-            chunk = rows[start : start + chunk_size]
+        for chunk in self._wanted_chunks(decisions, chunk_size, among):
             part = columns[chunk].iter_rows(named=True)
             if self.explainer is None:
                 yield [{**row, "explanation": []} for row in part]
@@ -123,6 +117,35 @@ class MatchResult:
                 {**row, "explanation": explanation}
                 for row, explanation in zip(part, self.explainer.explanations(chunk), strict=True)
             ]
+
+    def pair_frames(
+        self,
+        decisions: Sequence[str | MatchDecision] = ("match", "review"),
+        chunk_size: int = 50_000,
+        among: np.ndarray | None = None,
+    ) -> Iterator[pl.DataFrame]:
+        """``pair_rows``' pairs as frames, ``chunk_size`` rows at a time: the same columns, with
+        ``explanation`` as its JSON text (``Explainer.explanation_texts``), which the hub writes as it
+        is -- no dict per pair on the way to the store."""
+        columns = self.pairs.select(PAIR_COLUMNS)
+        for chunk in self._wanted_chunks(decisions, chunk_size, among):
+            part = columns[chunk]
+            if self.explainer is None:
+                yield part.with_columns(explanation=pl.lit("[]"))
+            else:
+                yield part.with_columns(self.explainer.explanation_texts(chunk))
+
+    def _wanted_chunks(
+        self, decisions: Sequence[str | MatchDecision], chunk_size: int, among: np.ndarray | None
+    ) -> Iterator[np.ndarray]:
+        """The row numbers of the pairs with ``decisions`` (and ``among``), ``chunk_size`` at a time."""
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be positive")
+        wanted = [str(getattr(d, "value", d)) for d in decisions]
+        selected = self.pairs["decision"].is_in(wanted).to_numpy()
+        rows = np.flatnonzero(selected if among is None else selected & among)
+        for start in range(0, len(rows), chunk_size):
+            yield rows[start : start + chunk_size]
 
     def pair_models(self) -> list[MatchPair]:
         """Match and review pairs as pydantic models for the store and the steward queue."""

@@ -11,6 +11,7 @@ the whole matching run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,3 +89,35 @@ class Explainer:
             if bits[j]:
                 entries += [rule_entry(rule) for k, rule in enumerate(self.rule_names) if bits[j] >> k & 1]
             yield entries
+
+    def explanation_texts(self, rows: np.ndarray) -> pl.Series:
+        """``explanations(rows)`` as JSON text, a string per pair, built a column at a time: what the
+        hub stores. Compact, UTF-8 as it is, keys in the same order -- the text the store's codec
+        (orjson) writes for the lists (a test compares them). A dict per field and pair, encoded one by
+        one, was 1.6 of the 4 s a 100k-record shard took on one core."""
+        fields = [
+            pl.DataFrame(
+                {
+                    "level": pl.Series(comparison.levels, dtype=pl.Utf8).gather(self.levels[rows, i]),
+                    "weight": np.round(self.weights[rows, i].astype(np.float64), 3),
+                    "left": self.display[comparison.display].gather(self.left[rows]),
+                    "right": self.display[comparison.display].gather(self.right[rows]),
+                }
+            )
+            .select(pl.struct(pl.lit(comparison.name).alias("field"), pl.all()).struct.json_encode())
+            .to_series()
+            for i, comparison in enumerate(self.comparisons)
+        ]
+        bits = pl.Series("bits", self.rules[rows], dtype=pl.UInt64)
+        masks = bits.unique().to_list()
+        tails = [self._rules_text(mask, lead="," if fields else "") for mask in masks]
+        rules = bits.replace_strict(masks, tails, return_dtype=pl.Utf8)
+        body = pl.concat_str(fields, separator=",") if fields else pl.lit("")
+        texts = pl.select(pl.concat_str([pl.lit("["), body, rules, pl.lit("]")]))
+        return texts.to_series().alias("explanation")
+
+    def _rules_text(self, mask: int, lead: str) -> str:
+        """The rule entries of a bit mask as JSON list items (``lead`` before them, if any)."""
+        entries = [rule_entry(rule) for k, rule in enumerate(self.rule_names) if mask >> k & 1]
+        items = ",".join(json.dumps(e, separators=(",", ":")) for e in entries)
+        return lead + items if items else ""

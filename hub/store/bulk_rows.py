@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import JSON, Connection, Dialect, Insert, Table, TableClause
+from sqlalchemy import JSON, Connection, Dialect, Float, Insert, Table, TableClause
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import UpdateBase
@@ -67,7 +67,8 @@ def execute_rows(session: Session, statement: UpdateBase, rows: Sequence[Mapping
 def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
     """INSERT every row of ``frame`` (its columns named as ``table``'s) into ``table``, in the session's
     transaction: the rows go to the driver as polars gives them, with no dict per row, for columns
-    the driver takes as they are (text, numbers: a column with bind processing is refused).
+    the driver takes as they are (text, numbers, and a JSON column given as its JSON text in a string
+    column, no nulls: a column that needs other bind processing is refused).
 
     On PostgreSQL through ``COPY ... FROM STDIN`` (psycopg's ``copy``): an executemany sends and
     answers every row on its own, and at 20k records the search index's 116k rows took 2.3 s of the
@@ -77,7 +78,7 @@ def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
     connection = session.connection()
     dialect = connection.dialect
     compiled, names = _compiled(table.insert(), dialect, frame.columns)
-    processed = [name for name in names if _processor(compiled, name, dialect) is not None]
+    processed = [name for name in names if not _as_it_is(compiled, name, dialect, frame.schema.get(name))]
     if processed or _defaults(compiled, {}):
         raise ValueError(f"insert_frame: {table.name} needs bind processing or defaults: use execute_rows")
     copy_into = table if _copies(connection) else None
@@ -163,6 +164,20 @@ def _processor(compiled: SQLCompiler, name: str, dialect: Dialect) -> Process | 
         return _json_text
     process = kind.dialect_impl(dialect).bind_processor(dialect)
     return None if process is None else _repeats_once(process)
+
+
+def _as_it_is(compiled: SQLCompiler, name: str, dialect: Dialect, dtype: pl.DataType | None) -> bool:
+    """Whether the driver takes a frame column of ``dtype`` as it is for parameter ``name``: a type with
+    no bind processing, a JSON column given as its text, a float column (polars gives Python floats,
+    what SQLite's ``to_float`` makes of any number)."""
+    kind = compiled.binds[name].type
+    if dtype is None:  # a column the frame leaves out: its default
+        return False
+    if isinstance(kind, JSON):
+        return dtype == pl.Utf8
+    if isinstance(kind, Float) and dtype.is_float():
+        return True
+    return _processor(compiled, name, dialect) is None
 
 
 def _json_text(value: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import polars as pl
@@ -11,7 +11,7 @@ from sqlalchemy import Table, func, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.models import MatchModelRow, MatchPlanCluster, MatchPlanPair, MatchPlanRow, MatchPlanRun, core_table
-from hub.store.bulk_rows import execute_rows, insert_frame
+from hub.store.bulk_rows import insert_frame
 from hub.store.common import Repository
 from hub.store.table_statistics import note_emptied
 from schemas import RecordKey
@@ -60,11 +60,12 @@ class MatchRunRepository(Repository):
         run_id: str,
         shard: int,
         clusters: dict[RecordKey, str],
-        pair_chunks: Iterable[Sequence[dict[str, Any]]],
+        pair_chunks: Iterable[pl.DataFrame],
     ) -> int:
         """One shard's clusters and pairs; a retried shard replaces what an earlier attempt wrote.
-        The pairs come in chunks (``MatchResult.pair_rows``), each written as it comes, so that a
-        million records' pairs never exist as Python objects all at once; returns how many."""
+        The pairs come in frames (``MatchResult.pair_frames``: explanations as JSON text), each written
+        as it comes, so that a million records' pairs never exist as Python objects at all; returns
+        how many."""
         written = 0
         with self.sessions.begin() as session:
             for model in (MatchPlanPair, MatchPlanCluster):
@@ -77,14 +78,12 @@ class MatchRunRepository(Repository):
                     "cluster": list(clusters.values()),
                 },
                 schema={"source_system": pl.Utf8, "source_id": pl.Utf8, "cluster": pl.Utf8},
-            ).with_columns(run_id=pl.lit(run_id, dtype=pl.Utf8), shard=pl.lit(shard, dtype=pl.Int64))
-            insert_frame(session, core_table(MatchPlanCluster), labels)
-            insert_pairs = core_table(MatchPlanPair).insert()
-            for pairs in pair_chunks:  # each chunk straight to the driver (``bulk_rows``)
-                for start in range(0, len(pairs), 5000):
-                    rows = [{**p, "run_id": run_id, "shard": shard} for p in pairs[start : start + 5000]]
-                    execute_rows(session, insert_pairs, rows)
-                written += len(pairs)
+            )
+            mine = {"run_id": pl.lit(run_id, dtype=pl.Utf8), "shard": pl.lit(shard, dtype=pl.Int64)}
+            insert_frame(session, core_table(MatchPlanCluster), labels.with_columns(**mine))
+            for pairs in pair_chunks:  # each frame straight to the driver (``bulk_rows``)
+                insert_frame(session, core_table(MatchPlanPair), pairs.with_columns(**mine))
+                written += pairs.height
         return written
 
     def plan_results(self, run_id: str) -> tuple[dict[str, list[RecordKey]], set[RecordKey], list[int]]:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Text, bindparam, cast, event, func, select
 
 from hub import json_codec
-from hub.models import AuditEntry, GoldenRecordRow, OutboxEvent, SearchKeyRow, core_table
+from hub.models import AuditEntry, GoldenRecordRow, MatchPlanPair, OutboxEvent, SearchKeyRow, core_table
 from hub.store import HubStore
 from hub.store.bulk_rows import execute_rows, insert_frame
 
@@ -139,8 +139,25 @@ def test_a_frame_is_inserted_as_sqlalchemy_inserts_its_rows(store):
     assert by_system["erp"] == by_system["shop"]
 
 
+def test_a_frame_with_json_text_and_floats_is_stored_as_sqlalchemy_stores_its_rows(store):
+    """A JSON column given as its text and a float column (``match_plan_pairs``: a shard's pairs) are
+    stored as SQLAlchemy stores the decoded rows, on both backends."""
+    table = core_table(MatchPlanPair)
+    explanation = [{"field": "name", "level": "exact", "weight": -2.125, "left": "Jürgen", "right": None}]
+    rows = [{"left_system": "erp", "left_id": f"{i}", "right_system": "shop", "right_id": f"{i}", "shard": 0,
+             "score": score, "decision": "match", "explanation": [*explanation, {"i": i}]}
+            for i, score in enumerate([0.1, 1 / 3, 1.0, 0.0, 7.25e-5])]  # fmt: skip
+    with store.sessions.begin() as session:
+        session.execute(table.insert(), [{**r, "run_id": "dicts"} for r in rows])
+        texts = [{**r, "run_id": "frame", "explanation": json_codec.dumps(r["explanation"])} for r in rows]
+        insert_frame(session, table, pl.DataFrame(texts))
+    stored = _stored(store, MatchPlanPair, table.c.id)
+    by_run = {run: [r[3:] for r in stored if r[1] == run] for run in ("dicts", "frame")}
+    assert len(by_run["dicts"]) == len(rows) and by_run["dicts"] == by_run["frame"]
+
+
 def test_a_frame_needing_bind_processing_is_refused(store):
-    frame = pl.DataFrame([{**row, "record": "{}"} for row in _rows("F")]).drop("created_at", "updated_at")
+    frame = pl.DataFrame([{**row, "record": {"a": 1}} for row in _rows("F")]).drop("created_at", "updated_at")
     with store.sessions.begin() as session, pytest.raises(ValueError, match="execute_rows"):
         insert_frame(session, core_table(GoldenRecordRow), frame)
 

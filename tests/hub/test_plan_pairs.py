@@ -3,6 +3,8 @@ once, in the order the shards wrote them, on every pass, with the decisions of t
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 from sqlalchemy import select
 
@@ -12,8 +14,20 @@ from schemas import RecordKey
 
 
 def _pair(n: int, decision: str) -> dict[str, object]:
-    return {"left_system": "erp", "left_id": str(n), "right_system": "webshop", "right_id": str(n),
-            "score": 0.5, "decision": decision, "explanation": []}
+    return {
+        "left_system": "erp",
+        "left_id": str(n),
+        "right_system": "webshop",
+        "right_id": str(n),
+        "score": 0.5,
+        "decision": decision,
+        "explanation": [],
+    }
+
+
+def _frame(pairs: list[dict[str, object]]) -> pl.DataFrame:
+    """Pairs as ``MatchResult.pair_frames`` gives them: the explanation as JSON text."""
+    return pl.DataFrame([{**p, "explanation": json.dumps(p["explanation"])} for p in pairs])
 
 
 def test_plan_pairs_come_in_chunks_in_write_order_on_every_pass(store):
@@ -22,8 +36,9 @@ def test_plan_pairs_come_in_chunks_in_write_order_on_every_pass(store):
     store.runs.save_plan(plan, rows)
     first = [_pair(n, "match" if n % 3 else "review") for n in range(7)]
     second = [_pair(n, "match") for n in range(7, 12)]
-    assert store.runs.save_shard("r", 1, {}, [second]) == 5
-    assert store.runs.save_shard("r", 0, {RecordKey("erp", "0"): "0:a"}, [first[:4], first[4:]]) == 7
+    assert store.runs.save_shard("r", 1, {}, [_frame(second)]) == 5
+    labels = {RecordKey("erp", "0"): "0:a"}
+    assert store.runs.save_shard("r", 0, labels, [_frame(first[:4]), _frame(first[4:])]) == 7
     pairs = PlanPairs(store.sessions, "r", chunk=5)
     chunks = list(pairs)
     assert [len(c) for c in chunks] == [5, 5, 2]
@@ -38,9 +53,9 @@ def test_copied_pairs_are_the_pairs_read_in_the_same_order_with_their_decisions_
     rows = pl.DataFrame({"source_system": ["erp"], "source_id": ["0"], "shard": [0]})
     plan = MatchPlanRun(run_id="r", full=True, shards=2, model_id=1, started_at=utcnow(), stats={})
     store.runs.save_plan(plan, rows)
-    store.runs.save_shard("r", 1, {}, [[_pair(n, "match") for n in range(7, 12)]])
-    store.runs.save_shard("r", 0, {}, [[_pair(n, "review" if n % 2 else "match") for n in range(7)]])
-    store.runs.save_shard("other", 0, {}, [[_pair(99, "match")]])  # another run's: not copied
+    store.runs.save_shard("r", 1, {}, [_frame([_pair(n, "match") for n in range(7, 12)])])
+    store.runs.save_shard("r", 0, {}, [_frame([_pair(n, "review" if n % 2 else "match") for n in range(7)])])
+    store.runs.save_shard("other", 0, {}, [_frame([_pair(99, "match")])])  # another run's: not copied
     pairs = PlanPairs(store.sessions, "r", chunk=5)
     now = utcnow()
     table = core_table(MatchPairRow)

@@ -8,7 +8,9 @@ import polars as pl
 import pytest
 from fixtures import BRIDGE, HOUSEHOLD, ORGANIZATIONS, PEOPLE, frame
 
+from hub import json_codec
 from matching import Constraints, FlatFrameError, MatchResult, match_frame, read_flat_csv, records_to_frame
+from matching.engine import PAIR_COLUMNS
 from schemas import CustomerRecord, MatchDecision, MatchingConfig, RecordKey
 
 ALL_DECISIONS = ("match", "review", "distinct")
@@ -178,6 +180,23 @@ def test_pair_rows_stream_match_and_review_pairs_as_the_hub_stores_them() -> Non
         assert all(set(e) == {"field", "level", "weight", "left", "right"} for e in row["explanation"])
     reviews = [row for chunk in result.pair_rows((MatchDecision.REVIEW,)) for row in chunk]
     assert reviews == [r for r in rows if r["decision"] == "review"]
+
+
+def test_pair_frames_are_pair_rows_with_the_explanation_as_the_text_the_store_writes() -> None:
+    result = match_frame(frame(PEOPLE, HOUSEHOLD, ORGANIZATIONS, BRIDGE))
+    rows = [row for chunk in result.pair_rows(ALL_DECISIONS, chunk_size=7) for row in chunk]
+    frames = list(result.pair_frames(ALL_DECISIONS, chunk_size=7))
+    assert len(frames) > 1 and all(f.height <= 7 for f in frames)
+    texts = pl.concat(frames)
+    assert texts.columns == [*PAIR_COLUMNS, "explanation"] and texts["explanation"].dtype == pl.Utf8
+    assert texts.drop("explanation").to_dicts() == [{k: r[k] for k in PAIR_COLUMNS} for r in rows]
+    assert texts["explanation"].to_list() == [json_codec.dumps(r["explanation"]) for r in rows]
+    entries = [e for r in rows for e in r["explanation"]]  # what the comparison covered
+    assert any(e["field"] == "rule" for e in entries) and any(e["left"] is None for e in entries)
+    assert any(e["weight"] < 0 for e in entries) and any(not str(e["left"]).isascii() for e in entries)
+    among = (result.pairs["decision"] == "review").to_numpy()
+    reviewed = pl.concat(result.pair_frames(among=among))
+    assert reviewed.to_dicts() == texts.filter(pl.col("decision") == "review").to_dicts()
 
 
 def test_write_creates_clusters_and_pairs_csv(tmp_path: Path) -> None:
