@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub import json_codec
@@ -30,25 +30,48 @@ from hub.models import (
     core_table,
 )
 from hub.store.bulk_rows import execute_rows
-from hub.store.common import DumpedGolden, StoredMatch, _jsonable, dump_golden, key_chunks, keys_in
+from hub.store.common import (
+    KEY_CHUNK,
+    DumpedGolden,
+    StoredMatch,
+    _jsonable,
+    dump_golden,
+    key_chunks,
+    keys_in,
+)
 from schemas import GoldenRecord, RecordKey
 
 Row = dict[str, Any]
 
 
+#: From this share of the stored links on, the links of a set of keys are read in one scan of the
+#: table rather than looked up a chunk of keys at a time: on SQLite at 100k links a look-up cost about
+#: 10 µs a key and the scan about 4 µs a stored link (a full run's 100k keys: 1.04 s against 0.37 s).
+SCAN_SHARE = 0.5
+#: Fewer keys are always looked up: a steward's decision never counts, let alone reads, every link.
+SCAN_FROM_KEYS = 10 * KEY_CHUNK
+
+
 def current_links(session: Session, keys: set[RecordKey] | None) -> dict[RecordKey, str]:
     """Source record -> golden id of the links a write can change: all of them for a full run, only
-    those of the scope and the new membership for a scoped one (a decision must not read a million)."""
+    those of the scope and the new membership for a scoped one (a decision must not read a million):
+    looked up by key, or picked from one scan when the keys are many and ``SCAN_SHARE`` of the links."""
     table = core_table(CrossReference)
     columns = select(table.c.source_system, table.c.source_id, table.c.golden_id)
-    if keys is None:
-        return {RecordKey(s, i): g for s, i, g in session.execute(columns)}
+    if keys is None or (len(keys) >= SCAN_FROM_KEYS and len(keys) >= SCAN_SHARE * _count(session, table)):
+        every = {RecordKey(s, i): g for s, i, g in session.execute(columns)}
+        # in key order, as the look-ups give them
+        return every if keys is None else {key: every[key] for key in sorted(keys) if key in every}
     wanted, links = sorted(keys), {}
     for part in key_chunks(wanted):
         chunk = [(k.source_system, k.source_id) for k in part]
         query = columns.where(keys_in(table.c.source_system, table.c.source_id, chunk))
         links.update({RecordKey(s, i): g for s, i, g in session.execute(query)})
     return links
+
+
+def _count(session: Session, table: Table) -> int:
+    return session.execute(select(func.count()).select_from(table)).scalar_one()
 
 
 @dataclass
