@@ -9,7 +9,7 @@ bounds the run), how many records were re-matched and pushed, and the hub's peak
 and the processes it starts: ``PeakRSS``)::
 
     .venv/bin/python -m bench.sync --records 20000 [--url postgresql+psycopg://...] [--in-process]
-        [--webhooks] [--source-workers N] [--latency-ms MS]
+        [--webhooks] [--source-workers N] [--latency-ms MS] [--repeat N]
 
 The local systems run on the same 2 cores as the hub, as ``crmhub sources serve``, each system with a
 server in a process of its own (a real ERP or shop is never a thread of the hub, nor of each other);
@@ -32,6 +32,11 @@ default one per core, 1 = one after another).
 sources serve --latency-ms``): on loopback an answer takes microseconds, so the benchmark alone never
 shows whether the connectors keep enough requests in flight for a system far away.
 
+``--repeat N``: the three runs N times, each time on newly seeded systems and a new SQLite store,
+then one line with the full syncs' median, range and how many reached ``TARGET_RATE``, and the
+machine's speed before each (``machine_speed``): on these machines the same code's full sync varied
+by a fifth within two hours, so a single run proves little about a target near it.
+
 The numbers for the README come from this command; nothing here is a test.
 """
 
@@ -42,6 +47,7 @@ import functools
 import os
 import shlex
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -224,10 +230,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="sources extracted/published at once (default: one per core)")
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="the ERP and the shop answer this late, as across a WAN (default: none)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="the three runs this many times, each on new systems and a new SQLite store")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="crmhub-sync-bench-") as tmp:
-        rows = run(args.records, args.url, Path(tmp), args.in_process, args.webhooks, args.source_workers,
-                   args.latency_ms)
+    if args.repeat > 1 and args.url:
+        parser.error("--repeat needs a new store each time: leave out --url")
+    rows, speeds = [], []
+    for _ in range(args.repeat):
+        speeds.append(machine_speed())
+        with tempfile.TemporaryDirectory(prefix="crmhub-sync-bench-") as tmp:
+            rows += run(args.records, args.url, Path(tmp), args.in_process, args.webhooks,
+                        args.source_workers, args.latency_ms)
     backend = (args.url or "sqlite").split(":")[0] + (" + webhooks" if args.webhooks else "")
     backend += f", answers {args.latency_ms:g} ms late" if args.latency_ms else ""
     print("| records | store | run | s | records/s | steps (s) | extract by source (s) | "
@@ -243,7 +256,37 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['rematched']} | {r['pushed']} | {r['failed']} | "
             f"{r['peak MB']:,} |"
         )
+    if args.repeat > 1:
+        print()
+        print(spread([r["seconds"] for r in rows if r["run"] == "full"], args.records, speeds))
     return 0
+
+
+#: Issue 15's end-to-end target for a full sync at 100k records.
+TARGET_RATE = 2_000
+#: A fixed piece of pure Python, timed before each repeat: how fast the machine is at the moment.
+#: Runs of the same code on this kind of machine differed by up to a fifth from one hour to the next.
+SPEED_PROBE = 20_000_000
+
+
+def machine_speed() -> float:
+    """Seconds this machine takes now for ``SPEED_PROBE`` squares summed in Python."""
+    started = time.perf_counter()
+    sum(i * i for i in range(SPEED_PROBE))
+    return round(time.perf_counter() - started, 2)
+
+
+def spread(seconds: list[float], records: int, speeds: list[float]) -> str:
+    """The full syncs of several repeats in one line: their median (and records/s), range, and the
+    machine's speed before each (``machine_speed``): one run says little where runs of the same code
+    differ by seconds."""
+    middle = statistics.median(seconds)
+    return (
+        f"full sync, {len(seconds)} runs: median {middle:.1f} s ({records / middle:,.0f} records/s), "
+        f"{min(seconds):.1f} to {max(seconds):.1f} s; {sum(records / s >= TARGET_RATE for s in seconds)} "
+        f"of {len(seconds)} at {TARGET_RATE:,} records/s or more; the speed probe took "
+        f"{', '.join(f'{s:.2f}' for s in speeds)} s before them"
+    )
 
 
 if __name__ == "__main__":
