@@ -13,9 +13,9 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
@@ -54,6 +54,9 @@ from hub.webhook_inbox import WebhookInbox
 from schemas import HubConfig, MatchingConfig, RecordKey, SourceConfig
 from schemas.customer import CustomerFields
 from schemas.steward import DecisionKind
+
+if TYPE_CHECKING:
+    from matching import Constraints, MatchModel, MatchResult
 
 #: The sync-cursor stream under which each source's publish step keeps its place in the outbox.
 OUTBOX_STREAM = "outbox"
@@ -251,18 +254,22 @@ class SyncPipeline:
                     else:
                         model = MatchModel.model_validate(stored)
                     components = candidate_components(frame, model, constraints, features=features)
+                    links = None if full else self.store.golden.links_frame()
+                    if links is None:
+                        whole = components["component"].n_unique()
+                        plan = MatchScope(frame=frame, scope=None, components=whole)
+                    else:
+                        plan = affected_scope(frame, components, dirty, links)
+                    shard_of = _shards_of(plan.frame, components, self.config.matching.shards)
+                    if self._keep_plan:
+                        planned = _Planned(run_id, frame, features, plan.frame, shard_of["shard"], links)
+                        # the first shard's matching reads and writes nothing: done while the keys are
+                        # written, which left this process waiting ~1.5 s of a 100k plan
+                        self._planned = planned.with_first_match(model, constraints, self.config.matching)
                 searchable = search_keys.result()
                 if why_retrain:
                     self.store.runs.save_model(model.model_dump(mode="json"), frame.height)
                 model_id = self.store.runs.active_model_id()
-                links = None if full else self.store.golden.links_frame()
-                if links is None:
-                    plan = MatchScope(frame=frame, scope=None, components=components["component"].n_unique())
-                else:
-                    plan = affected_scope(frame, components, dirty, links)
-                shard_of = _shards_of(plan.frame, components, self.config.matching.shards)
-                if self._keep_plan:
-                    self._planned = _Planned(run_id, frame, features, plan.frame, shard_of["shard"], links)
             shards = self.config.matching.shards
             rows = _with_deleted(shard_of.select("source_system", "source_id", "shard"), plan.scope)
             stats = {
@@ -299,7 +306,7 @@ class SyncPipeline:
 
     def match_shard(self, run_id: str, shard: int) -> dict[str, Any]:
         """Match one shard of a planned run with the run's frozen model; results wait in the plan."""
-        from matching import MatchModel, features_of, match_frame
+        from matching import MatchModel, match_frame
 
         with self.step(run_id, "match-shard", f"shard {shard}") as step:
             plan = self.store.runs.plan(run_id)
@@ -310,21 +317,23 @@ class SyncPipeline:
                 frame = self.store.staging.load_match_frame(run_id, shard)
                 features = FeatureCache(self.store).cached(frame)
             else:  # the plan's own records: the same rows, sorted alike, as the query would read
-                frame = planned.matched.filter(planned.shard == shard)
-                features = features_of(planned.features, planned.frame, frame)
+                frame, features = planned.records(shard)
             clusters: dict[RecordKey, str] = {}
             kept: set[RecordKey] = set()
             pairs: Iterable[pl.DataFrame] = []  # match + review, in chunks
             matcher: dict[str, Any] = {}
             if frame.height:
-                model = MatchModel.model_validate(self.store.runs.model(plan.model_id))
-                result = match_frame(
-                    frame,
-                    config=self.config.matching,
-                    constraints=self._constraints(),
-                    model=model,
-                    features=features,
-                )
+                if planned is not None and shard == 0 and planned.first_match is not None:
+                    result, self._planned = planned.first_match, replace(planned, first_match=None)
+                else:
+                    model = MatchModel.model_validate(self.store.runs.model(plan.model_id))
+                    result = match_frame(
+                        frame,
+                        config=self.config.matching,
+                        constraints=self._constraints(),
+                        model=model,
+                        features=features,
+                    )
                 for system, source_id, cluster in result.clusters.select(
                     "source_system", "source_id", "cluster_id"
                 ).iter_rows():
@@ -632,6 +641,28 @@ class _Planned:
     #: shard finds its kept clusters with it. A decision taken since only makes a kept cluster one
     #: that is left as stored, and the next run re-matches what it decided
     links: pl.DataFrame | None
+    #: shard 0's match, made by the plan while its search keys were written (``with_first_match``)
+    first_match: MatchResult | None = None
+
+    def records(self, shard: int) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """The shard's records and their features, as ``match_shard`` would otherwise read them."""
+        from matching import features_of
+
+        frame = self.matched.filter(self.shard == shard)
+        return frame, features_of(self.features, self.frame, frame)
+
+    def with_first_match(
+        self, model: MatchModel, constraints: Constraints, config: MatchingConfig
+    ) -> _Planned:
+        """This plan with shard 0 matched (when it has records): the run's model and the decisions
+        the plan read (a decision taken since is the next run's, as it is for a kept cluster)."""
+        from matching import match_frame
+
+        frame, features = self.records(0)
+        if not frame.height:
+            return self
+        match = match_frame(frame, config=config, constraints=constraints, model=model, features=features)
+        return replace(self, first_match=match)
 
 
 _EMPTY_SHARDS = pl.DataFrame(schema={"source_system": pl.Utf8, "source_id": pl.Utf8, "shard": pl.Int64})
