@@ -3,8 +3,8 @@
 Three runs on one hub store, as an IT person meets them: the first full sync, a re-sync with nothing
 changed anywhere, and a re-sync after 1 % of the web shop's customers changed their last name. Each
 row gives the run's seconds and records per second end to end, the run log's seconds per step
-(extract, match-plan, match-shard, match, publish: first start to last end, as sources may run at
-once) and per source, the CPU seconds of the hub and of the local systems (on two cores their sum
+(extract, orders, match-plan, match-shard, match, publish: first start to last end, as sources may
+run at once; orders pulled aside overlap the match) and per source, the CPU seconds of the hub and of the local systems (on two cores their sum
 bounds the run), how many records were re-matched and pushed, and the hub's peak memory (its process
 and the processes it starts: ``PeakRSS``)::
 
@@ -161,12 +161,15 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int, systems_pid: int |
     for step in logged:
         if step.get("finished_at") and step.get("started_at"):
             start, end = step["started_at"], step["finished_at"]
-            # a source's orders pulled beside its customers (``hub.pipeline.extract_units``) are extract
-            name, orders = ("extract", " orders") if step["step"] == "extract-orders" else (step["step"], "")
+            # a source's orders (``hub.pipeline.extract_units``): a span of their own, as they may be
+            # pulled aside, beside the match; by source, with the extract
+            name, part, orders = (step["step"],) * 2 + ("",)
+            if name == "extract-orders":
+                name, part, orders = "orders", "extract", " orders"
             span = spans.setdefault(name, [start, end])
             span[:] = [min(span[0], start), max(span[1], end)]
             if step.get("source"):
-                by_source[name][step["source"] + orders] = round((end - start).total_seconds(), 2)
+                by_source[part][step["source"] + orders] = round((end - start).total_seconds(), 2)
     steps = {name: (end - start).total_seconds() for name, (start, end) in spans.items()}
     shop = summary.extracted.get("webshop", {})
     plan = next((s["stats"] for s in logged if s["step"] == "match-plan"), {})

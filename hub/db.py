@@ -31,16 +31,22 @@ SQLITE_PAGE_SIZE = 16_384
 JSON_CODEC = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL and a busy timeout so readers never block the sync,
-    ``secure_delete`` so that deleted values are overwritten, not left in free space (erasure), and a
-    new store pages of ``SQLITE_PAGE_SIZE``.
+#: Seconds a SQLite connection waits for another's write transaction before it gives up ("database is
+#: locked"). A step that runs beside a sync's long writes asks for longer (``make_engine``'s
+#: ``lock_wait``).
+SQLITE_LOCK_WAIT = 30.0
+
+
+def make_engine(url: str, lock_wait: float = SQLITE_LOCK_WAIT) -> Engine:
+    """Create the engine; SQLite gets WAL and a busy timeout (``lock_wait`` seconds) so readers never
+    block the sync, ``secure_delete`` so that deleted values are overwritten, not left in free space
+    (erasure), and a new store pages of ``SQLITE_PAGE_SIZE``.
     JSON columns go through ``hub.json_codec`` on both backends."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and not in_memory(url):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
+        engine = create_engine(url, connect_args={"timeout": lock_wait}, **JSON_CODEC)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:  # a DB-API connection

@@ -30,6 +30,7 @@ PAUSE_LIMIT = 120.0  # seconds: a test that never releases the pause must not ha
 POINTS = (
     "extract.fetched",  # a page pulled from the source, not stored yet
     "extract.staged",  # a page and its cursor committed
+    "orders.staged",  # a page of orders and their cursor committed
     "match.computed",  # clusters computed, golden records not saved yet
     "publish.before_push",  # updates prepared, nothing sent
     "publish.pushed",  # the source has the updates, the hub has not recorded them

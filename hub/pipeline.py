@@ -24,7 +24,7 @@ from connectors.credentials import Credentials, CredentialsProvider, credentials
 from connectors.registry import build_connector, connector_class, connector_module
 from hub.consolidate import consolidate
 from hub.cycle_gc import batch_pace
-from hub.db import in_memory
+from hub.db import SQLITE_LOCK_WAIT, in_memory
 from hub.echoes import field_value
 from hub.erasure_queue import ErasureQueue
 from hub.feature_cache import FeatureCache
@@ -43,6 +43,7 @@ from hub.source_workers import (
     PUBLISH_WORTH_WORKERS,
     SourceOutcome,
     run_per_source,
+    running_aside,
     start_fork_server,
     worker_count,
 )
@@ -62,6 +63,8 @@ if TYPE_CHECKING:
 OUTBOX_STREAM = "outbox"
 #: Where the matching step keeps the time of its last run (records changed after it are re-matched).
 MATCH_STREAM = "match"
+#: On SQLite, how long (seconds) a step run beside the match waits for its writes (``SourceStep.patient``).
+ASIDE_LOCK_WAIT = 3_600.0
 #: How many pages a source's reader may run ahead of staging. Those waiting when staging is ready for
 #: the next are stored together, in one transaction with the last one's cursor (``prefetched_groups``).
 PAGES_AHEAD = 8
@@ -125,8 +128,8 @@ class SyncPipeline:
 
     def extract_orders(self, source_name: str, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
         """A source's orders as a step of their own (``extract-orders``), so that ``crmhub sync`` can
-        pull them on another core beside the source's customers (``extract_units``). Orders have their
-        own cursor and write no customer row."""
+        pull them on another core, beside the match (``extract_units``). Orders have their own cursor
+        and write no customer row."""
         source = self.config.source(source_name)
         with self.step(run_id, "extract-orders", source_name) as step:
             step.stats = self._extract_orders(self.connector(source), source_name, run_id, full_refresh)
@@ -188,6 +191,7 @@ class SyncPipeline:
             page = OrderPage.joined(group)
             staging = self.store.staging
             count += staging.stage_orders(source, page.orders, page.quarantined, page.cursor, run_id)
+            checkpoint("orders.staged")
         return {"orders": count}
 
     # ---- match ---------------------------------------------------------------------------------
@@ -519,20 +523,16 @@ class SyncPipeline:
         if pull_all and self._workers(worth_workers=True) > 1:  # its imports take seconds: begun now
             start_fork_server(self._worker_modules())
         extracting = SourceStep.extracting(self, summary.run_id, full_refresh)
-        orders: dict[str, dict[str, Any]] = {}
         units = extract_units(self.config.enabled_sources)
-        for outcome in self._each_source(extracting, worth_workers=pull_all, units=units):
-            source, of_orders = unit_source(outcome.source)
-            if outcome.error is not None:  # a source's orders fail as part of its extract
-                key, error = f"extract:{source}", f"orders: {outcome.error}" if of_orders else outcome.error
-                summary.failed[key] = f"{summary.failed[key]} | {error}" if key in summary.failed else error
-            elif of_orders:
-                orders[source] = outcome.result or {}
-            else:
-                summary.extracted[source] = outcome.result or {}
-        for source, counts in orders.items():  # beside the source's customers, when those came
-            summary.extracted.get(source, {}).update(counts)
-        summary.matched = self.match(summary.run_id, rematch_all=rematch_all)
+        # no match reads orders: with worker processes they are pulled aside, beside the match
+        aside = [u for u in units if unit_source(u)[1]] if self._workers(pull_all, len(units)) > 1 else []
+        with running_aside(aside, extracting.patient(), self._worker_modules()) as orders:
+            in_line = [unit for unit in units if unit not in aside]
+            # started once the customers' last pulls are under way: cores free, their systems served
+            pulled = self._each_source(extracting, pull_all, units=in_line, drained=orders.start)
+            _record_extracts(summary, pulled)
+            summary.matched = self.match(summary.run_id, rematch_all=rematch_all)
+            _record_extracts(summary, orders.outcomes())
         many = self._to_publish() >= PUBLISH_WORTH_WORKERS
         for outcome in self._each_source(SourceStep.publishing(self, summary.run_id), worth_workers=many):
             if outcome.error is None:
@@ -552,7 +552,11 @@ class SyncPipeline:
         return sum(head - int(cursor or 0) for cursor in cursors)
 
     def _each_source(
-        self, step: SourceStep, worth_workers: bool, units: list[str] | None = None
+        self,
+        step: SourceStep,
+        worth_workers: bool,
+        units: list[str] | None = None,
+        drained: Callable[[], None] | None = None,
     ) -> list[SourceOutcome]:
         """``step`` for every enabled source (or each of ``units``: ``extract_units``), several at once
         when ``source_workers`` says so (automatic: one per core when the step is ``worth_workers``):
@@ -568,8 +572,9 @@ class SyncPipeline:
         workers = self._workers(worth_workers, len(names))
         here = functools.partial(step.run, self)
         if workers == 1:  # here, on this pipeline's store
-            return run_per_source(names, here, 1)
-        return run_per_source(names, step, workers, preload=self._worker_modules(), here=here)
+            return run_per_source(names, here, 1, drained=drained)
+        modules = self._worker_modules()
+        return run_per_source(names, step, workers, preload=modules, here=here, drained=drained)
 
     def _workers(self, worth_workers: bool, units: int | None = None) -> int:
         """How many sources (or ``units`` of an extract) a step runs at once (``hub.source_workers.
@@ -599,6 +604,8 @@ class SourceStep:
     full_refresh: bool = False
     #: the sync's process: the worker holds the sync lock in its name (``SyncLock``'s ``pid``)
     sync_pid: int = field(default_factory=os.getpid)
+    #: on SQLite, how long the step's writes wait for another connection's (``patient``)
+    lock_wait: float = SQLITE_LOCK_WAIT
 
     @classmethod
     def extracting(cls, pipeline: SyncPipeline, run_id: str, full_refresh: bool) -> SourceStep:
@@ -607,6 +614,12 @@ class SourceStep:
     @classmethod
     def publishing(cls, pipeline: SyncPipeline, run_id: str) -> SourceStep:
         return cls(pipeline.config, pipeline.store.url, pipeline.credentials, "publish", run_id)
+
+    def patient(self) -> SourceStep:
+        """This step for running beside the match (``hub.source_workers.running_aside``): its writes
+        wait for the match's as long as they take -- the golden-record write is one transaction, on
+        SQLite minutes long at a million records."""
+        return replace(self, lock_wait=ASIDE_LOCK_WAIT)
 
     def run(self, pipeline: SyncPipeline, unit: str) -> dict[str, Any]:
         """``unit``: a source's name, or in an extract its orders' unit (``extract_units``)."""
@@ -619,7 +632,7 @@ class SourceStep:
         return pipeline.extract(source, self.run_id, self.full_refresh, orders=False)
 
     def __call__(self, source: str) -> dict[str, Any]:
-        store = HubStore(self.store_url)
+        store = HubStore(self.store_url, lock_wait=self.lock_wait)
         try:
             pipeline = SyncPipeline(self.config, store, self.credentials)
             pipeline.lock = SyncLock(store, pid=self.sync_pid)
@@ -736,12 +749,30 @@ def extract_units(sources: Iterable[SourceConfig]) -> list[str]:
     """The extract's units of work, in order: each source, followed by its orders as a unit of their
     own when it has orders. At a million hub records the web shop's 550,000 orders came after its
     275,000 customers in one process, and the two source lanes ended 57 s apart (266 and 209 s); as a
-    unit of its own the orders go to whichever lane is free first. (The Airflow DAG's extract task of a
-    source pulls its orders too.)"""
+    unit of its own the orders go to whichever lane is free first. With worker processes ``crmhub
+    sync`` pulls the orders units aside, beside the match, which reads no order (``_run``). (The Airflow
+    DAG's extract task of a source pulls its orders too.)"""
     units = []
     for source in sources:
         units += [source.name, source.name + ORDERS_UNIT] if _has_orders(source) else [source.name]
     return units
+
+
+def _record_extracts(summary: SyncSummary, outcomes: Iterable[SourceOutcome]) -> None:
+    """The extract units' outcomes in the run's summary: a source's orders are counted with its
+    customers (when those came) and fail as part of its extract."""
+    orders: dict[str, dict[str, Any]] = {}
+    for outcome in outcomes:
+        source, of_orders = unit_source(outcome.source)
+        if outcome.error is not None:
+            key, error = f"extract:{source}", f"orders: {outcome.error}" if of_orders else outcome.error
+            summary.failed[key] = f"{summary.failed[key]} | {error}" if key in summary.failed else error
+        elif of_orders:
+            orders[source] = outcome.result or {}
+        else:
+            summary.extracted[source] = outcome.result or {}
+    for source, counts in orders.items():
+        summary.extracted.get(source, {}).update(counts)
 
 
 def unit_source(unit: str) -> tuple[str, bool]:

@@ -40,8 +40,10 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from logging.handlers import QueueHandler, QueueListener
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
@@ -104,8 +106,11 @@ def run_per_source(
     workers: int,
     preload: Sequence[str] = (),
     here: Callable[[str], dict[str, Any]] | None = None,
+    drained: Callable[[], None] | None = None,
 ) -> list[SourceOutcome]:
     """``step(source)`` for every source, at most ``workers`` at once; outcomes in ``sources``' order.
+    ``drained`` is called once every source has been taken (the first process out of work: a time to
+    start work aside, ``running_aside``).
 
     With ``workers`` 1 the steps run here, one after another (``here`` when given, else ``step``).
     Otherwise in worker processes: ``step`` must then pickle (a module-level function or an instance of
@@ -118,9 +123,24 @@ def run_per_source(
     this process would only wait through them, and a small sync is done before they are over -- then
     no worker is started at all, and no step waits for one."""
     if workers <= 1:
-        return [_outcome(source, here or step) for source in sources]
+        outcomes = [_outcome(source, here or step) for source in sources]
+        if drained is not None:
+            drained()
+        return outcomes
+    return _in_workers(sources, step, workers, preload, here, drained)
+
+
+def _in_workers(
+    sources: Sequence[str],
+    step: Callable[[str], dict[str, Any]],
+    workers: int,
+    preload: Sequence[str],
+    here: Callable[[str], dict[str, Any]] | None,
+    drained: Callable[[], None] | None = None,
+) -> list[SourceOutcome]:
+    """``run_per_source`` with worker processes (``here``: this process is one of the ``workers``)."""
     context = _context(preload)
-    board = _Board(sources)
+    board = _Board(sources, drained)
     logs = context.Queue()
     listener = QueueListener(logs, _ToItsLogger())
     sync = _Sync(os.getpid(), killpoints.shared_counts(), dict(os.environ), logs, _log_levels())
@@ -142,19 +162,88 @@ def run_per_source(
         logs.close()
 
 
+#: How much lower a step run aside (``running_aside``) is scheduled than the sync's own work: at
+#: niceness 10 the kernel gives it about a tenth of a core the sync's processes want, and every core
+#: they leave idle.
+ASIDE_NICENESS: Final = 10
+
+
+@contextmanager
+def running_aside(
+    sources: Sequence[str],
+    step: Callable[[str], dict[str, Any]],
+    preload: Sequence[str] = (),
+    niceness: int = ASIDE_NICENESS,
+) -> Iterator[Aside]:
+    """Steps the block may start (``Aside.start``) and then go on beside: ``step(source)`` for each of
+    ``sources`` in worker processes of their own, at a lower CPU priority (``niceness``). Leaving the
+    block waits for steps started; those never started are not run. ``step`` must pickle, as for
+    ``run_per_source``.
+
+    Why: work the sync does not need before its next steps -- a source's orders, which no match reads
+    -- would otherwise hold up those steps, while these leave cores idle (at 100k records the match
+    plan kept 1.5 of 2 cores busy). Aside, the work fills the idle cores and gives way to the sync's
+    own processes. (Not to the systems it talks to: started with the sync's other pulls, the web shop's
+    orders slowed its customers' pull, served by the same shop -- hence started when those are done.)"""
+    with ThreadPoolExecutor(1, thread_name_prefix="crmhub-aside") as thread:
+        yield Aside(list(sources), _Niced(step, niceness), list(preload), thread)
+
+
+@dataclass
+class Aside:
+    """Steps run aside (``running_aside``)."""
+
+    sources: list[str]
+    step: Callable[[str], dict[str, Any]]
+    preload: list[str]
+    thread: ThreadPoolExecutor
+    _started: Future[list[SourceOutcome]] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        """Start the steps now, if not yet started: one worker process each."""
+        with self._lock:
+            if self._started is None and self.sources:
+                args = (self.sources, self.step, len(self.sources), self.preload, None)
+                self._started = self.thread.submit(_in_workers, *args)
+
+    def outcomes(self) -> list[SourceOutcome]:
+        """Every step's outcome, in ``sources``' order, once all are done (started now if not yet)."""
+        self.start()
+        return self._started.result() if self._started is not None else []
+
+
+@dataclass(frozen=True)
+class _Niced:
+    """A step that lowers its worker process's CPU priority first (the process ends with the step)."""
+
+    step: Callable[[str], dict[str, Any]]
+    niceness: int
+
+    def __call__(self, source: str) -> dict[str, Any]:
+        os.nice(self.niceness)
+        return self.step(source)
+
+
 class _Board:
     """The sources not yet taken and the outcomes so far, shared by this process's own steps and the
     thread that runs the workers."""
 
-    def __init__(self, sources: Sequence[str]):
+    def __init__(self, sources: Sequence[str], drained: Callable[[], None] | None = None):
         self.sources = list(sources)
         self._waiting = list(sources)
         self._outcomes: dict[str, SourceOutcome] = {}
         self._changed = threading.Condition()
+        self._drained = drained  # called once, by the first take that finds nothing left
 
     def take(self) -> str | None:
         with self._changed:
-            return self._waiting.pop(0) if self._waiting else None
+            if self._waiting:
+                return self._waiting.pop(0)
+            drained, self._drained = self._drained, None
+        if drained is not None:
+            drained()
+        return None
 
     def done(self, outcome: SourceOutcome) -> None:
         with self._changed:

@@ -12,7 +12,14 @@ once; opening a store whose schema is behind fails with a message saying so.
 
 from __future__ import annotations
 
-from hub.db import SchemaOutOfDateError, check_schema, make_engine, migrate, session_factory
+from hub.db import (
+    SQLITE_LOCK_WAIT,
+    SchemaOutOfDateError,
+    check_schema,
+    make_engine,
+    migrate,
+    session_factory,
+)
 from hub.store.common import (
     CUSTOMERS_STREAM,
     FLAT_COLUMNS,
@@ -63,11 +70,12 @@ __all__ = [
 class HubStore:
     """Owns the engine and session factory and hands out the repositories built on them."""
 
-    def __init__(self, url: str, *, upgrade: bool = False) -> None:
+    def __init__(self, url: str, *, upgrade: bool = False, lock_wait: float = SQLITE_LOCK_WAIT) -> None:
+        """``lock_wait``: on SQLite, how long a write waits for another connection's (``make_engine``)."""
         if upgrade:
             migrate(url)
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, lock_wait)
         try:
             check_schema(self.engine, url)
         except Exception:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.source_workers import run_per_source, worker_count
+from hub.source_workers import run_per_source, running_aside, worker_count
 
 SOURCES = ["erp", "webshop", "legacy_db", "legacy_csv"]
 
@@ -172,3 +172,38 @@ def _alive(pid: int) -> bool:
     except OSError:  # gone, or going while read (ProcessLookupError)
         return False
     return status != "Z"
+
+
+def _priority_step(source: str) -> dict[str, object]:
+    if source == "webshop#orders":
+        raise RuntimeError("orders refused")
+    return {"source": source, "pid": os.getpid(), "niceness": os.getpriority(os.PRIO_PROCESS, 0)}
+
+
+def test_steps_aside_run_in_processes_of_lower_priority_once_started_and_only_then(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMHUB_TEST_DIR", str(tmp_path))
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    with running_aside(["erp#orders", "webshop#orders"], _priority_step, niceness=7) as aside:
+        outcomes = aside.outcomes()  # starts them, then waits
+    assert [o.source for o in outcomes] == ["erp#orders", "webshop#orders"]
+    assert outcomes[1].error == "RuntimeError: orders refused"
+    result = outcomes[0].result
+    assert result is not None and result["pid"] != os.getpid() and result["niceness"] == min(own + 7, 19)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == own  # this process keeps its own
+
+    with running_aside(["erp#orders"], _worker_step) as aside:
+        pass  # never started: never run
+    assert not any(tmp_path.iterdir())
+    with running_aside([], _worker_step) as aside:
+        assert aside.outcomes() == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_drained_is_called_once_when_every_source_has_been_taken(workers):
+    taken: list[int] = []
+    outcomes = run_per_source(SOURCES[:1] + SOURCES[2:3], _step_ok, workers, drained=lambda: taken.append(1))
+    assert [o.source for o in outcomes] == ["erp", "legacy_db"] and taken == [1]
+
+
+def _step_ok(source: str) -> dict[str, object]:
+    return {"source": source}

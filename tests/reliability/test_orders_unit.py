@@ -1,7 +1,11 @@
-"""``crmhub sync`` pulls a source's orders as an extract unit of their own, beside its customers: all
-of them staged, reported with the source, and a failed orders pull fails the run under the source."""
+"""``crmhub sync`` pulls a source's orders as an extract unit of their own -- with worker processes
+aside, beside the match, which reads no order: all of them staged, reported with the source, and a
+failed orders pull fails the run under the source."""
 
 from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
@@ -43,3 +47,47 @@ def test_orders_are_their_own_extract_unit(hub_config, small_sources):
     assert _staged_orders(pipeline.store) == in_shop  # nothing stored is lost
     text = format_run_summary(pipeline.store.runlog.run_steps("second"), pipeline.store.runlog.counts())
     assert "webshop      orders FAILED: " in text
+
+
+def test_with_workers_the_match_does_not_wait_for_the_orders(
+    hub_config, small_sources, tmp_path, monkeypatch
+):
+    shop = small_sources.systems["webshop"]
+    in_shop = shop.store.list_orders(customer_id=None, page=1, per_page=1)[1]
+    flag = tmp_path / "orders"  # the orders' pull holds after its first page until ``orders.go`` exists
+    monkeypatch.setenv("CRMHUB_PAUSE_AT", "orders.staged")
+    monkeypatch.setenv("CRMHUB_PAUSE_FILE", str(flag))
+    config = hub_config.model_copy(update={"source_workers": 2})
+    pipeline = SyncPipeline(config, HubStore(config.database_url, upgrade=True))
+    watching = HubStore(config.database_url)
+    try:
+        with ThreadPoolExecutor(1) as thread:
+            running = thread.submit(pipeline.run, run_id="first")
+            try:
+                matched = lambda steps: steps.get(("match", None), {}).get("finished_at")  # noqa: E731
+                steps = _steps_once(watching, "first", matched)
+                assert flag.with_suffix(".waiting").exists()  # held after its first page ...
+                orders = steps["extract-orders", "webshop"]
+                assert orders["status"] == "running" and not orders.get("finished_at")  # ... the match done
+                customers = [s for (name, _), s in steps.items() if name == "extract"]
+                # started once the customers' last pulls were under way, so as not to slow them down
+                assert orders["started_at"] >= max(s["started_at"] for s in customers)
+            finally:
+                flag.with_suffix(".go").touch()
+            summary = running.result(timeout=120)
+        assert summary.failed == {} and in_shop > 0
+        assert summary.extracted["webshop"]["orders"] == in_shop == _staged_orders(pipeline.store)
+        assert summary.published  # published after the orders were in
+    finally:
+        watching.close()
+        pipeline.store.close()
+
+
+def _steps_once(store: HubStore, run_id: str, ready, seconds: float = 60.0) -> dict:  # noqa: ANN001
+    """The run's steps by (step, source), once ``ready(steps)`` holds."""
+    deadline = time.monotonic() + seconds
+    while True:
+        steps = {(s["step"], s["source"]): s for s in store.runlog.run_steps(run_id)}
+        if ready(steps) or time.monotonic() > deadline:
+            return steps
+        time.sleep(0.1)
