@@ -525,10 +525,13 @@ class SyncPipeline:
         extracting = SourceStep.extracting(self, summary.run_id, full_refresh)
         units = extract_units(self.config.enabled_sources)
         # no match reads orders: with worker processes they are pulled aside, beside the match
-        aside = [u for u in units if unit_source(u)[1]] if self._workers(pull_all, len(units)) > 1 else []
+        lanes = self._workers(pull_all, len(units))
+        aside = [u for u in units if unit_source(u)[1]] if lanes > 1 else []
         with running_aside(aside, extracting.patient(), self._worker_modules()) as orders:
             in_line = [unit for unit in units if unit not in aside]
-            # started once the customers' last pulls are under way: cores free, their systems served
+            if self._workers(pull_all, len(in_line)) < lanes:  # a lane the customers leave free
+                orders.start()
+            # else started once a lane is out of customers: a core free, their systems served
             pulled = self._each_source(extracting, pull_all, units=in_line, drained=orders.start)
             _record_extracts(summary, pulled)
             summary.matched = self.match(summary.run_id, rematch_all=rematch_all)
