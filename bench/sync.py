@@ -4,9 +4,9 @@ Three runs on one hub store, as an IT person meets them: the first full sync, a 
 changed anywhere, and a re-sync after 1 % of the web shop's customers changed their last name. Each
 row gives the run's seconds and records per second end to end, the run log's seconds per step
 (extract, orders, match-plan, match-shard, match, publish: first start to last end, as sources may
-run at once; orders pulled aside overlap the match) and per source, the CPU seconds of the hub and of the local systems (on two cores their sum
-bounds the run), how many records were re-matched and pushed, and the hub's peak memory (its process
-and the processes it starts: ``PeakRSS``)::
+run at once; orders pulled aside overlap the match) and per source, the CPU seconds of the hub and of
+the local systems (on two cores their sum bounds the run), how many records were re-matched and
+pushed, and the hub's peak memory (its process and the processes it starts: ``PeakRSS``)::
 
     .venv/bin/python -m bench.sync --records 20000 [--url postgresql+psycopg://...] [--in-process]
         [--webhooks] [--source-workers N] [--latency-ms MS] [--repeat N]
