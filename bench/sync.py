@@ -163,9 +163,10 @@ def _phase(pipeline: SyncPipeline, run_id: str, records: int, systems_pid: int |
             start, end = step["started_at"], step["finished_at"]
             # a source's orders (``hub.pipeline.extract_units``): a span of their own, as they may be
             # pulled aside, beside the match; by source, with the extract
-            name, part, orders = (step["step"],) * 2 + ("",)
-            if name == "extract-orders":
+            if step["step"] == "extract-orders":
                 name, part, orders = "orders", "extract", " orders"
+            else:
+                name, part, orders = step["step"], step["step"], ""
             span = spans.setdefault(name, [start, end])
             span[:] = [min(span[0], start), max(span[1], end)]
             if step.get("source"):

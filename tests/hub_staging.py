@@ -50,3 +50,11 @@ def person_values(records: list[CustomerRecord], members: list[RecordKey]) -> se
     mine = [r for r in records if r.key in wanted]
     values = {v for r in mine for v in (r.given_name, r.family_name, r.full_name, *r.emails, *r.phones)}
     return {v for v in values if v and len(v) > 3 and v not in others_text}
+
+
+def customer_partition(store: HubStore) -> set[frozenset[RecordKey]]:
+    """The store's source records grouped by golden record (golden ids left out: they may differ)."""
+    groups: dict[str, set[RecordKey]] = defaultdict(set)
+    for key, golden_id in store.golden.membership().items():
+        groups[golden_id].add(key)
+    return {frozenset(group) for group in groups.values()}

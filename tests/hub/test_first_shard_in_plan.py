@@ -5,9 +5,8 @@ afterwards. The outcome must be what the same steps give as separate tasks (the 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 
-from hub_staging import hub_config, stage
+from hub_staging import customer_partition, hub_config, stage
 from sqlalchemy import select
 
 import matching
@@ -15,7 +14,6 @@ from hub.models import MatchPairRow
 from hub.pipeline import SyncPipeline
 from hub.store import HubStore
 from hub.store.staging import StagingRepository
-from schemas import RecordKey
 
 
 def test_the_first_shard_is_matched_while_the_search_keys_are_written_with_the_tasks_outcome(
@@ -53,18 +51,11 @@ def test_the_first_shard_is_matched_while_the_search_keys_are_written_with_the_t
             for shard in as_tasks.plan_match(run):  # each step as a task of its own would run it
                 SyncPipeline(as_tasks.config, as_tasks.store).match_shard(run, shard)
             SyncPipeline(as_tasks.config, as_tasks.store).finish_match(run)
-            assert _partition(in_one.store) == _partition(as_tasks.store)
+            assert customer_partition(in_one.store) == customer_partition(as_tasks.store)
             assert _pairs(in_one.store) == _pairs(as_tasks.store)
     finally:
         in_one.store.close()
         as_tasks.store.close()
-
-
-def _partition(store: HubStore) -> set[frozenset[RecordKey]]:
-    groups: dict[str, set[RecordKey]] = defaultdict(set)
-    for key, golden_id in store.golden.membership().items():
-        groups[golden_id].add(key)
-    return {frozenset(group) for group in groups.values()}
 
 
 def _pairs(store: HubStore) -> list[tuple]:

@@ -8,6 +8,7 @@ import random
 from collections import defaultdict
 
 import pytest
+from hub_staging import customer_partition as _partition
 from hub_staging import hub_config, stage, store_text
 from sqlalchemy import select
 
@@ -25,13 +26,6 @@ def hub(store_url):
     pipeline = SyncPipeline(hub_config(store_url), HubStore(store_url, upgrade=True))
     yield pipeline
     pipeline.store.close()
-
-
-def _partition(store: HubStore) -> set[frozenset[RecordKey]]:
-    groups: dict[str, set[RecordKey]] = defaultdict(set)
-    for key, golden_id in store.golden.membership().items():
-        groups[golden_id].add(key)
-    return {frozenset(g) for g in groups.values()}
 
 
 def _merged_pair(store: HubStore) -> tuple[str, list[RecordKey]]:
