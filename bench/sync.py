@@ -33,9 +33,10 @@ sources serve --latency-ms``): on loopback an answer takes microseconds, so the 
 shows whether the connectors keep enough requests in flight for a system far away.
 
 ``--repeat N``: the three runs N times, each time on newly seeded systems and a new SQLite store,
-then one line with the full syncs' median, range and how many reached ``TARGET_RATE``, and the
-machine's speed before each (``machine_speed``): on these machines the same code's full sync varied
-by a fifth within two hours, so a single run proves little about a target near it.
+then one line with the full syncs' median, range and how many reached ``TARGET_RATE``, the
+machine's speed before each (``machine_speed``) and the hub's CPU seconds in each (the same work:
+more seconds, a slower machine): on these machines the same code's full sync varied by a fifth within
+two hours, so a single run proves little about a target near it.
 
 The numbers for the README come from this command; nothing here is a test.
 """
@@ -262,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.repeat > 1:
         print()
-        print(spread([r["seconds"] for r in rows if r["run"] == "full"], args.records, speeds))
+        full = [r for r in rows if r["run"] == "full"]
+        print(spread([r["seconds"] for r in full], args.records, speeds, [r["cpu"][0] for r in full]))
     return 0
 
 
@@ -280,16 +282,20 @@ def machine_speed() -> float:
     return round(time.perf_counter() - started, 2)
 
 
-def spread(seconds: list[float], records: int, speeds: list[float]) -> str:
-    """The full syncs of several repeats in one line: their median (and records/s), range, and the
-    machine's speed before each (``machine_speed``): one run says little where runs of the same code
-    differ by seconds."""
+def spread(
+    seconds: list[float], records: int, speeds: list[float], hub_cpu: list[float] | None = None
+) -> str:
+    """The full syncs of several repeats in one line: their median (and records/s), range, the
+    machine's speed before each (``machine_speed``) and the hub's CPU seconds in each: one run says
+    little where runs of the same code differ by seconds. The same work took 63 to 84 CPU seconds at
+    100k within an hour where the probe stayed within 10 %: more CPU seconds, a slower machine."""
     middle = statistics.median(seconds)
+    cpu = f"; the hub's CPU seconds {', '.join(f'{s:.1f}' for s in hub_cpu)}" if hub_cpu else ""
     return (
         f"full sync, {len(seconds)} runs: median {middle:.1f} s ({records / middle:,.0f} records/s), "
         f"{min(seconds):.1f} to {max(seconds):.1f} s; {sum(records / s >= TARGET_RATE for s in seconds)} "
         f"of {len(seconds)} at {TARGET_RATE:,} records/s or more; the speed probe took "
-        f"{', '.join(f'{s:.2f}' for s in speeds)} s before them"
+        f"{', '.join(f'{s:.2f}' for s in speeds)} s before them{cpu}"
     )
 
 
