@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hub.cycle_gc import cycle_collection_paused
 from hub.golden import assign_golden_ids
@@ -18,6 +18,9 @@ from hub.store import HubStore, PairChunks, StaleDecisionsError, StoredMatch
 from hub.store.common import DumpedGolden
 from schemas import HubConfig, RecordKey, StewardDecision
 from schemas.steward import DecisionKind, FieldOverride, NotSameCustomer, SameCustomer, Unmerge
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 Clusters = dict[Any, list[RecordKey]]
 T = TypeVar("T")
@@ -137,8 +140,10 @@ def consolidate(
     pairs: PairChunks | None = None,
     scope: set[RecordKey] | None = None,
     preferred: Mapping[Any, str] | None = None,
+    finishing: Callable[[Session], None] | None = None,
 ) -> dict[str, Any]:
     """Build and store the golden records of ``clusters`` (all of them, or those covering ``scope``).
+    ``finishing``: more writes in the same transaction (a run's watermark and the drop of its plan).
 
     ``pairs`` replaces the scored pairs of the scope (``None`` keeps them: steward decisions);
     ``preferred`` names the golden id a cluster should get when it is free (undo restores old ids).
@@ -154,6 +159,7 @@ def consolidate(
                 pairs=pairs,
                 scope=scope,
                 preferred=preferred,
+                finishing=finishing,
             )
         )
 
@@ -283,6 +289,7 @@ def _consolidate_once(
     pairs: PairChunks | None,
     scope: set[RecordKey] | None,
     preferred: Mapping[Any, str] | None,
+    finishing: Callable[[Session], None] | None = None,
 ) -> dict[str, Any]:
     version = store.decisions.decision_version()
     plan = store.runs.plan(run_id) if run_id else None
@@ -302,6 +309,6 @@ def _consolidate_once(
         preferred=preferred,
         decision_version=version,
     )
-    counts = store.golden.save_match(built.match)  # builds the golden records as it writes them
+    counts = store.golden.save_match(built.match, finishing)  # builds the golden records as it writes
     conflicts = sum(len(f) for f in built.match.conflicts.values())
     return {**counts, **built.stats, "field_conflicts": conflicts}

@@ -57,6 +57,8 @@ from schemas.customer import CustomerFields
 from schemas.steward import DecisionKind
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from matching import Constraints, MatchModel, MatchResult
 
 #: The sync-cursor stream under which each source's publish step keeps its place in the outbox.
@@ -374,6 +376,13 @@ class SyncPipeline:
             clusters: dict[Any, list[RecordKey]] = dict(labelled)
             checkpoint("match.computed")
             kept = set(clusters.pop(KEPT, []))  # their golden records stay as stored
+
+            def finishing(session: Session) -> None:
+                """The watermark moves and the plan goes with the golden records, in their transaction:
+                no run's work is left half recorded (and one commit less)."""
+                self.store.staging.put_cursor(session, HUB_SOURCE, MATCH_STREAM, plan.started_at.isoformat())
+                self.store.runs.drop_plan_in(session, run_id)
+
             counts = consolidate(
                 self.store,
                 self.config,
@@ -381,9 +390,8 @@ class SyncPipeline:
                 run_id=run_id,
                 pairs=pairs,
                 scope=None if plan.full else planned - kept,
+                finishing=finishing,
             )
-            self.store.staging.set_cursor(HUB_SOURCE, plan.started_at.isoformat(), stream=MATCH_STREAM)
-            self.store.runs.drop_plan(run_id)
             step.stats = {
                 **plan.stats,
                 "shards": plan.shards,

@@ -3,7 +3,7 @@ cross-references, pairs, conflicts, audit trail and outbox events), and reading 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import polars as pl
@@ -63,13 +63,19 @@ def decision_version_in(session: Session) -> str:
 class GoldenRepository(Repository):
     """Writes a matching result as a whole and reads golden records and their members."""
 
-    def save_match(self, result: StoredMatch) -> dict[str, int]:
+    def save_match(
+        self, result: StoredMatch, finishing: Callable[[Session], None] | None = None
+    ) -> dict[str, int]:
         """Write golden records, retirements, cross-references, pairs, conflicts, the audit trail and
-        the outbox of one run (or one scoped change) atomically."""
+        the outbox of one run (or one scoped change) atomically; ``finishing``: the caller's own writes
+        in the same transaction."""
         with self.sessions.begin() as session:
             serialize(session)
             self.check_fresh(session, result)
-            return self.write_match(session, result)
+            counts = self.write_match(session, result)
+            if finishing is not None:
+                finishing(session)
+            return counts
 
     def check_fresh(self, session: Session, result: StoredMatch) -> None:
         if result.decision_version is not None and decision_version_in(session) != result.decision_version:

@@ -43,7 +43,7 @@ class MatchRunRepository(Repository):
         """Store a run's plan (replacing an earlier attempt of the same run): each record and its shard
         (``rows``: ``source_system, source_id, shard``)."""
         with self.sessions.begin() as session:
-            self._drop_plan(session, plan.run_id)
+            self.drop_plan_in(session, plan.run_id)
             session.add(plan)
             session.flush()
             columns = rows.select("source_system", "source_id", "shard").with_columns(
@@ -124,10 +124,10 @@ class MatchRunRepository(Repository):
 
     def drop_plan(self, run_id: str) -> None:
         with self.sessions.begin() as session:
-            self._drop_plan(session, run_id)
+            self.drop_plan_in(session, run_id)
 
     @staticmethod
-    def _drop_plan(session: Session, run_id: str) -> None:
+    def drop_plan_in(session: Session, run_id: str) -> None:
         """A run's plan deleted; the tables of the records and their labels count as emptied (a plan
         is one run's, and the next plan fills them again: ``table_statistics``)."""
         for model in (MatchPlanRow, MatchPlanCluster, MatchPlanPair, MatchPlanRun):

@@ -98,7 +98,7 @@ class StagingRepository(Repository):
 
     def set_cursor(self, source: str, cursor: str, stream: str) -> None:
         with self.sessions.begin() as session:
-            self._put_cursor(session, source, stream, cursor)
+            self.put_cursor(session, source, stream, cursor)
 
     def stage_page(
         self,
@@ -118,7 +118,7 @@ class StagingRepository(Repository):
             stats.quarantined = len(quarantined)
             self._quarantine(session, quarantined, run_id)
             if cursor is not None:
-                self._put_cursor(session, source, stream, cursor)
+                self.put_cursor(session, source, stream, cursor)
         return stats
 
     def stage_orders(
@@ -134,7 +134,7 @@ class StagingRepository(Repository):
             write_orders(session, source, orders)
             self._quarantine(session, quarantined, run_id)
             if cursor is not None:
-                self._put_cursor(session, source, ORDERS_STREAM, cursor)
+                self.put_cursor(session, source, ORDERS_STREAM, cursor)
         return len(orders)
 
     @staticmethod
@@ -144,7 +144,8 @@ class StagingRepository(Repository):
         record_quarantined(session, quarantined, run_id)
 
     @staticmethod
-    def _put_cursor(session: Session, source: str, stream: str, cursor: str) -> None:
+    def put_cursor(session: Session, source: str, stream: str, cursor: str) -> None:
+        """A stream's cursor, in the caller's transaction (it moves with what was stored)."""
         row = session.get(SyncCursor, (source, stream))
         if row is None:
             session.add(SyncCursor(source=source, stream=stream, cursor=cursor, updated_at=utcnow()))
