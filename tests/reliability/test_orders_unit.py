@@ -64,11 +64,18 @@ def test_with_workers_the_match_does_not_wait_for_the_orders(
         with ThreadPoolExecutor(1) as thread:
             running = thread.submit(pipeline.run, run_id="first")
             try:
-                matched = lambda steps: steps.get(("match", None), {}).get("finished_at")  # noqa: E731
-                steps = _steps_once(watching, "first", matched)
-                assert flag.with_suffix(".waiting").exists()  # held after its first page ...
+                held = flag.with_suffix(".waiting")
+
+                def matched_and_held(steps: dict) -> bool:
+                    return bool(steps.get(("match", None), {}).get("finished_at")) and held.exists()
+
+                # the orders cannot finish before ``orders.go``: a match done by then did not wait
+                _steps_once(watching, "first", matched_and_held)
+                steps = _steps_once(watching, "first", lambda _: True)  # read after the hold began
+                assert held.exists()
                 orders = steps["extract-orders", "webshop"]
-                assert orders["status"] == "running" and not orders.get("finished_at")  # ... the match done
+                assert steps["match", None]["status"] == "success"
+                assert orders["status"] == "running" and not orders.get("finished_at")
                 # the customers' extracts done before the match: only the orders still running
                 customers = [s for (name, _), s in steps.items() if name == "extract"]
                 assert len(customers) == 4 and all(s["status"] == "success" for s in customers)
