@@ -319,9 +319,13 @@ class SyncPipeline:
             if plan is None:
                 raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
             planned = self._planned if self._planned and self._planned.run_id == run_id else None
+            result: MatchResult | None = None
             if planned is None:  # a task of its own: the features the plan stored, unless changed since
                 frame = self.store.staging.load_match_frame(run_id, shard)
                 features = FeatureCache(self.store).cached(frame)
+            elif shard == 0 and planned.first_match is not None:  # matched by the plan (with its records)
+                frame, features, result = planned.first_match
+                self._planned = replace(planned, first_match=None)
             else:  # the plan's own records: the same rows, sorted alike, as the query would read
                 frame, features = planned.records(shard)
             clusters: dict[RecordKey, str] = {}
@@ -329,9 +333,7 @@ class SyncPipeline:
             pairs: Iterable[pl.DataFrame] = []  # match + review, in chunks
             matcher: dict[str, Any] = {}
             if frame.height:
-                if planned is not None and shard == 0 and planned.first_match is not None:
-                    result, self._planned = planned.first_match, replace(planned, first_match=None)
-                else:
+                if result is None:
                     model = MatchModel.model_validate(self.store.runs.model(plan.model_id))
                     result = match_frame(
                         frame,
@@ -665,8 +667,9 @@ class _Planned:
     #: shard finds its kept clusters with it. A decision taken since only makes a kept cluster one
     #: that is left as stored, and the next run re-matches what it decided
     links: pl.DataFrame | None
-    #: shard 0's match, made by the plan while its search keys were written (``with_first_match``)
-    first_match: MatchResult | None = None
+    #: shard 0's records, their features and their match, made by the plan while its search keys were
+    #: written (``with_first_match``)
+    first_match: tuple[pl.DataFrame, pl.DataFrame | None, MatchResult] | None = None
 
     def records(self, shard: int) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         """The shard's records and their features, as ``match_shard`` would otherwise read them."""
@@ -686,7 +689,7 @@ class _Planned:
         if not frame.height:
             return self
         match = match_frame(frame, config=config, constraints=constraints, model=model, features=features)
-        return replace(self, first_match=match)
+        return replace(self, first_match=(frame, features, match))
 
 
 _EMPTY_SHARDS = pl.DataFrame(schema={"source_system": pl.Utf8, "source_id": pl.Utf8, "shard": pl.Int64})
