@@ -42,13 +42,19 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def base_golden_id(members: Sequence[RecordKey]) -> str:
     """The id a new cluster gets when it is free (derived from its smallest member key)."""
-    seed = min(str(k) for k in members)
+    return _golden_id_of(min(str(k) for k in members))
+
+
+def _golden_id_of(seed: str) -> str:
     return f"G-{hashlib.sha256(seed.encode()).hexdigest()[:12]}"
 
 
 def new_golden_id(members: Sequence[RecordKey], taken: set[str]) -> str:
     """The base id, or its first numbered variant not ``taken``."""
-    base = base_golden_id(members)
+    return _free_variant(base_golden_id(members), taken)
+
+
+def _free_variant(base: str, taken: set[str]) -> str:
     candidate, n = base, 1
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -73,14 +79,18 @@ def assign_golden_ids(
     ``preferred`` ids (an undo restoring the ids clusters had before a decision) win over all claims.
     ``existing``: the stored golden ids, or a lookup of those a new id derived from the given bases
     could collide with (``store.golden.taken_ids``), asked only for the clusters left without an id.
+    Each cluster's smallest member key (its order, and a new id's seed) is worked out once: in a full
+    run's 50k clusters, three times over, it was half of this function's time.
     """
+    smallest = {cluster: min(map(str, members)) for cluster, members in clusters.items()}
     claims: list[tuple[int, str, str, Any]] = []
     for cluster, golden_id in (preferred or {}).items():
         if cluster in clusters:
             claims.append((-(10**9), golden_id, "", cluster))
-    for cluster, members in clusters.items():
-        for golden_id, votes in Counter(previous[k] for k in members if k in previous).items():
-            claims.append((-votes, golden_id, min(str(k) for k in members), cluster))
+    if previous:  # a first run has no links: no cluster claims an id
+        for cluster, members in clusters.items():
+            for golden_id, votes in Counter(previous[k] for k in members if k in previous).items():
+                claims.append((-votes, golden_id, smallest[cluster], cluster))
     ids: dict[Any, str] = {}
     used: set[str] = set()
     # Strongest claims first: a split keeps the id with the part holding most of its old members.
@@ -89,19 +99,20 @@ def assign_golden_ids(
             ids[cluster] = golden_id
             used.add(golden_id)
     if callable(existing):
-        existing = existing({base_golden_id(m) for c, m in clusters.items() if c not in ids})
+        existing = existing({_golden_id_of(smallest[c]) for c in clusters if c not in ids})
     taken = set(existing) | used
     split_from: dict[str, str] = {}
-    for cluster, members in sorted(clusters.items(), key=lambda item: min(str(k) for k in item[1])):
+    in_order = sorted(clusters, key=smallest.__getitem__)
+    for cluster in in_order:
         if cluster not in ids:
-            ids[cluster] = new_golden_id(members, taken)
+            ids[cluster] = _free_variant(_golden_id_of(smallest[cluster]), taken)
             taken.add(ids[cluster])
-            olds = Counter(previous[k] for k in members if k in previous)
+            olds = Counter(previous[k] for k in clusters[cluster] if k in previous)
             if olds:
                 split_from[ids[cluster]] = min(olds, key=lambda g: (-olds[g], g))
     retired: dict[str, str] = {}
-    for cluster, members in sorted(clusters.items(), key=lambda item: min(str(k) for k in item[1])):
-        for key in sorted(members):
+    for cluster in in_order if previous else ():
+        for key in sorted(clusters[cluster]):
             old = previous.get(key)
             if old and old not in used and old not in retired:
                 retired[old] = ids[cluster]

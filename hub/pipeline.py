@@ -31,6 +31,7 @@ from hub.feature_cache import FeatureCache
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
+from hub.plan_in_process import PlanInProcess, PlanResults
 from hub.prefetch import prefetched_groups
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
@@ -59,7 +60,7 @@ from schemas.steward import DecisionKind
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from matching import Constraints, MatchModel, MatchResult
+    from matching import MatchResult
 
 #: The sync-cursor stream under which each source's publish step keeps its place in the outbox.
 OUTBOX_STREAM = "outbox"
@@ -90,7 +91,7 @@ class SyncPipeline:
         self.lock = SyncLock(self.store)
         #: The plan while ``match`` runs the shards in this process: they take their records and
         #: features from it instead of reading and normalising again (tasks of a DAG cannot)
-        self._planned: _Planned | None = None
+        self._planned: PlanInProcess | None = None
         self._keep_plan = False
 
     @contextmanager
@@ -205,9 +206,11 @@ class SyncPipeline:
         try:
             for shard in self.plan_match(run_id, rematch_all):
                 self.match_shard(run_id, shard)
+            # the shards' clusters, from memory (the plan's records and features are let go here)
+            results = self._planned.results() if self._planned else None
         finally:
             self._keep_plan, self._planned = False, None
-        return self.finish_match(run_id)
+        return self.finish_match(run_id, results)
 
     def _constraints(self) -> Any:
         from matching import Constraints
@@ -268,7 +271,7 @@ class SyncPipeline:
                         plan = affected_scope(frame, components, dirty, links)
                     shard_of = _shards_of(plan.frame, components, self.config.matching.shards)
                     if self._keep_plan:
-                        planned = _Planned(run_id, frame, features, plan.frame, shard_of["shard"], links)
+                        planned = PlanInProcess(run_id, frame, features, plan.frame, shard_of["shard"], links)
                         # the first shard's matching reads and writes nothing: done while the keys are
                         # written, which left this process waiting ~1.5 s of a 100k plan
                         self._planned = planned.with_first_match(model, constraints, self.config.matching)
@@ -278,6 +281,10 @@ class SyncPipeline:
                 model_id = self.store.runs.active_model_id()
             shards = self.config.matching.shards
             rows = _with_deleted(shard_of.select("source_system", "source_id", "shard"), plan.scope)
+            if self._planned is not None and self._planned.run_id == run_id:
+                # this process's shards and golden write take the rows from memory: none stored
+                self._planned = replace(self._planned, planned=rows)
+                rows = rows.clear()
             stats = {
                 "mode": "full" if full else "incremental",
                 **({"full_because": why_full} if why_full else {}),
@@ -355,7 +362,9 @@ class SyncPipeline:
                 among = touching(result.pairs, kept) if kept else None
                 pairs = result.pair_frames(among=among)
                 matcher = result.stats
-            written = self.store.runs.save_shard(run_id, shard, clusters, pairs)
+            if planned is not None:  # the golden write of this process takes them from memory
+                planned.report(shard, clusters)
+            written = self.store.runs.save_shard(run_id, shard, {} if planned else clusters, pairs)
             step.stats = {
                 "records": frame.height,
                 "normalised_records": frame.height if features is None else 0,
@@ -365,13 +374,15 @@ class SyncPipeline:
             }
         return step.stats
 
-    def finish_match(self, run_id: str) -> dict[str, Any]:
-        """Consolidate every shard's clusters into golden records in one transaction; move the watermark."""
+    def finish_match(self, run_id: str, results: PlanResults | None = None) -> dict[str, Any]:
+        """Consolidate every shard's clusters into golden records in one transaction; move the watermark.
+        ``results``: the plan's outcome as this process matched it (``match``: ``PlanInProcess``); else
+        it is read from the store, as the shards' tasks wrote it."""
         with self.step(run_id, "match") as step:
             plan = self.store.runs.plan(run_id)
             if plan is None:
                 raise LookupError(f"run {run_id!r} has no match plan: run plan_match first")
-            labelled, planned, missing = self.store.runs.plan_results(run_id)
+            labelled, planned, missing = results or self.store.runs.plan_results(run_id)
             pairs = self.store.runs.plan_pairs(run_id)  # read a chunk at a time as they are written
             if missing:
                 raise RuntimeError(f"shards {missing} of run {run_id!r} have not reported; rerun them")
@@ -652,44 +663,6 @@ class SourceStep:
             return self.run(pipeline, source)
         finally:
             store.close()
-
-
-@dataclass(frozen=True)
-class _Planned:
-    """A plan kept in the process that made it, for its shards (see ``SyncPipeline.match``)."""
-
-    run_id: str
-    frame: pl.DataFrame  # every live record, as ``load_match_frame`` read it
-    features: pl.DataFrame  # ``match_features(frame)``
-    matched: pl.DataFrame  # the records this run matches (``MatchScope.frame``)
-    shard: pl.Series  # the shard of each row of ``matched``
-    #: every stored link as the plan read it (incremental runs; ``GoldenRepository.links_frame``): a
-    #: shard finds its kept clusters with it. A decision taken since only makes a kept cluster one
-    #: that is left as stored, and the next run re-matches what it decided
-    links: pl.DataFrame | None
-    #: shard 0's records, their features and their match, made by the plan while its search keys were
-    #: written (``with_first_match``)
-    first_match: tuple[pl.DataFrame, pl.DataFrame | None, MatchResult] | None = None
-
-    def records(self, shard: int) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-        """The shard's records and their features, as ``match_shard`` would otherwise read them."""
-        from matching import features_of
-
-        frame = self.matched.filter(self.shard == shard)
-        return frame, features_of(self.features, self.frame, frame)
-
-    def with_first_match(
-        self, model: MatchModel, constraints: Constraints, config: MatchingConfig
-    ) -> _Planned:
-        """This plan with shard 0 matched (when it has records): the run's model and the decisions
-        the plan read (a decision taken since is the next run's, as it is for a kept cluster)."""
-        from matching import match_frame
-
-        frame, features = self.records(0)
-        if not frame.height:
-            return self
-        match = match_frame(frame, config=config, constraints=constraints, model=model, features=features)
-        return replace(self, first_match=(frame, features, match))
 
 
 _EMPTY_SHARDS = pl.DataFrame(schema={"source_system": pl.Utf8, "source_id": pl.Utf8, "shard": pl.Int64})
