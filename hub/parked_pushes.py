@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 
 from hub.models import ParkedPushRow
 from hub.store import KEY_CHUNK, HubStore
@@ -38,16 +38,18 @@ class ParkedPushes:
         golden_ids: Mapping[str, str],
         run_id: str,
     ) -> None:
-        """After a publish: the pushed records' old entries go, the newly parked ones come."""
-        ids = list(pushed)
+        """After a publish: the pushed records' old entries go, the newly parked ones come.
+
+        The source's entries are read first and only those among ``pushed`` deleted: parked values are
+        few, a full publish pushes every record (deleting by chunks of 30k pushed ids took 0.7 s)."""
+        ids = set(pushed)
+        mine = ParkedPushRow.source_system == source
         with self.store.sessions.begin() as session:
-            for start in range(0, len(ids), KEY_CHUNK):
-                keys = [(source, sid) for sid in ids[start : start + KEY_CHUNK]]
-                session.execute(
-                    delete(ParkedPushRow).where(
-                        tuple_(ParkedPushRow.source_system, ParkedPushRow.source_id).in_(keys)
-                    )
-                )
+            entries = session.scalars(select(ParkedPushRow.source_id).where(mine))
+            gone = sorted(sid for sid in entries if sid in ids)
+            for start in range(0, len(gone), KEY_CHUNK):
+                chunk = gone[start : start + KEY_CHUNK]
+                session.execute(delete(ParkedPushRow).where(mine, ParkedPushRow.source_id.in_(chunk)))
             session.add_all(
                 ParkedPushRow(
                     source_system=source,
