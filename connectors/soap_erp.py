@@ -185,28 +185,37 @@ class ErpSoapConnector(SourceConnector):
             return super().push(chunk)
 
     def _push_chunk(self, chunk: Sequence[PushUpdate]) -> PushResult:
-        """GetCustomers, then one UpsertCustomers of the customers with a change; per-item errors are
-        those customers' failures only."""
-        result = PushResult()
-        response = self.call.plain("GetCustomers", KUNNR=[u.source_id for u in chunk])
-        current = {row["KUNNR"]: row for row in map(self.row, response["customer"] or [])}
-        for item in response["missing"] or []:
-            sid = chunk[item["index"]].source_id
-            result.failed[sid] = f"{self.name}.GetCustomer record {sid}: {item['code']}: {item['message']}"
+        """GetCustomers of the customers whose update writes fields, then one UpsertCustomers of every
+        customer with a change; per-item errors are those customers' failures only, reported in the
+        chunk's order.
+
+        Read before write only where the write needs it: which of a customer's fields an update
+        changes depends on what the customer holds now (someone may have changed it since the
+        extract). An update of the golden id alone (most of a first sync) writes one field that only
+        the hub writes, the same value however often it is sent, so it goes without a read -- the
+        ERP refuses it for a customer that is gone or blocked, and such a customer is then read, so
+        that its failure says why as a read first would have."""
+        reading = [u.source_id for u in chunk if u.fields]
+        current, why = self._current(reading)
         sending: list[tuple[str, dict[str, str]]] = []
+        parked: dict[str, str] = {}
         for update in chunk:
             sid = update.source_id
-            if sid in result.failed:
+            if sid in why:
                 continue
             try:
-                changes, parked = split_fitting(self.source_changes(update, current[sid]), self.field_limits)
+                if update.fields:
+                    kunnr, wanted = current[sid]["KUNNR"], self.source_changes(update, current[sid])
+                else:
+                    kunnr, wanted = sid, self.golden_id_change(update)
+                changes, parked_because = split_fitting(wanted, self.field_limits)
             except Exception as exc:  # noqa: BLE001 - this record's failure, the others go on
-                result.failed[sid] = f"{self.name}: push {sid}: {type(exc).__name__}: {exc}"
+                why[sid] = f"{self.name}: push {sid}: {type(exc).__name__}: {exc}"
                 continue
-            if parked:
-                result.parked[sid] = parked
+            if parked_because:
+                parked[sid] = parked_because
             if changes:
-                sending.append((sid, {"KUNNR": current[sid]["KUNNR"], **changes}))
+                sending.append((sid, {"KUNNR": kunnr, **changes}))
         refused: dict[str, str] = {}
         if sending:
             answer = self.call.plain("UpsertCustomers", customer=[customer for _, customer in sending])
@@ -215,14 +224,44 @@ class ErpSoapConnector(SourceConnector):
                     sid = sending[item["index"]][0]
                     refused[sid] = (f"{self.name}.UpsertCustomer record {sid}: {item['code']}: "
                                     f"{item['message']}")
+        unread = [sid for sid in refused if sid not in current]
+        if unread:  # written without a read and refused: gone or blocked says a read, else the write
+            refused.update(self._current(unread, quiet=True)[1])
+        why.update(refused)
+        result = PushResult()
         for update in chunk:
             sid = update.source_id
-            if sid in refused:
-                result.failed[sid] = refused[sid]
-                result.parked.pop(sid, None)
-            elif sid not in result.failed:
+            if sid in why:
+                result.failed[sid] = why[sid]
+            else:
                 result.pushed.append(sid)
+                if sid in parked:
+                    result.parked[sid] = parked[sid]
         return result
+
+    def _current(self, kunnrs: Sequence[str], quiet: bool = False) -> tuple[dict[str, dict], dict[str, str]]:
+        """GetCustomers of ``kunnrs``: the customers by number, and why each missing one is missing.
+        ``quiet``: a call that fails as a whole gives nothing instead of raising (only a reason is
+        asked for)."""
+        if not kunnrs:
+            return {}, {}
+        try:
+            response = self.call.plain("GetCustomers", KUNNR=list(kunnrs))
+        except ConnectorError:
+            if quiet:
+                return {}, {}
+            raise
+        current = {row["KUNNR"]: row for row in map(self.row, response["customer"] or [])}
+        missing = {}
+        for item in response["missing"] or []:
+            sid = kunnrs[item["index"]]
+            missing[sid] = f"{self.name}.GetCustomer record {sid}: {item['code']}: {item['message']}"
+        return current, missing
+
+    def golden_id_change(self, update: PushUpdate) -> dict[str, str]:
+        """What an update of the golden id alone writes."""
+        text = soap_text(update.golden_id)
+        return {} if text is None else {self.golden_id_field: text}
 
     def push_one(self, update: PushUpdate) -> str | None:
         """GetCustomer, then UpsertCustomer of the changed fields that fit the WSDL's field lengths; a

@@ -1,6 +1,7 @@
 """Pushing to the ERP goes 100 customers a round trip through its bulk operations GetCustomers and
 UpsertCustomers (issue 15: one GetCustomer + UpsertCustomer per record made the ERP publish take 48 s at
-20k), and a customer the ERP refuses inside a batch fails alone, as with one call per record."""
+20k), and a customer the ERP refuses inside a batch fails alone, as with one call per record. Only the
+customers whose fields an update writes are read first: the golden id alone is written unread."""
 
 from __future__ import annotations
 
@@ -38,6 +39,20 @@ def test_250_customers_take_three_reads_and_three_writes(erp):
     assert len(again.pushed) == 250 and erp.system.calls["UpsertCustomers"] == 0
 
 
+def test_golden_ids_alone_are_written_without_reading_the_customers_first(erp):
+    ids = _seed_people(erp, 250)
+    erp.system.calls.clear()
+    result = erp.connector().push([PushUpdate(sid, f"G-{sid}", {}) for sid in ids])
+    assert (len(result.pushed), result.failed, result.parked) == (250, {}, {})
+    assert (erp.system.calls["GetCustomers"], erp.system.calls["UpsertCustomers"]) == (0, 3)
+    assert {erp.system.inspect(sid)["ZZ_GOLDEN_ID"] for sid in ids} == {f"G-{sid}" for sid in ids}
+    stamps = {sid: erp.system.inspect(sid)["CHANGED_AT"] for sid in ids}
+
+    again = erp.connector().push([PushUpdate(sid, f"G-{sid}", {}) for sid in ids])  # the same ids
+    assert len(again.pushed) == 250
+    assert {sid: erp.system.inspect(sid)["CHANGED_AT"] for sid in ids} == stamps  # nothing changed
+
+
 def test_a_customer_the_erp_refuses_inside_a_batch_fails_alone(erp):
     connector = erp.connector()
     connector.call  # noqa: B018 - load the WSDL, then forget its facets so the long value goes out
@@ -58,7 +73,8 @@ def test_a_customer_the_erp_refuses_inside_a_batch_fails_alone(erp):
     assert "CUSTOMER_NOT_FOUND" in result.failed["0000009999"]
     assert [erp.system.inspect(n)["ZZ_GOLDEN_ID"] for n in ("1001", "1004")] == ["G-1", "G-4"]
     assert not erp.system.inspect("1002").get("ZZ_GOLDEN_ID")  # refused as a whole, like UpsertCustomer
-    assert (erp.system.calls["GetCustomers"], erp.system.calls["UpsertCustomers"]) == (1, 1)
+    # the one with a field read first; the golden ids alone written unread, and the refused ones read
+    assert (erp.system.calls["GetCustomers"], erp.system.calls["UpsertCustomers"]) == (2, 1)
 
 
 def test_more_than_100_customers_in_one_call_are_refused(erp):
