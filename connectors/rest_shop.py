@@ -256,10 +256,11 @@ class WebShopConnector(SourceConnector):
 
     def push(self, updates: Sequence[PushUpdate]) -> PushResult:
         """In batches of up to 100 (WooCommerce's limit): one ``GET /customers?include=...`` reads the
-        current state, one ``POST /customers/batch`` writes only the customers with something to change
-        (fields that differ, the golden-id meta entry); a failing item fails only that customer. Up to
-        option ``push_concurrency`` batches are in flight at once (:mod:`connectors.in_flight`), results
-        in batch order; a batch whose call fails (a ConnectorError) ends the push with that error."""
+        current state of the customers whose fields the update writes, one ``POST /customers/batch``
+        writes only the customers with something to change (fields that differ, the golden-id meta
+        entry); a failing item fails only that customer. Up to option ``push_concurrency`` batches are
+        in flight at once (:mod:`connectors.in_flight`), results in batch order; a batch whose call
+        fails (a ConnectorError) ends the push with that error."""
         result = PushResult()
         valid = []
         for update in updates:
@@ -274,20 +275,22 @@ class WebShopConnector(SourceConnector):
         return result
 
     def _push_batch(self, batch: Sequence[PushUpdate]) -> PushResult:
-        """One batch's read and write; its customers' outcomes, in batch order (unchanged ones first)."""
+        """One batch's read and write; its customers' outcomes, in batch order (unchanged ones first).
+
+        Read before write only where the write needs it: which fields differ depends on what the
+        customer holds now. An update of the golden id alone (the shop's whole publish when it takes
+        no fields) writes the hub's own meta entry, the same value however often it is sent, so it
+        goes unread; a customer the shop no longer has fails with the shop's answer for it."""
         result = PushResult()
-        ids = ",".join(str(u.source_id) for u in batch)
-        params = {"include": ids, "per_page": MAX_PER_PAGE, "orderby": "include"}
-        rows = self._get("push", "/customers", params)
-        rows = rows if isinstance(rows, list) else []
-        current = {str(row.get("id")): row for row in rows if isinstance(row, Mapping)}
+        reading = [u for u in batch if self._writes_fields(u)]
+        current = self._current(reading)
         bodies = {}
         for update in batch:
-            if update.source_id not in current:
+            if not self._writes_fields(update):
+                bodies[update.source_id] = {"meta_data": [self._golden_id_entry(update)]}
+            elif update.source_id not in current:
                 result.failed[update.source_id] = f"{self.name}: push: no customer {update.source_id}"
-                continue
-            body = self._body(update, current[update.source_id])
-            if body:
+            elif body := self._body(update, current[update.source_id]):
                 bodies[update.source_id] = body
             else:
                 result.pushed.append(update.source_id)  # already in the pushed state: nothing sent
@@ -308,12 +311,29 @@ class WebShopConnector(SourceConnector):
                 result.pushed.append(sid)
         return result
 
+    def _writes_fields(self, update: PushUpdate) -> bool:
+        return bool(self.push_fields and update.fields)
+
+    def _current(self, updates: Sequence[PushUpdate]) -> dict[str, Mapping[str, Any]]:
+        """The customers of ``updates`` as the shop holds them now, by id."""
+        if not updates:
+            return {}
+        ids = ",".join(str(u.source_id) for u in updates)
+        params = {"include": ids, "per_page": MAX_PER_PAGE, "orderby": "include"}
+        rows = self._get("push", "/customers", params)
+        rows = rows if isinstance(rows, list) else []
+        return {str(row.get("id")): row for row in rows if isinstance(row, Mapping)}
+
+    @staticmethod
+    def _golden_id_entry(update: PushUpdate) -> dict[str, Any]:
+        return {"key": GOLDEN_ID_META_KEY, "value": update.golden_id}
+
     def _body(self, update: PushUpdate, current: Mapping[str, Any]) -> dict[str, Any]:
         """The update body: changed writable fields and the golden id meta entry where it differs."""
         desired = self.mapping.to_source(update.fields) if self.push_fields else {}
         body = changed_fields(prepare_row(current), desired)
         if meta_map(current).get(GOLDEN_ID_META_KEY) != update.golden_id:
-            body.setdefault("meta_data", []).append({"key": GOLDEN_ID_META_KEY, "value": update.golden_id})
+            body.setdefault("meta_data", []).append(self._golden_id_entry(update))
         return body
 
     # -- erasure ---------------------------------------------------------------------------------

@@ -163,7 +163,8 @@ def test_push_failures_are_reported_per_record(shop):
         PushUpdate("10", "G-4", {}),
     ])
     assert result.pushed == ["10"]  # one batch; each item's failure is its own
-    assert "no customer 999" in result.failed["999"]
+    # the golden id alone goes unread: the shop's own answer says the customer is not there
+    assert "push 999: Invalid resource ID" in result.failed["999"]
     assert "integers" in result.failed["ABC"]
     assert "Invalid parameter(s): email (rest_invalid_param)" in result.failed["8"]
     assert shop.system.inspect("10")["golden_id"] == "G-4"
@@ -176,13 +177,30 @@ def test_pushes_go_in_batches_of_a_hundred_two_calls_each(make_shop, flat_row):
     calls: list[str] = []
     connector = shop.connector(push_concurrency=1)  # one batch after another, on this thread's session
     connector.session.hooks["response"].append(lambda r, *a, **k: calls.append(f"{r.request.method}"))
-    result = connector.push([PushUpdate(str(i), f"G-{i}", {}) for i in range(1, 251)])
+    result = connector.push([PushUpdate(str(i), f"G-{i}", {"city": "Batch"}) for i in range(1, 251)])
     assert len(result.pushed) == 250 and result.failed == {}
     assert calls == ["GET", "POST"] * 3  # 100 + 100 + 50
     assert shop.system.inspect("250")["golden_id"] == "G-250"
     calls.clear()
-    assert connector.push([PushUpdate(str(i), f"G-{i}", {}) for i in range(1, 101)]).pushed  # no change:
+    again = [PushUpdate(str(i), f"G-{i}", {"city": "Batch"}) for i in range(1, 101)]
+    assert connector.push(again).pushed  # no change:
     assert calls == ["GET"]  # read, nothing to write
+
+
+def test_golden_ids_alone_are_written_without_reading_the_customers_first(make_shop, flat_row):
+    rows = [flat_row(i, "2024-03-01T00:00:00Z", given_name=f"Kunde{i}", family_name="Batch",
+                     email=f"k{i}@example.de", country="DE") for i in range(1, 151)]
+    shop = make_shop(rows)
+    calls: list[str] = []
+    connector = shop.connector(push_concurrency=1)
+    connector.session.hooks["response"].append(lambda r, *a, **k: calls.append(f"{r.request.method}"))
+    result = connector.push([PushUpdate(str(i), f"G-{i}", {}) for i in range(1, 151)])
+    assert (len(result.pushed), result.failed) == (150, {})
+    assert calls == ["POST", "POST"]
+    assert shop.system.inspect("150")["golden_id"] == "G-150"
+    stamps = {i: shop.system.inspect(str(i))["date_modified_gmt"] for i in range(1, 151)}
+    assert connector.push([PushUpdate(str(i), f"G-{i}", {}) for i in range(1, 151)]).pushed  # the same ids
+    assert {i: shop.system.inspect(str(i))["date_modified_gmt"] for i in range(1, 151)} == stamps
 
 
 def test_push_golden_id_only_when_fields_are_not_pushed(shop):

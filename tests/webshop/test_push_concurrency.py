@@ -68,11 +68,11 @@ def test_batches_in_flight_give_the_result_and_state_of_one_after_another(start_
 
 
 def test_the_rate_limit_counts_the_calls_of_every_thread(start_shop):
-    """Eight calls (four batches, GET and POST each) at four a second take 1.75 s however many threads
-    send them; a limiter per thread would let four threads through in 0.25 s."""
+    """Eight calls (four batches, GET and POST each: the updates write a field) at four a second take
+    1.75 s however many threads send them; a limiter per thread would let four threads through in 0.25 s."""
     connector = start_shop(latency=0).connector(push_concurrency=4, rate_limit=4)
     started = time.monotonic()
-    result = connector.push([PushUpdate(str(i), f"R-{i}", {}) for i in range(1, CUSTOMERS + 1)])
+    result = connector.push([PushUpdate(str(i), f"R-{i}", {"city": "Rate"}) for i in range(1, CUSTOMERS + 1)])
     assert len(result.pushed) == CUSTOMERS
     assert time.monotonic() - started >= 1.7
 
