@@ -300,7 +300,7 @@ def _lineage(
     """A field's lineage: the value, the record that supplied it (``None``: a steward), the rule, and
     every other value with the records holding it."""
     others = _grouped(competing, facts)
-    return FieldLineage.model_construct(field=field, value=value, source=source, rule=rule, competing=others)
+    return FieldLineage(field=field, value=value, source=source, rule=rule, competing=others)
 
 
 def field_conflicts(
@@ -331,7 +331,7 @@ def _grouped(
 
 
 def _ref(record: CustomerRecord) -> SourceRef:
-    return SourceRef.model_construct(source_system=record.source_system, source_id=record.source_id)
+    return SourceRef(source_system=record.source_system, source_id=record.source_id)
 
 
 def _plain(value: Any) -> Any:
