@@ -332,6 +332,7 @@ class SyncPipeline:
                 features = FeatureCache(self.store).cached(frame)
             elif shard == 0 and planned.first_match is not None:  # matched by the plan (with its records)
                 frame, features, result = planned.first_match
+                # the match let go; the copy shares the plan's labels, which ``report`` fills below
                 self._planned = replace(planned, first_match=None)
             else:  # the plan's own records: the same rows, sorted alike, as the query would read
                 frame, features = planned.records(shard)
