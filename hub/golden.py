@@ -49,12 +49,8 @@ def _golden_id_of(seed: str) -> str:
     return f"G-{hashlib.sha256(seed.encode()).hexdigest()[:12]}"
 
 
-def new_golden_id(members: Sequence[RecordKey], taken: set[str]) -> str:
-    """The base id, or its first numbered variant not ``taken``."""
-    return _free_variant(base_golden_id(members), taken)
-
-
-def _free_variant(base: str, taken: set[str]) -> str:
+def new_golden_id(base: str, taken: set[str]) -> str:
+    """A cluster's ``base`` id (``base_golden_id``), or its first numbered variant not ``taken``."""
     candidate, n = base, 1
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -105,7 +101,7 @@ def assign_golden_ids(
     in_order = sorted(clusters, key=smallest.__getitem__)
     for cluster in in_order:
         if cluster not in ids:
-            ids[cluster] = _free_variant(_golden_id_of(smallest[cluster]), taken)
+            ids[cluster] = new_golden_id(_golden_id_of(smallest[cluster]), taken)
             taken.add(ids[cluster])
             olds = Counter(previous[k] for k in clusters[cluster] if k in previous)
             if olds:

@@ -31,7 +31,7 @@ from hub.feature_cache import FeatureCache
 from hub.killpoints import checkpoint
 from hub.models import MatchPlanRun, utcnow
 from hub.parked_pushes import ParkedPushes
-from hub.plan_in_process import PlanInProcess, PlanResults
+from hub.plan_in_process import PlanInProcess
 from hub.prefetch import prefetched_groups
 from hub.push_preflight import check_push_configuration
 from hub.quarantine import QuarantineBook
@@ -50,6 +50,7 @@ from hub.source_workers import (
 )
 from hub.store import CUSTOMERS_STREAM, HUB_SOURCE, ORDERS_STREAM, HubStore, StageStats, content_hash
 from hub.store.common import KEY_COLUMNS, key_frame
+from hub.store.matchruns import PlanResults
 from hub.store.outbox import PushedGolden
 from hub.sync_lock import SyncLock
 from hub.webhook_inbox import WebhookInbox

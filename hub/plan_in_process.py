@@ -12,18 +12,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from hub.cycle_gc import cycle_collection_paused
 from hub.store.common import KEY_COLUMNS
+from hub.store.matchruns import PlanResults, grouped_results
 from schemas import RecordKey
 
 if TYPE_CHECKING:
     from matching import Constraints, MatchModel, MatchResult
     from schemas import MatchingConfig
-
-#: What ``MatchRunRepository.plan_results`` gives: cluster label -> members (in key order), every
-#: planned key, the shards that have not reported.
-PlanResults = tuple[dict[str, list[RecordKey]], set[RecordKey], list[int]]
-
 
 @dataclass(frozen=True)
 class PlanInProcess:
@@ -80,16 +75,4 @@ class PlanInProcess:
         their events, by its own rules)."""
         if self.planned is None:
             raise LookupError(f"run {self.run_id!r}: the plan's records were never set")
-        clusters: dict[str, list[RecordKey]] = {}
-        keys: set[RecordKey] = set()
-        missing: set[int] = set()
-        with cycle_collection_paused():  # a key per record, all kept: no collection needs to walk them
-            for system, source_id, shard in self.planned.sort(KEY_COLUMNS).iter_rows():
-                key = RecordKey(system, source_id)
-                keys.add(key)
-                cluster = self.labels.get(key)
-                if shard >= 0 and cluster is None:
-                    missing.add(shard)
-                elif cluster is not None:
-                    clusters.setdefault(cluster, []).append(key)
-        return clusters, keys, sorted(missing)
+        return grouped_results(self.planned.sort(KEY_COLUMNS).iter_rows(), self.labels)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Table, func, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.cycle_gc import cycle_collection_paused
 from hub.models import MatchModelRow, MatchPlanCluster, MatchPlanPair, MatchPlanRow, MatchPlanRun, core_table
 from hub.store.bulk_rows import insert_frame
 from hub.store.common import Repository
@@ -86,14 +87,11 @@ class MatchRunRepository(Repository):
                 written += pairs.height
         return written
 
-    def plan_results(self, run_id: str) -> tuple[dict[str, list[RecordKey]], set[RecordKey], list[int]]:
+    def plan_results(self, run_id: str) -> PlanResults:
         """(cluster label -> members, every planned key, shards that did not report) of a run; its
         pairs: ``plan_pairs``. Read in key order: the golden records are written in the order their
         clusters come, and PostgreSQL's heap order follows what its free space held, so that a change
         elsewhere (another table's index built later) once reordered a run's events."""
-        clusters: dict[str, list[RecordKey]] = {}
-        keys: set[RecordKey] = set()
-        missing: set[int] = set()
         table, labels = core_table(MatchPlanRow), core_table(MatchPlanCluster)
         # two plain reads, not an outer join: PostgreSQL planned the join of two tables refilled since
         # their statistics as if the run had one row, and a 1M re-sync's read ran for over ten minutes
@@ -108,15 +106,7 @@ class MatchRunRepository(Repository):
             }
             columns = select(table.c.source_system, table.c.source_id, table.c.shard)
             mine = columns.where(table.c.run_id == run_id).order_by(table.c.source_system, table.c.source_id)
-            for system, source_id, shard in session.execute(mine):
-                key = RecordKey(system, source_id)
-                keys.add(key)
-                cluster = label_of.get(key)
-                if shard >= 0 and cluster is None:
-                    missing.add(shard)
-                elif cluster is not None:
-                    clusters.setdefault(cluster, []).append(key)
-        return clusters, keys, sorted(missing)
+            return grouped_results(session.execute(mine), label_of)
 
     def plan_pairs(self, run_id: str) -> PlanPairs:
         """The pairs the run's shards reported, read a chunk at a time as they are written on."""
@@ -134,6 +124,30 @@ class MatchRunRepository(Repository):
             session.execute(core_table(model).delete().where(core_table(model).c.run_id == run_id))
         for model in (MatchPlanRow, MatchPlanCluster):
             note_emptied(session, core_table(model).name)
+
+
+#: A plan's outcome (``MatchRunRepository.plan_results``): cluster label -> members (in key order), every
+#: planned key, the shards that have not reported.
+PlanResults = tuple[dict[str, list[RecordKey]], set[RecordKey], list[int]]
+
+
+def grouped_results(rows: Iterable[tuple[str, str, int]], label_of: Mapping[RecordKey, str]) -> PlanResults:
+    """A plan's ``source_system, source_id, shard`` rows, in key order, grouped by their cluster labels:
+    the store's read and a plan kept in memory (``hub.plan_in_process``) alike. A key per record, all
+    kept: the cyclic collector is paused meanwhile (no collection needs to walk them)."""
+    clusters: dict[str, list[RecordKey]] = {}
+    keys: set[RecordKey] = set()
+    missing: set[int] = set()
+    with cycle_collection_paused():
+        for system, source_id, shard in rows:
+            key = RecordKey(system, source_id)
+            keys.add(key)
+            cluster = label_of.get(key)
+            if shard >= 0 and cluster is None:
+                missing.add(shard)
+            elif cluster is not None:
+                clusters.setdefault(cluster, []).append(key)
+    return clusters, keys, sorted(missing)
 
 
 #: Plan pairs read and decoded at a time.
